@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Incremental build of the BPF skeletons, aod and its unit tests; ./build.sh drives it (do not call it bare).
+#
+# Variables set by build.sh:
+#   O        output dir (build for the static musl build, build/host for --host)
+#   GEN      generated headers (build/gen: vmlinux.h, *.skel.h, config_default.c, version.h)
+#   SYSROOT  the third-party static libraries and their headers
+#   HOST=1   glibc build against Debian's -dev libraries, with ASan/UBSan
+
+GEN ?= build/gen
+O ?= build
+SYSROOT ?= build/sysroot
+Q := $(if $(V),,@)
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+SKELS := $(patsubst bpf/%.bpf.c,$(GEN)/%.skel.h,$(BPF_SRCS))
+SRCS := $(wildcard src/*.c)
+OBJS := $(patsubst src/%.c,$(O)/obj/%.o,$(SRCS)) $(O)/obj/config_default.o
+UNIT_SRCS := $(wildcard test/unit/test_*.c)
+UNITS := $(patsubst test/unit/%.c,$(O)/test/%,$(UNIT_SRCS))
+TOOLS := $(patsubst test/tools/%.c,$(O)/tools/%,$(wildcard test/tools/*.c)) \
+	 $(patsubst bench/%.c,$(O)/tools/%,$(wildcard bench/*.c))
+
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2
+BASE_CFLAGS := -std=gnu11 -g $(WARN) -D_GNU_SOURCE -Isrc -Ibpf -I$(GEN)
+
+ifeq ($(HOST),1)
+CC := gcc
+CFLAGS := $(BASE_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -DAOD_HOST_BUILD
+LDFLAGS := -fsanitize=address,undefined
+LIBS := -lbpf -lelf -lz -lzstd -lyaml
+else
+CC := musl-gcc
+CFLAGS := $(BASE_CFLAGS) -O2 -isystem $(SYSROOT)/include -ffunction-sections -fdata-sections
+LDFLAGS := -static -L$(SYSROOT)/lib -Wl,--gc-sections
+LIBS := -lbpf -lelf -lz -lzstd -lyaml
+endif
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(GEN) -Ibpf -I$(SYSROOT)/include/bpf/.. -Wall -Werror \
+	-Wno-unused-function -Wno-unused-variable
+
+.PHONY: all skels units tools
+all: $(O)/aod
+skels: $(SKELS)
+units: $(UNITS)
+tools: $(TOOLS)
+
+$(O)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h $(GEN)/vmlinux.h
+	@mkdir -p $(@D)
+	@echo "  BPF     $<"
+	$(Q)clang $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)llvm-strip -g $@.tmp
+	$(Q)mv $@.tmp $@
+
+$(GEN)/%.skel.h: $(O)/bpf/%.bpf.o
+	@echo "  SKEL    $@"
+	$(Q)bpftool gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
+
+$(O)/obj/%.o: src/%.c $(SKELS) $(GEN)/version.h
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(O)/obj/config_default.o: $(GEN)/config_default.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(O)/aod.unstripped: $(OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) $(OBJS) $(LIBS) -o $@
+
+$(O)/aod: $(O)/aod.unstripped
+ifeq ($(HOST),1)
+	$(Q)cp $< $@
+else
+	$(Q)strip -s -R .comment -o $@ $<
+endif
+
+$(O)/test/%: test/unit/%.c $(SKELS) $(GEN)/version.h $(GEN)/config_default.c src/*.h bpf/*.h test/unit/check.h
+	@mkdir -p $(@D)
+	@echo "  TEST    $<"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIBS) -o $@
+
+$(O)/tools/%: test/tools/%.c bpf/events.h
+	@mkdir -p $(@D)
+	@echo "  TOOL    $<"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
+
+$(O)/tools/%: bench/%.c
+	@mkdir -p $(@D)
+	@echo "  TOOL    $<"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
+
+-include $(wildcard $(O)/obj/*.d)

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Every record that crosses a BPF ring buffer, and the on-disk record stream of `aod run --record`. */
+#ifndef AOD_EVENTS_H
+#define AOD_EVENTS_H
+
+/*
+ * Included by BPF programs (after vmlinux.h, which defines __u8.. __u64) and by
+ * userspace (after <linux/types.h>).  Fixed-width types only, no pointers, every
+ * record starts with struct aod_ev_hdr so one consumer can dispatch on kind.
+ */
+
+#define AOD_COMM_LEN 16
+
+enum aod_ev_kind {
+	AOD_EV_SMB = 1,		/* one completed (or failed) SMB2 command */
+	AOD_EV_SCHED = 10,	/* run-queue latency over the floor */
+	AOD_EV_BIO = 11,	/* block request latency over the floor */
+	AOD_EV_VFS = 12,	/* vfs read/write latency over the floor */
+	AOD_EV_OOM = 13,	/* OOM victim chosen */
+	AOD_EV_TCP_RETRANS = 14,
+	AOD_EV_DROP = 15,
+	AOD_EV_FAULT = 16,
+	AOD_EV_KMSG = 17,	/* a kernel log line matched a pattern (userspace source) */
+};
+
+struct aod_ev_hdr {
+	__u16 kind;		/* enum aod_ev_kind */
+	__u16 size;		/* whole record, header included */
+	__u32 cpu;
+	__u64 ts_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) at completion */
+	__u32 pid;		/* tgid */
+	__u32 tid;
+	char comm[AOD_COMM_LEN];
+};
+
+/* SMB2 command ids, as on the wire (MS-SMB2 2.2.1). */
+#define AOD_SMB2_NCMD 20
+
+/* SESSION_SETUP answers this once in every successful setup; never an error. */
+#define AOD_NT_STATUS_MORE_PROCESSING_REQUIRED 0xC0000016u
+
+enum aod_smb_flags {
+	AOD_SMB_ERR = 1 << 0,		/* came from smb3_cmd_err / non-zero status */
+	AOD_SMB_OVER = 1 << 1,		/* latency at or over the command's threshold */
+};
+
+struct aod_ev_smb {
+	struct aod_ev_hdr h;
+	__u64 sesid;
+	__u64 mid;
+	__u64 latency_ns;
+	__u32 tid;		/* SMB tree id */
+	__u16 cmd;		/* SMB2 command id, 0..AOD_SMB2_NCMD-1 */
+	__u16 flags;		/* enum aod_smb_flags */
+	__u32 status;		/* NT status, 0 on success */
+	__s32 rc;		/* negative errno from the client, 0 on success */
+};
+
+/* Counters every family keeps in a BPF global: what it could not deliver. */
+struct aod_loss {
+	__u64 ringbuf_full;
+	__u64 map_full;
+	__u64 expired;		/* pending entries aged out (an enter with no done) */
+};
+
+/* ---- health families (bpf/sched, block, vfs, net, mm .bpf.c; kmsg from userspace) ---- */
+
+/* Run-queue latency: the header names the task that waited (pid/tid/comm) and the CPU it ran on. */
+struct aod_ev_sched {
+	struct aod_ev_hdr h;
+	__u64 latency_ns;	/* wakeup (or preemption) to running */
+	__u32 prev_pid;		/* task that was switched out for it */
+	__u32 prio;
+	char prev_comm[AOD_COMM_LEN];
+};
+
+enum aod_bio_op { AOD_BIO_READ, AOD_BIO_WRITE, AOD_BIO_FLUSH, AOD_BIO_DISCARD, AOD_BIO_OTHER };
+
+/* Block request latency, issue to complete; the header names the task that issued it. */
+struct aod_ev_bio {
+	struct aod_ev_hdr h;
+	__u64 latency_ns;
+	__u64 sector;
+	__u32 bytes;
+	__u32 major;
+	__u32 minor;
+	__u8 op;		/* enum aod_bio_op */
+	__u8 pad;
+	__s16 error;		/* blk_status_t / -errno from completion, 0 on success */
+};
+
+enum aod_vfs_op { AOD_VFS_READ, AOD_VFS_WRITE };
+enum aod_vfs_method {
+	AOD_VFS_M_VFS = 0,	/* vfs_read/vfs_write themselves (fentry/fexit or kprobes) */
+	AOD_VFS_M_SYSCALL = 1,	/* the read/write syscall family, enter to exit */
+};
+
+struct aod_ev_vfs {
+	struct aod_ev_hdr h;
+	__u64 latency_ns;
+	__s64 bytes;		/* return value: bytes moved or -errno */
+	__u8 op;		/* enum aod_vfs_op */
+	__u8 method;		/* enum aod_vfs_method */
+	__u16 syscall_nr;	/* with AOD_VFS_M_SYSCALL: which syscall, else 0 */
+	__u32 pad;
+};
+
+/* OOM victim: the header is the task that triggered the kill (current), the victim is separate. */
+struct aod_ev_oom {
+	struct aod_ev_hdr h;
+	__u32 victim_pid;	/* tgid */
+	__u32 victim_uid;
+	char victim_comm[AOD_COMM_LEN];
+	__u64 total_vm_kb;
+	__u64 anon_rss_kb;
+	__u64 file_rss_kb;
+	__u64 shmem_rss_kb;
+	__s16 oom_score_adj;
+	__u16 pad[3];
+};
+
+struct aod_ev_tcp {
+	struct aod_ev_hdr h;
+	__u8 saddr[16];		/* IPv4 in the first 4 bytes, network order */
+	__u8 daddr[16];
+	__u16 family;		/* AF_INET / AF_INET6 */
+	__u16 sport;		/* host order */
+	__u16 dport;
+	__u8 state;		/* TCP_ESTABLISHED ... as in include/net/tcp_states.h */
+	__u8 pad;
+};
+
+/* A real packet drop (SKB_NOT_DROPPED_YET and SKB_CONSUMED are not sent). */
+struct aod_ev_drop {
+	struct aod_ev_hdr h;
+	__u64 location;		/* kernel text address that dropped it */
+	__u32 reason;		/* enum skb_drop_reason of the running kernel; names come from its BTF */
+	__u16 protocol;		/* ETH_P_*, host order */
+	__u16 pad;
+};
+
+enum aod_fault_method {
+	AOD_FAULT_M_FEXIT = 0,	/* one record per major fault, address set */
+	AOD_FAULT_M_VMSTAT = 1,	/* one record per second with the pgmajfault delta, header pid 0 */
+};
+
+struct aod_ev_fault {
+	struct aod_ev_hdr h;
+	__u64 address;
+	__u64 count;		/* 1 for fexit, the delta for vmstat */
+	__u8 method;		/* enum aod_fault_method */
+	__u8 pad[7];
+};
+
+#define AOD_KMSG_TEXT 200
+
+/* A /dev/kmsg record that matched a pattern; header pid 0, ts_ns from the record's own clock. */
+struct aod_ev_kmsg {
+	struct aod_ev_hdr h;
+	__u64 seq;		/* the kernel's record sequence number */
+	__u16 pattern;		/* built-in index, then user patterns after them */
+	__u8 level;		/* syslog level 0..7 */
+	__u8 facility;
+	char text[AOD_KMSG_TEXT];	/* NUL-terminated, truncated */
+};
+
+#endif /* AOD_EVENTS_H */

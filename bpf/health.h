@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* What the health probes share: the in-kernel latency histogram layout and BPF-side helpers. */
+#ifndef AOD_HEALTH_H
+#define AOD_HEALTH_H
+
+/*
+ * Included by BPF programs (after vmlinux.h) and by userspace (after <linux/types.h>).
+ * A histogram lives in a one-entry BPF_MAP_TYPE_PERCPU_ARRAY so the hot path needs no
+ * atomics; userspace sums the CPUs.  Every measured latency is counted, not only the
+ * ones over the floor, so `aod monitor -q` has the true totals.
+ */
+#define AOD_HIST_SLOTS 32	/* log2(usec): slot i holds [2^i, 2^(i+1)) us, slot 0 also 0 us */
+
+struct aod_hist {
+	__u64 slots[AOD_HIST_SLOTS];
+	__u64 count;		/* every measured latency */
+	__u64 over;		/* those at or over the warn floor (what the ring buffer was offered) */
+	__u64 max_ns;
+	__u64 sum_ns;
+};
+
+/* Per-family event counters for the families without a latency (oom, tcp, drops, faults). */
+struct aod_count {
+	__u64 oom;
+	__u64 tcp_retrans;
+	__u64 drops;
+	__u64 faults;
+};
+
+#ifdef __bpf__
+
+static __always_inline __u32 aod_log2l(__u64 v)
+{
+	__u32 r = 0;
+
+	/* bounded loop the verifier accepts on every kernel with BPF ringbuf */
+	for (int i = 0; i < 63 && v > 1; i++) {
+		v >>= 1;
+		r++;
+	}
+	return r;
+}
+
+static __always_inline void aod_hist_add(struct aod_hist *h, __u64 ns, int over)
+{
+	__u32 slot = aod_log2l(ns / 1000);
+
+	if (slot >= AOD_HIST_SLOTS)
+		slot = AOD_HIST_SLOTS - 1;
+	h->slots[slot]++;
+	h->count++;
+	h->sum_ns += ns;
+	if (over)
+		h->over++;
+	if (ns > h->max_ns)
+		h->max_ns = ns;
+}
+
+/* Fill the common header for the current task; `kind` and `size` from the record type. */
+#define AOD_FILL_HDR(e, K)                                                       \
+	do {                                                                     \
+		__u64 __pt = bpf_get_current_pid_tgid();                         \
+		(e)->h.kind = (K);                                               \
+		(e)->h.size = sizeof(*(e));                                      \
+		(e)->h.cpu = bpf_get_smp_processor_id();                         \
+		(e)->h.ts_ns = bpf_ktime_get_ns();                               \
+		(e)->h.pid = __pt >> 32;                                         \
+		(e)->h.tid = (__u32)__pt;                                        \
+		bpf_get_current_comm((e)->h.comm, sizeof((e)->h.comm));          \
+	} while (0)
+
+#define AOD_LOSS_INC(field) __sync_fetch_and_add(&loss.field, 1)
+
+#endif /* __bpf__ */
+
+#endif /* AOD_HEALTH_H */

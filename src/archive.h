@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* A bundle file: ustar streamed through zstd into "<name>.part", fsynced and renamed when finished. */
+#ifndef AOD_ARCHIVE_H
+#define AOD_ARCHIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+
+#define ARCHIVE_LEVEL_DEFAULT 3
+#define ARCHIVE_LEVEL_MAX 19	/* 20+ are zstd's "ultra" levels: far more memory than a bundle deserves */
+
+struct archive;			/* opaque; lives in the caller's arena */
+
+/*
+ * Bytes archive_open() takes from the arena at this level (0 = default): the struct, a static
+ * zstd stream context and two 32 KiB I/O buffers. The compressor's window is capped at 128 KiB,
+ * so level 3 needs about 1.4 MiB rather than zstd's default 3.6 MiB. 0 for an invalid level.
+ */
+size_t archive_arena_need(int level);
+
+/*
+ * Create "<final_name>.part" in dirfd (O_EXCL|O_NOFOLLOW, mode 0600) and a compressor inside arena a.
+ * final_name is a plain file name. level 0 means ARCHIVE_LEVEL_DEFAULT; otherwise 1..ARCHIVE_LEVEL_MAX.
+ * Returns 0, -EINVAL, -ENAMETOOLONG, -ENOMEM (arena too small), -EEXIST (a .part is there) or -errno.
+ * zstd never calls malloc: its context is static in the arena. The arena is reset by the caller after
+ * archive_finish() or archive_abort().
+ */
+int archive_open(struct archive **ar, struct arena *a, int dirfd, const char *final_name, int level);
+/* Append a member from memory, mode 0600. */
+int archive_add(struct archive *ar, const char *name, const void *buf, size_t len, int64_t mtime);
+/* Append a regular file's content from offset 0, as long as fstat says it is at the call.
+ * If the file shrinks meanwhile, the member is padded with zeros so the tar stays valid. */
+int archive_add_fd(struct archive *ar, const char *name, int fd, int64_t mtime);
+/* Write the tar end marker, end the zstd frame, fsync, rename to final_name and fsync the directory.
+ * On failure the .part is removed. Either way the archive is closed; archive_abort() is then a no-op. */
+int archive_finish(struct archive *ar);
+/* Close and unlink the .part. Safe to call after a failed call or after archive_finish(). */
+void archive_abort(struct archive *ar);
+/* Compressed bytes written to the file so far. */
+uint64_t archive_bytes_out(const struct archive *ar);
+
+#endif /* AOD_ARCHIVE_H */

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The fixed arena: bump allocation with an overflow check, reset by mark, never freed piecemeal. */
+#include "arena.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+int arena_init(struct arena *a, size_t size)
+{
+	void *p;
+
+	memset(a, 0, sizeof(*a));
+	if (size == 0)
+		return -EINVAL;
+	/* Untouched pages cost nothing resident; the reservation bounds what aod can ever use. */
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	a->base = p;
+	a->size = size;
+	return 0;
+}
+
+void arena_init_buffer(struct arena *a, void *buf, size_t size)
+{
+	memset(a, 0, sizeof(*a));
+	a->base = buf;
+	a->size = size;
+}
+
+void arena_fini(struct arena *a)
+{
+	if (a->base)
+		munmap(a->base, a->size);
+	memset(a, 0, sizeof(*a));
+}
+
+void *arena_alloc(struct arena *a, size_t size, size_t count, size_t align)
+{
+	size_t off, bytes;
+	void *p;
+
+	if (align == 0 || (align & (align - 1)))
+		align = 16;
+	if (count && size > SIZE_MAX / count)
+		goto fail;
+	bytes = size * count;
+	off = (a->used + align - 1) & ~(align - 1);
+	if (off < a->used || off > a->size || bytes > a->size - off)
+		goto fail;
+	p = a->base + off;
+	a->used = off + bytes;
+	if (a->used > a->high)
+		a->high = a->used;
+	memset(p, 0, bytes);
+	return p;
+fail:
+	a->failures++;
+	return NULL;
+}
+
+int arena_sub(struct arena *parent, struct arena *child, size_t size)
+{
+	void *p = arena_alloc(parent, 1, size, 64);
+
+	if (!p)
+		return -ENOMEM;
+	arena_init_buffer(child, p, size);
+	return 0;
+}

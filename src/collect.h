@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Collection: an anomaly becomes a bundle; actions run (internal or child processes), then archive. */
+#ifndef AOD_COLLECT_H
+#define AOD_COLLECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/select.h>
+
+#include "arena.h"
+#include "config.h"
+#include "detect.h"
+
+#define COLLECT_MAX_BUNDLES 16
+
+/* What the daemon knows about its probes, copied into each manifest. */
+struct collect_probe_info {
+	char smb_method[64];		/* "tracepoint (raw_tp)", "fentry/fexit", "kprobe", "waiting for cifs", "replay" */
+	uint64_t ringbuf_full, map_full, expired;
+	uint64_t events_total;
+};
+
+struct collect_request {
+	char proto[8];			/* "smb", "health" or "aod" */
+	char anomaly[CFG_NAME_MAX];	/* "latency", "error", "snapshot", "shutdown", ... */
+	int anomaly_idx;		/* into cfg->anomalies, -1 for snapshot/shutdown (all actions) */
+	const struct detect_anomaly *det;	/* NULL for snapshot/shutdown */
+	int64_t wall_ns;		/* CLOCK_REALTIME at detection: names the file */
+};
+
+struct collect;			/* opaque; lives in the arena */
+
+/* out_dir is created 0700 if missing; "<out_dir>/batches" holds the bundles. */
+int collect_init(struct collect **c, const struct cfg_config *cfg, struct arena *arena);
+void collect_set_config(struct collect *c, const struct cfg_config *cfg);	/* after HUP */
+void collect_set_probe_info(struct collect *c, const struct collect_probe_info *pi);
+/* 0 started, 1 counted into a running bundle of the same anomaly, -EBUSY at the concurrency
+ * limit (counted), other -errno on failure. */
+int collect_start(struct collect *c, const struct collect_request *req, uint64_t now_ns);
+/* Add the pipes of running children to rd; lower *deadline_ns to the next action deadline. */
+void collect_fill_fds(struct collect *c, fd_set *rd, int *maxfd, uint64_t *deadline_ns);
+/* Read ready pipes, enforce deadlines (TERM then KILL), reap children, finish bundles. */
+void collect_poll(struct collect *c, const fd_set *rd, uint64_t now_ns);
+int collect_running(const struct collect *c);
+/* Shutdown: give running bundles until grace_ns, then kill children and finish what is there. */
+void collect_drain(struct collect *c, uint64_t grace_ns);
+int collect_outdir_fd(const struct collect *c);	/* the batches directory */
+
+struct collect_stats {
+	uint64_t bundles_written, bundles_failed, coalesced, refused_busy;
+};
+void collect_get_stats(const struct collect *c, struct collect_stats *st);
+
+#endif /* AOD_COLLECT_H */

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The effective configuration: what config.c builds from YAML and what every other module reads. */
+#ifndef AOD_CONFIG_H
+#define AOD_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <limits.h>
+
+#define CFG_SMB2_NCMD 20	/* SMB2 commands 0..19 (NEGOTIATE .. SERVER_TO_CLIENT_NOTIFICATION) */
+#define CFG_NAME_MAX 64
+#define CFG_MAX_ANOMALIES 16
+#define CFG_MAX_ANOM_ACTIONS 24
+#define CFG_MAX_RULES 8
+#define CFG_MAX_CODES 24
+#define CFG_MAX_ACTIONS 48	/* built-in + user-defined action definitions */
+#define CFG_MAX_ARGS 16
+#define CFG_ARG_MAX 160
+#define CFG_MAX_KMSG_PATTERNS 16
+
+enum cfg_action_kind {
+	CFG_ACT_FILE,		/* capped internal cat of a file (or every file matching a glob) */
+	CFG_ACT_KMSG,		/* /dev/kmsg, last `seconds` */
+	CFG_ACT_EXEC,		/* fork+execve argv with timeout; skipped with a note if argv[0] is missing */
+	CFG_ACT_TAIL,		/* last `lines` lines of the first existing path in `path` (':'-separated) */
+	CFG_ACT_PS,		/* internal process snapshot */
+	CFG_ACT_CGROUP,		/* memory cgroup of the anomaly's pid */
+};
+
+struct cfg_action {
+	char name[CFG_NAME_MAX];
+	enum cfg_action_kind kind;
+	bool builtin;
+	char path[CFG_ARG_MAX];			/* FILE, TAIL */
+	char argv[CFG_MAX_ARGS][CFG_ARG_MAX];	/* EXEC; "{interval}" is replaced by the watch interval */
+	int argc;
+	uint64_t max_bytes;			/* cap on what is kept, every kind */
+	uint32_t timeout_ms;			/* EXEC */
+	uint32_t seconds;			/* KMSG window; 0 = watch interval */
+	uint32_t lines;				/* TAIL */
+};
+
+enum cfg_anomaly_type { CFG_LATENCY, CFG_ERROR, CFG_HEALTH };
+
+/* One error code a rule tracks: an NT status or a positive errno number. */
+struct cfg_code {
+	bool ntstatus;
+	uint32_t value;
+};
+
+struct cfg_error_rule {
+	char name[CFG_NAME_MAX];
+	uint32_t acceptable_count;
+	uint32_t cmd_mask;		/* bit i set: SMB2 command i counts; all 20 bits when none listed */
+	struct cfg_code codes[CFG_MAX_CODES];	/* empty = every error code */
+	int ncodes;
+	struct cfg_code exclude[CFG_MAX_CODES];
+	int nexclude;
+};
+
+enum cfg_health_kind {
+	CFG_H_SCHED, CFG_H_BIO, CFG_H_VFS, CFG_H_OOM, CFG_H_TCP, CFG_H_DROP, CFG_H_FAULT, CFG_H_KMSG,
+	CFG_H_COUNT
+};
+
+struct cfg_anomaly {
+	char name[CFG_NAME_MAX];	/* "latency", "error", or the guardian key; health: "sched_latency" ... */
+	enum cfg_anomaly_type type;
+	char proto[8];			/* "smb" or "health" */
+	char tool[32];
+	uint32_t acceptable_count;
+	/* CFG_LATENCY: per-command threshold in ns; cmd_mask says which are tracked. */
+	uint64_t threshold_ns[CFG_SMB2_NCMD];
+	uint32_t cmd_mask;
+	/* CFG_ERROR: independent rules (the flat form becomes one rule named after the anomaly). */
+	struct cfg_error_rule rules[CFG_MAX_RULES];
+	int nrules;
+	/* CFG_HEALTH */
+	enum cfg_health_kind health;
+	uint64_t threshold;		/* us for latencies, count otherwise */
+	/* indices into cfg_config.actions */
+	uint16_t actions[CFG_MAX_ANOM_ACTIONS];
+	int nactions;
+	/* capture actions (argument list in the mapping form) are rejected until supported */
+	int line, col;			/* where it was declared, for messages */
+};
+
+struct cfg_config {
+	char path[PATH_MAX];		/* "<embedded>" for the built-in default */
+	uint32_t watch_interval_sec;	/* default 1 */
+	char output_dir[PATH_MAX];	/* default /var/log/aod */
+	uint32_t cleanup_interval_sec;	/* default 60 */
+	uint32_t max_log_age_days;	/* default 2 */
+	uint64_t max_total_log_bytes;	/* from max_total_log_size_mb (float allowed) */
+	bool audit;
+	uint32_t max_concurrent_bundles;	/* default 4 */
+	uint32_t arena_kb;		/* memory.arena_kb, default 4096 */
+	char metrics_listen[64];	/* "" = off */
+	char metrics_textfile[PATH_MAX];
+	int syslog_facility;		/* LOG_DAEMON by default */
+	char smb_attach[16];		/* smb.attach: auto|tracepoint|fentry|kprobe */
+	uint32_t manifest_events;	/* worst N events kept in a manifest, default 16 */
+	struct cfg_action actions[CFG_MAX_ACTIONS];
+	int nactions;
+	struct cfg_anomaly anomalies[CFG_MAX_ANOMALIES];
+	int nanomalies;
+	char kmsg_patterns[CFG_MAX_KMSG_PATTERNS][CFG_ARG_MAX];
+	int nkmsg_patterns;
+};
+
+/* Where a diagnostic goes; config_load prints `file:line:col: message` lines into it. */
+int config_load_file(struct cfg_config *cfg, const char *path, FILE *diag);
+int config_load_buffer(struct cfg_config *cfg, const char *name, const char *buf, size_t len, FILE *diag);
+/* -c, then $AOD_CONFIG, then /etc/aod/aod.yaml, then the embedded default. */
+int config_load_default_chain(struct cfg_config *cfg, const char *cli_path, FILE *diag);
+/* The effective thresholds, rules, actions and limits, as `aod check-config` prints them. */
+void config_print(const struct cfg_config *cfg, FILE *out);
+int config_find_action(const struct cfg_config *cfg, const char *name);
+
+extern const char config_default_yaml[];
+extern const unsigned long config_default_yaml_len;
+
+#endif /* AOD_CONFIG_H */

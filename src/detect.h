@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Anomaly detection: pure logic over decoded records, the config's tables and a caller-given clock. */
+#ifndef AOD_DETECT_H
+#define AOD_DETECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/types.h>
+
+#include "../bpf/events.h"
+#include "config.h"
+
+#define DETECT_MAX_WORST 16		/* worst-N events kept per anomaly for the manifest */
+#define DETECT_EMERGENCY_NS 1000000000ull	/* any single command this slow fires at once */
+
+/* One record as detection and the manifest see it; a union so any family fits. */
+union detect_event {
+	struct aod_ev_hdr h;
+	struct aod_ev_smb smb;
+	unsigned char raw[256];
+};
+
+struct detect_anomaly {
+	int anomaly;			/* index into cfg->anomalies */
+	int rule;			/* error rule index, -1 for latency/health */
+	bool emergency;			/* fired by one event >= 1 s, before the interval ended */
+	uint32_t count;			/* events that counted in the interval */
+	uint64_t worst;			/* worst latency in ns (or worst count for health) */
+	uint64_t ts_ns;			/* monotonic time of detection */
+	int nworst;
+	union detect_event worst_events[DETECT_MAX_WORST];	/* worst first */
+};
+
+struct detect_slot {			/* per anomaly (and per rule) window state */
+	uint32_t count;
+	uint64_t worst;
+	bool fired_emergency;
+	uint64_t fired_ts;		/* event time of the at-once firing, for a pending hand-out */
+	int nworst;
+	/* worst_events is kept unsorted with the sort keys beside it, so a replacement is one
+	 * copy plus a rescan of DETECT_MAX_WORST keys; it is sorted worst first when it fires. */
+	int min_idx;			/* the entry a better event replaces */
+	uint64_t keys[DETECT_MAX_WORST];
+	union detect_event worst_events[DETECT_MAX_WORST];
+};
+
+struct detect {
+	const struct cfg_config *cfg;
+	uint64_t window_start_ns;
+	uint64_t interval_ns;
+	uint64_t events_seen;
+	struct detect_slot lat[CFG_MAX_ANOMALIES];
+	struct detect_slot err[CFG_MAX_ANOMALIES][CFG_MAX_RULES];
+	/* Tables built by detect_init so the common under-threshold event costs one compare. */
+	uint64_t smb_floor_ns[CFG_SMB2_NCMD];	/* lowest bar any latency anomaly sets; UINT64_MAX: none */
+	uint16_t smb_lat_mask[CFG_SMB2_NCMD];	/* bit a: latency anomaly a tracks this command */
+	uint16_t err_mask;			/* bit a: anomaly a is an error anomaly */
+	uint16_t health_mask[CFG_H_COUNT];	/* bit a: health anomaly a watches this kind */
+	uint16_t pending;			/* bit a: fired by the last event, not handed out yet */
+	int keep;				/* worst-N kept per slot: manifest_events capped */
+	uint64_t anomalies_lost;		/* fired but no room in detect_close_window's out */
+};
+
+void detect_init(struct detect *d, const struct cfg_config *cfg, uint64_t now_ns);
+/* Feed one record. Returns 1 and fills *out when it fires an anomaly at once (the 1 s
+ * emergency, OOM, kmsg), else 0. */
+int detect_feed(struct detect *d, const union detect_event *ev, struct detect_anomaly *out);
+/* One event can fire several anomalies at once (two latency anomalies tracking the same
+ * command). detect_feed hands out the first; call this until it returns 0 for the rest.
+ * detect_feed and detect_close_window also hand out what is left, so nothing is lost. */
+int detect_take_pending(struct detect *d, struct detect_anomaly *out);
+/* True when the window that started at window_start_ns has ended by now_ns. */
+static inline bool detect_window_due(const struct detect *d, uint64_t now_ns)
+{
+	return now_ns - d->window_start_ns >= d->interval_ns;
+}
+/* End the watch interval: writes up to max anomalies, returns how many, opens a new window
+ * starting at now_ns. Anomalies beyond max are counted in anomalies_lost. */
+int detect_close_window(struct detect *d, uint64_t now_ns, struct detect_anomaly *out, int max);
+/* True when err matches a rule (command mask, code list, never STATUS_MORE_PROCESSING_REQUIRED). */
+bool detect_error_matches(const struct cfg_error_rule *r, const struct aod_ev_smb *ev);
+
+#endif /* AOD_DETECT_H */

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Levelled log to stderr with timestamps; alerts also go to syslog. */
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <time.h>
+
+static enum log_level level = LOG_LVL_INFO;
+static int to_syslog;
+static const char *const names[] = { "error", "warn", "info", "debug" };
+
+static enum log_level parse_level(const char *s)
+{
+	if (!s || !*s)
+		return LOG_LVL_INFO;
+	if (s[0] >= '0' && s[0] <= '3' && !s[1])
+		return (enum log_level)(s[0] - '0');
+	if (!strcasecmp(s, "warning") || !strcasecmp(s, "warn"))
+		return LOG_LVL_WARN;
+	if (!strcasecmp(s, "error") || !strcasecmp(s, "critical"))
+		return LOG_LVL_ERROR;
+	if (!strcasecmp(s, "debug"))
+		return LOG_LVL_DEBUG;
+	return LOG_LVL_INFO;
+}
+
+void log_init(const char *ident, int facility)
+{
+	level = parse_level(getenv("AOD_LOG_LEVEL"));
+	openlog(ident, LOG_PID | LOG_NDELAY, facility);
+}
+
+void log_set_level(enum log_level lvl) { level = lvl; }
+enum log_level log_get_level(void) { return level; }
+void log_use_syslog(int on) { to_syslog = on; }
+
+static void emit(const char *tag, const char *fmt, va_list ap)
+{
+	struct timespec ts;
+	struct tm tm;
+	char when[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(stderr, "%s.%03ldZ aod %s: ", when, ts.tv_nsec / 1000000, tag);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void log_msg(enum log_level lvl, const char *fmt, ...)
+{
+	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	va_list ap;
+
+	if (lvl > level)
+		return;
+	va_start(ap, fmt);
+	emit(names[lvl], fmt, ap);
+	va_end(ap);
+	if (to_syslog && lvl <= LOG_LVL_WARN) {
+		va_start(ap, fmt);
+		vsyslog(prio[lvl], fmt, ap);
+		va_end(ap);
+	}
+}
+
+void log_alert(int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit(priority <= LOG_ALERT ? "ALERT" : "warn", fmt, ap);
+	va_end(ap);
+	va_start(ap, fmt);
+	vsyslog(priority, fmt, ap);
+	va_end(ap);
+}

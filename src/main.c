@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Command-line entry: the usage text and the dispatch to each command's module. */
+#include <bpf/libbpf.h>
+#include <stdio.h>
+#include <string.h>
+#include <yaml.h>
+#include <zstd.h>
+#ifdef AOD_HOST_BUILD
+#include <gnu/libc-version.h>
+#endif
+
+#include "version.h"
+#include "cmds.h"
+
+/* One string; `aod help CMD` prints the paragraph that starts with "  aod CMD". */
+static const char usage[] =
+"usage: aod COMMAND [OPTIONS]\n"
+"\n"
+"aod watches this host with eBPF and writes a bundle of evidence when SMB commands\n"
+"of the kernel SMB client, or the kernel's health signals, go wrong.\n"
+"\n"
+"  aod run [-c FILE] [--record FILE] [--smb-attach auto|tracepoint|fentry|kprobe]\n"
+"      The daemon. Stays in the foreground, logs to stderr and syslog. Config: -c,\n"
+"      then $AOD_CONFIG, then /etc/aod/aod.yaml, then the embedded default.\n"
+"      --record FILE also writes every decoded event to FILE (see aod replay).\n"
+"      Signals: TERM/INT write a shutdown bundle and exit, USR1 writes a snapshot\n"
+"      bundle, HUP reloads the config (a bad one is reported, the old one stays).\n"
+"      Log level: AOD_LOG_LEVEL=error|warning|info|debug.\n"
+"\n"
+"  aod check-config [-c FILE]\n"
+"      Validate the config. Prints the effective thresholds, rules, actions and\n"
+"      limits, or file:line:col: message lines and exits non-zero.\n"
+"\n"
+"  aod probes\n"
+"      Report what this kernel offers: BTF, tracefs, and for each probe family the\n"
+"      attach method aod would use or the reason it cannot run. Probes for real.\n"
+"\n"
+"  aod monitor [--duration S] [--sched-warn US] [--bio-warn US] [--vfs-warn US]\n"
+"              [--no-histogram] [-q] [--pid N]\n"
+"      The health monitor view: live lines, then log2 histograms and a summary.\n"
+"\n"
+"  aod trace CAP[,CAP...] [--duration S] [--pid N] [--comm NAME] [--path PREFIX]\n"
+"            [-o FILE] [--save]\n"
+"      An on-demand trace as JSON lines. CAP: syscall, network, process, file,\n"
+"      perf, security (or syscall_trace, network_trace, process_trace,\n"
+"      file_trace, performance, security_event). Default duration 15 s.\n"
+"\n"
+"  aod replay FILE [-c FILE] [--output-dir DIR]\n"
+"      Feed a stream recorded with `aod run --record` through detection and\n"
+"      collection, write the bundles it triggers, and exit.\n"
+"\n"
+"  aod version\n"
+"      Print the versions of aod and of the libraries it was built with.\n"
+"\n"
+"  aod help [COMMAND]\n"
+"      This text, or the part about COMMAND.\n";
+
+static int help_main(int argc, char **argv)
+{
+	char key[64];
+	const char *p, *end;
+
+	if (argc < 2) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	snprintf(key, sizeof(key), "\n  aod %s", argv[1]);
+	p = strstr(usage, key);
+	if (!p || (p[strlen(key)] != ' ' && p[strlen(key)] != '\n')) {
+		fprintf(stderr, "aod: no help for '%s'; commands: run check-config probes monitor trace replay version help\n",
+			argv[1]);
+		return 2;
+	}
+	end = strstr(p + 1, "\n\n");
+	printf("%.*s\n", (int)(end ? end - p - 1 : (long)strlen(p + 1)), p + 1);
+	return 0;
+}
+
+static int version_main(int argc, char **argv)
+{
+	const char *libc;
+#ifdef AOD_HOST_BUILD
+	static char glibc[32];
+
+	snprintf(glibc, sizeof(glibc), "glibc %s (dynamic, host build)", gnu_get_libc_version());
+	libc = glibc;
+#else
+	libc = AOD_LIBC_STATIC " (static)";
+#endif
+	printf("aod %s\n", AOD_VERSION);
+	printf("libbpf %s\n", libbpf_version_string());
+	printf("libzstd %s\n", ZSTD_versionString());
+	printf("libyaml %s\n", yaml_get_version_string());
+	/* libelf has no run-time version call; this is the pinned source it was built from. */
+	printf("libelf elfutils %s\n", AOD_PIN_ELFUTILS);
+	printf("libc %s\n", libc);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} cmds[] = {
+	{ "run", daemon_run_main },
+	{ "replay", daemon_replay_main },
+	{ "check-config", config_check_main },
+	{ "probes", probe_main },
+	{ "monitor", monitor_main },
+	{ "trace", trace_main },
+	{ "version", version_main },
+	{ "help", help_main },
+};
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+		return help_main(1, argv);
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version"))
+		return version_main(1, argv);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "aod: unknown command '%s'; try 'aod help'\n", argv[1]);
+	return 2;
+}
