@@ -5,7 +5,7 @@
 #   O        output dir (build for the static musl build, build/host for --host)
 #   GEN      generated headers (build/gen: vmlinux.h, *.skel.h, config_default.c, version.h)
 #   SYSROOT  the third-party static libraries and their headers
-#   HOST=1   glibc build against Debian's -dev libraries, with ASan/UBSan
+#   HOST=1   glibc build against Debian's -dev libraries, with ASan/UBSan (SAN=0: without, for valgrind)
 
 GEN ?= build/gen
 O ?= build
@@ -24,13 +24,19 @@ TOOLS := $(patsubst test/tools/%.c,$(O)/tools/%,$(wildcard test/tools/*.c)) \
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2
 BASE_CFLAGS := -std=gnu11 -g $(WARN) -D_GNU_SOURCE -Isrc -Ibpf -I$(GEN)
 
+SAN ?= 1
 ifeq ($(HOST),1)
 CC := gcc
-CFLAGS := $(BASE_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -DAOD_HOST_BUILD
-LDFLAGS := -fsanitize=address,undefined
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+endif
+CFLAGS := $(BASE_CFLAGS) -O1 -fno-omit-frame-pointer $(SANFLAGS) -DAOD_HOST_BUILD
+LDFLAGS := $(SANFLAGS)
+AOD_LDFLAGS := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
 LIBS := -lbpf -lelf -lz -lzstd -lyaml
 else
-CC := musl-gcc
+STATIC_CC ?= musl-gcc
+CC := $(STATIC_CC)
 CFLAGS := $(BASE_CFLAGS) -O2 -isystem $(SYSROOT)/include -ffunction-sections -fdata-sections
 LDFLAGS := -static -L$(SYSROOT)/lib -Wl,--gc-sections
 LIBS := -lbpf -lelf -lz -lzstd -lyaml
@@ -67,7 +73,7 @@ $(O)/obj/config_default.o: $(GEN)/config_default.c
 
 $(O)/aod.unstripped: $(OBJS)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) $(OBJS) $(LIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $(AOD_LDFLAGS) $(OBJS) $(LIBS) -o $@
 
 $(O)/aod: $(O)/aod.unstripped
 ifeq ($(HOST),1)

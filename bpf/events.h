@@ -102,7 +102,8 @@ struct aod_ev_vfs {
 	__u8 op;		/* enum aod_vfs_op */
 	__u8 method;		/* enum aod_vfs_method */
 	__u16 syscall_nr;	/* with AOD_VFS_M_SYSCALL: which syscall, else 0 */
-	__u32 pad;
+	__u8 ftype;		/* file type (S_IFMT >> 12: 1 fifo, 2 chr, 4 dir, 6 blk, 8 reg, 12 sock), 0 unknown */
+	__u8 pad[3];
 };
 
 /* OOM victim: the header is the task that triggered the kill (current), the victim is separate. */
@@ -131,6 +132,7 @@ struct aod_ev_tcp {
 };
 
 /* A real packet drop (SKB_NOT_DROPPED_YET and SKB_CONSUMED are not sent). */
+#define AOD_DROP_REASON_UNKNOWN 0xffffffffu	/* kernels before 5.17 give no reason */
 struct aod_ev_drop {
 	struct aod_ev_hdr h;
 	__u64 location;		/* kernel text address that dropped it */

@@ -79,6 +79,7 @@ struct cfg_anomaly {
 	/* CFG_HEALTH */
 	enum cfg_health_kind health;
 	uint64_t threshold;		/* us for latencies, count otherwise */
+	char mode[16];			/* CFG_LATENCY/CFG_ERROR: "all", "trackonly" or "excludeonly" (as configured) */
 	/* indices into cfg_config.actions */
 	uint16_t actions[CFG_MAX_ANOM_ACTIONS];
 	int nactions;
@@ -88,10 +89,12 @@ struct cfg_anomaly {
 
 struct cfg_config {
 	char path[PATH_MAX];		/* "<embedded>" for the built-in default */
-	uint32_t watch_interval_sec;	/* default 1 */
+	uint32_t watch_interval_sec;	/* default 1; rounded up when the YAML gives a fraction */
+	uint32_t watch_interval_ms;	/* the exact interval (AODv2 accepts e.g. 0.5); prefer this one */
 	char output_dir[PATH_MAX];	/* default /var/log/aod */
 	uint32_t cleanup_interval_sec;	/* default 60 */
-	uint32_t max_log_age_days;	/* default 2 */
+	uint32_t max_log_age_days;	/* default 2; rounded up when the YAML gives a fraction */
+	uint64_t max_log_age_sec;	/* the exact age limit (AODv2 accepts e.g. 0.25 days); prefer this one */
 	uint64_t max_total_log_bytes;	/* from max_total_log_size_mb (float allowed) */
 	bool audit;
 	uint32_t max_concurrent_bundles;	/* default 4 */
@@ -107,6 +110,9 @@ struct cfg_config {
 	int nanomalies;
 	char kmsg_patterns[CFG_MAX_KMSG_PATTERNS][CFG_ARG_MAX];
 	int nkmsg_patterns;
+	/* watcher.actions of the design-doc layout: what a snapshot collects when given (indices into actions) */
+	uint16_t watcher_actions[CFG_MAX_ANOM_ACTIONS];
+	int nwatcher_actions;
 };
 
 /* Where a diagnostic goes; config_load prints `file:line:col: message` lines into it. */
@@ -117,6 +123,8 @@ int config_load_default_chain(struct cfg_config *cfg, const char *cli_path, FILE
 /* The effective thresholds, rules, actions and limits, as `aod check-config` prints them. */
 void config_print(const struct cfg_config *cfg, FILE *out);
 int config_find_action(const struct cfg_config *cfg, const char *name);
+/* `aod check-config [-c FILE]`: diagnostics on stderr, exit 1 on error; config_print on stdout, exit 0. */
+int config_check_main(int argc, char **argv);
 
 extern const char config_default_yaml[];
 extern const unsigned long config_default_yaml_len;

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* TCP retransmits (addresses, ports, state) and packet drops with their reason, counted per reason in the kernel. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "events.h"
+#include "health.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+
+const volatile __u32 targ_tgid = 0;
+/* Set by userspace from kfree_skb's BTF prototype: the reason argument exists since 5.17. */
+const volatile bool drop_has_reason = true;
+
+struct aod_loss loss = {};
+struct aod_count counts = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);	/* enum skb_drop_reason */
+	__type(value, __u64);
+} drop_reasons SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+static __always_inline int filtered(void)
+{
+	return targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid;
+}
+
+static __always_inline int on_retransmit(const struct sock *sk)
+{
+	struct aod_ev_tcp *e;
+
+	if (filtered())
+		return 0;
+	__sync_fetch_and_add(&counts.tcp_retrans, 1);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		AOD_LOSS_INC(ringbuf_full);
+		return 0;
+	}
+	AOD_FILL_HDR(e, AOD_EV_TCP_RETRANS);
+	__builtin_memset(e->saddr, 0, sizeof(e->saddr));
+	__builtin_memset(e->daddr, 0, sizeof(e->daddr));
+	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	e->pad = 0;
+	if (e->family == AF_INET6) {
+		BPF_CORE_READ_INTO(&e->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&e->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	} else {
+		BPF_CORE_READ_INTO((__u32 *)e->saddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)e->daddr, sk, __sk_common.skc_daddr);
+	}
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+static __always_inline int on_drop(struct sk_buff *skb, void *location, __u32 reason)
+{
+	struct aod_ev_drop *e;
+	__u64 zero = 0, *cnt;
+
+	/* Not drops: freed before any verdict (5.19+), and consume_skb folded into kfree_skb (6.3+). */
+	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_NOT_DROPPED_YET) &&
+	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_NOT_DROPPED_YET))
+		return 0;
+	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_CONSUMED) &&
+	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_CONSUMED))
+		return 0;
+	if (filtered())
+		return 0;
+	__sync_fetch_and_add(&counts.drops, 1);
+	cnt = bpf_map_lookup_elem(&drop_reasons, &reason);
+	if (!cnt) {
+		/* NOEXIST may lose a race with another CPU; the second lookup finds its entry. */
+		bpf_map_update_elem(&drop_reasons, &reason, &zero, BPF_NOEXIST);
+		cnt = bpf_map_lookup_elem(&drop_reasons, &reason);
+	}
+	if (cnt)
+		__sync_fetch_and_add(cnt, 1);
+	else
+		AOD_LOSS_INC(map_full);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		AOD_LOSS_INC(ringbuf_full);
+		return 0;
+	}
+	AOD_FILL_HDR(e, AOD_EV_DROP);
+	e->location = (__u64)location;
+	e->reason = reason;
+	e->protocol = __builtin_bswap16(BPF_CORE_READ(skb, protocol));
+	e->pad = 0;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(tcp_retransmit_btf, const struct sock *sk)
+{
+	return on_retransmit(sk);
+}
+
+SEC("raw_tp/tcp_retransmit_skb")
+int BPF_PROG(tcp_retransmit_raw, const struct sock *sk)
+{
+	return on_retransmit(sk);
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(kfree_skb_btf, struct sk_buff *skb, void *location)
+{
+	if (drop_has_reason)
+		return on_drop(skb, location, (__u32)ctx[2]);
+	return on_drop(skb, location, AOD_DROP_REASON_UNKNOWN);
+}
+
+SEC("raw_tp/kfree_skb")
+int BPF_PROG(kfree_skb_raw, struct sk_buff *skb, void *location)
+{
+	if (drop_has_reason)
+		return on_drop(skb, location, (__u32)ctx[2]);
+	return on_drop(skb, location, AOD_DROP_REASON_UNKNOWN);
+}
+
+char LICENSE[] SEC("license") = "GPL";

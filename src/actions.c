@@ -1,0 +1,1115 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Actions: capped internal reads of /proc, /sys and logs, and exec children with a timeout. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* pipe2, strsignal */
+#endif
+#include "actions.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define GLOB_MAX 64
+#define GLOB_NAME_MAX 256
+#define PS_COMM_LEN 16		/* TASK_COMM_LEN - 1 */
+
+uint64_t actions_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+const char *actions_status_name(enum act_status st)
+{
+	static const char *const n[] = { "ok", "skipped", "failed", "timeout", "truncated" };
+
+	return (unsigned)st < sizeof(n) / sizeof(n[0]) ? n[st] : "unknown";
+}
+
+const char *actions_kind_name(enum cfg_action_kind kind)
+{
+	static const char *const n[] = { "file", "kmsg", "exec", "tail", "ps", "cgroup" };
+
+	return (unsigned)kind < sizeof(n) / sizeof(n[0]) ? n[kind] : "unknown";
+}
+
+bool actions_is_internal(const struct cfg_action *a)
+{
+	return a->kind != CFG_ACT_EXEC;
+}
+
+/* Notes accumulate, separated by "; ", and are cut (not overrun) when long. */
+static void note(struct act_result *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct act_result *res, const char *fmt, ...)
+{
+	size_t len = strlen(res->note);
+	va_list ap;
+
+	if (len && len + 2 < sizeof(res->note)) {
+		memcpy(res->note + len, "; ", 3);
+		len += 2;
+	}
+	if (len + 1 >= sizeof(res->note))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(res->note + len, sizeof(res->note) - len, fmt, ap);
+	va_end(ap);
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void out_init(struct act_out *o, int fd, uint64_t cap)
+{
+	memset(o, 0, sizeof(*o));
+	o->fd = fd;
+	o->cap = cap ? cap : ACTIONS_DEFAULT_MAX_BYTES;
+}
+
+/* Keep what fits under the cap; the rest is dropped and remembered as truncation. */
+static void out_write(struct act_out *o, const char *p, size_t n)
+{
+	uint64_t room = o->cap - o->kept;
+	int r;
+
+	if (n > room) {
+		o->truncated = true;
+		n = (size_t)room;
+	}
+	if (!n || o->err)
+		return;
+	r = write_all(o->fd, p, n);
+	if (r)
+		o->err = r;
+	else
+		o->kept += n;
+}
+
+static void out_printf(struct act_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void out_printf(struct act_out *o, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		out_write(o, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+static bool out_full(const struct act_out *o) { return o->kept >= o->cap; }
+
+/* The truncation note goes past the cap on purpose: the reader must see that data is missing. */
+static int out_finish(struct act_out *o, struct act_result *res)
+{
+	char tmp[64];
+	int n;
+
+	res->bytes = o->kept;
+	if (o->truncated && !o->err) {
+		n = snprintf(tmp, sizeof(tmp), "\n[truncated at %llu bytes]\n", (unsigned long long)o->cap);
+		o->err = write_all(o->fd, tmp, (size_t)n);
+		if (res->status == ACT_OK)
+			res->status = ACT_TRUNCATED;
+		note(res, "truncated at %llu bytes", (unsigned long long)o->cap);
+	}
+	if (o->err) {
+		res->status = ACT_FAILED;
+		note(res, "cannot write output: %s", strerror(-o->err));
+	}
+	return o->err;
+}
+
+/* Copy fd to the output until EOF or the cap; one more byte read tells whether the cap cut it. */
+static int cat_fd(struct act_out *o, int fd, char *buf, size_t bufsz)
+{
+	ssize_t n;
+	char one;
+
+	while (!out_full(o) && !o->err) {
+		size_t want = bufsz;
+
+		if (want > o->cap - o->kept)
+			want = (size_t)(o->cap - o->kept);
+		n = read(fd, buf, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		out_write(o, buf, (size_t)n);
+	}
+	do
+		n = read(fd, &one, 1);
+	while (n < 0 && errno == EINTR);
+	if (n > 0)
+		o->truncated = true;
+	return 0;
+}
+
+/* ---- FILE ---- */
+
+static bool has_wild(const char *s)
+{
+	return strpbrk(s, "*?") != NULL;
+}
+
+static bool wild_rec(const char *p, const char *s)
+{
+	for (; *p; p++, s++) {
+		if (*p == '*') {
+			for (;; s++) {
+				if (wild_rec(p + 1, s))
+					return true;
+				if (!*s)
+					return false;
+			}
+		}
+		if (!*s || (*p != '?' && *p != *s))
+			return false;
+	}
+	return !*s;
+}
+
+/* '*' and '?' only, and a leading dot is never matched by a wildcard, as in the shell.
+ * Hand-written because glob() and fnmatch() may allocate. */
+static bool wild_match(const char *p, const char *s)
+{
+	if (*s == '.' && *p != '.')
+		return false;
+	return wild_rec(p, s);
+}
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* Readdir without opendir (which mallocs). Calls fn for every entry; stops when fn returns non-zero. */
+static int dir_each(int dfd, char *buf, size_t bufsz, int (*fn)(const char *name, void *arg), void *arg)
+{
+	long n, off;
+
+	for (;;) {
+		n = syscall(SYS_getdents64, dfd, buf, bufsz);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		for (off = 0; off < n;) {
+			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+
+			off += d->d_reclen;
+			if (strcmp(d->d_name, ".") && strcmp(d->d_name, "..") && fn(d->d_name, arg))
+				return 0;
+		}
+	}
+}
+
+struct glob_set {
+	const char *pat;
+	char names[GLOB_MAX][GLOB_NAME_MAX];
+	int n;
+	bool overflow;
+};
+
+static int glob_add(const char *name, void *arg)
+{
+	struct glob_set *g = arg;
+	int i;
+
+	if (!wild_match(g->pat, name) || strlen(name) >= GLOB_NAME_MAX)
+		return 0;
+	if (g->n == GLOB_MAX) {
+		g->overflow = true;
+		return 1;
+	}
+	/* Sorted insert: getdents order is arbitrary and bundles should read the same every time. */
+	for (i = g->n; i > 0 && strcmp(g->names[i - 1], name) > 0; i--)
+		memcpy(g->names[i], g->names[i - 1], GLOB_NAME_MAX);
+	snprintf(g->names[i], GLOB_NAME_MAX, "%s", name);
+	g->n++;
+	return 0;
+}
+
+struct file_tally {
+	int found, missing, failed;
+};
+
+static void cat_one(struct act_out *o, const char *path, bool header, const struct act_env *env,
+		    struct act_result *res, struct file_tally *t)
+{
+	struct stat st;
+	int fd, r;
+
+	/* O_NONBLOCK: a FIFO configured by mistake must not hang the loop. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			t->missing++;
+		else
+			t->failed++, note(res, "%s: %s", path, strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode))) {
+		t->failed++;
+		note(res, "%s: not a regular file", path);
+		close(fd);
+		return;
+	}
+	t->found++;
+	if (header)
+		out_printf(o, "%s==> %s <==\n", t->found > 1 ? "\n" : "", path);
+	r = cat_fd(o, fd, env->buf, env->bufsz);
+	if (r)
+		note(res, "%s: %s", path, strerror(-r));
+	close(fd);
+}
+
+static void file_glob(struct act_out *o, const char *spec, const struct act_env *env,
+		      struct act_result *res, struct file_tally *t)
+{
+	static struct glob_set g;	/* 16 KiB: static rather than on the stack; one action runs at a time */
+	char dir[CFG_ARG_MAX], path[CFG_ARG_MAX + GLOB_NAME_MAX];
+	const char *slash = strrchr(spec, '/');
+	int dfd, i;
+
+	if (!slash || (size_t)(slash - spec) >= sizeof(dir)) {
+		note(res, "%s: a pattern needs an absolute directory", spec);
+		t->failed++;
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - spec), spec);
+	if (has_wild(dir)) {
+		note(res, "%s: wildcards only in the last path component", spec);
+		t->failed++;
+		return;
+	}
+	memset(&g, 0, sizeof(g));
+	g.pat = slash + 1;
+	dfd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		t->missing++;
+		return;
+	}
+	dir_each(dfd, env->buf, env->bufsz, glob_add, &g);
+	close(dfd);
+	if (g.overflow)
+		note(res, "%s: only the first %d matches", spec, GLOB_MAX);
+	if (g.n == 0)
+		t->missing++;
+	for (i = 0; i < g.n && !out_full(o); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, g.names[i]);
+		cat_one(o, path, true, env, res, t);
+	}
+}
+
+/* Call fn for each element of a ':'-separated list. */
+static void each_path(const char *list, void (*fn)(const char *p, void *arg), void *arg)
+{
+	char one[CFG_ARG_MAX];
+	const char *s = list, *e;
+
+	while (*s) {
+		e = strchr(s, ':');
+		if (!e)
+			e = s + strlen(s);
+		if (e > s && (size_t)(e - s) < sizeof(one)) {
+			memcpy(one, s, (size_t)(e - s));
+			one[e - s] = '\0';
+			fn(one, arg);
+		}
+		s = *e ? e + 1 : e;
+	}
+}
+
+struct file_ctx {
+	struct act_out *o;
+	const struct act_env *env;
+	struct act_result *res;
+	struct file_tally t;
+	bool header;
+};
+
+static void file_elem(const char *p, void *arg)
+{
+	struct file_ctx *f = arg;
+
+	if (out_full(f->o)) {
+		f->o->truncated = true;
+		return;
+	}
+	if (has_wild(p))
+		file_glob(f->o, p, f->env, f->res, &f->t);
+	else
+		cat_one(f->o, p, f->header, f->env, f->res, &f->t);
+}
+
+static void run_file(const struct cfg_action *a, const struct act_env *env, struct act_out *o,
+		     struct act_result *res)
+{
+	struct file_ctx f = { .o = o, .env = env, .res = res };
+
+	f.header = strchr(a->path, ':') || has_wild(a->path);
+	each_path(a->path, file_elem, &f);
+	if (f.t.found == 0 && f.t.failed == 0) {
+		res->status = ACT_SKIPPED;
+		note(res, "not found: %s", a->path);
+	} else if (f.t.found == 0) {
+		res->status = ACT_FAILED;
+	}
+}
+
+/* ---- KMSG ---- */
+
+/* One /dev/kmsg record: "prio,seq,usec,flags[,...];text\n" then " KEY=value" dictionary lines.
+ * Returns false for anything else. */
+static bool kmsg_parse(const char *rec, size_t n, uint64_t *usec, const char **text, size_t *tlen)
+{
+	const char *semi = memchr(rec, ';', n), *p = rec, *nl;
+	int field;
+
+	if (!semi)
+		return false;
+	for (field = 0; field < 2; field++) {
+		p = memchr(p, ',', (size_t)(semi - p));
+		if (!p)
+			return false;
+		p++;
+	}
+	*usec = strtoull(p, NULL, 10);
+	*text = semi + 1;
+	nl = memchr(*text, '\n', n - (size_t)(*text - rec));
+	*tlen = nl ? (size_t)(nl - *text) : n - (size_t)(*text - rec);
+	return true;
+}
+
+static void run_kmsg(const struct cfg_action *a, const struct act_env *env, struct act_out *o,
+		     struct act_result *res)
+{
+	uint64_t window = (uint64_t)(a->seconds ? a->seconds : env->interval_sec) * 1000000ull;
+	uint64_t now_us = env->now_ns / 1000, since = now_us > window ? now_us - window : 0, usec;
+	unsigned long kept = 0, records;
+	const char *text;
+	size_t tlen;
+	ssize_t n = 0;
+	int fd;
+
+	/* A fresh open starts at the oldest record still in the ring; O_NONBLOCK ends at EAGAIN. */
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		res->status = errno == ENOENT ? ACT_SKIPPED : ACT_FAILED;
+		note(res, "/dev/kmsg: %s", strerror(errno));
+		return;
+	}
+	/* Bounded: a kernel logging faster than we read must not keep us here. */
+	for (records = 0; records < 1000000 && !out_full(o); records++) {
+		n = read(fd, env->buf, env->bufsz - 1);
+		if (n < 0 && (errno == EINTR || errno == EPIPE))
+			continue;	/* EPIPE: records overwritten under us; the next read resyncs */
+		if (n < 0 && errno != EAGAIN)
+			note(res, "/dev/kmsg: %s", strerror(errno));
+		if (n <= 0)
+			break;
+		if (!kmsg_parse(env->buf, (size_t)n, &usec, &text, &tlen) || usec < since)
+			continue;
+		out_printf(o, "[%5llu.%06llu] ", (unsigned long long)(usec / 1000000),
+			   (unsigned long long)(usec % 1000000));
+		out_write(o, text, tlen);
+		out_write(o, "\n", 1);
+		kept++;
+	}
+	if (!out_full(o) && n > 0)
+		note(res, "stopped after %lu records", records);
+	if (out_full(o))
+		o->truncated = true;
+	close(fd);
+	if (kept == 0)
+		note(res, "no kernel messages in the last %llu s", (unsigned long long)(window / 1000000));
+}
+
+/* ---- TAIL ---- */
+
+static void first_existing(const char *p, void *arg)
+{
+	int *fd = arg;
+
+	if (*fd < 0)
+		*fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+}
+
+/* Offset where the last `lines` lines of a `size`-byte file start, scanning back in chunks. */
+static int64_t tail_start(int fd, int64_t size, uint32_t lines, char *buf, size_t bufsz)
+{
+	int64_t pos = size, end = size;
+	uint32_t seen = 0;
+	ssize_t n, i;
+	size_t chunk;
+
+	while (pos > 0) {
+		chunk = pos < (int64_t)bufsz ? (size_t)pos : bufsz;
+		n = pread(fd, buf, chunk, pos - (int64_t)chunk);
+		if (n <= 0)
+			return pos;
+		for (i = n - 1; i >= 0; i--) {
+			/* The newline that ends the file ends the last line; it starts nothing. */
+			if (buf[i] != '\n' || pos - (int64_t)chunk + i == end - 1)
+				continue;
+			if (++seen == lines)
+				return pos - (int64_t)chunk + i + 1;
+		}
+		pos -= (int64_t)chunk;
+	}
+	return 0;
+}
+
+static void run_tail(const struct cfg_action *a, const struct act_env *env, struct act_out *o,
+		     struct act_result *res)
+{
+	uint32_t lines = a->lines ? a->lines : ACTIONS_DEFAULT_LINES;
+	int64_t start, pos;
+	struct stat st;
+	ssize_t n;
+	int fd = -1;
+
+	each_path(a->path, first_existing, &fd);
+	if (fd < 0) {
+		res->status = ACT_SKIPPED;
+		note(res, "not found: %s", a->path);
+		return;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		res->status = ACT_FAILED;
+		note(res, "%s: not a regular file", a->path);
+		close(fd);
+		return;
+	}
+	start = tail_start(fd, st.st_size, lines, env->buf, env->bufsz);
+	/* Over the cap, keep the newest bytes: for a log tail they are the ones that matter. */
+	if ((uint64_t)(st.st_size - start) > o->cap) {
+		start = st.st_size - (int64_t)o->cap;
+		o->truncated = true;
+	}
+	for (pos = start; pos < st.st_size && !o->err; pos += n) {
+		size_t want = (uint64_t)(st.st_size - pos) < env->bufsz ? (size_t)(st.st_size - pos) : env->bufsz;
+
+		n = pread(fd, env->buf, want, pos);
+		if (n < 0 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n <= 0)
+			break;
+		out_write(o, env->buf, (size_t)n);
+	}
+	close(fd);
+}
+
+/* ---- PS ---- */
+
+struct ps_ent {
+	int pid, ppid;
+	char state;
+	uint64_t cpu_ticks;
+	uint64_t rss_kb;
+	char comm[PS_COMM_LEN + 1];
+};
+
+struct ps_scan {
+	int procfd;
+	unsigned long nproc, nthreads, nstate[4];	/* R, D, Z, other */
+	struct ps_ent cpu[ACTIONS_PS_TOP], rss[ACTIONS_PS_TOP], dstate[ACTIONS_PS_TOP], self;
+	int ncpu, nrss, nd;
+};
+
+/* Read a small /proc file relative to procfd into buf (NUL-terminated); -errno on failure. */
+static ssize_t read_small(int dfd, const char *path, char *buf, size_t bufsz)
+{
+	ssize_t n, got = 0;
+	int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while ((size_t)got < bufsz - 1) {
+		n = read(fd, buf + got, bufsz - 1 - (size_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	return got;
+}
+
+/* /proc/<pid>/stat: "pid (comm) S ppid pgrp session tty tpgid flags minflt cminflt majflt
+ * cmajflt utime stime ..."; comm may hold spaces and ')' so the last ')' ends it. */
+static bool ps_parse_stat(char *buf, struct ps_ent *e)
+{
+	char *open = strchr(buf, '('), *close = strrchr(buf, ')'), *p;
+	uint64_t v[13];
+	size_t len;
+	int i;
+
+	if (!open || !close || close < open || close[1] != ' ' || !close[2])
+		return false;
+	len = (size_t)(close - open - 1);
+	if (len > PS_COMM_LEN)
+		len = PS_COMM_LEN;
+	memcpy(e->comm, open + 1, len);
+	e->comm[len] = '\0';
+	for (i = 0; e->comm[i]; i++)
+		if (!isprint((unsigned char)e->comm[i]))
+			e->comm[i] = '?';
+	e->state = close[2];
+	p = close + 3;
+	for (i = 0; i < 13; i++)
+		v[i] = strtoull(p, &p, 10);
+	e->ppid = (int)v[0];
+	e->cpu_ticks = v[11] + v[12];
+	return true;
+}
+
+static uint64_t status_field(const char *buf, const char *key)
+{
+	const char *p = strstr(buf, key);
+
+	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
+}
+
+/* Keep the top N by a key with an insertion into a short sorted array. */
+static void top_insert(struct ps_ent *arr, int *n, const struct ps_ent *e, bool by_rss)
+{
+	uint64_t key = by_rss ? e->rss_kb : e->cpu_ticks;
+	int i = *n;
+
+	if (i == ACTIONS_PS_TOP) {
+		if ((by_rss ? arr[i - 1].rss_kb : arr[i - 1].cpu_ticks) >= key)
+			return;
+		i--;
+	} else {
+		(*n)++;
+	}
+	for (; i > 0 && (by_rss ? arr[i - 1].rss_kb : arr[i - 1].cpu_ticks) < key; i--)
+		arr[i] = arr[i - 1];
+	arr[i] = *e;
+}
+
+static int ps_one(const char *name, void *arg)
+{
+	struct ps_scan *s = arg;
+	char path[64], buf[2048];
+	struct ps_ent e = { 0 };
+	const char *p;
+
+	for (p = name; *p; p++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	e.pid = atoi(name);
+	snprintf(path, sizeof(path), "%s/stat", name);
+	if (read_small(s->procfd, path, buf, sizeof(buf)) <= 0 || !ps_parse_stat(buf, &e))
+		return 0;	/* exited while we looked: not an error */
+	snprintf(path, sizeof(path), "%s/status", name);
+	if (read_small(s->procfd, path, buf, sizeof(buf)) > 0) {
+		e.rss_kb = status_field(buf, "\nVmRSS:");
+		s->nthreads += status_field(buf, "\nThreads:");
+	}
+	s->nproc++;
+	if (e.pid == getpid())
+		s->self = e;
+	s->nstate[e.state == 'R' ? 0 : e.state == 'D' ? 1 : e.state == 'Z' ? 2 : 3]++;
+	top_insert(s->cpu, &s->ncpu, &e, false);
+	if (e.rss_kb)
+		top_insert(s->rss, &s->nrss, &e, true);
+	if (e.state == 'D' && s->nd < ACTIONS_PS_TOP)
+		s->dstate[s->nd++] = e;
+	return 0;
+}
+
+static void ps_table(struct act_out *o, const char *title, const struct ps_ent *arr, int n, long hz)
+{
+	int i;
+
+	out_printf(o, "\n%s\n%7s %7s %s %12s %10s %s\n", title, "PID", "PPID", "S", "CPU_MS", "RSS_KB", "COMM");
+	for (i = 0; i < n; i++)
+		out_printf(o, "%7d %7d %c %12llu %10llu %s\n", arr[i].pid, arr[i].ppid, arr[i].state,
+			   (unsigned long long)(arr[i].cpu_ticks * 1000 / (uint64_t)hz),
+			   (unsigned long long)arr[i].rss_kb, arr[i].comm);
+}
+
+static void run_ps(const struct act_env *env, struct act_out *o, struct act_result *res)
+{
+	static struct ps_scan s;	/* a few KiB; static because one action runs at a time */
+	long hz = sysconf(_SC_CLK_TCK);
+	int r;
+
+	memset(&s, 0, sizeof(s));
+	if (hz <= 0)
+		hz = 100;
+	s.procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s.procfd < 0) {
+		res->status = ACT_FAILED;
+		note(res, "/proc: %s", strerror(errno));
+		return;
+	}
+	r = dir_each(s.procfd, env->buf, env->bufsz, ps_one, &s);
+	close(s.procfd);
+	if (r)
+		note(res, "/proc: %s", strerror(-r));
+	out_printf(o, "processes: %lu (running %lu, uninterruptible %lu, zombie %lu, other %lu), threads: %lu\n",
+		   s.nproc, s.nstate[0], s.nstate[1], s.nstate[2], s.nstate[3], s.nthreads);
+	if (s.self.pid)
+		ps_table(o, "aod itself:", &s.self, 1, hz);
+	ps_table(o, "top by CPU time (user+system since start):", s.cpu, s.ncpu, hz);
+	ps_table(o, "top by resident memory:", s.rss, s.nrss, hz);
+	if (s.nd)
+		ps_table(o, "in uninterruptible sleep (D), often waiting on I/O:", s.dstate, s.nd, hz);
+}
+
+/* ---- CGROUP ---- */
+
+struct cg_where {
+	char rel[CFG_ARG_MAX * 2];	/* the cgroup path from /proc/<pid>/cgroup */
+	char mnt[CFG_ARG_MAX];		/* where that hierarchy is mounted */
+	bool v1;
+};
+
+/* A comma-separated list holds tok exactly. */
+static bool has_token(const char *list, size_t len, const char *tok)
+{
+	size_t tl = strlen(tok);
+	const char *p = list, *end = list + len, *c;
+
+	while (p < end) {
+		c = memchr(p, ',', (size_t)(end - p));
+		if (!c)
+			c = end;
+		if ((size_t)(c - p) == tl && !memcmp(p, tok, tl))
+			return true;
+		p = c + 1;
+	}
+	return false;
+}
+
+/* From /proc/<pid>/cgroup: the v1 memory line if there is one, else the v2 "0::" line. */
+static bool cg_find_path(char *buf, struct cg_where *w)
+{
+	char *line, *save = NULL, *c1, *c2;
+	bool got = false;
+
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		c1 = strchr(line, ':');
+		c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		if (has_token(c1 + 1, (size_t)(c2 - c1 - 1), "memory")) {
+			snprintf(w->rel, sizeof(w->rel), "%s", c2 + 1);
+			w->v1 = true;
+			return true;
+		}
+		if (c2 == c1 + 1 && !strncmp(line, "0:", 2)) {
+			snprintf(w->rel, sizeof(w->rel), "%s", c2 + 1);
+			got = true;
+		}
+	}
+	return got;
+}
+
+/* /proc/self/mounts: "dev mountpoint fstype options 0 0". */
+static bool cg_find_mount(char *buf, struct cg_where *w)
+{
+	char *line, *save = NULL, *f[4], *s2;
+	int i;
+
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		s2 = NULL;
+		for (i = 0; i < 4; i++)
+			if (!(f[i] = strtok_r(i ? NULL : line, " ", &s2)))
+				break;
+		if (i < 4)
+			continue;
+		if ((w->v1 && !strcmp(f[2], "cgroup") && has_token(f[3], strlen(f[3]), "memory")) ||
+		    (!w->v1 && !strcmp(f[2], "cgroup2"))) {
+			snprintf(w->mnt, sizeof(w->mnt), "%s", f[1]);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void run_cgroup(const struct act_env *env, struct act_out *o, struct act_result *res)
+{
+	static const char *const v1[] = { "memory.limit_in_bytes", "memory.usage_in_bytes",
+		"memory.max_usage_in_bytes", "memory.failcnt", "memory.stat", NULL };
+	static const char *const v2[] = { "memory.max", "memory.current", "memory.events", "memory.stat", NULL };
+	struct file_tally t = { 0 };
+	struct cg_where w = { 0 };
+	char path[CFG_ARG_MAX * 4];
+	const char *const *f;
+	ssize_t n;
+
+	if (!env->pid) {
+		res->status = ACT_SKIPPED;
+		note(res, "no triggering pid");
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", env->pid);
+	n = read_small(AT_FDCWD, path, env->buf, env->bufsz);
+	if (n < 0) {
+		out_printf(o, "pid %u is gone: %s\n", env->pid, strerror((int)-n));
+		res->status = ACT_SKIPPED;
+		note(res, "pid %u exited before collection", env->pid);
+		return;
+	}
+	if (!cg_find_path(env->buf, &w) ||
+	    read_small(AT_FDCWD, "/proc/self/mounts", env->buf, env->bufsz) < 0 || !cg_find_mount(env->buf, &w)) {
+		res->status = ACT_SKIPPED;
+		note(res, "no memory cgroup for pid %u", env->pid);
+		return;
+	}
+	out_printf(o, "pid %u memory cgroup (%s): %s\n\n", env->pid, w.v1 ? "v1" : "v2", w.rel);
+	for (f = w.v1 ? v1 : v2; *f; f++) {
+		snprintf(path, sizeof(path), "%s%s/%s", w.mnt, strcmp(w.rel, "/") ? w.rel : "", *f);
+		cat_one(o, path, true, env, res, &t);
+	}
+	if (!t.found) {
+		res->status = ACT_FAILED;
+		note(res, "no memory files under %s%s", w.mnt, w.rel);
+	}
+}
+
+/* ---- dispatch of the internal kinds ---- */
+
+int actions_run_internal(const struct cfg_action *a, const struct act_env *env, int outfd,
+			 struct act_result *res)
+{
+	struct act_out o;
+
+	memset(res, 0, sizeof(*res));
+	res->exit_code = -1;
+	res->start_ns = actions_now_ns();
+	out_init(&o, outfd, a->max_bytes);
+	switch (a->kind) {
+	case CFG_ACT_FILE: run_file(a, env, &o, res); break;
+	case CFG_ACT_KMSG: run_kmsg(a, env, &o, res); break;
+	case CFG_ACT_TAIL: run_tail(a, env, &o, res); break;
+	case CFG_ACT_PS: run_ps(env, &o, res); break;
+	case CFG_ACT_CGROUP: run_cgroup(env, &o, res); break;
+	default:
+		res->status = ACT_FAILED;
+		note(res, "not an internal action");
+		break;
+	}
+	res->end_ns = actions_now_ns();
+	return out_finish(&o, res);
+}
+
+/* ---- EXEC ---- */
+
+/* Copy in to out replacing every "{interval}" by the watch interval in seconds. */
+static void subst_interval(char *out, size_t cap, const char *in, uint32_t interval)
+{
+	static const char key[] = "{interval}";
+	size_t w = 0;
+	int n;
+
+	while (*in && w + 1 < cap) {
+		if (!strncmp(in, key, sizeof(key) - 1)) {
+			n = snprintf(out + w, cap - w, "%u", interval);
+			w += (size_t)n < cap - w ? (size_t)n : cap - w - 1;
+			in += sizeof(key) - 1;
+		} else {
+			out[w++] = *in++;
+		}
+	}
+	out[w] = '\0';
+}
+
+/* PATH lookup by hand in a fixed list: the daemon's environment is not trusted to have one. */
+static bool find_exe(const char *name, char *out, size_t cap)
+{
+	static const char *const dirs[] = { "/usr/sbin", "/usr/bin", "/sbin", "/bin" };
+	size_t i;
+
+	if (strchr(name, '/')) {
+		snprintf(out, cap, "%s", name);
+		return access(out, X_OK) == 0;
+	}
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if ((size_t)snprintf(out, cap, "%s/%s", dirs[i], name) < cap && access(out, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Between fork and execve: async-signal-safe calls only. */
+static void __attribute__((noreturn)) child_exec(struct act_child *ch, int wfd)
+{
+	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "SYSTEMD_PAGER=", NULL };
+	struct sigaction sa;
+	sigset_t none;
+	int sig, fd;
+
+	/* The daemon blocks every signal for its signalfd, and a blocked or ignored signal
+	 * survives execve: undo both or the child could not even be stopped by SIGTERM. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setpgid(0, 0);
+	fd = open("/dev/null", O_RDONLY);
+	if (fd >= 0 && fd != 0) {
+		dup2(fd, 0);
+		close(fd);
+	}
+	dup2(wfd, 1);
+	dup2(wfd, 2);
+	if (wfd > 2)
+		close(wfd);
+	execve(ch->exe, ch->argv, envp);
+	(void)!write(2, "aod: unable to execute ", 23);
+	(void)!write(2, ch->exe, strlen(ch->exe));
+	(void)!write(2, "\n", 1);
+	_exit(127);
+}
+
+static void exec_prepare(struct act_child *ch, const struct cfg_action *a, const struct act_env *env)
+{
+	int i;
+
+	for (i = 0; i < a->argc && i < CFG_MAX_ARGS; i++) {
+		subst_interval(ch->args[i], sizeof(ch->args[i]), a->argv[i], env->interval_sec);
+		ch->argv[i] = ch->args[i];
+	}
+	ch->argv[i] = NULL;
+	ch->fd = -1;
+	ch->pid = -1;
+	ch->timeout_ms = a->timeout_ms ? a->timeout_ms : ACTIONS_DEFAULT_TIMEOUT_MS;
+}
+
+int actions_exec_start(struct act_child *ch, const struct cfg_action *a, const struct act_env *env,
+		       int outfd, struct act_result *res, uint64_t now_ns)
+{
+	int p[2], err;
+
+	memset(ch, 0, sizeof(*ch));
+	memset(res, 0, sizeof(*res));
+	res->exit_code = -1;
+	res->start_ns = res->end_ns = now_ns;
+	ch->res = res;
+	exec_prepare(ch, a, env);
+	out_init(&ch->out, outfd, a->max_bytes);
+	if (a->argc < 1 || !ch->argv[0][0]) {
+		res->status = ACT_FAILED;
+		note(res, "no command");
+		return -EINVAL;
+	}
+	if (!find_exe(ch->argv[0], ch->exe, sizeof(ch->exe))) {
+		res->status = ACT_SKIPPED;
+		note(res, "skipped: %s not found", ch->argv[0]);
+		return 0;
+	}
+	if (pipe2(p, O_CLOEXEC)) {
+		err = -errno;
+		goto fail;
+	}
+	ch->pid = fork();
+	if (ch->pid < 0) {
+		err = -errno;
+		close(p[0]);
+		close(p[1]);
+		goto fail;
+	}
+	if (ch->pid == 0)
+		child_exec(ch, p[1]);
+	/* Both sides set the group so a TERM sent right after fork already reaches it. */
+	setpgid(ch->pid, ch->pid);
+	close(p[1]);
+	fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);
+	ch->fd = p[0];
+	ch->term_at = now_ns + (uint64_t)ch->timeout_ms * 1000000ull;
+	return 1;
+fail:
+	res->status = ACT_FAILED;
+	note(res, "cannot start %s: %s", ch->exe, strerror(-err));
+	return err;
+}
+
+void actions_exec_fill(const struct act_child *ch, fd_set *rd, int *maxfd, uint64_t *deadline_ns,
+		       uint64_t now_ns)
+{
+	uint64_t next;
+
+	if (ch->fd >= 0) {
+		FD_SET(ch->fd, rd);
+		if (ch->fd > *maxfd)
+			*maxfd = ch->fd;
+	}
+	if (ch->reaped)
+		return;
+	next = ch->termed ? (ch->killed ? UINT64_MAX : ch->kill_at) : ch->term_at;
+	/* Exited children are reaped on SIGCHLD; the short poll covers callers without one. */
+	if (ch->fd < 0 || ch->killed)
+		next = next < now_ns + 20000000ull ? next : now_ns + 20000000ull;
+	if (next < *deadline_ns)
+		*deadline_ns = next;
+}
+
+/* Read what is there, at most `rounds` reads so a chatty child cannot starve the loop. */
+static void exec_drain(struct act_child *ch, char *buf, size_t bufsz, int rounds)
+{
+	ssize_t n;
+
+	while (ch->fd >= 0 && rounds-- > 0) {
+		n = read(ch->fd, buf, bufsz);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n > 0) {
+			out_write(&ch->out, buf, (size_t)n);
+			continue;
+		}
+		if (n < 0)
+			note(ch->res, "pipe: %s", strerror(errno));
+		close(ch->fd);
+		ch->fd = -1;
+	}
+}
+
+static void exec_deadlines(struct act_child *ch, uint64_t now_ns)
+{
+	if (!ch->termed && now_ns >= ch->term_at) {
+		kill(-ch->pid, SIGTERM);
+		ch->termed = ch->timed_out = true;
+		ch->kill_at = now_ns + ACTIONS_KILL_GRACE_NS;
+		note(ch->res, "timed out after %u ms", ch->timeout_ms);
+	} else if (ch->termed && !ch->killed && now_ns >= ch->kill_at) {
+		kill(-ch->pid, SIGKILL);
+		ch->killed = true;
+		note(ch->res, "SIGKILL after %llu ms grace", ACTIONS_KILL_GRACE_NS / 1000000ull);
+	}
+}
+
+static void exec_result(struct act_child *ch, uint64_t now_ns)
+{
+	struct act_result *res = ch->res;
+	int st = ch->wstatus;
+
+	res->end_ns = now_ns;
+	if (WIFEXITED(st)) {
+		res->exit_code = WEXITSTATUS(st);
+		res->status = res->exit_code == 0 ? ACT_OK : ACT_FAILED;
+		if (res->exit_code)
+			note(res, "exit status %d", res->exit_code);
+	} else if (WIFSIGNALED(st)) {
+		res->signal = WTERMSIG(st);
+		res->status = ACT_FAILED;
+		note(res, "killed by signal %d (%s)", res->signal, strsignal(res->signal));
+	}
+	if (ch->timed_out)
+		res->status = ACT_TIMEOUT;
+	out_finish(&ch->out, res);
+}
+
+bool actions_exec_poll(struct act_child *ch, const fd_set *rd, uint64_t now_ns, char *buf, size_t bufsz)
+{
+	pid_t r;
+
+	if (ch->pid <= 0)
+		return true;
+	if (ch->fd >= 0 && (!rd || FD_ISSET(ch->fd, rd)))
+		exec_drain(ch, buf, bufsz, 16);
+	if (!ch->reaped) {
+		do
+			r = waitpid(ch->pid, &ch->wstatus, WNOHANG);
+		while (r < 0 && errno == EINTR);
+		if (r == ch->pid || (r < 0 && errno == ECHILD))
+			ch->reaped = true;
+	}
+	if (ch->reaped && ch->fd >= 0) {
+		/* Everything the child wrote is in the pipe now; a grandchild holding the
+		 * write end must not keep the bundle open, so take what is there and stop. */
+		exec_drain(ch, buf, bufsz, 256);
+		if (ch->fd >= 0) {
+			close(ch->fd);
+			ch->fd = -1;
+		}
+	}
+	if (!ch->reaped) {
+		exec_deadlines(ch, now_ns);
+		return false;
+	}
+	exec_result(ch, now_ns);
+	ch->pid = 0;
+	return true;
+}
+
+void actions_exec_kill(struct act_child *ch, uint64_t wait_ns, const char *why, char *buf, size_t bufsz)
+{
+	uint64_t until;
+	struct timespec ts = { 0, 5000000 };
+
+	if (ch->pid <= 0)
+		return;
+	if (!ch->reaped)
+		kill(-ch->pid, SIGKILL);
+	ch->killed = ch->timed_out = true;
+	note(ch->res, "%s", why);
+	until = actions_now_ns() + wait_ns;
+	/* A child in uninterruptible sleep (a hung mount) ignores even SIGKILL: wait briefly only. */
+	while (!actions_exec_poll(ch, NULL, actions_now_ns(), buf, bufsz)) {
+		if (actions_now_ns() >= until) {
+			note(ch->res, "pid %d did not exit; left behind", (int)ch->pid);
+			if (ch->fd >= 0) {
+				exec_drain(ch, buf, bufsz, 256);
+				if (ch->fd >= 0)
+					close(ch->fd);
+				ch->fd = -1;
+			}
+			ch->res->end_ns = actions_now_ns();
+			ch->res->status = ACT_TIMEOUT;
+			out_finish(&ch->out, ch->res);
+			ch->pid = 0;
+			return;
+		}
+		nanosleep(&ts, NULL);
+	}
+}

@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* `aod run` and `aod replay`: setup, the event path (record -> detect -> collect), reload and teardown. */
+#include "daemon.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmds.h"
+#include "log.h"
+#include "malloc_guard.h"
+#include "retain.h"
+#include "smb_source.h"
+
+uint64_t daemon_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+static void start_bundle(struct daemon *d, const struct detect_anomaly *a)
+{
+	const struct cfg_anomaly *an = &d->cfg->anomalies[a->anomaly];
+	struct collect_request req = { .anomaly_idx = a->anomaly, .det = a, .wall_ns = wall_ns() };
+	const char *rule = a->rule >= 0 ? an->rules[a->rule].name : NULL;
+	int err;
+
+	d->anomalies++;
+	snprintf(req.proto, sizeof(req.proto), "%s", an->proto);
+	snprintf(req.anomaly, sizeof(req.anomaly), "%s", an->name);
+	log_alert(LOG_ALERT, "AOD detected anomaly: %s %s%s%s with %u events (worst %.1f ms)%s", an->proto, an->name,
+		  rule ? " rule " : "", rule ? rule : "", a->count, (double)a->worst / 1e6,
+		  a->emergency ? " [emergency: one command >= 1 s]" : "");
+	err = collect_start(d->collect, &req, daemon_mono_ns());
+	if (err == 1)
+		log_info("%s %s: counted into the bundle already running", an->proto, an->name);
+	else if (err == -EBUSY)
+		log_warn("%s %s: %u bundles already running (max_concurrent_bundles); this anomaly is counted, not collected",
+			 an->proto, an->name, d->cfg->max_concurrent_bundles);
+	else if (err < 0)
+		log_error("aod: unable to start bundle for %s %s: %s", an->proto, an->name, strerror(-err));
+}
+
+void daemon_handle_event(struct daemon *d, const struct aod_ev_hdr *h, uint64_t now_ns)
+{
+	union detect_event ev;
+	struct detect_anomaly a;
+	size_t n = h->size;
+
+	/* Copy so detection never reads past a short record at the end of a ring buffer or file. */
+	if (n < sizeof(*h) || n > sizeof(ev))
+		return;
+	memcpy(&ev, h, n);
+	if (n < sizeof(ev))
+		memset(ev.raw + n, 0, sizeof(ev) - n);
+	d->events++;
+	d->now_ns = now_ns;
+	if (d->recording && record_write(&d->rec, h) < 0) {
+		log_error("aod: unable to write the record stream: %s; recording stopped", strerror(errno));
+		d->recording = false;
+	}
+	if (detect_feed(&d->detect, &ev, &a) == 1)
+		start_bundle(d, &a);
+}
+
+void daemon_close_window(struct daemon *d, uint64_t now_ns)
+{
+	struct detect_anomaly out[CFG_MAX_ANOMALIES * 2];
+	int i, n;
+
+	n = detect_close_window(&d->detect, now_ns, out, (int)(sizeof(out) / sizeof(out[0])));
+	for (i = 0; i < n; i++)
+		start_bundle(d, &out[i]);
+}
+
+void daemon_system_bundle(struct daemon *d, const char *what, uint64_t now_ns)
+{
+	struct collect_request req = { .anomaly_idx = -1, .wall_ns = wall_ns() };
+	int err;
+
+	snprintf(req.proto, sizeof(req.proto), "aod");
+	snprintf(req.anomaly, sizeof(req.anomaly), "%s", what);
+	log_info("writing a %s bundle", what);
+	err = collect_start(d->collect, &req, now_ns);
+	if (err < 0 && err != -EBUSY)
+		log_error("aod: unable to start the %s bundle: %s", what, strerror(-err));
+	else if (err == -EBUSY)
+		log_warn("%s bundle refused: max_concurrent_bundles reached", what);
+}
+
+static void apply_overrides(struct daemon *d, struct cfg_config *cfg)
+{
+	if (d->output_dir)
+		snprintf(cfg->output_dir, sizeof(cfg->output_dir), "%s", d->output_dir);
+}
+
+void daemon_reload(struct daemon *d)
+{
+	struct cfg_config *next = d->cfg == &d->cfgs[0] ? &d->cfgs[1] : &d->cfgs[0];
+	int err;
+
+	log_info("HUP: reloading the config");
+	malloc_guard_pause();	/* libyaml allocates while it parses */
+	err = config_load_default_chain(next, d->cli_config, stderr);
+	malloc_guard_resume();
+	if (err < 0) {
+		log_error("aod: unable to reload the config: the new one has errors (above); keeping %s", d->cfg->path);
+		return;
+	}
+	apply_overrides(d, next);
+	if (strcmp(next->output_dir, d->cfg->output_dir) || next->arena_kb != d->cfg->arena_kb)
+		log_warn("HUP: aod_output_dir and memory.arena_kb take effect at restart only; keeping the current ones");
+	snprintf(next->output_dir, sizeof(next->output_dir), "%s", d->cfg->output_dir);
+	next->arena_kb = d->cfg->arena_kb;
+	d->cfg = next;
+	detect_init(&d->detect, d->cfg, daemon_mono_ns());
+	collect_set_config(d->collect, d->cfg);
+	if (d->smb)
+		smb_source_update_config(d->smb, d->cfg);
+	log_info("config reloaded from %s", d->cfg->path);
+}
+
+static void update_probe_info(struct daemon *d)
+{
+	struct collect_probe_info pi;
+	struct aod_loss loss = { 0 };
+
+	memset(&pi, 0, sizeof(pi));
+	if (d->replay)
+		snprintf(pi.smb_method, sizeof(pi.smb_method), "replay");
+	else if (d->smb)
+		smb_source_info(d->smb, pi.smb_method, sizeof(pi.smb_method), &loss);
+	pi.ringbuf_full = loss.ringbuf_full;
+	pi.map_full = loss.map_full;
+	pi.expired = loss.expired;
+	pi.events_total = d->events;
+	collect_set_probe_info(d->collect, &pi);
+}
+
+void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns)
+{
+	struct retain_result res;
+	int err;
+
+	(void)now_ns;
+	err = retain_sweep(collect_outdir_fd(d->collect), d->cfg->max_total_log_bytes, d->cfg->max_log_age_days,
+			   (int64_t)(wall_ns() / 1000000000ll), NULL, &res);
+	if (err < 0)
+		log_error("aod: unable to sweep %s/batches: %s", d->cfg->output_dir, strerror(-err));
+	else if (res.deleted_files)
+		log_info("retention: deleted %u bundles (%llu bytes) from %s/batches", res.deleted_files,
+			 (unsigned long long)res.deleted_bytes, d->cfg->output_dir);
+	if (d->smb && smb_source_check(d->smb) < 0)
+		log_warn("smb: module check failed; will retry on the next cleanup tick");
+	update_probe_info(d);
+}
+
+static int setup_signals(struct daemon *d)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGCHLD);
+	/* Blocked before any fork, so no signal is lost between fork and signalfd. */
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	d->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return d->sigfd < 0 ? -errno : 0;
+}
+
+static int make_timer(uint32_t sec)
+{
+	struct itimerspec its = { .it_interval = { sec ? sec : 1, 0 }, .it_value = { sec ? sec : 1, 0 } };
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+
+	if (fd >= 0 && timerfd_settime(fd, 0, &its, NULL) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int ringbuf_event(void *ctx, void *data, size_t size)
+{
+	struct daemon *d = ctx;
+	const struct aod_ev_hdr *h = data;
+
+	if (size < sizeof(*h) || h->size > size)
+		return 0;
+	daemon_handle_event(d, h, daemon_mono_ns());
+	return 0;
+}
+
+static int load_config(struct daemon *d)
+{
+	int err = config_load_default_chain(&d->cfgs[0], d->cli_config, stderr);
+
+	if (err < 0)
+		return err;
+	d->cfg = &d->cfgs[0];
+	apply_overrides(d, d->cfg);
+	return 0;
+}
+
+static int setup_core(struct daemon *d)
+{
+	size_t arena_bytes = (size_t)d->cfg->arena_kb * 1024;
+	unsigned removed = 0;
+	int err;
+
+	err = arena_init(&d->arena, arena_bytes);
+	if (err < 0) {
+		log_error("aod: unable to reserve the %u KiB arena (memory.arena_kb): %s", d->cfg->arena_kb,
+			  strerror(-err));
+		return err;
+	}
+	err = collect_init(&d->collect, d->cfg, &d->arena);
+	if (err < 0) {
+		log_error("aod: unable to prepare the output directory %s/batches: %s", d->cfg->output_dir,
+			  strerror(-err));
+		return err;
+	}
+	err = retain_remove_parts(collect_outdir_fd(d->collect), &removed);
+	if (err == 0 && removed)
+		log_warn("removed %u partial bundles (*.part) left by an earlier crash in %s/batches", removed,
+			 d->cfg->output_dir);
+	return 0;
+}
+
+static void usage_run(void)
+{
+	fprintf(stderr, "usage: aod run [-c FILE] [--record FILE] [--smb-attach auto|tracepoint|fentry|kprobe]\n");
+}
+
+static int parse_run_args(struct daemon *d, int argc, char **argv, const char **record, const char **attach)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "record", required_argument, NULL, 'r' },
+		{ "smb-attach", required_argument, NULL, 'a' },
+		{ "output-dir", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': d->cli_config = optarg; break;
+		case 'r': *record = optarg; break;
+		case 'a': *attach = optarg; break;
+		case 'o': d->output_dir = optarg; break;
+		case 'h': usage_run(); return 1;
+		default: usage_run(); return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "aod run: unexpected argument '%s'\n", argv[optind]);
+		usage_run();
+		return -EINVAL;
+	}
+	if (*attach && strcmp(*attach, "auto") && strcmp(*attach, "tracepoint") && strcmp(*attach, "fentry") &&
+	    strcmp(*attach, "kprobe")) {
+		fprintf(stderr, "aod run: --smb-attach must be auto, tracepoint, fentry or kprobe, not '%s'\n", *attach);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int start_sources(struct daemon *d)
+{
+	int err = smb_source_open(&d->smb, d->cfg, ringbuf_event, d);
+
+	if (err < 0) {
+		log_error("aod: unable to set up the SMB probes: %s", strerror(-err));
+		return err;
+	}
+	smb_source_check(d->smb);
+	return 0;
+}
+
+static void teardown(struct daemon *d)
+{
+	if (d->smb)
+		smb_source_close(d->smb);
+	if (d->recording)
+		record_writer_close(&d->rec);
+	if (d->sigfd >= 0)
+		close(d->sigfd);
+	if (d->watch_tfd >= 0)
+		close(d->watch_tfd);
+	if (d->cleanup_tfd >= 0)
+		close(d->cleanup_tfd);
+}
+
+int daemon_run_main(int argc, char **argv)
+{
+	static struct daemon d = { .sigfd = -1, .watch_tfd = -1, .cleanup_tfd = -1 };
+	const char *record = NULL, *attach = NULL;
+	int err, rc = 1;
+
+	log_init("aod", LOG_DAEMON);
+	err = parse_run_args(&d, argc, argv, &record, &attach);
+	if (err)
+		return err > 0 ? 0 : 2;
+	if (load_config(&d) < 0)
+		return 1;
+	if (attach)
+		snprintf(d.cfg->smb_attach, sizeof(d.cfg->smb_attach), "%s", attach);
+	closelog();
+	log_init("aod", d.cfg->syslog_facility);
+	log_use_syslog(1);
+	if (setup_signals(&d) < 0 || setup_core(&d) < 0)
+		goto out;
+	if (record) {
+		err = record_writer_open(&d.rec, record);
+		if (err < 0) {
+			log_error("aod: unable to open the record file %s: %s", record, strerror(-err));
+			goto out;
+		}
+		d.recording = true;
+	}
+	if (start_sources(&d) < 0)
+		goto out;
+	d.watch_tfd = make_timer(d.cfg->watch_interval_sec);
+	d.cleanup_tfd = make_timer(d.cfg->cleanup_interval_sec);
+	if (d.watch_tfd < 0 || d.cleanup_tfd < 0) {
+		log_error("aod: unable to create the interval timers: %s", strerror(errno));
+		goto out;
+	}
+	detect_init(&d.detect, d.cfg, daemon_mono_ns());
+	daemon_cleanup_tick(&d, daemon_mono_ns());
+	log_info("running: config %s, output %s/batches, watch interval %u s, pid %d", d.cfg->path,
+		 d.cfg->output_dir, d.cfg->watch_interval_sec, (int)getpid());
+	malloc_guard_arm();
+	rc = loop_run(&d);
+	malloc_guard_report("run");
+out:
+	teardown(&d);
+	return rc;
+}
+
+static int parse_replay_args(struct daemon *d, int argc, char **argv, const char **file)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "output-dir", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': d->cli_config = optarg; break;
+		case 'o': d->output_dir = optarg; break;
+		case 'h':
+			fprintf(stdout, "usage: aod replay FILE [-c CONFIG] [--output-dir DIR]\n");
+			return 1;
+		default: return -EINVAL;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "usage: aod replay FILE [-c CONFIG] [--output-dir DIR]\n");
+		return -EINVAL;
+	}
+	*file = argv[optind];
+	return 0;
+}
+
+/* Event time drives the watch windows, so a recording replays as it happened, only faster. */
+static int replay_stream(struct daemon *d, struct record_reader *r)
+{
+	const struct aod_ev_hdr *h;
+	uint64_t interval = (uint64_t)d->cfg->watch_interval_sec * 1000000000ull, end = 0;
+	bool first = true;
+	int got;
+
+	while ((got = record_next(r, &h)) == 1) {
+		if (first) {
+			detect_init(&d->detect, d->cfg, h->ts_ns);
+			end = h->ts_ns + interval;
+			first = false;
+		}
+		while (h->ts_ns >= end) {
+			daemon_close_window(d, end);
+			end += interval;
+		}
+		daemon_handle_event(d, h, h->ts_ns);
+	}
+	if (!first)
+		daemon_close_window(d, end);
+	return got;
+}
+
+int daemon_replay_main(int argc, char **argv)
+{
+	static struct daemon d = { .sigfd = -1, .watch_tfd = -1, .cleanup_tfd = -1, .replay = true };
+	struct record_reader r;
+	struct collect_stats st;
+	const char *file = NULL;
+	uint64_t t0;
+	int err;
+
+	log_init("aod", LOG_DAEMON);
+	err = parse_replay_args(&d, argc, argv, &file);
+	if (err)
+		return err > 0 ? 0 : 2;
+	if (load_config(&d) < 0)
+		return 1;
+	err = record_reader_open(&r, file);
+	if (err < 0) {
+		log_error("aod: unable to read the record stream %s: %s", file, strerror(-err));
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (setup_core(&d) < 0)
+		return 1;
+	update_probe_info(&d);
+	t0 = daemon_mono_ns();
+	malloc_guard_arm();
+	err = replay_stream(&d, &r);
+	collect_drain(d.collect, 60ull * 1000000000ull);
+	malloc_guard_report("replay");
+	record_reader_close(&r);
+	collect_get_stats(d.collect, &st);
+	printf("replayed %llu events in %.3f s: %llu anomalies, %llu bundles written, %llu coalesced, %llu refused (busy), %llu failed\n",
+	       (unsigned long long)d.events, (double)(daemon_mono_ns() - t0) / 1e9,
+	       (unsigned long long)d.anomalies, (unsigned long long)st.bundles_written,
+	       (unsigned long long)st.coalesced, (unsigned long long)st.refused_busy,
+	       (unsigned long long)st.bundles_failed);
+	if (err < 0) {
+		log_error("aod: %s is corrupt or truncated (see above); replayed what came before", file);
+		return 1;
+	}
+	return st.bundles_failed ? 1 : 0;
+}

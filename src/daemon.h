@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The daemon's state shared by setup (daemon.c) and the select loop (loop.c). */
+#ifndef AOD_DAEMON_H
+#define AOD_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "collect.h"
+#include "config.h"
+#include "detect.h"
+#include "record.h"
+
+struct smb_source;
+struct health_source;
+struct kmsg_reader;
+
+struct daemon {
+	struct cfg_config *cfg;		/* in force; points into cfgs[] */
+	struct cfg_config cfgs[2];	/* HUP parses into the spare one, then swaps */
+	const char *cli_config;		/* -c FILE, kept for HUP */
+	const char *output_dir;		/* --output-dir override (replay, tests) */
+	struct arena arena;
+	struct detect detect;
+	struct collect *collect;
+	struct smb_source *smb;
+	struct health_source *health;
+	struct kmsg_reader *kmsg;
+	struct record_writer rec;
+	bool recording;
+	bool replay;			/* events come from a file; no kernel sources */
+	uint64_t events;		/* decoded records seen */
+	uint64_t anomalies;		/* fired by detection */
+	uint64_t now_ns;		/* CLOCK_MONOTONIC at the current loop pass (event time in replay) */
+	int sigfd, watch_tfd, cleanup_tfd;
+	bool stopping;
+};
+
+/* Feed one decoded record (live ring buffer or replay) through record, detect and collect. */
+void daemon_handle_event(struct daemon *d, const struct aod_ev_hdr *h, uint64_t now_ns);
+/* End of a watch interval: collect a bundle for each anomaly detection reports. */
+void daemon_close_window(struct daemon *d, uint64_t now_ns);
+/* Start a bundle of the given kind for snapshot (USR1) and shutdown (TERM/INT). */
+void daemon_system_bundle(struct daemon *d, const char *what, uint64_t now_ns);
+/* HUP: parse the config again; a bad one is reported and the old one stays. */
+void daemon_reload(struct daemon *d);
+/* The cleanup tick: retention, SMB module re-check, source health. */
+void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns);
+
+/* loop.c: the one select() loop; returns the exit code. */
+int loop_run(struct daemon *d);
+
+uint64_t daemon_mono_ns(void);
+
+#endif /* AOD_DAEMON_H */

@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Anomaly detection: per-window counting of SMB latency/errors and health events, worst-N kept. */
+#include <string.h>
+
+#include "detect.h"
+
+_Static_assert(CFG_MAX_ANOMALIES <= 16, "anomaly bitmasks are uint16_t");
+_Static_assert(CFG_SMB2_NCMD == AOD_SMB2_NCMD, "config and events disagree on SMB2 commands");
+
+#define DETECT_NONE UINT64_MAX
+
+static bool is_immediate(enum cfg_health_kind k)
+{
+	return k == CFG_H_OOM || k == CFG_H_KMSG;
+}
+
+static bool is_latency_kind(enum cfg_health_kind k)
+{
+	return k == CFG_H_SCHED || k == CFG_H_BIO || k == CFG_H_VFS;
+}
+
+/* The health signal a record carries; -1 for kinds detection does not know. */
+static int health_kind_of(uint16_t kind)
+{
+	switch (kind) {
+	case AOD_EV_SCHED: return CFG_H_SCHED;
+	case AOD_EV_BIO: return CFG_H_BIO;
+	case AOD_EV_VFS: return CFG_H_VFS;
+	case AOD_EV_OOM: return CFG_H_OOM;
+	case AOD_EV_TCP_RETRANS: return CFG_H_TCP;
+	case AOD_EV_DROP: return CFG_H_DROP;
+	case AOD_EV_FAULT: return CFG_H_FAULT;
+	case AOD_EV_KMSG: return CFG_H_KMSG;
+	default: return -1;
+	}
+}
+
+/*
+ * The latency a health record measured. The sched/bio/vfs records are added to
+ * bpf/events.h by the health work; each then gets one case here, e.g.
+ *	case AOD_EV_SCHED: *ns = ev->sched.latency_ns; return true;
+ * (and a member in union detect_event). Until then such events cannot be judged and
+ * do not count.
+ */
+static bool health_latency(const union detect_event *ev, uint64_t *ns)
+{
+	switch (ev->h.kind) {
+	default:
+		(void)ns;
+		return false;
+	}
+}
+
+static void build_tables(struct detect *d)
+{
+	const struct cfg_config *cfg = d->cfg;
+
+	for (int c = 0; c < CFG_SMB2_NCMD; c++) {
+		d->smb_floor_ns[c] = DETECT_NONE;
+		d->smb_lat_mask[c] = 0;
+	}
+	d->err_mask = 0;
+	memset(d->health_mask, 0, sizeof(d->health_mask));
+	for (int a = 0; a < cfg->nanomalies && a < CFG_MAX_ANOMALIES; a++) {
+		const struct cfg_anomaly *an = &cfg->anomalies[a];
+
+		if (an->type == CFG_ERROR) {
+			d->err_mask |= 1u << a;
+		} else if (an->type == CFG_HEALTH) {
+			if (an->health < CFG_H_COUNT)
+				d->health_mask[an->health] |= 1u << a;
+		} else {
+			for (int c = 0; c < CFG_SMB2_NCMD; c++) {
+				uint64_t bar = an->threshold_ns[c];
+
+				if (!(an->cmd_mask & (1u << c)))
+					continue;
+				d->smb_lat_mask[c] |= 1u << a;
+				if (bar > DETECT_EMERGENCY_NS)
+					bar = DETECT_EMERGENCY_NS;	/* the 1 s rule ignores thresholds */
+				if (bar < d->smb_floor_ns[c])
+					d->smb_floor_ns[c] = bar;
+			}
+		}
+	}
+}
+
+static void slot_reset(struct detect_slot *s)
+{
+	s->count = 0;
+	s->worst = 0;
+	s->fired_emergency = false;
+	s->fired_ts = 0;
+	s->nworst = 0;
+	s->min_idx = 0;
+}
+
+void detect_init(struct detect *d, const struct cfg_config *cfg, uint64_t now_ns)
+{
+	uint32_t keep = cfg->manifest_events;
+
+	d->cfg = cfg;
+	d->window_start_ns = now_ns;
+	d->interval_ns = (uint64_t)(cfg->watch_interval_sec ? cfg->watch_interval_sec : 1) * 1000000000ull;
+	d->events_seen = 0;
+	d->pending = 0;
+	d->anomalies_lost = 0;
+	/* 0 means "not set" in a hand-built config; the config's default is 16 as well */
+	d->keep = (keep == 0 || keep > DETECT_MAX_WORST) ? DETECT_MAX_WORST : (int)keep;
+	for (int a = 0; a < CFG_MAX_ANOMALIES; a++) {
+		slot_reset(&d->lat[a]);
+		for (int r = 0; r < CFG_MAX_RULES; r++)
+			slot_reset(&d->err[a][r]);
+	}
+	build_tables(d);
+}
+
+static void copy_event(union detect_event *dst, const union detect_event *ev)
+{
+	size_t n = ev->h.size;
+
+	if (n > sizeof(*dst))
+		n = sizeof(*dst);
+	if (n < sizeof(ev->h))
+		n = sizeof(ev->h);
+	memcpy(dst, ev, n);
+	memset(dst->raw + n, 0, sizeof(*dst) - n);
+}
+
+static void rescan_min(struct detect_slot *s)
+{
+	int m = 0;
+
+	for (int i = 1; i < s->nworst; i++)
+		if (s->keys[i] < s->keys[m])
+			m = i;
+	s->min_idx = m;
+}
+
+/* Keep ev if it is among the `keep` largest keys seen; a full slot costs one compare. */
+static void slot_keep(struct detect_slot *s, const union detect_event *ev, uint64_t key, int keep)
+{
+	int i;
+
+	if (s->nworst < keep) {
+		i = s->nworst++;
+	} else {
+		if (keep == 0 || key <= s->keys[s->min_idx])
+			return;
+		i = s->min_idx;
+	}
+	copy_event(&s->worst_events[i], ev);
+	s->keys[i] = key;
+	if (s->nworst == keep)
+		rescan_min(s);
+}
+
+/* Arrival order for errors: keys count down, so the largest key is the first event. */
+static void slot_keep_first(struct detect_slot *s, const union detect_event *ev, int keep)
+{
+	if (s->nworst < keep)
+		slot_keep(s, ev, UINT64_MAX - (uint64_t)s->nworst, keep);
+}
+
+static void slot_emit(const struct detect_slot *s, int anomaly, int rule, bool emergency,
+		      uint64_t ts, struct detect_anomaly *out)
+{
+	int order[DETECT_MAX_WORST];
+
+	for (int i = 0; i < s->nworst; i++) {
+		int j = i;
+
+		while (j > 0 && s->keys[order[j - 1]] < s->keys[i]) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = i;
+	}
+	out->anomaly = anomaly;
+	out->rule = rule;
+	out->emergency = emergency;
+	out->count = s->count;
+	out->worst = s->worst;
+	out->ts_ns = ts;
+	out->nworst = s->nworst;
+	for (int i = 0; i < s->nworst; i++)
+		out->worst_events[i] = s->worst_events[order[i]];
+}
+
+int detect_take_pending(struct detect *d, struct detect_anomaly *out)
+{
+	int a;
+
+	if (!d->pending)
+		return 0;
+	a = __builtin_ctz(d->pending);
+	d->pending &= (uint16_t)(d->pending - 1);
+	slot_emit(&d->lat[a], a, -1, true, d->lat[a].fired_ts, out);
+	return 1;
+}
+
+/* Count ev into slot a; mark it to fire at once when `now` and not yet fired this window. */
+static void count_latency(struct detect *d, int a, const union detect_event *ev, uint64_t ns, bool now)
+{
+	struct detect_slot *s = &d->lat[a];
+
+	s->count++;
+	if (ns > s->worst)
+		s->worst = ns;
+	slot_keep(s, ev, ns, d->keep);
+	if (now && !s->fired_emergency) {
+		s->fired_emergency = true;
+		s->fired_ts = ev->h.ts_ns;
+		d->pending |= 1u << a;
+	}
+}
+
+static void feed_smb_latency(struct detect *d, const union detect_event *ev)
+{
+	const struct aod_ev_smb *e = &ev->smb;
+	uint64_t ns = e->latency_ns;
+	unsigned mask = d->smb_lat_mask[e->cmd];
+
+	while (mask) {
+		int a = __builtin_ctz(mask);
+		bool emergency = ns >= DETECT_EMERGENCY_NS;
+
+		mask &= mask - 1;
+		if (emergency || ns >= d->cfg->anomalies[a].threshold_ns[e->cmd])
+			count_latency(d, a, ev, ns, emergency);
+	}
+}
+
+static bool code_matches(const struct cfg_code *c, const struct aod_ev_smb *ev)
+{
+	if (c->ntstatus)
+		return ev->status == c->value;
+	return ev->rc < 0 && (uint32_t)-(int64_t)ev->rc == c->value;
+}
+
+bool detect_error_matches(const struct cfg_error_rule *r, const struct aod_ev_smb *ev)
+{
+	bool hit;
+
+	if (ev->status == AOD_NT_STATUS_MORE_PROCESSING_REQUIRED)
+		return false;
+	if (ev->cmd >= CFG_SMB2_NCMD || !(r->cmd_mask & (1u << ev->cmd)))
+		return false;
+	for (int i = 0; i < r->nexclude; i++)
+		if (code_matches(&r->exclude[i], ev))
+			return false;
+	hit = r->ncodes == 0;
+	for (int i = 0; i < r->ncodes && !hit; i++)
+		hit = code_matches(&r->codes[i], ev);
+	return hit;
+}
+
+static void feed_smb_error(struct detect *d, const union detect_event *ev)
+{
+	unsigned mask = d->err_mask;
+
+	while (mask) {
+		int a = __builtin_ctz(mask);
+		const struct cfg_anomaly *an = &d->cfg->anomalies[a];
+
+		mask &= mask - 1;
+		for (int r = 0; r < an->nrules && r < CFG_MAX_RULES; r++) {
+			struct detect_slot *s = &d->err[a][r];
+
+			if (!detect_error_matches(&an->rules[r], &ev->smb))
+				continue;
+			s->count++;
+			if (ev->smb.latency_ns > s->worst)
+				s->worst = ev->smb.latency_ns;
+			slot_keep_first(s, ev, d->keep);
+		}
+	}
+}
+
+static void feed_health(struct detect *d, const union detect_event *ev)
+{
+	int k = health_kind_of(ev->h.kind);
+	unsigned mask;
+	uint64_t ns = 0;
+
+	if (k < 0 || !(mask = d->health_mask[k]))
+		return;
+	if (is_latency_kind(k) && !health_latency(ev, &ns))
+		return;
+	while (mask) {
+		int a = __builtin_ctz(mask);
+		const struct cfg_anomaly *an = &d->cfg->anomalies[a];
+		struct detect_slot *s = &d->lat[a];
+
+		mask &= mask - 1;
+		if (is_latency_kind(k)) {
+			if (ns >= an->threshold * 1000)
+				count_latency(d, a, ev, ns, false);
+		} else {
+			count_latency(d, a, ev, 0, is_immediate(k));
+			s->worst = s->count;	/* count kinds report how many */
+		}
+	}
+}
+
+int detect_feed(struct detect *d, const union detect_event *ev, struct detect_anomaly *out)
+{
+	const struct aod_ev_smb *e = &ev->smb;
+	int fired;
+
+	d->events_seen++;
+	/* what the previous event fired goes out first, before this one changes the slots */
+	fired = detect_take_pending(d, out);
+	if (__builtin_expect(ev->h.kind == AOD_EV_SMB, 1)) {
+		if (__builtin_expect(e->cmd >= CFG_SMB2_NCMD, 0))
+			return fired;
+		if (__builtin_expect(!((e->flags & AOD_SMB_ERR) | e->status | (uint32_t)e->rc), 1)) {
+			/* the hot path: under every bar set for this command */
+			if (__builtin_expect(e->latency_ns < d->smb_floor_ns[e->cmd], 1))
+				return fired;
+			feed_smb_latency(d, ev);
+		} else if (e->rc == 0 && e->status == AOD_NT_STATUS_MORE_PROCESSING_REQUIRED) {
+			/* a session setup step that worked: its latency counts like any other */
+			if (e->latency_ns >= d->smb_floor_ns[e->cmd])
+				feed_smb_latency(d, ev);
+		} else {
+			feed_smb_error(d, ev);
+		}
+	} else {
+		feed_health(d, ev);
+	}
+	if (!fired)
+		fired = detect_take_pending(d, out);
+	return fired;
+}
+
+/* Emit slot if it fired, counting what does not fit; returns the new n. */
+static int close_slot(struct detect *d, struct detect_slot *s, uint32_t acceptable, int a, int r,
+		      uint64_t now_ns, struct detect_anomaly *out, int n, int max)
+{
+	/* acceptable_count 0 still needs one event: an empty window is never an anomaly */
+	if (s->count && s->count >= acceptable) {
+		if (n < max)
+			slot_emit(s, a, r, false, now_ns, &out[n++]);
+		else
+			d->anomalies_lost++;
+	}
+	slot_reset(s);
+	return n;
+}
+
+int detect_close_window(struct detect *d, uint64_t now_ns, struct detect_anomaly *out, int max)
+{
+	const struct cfg_config *cfg = d->cfg;
+	int n = 0;
+
+	while (d->pending) {
+		if (n < max)
+			n += detect_take_pending(d, &out[n]);
+		else
+			d->pending &= (uint16_t)(d->pending - 1), d->anomalies_lost++;
+	}
+	for (int a = 0; a < cfg->nanomalies && a < CFG_MAX_ANOMALIES; a++) {
+		const struct cfg_anomaly *an = &cfg->anomalies[a];
+
+		if (an->type == CFG_ERROR) {
+			for (int r = 0; r < an->nrules && r < CFG_MAX_RULES; r++)
+				n = close_slot(d, &d->err[a][r], an->rules[r].acceptable_count, a, r,
+					       now_ns, out, n, max);
+		} else if (an->type == CFG_HEALTH && is_immediate(an->health)) {
+			slot_reset(&d->lat[a]);	/* fired at once already */
+		} else {
+			n = close_slot(d, &d->lat[a], an->acceptable_count, a, -1, now_ns, out, n, max);
+		}
+	}
+	d->window_start_ns = now_ns;
+	return n;
+}

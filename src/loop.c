@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The daemon's one select() loop: signals, interval timers, ring buffers and action children. */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "smb_source.h"
+
+#define SHUTDOWN_GRACE_NS (10ull * 1000000000ull)
+
+static void add_fd(int fd, fd_set *rd, int *maxfd)
+{
+	if (fd < 0)
+		return;
+	FD_SET(fd, rd);
+	if (fd > *maxfd)
+		*maxfd = fd;
+}
+
+/* A timerfd read returns how many periods passed; a missed tick is one late window, not many. */
+static int timer_fired(int fd, const fd_set *rd)
+{
+	uint64_t n;
+
+	if (fd < 0 || !FD_ISSET(fd, rd))
+		return 0;
+	return read(fd, &n, sizeof(n)) == (ssize_t)sizeof(n);
+}
+
+static void handle_signals(struct daemon *d, uint64_t now)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			if (!d->stopping)
+				log_info("%s: writing the shutdown bundle, then exiting", strsignal((int)si.ssi_signo));
+			d->stopping = true;
+			break;
+		case SIGUSR1:
+			daemon_system_bundle(d, "snapshot", now);
+			break;
+		case SIGHUP:
+			daemon_reload(d);
+			break;
+		case SIGCHLD:
+			/* collect_poll reaps with WNOHANG on every pass. */
+			break;
+		}
+	}
+}
+
+static struct timeval *select_timeout(uint64_t deadline, uint64_t now, struct timeval *tv)
+{
+	uint64_t wait;
+
+	if (deadline == UINT64_MAX)
+		return NULL;
+	wait = deadline > now ? deadline - now : 0;
+	tv->tv_sec = (time_t)(wait / 1000000000ull);
+	tv->tv_usec = (suseconds_t)((wait % 1000000000ull) / 1000);
+	return tv;
+}
+
+static void loop_pass(struct daemon *d, const fd_set *rd, uint64_t now)
+{
+	int smb_fd = d->smb ? smb_source_fd(d->smb) : -1;
+
+	if (FD_ISSET(d->sigfd, rd))
+		handle_signals(d, now);
+	if (smb_fd >= 0 && FD_ISSET(smb_fd, rd) && smb_source_consume(d->smb) < 0)
+		log_warn("smb: ring buffer read failed; will re-check the probes on the cleanup tick");
+	if (timer_fired(d->watch_tfd, rd))
+		daemon_close_window(d, now);
+	if (timer_fired(d->cleanup_tfd, rd))
+		daemon_cleanup_tick(d, now);
+	collect_poll(d->collect, rd, now);
+}
+
+int loop_run(struct daemon *d)
+{
+	fd_set rd;
+	struct timeval tv;
+	uint64_t now, deadline;
+	int maxfd, n;
+
+	while (!d->stopping) {
+		FD_ZERO(&rd);
+		maxfd = -1;
+		deadline = UINT64_MAX;
+		add_fd(d->sigfd, &rd, &maxfd);
+		add_fd(d->watch_tfd, &rd, &maxfd);
+		add_fd(d->cleanup_tfd, &rd, &maxfd);
+		add_fd(d->smb ? smb_source_fd(d->smb) : -1, &rd, &maxfd);
+		collect_fill_fds(d->collect, &rd, &maxfd, &deadline);
+		now = daemon_mono_ns();
+		n = select(maxfd + 1, &rd, NULL, NULL, select_timeout(deadline, now, &tv));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("aod: unable to wait in select: %s", strerror(errno));
+			return 1;
+		}
+		if (n == 0)
+			FD_ZERO(&rd);
+		loop_pass(d, &rd, daemon_mono_ns());
+	}
+	daemon_system_bundle(d, "shutdown", daemon_mono_ns());
+	collect_drain(d->collect, SHUTDOWN_GRACE_NS);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Write and read the recorded event stream: buffered writer, mmap reader that validates every record. */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "record.h"
+
+_Static_assert(sizeof(struct record_file_hdr) == 16, "the file header is 16 bytes");
+_Static_assert(sizeof(RECORD_MAGIC) == RECORD_MAGIC_LEN, "magic is 8 bytes with its NUL");
+_Static_assert(RECORD_BUF_SIZE >= 65535 + RECORD_ALIGN, "a record always fits after a flush");
+
+/* The record files are little-endian and records are copied as they are: only such hosts. */
+#define RECORD_HOST_LE (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+
+static size_t pad_to_align(size_t n)
+{
+	return (n + RECORD_ALIGN - 1) & ~(size_t)(RECORD_ALIGN - 1);
+}
+
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+int record_writer_flush(struct record_writer *w)
+{
+	int err = write_all(w->fd, w->buf, w->used);
+
+	if (!err)
+		w->bytes += w->used;
+	w->used = 0;	/* on error the buffered records are lost either way; say so once */
+	return err;
+}
+
+int record_writer_open(struct record_writer *w, const char *path)
+{
+	struct record_file_hdr h;
+
+	w->fd = -1;
+	if (!RECORD_HOST_LE)
+		return -ENOTSUP;
+	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (w->fd < 0)
+		return -errno;
+	memcpy(h.magic, RECORD_MAGIC, RECORD_MAGIC_LEN);
+	h.version = htole32(RECORD_VERSION);
+	h.hdr_size = htole32(sizeof(h));
+	memcpy(w->buf, &h, sizeof(h));
+	w->used = sizeof(h);
+	w->records = 0;
+	w->bytes = 0;
+	return 0;
+}
+
+int record_write(struct record_writer *w, const struct aod_ev_hdr *ev)
+{
+	size_t n = ev->size, padded = pad_to_align(n);
+	int err;
+
+	if (n < sizeof(*ev))
+		return -EINVAL;
+	if (w->used + padded > sizeof(w->buf)) {
+		err = record_writer_flush(w);
+		if (err)
+			return err;
+	}
+	memcpy(w->buf + w->used, ev, n);
+	memset(w->buf + w->used + n, 0, padded - n);
+	w->used += padded;
+	w->records++;
+	return 0;
+}
+
+int record_writer_close(struct record_writer *w)
+{
+	int err = 0;
+
+	if (w->fd < 0)
+		return 0;
+	if (w->used)
+		err = record_writer_flush(w);
+	if (close(w->fd) < 0 && !err)
+		err = -errno;
+	w->fd = -1;
+	return err;
+}
+
+static int bad(struct record_reader *r, uint64_t off, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int bad(struct record_reader *r, uint64_t off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	r->err_offset = off;
+	n = snprintf(r->err, sizeof(r->err), "%s: byte offset %llu: ", r->path, (unsigned long long)off);
+	if (n < 0 || (size_t)n >= sizeof(r->err))
+		return -EBADMSG;
+	va_start(ap, fmt);
+	vsnprintf(r->err + n, sizeof(r->err) - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -EBADMSG;
+}
+
+static int check_file_hdr(struct record_reader *r)
+{
+	struct record_file_hdr h;
+	uint32_t version, hsize;
+
+	if (r->size < sizeof(h))
+		return bad(r, 0, "file of %zu bytes is too short for the %zu-byte header; not an aod record file",
+			   r->size, sizeof(h));
+	memcpy(&h, r->base, sizeof(h));
+	if (memcmp(h.magic, RECORD_MAGIC, RECORD_MAGIC_LEN) != 0)
+		return bad(r, 0, "bad magic; not an aod record file (aod run --record writes them)");
+	version = le32toh(h.version);
+	hsize = le32toh(h.hdr_size);
+	if (version != RECORD_VERSION)
+		return bad(r, 8, "record format version %u is not supported (this aod reads version %d)",
+			   version, RECORD_VERSION);
+	if (hsize < sizeof(h) || hsize % RECORD_ALIGN || hsize > r->size)
+		return bad(r, 12, "bad header size %u (file is %zu bytes)", hsize, r->size);
+	r->off = hsize;
+	return 0;
+}
+
+static void reader_clear(struct record_reader *r)
+{
+	r->base = NULL;
+	r->size = 0;
+	r->off = 0;
+	r->records = 0;
+	r->err_offset = 0;
+	r->err[0] = '\0';
+}
+
+int record_reader_open(struct record_reader *r, const char *path)
+{
+	struct stat st;
+	void *p;
+	int fd, err;
+
+	reader_clear(r);
+	snprintf(r->path, sizeof(r->path), "%s", path);
+	if (!RECORD_HOST_LE)
+		return bad(r, 0, "record files are little-endian; this host is not"), -ENOTSUP;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		err = -errno;
+		snprintf(r->err, sizeof(r->err), "%s: %s", path, strerror(-err));
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	r->size = (size_t)st.st_size;
+	/* an empty file cannot be mapped; the header check reports it */
+	p = r->size ? mmap(NULL, r->size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+	err = p == MAP_FAILED ? -errno : 0;
+	close(fd);
+	if (err) {
+		snprintf(r->err, sizeof(r->err), "%s: unable to map: %s", path, strerror(-err));
+		r->size = 0;
+		return err;
+	}
+	r->base = p;
+	if (r->size)
+		madvise(p, r->size, MADV_SEQUENTIAL);
+	err = check_file_hdr(r);
+	if (err)
+		record_reader_close(r);
+	return err;
+}
+
+/* The smallest size each kind can have, so consumers may read their fields unchecked. */
+static size_t min_size(uint16_t kind)
+{
+	switch (kind) {
+	case AOD_EV_SMB: return sizeof(struct aod_ev_smb);
+	default: return sizeof(struct aod_ev_hdr);
+	}
+}
+
+int record_next(struct record_reader *r, const struct aod_ev_hdr **ev)
+{
+	size_t left = r->size - r->off;
+	const struct aod_ev_hdr *h;
+
+	if (left == 0)
+		return 0;
+	if (left < sizeof(*h))
+		return bad(r, r->off, "truncated record: %zu bytes left, a record header is %zu",
+			   left, sizeof(*h));
+	h = (const struct aod_ev_hdr *)(r->base + r->off);
+	if (h->size < min_size(h->kind))
+		return bad(r, r->off, "corrupt record: size %u is below the %zu bytes of kind %u",
+			   h->size, min_size(h->kind), h->kind);
+	if (h->size > left)
+		return bad(r, r->off, "truncated record: size %u, only %zu bytes left", h->size, left);
+	r->off += pad_to_align(h->size);
+	if (r->off > r->size)
+		r->off = r->size;	/* the last record's padding was cut: the record itself is whole */
+	r->records++;
+	*ev = h;
+	return 1;
+}
+
+const char *record_reader_error(const struct record_reader *r)
+{
+	return r->err;
+}
+
+void record_reader_close(struct record_reader *r)
+{
+	if (r->base)
+		munmap((void *)r->base, r->size);
+	r->base = NULL;
+	r->size = 0;
+	r->off = 0;
+}

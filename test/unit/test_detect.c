@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests for detect.c: window edges, the 1 s emergency, thresholds, error rules, worst-N. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/detect.c"
+#include "check.h"
+
+#define MS 1000000ull
+#define SEC 1000000000ull
+#define T0 (1000 * SEC)
+#define CMD_CREATE 5
+#define CMD_READ 8
+#define CMD_WRITE 9
+#define CMD_SESSION_SETUP 1
+#define ST_ACCESS_DENIED 0xC0000022u
+#define ST_IO_TIMEOUT 0xC00000B5u
+
+static struct cfg_config cfg;
+static struct detect det;	/* large: keep it off the stack */
+static struct detect_anomaly out[CFG_MAX_ANOMALIES * CFG_MAX_RULES];
+static struct detect_anomaly one;
+
+static struct cfg_anomaly *add_latency(uint32_t acceptable, uint64_t default_ns)
+{
+	struct cfg_anomaly *an = &cfg.anomalies[cfg.nanomalies++];
+
+	memset(an, 0, sizeof(*an));
+	strcpy(an->name, "latency");
+	strcpy(an->proto, "smb");
+	an->type = CFG_LATENCY;
+	an->acceptable_count = acceptable;
+	for (int c = 0; c < CFG_SMB2_NCMD; c++)
+		an->threshold_ns[c] = default_ns;
+	an->cmd_mask = (1u << CFG_SMB2_NCMD) - 1;
+	return an;
+}
+
+static struct cfg_anomaly *add_error(void)
+{
+	struct cfg_anomaly *an = &cfg.anomalies[cfg.nanomalies++];
+
+	memset(an, 0, sizeof(*an));
+	strcpy(an->name, "error");
+	strcpy(an->proto, "smb");
+	an->type = CFG_ERROR;
+	return an;
+}
+
+static struct cfg_error_rule *add_rule(struct cfg_anomaly *an, uint32_t acceptable, uint32_t cmd_mask)
+{
+	struct cfg_error_rule *r = &an->rules[an->nrules++];
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "rule%d", an->nrules - 1);
+	r->acceptable_count = acceptable;
+	r->cmd_mask = cmd_mask;
+	return r;
+}
+
+static void code(struct cfg_code *c, bool nt, uint32_t v)
+{
+	c->ntstatus = nt;
+	c->value = v;
+}
+
+static void reset(void)
+{
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.watch_interval_sec = 1;
+}
+
+static union detect_event smb(uint64_t ts, int cmd, uint64_t lat, uint32_t status, int rc)
+{
+	union detect_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.h.kind = AOD_EV_SMB;
+	e.h.size = sizeof(struct aod_ev_smb);
+	e.h.ts_ns = ts;
+	e.h.pid = 4242;
+	strcpy(e.h.comm, "cp");
+	e.smb.cmd = (uint16_t)cmd;
+	e.smb.latency_ns = lat;
+	e.smb.status = status;
+	e.smb.rc = rc;
+	e.smb.mid = ts / 1000;
+	if (status || rc)
+		e.smb.flags = AOD_SMB_ERR;
+	return e;
+}
+
+static bool matches(const struct cfg_error_rule *r, int cmd, uint32_t status, int rc)
+{
+	union detect_event e = smb(0, cmd, MS, status, rc);
+
+	return detect_error_matches(r, &e.smb);
+}
+
+/* Feed n events, return how many fired at once. */
+static int feed_n(int n, uint64_t ts, int cmd, uint64_t lat, uint32_t status, int rc)
+{
+	int fired = 0;
+
+	for (int i = 0; i < n; i++) {
+		union detect_event e = smb(ts + (uint64_t)i * MS, cmd, lat, status, rc);
+
+		fired += detect_feed(&det, &e, &one);
+	}
+	return fired;
+}
+
+static int close_at(uint64_t ts)
+{
+	return detect_close_window(&det, ts, out, (int)(sizeof(out) / sizeof(out[0])));
+}
+
+static void test_exact_count(void)
+{
+	reset();
+	add_latency(10, 10 * MS);
+	detect_init(&det, &cfg, T0);
+	CHECK(feed_n(10, T0, CMD_WRITE, 10 * MS, 0, 0) == 0);	/* exactly at threshold counts */
+	CHECK(close_at(T0 + SEC) == 1);
+	CHECK(out[0].anomaly == 0 && out[0].rule == -1 && !out[0].emergency);
+	CHECK(out[0].count == 10 && out[0].worst == 10 * MS && out[0].ts_ns == T0 + SEC);
+	CHECK(det.window_start_ns == T0 + SEC);
+
+	CHECK(feed_n(9, T0 + SEC, CMD_WRITE, 50 * MS, 0, 0) == 0);
+	CHECK(feed_n(5, T0 + SEC, CMD_WRITE, 10 * MS - 1, 0, 0) == 0);	/* just under: no count */
+	CHECK(close_at(T0 + 2 * SEC) == 0);
+}
+
+static void test_two_windows(void)
+{
+	reset();
+	add_latency(10, 10 * MS);
+	detect_init(&det, &cfg, T0);
+	feed_n(6, T0 + 900 * MS, CMD_READ, 20 * MS, 0, 0);
+	CHECK(!detect_window_due(&det, T0 + 999 * MS));
+	CHECK(detect_window_due(&det, T0 + SEC));
+	CHECK(close_at(T0 + SEC) == 0);
+	feed_n(6, T0 + SEC, CMD_READ, 20 * MS, 0, 0);
+	CHECK(close_at(T0 + 2 * SEC) == 0);	/* 6 + 6 across the edge never adds up */
+	CHECK(close_at(T0 + 3 * SEC) == 0);	/* an empty window with acceptable 0 would too */
+}
+
+static void test_emergency(void)
+{
+	union detect_event e;
+
+	reset();
+	add_latency(10, 10 * MS);
+	detect_init(&det, &cfg, T0);
+	e = smb(T0 + 100 * MS, CMD_READ, DETECT_EMERGENCY_NS - 1, 0, 0);
+	CHECK(detect_feed(&det, &e, &one) == 0);
+	e = smb(T0 + 200 * MS, CMD_READ, 1500 * MS, 0, 0);
+	memset(&one, 0, sizeof(one));
+	CHECK(detect_feed(&det, &e, &one) == 1);
+	CHECK(one.emergency && one.anomaly == 0 && one.rule == -1);
+	CHECK(one.ts_ns == T0 + 200 * MS && one.worst == 1500 * MS && one.count == 2);
+	CHECK(one.nworst == 2 && one.worst_events[0].smb.latency_ns == 1500 * MS);
+	e = smb(T0 + 300 * MS, CMD_WRITE, 2 * SEC, 0, 0);
+	CHECK(detect_feed(&det, &e, &one) == 0);	/* once per window */
+	CHECK(feed_n(7, T0 + 400 * MS, CMD_WRITE, 20 * MS, 0, 0) == 0);
+	/* the later ones still counted: 3 + 7 reaches 10 at the close */
+	CHECK(close_at(T0 + SEC) == 1);
+	CHECK(out[0].count == 10 && !out[0].emergency && out[0].worst == 2 * SEC);
+	e = smb(T0 + SEC + 5 * MS, CMD_READ, SEC, 0, 0);	/* exactly 1 s, new window */
+	CHECK(detect_feed(&det, &e, &one) == 1 && one.emergency && one.count == 1);
+
+	/* the 1 s rule applies even when the command's threshold is higher */
+	reset();
+	add_latency(10, 5 * SEC);
+	detect_init(&det, &cfg, T0);
+	e = smb(T0, CMD_READ, 1200 * MS, 0, 0);
+	CHECK(detect_feed(&det, &e, &one) == 1 && one.emergency);
+}
+
+static void test_untracked_and_thresholds(void)
+{
+	struct cfg_anomaly *an;
+	union detect_event e;
+
+	reset();
+	an = add_latency(2, 10 * MS);
+	an->cmd_mask = (1u << CMD_WRITE) | (1u << CMD_READ);
+	an->threshold_ns[CMD_WRITE] = 50 * MS;
+	an->threshold_ns[CMD_READ] = 30 * MS;
+	detect_init(&det, &cfg, T0);
+	e = smb(T0, CMD_CREATE, 3 * SEC, 0, 0);	/* untracked: not even the emergency */
+	CHECK(detect_feed(&det, &e, &one) == 0);
+	feed_n(5, T0, CMD_CREATE, 500 * MS, 0, 0);
+	feed_n(5, T0, CMD_WRITE, 40 * MS, 0, 0);	/* under WRITE's 50 ms */
+	CHECK(close_at(T0 + SEC) == 0);
+	feed_n(2, T0 + SEC, CMD_READ, 40 * MS, 0, 0);	/* over READ's 30 ms */
+	CHECK(close_at(T0 + 2 * SEC) == 1 && out[0].count == 2);
+	feed_n(1, T0 + 2 * SEC, CMD_WRITE, 50 * MS, 0, 0);
+	feed_n(1, T0 + 2 * SEC, CMD_READ, 29 * MS, 0, 0);
+	CHECK(close_at(T0 + 3 * SEC) == 0);
+	e = smb(T0 + 3 * SEC, 20, 5 * SEC, 0, 0);	/* command id out of range */
+	CHECK(detect_feed(&det, &e, &one) == 0);
+	e = smb(T0 + 3 * SEC, 0xffff, 5 * SEC, 0, 0);
+	CHECK(detect_feed(&det, &e, &one) == 0);
+	/* errors never count as latency */
+	feed_n(3, T0 + 3 * SEC, CMD_READ, 2 * SEC, ST_IO_TIMEOUT, -EIO);
+	CHECK(close_at(T0 + 4 * SEC) == 0);
+}
+
+static void test_two_latency_anomalies(void)
+{
+	union detect_event e;
+	int n;
+
+	reset();
+	add_latency(10, 10 * MS);
+	add_latency(10, 100 * MS)->cmd_mask = 1u << CMD_READ;
+	detect_init(&det, &cfg, T0);
+	e = smb(T0, CMD_READ, 2 * SEC, 0, 0);
+	CHECK(detect_feed(&det, &e, &one) == 1 && one.anomaly == 0);
+	CHECK(detect_take_pending(&det, &one) == 1 && one.anomaly == 1 && one.emergency);
+	CHECK(detect_take_pending(&det, &one) == 0);
+	/* left pending, the second is handed out by the next feed */
+	e = smb(T0 + SEC + MS, CMD_READ, 2 * SEC, 0, 0);
+	close_at(T0 + SEC);
+	CHECK(detect_feed(&det, &e, &one) == 1 && one.anomaly == 0);
+	e = smb(T0 + SEC + 2 * MS, CMD_READ, MS, 0, 0);
+	CHECK(detect_feed(&det, &e, &one) == 1 && one.anomaly == 1 && one.count == 1);
+	/* ... or by the close */
+	e = smb(T0 + 2 * SEC + MS, CMD_READ, 2 * SEC, 0, 0);
+	close_at(T0 + 2 * SEC);
+	CHECK(detect_feed(&det, &e, &one) == 1 && one.anomaly == 0);
+	n = close_at(T0 + 3 * SEC);
+	CHECK(n == 1 && out[0].anomaly == 1 && out[0].emergency);
+	/* 50 ms READs count only for the first */
+	feed_n(10, T0 + 3 * SEC, CMD_READ, 50 * MS, 0, 0);
+	n = close_at(T0 + 4 * SEC);
+	CHECK(n == 1 && out[0].anomaly == 0);
+	/* no room: counted as lost, not written past max */
+	feed_n(10, T0 + 4 * SEC, CMD_READ, 500 * MS, 0, 0);
+	CHECK(detect_close_window(&det, T0 + 5 * SEC, out, 1) == 1 && det.anomalies_lost == 1);
+}
+
+static void test_error_rules(void)
+{
+	struct cfg_anomaly *an;
+	struct cfg_error_rule *r0, *r1, *r2;
+	int n;
+
+	reset();
+	add_latency(10, 10 * MS);
+	an = add_error();
+	r0 = add_rule(an, 3, 1u << CMD_CREATE);		/* EACCES on CREATE, by errno */
+	code(&r0->codes[r0->ncodes++], false, EACCES);
+	r1 = add_rule(an, 2, (1u << CFG_SMB2_NCMD) - 1);	/* IO_TIMEOUT anywhere, by NT status */
+	code(&r1->codes[r1->ncodes++], true, ST_IO_TIMEOUT);
+	r2 = add_rule(an, 4, (1u << CFG_SMB2_NCMD) - 1);	/* every error but ENOENT */
+	code(&r2->exclude[r2->nexclude++], false, ENOENT);
+	detect_init(&det, &cfg, T0);
+
+	CHECK(feed_n(3, T0, CMD_CREATE, MS, ST_ACCESS_DENIED, -EACCES) == 0);	/* r0 3, r2 3 */
+	CHECK(feed_n(1, T0, CMD_READ, MS, ST_IO_TIMEOUT, -EIO) == 0);		/* r1 1, r2 4 */
+	CHECK(feed_n(5, T0, CMD_CREATE, MS, 0xC0000034, -ENOENT) == 0);		/* excluded by r2 */
+	CHECK(feed_n(2, T0, CMD_READ, MS, 0, -EACCES) == 0);	/* EACCES off CREATE: r2 only */
+	n = close_at(T0 + SEC);
+	CHECK(n == 2);
+	CHECK(out[0].anomaly == 1 && out[0].rule == 0 && out[0].count == 3);
+	CHECK(out[1].anomaly == 1 && out[1].rule == 2 && out[1].count == 6);
+	CHECK(out[0].nworst == 3 && out[0].worst_events[0].smb.status == ST_ACCESS_DENIED);
+
+	/* NT status matched without an errno, and errno without a status */
+	CHECK(feed_n(2, T0 + SEC, CMD_WRITE, MS, ST_IO_TIMEOUT, 0) == 0);
+	n = close_at(T0 + 2 * SEC);
+	CHECK(n == 1 && out[0].rule == 1 && out[0].count == 2);
+	CHECK(feed_n(3, T0 + 2 * SEC, CMD_CREATE, MS, 0, -EACCES) == 0);
+	n = close_at(T0 + 3 * SEC);
+	CHECK(n == 1 && out[0].rule == 0);	/* r2 has 3 < 4 */
+	/* an errno code does not match the same number as a status, and vice versa */
+	CHECK(!matches(r0, CMD_CREATE, EACCES, 0));
+	r1->codes[0].value = EACCES;	/* now an NT status that happens to be 13 */
+	CHECK(!matches(r1, CMD_CREATE, 0, -EACCES));
+	CHECK(matches(r1, CMD_CREATE, EACCES, 0));
+	CHECK(matches(r2, CMD_CREATE, 0, -EIO));
+	CHECK(!matches(r2, CMD_CREATE, 0, -ENOENT));
+	CHECK(!matches(r0, 20, 0, -EACCES));
+}
+
+static void test_more_processing_ignored(void)
+{
+	struct cfg_anomaly *an;
+	struct cfg_error_rule *r;
+	union detect_event e;
+
+	reset();
+	an = add_error();
+	add_rule(an, 1, (1u << CFG_SMB2_NCMD) - 1);	/* no codes: every error */
+	r = add_rule(an, 1, 1u << CMD_SESSION_SETUP);
+	code(&r->codes[r->ncodes++], true, AOD_NT_STATUS_MORE_PROCESSING_REQUIRED);
+	detect_init(&det, &cfg, T0);
+	CHECK(feed_n(50, T0, CMD_SESSION_SETUP, MS, AOD_NT_STATUS_MORE_PROCESSING_REQUIRED, 0) == 0);
+	CHECK(close_at(T0 + SEC) == 0);
+	e = smb(0, CMD_SESSION_SETUP, MS, AOD_NT_STATUS_MORE_PROCESSING_REQUIRED, 0);
+	CHECK(!detect_error_matches(&an->rules[0], &e.smb));
+	CHECK(!detect_error_matches(r, &e.smb));
+
+	/* ... while its latency counts like a success */
+	reset();
+	add_latency(1, 10 * MS);
+	detect_init(&det, &cfg, T0);
+	feed_n(1, T0, CMD_SESSION_SETUP, 20 * MS, AOD_NT_STATUS_MORE_PROCESSING_REQUIRED, 0);
+	CHECK(close_at(T0 + SEC) == 1 && out[0].count == 1);
+}
+
+static void test_worst_n(void)
+{
+	uint64_t lat[40];
+
+	reset();
+	add_latency(1, 10 * MS);
+	detect_init(&det, &cfg, T0);
+	srand(7);
+	for (int i = 0; i < 40; i++) {
+		union detect_event e;
+
+		lat[i] = 10 * MS + (uint64_t)(rand() % 900) * MS + (uint64_t)i;	/* distinct */
+		e = smb(T0 + (uint64_t)i * MS, CMD_WRITE, lat[i], 0, 0);
+		detect_feed(&det, &e, &one);
+	}
+	CHECK(close_at(T0 + SEC) == 1);
+	CHECK(out[0].count == 40 && out[0].nworst == DETECT_MAX_WORST);
+	/* the kept ones, worst first, are exactly the 16 largest */
+	for (int i = 0; i < 40; i++)
+		for (int j = i + 1; j < 40; j++)
+			if (lat[j] > lat[i]) {
+				uint64_t t = lat[i];
+
+				lat[i] = lat[j];
+				lat[j] = t;
+			}
+	for (int i = 0; i < DETECT_MAX_WORST; i++)
+		CHECK(out[0].worst_events[i].smb.latency_ns == lat[i]);
+	CHECK(out[0].worst == lat[0]);
+	CHECK(out[0].worst_events[0].h.size == sizeof(struct aod_ev_smb));
+	CHECK(strcmp(out[0].worst_events[0].h.comm, "cp") == 0);
+
+	/* manifest_events caps what is kept; errors keep the first N in arrival order */
+	reset();
+	cfg.manifest_events = 4;
+	add_rule(add_error(), 1, (1u << CFG_SMB2_NCMD) - 1);
+	detect_init(&det, &cfg, T0);
+	for (int i = 0; i < 10; i++)
+		feed_n(1, T0 + (uint64_t)i, CMD_CREATE, (uint64_t)(10 - i) * MS + (uint64_t)i * 7 * MS,
+		       ST_ACCESS_DENIED, -EACCES);
+	CHECK(close_at(T0 + SEC) == 1 && out[0].count == 10 && out[0].nworst == 4);
+	for (int i = 0; i < 4; i++)
+		CHECK(out[0].worst_events[i].h.ts_ns == T0 + (uint64_t)i);
+}
+
+static void test_health(void)
+{
+	struct cfg_anomaly *an;
+	union detect_event e;
+
+	reset();
+	an = &cfg.anomalies[cfg.nanomalies++];
+	an->type = CFG_HEALTH;
+	an->health = CFG_H_OOM;
+	an = &cfg.anomalies[cfg.nanomalies++];
+	an->type = CFG_HEALTH;
+	an->health = CFG_H_TCP;
+	an->acceptable_count = 3;
+	detect_init(&det, &cfg, T0);
+	memset(&e, 0, sizeof(e));
+	e.h.kind = AOD_EV_OOM;
+	e.h.size = sizeof(e.h);
+	e.h.ts_ns = T0 + 5;
+	e.h.pid = 99;
+	CHECK(detect_feed(&det, &e, &one) == 1 && one.anomaly == 0 && one.emergency && one.ts_ns == T0 + 5);
+	CHECK(one.nworst == 1 && one.worst_events[0].h.pid == 99);
+	CHECK(detect_feed(&det, &e, &one) == 0);	/* once per window */
+	e.h.kind = AOD_EV_TCP_RETRANS;
+	for (int i = 0; i < 3; i++)
+		CHECK(detect_feed(&det, &e, &one) == 0);
+	CHECK(close_at(T0 + SEC) == 1 && out[0].anomaly == 1 && out[0].count == 3 && out[0].worst == 3);
+	e.h.kind = AOD_EV_OOM;
+	CHECK(detect_feed(&det, &e, &one) == 1);	/* a new window fires again */
+	e.h.kind = 200;				/* unknown kinds are ignored */
+	CHECK(detect_feed(&det, &e, &one) == 0);
+	CHECK(det.events_seen == 7);
+}
+
+int main(void)
+{
+	test_exact_count();
+	test_two_windows();
+	test_emergency();
+	test_untracked_and_thresholds();
+	test_two_latency_anomalies();
+	test_error_rules();
+	test_more_processing_ignored();
+	test_worst_n();
+	test_health();
+	return CHECK_DONE();
+}

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests for record.c: round trip, and each way a record file can be bad. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/record.c"
+#include "check.h"
+
+static struct record_writer w;
+static struct record_reader r;
+static char dir[] = "/tmp/aod-test-record-XXXXXX";
+static char path[256];
+
+static struct aod_ev_smb ev_smb(uint64_t i)
+{
+	struct aod_ev_smb e;
+
+	memset(&e, 0, sizeof(e));
+	e.h.kind = AOD_EV_SMB;
+	e.h.size = sizeof(e);
+	e.h.cpu = (uint32_t)(i % 4);
+	e.h.ts_ns = 1000000000000ull + i * 1000;
+	e.h.pid = 4242;
+	e.h.tid = 4243;
+	strcpy(e.h.comm, i % 2 ? "dd" : "cp");
+	e.sesid = 0x7a0000000001ull;
+	e.mid = 100 + i;
+	e.latency_ns = 1000 + i;
+	e.cmd = (uint16_t)(i % 20);
+	e.status = i == 3 ? 0xC0000022u : 0;
+	e.rc = i == 3 ? -EACCES : 0;
+	return e;
+}
+
+/* A record of another kind and a size that is not a multiple of 8, to exercise padding. */
+struct odd_rec {
+	struct aod_ev_hdr h;
+	unsigned char tail[5];
+};
+
+static void write_file(const void *buf, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	fwrite(buf, 1, n, f);
+	fclose(f);
+}
+
+static size_t read_file(void *buf, size_t max)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n = fread(buf, 1, max, f);
+
+	fclose(f);
+	return n;
+}
+
+static void test_round_trip(void)
+{
+	const struct aod_ev_hdr *ev;
+	struct odd_rec odd;
+	int n = 0, rc = 0;
+	bool same = true;
+
+	CHECK(record_writer_open(&w, path) == 0);
+	memset(&odd, 0, sizeof(odd));
+	odd.h.kind = AOD_EV_KMSG;
+	odd.h.size = sizeof(odd.h) + 5;
+	memcpy(odd.tail, "abcde", 5);
+	/* enough records to cross the writer's buffer several times */
+	for (uint64_t i = 0; i < 5000; i++) {
+		struct aod_ev_smb e = ev_smb(i);
+
+		rc |= record_write(&w, i == 17 ? &odd.h : &e.h);
+	}
+	CHECK(rc == 0 && w.records == 5000);
+	CHECK(record_writer_close(&w) == 0);
+
+	CHECK(record_reader_open(&r, path) == 0);
+	CHECK(r.size == 16 + 4999 * sizeof(struct aod_ev_smb) + 48);
+	while ((rc = record_next(&r, &ev)) == 1) {
+		struct aod_ev_smb e = ev_smb((uint64_t)n);
+
+		same &= ((uintptr_t)ev & 7) == 0;
+		if (n == 17)
+			same &= ev->size == odd.h.size && memcmp(ev, &odd, odd.h.size) == 0;
+		else
+			same &= memcmp(ev, &e, sizeof(e)) == 0;
+		n++;
+	}
+	CHECK(rc == 0 && n == 5000 && same && r.records == 5000);
+	CHECK(record_next(&r, &ev) == 0);	/* stays at the end */
+	record_reader_close(&r);
+
+	/* an empty stream is valid */
+	CHECK(record_writer_open(&w, path) == 0 && record_writer_close(&w) == 0);
+	CHECK(record_reader_open(&r, path) == 0 && record_next(&r, &ev) == 0);
+	record_reader_close(&r);
+}
+
+static void test_file_header(void)
+{
+	unsigned char buf[64];
+	size_t n;
+
+	CHECK(record_writer_open(&w, path) == 0 && record_writer_close(&w) == 0);
+	n = read_file(buf, sizeof(buf));
+	CHECK(n == 16 && memcmp(buf, "AODREC\n\0", 8) == 0);
+	CHECK(buf[8] == 1 && buf[9] == 0 && buf[10] == 0 && buf[11] == 0);	/* version 1, LE */
+	CHECK(buf[12] == 16 && buf[13] == 0 && buf[14] == 0 && buf[15] == 0);
+
+	buf[0] = 'X';
+	write_file(buf, 16);
+	CHECK(record_reader_open(&r, path) == -EBADMSG);
+	CHECK(strstr(record_reader_error(&r), path) && strstr(record_reader_error(&r), "byte offset 0"));
+	CHECK(strstr(record_reader_error(&r), "magic") != NULL);
+
+	buf[0] = 'A';
+	buf[8] = 2;
+	write_file(buf, 16);
+	CHECK(record_reader_open(&r, path) == -EBADMSG);
+	CHECK(strstr(record_reader_error(&r), "byte offset 8") && strstr(record_reader_error(&r), "version 2"));
+
+	buf[8] = 1;
+	buf[12] = 12;	/* header size below 16 */
+	write_file(buf, 16);
+	CHECK(record_reader_open(&r, path) == -EBADMSG);
+
+	write_file(buf, 5);	/* shorter than the header */
+	CHECK(record_reader_open(&r, path) == -EBADMSG && r.err_offset == 0);
+	write_file(buf, 0);
+	CHECK(record_reader_open(&r, path) == -EBADMSG);
+
+	CHECK(record_reader_open(&r, "/nonexistent/aod.rec") == -ENOENT);
+	CHECK(strstr(record_reader_error(&r), "/nonexistent/aod.rec") != NULL);
+	CHECK(record_writer_open(&w, "/nonexistent/aod.rec") == -ENOENT);
+}
+
+/* Three good records, then the file is cut or a size damaged: each read error names the offset. */
+static void test_bad_records(void)
+{
+	static unsigned char buf[16 + 4 * sizeof(struct aod_ev_smb)];
+	const struct aod_ev_hdr *ev;
+	const size_t rs = sizeof(struct aod_ev_smb), third = 16 + 2 * rs;
+	struct aod_ev_hdr *h3;
+	char want[64];
+	size_t n;
+
+	CHECK(record_writer_open(&w, path) == 0);
+	for (uint64_t i = 0; i < 4; i++) {
+		struct aod_ev_smb e = ev_smb(i);
+
+		record_write(&w, &e.h);
+	}
+	record_writer_close(&w);
+	n = read_file(buf, sizeof(buf));
+	CHECK(n == sizeof(buf));
+	h3 = (struct aod_ev_hdr *)(buf + third);
+	snprintf(want, sizeof(want), "byte offset %zu", third);
+
+	write_file(buf, third + rs - 1);	/* truncated in the middle of the third record */
+	CHECK(record_reader_open(&r, path) == 0);
+	CHECK(record_next(&r, &ev) == 1 && record_next(&r, &ev) == 1);
+	CHECK(record_next(&r, &ev) == -EBADMSG && r.err_offset == third);
+	CHECK(strstr(record_reader_error(&r), want) && strstr(record_reader_error(&r), path));
+	CHECK(strstr(record_reader_error(&r), "truncated") != NULL);
+	record_reader_close(&r);
+
+	write_file(buf, third + 10);	/* truncated inside the third record's header */
+	CHECK(record_reader_open(&r, path) == 0);
+	record_next(&r, &ev);
+	record_next(&r, &ev);
+	CHECK(record_next(&r, &ev) == -EBADMSG && r.err_offset == third);
+	record_reader_close(&r);
+
+	h3->size = 0;	/* zero-size record: would loop forever if accepted */
+	write_file(buf, sizeof(buf));
+	CHECK(record_reader_open(&r, path) == 0);
+	record_next(&r, &ev);
+	record_next(&r, &ev);
+	CHECK(record_next(&r, &ev) == -EBADMSG && r.err_offset == third);
+	CHECK(strstr(record_reader_error(&r), want) && strstr(record_reader_error(&r), "size 0"));
+	record_reader_close(&r);
+
+	h3->size = sizeof(struct aod_ev_hdr);	/* an SMB record too short for its fields */
+	write_file(buf, sizeof(buf));
+	CHECK(record_reader_open(&r, path) == 0);
+	record_next(&r, &ev);
+	record_next(&r, &ev);
+	CHECK(record_next(&r, &ev) == -EBADMSG);
+	record_reader_close(&r);
+
+	h3->size = (uint16_t)(2 * rs + 8);	/* bigger than what is left */
+	write_file(buf, sizeof(buf));
+	CHECK(record_reader_open(&r, path) == 0);
+	record_next(&r, &ev);
+	record_next(&r, &ev);
+	CHECK(record_next(&r, &ev) == -EBADMSG && r.err_offset == third);
+	record_reader_close(&r);
+
+	{
+		struct aod_ev_hdr tiny = { .kind = AOD_EV_SMB, .size = 3 };
+
+		CHECK(record_writer_open(&w, path) == 0);
+		CHECK(record_write(&w, &tiny) == -EINVAL);
+		record_writer_close(&w);
+	}
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/events.rec", dir);
+	test_round_trip();
+	test_file_header();
+	test_bad_records();
+	unlink(path);
+	rmdir(dir);
+	return CHECK_DONE();
+}
