@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The kernel health probes as one event source: open with fallbacks, consume, read the in-kernel counts. */
+#ifndef AOD_HEALTH_SOURCE_H
+#define AOD_HEALTH_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+
+#include "../bpf/events.h"
+#include "../bpf/health.h"
+#include "arena.h"
+
+enum health_family {
+	HEALTH_SCHED, HEALTH_BIO, HEALTH_VFS, HEALTH_OOM, HEALTH_TCP, HEALTH_DROP, HEALTH_FAULT,
+	HEALTH_NFAM
+};
+
+#define HEALTH_ALL ((1u << HEALTH_NFAM) - 1)
+#define HEALTH_METHOD_MAX 200
+
+/* Called for every record (each starts with struct aod_ev_hdr); return non-zero to stop consuming. */
+typedef int (*health_event_fn)(void *ctx, const struct aod_ev_hdr *h, size_t size);
+
+struct health_opts {
+	uint32_t sched_warn_us;		/* floors: only latencies at or over them cross the ring buffer */
+	uint32_t bio_warn_us;
+	uint32_t vfs_warn_us;
+	uint32_t pid;			/* 0 = every process (tgid otherwise; OOM is never filtered) */
+	uint32_t families;		/* bit (1 << HEALTH_x); 0 = all */
+	health_event_fn cb;
+	void *cb_ctx;
+};
+
+struct health_source;
+
+/*
+ * Opens, loads and attaches every requested family, each with the first attach method the
+ * running kernel really accepts. A family that cannot attach at all is left out with its
+ * reason in health_source_method(); only when none attached is the result an error.
+ * All records go through one ring_buffer manager (one BPF ring buffer per family, one epoll fd).
+ * libbpf allocates here; the source's own state comes from the arena.
+ */
+int health_source_open(struct health_source **out, struct arena *a, const struct health_opts *o);
+void health_source_close(struct health_source *hs);
+
+/* The epoll fd to wait on (select/poll for readability), -1 if no BPF family attached. */
+int health_source_fd(const struct health_source *hs);
+/* Drain what is ready without blocking; returns records delivered or -errno. */
+int health_source_consume(struct health_source *hs);
+/* Once a second: the /proc/vmstat major-fault fallback reads its delta and emits one record. */
+int health_source_tick(struct health_source *hs, uint64_t now_ns);
+
+bool health_source_attached(const struct health_source *hs, enum health_family f);
+/* e.g. "tp_btf" or "syscall-level read/write latency via raw_syscalls tp_btf (fentry refused: ...)". */
+const char *health_source_method(const struct health_source *hs, enum health_family f);
+const char *health_source_family_name(enum health_family f);
+int health_source_loss(const struct health_source *hs, enum health_family f, struct aod_loss *out);
+
+/* In-kernel histogram for HEALTH_SCHED, HEALTH_BIO, HEALTH_VFS, summed over CPUs. */
+int health_source_hist(const struct health_source *hs, enum health_family f, struct aod_hist *out);
+/* Events counted in the kernel (latency families: every measurement; others: every occurrence). */
+uint64_t health_source_count(const struct health_source *hs, enum health_family f);
+
+struct health_drop_reason {
+	uint32_t reason;
+	uint64_t count;
+};
+/* Per-reason drop counts from the kernel map, largest first; returns how many were written. */
+int health_source_drops(const struct health_source *hs, struct health_drop_reason *out, int max);
+/* "NO_SOCKET" for SKB_DROP_REASON_NO_SOCKET, from the running kernel's BTF; never NULL. */
+const char *health_source_drop_name(const struct health_source *hs, uint32_t reason);
+
+#endif /* AOD_HEALTH_SOURCE_H */
