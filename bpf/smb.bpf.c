@@ -244,11 +244,6 @@ static __always_inline bool err_tracked(__u16 cmd, __u32 status, __s32 rc)
 	return false;
 }
 
-static __always_inline bool lat_tracked(__u16 cmd)
-{
-	return cmd < AOD_SMB2_NCMD && (lat_mask & (1u << cmd));
-}
-
 static __always_inline void emit(const struct pending *p, __u64 now, __u64 lat, __u64 sesid, __u64 mid,
 				 __u16 flags, __u32 status, __s32 rc)
 {
@@ -287,6 +282,7 @@ static __always_inline void pending_finish(const struct pending_key *key, __u64 
 	struct pending p;
 	__u64 now, lat;
 	__u16 flags = 0;
+	bool tracked;
 
 	if (!pp) {
 		__sync_fetch_and_add(&unmatched, 1);
@@ -304,10 +300,11 @@ static __always_inline void pending_finish(const struct pending_key *key, __u64 
 	hist_add(p.cmd, lat, err);
 	if (err && err_tracked(p.cmd, status, rc))
 		flags |= AOD_SMB_ERR;
-	if (lat_tracked(p.cmd) && lat >= thr_ns[p.cmd % AOD_SMB2_NCMD])
+	tracked = p.cmd < AOD_SMB2_NCMD && (lat_mask & (1u << p.cmd));
+	if (tracked && lat >= thr_ns[p.cmd])
 		flags |= AOD_SMB_OVER;
 	/* the 1 s emergency fires even where a threshold was set higher */
-	if (!flags && !(lat_tracked(p.cmd) && lat >= emergency_ns))
+	if (!flags && !(tracked && lat >= emergency_ns))
 		return;
 	emit(&p, now, lat, sesid ? sesid : p.sesid, mid, flags, status, rc);
 }

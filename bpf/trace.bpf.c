@@ -32,6 +32,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define X86_NR_INIT_MODULE 175
 #define X86_NR_EXECVE 59
 #define X86_NR_EXECVEAT 322
+#define X86_NR_RENAMEAT2 316
 
 /* Settings, written by userspace between open and load. */
 const volatile __u32 self_pid;			/* aod itself: never traced */
@@ -79,11 +80,16 @@ struct {
 	__type(value, struct conn_pending);
 } pend_conn SEC(".maps");
 
+/* The user pointers stay here, out of the record: a path in a page not yet faulted in
+ * reads as "" at enter (BPF cannot fault), and is read again at exit, after the kernel's
+ * own getname() brought it in. */
+struct file_pending { struct tr_ev_file e; __u64 p1, p2; };
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 2048);
 	__type(key, __u32);
-	__type(value, struct tr_ev_file);
+	__type(value, struct file_pending);
 } pend_file SEC(".maps");
 
 struct {
@@ -103,7 +109,7 @@ struct {
 /* Records too big for the 512-byte stack are built here first. */
 union scratch {
 	struct conn_pending conn;
-	struct tr_ev_file file;
+	struct file_pending file;
 	struct tr_ev_security sec;
 	struct tr_ev_exec exec;
 	struct tr_ev_sendrecv sr;
@@ -385,42 +391,46 @@ static __always_inline void enter_exec(__u32 tid, long nr, const __u64 *a)
 static __always_inline void enter_file(__u32 tid, long nr, const __u64 *a, int nk)
 {
 	union scratch *s = get_scratch();
+	struct file_pending *fp;
 	struct tr_ev_file *e;
-	const char *p1 = 0, *p2 = 0;
 
 	if (!s)
 		return;
-	e = &s->file;
+	fp = &s->file;
+	e = &fp->e;
 	fill_hdr(&e->t, TR_EV_FILE, sizeof(*e));
 	e->nr = nr;
 	e->dfd = AT_FDCWD;
 	e->flags = 0;
 	e->mode = 0;
-	e->path2[0] = 0;
+	fp->p2 = 0;
 	if (nk == TR_NK_PATH1) {
-		p1 = (const char *)a[0];
+		fp->p1 = a[0];
 		e->flags = a[1];	/* open: flags; creat, mkdir: mode */
 		e->mode = a[2];
 	} else if (nk == TR_NK_AT_PATH1) {
 		e->dfd = a[0];
-		p1 = (const char *)a[1];
+		fp->p1 = a[1];
 		e->flags = a[2];	/* openat: flags (openat2: struct open_how *); mkdirat: mode */
 		e->mode = a[3];
 	} else if (nk == TR_NK_RENAME) {
-		p1 = (const char *)a[0];
-		p2 = (const char *)a[1];
+		fp->p1 = a[0];
+		fp->p2 = a[1];
 	} else {
 		e->dfd = a[0];
-		p1 = (const char *)a[1];
-		p2 = (const char *)a[3];
-		e->flags = a[4];
+		fp->p1 = a[1];
+		fp->p2 = a[3];
+		e->flags = nr == X86_NR_RENAMEAT2 ? a[4] : 0;	/* r8 is stale for renameat */
 	}
-	bpf_probe_read_user_str(e->path, sizeof(e->path), p1);
-	if (p2)
-		bpf_probe_read_user_str(e->path2, sizeof(e->path2), p2);
-	if (!prefix_ok(e->path) && !(p2 && prefix_ok(e->path2)))
+	e->path[0] = 0;
+	e->path2[0] = 0;
+	bpf_probe_read_user_str(e->path, sizeof(e->path), (const char *)fp->p1);
+	if (fp->p2)
+		bpf_probe_read_user_str(e->path2, sizeof(e->path2), (const char *)fp->p2);
+	/* Decide on the prefix now when both paths could be read; else at exit. */
+	if (e->path[0] && (!fp->p2 || e->path2[0]) && !prefix_ok(e->path) && !(fp->p2 && prefix_ok(e->path2)))
 		return;
-	stash(&pend_file, tid, e, TR_CAP_FILE);
+	stash(&pend_file, tid, fp, TR_CAP_FILE);
 }
 
 static __always_inline void enter_security(__u32 tid, long nr, const __u64 *a, int nk)
@@ -598,31 +608,39 @@ static __always_inline void exit_conn(__u32 tid, long nr, long ret, int nk)
 	bpf_map_delete_elem(&pend_conn, &tid);
 }
 
-static __always_inline void exit_pending(void *map, __u32 tid, long ret, int cap)
+static __always_inline void exit_file(__u32 tid, long ret)
 {
-	/* tr_ev_file and tr_ev_security both start tr_hdr, ret, then ... */
-	struct tr_ev_file *f;
-	struct tr_ev_security *s;
+	struct file_pending *fp = bpf_map_lookup_elem(&pend_file, &tid);
 	__u64 now = bpf_ktime_get_ns();
+	struct tr_ev_file *e;
 
-	if (cap == TR_CAP_FILE) {
-		f = bpf_map_lookup_elem(map, &tid);
-		if (!f)
-			return;
-		f->ret = ret;
-		f->dur_ns = now - f->t.h.ts_ns;
-		f->t.h.ts_ns = now;
-		emit(f, sizeof(*f), cap);
-	} else {
-		s = bpf_map_lookup_elem(map, &tid);
-		if (!s)
-			return;
-		s->ret = ret;
-		s->t.h.ts_ns = now;
-		read_creds(s->new_ids);
-		emit(s, sizeof(*s), cap);
+	if (!fp)
+		return;
+	e = &fp->e;
+	if (!e->path[0])
+		bpf_probe_read_user_str(e->path, sizeof(e->path), (const char *)fp->p1);
+	if (fp->p2 && !e->path2[0])
+		bpf_probe_read_user_str(e->path2, sizeof(e->path2), (const char *)fp->p2);
+	if (prefix_ok(e->path) || (fp->p2 && prefix_ok(e->path2))) {
+		e->ret = ret;
+		e->dur_ns = now - e->t.h.ts_ns;
+		e->t.h.ts_ns = now;
+		emit(e, sizeof(*e), TR_CAP_FILE);
 	}
-	bpf_map_delete_elem(map, &tid);
+	bpf_map_delete_elem(&pend_file, &tid);
+}
+
+static __always_inline void exit_security(__u32 tid, long ret)
+{
+	struct tr_ev_security *s = bpf_map_lookup_elem(&pend_sec, &tid);
+
+	if (!s)
+		return;
+	s->ret = ret;
+	s->t.h.ts_ns = bpf_ktime_get_ns();
+	read_creds(s->new_ids);
+	emit(s, sizeof(*s), TR_CAP_SECURITY);
+	bpf_map_delete_elem(&pend_sec, &tid);
 }
 
 static __always_inline void exit_exec_failed(__u32 tid, long ret)
@@ -665,14 +683,14 @@ static __always_inline int do_sys_exit(long nr, long ret)
 	case TR_NK_AT_PATH1:
 	case TR_NK_RENAME:
 	case TR_NK_RENAMEAT:
-		exit_pending(&pend_file, tid, ret, TR_CAP_FILE);
+		exit_file(tid, ret);
 		break;
 	case TR_NK_SETID:
 	case TR_NK_PTRACE:
 	case TR_NK_MODULE:
 	case TR_NK_DELMODULE:
 	case TR_NK_BPF:
-		exit_pending(&pend_sec, tid, ret, TR_CAP_SECURITY);
+		exit_security(tid, ret);
 		break;
 	}
 	return 0;
@@ -746,6 +764,8 @@ static __always_inline void exec_process(struct task_struct *p, __u32 old_pid, s
 	if (e) {
 		/* The comm (and maybe tid) changed at exec: refresh the header. */
 		fill_hdr(&e->t, TR_EV_EXEC, sizeof(*e));
+		if (!e->filename[0])
+			bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
 		e->ret = 0;
 		if (comm_ok())
 			emit(e, sizeof(*e), TR_CAP_PROCESS);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Actions: capped internal reads of /proc, /sys and logs, and exec children with a timeout. */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE	/* pipe2, strsignal */
+#define _GNU_SOURCE	/* pipe2 */
 #endif
 #include "actions.h"
 
@@ -69,7 +69,7 @@ static void note(struct act_result *res, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int write_all(int fd, const char *p, size_t n)
+static int act_write_all(int fd, const char *p, size_t n)
 {
 	ssize_t w;
 
@@ -104,7 +104,7 @@ static void out_write(struct act_out *o, const char *p, size_t n)
 	}
 	if (!n || o->err)
 		return;
-	r = write_all(o->fd, p, n);
+	r = act_write_all(o->fd, p, n);
 	if (r)
 		o->err = r;
 	else
@@ -136,7 +136,7 @@ static int out_finish(struct act_out *o, struct act_result *res)
 	res->bytes = o->kept;
 	if (o->truncated && !o->err) {
 		n = snprintf(tmp, sizeof(tmp), "\n[truncated at %llu bytes]\n", (unsigned long long)o->cap);
-		o->err = write_all(o->fd, tmp, (size_t)n);
+		o->err = act_write_all(o->fd, tmp, (size_t)n);
 		if (res->status == ACT_OK)
 			res->status = ACT_TRUNCATED;
 		note(res, "truncated at %llu bytes", (unsigned long long)o->cap);
@@ -582,7 +582,7 @@ static ssize_t read_small(int dfd, const char *path, char *buf, size_t bufsz)
 static bool ps_parse_stat(char *buf, struct ps_ent *e)
 {
 	char *open = strchr(buf, '('), *close = strrchr(buf, ')'), *p;
-	uint64_t v[13];
+	uint64_t v[12];
 	size_t len;
 	int i;
 
@@ -598,10 +598,10 @@ static bool ps_parse_stat(char *buf, struct ps_ent *e)
 			e->comm[i] = '?';
 	e->state = close[2];
 	p = close + 3;
-	for (i = 0; i < 13; i++)
+	for (i = 0; i < 12; i++)
 		v[i] = strtoull(p, &p, 10);
 	e->ppid = (int)v[0];
-	e->cpu_ticks = v[11] + v[12];
+	e->cpu_ticks = v[10] + v[11];
 	return true;
 }
 
@@ -894,6 +894,10 @@ static void __attribute__((noreturn)) child_exec(struct act_child *ch, int wfd)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	setpgid(0, 0);
+	/* Keep the pipe clear of 0..2 so the dup2 calls below cannot clobber it (a daemon
+	 * started with closed standard fds gets low numbers back from pipe2). */
+	if (wfd <= 2)
+		wfd = fcntl(wfd, F_DUPFD_CLOEXEC, 3);
 	fd = open("/dev/null", O_RDONLY);
 	if (fd >= 0 && fd != 0) {
 		dup2(fd, 0);
@@ -1028,6 +1032,31 @@ static void exec_deadlines(struct act_child *ch, uint64_t now_ns)
 	}
 }
 
+/* strsignal() may allocate for signals it has no text for; a table does not. */
+static const char *sig_name(int sig)
+{
+	switch (sig) {
+	case SIGHUP: return "SIGHUP";
+	case SIGINT: return "SIGINT";
+	case SIGQUIT: return "SIGQUIT";
+	case SIGILL: return "SIGILL";
+	case SIGABRT: return "SIGABRT";
+	case SIGBUS: return "SIGBUS";
+	case SIGFPE: return "SIGFPE";
+	case SIGKILL: return "SIGKILL";
+	case SIGSEGV: return "SIGSEGV";
+	case SIGPIPE: return "SIGPIPE";
+	case SIGALRM: return "SIGALRM";
+	case SIGTERM: return "SIGTERM";
+	case SIGUSR1: return "SIGUSR1";
+	case SIGUSR2: return "SIGUSR2";
+	case SIGXCPU: return "SIGXCPU";
+	case SIGXFSZ: return "SIGXFSZ";
+	case SIGSYS: return "SIGSYS";
+	}
+	return "signal";
+}
+
 static void exec_result(struct act_child *ch, uint64_t now_ns)
 {
 	struct act_result *res = ch->res;
@@ -1042,7 +1071,7 @@ static void exec_result(struct act_child *ch, uint64_t now_ns)
 	} else if (WIFSIGNALED(st)) {
 		res->signal = WTERMSIG(st);
 		res->status = ACT_FAILED;
-		note(res, "killed by signal %d (%s)", res->signal, strsignal(res->signal));
+		note(res, "killed by signal %d (%s)", res->signal, sig_name(res->signal));
 	}
 	if (ch->timed_out)
 		res->status = ACT_TIMEOUT;

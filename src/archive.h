@@ -22,6 +22,7 @@ size_t archive_arena_need(int level);
 
 /*
  * Create "<final_name>.part" in dirfd (O_EXCL|O_NOFOLLOW, mode 0600) and a compressor inside arena a.
+ * dirfd must be opened O_RDONLY|O_DIRECTORY (not O_PATH): archive_finish fsyncs it.
  * final_name is a plain file name. level 0 means ARCHIVE_LEVEL_DEFAULT; otherwise 1..ARCHIVE_LEVEL_MAX.
  * Returns 0, -EINVAL, -ENAMETOOLONG, -ENOMEM (arena too small), -EEXIST (a .part is there) or -errno.
  * zstd never calls malloc: its context is static in the arena. The arena is reset by the caller after
@@ -30,8 +31,13 @@ size_t archive_arena_need(int level);
 int archive_open(struct archive **ar, struct arena *a, int dirfd, const char *final_name, int level);
 /* Append a member from memory, mode 0600. */
 int archive_add(struct archive *ar, const char *name, const void *buf, size_t len, int64_t mtime);
-/* Append a regular file's content from offset 0, as long as fstat says it is at the call.
- * If the file shrinks meanwhile, the member is padded with zeros so the tar stays valid. */
+/*
+ * Append a regular file's content from offset 0, as long as fstat says it is at the call (a memfd or
+ * a temp file holding an action's output). Not for /proc or /sys files: they report size 0 or 4096;
+ * read those capped into a buffer and use archive_add. A non-regular fd is -EINVAL, nothing written.
+ * If the file shrinks meanwhile, or a read fails, the rest is zeros so the tar stays valid; a read
+ * error is then returned (-errno) but the archive stays usable.
+ */
 int archive_add_fd(struct archive *ar, const char *name, int fd, int64_t mtime);
 /* Write the tar end marker, end the zstd frame, fsync, rename to final_name and fsync the directory.
  * On failure the .part is removed. Either way the archive is closed; archive_abort() is then a no-op. */

@@ -42,7 +42,8 @@ void collect_fill_fds(struct collect *c, fd_set *rd, int *maxfd, uint64_t *deadl
 /* Read ready pipes, enforce deadlines (TERM then KILL), reap children, finish bundles. */
 void collect_poll(struct collect *c, const fd_set *rd, uint64_t now_ns);
 int collect_running(const struct collect *c);
-/* Shutdown: give running bundles until grace_ns, then kill children and finish what is there. */
+/* Shutdown: give running bundles grace_ns more ns (a duration), then SIGKILL children and archive
+ * what is there, their actions marked "timeout". */
 void collect_drain(struct collect *c, uint64_t grace_ns);
 int collect_outdir_fd(const struct collect *c);	/* the batches directory */
 

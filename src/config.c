@@ -338,3 +338,1526 @@ static bool plain_name(const char *s)
 			return false;
 	return true;
 }
+
+/* ---- actions ---- */
+
+struct builtin {
+	const char *name;
+	enum cfg_action_kind kind;
+	const char *path;
+	const char *argv[6];
+	uint32_t lines;
+};
+
+/* AODv2's quick actions keep their names and meaning; the health ones come from issue 4. */
+static const struct builtin builtins[] = {
+	{ "dmesg", CFG_ACT_KMSG, "", { NULL }, 0 },
+	/* systemd.time(7) reads "N seconds ago" since the earliest systemd versions, as AODv2 used it */
+	{ "journalctl", CFG_ACT_EXEC, "", { "journalctl", "--no-pager", "--since", "{interval} seconds ago", NULL }, 0 },
+	{ "debugdata", CFG_ACT_FILE, "/proc/fs/cifs/DebugData", { NULL }, 0 },
+	{ "stats", CFG_ACT_FILE, "/proc/fs/cifs/Stats", { NULL }, 0 },
+	{ "mounts", CFG_ACT_FILE, "/proc/mounts", { NULL }, 0 },
+	/* every smbinfo query needs a file on a share; like AODv2, record the tool and its query set */
+	{ "smbinfo", CFG_ACT_EXEC, "", { "smbinfo", "-h", "filebasicinfo", NULL }, 0 },
+	{ "syslogs", CFG_ACT_TAIL, "/var/log/syslog:/var/log/messages", { NULL }, 1000 },
+	{ "meminfo", CFG_ACT_FILE, "/proc/meminfo", { NULL }, 0 },
+	{ "vmstat", CFG_ACT_FILE, "/proc/vmstat", { NULL }, 0 },
+	{ "pressure", CFG_ACT_FILE, "/proc/pressure/*", { NULL }, 0 },
+	{ "diskstats", CFG_ACT_FILE, "/proc/diskstats", { NULL }, 0 },
+	{ "netstat", CFG_ACT_FILE, "/proc/net/snmp:/proc/net/netstat", { NULL }, 0 },
+	{ "loadavg", CFG_ACT_FILE, "/proc/loadavg", { NULL }, 0 },
+	{ "interrupts", CFG_ACT_FILE, "/proc/interrupts", { NULL }, 0 },
+	{ "ps", CFG_ACT_PS, "", { NULL }, 0 },
+	{ "cgroup", CFG_ACT_CGROUP, "", { NULL }, 0 },
+};
+
+static void add_builtins(struct cfg_config *cfg)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++) {
+		struct cfg_action *a = &cfg->actions[cfg->nactions++];
+		const struct builtin *b = &builtins[i];
+
+		strcpy(a->name, b->name);
+		a->kind = b->kind;
+		a->builtin = true;
+		strcpy(a->path, b->path);
+		for (a->argc = 0; b->argv[a->argc]; a->argc++)
+			strcpy(a->argv[a->argc], b->argv[a->argc]);
+		a->max_bytes = DEFAULT_MAX_BYTES;
+		a->timeout_ms = a->kind == CFG_ACT_EXEC ? DEFAULT_EXEC_TIMEOUT_MS : 0;
+		a->lines = b->lines;
+	}
+}
+
+int config_find_action(const struct cfg_config *cfg, const char *name)
+{
+	for (int i = 0; i < cfg->nactions; i++)
+		if (!strcmp(cfg->actions[i].name, name))
+			return i;
+	return -ENOENT;
+}
+
+static const char *const action_kinds[] = { "file", "kmsg", "exec", "tail" };
+static const char *const action_keys[] = { "kind", "path", "argv", "max_bytes", "timeout_sec", "seconds", "lines" };
+/* Which of action_keys (after kind) each kind takes, as a bit mask in the same order. */
+static const unsigned int kind_keys[] = {
+	[CFG_ACT_FILE] = 1 << 1 | 1 << 3,
+	[CFG_ACT_KMSG] = 1 << 3 | 1 << 5,
+	[CFG_ACT_EXEC] = 1 << 2 | 1 << 3 | 1 << 4,
+	[CFG_ACT_TAIL] = 1 << 1 | 1 << 3 | 1 << 6,
+};
+
+static void parse_argv(struct ctx *c, struct cfg_action *a, const yaml_node_t *n, const char *path)
+{
+	char ipath[PATH_LEN];
+
+	int r = want_seq(c, n, path);
+
+	if (r < 0)
+		return;
+	if (r == 0 || n->data.sequence.items.top == n->data.sequence.items.start) {
+		cerr(c, n, "%s must be a non-empty list: the program and its arguments", path);
+		return;
+	}
+	FOR_ITEMS(n, it) {
+		yaml_node_t *v = node(c, *it);
+
+		if (a->argc == CFG_MAX_ARGS) {
+			cerr(c, v, "%s has too many arguments (at most %d)", path, CFG_MAX_ARGS);
+			return;
+		}
+		snprintf(ipath, sizeof(ipath), "%s[%d]", path, a->argc);
+		if (get_str(c, v, ipath, a->argv[a->argc], CFG_ARG_MAX))
+			a->argc++;
+	}
+}
+
+/* Fields of one user action after its kind is known. */
+static void parse_action_fields(struct ctx *c, struct cfg_action *a, const yaml_node_t *map, const char *path)
+{
+	char p[PATH_LEN];
+	uint32_t secs;
+	yaml_node_t *v;
+
+	for (size_t i = 1; i < ARRAY_SIZE(action_keys); i++) {
+		yaml_node_t *k = NULL;
+
+		v = get(c, map, action_keys[i], &k);
+		if (v && !(kind_keys[a->kind] & (1u << i)))
+			cerr(c, k, "key '%s' does not apply to a %s action (%s)", action_keys[i],
+			     action_kinds[a->kind], path);
+	}
+	join(p, path, "path");
+	if ((v = get(c, map, "path", NULL)) && (kind_keys[a->kind] & 1u << 1)) {
+		if (get_str(c, v, p, a->path, sizeof(a->path)) && a->path[0] != '/')
+			cerr(c, v, "%s must be an absolute path (':' separates alternatives)", p);
+	} else if (kind_keys[a->kind] & 1u << 1) {
+		cerr(c, map, "missing key 'path' in %s", path);
+	}
+	join(p, path, "argv");
+	if ((v = get(c, map, "argv", NULL)) && a->kind == CFG_ACT_EXEC)
+		parse_argv(c, a, v, p);
+	else if (a->kind == CFG_ACT_EXEC)
+		cerr(c, map, "missing key 'argv' in %s", path);
+	join(p, path, "max_bytes");
+	if ((v = get(c, map, "max_bytes", NULL)))
+		get_uint(c, v, p, 1, 1ull << 32, &a->max_bytes);
+	join(p, path, "timeout_sec");
+	if ((v = get(c, map, "timeout_sec", NULL)) && get_u32(c, v, p, 1, 3600, &secs))
+		a->timeout_ms = secs * 1000;
+	join(p, path, "seconds");
+	if ((v = get(c, map, "seconds", NULL)))
+		get_u32(c, v, p, 0, 86400, &a->seconds);
+	join(p, path, "lines");
+	if ((v = get(c, map, "lines", NULL)))
+		get_u32(c, v, p, 1, 1000000, &a->lines);
+}
+
+static void parse_user_action(struct ctx *c, yaml_node_t *k, yaml_node_t *v)
+{
+	struct cfg_config *cfg = c->cfg;
+	const char *name = sval(k);
+	struct cfg_action *a;
+	char path[PATH_LEN], kpath[PATH_LEN];
+	yaml_node_t *kind;
+	int i;
+
+	if (!name)
+		return;		/* check_keys-like report happened in the caller */
+	join(path, "actions", name);
+	if (config_find_action(cfg, name) >= 0 && cfg->actions[config_find_action(cfg, name)].builtin) {
+		cerr(c, k, "action '%s' is built in; give yours another name", name);
+		return;
+	}
+	if (!plain_name(name) || strlen(name) >= CFG_NAME_MAX) {
+		cerr(c, k, "action name '%s' must be at most %d letters, digits, '_', '-' or '.'", name,
+		     CFG_NAME_MAX - 1);
+		return;
+	}
+	if (cfg->nactions == CFG_MAX_ACTIONS) {
+		cerr(c, k, "too many actions (at most %d, built-in ones included)", CFG_MAX_ACTIONS);
+		return;
+	}
+	if (want_map(c, v, path) <= 0) {
+		if (is_empty(v))
+			cerr(c, v, "%s needs at least a 'kind'", path);
+		return;
+	}
+	check_keys(c, v, action_keys, ARRAY_SIZE(action_keys), path);
+	kind = get(c, v, "kind", NULL);
+	if (!kind) {
+		cerr(c, k, "missing key 'kind' in %s (file, kmsg, exec or tail)", path);
+		return;
+	}
+	join(kpath, path, "kind");
+	if ((i = get_word(c, kind, kpath, "action kind", action_kinds, ARRAY_SIZE(action_kinds))) < 0)
+		return;
+	a = &cfg->actions[cfg->nactions++];
+	strcpy(a->name, name);
+	a->kind = (enum cfg_action_kind)i;
+	a->max_bytes = DEFAULT_MAX_BYTES;
+	a->timeout_ms = a->kind == CFG_ACT_EXEC ? DEFAULT_EXEC_TIMEOUT_MS : 0;
+	a->lines = a->kind == CFG_ACT_TAIL ? 1000 : 0;
+	parse_action_fields(c, a, v, path);
+}
+
+static void parse_user_actions(struct ctx *c, yaml_node_t *n)
+{
+	char buf[PATH_LEN + 4];
+
+	if (want_map(c, n, "actions") <= 0)
+		return;
+	FOR_PAIRS(n, p) {
+		yaml_node_t *k = node(c, p->key);
+
+		if (!sval(k)) {
+			cerr(c, k, "keys %s must be scalars, not %s", in_path(buf, "actions"), describe(k));
+			continue;
+		}
+		if (config_find_action(c->cfg, sval(k)) >= 0 && !c->cfg->actions[config_find_action(c->cfg, sval(k))].builtin) {
+			cerr(c, k, "duplicate key '%s' in actions", sval(k));
+			continue;
+		}
+		parse_user_action(c, k, node(c, p->value));
+	}
+}
+
+/* Captures (tcpdump, trace-cmd) are a later issue; until then they are refused by name. */
+static bool refuse_capture_tool(struct ctx *c, const yaml_node_t *n, const char *name)
+{
+	if (strcasecmp(name, "tcpdump") && strcasecmp(name, "trace-cmd"))
+		return false;
+	cerr(c, n, "%s captures are not supported by this build", name);
+	return true;
+}
+
+/* One action reference of an anomaly (or watcher): resolve, refuse duplicates and captures. */
+static void add_action_ref(struct ctx *c, const yaml_node_t *n, const char *name, const char *path,
+			   uint16_t *out, int *nout)
+{
+	const char *cands[CFG_MAX_ACTIONS], *hint;
+	int idx = config_find_action(c->cfg, name);
+
+	if (idx < 0) {
+		if (refuse_capture_tool(c, n, name))
+			return;
+		for (int i = 0; i < c->cfg->nactions; i++)
+			cands[i] = c->cfg->actions[i].name;
+		hint = names_nearest(name, cands, (size_t)c->cfg->nactions);
+		if (hint)
+			cerr(c, n, "unknown action '%s' in %s (did you mean '%s'?)", name, path, hint);
+		else
+			cerr(c, n, "unknown action '%s' in %s (define it under 'actions:')", name, path);
+		return;
+	}
+	for (int i = 0; i < *nout; i++) {
+		if (out[i] == idx) {
+			cerr(c, n, "duplicate action '%s' in %s", name, path);
+			return;
+		}
+	}
+	if (*nout == CFG_MAX_ANOM_ACTIONS) {
+		cerr(c, n, "too many actions in %s (at most %d)", path, CFG_MAX_ANOM_ACTIONS);
+		return;
+	}
+	out[(*nout)++] = (uint16_t)idx;
+}
+
+/* A list of names (design-doc layout) or a mapping name -> empty (quick) | argument list (capture). */
+static void parse_action_refs(struct ctx *c, const yaml_node_t *n, const char *path, uint16_t *out, int *nout)
+{
+	if (n->type == YAML_SEQUENCE_NODE) {
+		FOR_ITEMS(n, it) {
+			yaml_node_t *v = node(c, *it);
+			const char *s = want_scalar(c, v, path);
+
+			if (s)
+				add_action_ref(c, v, s, path, out, nout);
+		}
+		return;
+	}
+	if (n->type != YAML_MAPPING_NODE) {
+		if (!is_empty(n))
+			cerr(c, n, "%s must be a list of action names or a mapping, not %s", path, describe(n));
+		return;
+	}
+	FOR_PAIRS(n, p) {
+		yaml_node_t *k = node(c, p->key), *v = node(c, p->value);
+		const char *s = want_scalar(c, k, path);
+
+		if (!s)
+			continue;
+		if (v->type == YAML_SEQUENCE_NODE) {
+			cerr(c, k, "capture actions are not supported by this build ('%s' in %s has an argument list)",
+			     s, path);
+			continue;
+		}
+		if (!is_empty(v)) {
+			cerr(c, v, "%s.%s must be empty for a quick action, not %s", path, s, describe(v));
+			continue;
+		}
+		add_action_ref(c, k, s, path, out, nout);
+	}
+}
+
+/* ---- SMB commands and error codes ---- */
+
+/* A command name, or -1 after an error naming the nearest one. */
+static int get_cmd(struct ctx *c, const yaml_node_t *n, const char *path)
+{
+	const char *s = want_scalar(c, n, path), *hint;
+	int id;
+
+	if (!s)
+		return -1;
+	id = names_smb2_cmd_id(s);
+	if (id >= 0)
+		return id;
+	hint = names_nearest_cmd(s);
+	if (hint)
+		cerr(c, n, "unknown command '%s' in %s (did you mean '%s'?)", s, path, hint);
+	else
+		cerr(c, n, "unknown command '%s' in %s (SMB2_NEGOTIATE .. SMB2_SERVER_TO_CLIENT_NOTIFICATION)", s, path);
+	return -1;
+}
+
+/* The commands of a list of names: a bit mask, the node of each for later messages. */
+static uint32_t parse_cmd_list(struct ctx *c, const yaml_node_t *n, const char *path,
+			       const yaml_node_t *where[CFG_SMB2_NCMD])
+{
+	uint32_t mask = 0;
+
+	if (want_seq(c, n, path) <= 0)
+		return 0;
+	FOR_ITEMS(n, it) {
+		yaml_node_t *v = node(c, *it);
+		int id = get_cmd(c, v, path);
+
+		if (id < 0)
+			continue;
+		if (mask & 1u << id) {
+			cerr(c, v, "duplicate command '%s' in %s (first at line %zu)", names_smb2_cmd_name((unsigned)id),
+			     path, where[id]->start_mark.line + 1);
+			continue;
+		}
+		mask |= 1u << id;
+		where[id] = v;
+	}
+	return mask;
+}
+
+static bool same_code(struct cfg_code a, struct cfg_code b)
+{
+	return a.ntstatus == b.ntstatus && a.value == b.value;
+}
+
+static const char *code_name(struct cfg_code code, char *buf, size_t size)
+{
+	const char *s = code.ntstatus ? names_ntstatus_name(code.value) : names_errno_name((int)code.value);
+
+	if (s)
+		return s;
+	snprintf(buf, size, code.ntstatus ? "0x%08X" : "errno %u", code.value);
+	return buf;
+}
+
+/* STATUS_* names and errno names, or an NT status in hex (0xC000xxxx) for codes the table lacks. */
+static bool get_code(struct ctx *c, const yaml_node_t *n, const char *path, struct cfg_code *out)
+{
+	const char *s = want_scalar(c, n, path), *hint;
+	char *end;
+	int e;
+
+	if (!s)
+		return false;
+	if (!names_ntstatus_value(s, &out->value)) {
+		out->ntstatus = true;
+		return true;
+	}
+	if ((e = names_errno_value(s)) > 0) {
+		out->ntstatus = false;
+		out->value = (uint32_t)e;
+		return true;
+	}
+	if (!strncasecmp(s, "0x", 2)) {
+		unsigned long v = strtoul(s + 2, &end, 16);
+
+		if (!*end && end != s + 2 && v <= 0xFFFFFFFFul) {
+			out->ntstatus = true;
+			out->value = (uint32_t)v;
+			return true;
+		}
+	}
+	hint = names_nearest_code(s);
+	if (hint)
+		cerr(c, n, "unknown error code '%s' in %s (did you mean '%s'?)", s, path, hint);
+	else
+		cerr(c, n, "unknown error code '%s' in %s (an NT status such as STATUS_IO_TIMEOUT or an errno "
+			   "name such as EIO)", s, path);
+	return false;
+}
+
+struct code_list {
+	struct cfg_code codes[CFG_MAX_CODES];
+	const yaml_node_t *where[CFG_MAX_CODES];
+	int n;
+	const yaml_node_t *node;	/* the list itself, NULL when absent */
+};
+
+static void parse_code_list(struct ctx *c, const yaml_node_t *n, const char *path, struct code_list *l)
+{
+	char b1[16];
+
+	l->n = 0;
+	l->node = n;
+	if (!n || want_seq(c, n, path) <= 0)
+		return;
+	FOR_ITEMS(n, it) {
+		yaml_node_t *v = node(c, *it);
+		struct cfg_code code;
+		int i;
+
+		if (!get_code(c, v, path, &code))
+			continue;
+		for (i = 0; i < l->n && !same_code(l->codes[i], code); i++)
+			;
+		if (i < l->n) {
+			cerr(c, v, "duplicate error code '%s' in %s (first at line %zu)", code_name(code, b1, sizeof(b1)),
+			     path, l->where[i]->start_mark.line + 1);
+			continue;
+		}
+		if (l->n == CFG_MAX_CODES) {
+			cerr(c, v, "too many error codes in %s (at most %d)", path, CFG_MAX_CODES);
+			return;
+		}
+		if (code.ntstatus && (code.value == 0 || code.value == AOD_NT_STATUS_MORE_PROCESSING_REQUIRED))
+			cwarn(c, v, "%s in %s never counts: it is not an error", sval(v), path);
+		l->where[l->n] = v;
+		l->codes[l->n++] = code;
+	}
+}
+
+/* ---- anomalies ---- */
+
+static const char *const modes[] = { "all", "trackonly", "excludeonly" };
+enum { MODE_ALL, MODE_TRACKONLY, MODE_EXCLUDEONLY };
+
+static struct cfg_anomaly *new_anomaly(struct ctx *c, const yaml_node_t *k, const char *name, const char *proto,
+				       enum cfg_anomaly_type type)
+{
+	struct cfg_config *cfg = c->cfg;
+	struct cfg_anomaly *a;
+
+	for (int i = 0; i < cfg->nanomalies; i++) {
+		/* only a duplicate key can get here, and check_keys has reported it */
+		if (!strcmp(cfg->anomalies[i].name, name) && !strcmp(cfg->anomalies[i].proto, proto))
+			return NULL;
+	}
+	if (!plain_name(name) || strlen(name) >= CFG_NAME_MAX) {
+		cerr(c, k, "anomaly name '%s' must be at most %d letters, digits, '_', '-' or '.'", name,
+		     CFG_NAME_MAX - 1);
+		return NULL;
+	}
+	if (cfg->nanomalies == CFG_MAX_ANOMALIES) {
+		cerr(c, k, "too many anomalies (at most %d)", CFG_MAX_ANOMALIES);
+		return NULL;
+	}
+	a = &cfg->anomalies[cfg->nanomalies++];
+	memset(a, 0, sizeof(*a));
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	snprintf(a->proto, sizeof(a->proto), "%s", proto);
+	a->type = type;
+	a->line = (int)k->start_mark.line + 1;
+	a->col = (int)k->start_mark.column + 1;
+	return a;
+}
+
+static int get_mode(struct ctx *c, const yaml_node_t *map, const char *path, struct cfg_anomaly *a)
+{
+	char p[PATH_LEN];
+	yaml_node_t *v = get(c, map, "mode", NULL);
+	int m = MODE_ALL;
+
+	join(p, path, "mode");
+	if (v && (m = get_word(c, v, p, "mode", modes, ARRAY_SIZE(modes))) < 0)
+		m = MODE_ALL;
+	strcpy(a->mode, modes[m]);
+	return m;
+}
+
+static bool get_count(struct ctx *c, const yaml_node_t *map, const yaml_node_t *k, const char *path, uint32_t *out)
+{
+	char p[PATH_LEN];
+	yaml_node_t *v = get(c, map, "acceptable_count", NULL);
+
+	if (!v) {
+		cerr(c, k, "missing key 'acceptable_count' in %s", path);
+		return false;
+	}
+	join(p, path, "acceptable_count");
+	return get_u32(c, v, p, 1, 1000000000, out);
+}
+
+/* tool: smbslower for latency, smbiosnoop for errors; captures refused by name. */
+static void check_tool(struct ctx *c, const yaml_node_t *map, const char *path, struct cfg_anomaly *a)
+{
+	static const char *const tools[] = { "smbslower", "smbiosnoop" };
+	const char *want = tools[a->type == CFG_ERROR], *s;
+	yaml_node_t *v = get(c, map, "tool", NULL);
+	char p[PATH_LEN];
+
+	strcpy(a->tool, want);
+	if (!v)
+		return;
+	join(p, path, "tool");
+	if (!(s = want_scalar(c, v, p)) || refuse_capture_tool(c, v, s))
+		return;
+	if (!strcasecmp(s, want))
+		return;
+	if (in_list(s, tools, ARRAY_SIZE(tools)))
+		cerr(c, v, "%s: tool '%s' does not measure %s; use '%s'", p, s,
+		     a->type == CFG_ERROR ? "errors" : "latency", want);
+	else
+		get_word(c, v, p, "tool", tools, ARRAY_SIZE(tools));
+}
+
+static bool has_items(const yaml_node_t *n)
+{
+	if (n->type == YAML_SEQUENCE_NODE)
+		return n->data.sequence.items.top > n->data.sequence.items.start;
+	if (n->type == YAML_MAPPING_NODE)
+		return n->data.mapping.pairs.top > n->data.mapping.pairs.start;
+	return false;
+}
+
+static void parse_actions_of(struct ctx *c, const yaml_node_t *map, const char *path, struct cfg_anomaly *a)
+{
+	char p[PATH_LEN];
+	yaml_node_t *k = NULL, *v = get(c, map, "actions", &k);
+
+	join(p, path, "actions");
+	if (v)
+		parse_action_refs(c, v, p, a->actions, &a->nactions);
+	if (!v || !has_items(v))
+		cwarn(c, k ? k : map, "%s has no actions: its bundles will hold only the manifest", path);
+}
+
+/* track_commands items: a name (default threshold) or {command, threshold (ms)}. */
+static void parse_track_cmds(struct ctx *c, const yaml_node_t *n, const char *path, double deflt_ms,
+			     uint64_t thr_ns[CFG_SMB2_NCMD], uint32_t *mask, const yaml_node_t *where[CFG_SMB2_NCMD])
+{
+	static const char *const item_keys[] = { "command", "threshold" };
+
+	if (want_seq(c, n, path) <= 0)
+		return;
+	FOR_ITEMS(n, it) {
+		yaml_node_t *v = node(c, *it), *cmdn = v, *thn = NULL;
+		double ms = deflt_ms;
+		int id;
+
+		if (v->type == YAML_MAPPING_NODE) {
+			check_keys(c, v, item_keys, ARRAY_SIZE(item_keys), path);
+			if (!(cmdn = get(c, v, "command", NULL))) {
+				cerr(c, v, "missing key 'command' in an item of %s", path);
+				continue;
+			}
+			thn = get(c, v, "threshold", NULL);
+		} else if (v->type != YAML_SCALAR_NODE) {
+			cerr(c, v, "items of %s must be a command name or {command: NAME, threshold: MS}", path);
+			continue;
+		}
+		if ((id = get_cmd(c, cmdn, path)) < 0)
+			continue;
+		if (thn) {
+			char p[PATH_LEN + 16];
+
+			snprintf(p, sizeof(p), "threshold of %s", names_smb2_cmd_name((unsigned)id));
+			if (!get_num(c, thn, p, 0, 3600e3, &ms))
+				continue;
+		}
+		if (*mask & 1u << id) {
+			cerr(c, cmdn, "duplicate command '%s' in %s (first at line %zu)",
+			     names_smb2_cmd_name((unsigned)id), path, where[id]->start_mark.line + 1);
+			continue;
+		}
+		*mask |= 1u << id;
+		where[id] = cmdn;
+		thr_ns[id] = (uint64_t)(ms * 1e6 + 0.5);
+	}
+}
+
+/* Mode semantics shared by both layouts: all / trackonly / excludeonly over the 20 commands. */
+static void parse_latency_body(struct ctx *c, struct cfg_anomaly *a, const yaml_node_t *k, const yaml_node_t *map,
+			       const char *path)
+{
+	const yaml_node_t *tw[CFG_SMB2_NCMD] = { 0 }, *ew[CFG_SMB2_NCMD] = { 0 };
+	yaml_node_t *tk = NULL, *ek = NULL, *tn, *en, *modek = NULL, *v;
+	uint64_t thr[CFG_SMB2_NCMD] = { 0 };
+	uint32_t tracked = 0, excluded = 0, all = (1u << CFG_SMB2_NCMD) - 1;
+	double deflt = 10;
+	char p[PATH_LEN];
+	int mode = get_mode(c, map, path, a);
+
+	get_count(c, map, k, path, &a->acceptable_count);
+	join(p, path, "default_threshold_ms");
+	if ((v = get(c, map, "default_threshold_ms", NULL)))
+		get_num(c, v, p, 0, 3600e3, &deflt);
+	join(p, path, "track_commands");
+	if ((tn = get(c, map, "track_commands", &tk)))
+		parse_track_cmds(c, tn, p, deflt, thr, &tracked, tw);
+	join(p, path, "exclude_commands");
+	if ((en = get(c, map, "exclude_commands", &ek)))
+		excluded = parse_cmd_list(c, en, p, ew);
+	for (int i = 0; i < CFG_SMB2_NCMD; i++)
+		if (tracked & excluded & 1u << i)
+			cerr(c, ew[i], "%s is both tracked and excluded in %s", names_smb2_cmd_name((unsigned)i), path);
+	if (mode == MODE_TRACKONLY && en && has_items(en))
+		cwarn(c, ek, "%s.exclude_commands is ignored in mode 'trackonly'", path);
+	if (mode == MODE_EXCLUDEONLY && tn && has_items(tn))
+		cwarn(c, tk, "%s.track_commands is ignored in mode 'excludeonly'", path);
+	if (mode == MODE_TRACKONLY)
+		a->cmd_mask = tracked;
+	else
+		a->cmd_mask = all & ~excluded;
+	for (int i = 0; i < CFG_SMB2_NCMD; i++) {
+		bool own = mode != MODE_EXCLUDEONLY && (tracked & 1u << i);
+
+		a->threshold_ns[i] = !(a->cmd_mask & 1u << i) ? 0 : own ? thr[i] : (uint64_t)(deflt * 1e6 + 0.5);
+	}
+	get(c, map, "mode", &modek);
+	if (!a->cmd_mask)
+		cerr(c, modek ? modek : k, "%s resolves to no SMB2 command to watch (mode '%s')", path, a->mode);
+	check_tool(c, map, path, a);
+	parse_actions_of(c, map, path, a);
+}
+
+/* One error rule: commands (none = all), codes (none = every code). */
+static void parse_rule(struct ctx *c, struct cfg_error_rule *r, const yaml_node_t *k, const yaml_node_t *map,
+		       const char *path)
+{
+	const yaml_node_t *cw[CFG_SMB2_NCMD] = { 0 };
+	struct code_list l;
+	yaml_node_t *v;
+	char p[PATH_LEN];
+
+	get_count(c, map, k, path, &r->acceptable_count);
+	join(p, path, "track_commands");
+	r->cmd_mask = 0;
+	if ((v = get(c, map, "track_commands", NULL)))
+		r->cmd_mask = parse_cmd_list(c, v, p, cw);
+	if (!r->cmd_mask)
+		r->cmd_mask = (1u << CFG_SMB2_NCMD) - 1;
+	join(p, path, "track_errors");
+	parse_code_list(c, get(c, map, "track_errors", NULL), p, &l);
+	memcpy(r->codes, l.codes, sizeof(l.codes));
+	r->ncodes = l.n;
+}
+
+static const char *const rule_keys[] = { "name", "acceptable_count", "track_commands", "track_errors" };
+
+static void parse_rules(struct ctx *c, struct cfg_anomaly *a, const yaml_node_t *n, const char *path)
+{
+	char p[PATH_LEN + 16];
+
+	int ok = want_seq(c, n, path);
+
+	if (ok < 0)
+		return;
+	if (ok == 0 || !has_items(n)) {
+		cerr(c, n, "%s must be a non-empty list of rules", path);
+		return;
+	}
+	FOR_ITEMS(n, it) {
+		yaml_node_t *v = node(c, *it), *name;
+		struct cfg_error_rule *r;
+
+		snprintf(p, sizeof(p), "%s[%d]", path, (int)(it - n->data.sequence.items.start));
+		if (want_map(c, v, p) <= 0) {
+			if (is_empty(v))
+				cerr(c, v, "%s is empty", p);
+			continue;
+		}
+		check_keys(c, v, rule_keys, ARRAY_SIZE(rule_keys), p);
+		if (a->nrules == CFG_MAX_RULES) {
+			cerr(c, v, "too many rules in %s (at most %d)", path, CFG_MAX_RULES);
+			return;
+		}
+		r = &a->rules[a->nrules];
+		if (!(name = get(c, v, "name", NULL))) {
+			cerr(c, v, "missing key 'name' in %s", p);
+			continue;
+		}
+		snprintf(p, sizeof(p), "%s.name", path);
+		if (!get_str(c, name, p, r->name, sizeof(r->name)))
+			continue;
+		for (int i = 0; i < a->nrules; i++) {
+			if (!strcmp(a->rules[i].name, r->name)) {
+				cerr(c, name, "duplicate rule name '%s' in %s", r->name, path);
+				break;
+			}
+		}
+		snprintf(p, sizeof(p), "%s.%s", path, r->name);
+		parse_rule(c, r, name, v, p);
+		a->nrules++;
+	}
+}
+
+/* anomalies.smb.error: the flat form is one rule named after the anomaly; `rules:` may not be mixed in. */
+static void parse_smb_error(struct ctx *c, struct cfg_anomaly *a, const yaml_node_t *k, const yaml_node_t *map,
+			    const char *path)
+{
+	static const char *const flat[] = { "acceptable_count", "track_commands", "track_errors" };
+	yaml_node_t *rules = get(c, map, "rules", NULL), *fk;
+	char p[PATH_LEN];
+
+	strcpy(a->mode, "trackonly");
+	if (rules) {
+		for (size_t i = 0; i < ARRAY_SIZE(flat); i++)
+			if (get(c, map, flat[i], &fk))
+				cerr(c, fk, "'%s' cannot be mixed with 'rules' in %s: use either the flat form or rules",
+				     flat[i], path);
+		join(p, path, "rules");
+		parse_rules(c, a, rules, p);
+	} else {
+		snprintf(a->rules[0].name, sizeof(a->rules[0].name), "%s", a->name);
+		parse_rule(c, &a->rules[0], k, map, path);
+		a->nrules = 1;
+	}
+	check_tool(c, map, path, a);
+	parse_actions_of(c, map, path, a);
+}
+
+static void parse_smb(struct ctx *c, const yaml_node_t *n, const char *path)
+{
+	static const char *const lat_keys[] = { "tool", "mode", "acceptable_count", "default_threshold_ms",
+						"track_commands", "exclude_commands", "actions" };
+	static const char *const err_keys[] = { "tool", "acceptable_count", "track_commands", "track_errors",
+						"rules", "actions" };
+	static const char *const types[] = { "latency", "error" };
+	char p[PATH_LEN];
+
+	if (want_map(c, n, path) <= 0)
+		return;
+	check_keys(c, n, types, ARRAY_SIZE(types), path);
+	FOR_PAIRS(n, pr) {
+		yaml_node_t *k = node(c, pr->key), *v = node(c, pr->value);
+		const char *t = sval(k);
+		struct cfg_anomaly *a;
+		bool lat;
+
+		if (!t || !in_list(t, types, ARRAY_SIZE(types)))
+			continue;
+		lat = !strcmp(t, "latency");
+		join(p, path, t);
+		if (want_map(c, v, p) <= 0) {
+			if (is_empty(v))
+				cerr(c, v, "%s is empty: give at least acceptable_count", p);
+			continue;
+		}
+		if (!(a = new_anomaly(c, k, t, "smb", lat ? CFG_LATENCY : CFG_ERROR)))
+			continue;
+		if (lat) {
+			check_keys(c, v, lat_keys, ARRAY_SIZE(lat_keys), p);
+			parse_latency_body(c, a, k, v, p);
+		} else {
+			check_keys(c, v, err_keys, ARRAY_SIZE(err_keys), p);
+			parse_smb_error(c, a, k, v, p);
+		}
+	}
+}
+
+/* The current upstream layout: anomalies.<protocol>.<type>. */
+static void parse_anomalies(struct ctx *c, const yaml_node_t *n)
+{
+	static const char *const protos[] = { "smb", "nfs", "io", "sockconn" };
+
+	if (want_map(c, n, "anomalies") <= 0)
+		return;
+	check_keys(c, n, protos, ARRAY_SIZE(protos), "anomalies");
+	FOR_PAIRS(n, pr) {
+		yaml_node_t *k = node(c, pr->key);
+		const char *s = sval(k);
+
+		if (!s || !in_list(s, protos, ARRAY_SIZE(protos)))
+			continue;
+		if (!strcmp(s, "smb"))
+			parse_smb(c, node(c, pr->value), "anomalies.smb");
+		else
+			cerr(c, k, "%s anomalies are not supported by this build", s);
+	}
+}
+
+/* guardian.anomalies.<name> of type Error: one rule over every command, codes by mode. */
+static void parse_guardian_error(struct ctx *c, struct cfg_anomaly *a, const yaml_node_t *k, const yaml_node_t *map,
+				 const char *path)
+{
+	struct cfg_error_rule *r = &a->rules[0];
+	struct code_list t, e;
+	yaml_node_t *tk = NULL, *ek = NULL, *modek = NULL;
+	char p[PATH_LEN], b[16];
+	int mode = get_mode(c, map, path, a);
+
+	snprintf(r->name, sizeof(r->name), "%s", a->name);
+	a->nrules = 1;
+	r->cmd_mask = (1u << CFG_SMB2_NCMD) - 1;
+	if (get_count(c, map, k, path, &r->acceptable_count))
+		a->acceptable_count = r->acceptable_count;
+	join(p, path, "track_codes");
+	parse_code_list(c, get(c, map, "track_codes", &tk), p, &t);
+	join(p, path, "exclude_codes");
+	parse_code_list(c, get(c, map, "exclude_codes", &ek), p, &e);
+	for (int i = 0; i < e.n; i++)
+		for (int j = 0; j < t.n; j++)
+			if (same_code(e.codes[i], t.codes[j]))
+				cerr(c, e.where[i], "%s is both tracked and excluded in %s",
+				     code_name(e.codes[i], b, sizeof(b)), path);
+	if (mode == MODE_TRACKONLY && e.n)
+		cwarn(c, ek, "%s.exclude_codes is ignored in mode 'trackonly'", path);
+	if (mode != MODE_TRACKONLY && t.n)
+		cwarn(c, tk, "%s.track_codes is ignored in mode '%s', which counts every code not excluded", path,
+		      a->mode);
+	if (mode == MODE_TRACKONLY) {
+		memcpy(r->codes, t.codes, sizeof(t.codes));
+		r->ncodes = t.n;
+		get(c, map, "mode", &modek);
+		if (!t.n && !(t.node && has_items(t.node)))
+			cerr(c, modek ? modek : k, "%s resolves to no error code to watch (mode 'trackonly' needs "
+				 "track_codes)", path);
+	} else {
+		memcpy(r->exclude, e.codes, sizeof(e.codes));
+		r->nexclude = e.n;
+	}
+	check_tool(c, map, path, a);
+	parse_actions_of(c, map, path, a);
+}
+
+/* Keys valid for a guardian anomaly of the other type are ignored with a warning, as AODv2 ignored them. */
+static void warn_foreign_keys(struct ctx *c, const yaml_node_t *map, const char *path, bool lat)
+{
+	static const char *const lat_only[] = { "default_threshold_ms", "track_commands", "exclude_commands" };
+	static const char *const err_only[] = { "track_codes", "exclude_codes" };
+	const char *const *keys = lat ? err_only : lat_only;
+	size_t n = lat ? ARRAY_SIZE(err_only) : ARRAY_SIZE(lat_only);
+	yaml_node_t *k;
+
+	for (size_t i = 0; i < n; i++)
+		if (get(c, map, keys[i], &k))
+			cwarn(c, k, "%s.%s is ignored: it does not apply to a %s anomaly", path, keys[i],
+			      lat ? "latency" : "error");
+}
+
+/* The design-doc layout: guardian.anomalies.<name> with an explicit type. */
+static void parse_guardian(struct ctx *c, const yaml_node_t *n)
+{
+	static const char *const gkeys[] = { "anomalies" };
+	static const char *const akeys[] = { "type", "tool", "mode", "acceptable_count", "default_threshold_ms",
+					     "track_commands", "exclude_commands", "track_codes", "exclude_codes",
+					     "actions" };
+	static const char *const types[] = { "latency", "error" };
+	yaml_node_t *an;
+	char p[PATH_LEN], tp[PATH_LEN];
+
+	if (want_map(c, n, "guardian") <= 0)
+		return;
+	check_keys(c, n, gkeys, ARRAY_SIZE(gkeys), "guardian");
+	if (!(an = get(c, n, "anomalies", NULL)) || want_map(c, an, "guardian.anomalies") <= 0)
+		return;
+	FOR_PAIRS(an, pr) {
+		yaml_node_t *k = node(c, pr->key), *v = node(c, pr->value), *tn;
+		const char *name = want_scalar(c, k, "guardian.anomalies");
+		struct cfg_anomaly *a;
+		int t;
+
+		if (!name)
+			continue;
+		join(p, "guardian.anomalies", name);
+		if (want_map(c, v, p) <= 0) {
+			if (is_empty(v))
+				cerr(c, v, "%s is empty: give at least type and acceptable_count", p);
+			continue;
+		}
+		check_keys(c, v, akeys, ARRAY_SIZE(akeys), p);
+		if (!(tn = get(c, v, "type", NULL))) {
+			cerr(c, k, "missing key 'type' in %s (Latency or Error)", p);
+			continue;
+		}
+		join(tp, p, "type");
+		if ((t = get_word(c, tn, tp, "anomaly type", types, ARRAY_SIZE(types))) < 0)
+			continue;
+		if (!(a = new_anomaly(c, k, name, "smb", t == 0 ? CFG_LATENCY : CFG_ERROR)))
+			continue;
+		warn_foreign_keys(c, v, p, t == 0);
+		if (t == 0)
+			parse_latency_body(c, a, k, v, p);
+		else
+			parse_guardian_error(c, a, k, v, p);
+	}
+}
+
+/* ---- health ---- */
+
+enum hclass { H_LATENCY, H_COUNT, H_IMMEDIATE, H_PATTERNS };
+
+struct health_kind {
+	const char *name;
+	enum cfg_health_kind kind;
+	enum hclass cls;
+	uint64_t threshold_us;
+	uint32_t count;
+	const char *actions[6];
+};
+
+/* Defaults when a kind is listed without them; config/aod.yaml spells the same values out. */
+static const struct health_kind health_kinds[] = {
+	{ "sched_latency", CFG_H_SCHED, H_LATENCY, 10000, 20, { "ps", "loadavg", "pressure", "interrupts" } },
+	{ "bio_latency", CFG_H_BIO, H_LATENCY, 100000, 5, { "diskstats", "pressure", "meminfo", "dmesg" } },
+	{ "vfs_latency", CFG_H_VFS, H_LATENCY, 50000, 10, { "ps", "pressure", "diskstats", "mounts" } },
+	{ "oom_kill", CFG_H_OOM, H_IMMEDIATE, 0, 1, { "dmesg", "meminfo", "vmstat", "cgroup", "ps" } },
+	{ "tcp_retransmit", CFG_H_TCP, H_COUNT, 0, 50, { "netstat", "dmesg" } },
+	{ "packet_drop", CFG_H_DROP, H_COUNT, 0, 500, { "netstat", "dmesg" } },
+	{ "major_fault", CFG_H_FAULT, H_COUNT, 0, 1000, { "meminfo", "vmstat", "pressure", "ps" } },
+	{ "kmsg", CFG_H_KMSG, H_PATTERNS, 0, 1, { "dmesg", "meminfo", "ps" } },
+};
+
+static const char *const health_keys[] = { "threshold", "acceptable_count", "actions", "patterns" };
+/* Which health_keys each class takes, in the same order. */
+static const unsigned int hclass_keys[] = {
+	[H_LATENCY] = 1 | 2 | 4, [H_COUNT] = 2 | 4, [H_IMMEDIATE] = 4, [H_PATTERNS] = 4 | 8,
+};
+
+static void parse_patterns(struct ctx *c, const yaml_node_t *n, const char *path)
+{
+	struct cfg_config *cfg = c->cfg;
+
+	if (want_seq(c, n, path) <= 0)
+		return;
+	FOR_ITEMS(n, it) {
+		yaml_node_t *v = node(c, *it);
+		char buf[CFG_ARG_MAX];
+
+		if (!get_str(c, v, path, buf, sizeof(buf)))
+			continue;
+		for (int i = 0; i < cfg->nkmsg_patterns; i++) {
+			if (!strcmp(cfg->kmsg_patterns[i], buf)) {
+				cerr(c, v, "duplicate pattern '%s' in %s", buf, path);
+				goto next;
+			}
+		}
+		if (cfg->nkmsg_patterns == CFG_MAX_KMSG_PATTERNS) {
+			cerr(c, v, "too many patterns in %s (at most %d)", path, CFG_MAX_KMSG_PATTERNS);
+			return;
+		}
+		strcpy(cfg->kmsg_patterns[cfg->nkmsg_patterns++], buf);
+next:;
+	}
+}
+
+static void parse_health_kind(struct ctx *c, const struct health_kind *hk, const yaml_node_t *k,
+			      const yaml_node_t *v, const char *path)
+{
+	struct cfg_anomaly *a;
+	yaml_node_t *x, *xk;
+	char p[PATH_LEN];
+
+	if (want_map(c, v, path) < 0 || !(a = new_anomaly(c, k, hk->name, "health", CFG_HEALTH)))
+		return;
+	a->health = hk->kind;
+	a->threshold = hk->threshold_us;
+	a->acceptable_count = hk->count;
+	strcpy(a->tool, "aod");
+	if (v->type == YAML_MAPPING_NODE) {
+		check_keys(c, v, health_keys, ARRAY_SIZE(health_keys), path);
+		for (size_t i = 0; i < ARRAY_SIZE(health_keys); i++)
+			if (get(c, v, health_keys[i], &xk) && !(hclass_keys[hk->cls] & 1u << i))
+				cerr(c, xk, "key '%s' does not apply to %s%s", health_keys[i], path,
+				     hk->cls == H_IMMEDIATE || hk->cls == H_PATTERNS ? " (it fires on every event)" : "");
+		join(p, path, "threshold");
+		if ((x = get(c, v, "threshold", NULL)) && hk->cls == H_LATENCY)
+			get_uint(c, x, p, 1, 60000000, &a->threshold);
+		join(p, path, "acceptable_count");
+		if ((x = get(c, v, "acceptable_count", NULL)) && (hk->cls == H_LATENCY || hk->cls == H_COUNT))
+			get_u32(c, x, p, 1, 1000000000, &a->acceptable_count);
+		join(p, path, "patterns");
+		if ((x = get(c, v, "patterns", NULL)) && hk->cls == H_PATTERNS)
+			parse_patterns(c, x, p);
+	}
+	/* counting kinds have no separate threshold: detection may read either field */
+	if (hk->cls == H_COUNT)
+		a->threshold = a->acceptable_count;
+	join(p, path, "actions");
+	if (v->type == YAML_MAPPING_NODE && (x = get(c, v, "actions", NULL))) {
+		parse_action_refs(c, x, p, a->actions, &a->nactions);
+		if (!has_items(x))
+			cwarn(c, x, "%s has no actions: its bundles will hold only the manifest", path);
+	} else {
+		for (int i = 0; hk->actions[i]; i++)
+			add_action_ref(c, k, hk->actions[i], p, a->actions, &a->nactions);
+	}
+}
+
+static void parse_health(struct ctx *c, const yaml_node_t *n)
+{
+	const char *names[ARRAY_SIZE(health_kinds)];
+	char p[PATH_LEN];
+
+	if (want_map(c, n, "health") <= 0)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(health_kinds); i++)
+		names[i] = health_kinds[i].name;
+	check_keys(c, n, names, ARRAY_SIZE(names), "health");
+	FOR_PAIRS(n, pr) {
+		yaml_node_t *k = node(c, pr->key);
+		const char *s = sval(k);
+
+		for (size_t i = 0; s && i < ARRAY_SIZE(health_kinds); i++) {
+			if (!strcmp(s, health_kinds[i].name)) {
+				join(p, "health", s);
+				parse_health_kind(c, &health_kinds[i], k, node(c, pr->value), p);
+			}
+		}
+	}
+}
+
+/* ---- the other sections ---- */
+
+/* host:port with an IP literal or localhost; a bare port means loopback. */
+static void parse_listen(struct ctx *c, const yaml_node_t *n, const char *path, char *out, size_t size)
+{
+	const char *s = want_scalar(c, n, path), *colon;
+	char host[64];
+	unsigned char addr[16];
+	unsigned long port;
+	char *end;
+	bool v6;
+
+	if (!s)
+		return;
+	colon = strrchr(s, ':');
+	if (!colon) {
+		snprintf(host, sizeof(host), "127.0.0.1");
+		colon = s - 1;
+	} else if ((size_t)(colon - s) >= sizeof(host)) {
+		cerr(c, n, "%s: address '%s' is too long", path, s);
+		return;
+	} else {
+		memcpy(host, s, (size_t)(colon - s));
+		host[colon - s] = 0;
+	}
+	port = strtoul(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *end || port < 1 || port > 65535) {
+		cerr(c, n, "%s must be HOST:PORT or PORT with a port from 1 to 65535, got '%s'", path, s);
+		return;
+	}
+	if (!host[0]) {
+		cerr(c, n, "%s '%s' has no host: write 127.0.0.1:%lu, or 0.0.0.0:%lu to listen on every interface",
+		     path, s, port, port);
+		return;
+	}
+	if (!strcmp(host, "localhost"))
+		strcpy(host, "127.0.0.1");
+	v6 = host[0] == '[' && host[strlen(host) - 1] == ']';
+	if (v6) {
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = 0;
+	}
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, addr) != 1) {
+		cerr(c, n, "%s: host '%s' must be an IP address (IPv6 in brackets) or localhost", path, host);
+		return;
+	}
+	snprintf(out, size, v6 ? "[%s]:%lu" : "%s:%lu", host, port);
+}
+
+static void parse_metrics(struct ctx *c, const yaml_node_t *n)
+{
+	static const char *const keys[] = { "listen", "textfile" };
+	struct cfg_config *cfg = c->cfg;
+	yaml_node_t *v;
+
+	if (want_map(c, n, "metrics") <= 0)
+		return;
+	check_keys(c, n, keys, ARRAY_SIZE(keys), "metrics");
+	if ((v = get(c, n, "listen", NULL)) && !is_empty(v))
+		parse_listen(c, v, "metrics.listen", cfg->metrics_listen, sizeof(cfg->metrics_listen));
+	if ((v = get(c, n, "textfile", NULL)) && !is_empty(v) &&
+	    get_str(c, v, "metrics.textfile", cfg->metrics_textfile, sizeof(cfg->metrics_textfile)) &&
+	    cfg->metrics_textfile[0] != '/')
+		cerr(c, v, "metrics.textfile must be an absolute path");
+}
+
+static void parse_cleanup(struct ctx *c, const yaml_node_t *n)
+{
+	static const char *const keys[] = { "cleanup_interval_sec", "max_log_age_days", "max_total_log_size_mb" };
+	struct cfg_config *cfg = c->cfg;
+	yaml_node_t *v;
+	double d;
+
+	if (want_map(c, n, "cleanup") <= 0)
+		return;
+	check_keys(c, n, keys, ARRAY_SIZE(keys), "cleanup");
+	if ((v = get(c, n, "cleanup_interval_sec", NULL)))
+		get_u32(c, v, "cleanup.cleanup_interval_sec", 1, 86400, &cfg->cleanup_interval_sec);
+	if ((v = get(c, n, "max_log_age_days", NULL)) && get_num(c, v, "cleanup.max_log_age_days", 0, 36500, &d)) {
+		if (d * 86400 < 1)
+			cerr(c, v, "cleanup.max_log_age_days must be more than 0, got '%s'", sval(v));
+		cfg->max_log_age_sec = (uint64_t)(d * 86400 + 0.5);
+		cfg->max_log_age_days = (uint32_t)((cfg->max_log_age_sec + 86399) / 86400);
+	}
+	if ((v = get(c, n, "max_total_log_size_mb", NULL)) &&
+	    get_num(c, v, "cleanup.max_total_log_size_mb", 0, 16777216, &d)) {
+		if (d * 1048576 < 1)
+			cerr(c, v, "cleanup.max_total_log_size_mb must be more than 0, got '%s'", sval(v));
+		cfg->max_total_log_bytes = (uint64_t)(d * 1048576 + 0.5);
+	}
+}
+
+/* A section with one key, e.g. audit: {enabled}; returns its value node or NULL. */
+static yaml_node_t *one_key(struct ctx *c, const yaml_node_t *n, const char *section, const char *key)
+{
+	const char *keys[] = { key };
+
+	if (want_map(c, n, section) <= 0)
+		return NULL;
+	check_keys(c, n, keys, 1, section);
+	return get(c, n, key, NULL);
+}
+
+static const char *const facilities[] = { "daemon", "user", "local0", "local1", "local2", "local3",
+					  "local4", "local5", "local6", "local7" };
+static const int facility_values[] = { LOG_DAEMON, LOG_USER, LOG_LOCAL0, LOG_LOCAL1, LOG_LOCAL2,
+				       LOG_LOCAL3, LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7 };
+
+static void parse_small_sections(struct ctx *c, const yaml_node_t *root)
+{
+	static const char *const attach[] = { "auto", "tracepoint", "fentry", "kprobe" };
+	struct cfg_config *cfg = c->cfg;
+	yaml_node_t *n, *v;
+	int i;
+
+	if ((n = get(c, root, "audit", NULL)) && (v = one_key(c, n, "audit", "enabled")))
+		get_bool(c, v, "audit.enabled", &cfg->audit);
+	if ((n = get(c, root, "memory", NULL)) && (v = one_key(c, n, "memory", "arena_kb")))
+		get_u32(c, v, "memory.arena_kb", 1024, 1048576, &cfg->arena_kb);
+	if ((n = get(c, root, "syslog", NULL)) && (v = one_key(c, n, "syslog", "facility")) &&
+	    (i = get_word(c, v, "syslog.facility", "facility", facilities, ARRAY_SIZE(facilities))) >= 0)
+		cfg->syslog_facility = facility_values[i];
+	if ((n = get(c, root, "smb", NULL)) && (v = one_key(c, n, "smb", "attach")) &&
+	    (i = get_word(c, v, "smb.attach", "attach method", attach, ARRAY_SIZE(attach))) >= 0)
+		strcpy(cfg->smb_attach, attach[i]);
+	if ((n = get(c, root, "metrics", NULL)))
+		parse_metrics(c, n);
+	if ((n = get(c, root, "cleanup", NULL)))
+		parse_cleanup(c, n);
+}
+
+static void parse_globals(struct ctx *c, const yaml_node_t *root)
+{
+	struct cfg_config *cfg = c->cfg;
+	yaml_node_t *v;
+	double d;
+
+	if ((v = get(c, root, "watch_interval_sec", NULL)) && get_num(c, v, "watch_interval_sec", 0, 3600, &d)) {
+		cfg->watch_interval_ms = (uint32_t)(d * 1000 + 0.5);
+		if (!cfg->watch_interval_ms)
+			cerr(c, v, "watch_interval_sec must be at least 0.001, got '%s'", sval(v));
+		cfg->watch_interval_sec = (cfg->watch_interval_ms + 999) / 1000;
+	}
+	if ((v = get(c, root, "aod_output_dir", NULL)) &&
+	    get_str(c, v, "aod_output_dir", cfg->output_dir, sizeof(cfg->output_dir)) && cfg->output_dir[0] != '/')
+		cerr(c, v, "aod_output_dir must be an absolute path, got '%s'", cfg->output_dir);
+	if ((v = get(c, root, "max_concurrent_bundles", NULL)))
+		get_u32(c, v, "max_concurrent_bundles", 1, COLLECT_MAX_BUNDLES, &cfg->max_concurrent_bundles);
+	if ((v = get(c, root, "manifest_events", NULL)))
+		get_u32(c, v, "manifest_events", 1, DETECT_MAX_WORST, &cfg->manifest_events);
+}
+
+static void parse_watcher(struct ctx *c, const yaml_node_t *n)
+{
+	yaml_node_t *v = one_key(c, n, "watcher", "actions");
+
+	if (v)
+		parse_action_refs(c, v, "watcher.actions", c->cfg->watcher_actions, &c->cfg->nwatcher_actions);
+}
+
+static void parse_root(struct ctx *c, const yaml_node_t *root)
+{
+	static const char *const keys[] = { "watch_interval_sec", "aod_output_dir", "watcher", "guardian",
+					    "anomalies", "cleanup", "audit", "health", "actions", "memory",
+					    "metrics", "syslog", "smb", "max_concurrent_bundles", "manifest_events" };
+	yaml_node_t *n, *gk = NULL, *ak = NULL;
+
+	if (want_map(c, root, "") <= 0)
+		return;
+	check_keys(c, root, keys, ARRAY_SIZE(keys), "");
+	parse_globals(c, root);
+	parse_small_sections(c, root);
+	/* user actions first: anomalies refer to them by name wherever they appear in the file */
+	if ((n = get(c, root, "actions", NULL)))
+		parse_user_actions(c, n);
+	if ((n = get(c, root, "watcher", NULL)))
+		parse_watcher(c, n);
+	if (get(c, root, "guardian", &gk) && get(c, root, "anomalies", &ak)) {
+		cerr(c, ak, "'anomalies' and 'guardian' are two layouts of the same thing: use one (guardian at "
+			    "line %zu)", gk->start_mark.line + 1);
+		return;
+	}
+	if ((n = get(c, root, "guardian", NULL)))
+		parse_guardian(c, n);
+	if ((n = get(c, root, "anomalies", NULL)))
+		parse_anomalies(c, n);
+	if ((n = get(c, root, "health", NULL)))
+		parse_health(c, n);
+}
+
+/* ---- loading ---- */
+
+static void set_defaults(struct cfg_config *cfg, const char *name)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->path, sizeof(cfg->path), "%s", name);
+	cfg->watch_interval_sec = 1;
+	cfg->watch_interval_ms = 1000;
+	strcpy(cfg->output_dir, "/var/log/aod");
+	cfg->cleanup_interval_sec = 60;
+	cfg->max_log_age_days = 2;
+	cfg->max_log_age_sec = 2 * 86400;
+	cfg->max_total_log_bytes = 100ull << 20;
+	cfg->max_concurrent_bundles = 4;
+	cfg->arena_kb = 4096;
+	cfg->syslog_facility = LOG_DAEMON;
+	strcpy(cfg->smb_attach, "auto");
+	cfg->manifest_events = 16;
+	cfg->audit = true;		/* AODv2's default */
+	add_builtins(cfg);
+}
+
+static void report_syntax(struct ctx *c, const yaml_parser_t *p)
+{
+	const yaml_mark_t *m = &p->problem_mark;
+
+	if (p->error == YAML_MEMORY_ERROR) {
+		if (c->diag)
+			fprintf(c->diag, "%s: out of memory while parsing\n", c->file);
+	} else if (c->diag) {
+		fprintf(c->diag, "%s:%zu:%zu: YAML syntax error: %s", c->file, m->line + 1, m->column + 1,
+			p->problem ? p->problem : "unknown problem");
+		if (p->context)
+			fprintf(c->diag, " (%s at line %zu)", p->context, p->context_mark.line + 1);
+		fputc('\n', c->diag);
+	}
+	c->nerr++;
+}
+
+int config_load_buffer(struct cfg_config *cfg, const char *name, const char *buf, size_t len, FILE *diag)
+{
+	struct ctx c = { .cfg = cfg, .file = name, .diag = diag };
+	yaml_parser_t parser;
+	yaml_document_t doc, extra;
+
+	set_defaults(cfg, name);
+	if (!yaml_parser_initialize(&parser))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		report_syntax(&c, &parser);
+		yaml_parser_delete(&parser);
+		return -EINVAL;
+	}
+	c.doc = &doc;
+	if (yaml_document_get_root_node(&doc))
+		parse_root(&c, yaml_document_get_root_node(&doc));
+	/* a second document would be silently ignored by a reader that takes the first */
+	if (!yaml_parser_load(&parser, &extra)) {
+		report_syntax(&c, &parser);
+	} else {
+		if (yaml_document_get_root_node(&extra))
+			cerr(&c, yaml_document_get_root_node(&extra), "only one YAML document is allowed");
+		yaml_document_delete(&extra);
+	}
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	return c.nerr ? -EINVAL : 0;
+}
+
+int config_load_file(struct cfg_config *cfg, const char *path, FILE *diag)
+{
+	struct stat st;
+	char *buf = NULL;
+	ssize_t got;
+	size_t len = 0;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		err = -errno;
+	} else if (S_ISDIR(st.st_mode)) {
+		err = -EISDIR;
+	} else if (st.st_size > CONFIG_MAX_BYTES) {
+		err = -EFBIG;
+	} else if (!(buf = malloc(CONFIG_MAX_BYTES + 1))) {
+		err = -ENOMEM;
+	} else {
+		/* loop: a /proc-like or FIFO source may return short reads */
+		while ((got = read(fd, buf + len, CONFIG_MAX_BYTES + 1 - len)) != 0) {
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0) {
+				err = -errno;
+				break;
+			}
+			len += (size_t)got;
+			if (len > CONFIG_MAX_BYTES) {
+				err = -EFBIG;
+				break;
+			}
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		if (diag)
+			fprintf(diag, "aod: unable to read config %s: %s\n", path, strerror(-err));
+		free(buf);
+		return err;
+	}
+	err = config_load_buffer(cfg, path, buf, len, diag);
+	free(buf);
+	return err;
+}
+
+static int load_chain(struct cfg_config *cfg, const char *cli_path, const char *env_path, const char *etc_path,
+		      FILE *diag)
+{
+	if (cli_path)
+		return config_load_file(cfg, cli_path, diag);
+	if (env_path && *env_path)
+		return config_load_file(cfg, env_path, diag);
+	if (etc_path && access(etc_path, F_OK) == 0)
+		return config_load_file(cfg, etc_path, diag);
+	return config_load_buffer(cfg, "<embedded>", config_default_yaml, config_default_yaml_len, diag);
+}
+
+int config_load_default_chain(struct cfg_config *cfg, const char *cli_path, FILE *diag)
+{
+	return load_chain(cfg, cli_path, getenv("AOD_CONFIG"), ETC_CONFIG, diag);
+}
+
+/* ---- printing ---- */
+
+static const char *kind_name(enum cfg_action_kind k)
+{
+	static const char *const names[] = { "file", "kmsg", "exec", "tail", "ps", "cgroup" };
+
+	return (unsigned int)k < ARRAY_SIZE(names) ? names[k] : "?";
+}
+
+static void print_action_list(const struct cfg_config *cfg, const char *label, const uint16_t *idx, int n,
+			      FILE *out)
+{
+	fprintf(out, "%s", label);
+	for (int i = 0; i < n; i++)
+		fprintf(out, " %s", cfg->actions[idx[i]].name);
+	fprintf(out, "%s\n", n ? "" : " (none)");
+}
+
+static void print_ms(uint64_t ns, FILE *out)
+{
+	fprintf(out, "%g ms", (double)ns / 1e6);
+}
+
+static void print_latency(const struct cfg_anomaly *a, FILE *out)
+{
+	fprintf(out, "  mode %s, fires at %u commands over threshold per interval (or one of 1 s or more)\n", a->mode,
+		a->acceptable_count);
+	fprintf(out, "  %-36s %s\n", "command", "threshold");
+	for (unsigned int i = 0; i < CFG_SMB2_NCMD; i++) {
+		fprintf(out, "  %-36s ", names_smb2_cmd_name(i));
+		if (a->cmd_mask & 1u << i)
+			print_ms(a->threshold_ns[i], out);
+		else
+			fputc('-', out);
+		fputc('\n', out);
+	}
+}
+
+static void print_codes(const char *label, const struct cfg_code *codes, int n, FILE *out)
+{
+	char b[16];
+
+	fprintf(out, " %s", label);
+	for (int i = 0; i < n; i++)
+		fprintf(out, "%s%s", i ? "," : " ", code_name(codes[i], b, sizeof(b)));
+}
+
+static void print_error(const struct cfg_anomaly *a, FILE *out)
+{
+	for (int r = 0; r < a->nrules; r++) {
+		const struct cfg_error_rule *rule = &a->rules[r];
+
+		fprintf(out, "  rule %s: fires at %u errors per interval; commands", rule->name, rule->acceptable_count);
+		if (rule->cmd_mask == (1u << CFG_SMB2_NCMD) - 1)
+			fprintf(out, " all");
+		for (unsigned int i = 0; i < CFG_SMB2_NCMD && rule->cmd_mask != (1u << CFG_SMB2_NCMD) - 1; i++)
+			if (rule->cmd_mask & 1u << i)
+				fprintf(out, " %s", names_smb2_cmd_name(i));
+		fprintf(out, ";");
+		if (rule->ncodes)
+			print_codes("codes", rule->codes, rule->ncodes, out);
+		else
+			fprintf(out, " codes: every error");
+		if (rule->nexclude)
+			print_codes("except", rule->exclude, rule->nexclude, out);
+		fputc('\n', out);
+	}
+}
+
+static void print_health(const struct cfg_anomaly *a, FILE *out)
+{
+	if (a->health == CFG_H_SCHED || a->health == CFG_H_BIO || a->health == CFG_H_VFS)
+		fprintf(out, "  fires at %u events of %llu us or more per interval\n", a->acceptable_count,
+			(unsigned long long)a->threshold);
+	else if (a->health == CFG_H_OOM || a->health == CFG_H_KMSG)
+		fprintf(out, "  fires on every event\n");
+	else
+		fprintf(out, "  fires at %u events per interval\n", a->acceptable_count);
+}
+
+static void print_action_def(const struct cfg_action *a, FILE *out)
+{
+	fprintf(out, "  %-12s %-6s", a->name, kind_name(a->kind));
+	switch (a->kind) {
+	case CFG_ACT_FILE:
+		fprintf(out, " %s", a->path);
+		break;
+	case CFG_ACT_TAIL:
+		fprintf(out, " last %u lines of %s", a->lines, a->path);
+		break;
+	case CFG_ACT_KMSG:
+		if (a->seconds)
+			fprintf(out, " last %u s of the kernel log", a->seconds);
+		else
+			fprintf(out, " kernel log of the last watch interval");
+		break;
+	case CFG_ACT_EXEC:
+		for (int i = 0; i < a->argc; i++)
+			fprintf(out, strchr(a->argv[i], ' ') ? " '%s'" : " %s", a->argv[i]);
+		fprintf(out, " (timeout %u s)", a->timeout_ms / 1000);
+		break;
+	case CFG_ACT_PS:
+		fprintf(out, " process snapshot");
+		break;
+	case CFG_ACT_CGROUP:
+		fprintf(out, " memory cgroup of the anomaly's process");
+		break;
+	}
+	fprintf(out, ", max %llu bytes%s\n", (unsigned long long)a->max_bytes, a->builtin ? "" : " (user)");
+}
+
+static void print_globals(const struct cfg_config *cfg, FILE *out)
+{
+	fprintf(out, "config: %s\n", cfg->path);
+	fprintf(out, "watch interval: %g s\n", cfg->watch_interval_ms / 1000.0);
+	fprintf(out, "output dir: %s\n", cfg->output_dir);
+	fprintf(out, "cleanup: every %u s; delete bundles older than %g days (%llu s); keep the total under %g MiB "
+		     "(%llu bytes)\n", cfg->cleanup_interval_sec, cfg->max_log_age_sec / 86400.0,
+		(unsigned long long)cfg->max_log_age_sec, cfg->max_total_log_bytes / 1048576.0,
+		(unsigned long long)cfg->max_total_log_bytes);
+	fprintf(out, "bundles: at most %u at once, %u events per manifest\n", cfg->max_concurrent_bundles,
+		cfg->manifest_events);
+	fprintf(out, "arena: %u KiB\n", cfg->arena_kb);
+	fprintf(out, "smb attach: %s\n", cfg->smb_attach);
+	for (size_t i = 0; i < ARRAY_SIZE(facilities); i++)
+		if (facility_values[i] == cfg->syslog_facility)
+			fprintf(out, "syslog facility: %s\n", facilities[i]);
+	fprintf(out, "metrics: %s%s%s%s\n", cfg->metrics_listen[0] ? "listen " : "",
+		cfg->metrics_listen[0] ? cfg->metrics_listen : "no listener",
+		cfg->metrics_textfile[0] ? ", textfile " : ", no textfile", cfg->metrics_textfile);
+	fprintf(out, "audit: %s\n", cfg->audit ? "on" : "off");
+}
+
+void config_print(const struct cfg_config *cfg, FILE *out)
+{
+	print_globals(cfg, out);
+	for (int i = 0; i < cfg->nanomalies; i++) {
+		const struct cfg_anomaly *a = &cfg->anomalies[i];
+
+		fprintf(out, "\nanomaly %s/%s (%s%s%s)\n", a->proto, a->name,
+			a->type == CFG_LATENCY ? "latency" : a->type == CFG_ERROR ? "error" : "health",
+			a->type == CFG_HEALTH ? "" : ", tool ", a->type == CFG_HEALTH ? "" : a->tool);
+		if (a->type == CFG_LATENCY)
+			print_latency(a, out);
+		else if (a->type == CFG_ERROR)
+			print_error(a, out);
+		else
+			print_health(a, out);
+		print_action_list(cfg, "  actions:", a->actions, a->nactions, out);
+	}
+	if (!cfg->nanomalies)
+		fprintf(out, "\nno anomalies configured\n");
+	if (cfg->nkmsg_patterns) {
+		fprintf(out, "\nkmsg patterns:\n");
+		for (int i = 0; i < cfg->nkmsg_patterns; i++)
+			fprintf(out, "  %s\n", cfg->kmsg_patterns[i]);
+	}
+	if (cfg->nwatcher_actions) {
+		print_action_list(cfg, "\nwatcher actions:", cfg->watcher_actions, cfg->nwatcher_actions, out);
+	}
+	fprintf(out, "\naction definitions:\n");
+	for (int i = 0; i < cfg->nactions; i++)
+		print_action_def(&cfg->actions[i], out);
+}
+
+/* ---- aod check-config ---- */
+
+static const char check_usage[] = "usage: aod check-config [-c FILE]\n";
+
+int config_check_main(int argc, char **argv)
+{
+	/* static: the config is large, and check-config may run with a small stack */
+	static struct cfg_config cfg;
+	const char *path = NULL;
+	int err;
+
+	for (int i = 1; i < argc; i++) {
+		if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc) {
+			path = argv[++i];
+		} else if (!strncmp(argv[i], "--config=", 9)) {
+			path = argv[i] + 9;
+		} else if (!strncmp(argv[i], "-c", 2) && argv[i][2]) {
+			path = argv[i] + 2;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(check_usage, stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "aod: check-config: unexpected argument '%s'\n%s", argv[i], check_usage);
+			return 2;
+		}
+	}
+	err = config_load_default_chain(&cfg, path, stderr);
+	if (err) {
+		if (err == -EINVAL)
+			fprintf(stderr, "aod: config %s is not valid\n", cfg.path[0] ? cfg.path : path);
+		return 1;
+	}
+	config_print(&cfg, stdout);
+	return 0;
+}

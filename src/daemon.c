@@ -61,23 +61,23 @@ static void start_bundle(struct daemon *d, const struct detect_anomaly *a)
 
 void daemon_handle_event(struct daemon *d, const struct aod_ev_hdr *h, uint64_t now_ns)
 {
-	union detect_event ev;
 	struct detect_anomaly a;
-	size_t n = h->size;
+	int err;
 
-	/* Copy so detection never reads past a short record at the end of a ring buffer or file. */
-	if (n < sizeof(*h) || n > sizeof(ev))
+	/* Ring buffer samples and record_next() are 8-byte aligned and at least their kind's size,
+	 * so detection reads the record in place: a copy per event cost two thirds of replay time. */
+	if (h->size < record_kind_min_size(h->kind))
 		return;
-	memcpy(&ev, h, n);
-	if (n < sizeof(ev))
-		memset(ev.raw + n, 0, sizeof(ev) - n);
 	d->events++;
 	d->now_ns = now_ns;
-	if (d->recording && record_write(&d->rec, h) < 0) {
-		log_error("aod: unable to write the record stream: %s; recording stopped", strerror(errno));
+	if (d->recording && (err = record_write(&d->rec, h)) < 0) {
+		log_error("aod: unable to write the record stream: %s; recording stopped", strerror(-err));
 		d->recording = false;
 	}
-	if (detect_feed(&d->detect, &ev, &a) == 1)
+	if (detect_feed(&d->detect, (const union detect_event *)h, &a) != 1)
+		return;
+	start_bundle(d, &a);
+	while (detect_take_pending(&d->detect, &a) == 1)
 		start_bundle(d, &a);
 }
 
@@ -435,7 +435,7 @@ int daemon_replay_main(int argc, char **argv)
 		return 1;
 	err = record_reader_open(&r, file);
 	if (err < 0) {
-		log_error("aod: unable to read the record stream %s: %s", file, strerror(-err));
+		log_error("aod: unable to read the record stream %s: %s", file, record_reader_error(&r));
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -447,7 +447,6 @@ int daemon_replay_main(int argc, char **argv)
 	err = replay_stream(&d, &r);
 	collect_drain(d.collect, 60ull * 1000000000ull);
 	malloc_guard_report("replay");
-	record_reader_close(&r);
 	collect_get_stats(d.collect, &st);
 	printf("replayed %llu events in %.3f s: %llu anomalies, %llu bundles written, %llu coalesced, %llu refused (busy), %llu failed\n",
 	       (unsigned long long)d.events, (double)(daemon_mono_ns() - t0) / 1e9,
@@ -455,8 +454,10 @@ int daemon_replay_main(int argc, char **argv)
 	       (unsigned long long)st.coalesced, (unsigned long long)st.refused_busy,
 	       (unsigned long long)st.bundles_failed);
 	if (err < 0) {
-		log_error("aod: %s is corrupt or truncated (see above); replayed what came before", file);
+		log_error("aod: unable to replay all of %s: %s; replayed what came before", file, record_reader_error(&r));
+		record_reader_close(&r);
 		return 1;
 	}
+	record_reader_close(&r);
 	return st.bundles_failed ? 1 : 0;
 }

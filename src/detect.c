@@ -35,20 +35,23 @@ static int health_kind_of(uint16_t kind)
 	}
 }
 
-/*
- * The latency a health record measured. The sched/bio/vfs records are added to
- * bpf/events.h by the health work; each then gets one case here, e.g.
- *	case AOD_EV_SCHED: *ns = ev->sched.latency_ns; return true;
- * (and a member in union detect_event). Until then such events cannot be judged and
- * do not count.
- */
+/* The latency a sched/bio/vfs record measured. */
 static bool health_latency(const union detect_event *ev, uint64_t *ns)
 {
 	switch (ev->h.kind) {
-	default:
-		(void)ns;
-		return false;
+	case AOD_EV_SCHED: *ns = ev->sched.latency_ns; return true;
+	case AOD_EV_BIO: *ns = ev->bio.latency_ns; return true;
+	case AOD_EV_VFS: *ns = ev->vfs.latency_ns; return true;
+	default: return false;
 	}
+}
+
+/* How many occurrences a count-kind record stands for. */
+static uint32_t health_count(const union detect_event *ev)
+{
+	if (ev->h.kind == AOD_EV_FAULT && ev->fault.method == AOD_FAULT_M_VMSTAT && ev->fault.count)
+		return ev->fault.count > UINT32_MAX ? UINT32_MAX : (uint32_t)ev->fault.count;
+	return 1;
 }
 
 static void build_tables(struct detect *d)
@@ -297,41 +300,54 @@ static void feed_health(struct detect *d, const union detect_event *ev)
 			if (ns >= an->threshold * 1000)
 				count_latency(d, a, ev, ns, false);
 		} else {
+			uint32_t sum;
+
 			count_latency(d, a, ev, 0, is_immediate(k));
-			s->worst = s->count;	/* count kinds report how many */
+			/* a vmstat fault record stands for its delta; count_latency added one */
+			if (__builtin_add_overflow(s->count, health_count(ev) - 1, &sum))
+				sum = UINT32_MAX;
+			s->count = sum;
+			s->worst = sum;		/* count kinds report how many */
 		}
 	}
+}
+
+static __attribute__((noinline)) int feed_slow(struct detect *d, const union detect_event *ev,
+						struct detect_anomaly *out)
+{
+	const struct aod_ev_smb *e = &ev->smb;
+	/* what the previous event fired goes out first, before this one changes the slots */
+	int fired = detect_take_pending(d, out);
+
+	if (ev->h.kind != AOD_EV_SMB) {
+		feed_health(d, ev);
+	} else if (e->cmd >= CFG_SMB2_NCMD) {
+		return fired;
+	} else if (!((e->flags & AOD_SMB_ERR) | e->status | (uint32_t)e->rc) ||
+		   (e->rc == 0 && e->status == AOD_NT_STATUS_MORE_PROCESSING_REQUIRED)) {
+		/* a success, or a session setup step that worked: its latency counts */
+		if (e->latency_ns >= d->smb_floor_ns[e->cmd])
+			feed_smb_latency(d, ev);
+	} else {
+		feed_smb_error(d, ev);
+	}
+	if (!fired)
+		fired = detect_take_pending(d, out);
+	return fired;
 }
 
 int detect_feed(struct detect *d, const union detect_event *ev, struct detect_anomaly *out)
 {
 	const struct aod_ev_smb *e = &ev->smb;
-	int fired;
 
 	d->events_seen++;
-	/* what the previous event fired goes out first, before this one changes the slots */
-	fired = detect_take_pending(d, out);
-	if (__builtin_expect(ev->h.kind == AOD_EV_SMB, 1)) {
-		if (__builtin_expect(e->cmd >= CFG_SMB2_NCMD, 0))
-			return fired;
-		if (__builtin_expect(!((e->flags & AOD_SMB_ERR) | e->status | (uint32_t)e->rc), 1)) {
-			/* the hot path: under every bar set for this command */
-			if (__builtin_expect(e->latency_ns < d->smb_floor_ns[e->cmd], 1))
-				return fired;
-			feed_smb_latency(d, ev);
-		} else if (e->rc == 0 && e->status == AOD_NT_STATUS_MORE_PROCESSING_REQUIRED) {
-			/* a session setup step that worked: its latency counts like any other */
-			if (e->latency_ns >= d->smb_floor_ns[e->cmd])
-				feed_smb_latency(d, ev);
-		} else {
-			feed_smb_error(d, ev);
-		}
-	} else {
-		feed_health(d, ev);
-	}
-	if (!fired)
-		fired = detect_take_pending(d, out);
-	return fired;
+	/* The hot path, most of a stream: a successful SMB command under every bar set for it.
+	 * It touches no slot; everything else leaves through feed_slow. */
+	if (__builtin_expect(!d->pending && ev->h.kind == AOD_EV_SMB && e->cmd < CFG_SMB2_NCMD &&
+			     !((e->flags & AOD_SMB_ERR) | e->status | (uint32_t)e->rc) &&
+			     e->latency_ns < d->smb_floor_ns[e->cmd], 1))
+		return 0;
+	return feed_slow(d, ev, out);
 }
 
 /* Emit slot if it fired, counting what does not fit; returns the new n. */
@@ -370,7 +386,11 @@ int detect_close_window(struct detect *d, uint64_t now_ns, struct detect_anomaly
 		} else if (an->type == CFG_HEALTH && is_immediate(an->health)) {
 			slot_reset(&d->lat[a]);	/* fired at once already */
 		} else {
-			n = close_slot(d, &d->lat[a], an->acceptable_count, a, -1, now_ns, out, n, max);
+			uint32_t bar = an->acceptable_count;
+
+			if (an->type == CFG_HEALTH && !is_latency_kind(an->health) && !bar)
+				bar = an->threshold > UINT32_MAX ? UINT32_MAX : (uint32_t)an->threshold;
+			n = close_slot(d, &d->lat[a], bar, a, -1, now_ns, out, n, max);
 		}
 	}
 	d->window_start_ns = now_ns;

@@ -17,8 +17,17 @@
 union detect_event {
 	struct aod_ev_hdr h;
 	struct aod_ev_smb smb;
+	struct aod_ev_sched sched;
+	struct aod_ev_bio bio;
+	struct aod_ev_vfs vfs;
+	struct aod_ev_oom oom;
+	struct aod_ev_tcp tcp;
+	struct aod_ev_drop drop;
+	struct aod_ev_fault fault;
+	struct aod_ev_kmsg kmsg;
 	unsigned char raw[256];
 };
+_Static_assert(sizeof(union detect_event) == 256, "a new record outgrew union detect_event");
 
 struct detect_anomaly {
 	int anomaly;			/* index into cfg->anomalies */
@@ -62,6 +71,13 @@ struct detect {
 };
 
 void detect_init(struct detect *d, const struct cfg_config *cfg, uint64_t now_ns);
+/*
+ * Health anomalies (CFG_HEALTH): sched/bio/vfs records count when latency_ns >= threshold us
+ * and fire at the close when count >= acceptable_count; tcp/drop/fault count records (a
+ * vmstat fault record counts its delta) and fire at the close when count reaches
+ * acceptable_count, or threshold when acceptable_count is 0; oom and kmsg fire at once,
+ * once per window. ev must hold at least the struct of its kind (record_next checks).
+ */
 /* Feed one record. Returns 1 and fills *out when it fires an anomaly at once (the 1 s
  * emergency, OOM, kmsg), else 0. */
 int detect_feed(struct detect *d, const union detect_event *ev, struct detect_anomaly *out);

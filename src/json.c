@@ -15,7 +15,7 @@ void json_init(struct json *j, char *buf, size_t cap)
 	j->first[0] = true;
 }
 
-static void put(struct json *j, const char *s, size_t n)
+static void jput(struct json *j, const char *s, size_t n)
 {
 	/* One byte is always kept back for the NUL of json_finish. */
 	if (j->overflow || n >= j->cap - j->len) {
@@ -26,15 +26,15 @@ static void put(struct json *j, const char *s, size_t n)
 	j->len += n;
 }
 
-static void puts_(struct json *j, const char *s) { put(j, s, strlen(s)); }
+static void jputs(struct json *j, const char *s) { jput(j, s, strlen(s)); }
 
 static void newline(struct json *j)
 {
 	static const char spaces[] = "                                ";
 	int n = j->depth * 2;
 
-	put(j, "\n", 1);
-	put(j, spaces, (size_t)n < sizeof(spaces) - 1 ? (size_t)n : sizeof(spaces) - 1);
+	jput(j, "\n", 1);
+	jput(j, spaces, (size_t)n < sizeof(spaces) - 1 ? (size_t)n : sizeof(spaces) - 1);
 }
 
 /* Length of the valid UTF-8 sequence at p, 0 when the bytes are not one (overlong forms,
@@ -124,33 +124,33 @@ static void put_escaped(struct json *j, const char *s, size_t n)
 	size_t i = 0, used, k;
 	char tmp[8];
 
-	put(j, "\"", 1);
+	jput(j, "\"", 1);
 	while (i < n && !j->overflow) {
 		k = escape_one(tmp, p + i, n - i, &used);
-		put(j, tmp, k);
+		jput(j, tmp, k);
 		i += used;
 	}
-	put(j, "\"", 1);
+	jput(j, "\"", 1);
 }
 
 /* Comma, indentation and "key": before every value. */
 static void member(struct json *j, const char *key)
 {
 	if (!j->first[j->depth])
-		put(j, ",", 1);
+		jput(j, ",", 1);
 	j->first[j->depth] = false;
 	if (j->depth > 0)
 		newline(j);
 	if (key) {
 		put_escaped(j, key, strlen(key));
-		put(j, ": ", 2);
+		jput(j, ": ", 2);
 	}
 }
 
 static void open_(struct json *j, const char *key, const char *brace)
 {
 	member(j, key);
-	puts_(j, brace);
+	jputs(j, brace);
 	if (j->depth + 1 >= JSON_MAX_DEPTH) {
 		j->overflow = true;
 		return;
@@ -171,7 +171,7 @@ static void close_(struct json *j, const char *brace)
 	j->depth--;
 	if (!empty)
 		newline(j);
-	puts_(j, brace);
+	jputs(j, brace);
 }
 
 void json_obj_begin(struct json *j, const char *key) { open_(j, key, "{"); }
@@ -207,13 +207,13 @@ static void number(struct json *j, const char *key, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	put(j, tmp, n > 0 ? (size_t)n : 0);
+	jput(j, tmp, n > 0 ? (size_t)n : 0);
 }
 
 void json_u64(struct json *j, const char *key, uint64_t v) { number(j, key, "%llu", (unsigned long long)v); }
 void json_i64(struct json *j, const char *key, int64_t v) { number(j, key, "%lld", (long long)v); }
-void json_bool(struct json *j, const char *key, bool v) { member(j, key); puts_(j, v ? "true" : "false"); }
-void json_null(struct json *j, const char *key) { member(j, key); puts_(j, "null"); }
+void json_bool(struct json *j, const char *key, bool v) { member(j, key); jputs(j, v ? "true" : "false"); }
+void json_null(struct json *j, const char *key) { member(j, key); jputs(j, "null"); }
 
 void json_fixed(struct json *j, const char *key, uint64_t v, unsigned decimals)
 {
@@ -235,7 +235,7 @@ int json_finish(struct json *j)
 {
 	if (j->depth != 0)
 		j->overflow = true;
-	put(j, "\n", 1);
+	jput(j, "\n", 1);
 	if (j->cap)
 		j->buf[j->len < j->cap ? j->len : j->cap - 1] = '\0';
 	return j->overflow ? -ENOSPC : (int)j->len;

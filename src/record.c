@@ -191,10 +191,18 @@ int record_reader_open(struct record_reader *r, const char *path)
 }
 
 /* The smallest size each kind can have, so consumers may read their fields unchecked. */
-static size_t min_size(uint16_t kind)
+size_t record_kind_min_size(uint16_t kind)
 {
 	switch (kind) {
 	case AOD_EV_SMB: return sizeof(struct aod_ev_smb);
+	case AOD_EV_SCHED: return sizeof(struct aod_ev_sched);
+	case AOD_EV_BIO: return sizeof(struct aod_ev_bio);
+	case AOD_EV_VFS: return sizeof(struct aod_ev_vfs);
+	case AOD_EV_OOM: return sizeof(struct aod_ev_oom);
+	case AOD_EV_TCP_RETRANS: return sizeof(struct aod_ev_tcp);
+	case AOD_EV_DROP: return sizeof(struct aod_ev_drop);
+	case AOD_EV_FAULT: return sizeof(struct aod_ev_fault);
+	case AOD_EV_KMSG: return sizeof(struct aod_ev_kmsg);
 	default: return sizeof(struct aod_ev_hdr);
 	}
 }
@@ -210,9 +218,9 @@ int record_next(struct record_reader *r, const struct aod_ev_hdr **ev)
 		return bad(r, r->off, "truncated record: %zu bytes left, a record header is %zu",
 			   left, sizeof(*h));
 	h = (const struct aod_ev_hdr *)(r->base + r->off);
-	if (h->size < min_size(h->kind))
+	if (h->size < record_kind_min_size(h->kind))
 		return bad(r, r->off, "corrupt record: size %u is below the %zu bytes of kind %u",
-			   h->size, min_size(h->kind), h->kind);
+			   h->size, record_kind_min_size(h->kind), h->kind);
 	if (h->size > left)
 		return bad(r, r->off, "truncated record: size %u, only %zu bytes left", h->size, left);
 	r->off += pad_to_align(h->size);

@@ -48,6 +48,10 @@ int record_writer_flush(struct record_writer *w);
 /* Flush and close; 0 or the first -errno. */
 int record_writer_close(struct record_writer *w);
 
+/* The smallest valid size of a record of this kind (its struct; the header for unknown kinds).
+ * A record that passes this may be read as union detect_event without a copy. */
+size_t record_kind_min_size(uint16_t kind);
+
 /* Map the file and check its header; -EBADMSG (see record_reader_error) for a bad one. */
 int record_reader_open(struct record_reader *r, const char *path);
 /* 1 with *ev set, 0 at the end, -EBADMSG for a truncated or corrupt record. The pointer is

@@ -268,17 +268,17 @@ static int apply(int dfd, const struct listing *l, const bool *del, struct retai
 		const struct retain_entry *en = &l->e[i];
 
 		if (!del[i]) {
-			res->files_kept++;
-			res->bytes_kept += en->size;
+			res->kept_files++;
+			res->kept_bytes += en->size;
 		} else if (unlinkat(dfd, en->name, 0) == 0) {
-			res->files_deleted++;
-			res->bytes_deleted += en->size;
+			res->deleted_files++;
+			res->deleted_bytes += en->size;
 		} else if (errno != ENOENT) {	/* gone already: someone else's cleanup, not an error */
 			if (!first)
 				first = -errno;
 			res->errors++;
-			res->files_kept++;
-			res->bytes_kept += en->size;
+			res->kept_files++;
+			res->kept_bytes += en->size;
 		}
 	}
 	return first;
@@ -289,12 +289,24 @@ size_t retain_scratch_need(size_t n)
 	return DENTS_BUF + n * (sizeof(struct retain_entry) + 256 + sizeof(bool)) + 3 * 16;
 }
 
+/* For callers without a scratch arena: BSS costs no resident memory until a sweep touches it. */
+static struct arena *static_scratch(void)
+{
+	static _Alignas(64) unsigned char mem[RETAIN_STATIC_SCRATCH];
+	static struct arena a;
+
+	if (!a.base)
+		arena_init_buffer(&a, mem, sizeof(mem));
+	return &a;
+}
+
 int retain_sweep(int dirfd, uint64_t max_total, uint32_t max_age_days, int64_t now_sec,
 		 struct arena *scratch, struct retain_result *res)
 {
-	struct listing l = { .a = scratch };
+	struct arena *a = scratch ? scratch : static_scratch();
+	struct listing l = { .a = a };
 	struct retain_result local;
-	size_t mark = arena_mark(scratch);
+	size_t mark = arena_mark(a);
 	bool *del;
 	int dfd, rc;
 
@@ -305,8 +317,8 @@ int retain_sweep(int dirfd, uint64_t max_total, uint32_t max_age_days, int64_t n
 	dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
-	rc = list_bundles(dfd, scratch, &l);
-	del = rc ? NULL : arena_new(scratch, bool, l.n);
+	rc = list_bundles(dfd, a, &l);
+	del = rc ? NULL : arena_new(a, bool, l.n);
 	if (!rc && !del)
 		rc = -ENOMEM;
 	if (!rc) {
@@ -315,7 +327,7 @@ int retain_sweep(int dirfd, uint64_t max_total, uint32_t max_age_days, int64_t n
 		rc = apply(dfd, &l, del, res);
 	}
 	close(dfd);
-	arena_reset(scratch, mark);
+	arena_reset(a, mark);
 	return rc;
 }
 

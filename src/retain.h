@@ -9,6 +9,8 @@
 
 #include "arena.h"
 
+#define RETAIN_STATIC_SCRATCH (256 * 1024)
+
 /* One directory entry as the sweep saw it; the tests build these by hand. */
 struct retain_entry {
 	const char *name;
@@ -18,8 +20,8 @@ struct retain_entry {
 };
 
 struct retain_result {
-	unsigned files_deleted, files_kept;	/* bundles only: other files are never counted */
-	uint64_t bytes_deleted, bytes_kept;
+	unsigned deleted_files, kept_files;	/* bundles only: other files are never counted */
+	uint64_t deleted_bytes, kept_bytes;
 	unsigned errors;			/* unlinks that failed (ENOENT is not one) */
 };
 
@@ -39,9 +41,10 @@ size_t retain_choose(const struct retain_entry *e, size_t n, uint64_t max_total,
 
 /*
  * List dirfd (getdents64 into the scratch arena: no malloc), stat each bundle, choose and unlink.
- * The scratch arena is reset to where it was before returning. res may be NULL.
- * Returns 0, -ENOMEM (scratch too small for the listing), or the first -errno of a failed
- * listing or unlink (the sweep still goes on with the rest).
+ * The scratch arena is reset to where it was before returning; NULL uses a static RETAIN_STATIC_SCRATCH
+ * bytes inside retain.c (about 2500 bundles). res may be NULL.
+ * Returns 0, -ENOMEM (scratch too small: nothing deleted), -errno if the listing fails (nothing
+ * deleted), or the first -errno of a failed unlink (the others still happen; res->errors counts them).
  */
 int retain_sweep(int dirfd, uint64_t max_total, uint32_t max_age_days, int64_t now_sec,
 		 struct arena *scratch, struct retain_result *res);
@@ -49,7 +52,8 @@ int retain_sweep(int dirfd, uint64_t max_total, uint32_t max_age_days, int64_t n
 /* Scratch bytes a sweep needs for a directory of n entries (any names). */
 size_t retain_scratch_need(size_t n);
 
-/* At start: remove leftover aod_*.part regular files from a crash. removed may be NULL. */
+/* At start: remove leftover aod_*.part regular files from a crash (not symlinks, not other names).
+ * Goes on past a failed unlink and returns the first -errno. removed may be NULL. */
 int retain_remove_parts(int dirfd, unsigned *removed);
 
 #endif /* AOD_RETAIN_H */

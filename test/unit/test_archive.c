@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for the bundle archive: real files in a temp dir, read back with the system's zstd and tar. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* pipe2 */
+#endif
 #include "../../src/arena.c"
 #include "../../src/tar.c"
 #include "../../src/archive.c"

@@ -357,37 +357,108 @@ static void test_worst_n(void)
 		CHECK(out[0].worst_events[i].h.ts_ns == T0 + (uint64_t)i);
 }
 
-static void test_health(void)
+static struct cfg_anomaly *add_health(enum cfg_health_kind k, uint32_t acceptable, uint64_t threshold)
 {
-	struct cfg_anomaly *an;
+	struct cfg_anomaly *an = &cfg.anomalies[cfg.nanomalies++];
+
+	memset(an, 0, sizeof(*an));
+	strcpy(an->proto, "health");
+	an->type = CFG_HEALTH;
+	an->health = k;
+	an->acceptable_count = acceptable;
+	an->threshold = threshold;
+	return an;
+}
+
+static union detect_event health_ev(uint16_t kind, size_t size, uint64_t ts)
+{
+	union detect_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.h.kind = kind;
+	e.h.size = (uint16_t)size;
+	e.h.ts_ns = ts;
+	e.h.pid = 99;
+	return e;
+}
+
+static void test_health_immediate_and_counts(void)
+{
 	union detect_event e;
 
 	reset();
-	an = &cfg.anomalies[cfg.nanomalies++];
-	an->type = CFG_HEALTH;
-	an->health = CFG_H_OOM;
-	an = &cfg.anomalies[cfg.nanomalies++];
-	an->type = CFG_HEALTH;
-	an->health = CFG_H_TCP;
-	an->acceptable_count = 3;
+	add_health(CFG_H_OOM, 0, 0);
+	add_health(CFG_H_TCP, 3, 0);
+	add_health(CFG_H_FAULT, 0, 100);	/* no acceptable_count: threshold is the bar */
 	detect_init(&det, &cfg, T0);
-	memset(&e, 0, sizeof(e));
-	e.h.kind = AOD_EV_OOM;
-	e.h.size = sizeof(e.h);
-	e.h.ts_ns = T0 + 5;
-	e.h.pid = 99;
+	e = health_ev(AOD_EV_OOM, sizeof(struct aod_ev_oom), T0 + 5);
+	e.oom.victim_pid = 1234;
 	CHECK(detect_feed(&det, &e, &one) == 1 && one.anomaly == 0 && one.emergency && one.ts_ns == T0 + 5);
-	CHECK(one.nworst == 1 && one.worst_events[0].h.pid == 99);
+	CHECK(one.nworst == 1 && one.worst_events[0].oom.victim_pid == 1234);
 	CHECK(detect_feed(&det, &e, &one) == 0);	/* once per window */
-	e.h.kind = AOD_EV_TCP_RETRANS;
+	e = health_ev(AOD_EV_TCP_RETRANS, sizeof(struct aod_ev_tcp), T0 + 6);
 	for (int i = 0; i < 3; i++)
 		CHECK(detect_feed(&det, &e, &one) == 0);
+	e = health_ev(AOD_EV_FAULT, sizeof(struct aod_ev_fault), T0 + 7);
+	e.fault.method = AOD_FAULT_M_VMSTAT;
+	e.fault.count = 60;
+	detect_feed(&det, &e, &one);
+	e.fault.count = 39;
+	detect_feed(&det, &e, &one);	/* 99 < 100 */
 	CHECK(close_at(T0 + SEC) == 1 && out[0].anomaly == 1 && out[0].count == 3 && out[0].worst == 3);
-	e.h.kind = AOD_EV_OOM;
+	e.fault.count = 40;
+	detect_feed(&det, &e, &one);
+	e.fault.method = AOD_FAULT_M_FEXIT;	/* one fault per record */
+	e.fault.count = 1;
+	for (int i = 0; i < 60; i++)
+		detect_feed(&det, &e, &one);
+	CHECK(close_at(T0 + 2 * SEC) == 1 && out[0].anomaly == 2 && out[0].count == 100);
+	e = health_ev(AOD_EV_OOM, sizeof(struct aod_ev_oom), T0 + 2 * SEC);
 	CHECK(detect_feed(&det, &e, &one) == 1);	/* a new window fires again */
+	e = health_ev(AOD_EV_KMSG, sizeof(struct aod_ev_kmsg), T0 + 2 * SEC);
+	CHECK(detect_feed(&det, &e, &one) == 0);	/* no kmsg anomaly configured */
 	e.h.kind = 200;				/* unknown kinds are ignored */
 	CHECK(detect_feed(&det, &e, &one) == 0);
-	CHECK(det.events_seen == 7);
+	CHECK(det.events_seen == 71);
+}
+
+static void test_health_latency(void)
+{
+	union detect_event e;
+
+	reset();
+	add_health(CFG_H_SCHED, 2, 1000);	/* 1 ms */
+	add_health(CFG_H_VFS, 1, 50000);	/* 50 ms */
+	add_health(CFG_H_KMSG, 0, 0);
+	detect_init(&det, &cfg, T0);
+	e = health_ev(AOD_EV_SCHED, sizeof(struct aod_ev_sched), T0);
+	e.sched.latency_ns = 999999;
+	detect_feed(&det, &e, &one);
+	e.sched.latency_ns = 1 * MS;
+	detect_feed(&det, &e, &one);
+	e = health_ev(AOD_EV_VFS, sizeof(struct aod_ev_vfs), T0);
+	e.vfs.latency_ns = 49 * MS;
+	detect_feed(&det, &e, &one);
+	CHECK(close_at(T0 + SEC) == 0);	/* sched 1 < 2, vfs under its bar */
+	e.vfs.latency_ns = 2 * SEC;		/* health latencies have no 1 s emergency */
+	CHECK(detect_feed(&det, &e, &one) == 0);
+	e = health_ev(AOD_EV_SCHED, sizeof(struct aod_ev_sched), T0 + SEC);
+	e.sched.latency_ns = 3 * MS;
+	detect_feed(&det, &e, &one);
+	e.sched.latency_ns = 7 * MS;
+	detect_feed(&det, &e, &one);
+	e = health_ev(AOD_EV_BIO, sizeof(struct aod_ev_bio), T0 + SEC);	/* no bio anomaly */
+	e.bio.latency_ns = 9 * SEC;
+	CHECK(detect_feed(&det, &e, &one) == 0);
+	CHECK(close_at(T0 + 2 * SEC) == 2);
+	CHECK(out[0].anomaly == 0 && out[0].count == 2 && out[0].worst == 7 * MS);
+	CHECK(out[0].worst_events[0].sched.latency_ns == 7 * MS);
+	CHECK(out[1].anomaly == 1 && out[1].worst == 2 * SEC);
+	e = health_ev(AOD_EV_KMSG, sizeof(struct aod_ev_kmsg), T0 + 2 * SEC);
+	strcpy(e.kmsg.text, "INFO: task cp:4242 blocked for more than 120 seconds.");
+	CHECK(detect_feed(&det, &e, &one) == 1 && one.anomaly == 2 && one.emergency);
+	CHECK(strstr(one.worst_events[0].kmsg.text, "blocked") != NULL);
+	CHECK(close_at(T0 + 3 * SEC) == 0);	/* fired at once, not again at the close */
 }
 
 int main(void)
@@ -400,6 +471,7 @@ int main(void)
 	test_error_rules();
 	test_more_processing_ignored();
 	test_worst_n();
-	test_health();
+	test_health_immediate_and_counts();
+	test_health_latency();
 	return CHECK_DONE();
 }

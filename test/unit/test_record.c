@@ -34,7 +34,7 @@ static struct aod_ev_smb ev_smb(uint64_t i)
 	return e;
 }
 
-/* A record of another kind and a size that is not a multiple of 8, to exercise padding. */
+/* A record of an unknown kind and a size that is not a multiple of 8, to exercise padding. */
 struct odd_rec {
 	struct aod_ev_hdr h;
 	unsigned char tail[5];
@@ -66,7 +66,7 @@ static void test_round_trip(void)
 
 	CHECK(record_writer_open(&w, path) == 0);
 	memset(&odd, 0, sizeof(odd));
-	odd.h.kind = AOD_EV_KMSG;
+	odd.h.kind = 99;	/* a kind this reader does not know passes through */
 	odd.h.size = sizeof(odd.h) + 5;
 	memcpy(odd.tail, "abcde", 5);
 	/* enough records to cross the writer's buffer several times */
@@ -200,6 +200,20 @@ static void test_bad_records(void)
 	CHECK(record_next(&r, &ev) == -EBADMSG && r.err_offset == third);
 	record_reader_close(&r);
 
+	{
+		/* a health record shorter than its struct: consumers read its fields unchecked */
+		struct aod_ev_kmsg k = { .h = { .kind = AOD_EV_KMSG, .size = 64 } };
+
+		CHECK(record_writer_open(&w, path) == 0);
+		CHECK(record_write(&w, &k.h) == 0);
+		k.h.size = sizeof(k);
+		CHECK(record_write(&w, &k.h) == 0);
+		CHECK(record_writer_close(&w) == 0);
+		CHECK(record_reader_open(&r, path) == 0);
+		CHECK(record_next(&r, &ev) == -EBADMSG && r.err_offset == 16);
+		CHECK(strstr(record_reader_error(&r), "kind 17") != NULL);
+		record_reader_close(&r);
+	}
 	{
 		struct aod_ev_hdr tiny = { .kind = AOD_EV_SMB, .size = 3 };
 

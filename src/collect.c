@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Collection: an anomaly becomes a bundle of action logs plus manifest.json, archived as one tar.zst. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* O_TMPFILE */
+#endif
+#include "collect.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "actions.h"
+#include "archive.h"
+#include "log.h"
+#include "manifest.h"
+
+#define COLLECT_BUF_SIZE (64 * 1024)		/* shared read scratch: actions run one at a time */
+#define COLLECT_MANIFEST_SIZE (128 * 1024)	/* 16 events and 48 actions need about 40 KiB */
+#define COLLECT_EXECS_PER_BUNDLE 16		/* exec actions one bundle can run at once */
+#define COLLECT_LEVEL 3
+#define COLLECT_KILL_WAIT_NS 200000000ull	/* drain: how long a SIGKILLed child may take to die */
+
+struct bundle_action {
+	char name[CFG_NAME_MAX];
+	enum cfg_action_kind kind;
+	int cfg_idx;			/* into cfg->actions, valid only during collect_start */
+	int fd;				/* the unlinked temp file holding its output */
+	bool running;
+	struct act_result res;
+	struct act_child *ch;		/* EXEC only, from the bundle's scratch arena */
+};
+
+struct bundle {
+	bool active;
+	char name[CFG_NAME_MAX * 2 + 64];
+	char proto[8], anomaly[CFG_NAME_MAX];
+	/* Copies, not pointers: a HUP may replace the config while the bundle runs. */
+	bool has_anom, has_det;
+	struct cfg_anomaly anom;
+	struct detect_anomaly det;
+	uint32_t manifest_events;
+	int64_t wall_ns;
+	uint64_t start_ns;
+	uint32_t coalesced;
+	int nacts, nrunning;
+	struct bundle_action acts[CFG_MAX_ACTIONS];
+	struct arena scratch;
+};
+
+struct collect {
+	const struct cfg_config *cfg;
+	int dirfd;			/* <output_dir>/batches */
+	int nslots;
+	struct bundle *slots;
+	/* One archive at a time: a bundle is archived in one synchronous step, so every
+	 * bundle shares the compressor's arena instead of reserving its own 1+ MiB. */
+	struct arena archive_arena;
+	char *buf;
+	char *manifest;
+	struct collect_probe_info probe;
+	struct collect_stats st;
+	unsigned tmp_seq;
+};
+
+static int limit(const struct collect *c)
+{
+	int n = c->cfg->max_concurrent_bundles ? (int)c->cfg->max_concurrent_bundles : 1;
+
+	return n < c->nslots ? n : c->nslots;
+}
+
+/* mkdir -p with mode 0700 for what it creates; existing directories are left as they are. */
+static int mkdirs(const char *path)
+{
+	char tmp[PATH_MAX];
+	size_t i, n = strlen(path);
+
+	if (n == 0 || n >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	memcpy(tmp, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (tmp[i] != '/' && tmp[i] != '\0')
+			continue;
+		tmp[i] = '\0';
+		if (mkdir(tmp, 0700) && errno != EEXIST)
+			return -errno;
+		tmp[i] = i < n ? '/' : '\0';
+	}
+	return 0;
+}
+
+static int open_batches(const char *out_dir)
+{
+	int dfd, bfd, err;
+
+	err = mkdirs(out_dir);
+	if (err)
+		return err;
+	dfd = open(out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	if (mkdirat(dfd, "batches", 0700) && errno != EEXIST) {
+		err = -errno;
+		close(dfd);
+		return err;
+	}
+	bfd = openat(dfd, "batches", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	err = bfd < 0 ? -errno : 0;
+	close(dfd);
+	return err ? err : bfd;
+}
+
+static int alloc_state(struct collect *c, struct arena *arena, int nslots)
+{
+	size_t need = archive_arena_need(COLLECT_LEVEL), per = COLLECT_EXECS_PER_BUNDLE * sizeof(struct act_child);
+	int i;
+
+	c->slots = arena_new(arena, struct bundle, (size_t)nslots);
+	c->buf = arena_new(arena, char, COLLECT_BUF_SIZE);
+	c->manifest = arena_new(arena, char, COLLECT_MANIFEST_SIZE);
+	if (!c->slots || !c->buf || !c->manifest || !need || arena_sub(arena, &c->archive_arena, need))
+		return -ENOMEM;
+	for (i = 0; i < nslots; i++)
+		if (arena_sub(arena, &c->slots[i].scratch, per))
+			return -ENOMEM;
+	c->nslots = nslots;
+	return 0;
+}
+
+int collect_init(struct collect **cp, const struct cfg_config *cfg, struct arena *arena)
+{
+	int n = cfg->max_concurrent_bundles ? (int)cfg->max_concurrent_bundles : 1, err;
+	size_t mark = arena_mark(arena);
+	struct collect *c;
+
+	if (n > COLLECT_MAX_BUNDLES)
+		n = COLLECT_MAX_BUNDLES;
+	c = arena_new(arena, struct collect, 1);
+	if (!c)
+		return -ENOMEM;
+	c->cfg = cfg;
+	err = alloc_state(c, arena, n);
+	if (err) {
+		arena_reset(arena, mark);
+		return err;
+	}
+	c->dirfd = open_batches(cfg->output_dir);
+	if (c->dirfd < 0) {
+		err = c->dirfd;
+		arena_reset(arena, mark);
+		return err;
+	}
+	*cp = c;
+	return 0;
+}
+
+void collect_set_config(struct collect *c, const struct cfg_config *cfg)
+{
+	if (cfg->max_concurrent_bundles > (uint32_t)c->nslots)
+		log_warn("max_concurrent_bundles %u: only %d bundle slots were reserved at start; restart aod to raise it",
+			 cfg->max_concurrent_bundles, c->nslots);
+	/* The output directory stays the one opened at start: bundles and retention share its fd. */
+	if (strcmp(cfg->output_dir, c->cfg->output_dir))
+		log_warn("aod_output_dir changed to %s: takes effect at restart", cfg->output_dir);
+	c->cfg = cfg;
+}
+
+void collect_set_probe_info(struct collect *c, const struct collect_probe_info *pi)
+{
+	c->probe = *pi;
+}
+
+int collect_running(const struct collect *c)
+{
+	int i, n = 0;
+
+	for (i = 0; i < c->nslots; i++)
+		n += c->slots[i].active;
+	return n;
+}
+
+int collect_outdir_fd(const struct collect *c)
+{
+	return c->dirfd;
+}
+
+void collect_get_stats(const struct collect *c, struct collect_stats *st)
+{
+	*st = c->st;
+}
+
+/* An unlinked file in the batches directory: action output stays on disk, not in memory,
+ * and disappears by itself if aod dies. */
+static int tmp_open(struct collect *c)
+{
+	char name[64];
+	int fd;
+
+	fd = openat(c->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	/* Filesystems without O_TMPFILE (older kernels, some FUSE): a named file unlinked at once. */
+	snprintf(name, sizeof(name), ".aod_tmp_%d_%u", (int)getpid(), ++c->tmp_seq);
+	fd = openat(c->dirfd, name, O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	unlinkat(c->dirfd, name, 0);
+	return fd;
+}
+
+/* File names carry config strings; keep them to a safe alphabet. */
+static void safe_copy(char *out, size_t cap, const char *in)
+{
+	size_t i;
+
+	for (i = 0; in[i] && i + 1 < cap; i++) {
+		char ch = in[i];
+
+		out[i] = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+			 ch == '-' || ch == '.' ? ch : '_';
+	}
+	out[i] = '\0';
+}
+
+static struct bundle *find_running(struct collect *c, const char *proto, const char *anomaly)
+{
+	int i;
+
+	for (i = 0; i < c->nslots; i++)
+		if (c->slots[i].active && !strcmp(c->slots[i].proto, proto) && !strcmp(c->slots[i].anomaly, anomaly))
+			return &c->slots[i];
+	return NULL;
+}
+
+static struct bundle *free_slot(struct collect *c)
+{
+	int i;
+
+	if (collect_running(c) >= limit(c))
+		return NULL;
+	for (i = 0; i < c->nslots; i++)
+		if (!c->slots[i].active)
+			return &c->slots[i];
+	return NULL;
+}
+
+static void bundle_setup(struct collect *c, struct bundle *b, const struct collect_request *req, uint64_t now_ns)
+{
+	const struct cfg_config *cfg = c->cfg;
+	char proto[sizeof(b->proto)], anom[CFG_NAME_MAX];
+	struct arena scratch = b->scratch;
+	int i, n, idx;
+
+	memset(b, 0, sizeof(*b));
+	b->scratch = scratch;
+	arena_reset(&b->scratch, 0);
+	b->active = true;
+	snprintf(b->proto, sizeof(b->proto), "%s", req->proto);
+	snprintf(b->anomaly, sizeof(b->anomaly), "%s", req->anomaly);
+	safe_copy(proto, sizeof(proto), req->proto);
+	safe_copy(anom, sizeof(anom), req->anomaly);
+	snprintf(b->name, sizeof(b->name), "aod_quick_%lld_%s_%s.tar.zst", (long long)req->wall_ns, proto, anom);
+	b->wall_ns = req->wall_ns;
+	b->start_ns = now_ns;
+	b->manifest_events = cfg->manifest_events;
+	if (req->det) {
+		b->det = *req->det;
+		b->has_det = true;
+	}
+	if (req->anomaly_idx >= 0 && req->anomaly_idx < cfg->nanomalies) {
+		b->anom = cfg->anomalies[req->anomaly_idx];
+		b->has_anom = true;
+	}
+	/* Snapshot and shutdown (no anomaly) take every defined action: the full picture. */
+	n = b->has_anom ? b->anom.nactions : cfg->nactions;
+	for (i = 0; i < n && b->nacts < CFG_MAX_ACTIONS; i++) {
+		idx = b->has_anom ? b->anom.actions[i] : i;
+		if (idx < 0 || idx >= cfg->nactions)
+			continue;
+		snprintf(b->acts[b->nacts].name, CFG_NAME_MAX, "%s", cfg->actions[idx].name);
+		b->acts[b->nacts].kind = cfg->actions[idx].kind;
+		b->acts[b->nacts].cfg_idx = idx;
+		b->acts[b->nacts].fd = -1;
+		b->nacts++;
+	}
+}
+
+static void action_failed(struct bundle_action *ba, uint64_t now_ns, const char *what, int err)
+{
+	ba->res.status = ACT_FAILED;
+	ba->res.exit_code = -1;
+	ba->res.start_ns = ba->res.end_ns = now_ns;
+	snprintf(ba->res.note, sizeof(ba->res.note), "%s: %s", what, strerror(-err));
+}
+
+static void run_one(struct collect *c, struct bundle *b, struct bundle_action *ba, const struct cfg_action *a,
+		    uint64_t now_ns)
+{
+	/* KMSG compares with the kernel's clock, so it gets the real one, whatever the caller's. */
+	struct act_env env = { .interval_sec = c->cfg->watch_interval_sec ? c->cfg->watch_interval_sec : 1,
+			       .pid = b->has_det ? manifest_event_pid(&b->det) : 0,
+			       .now_ns = actions_now_ns(), .buf = c->buf, .bufsz = COLLECT_BUF_SIZE };
+	int r;
+
+	ba->fd = tmp_open(c);
+	if (ba->fd < 0) {
+		action_failed(ba, now_ns, "cannot create its temp file", ba->fd);
+		return;
+	}
+	if (actions_is_internal(a)) {
+		actions_run_internal(a, &env, ba->fd, &ba->res);
+		return;
+	}
+	ba->ch = arena_new(&b->scratch, struct act_child, 1);
+	if (!ba->ch) {
+		action_failed(ba, now_ns, "too many exec actions in one bundle", -ENOMEM);
+		return;
+	}
+	r = actions_exec_start(ba->ch, a, &env, ba->fd, &ba->res, now_ns);
+	if (r == 1) {
+		ba->running = true;
+		b->nrunning++;
+	}
+}
+
+static int bundle_archive(struct collect *c, struct bundle *b)
+{
+	struct manifest_action ma[CFG_MAX_ACTIONS];
+	struct manifest_input in = {
+		.bundle = b->name, .proto = b->proto, .anomaly = b->anomaly,
+		.anom = b->has_anom ? &b->anom : NULL, .det = b->has_det ? &b->det : NULL,
+		.coalesced = b->coalesced, .wall_ns = b->wall_ns, .start_ns = b->start_ns,
+		.max_events = b->manifest_events, .acts = ma, .nacts = b->nacts, .probe = &c->probe,
+	};
+	int64_t mtime = b->wall_ns / 1000000000ll;
+	char log[CFG_NAME_MAX + 8];
+	struct archive *ar;
+	int i, len, r;
+
+	for (i = 0; i < b->nacts; i++)
+		ma[i] = (struct manifest_action){ b->acts[i].name, b->acts[i].kind, &b->acts[i].res };
+	len = manifest_build(c->manifest, COLLECT_MANIFEST_SIZE, &in);
+	if (len < 0)
+		return len;
+	arena_reset(&c->archive_arena, 0);
+	r = archive_open(&ar, &c->archive_arena, c->dirfd, b->name, COLLECT_LEVEL);
+	if (r)
+		return r;
+	r = archive_add(ar, "manifest.json", c->manifest, (size_t)len, mtime);
+	for (i = 0; i < b->nacts && !r; i++) {
+		if (b->acts[i].fd < 0)
+			continue;	/* no temp file: the manifest says why */
+		snprintf(log, sizeof(log), "%s.log", b->acts[i].name);
+		r = archive_add_fd(ar, log, b->acts[i].fd, mtime);
+	}
+	if (r) {
+		archive_abort(ar);
+		return r;
+	}
+	return archive_finish(ar);
+}
+
+static void bundle_finish(struct collect *c, struct bundle *b)
+{
+	int r = bundle_archive(c, b), i;
+	struct stat st;
+
+	arena_reset(&c->archive_arena, 0);
+	if (r) {
+		c->st.bundles_failed++;
+		log_error("aod: unable to write bundle %s: %s", b->name, strerror(-r));
+	} else {
+		c->st.bundles_written++;
+		if (fstatat(c->dirfd, b->name, &st, AT_SYMLINK_NOFOLLOW))
+			st.st_size = 0;
+		log_info("wrote bundle %s/batches/%s (%lld bytes, %d actions, %u coalesced, %.1f ms)",
+			 c->cfg->output_dir, b->name, (long long)st.st_size, b->nacts, b->coalesced,
+			 (double)(actions_now_ns() - b->start_ns) / 1e6);
+	}
+	for (i = 0; i < b->nacts; i++)
+		if (b->acts[i].fd >= 0)
+			close(b->acts[i].fd);
+	arena_reset(&b->scratch, 0);
+	b->active = false;
+}
+
+int collect_start(struct collect *c, const struct collect_request *req, uint64_t now_ns)
+{
+	struct bundle *b = find_running(c, req->proto, req->anomaly);
+	int i, pass;
+
+	if (b) {
+		b->coalesced++;
+		c->st.coalesced++;
+		return 1;
+	}
+	b = free_slot(c);
+	if (!b) {
+		c->st.refused_busy++;
+		return -EBUSY;
+	}
+	bundle_setup(c, b, req, now_ns);
+	/* Children first, so they run while the internal reads happen inline. */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < b->nacts; i++) {
+			const struct cfg_action *a = &c->cfg->actions[b->acts[i].cfg_idx];
+
+			if (actions_is_internal(a) == (pass == 1))
+				run_one(c, b, &b->acts[i], a, now_ns);
+		}
+	}
+	if (b->nrunning == 0)
+		bundle_finish(c, b);
+	return 0;
+}
+
+void collect_fill_fds(struct collect *c, fd_set *rd, int *maxfd, uint64_t *deadline_ns)
+{
+	uint64_t now = actions_now_ns();
+	int i, k;
+
+	for (i = 0; i < c->nslots; i++) {
+		struct bundle *b = &c->slots[i];
+
+		for (k = 0; b->active && k < b->nacts; k++)
+			if (b->acts[k].running)
+				actions_exec_fill(b->acts[k].ch, rd, maxfd, deadline_ns, now);
+	}
+}
+
+void collect_poll(struct collect *c, const fd_set *rd, uint64_t now_ns)
+{
+	int i, k;
+
+	for (i = 0; i < c->nslots; i++) {
+		struct bundle *b = &c->slots[i];
+
+		if (!b->active)
+			continue;
+		for (k = 0; k < b->nacts; k++) {
+			struct bundle_action *ba = &b->acts[k];
+
+			if (ba->running && actions_exec_poll(ba->ch, rd, now_ns, c->buf, COLLECT_BUF_SIZE)) {
+				ba->running = false;
+				b->nrunning--;
+			}
+		}
+		if (b->nrunning == 0)
+			bundle_finish(c, b);
+	}
+}
+
+static void drain_wait(struct collect *c, uint64_t until)
+{
+	uint64_t now, dl, wait;
+	struct timeval tv;
+	fd_set rd;
+	int maxfd, n;
+
+	while (collect_running(c) > 0 && (now = actions_now_ns()) < until) {
+		FD_ZERO(&rd);
+		maxfd = -1;
+		dl = until;
+		collect_fill_fds(c, &rd, &maxfd, &dl);
+		wait = dl > now ? dl - now : 0;
+		tv.tv_sec = (time_t)(wait / 1000000000ull);
+		tv.tv_usec = (suseconds_t)(wait % 1000000000ull / 1000);
+		/* Shutdown is the one place aod waits: nothing else is left to serve. */
+		n = select(maxfd + 1, &rd, NULL, NULL, &tv);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			FD_ZERO(&rd);
+		collect_poll(c, &rd, actions_now_ns());
+	}
+}
+
+void collect_drain(struct collect *c, uint64_t grace_ns)
+{
+	int i, k;
+
+	drain_wait(c, actions_now_ns() + grace_ns);
+	for (i = 0; i < c->nslots; i++) {
+		struct bundle *b = &c->slots[i];
+
+		if (!b->active)
+			continue;
+		for (k = 0; k < b->nacts; k++) {
+			struct bundle_action *ba = &b->acts[k];
+
+			if (!ba->running)
+				continue;
+			actions_exec_kill(ba->ch, COLLECT_KILL_WAIT_NS, "killed at shutdown", c->buf, COLLECT_BUF_SIZE);
+			ba->running = false;
+			b->nrunning--;
+		}
+		bundle_finish(c, b);
+	}
+}

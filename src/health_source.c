@@ -1,0 +1,678 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The kernel health probes as one event source: each family attached with the first method the kernel accepts. */
+#include "health_source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "block.skel.h"
+#include "log.h"
+#include "mm.skel.h"
+#include "net.skel.h"
+#include "sched.skel.h"
+#include "vfs.skel.h"
+
+#define HS_MAX_PROGS 12
+#define HS_MAX_DROP_NAMES 512
+#define HS_DROP_NAME_LEN 40
+#define HS_VMSTAT_BUF 16384
+
+struct health_source;
+
+/* One way to attach a family: the programs to load and attach together. */
+struct hs_method {
+	const char *name;
+	const char *progs[HS_MAX_PROGS];
+};
+
+/* One skeleton type, driven generically (open, setup rodata, load, attach by program name). */
+struct hs_skel_ops {
+	void *(*open)(struct bpf_object **obj);
+	void (*destroy)(void *skel);
+	void (*setup)(void *skel, const struct health_source *hs);
+	struct aod_loss *(*loss)(void *skel);
+	struct aod_count *(*counts)(void *skel);
+};
+
+struct hs_def {
+	const char *name;
+	const struct hs_skel_ops *ops;
+	const struct hs_method *methods;
+	int nmethods;
+};
+
+struct hs_fam {
+	void *skel;
+	struct bpf_object *obj;
+	struct bpf_link *links[HS_MAX_PROGS];
+	int nlinks;
+	bool attached;
+	bool vmstat;			/* faults from /proc/vmstat in userspace */
+	char method[HEALTH_METHOD_MAX];
+};
+
+struct hs_drop_name {
+	uint32_t value;
+	char name[HS_DROP_NAME_LEN];
+};
+
+struct health_source {
+	struct health_opts o;
+	struct hs_fam fam[HEALTH_NFAM];
+	struct ring_buffer *rb;
+	int ncpu;
+	struct aod_hist *percpu;	/* lookup buffer for the per-CPU histograms */
+	struct hs_drop_name *drop_names;
+	int ndrop_names;
+	bool issue_has_q, drop_has_reason, victim_is_task;
+	/* /proc/vmstat fallback for major faults */
+	int vmstat_fd;
+	char *vmstat_buf;
+	uint64_t vm_last, vm_total;
+	bool vm_primed;
+	char unknown_name[24];
+};
+
+static const char *const fam_names[HEALTH_NFAM] = {
+	"sched", "block", "vfs", "oom", "tcp", "drops", "faults",
+};
+
+/* ---- skeleton adapters ---- */
+
+#define HS_SKEL_OPS(N)                                                           \
+	static void *N##_open_(struct bpf_object **obj)                          \
+	{                                                                        \
+		struct N##_bpf *s = N##_bpf__open();                             \
+		if (s)                                                           \
+			*obj = s->obj;                                           \
+		return s;                                                        \
+	}                                                                        \
+	static void N##_destroy_(void *s) { N##_bpf__destroy(s); }               \
+	static struct aod_loss *N##_loss_(void *s) { return &((struct N##_bpf *)s)->bss->loss; }
+
+HS_SKEL_OPS(sched)
+HS_SKEL_OPS(block)
+HS_SKEL_OPS(vfs)
+HS_SKEL_OPS(net)
+HS_SKEL_OPS(mm)
+
+static struct aod_count *net_counts_(void *s) { return &((struct net_bpf *)s)->bss->counts; }
+static struct aod_count *mm_counts_(void *s) { return &((struct mm_bpf *)s)->bss->counts; }
+
+static void sched_setup_(void *skel, const struct health_source *hs)
+{
+	struct sched_bpf *s = skel;
+
+	s->rodata->min_ns = (uint64_t)hs->o.sched_warn_us * 1000;
+	s->rodata->targ_tgid = hs->o.pid;
+}
+
+static void block_setup_(void *skel, const struct health_source *hs)
+{
+	struct block_bpf *s = skel;
+
+	s->rodata->min_ns = (uint64_t)hs->o.bio_warn_us * 1000;
+	s->rodata->targ_tgid = hs->o.pid;
+	s->rodata->issue_has_q = hs->issue_has_q;
+}
+
+static void vfs_setup_(void *skel, const struct health_source *hs)
+{
+	struct vfs_bpf *s = skel;
+
+	s->rodata->min_ns = (uint64_t)hs->o.vfs_warn_us * 1000;
+	s->rodata->targ_tgid = hs->o.pid;
+	/* this architecture's numbers, so raw_syscalls can filter without a table per arch */
+	s->rodata->nr_read = SYS_read;
+	s->rodata->nr_write = SYS_write;
+	s->rodata->nr_pread = SYS_pread64;
+	s->rodata->nr_pwrite = SYS_pwrite64;
+	s->rodata->nr_readv = SYS_readv;
+	s->rodata->nr_writev = SYS_writev;
+}
+
+static void net_setup_(void *skel, const struct health_source *hs)
+{
+	struct net_bpf *s = skel;
+
+	s->rodata->targ_tgid = hs->o.pid;
+	s->rodata->drop_has_reason = hs->drop_has_reason;
+}
+
+static void mm_setup_(void *skel, const struct health_source *hs)
+{
+	struct mm_bpf *s = skel;
+	long psz = sysconf(_SC_PAGESIZE);
+
+	s->rodata->targ_tgid = hs->o.pid;
+	s->rodata->page_kb = psz > 0 ? (uint32_t)(psz / 1024) : 4;
+	s->rodata->victim_is_task = hs->victim_is_task;
+}
+
+static const struct hs_skel_ops sched_ops = { sched_open_, sched_destroy_, sched_setup_, sched_loss_, NULL };
+static const struct hs_skel_ops block_ops = { block_open_, block_destroy_, block_setup_, block_loss_, NULL };
+static const struct hs_skel_ops vfs_ops = { vfs_open_, vfs_destroy_, vfs_setup_, vfs_loss_, NULL };
+static const struct hs_skel_ops net_ops = { net_open_, net_destroy_, net_setup_, net_loss_, net_counts_ };
+static const struct hs_skel_ops mm_ops = { mm_open_, mm_destroy_, mm_setup_, mm_loss_, mm_counts_ };
+
+/* ---- the methods of each family, best first ---- */
+
+static const struct hs_method sched_methods[] = {
+	{ "tp_btf", { "sched_wakeup_btf", "sched_wakeup_new_btf", "sched_switch_btf" } },
+	{ "raw_tp", { "sched_wakeup_raw", "sched_wakeup_new_raw", "sched_switch_raw" } },
+};
+static const struct hs_method block_methods[] = {
+	{ "tp_btf", { "block_rq_issue_btf", "block_rq_complete_btf" } },
+	{ "raw_tp", { "block_rq_issue_raw", "block_rq_complete_raw" } },
+	{ "tracepoint", { "block_rq_issue_tp", "block_rq_complete_tp" } },
+};
+static const struct hs_method vfs_methods[] = {
+	{ "fentry", { "vfs_read_fentry", "vfs_read_fexit", "vfs_write_fentry", "vfs_write_fexit" } },
+	{ "kprobe", { "vfs_read_kprobe", "vfs_read_kretprobe", "vfs_write_kprobe", "vfs_write_kretprobe" } },
+	{ "syscall-level (syscalls tracepoints)",
+	  { "sys_enter_read", "sys_exit_read", "sys_enter_write", "sys_exit_write", "sys_enter_pread64",
+	    "sys_exit_pread64", "sys_enter_pwrite64", "sys_exit_pwrite64", "sys_enter_readv", "sys_exit_readv",
+	    "sys_enter_writev", "sys_exit_writev" } },
+	{ "syscall-level (raw_syscalls tp_btf)", { "sys_enter_btf", "sys_exit_btf" } },
+	{ "syscall-level (raw_syscalls raw_tp)", { "sys_enter_raw", "sys_exit_raw" } },
+};
+static const struct hs_method oom_methods[] = {
+	{ "tp_btf", { "mark_victim_btf" } },
+	{ "raw_tp", { "mark_victim_raw" } },
+};
+static const struct hs_method tcp_methods[] = {
+	{ "tp_btf", { "tcp_retransmit_btf" } },
+	{ "raw_tp", { "tcp_retransmit_raw" } },
+};
+static const struct hs_method drop_methods[] = {
+	{ "tp_btf", { "kfree_skb_btf" } },
+	{ "raw_tp", { "kfree_skb_raw" } },
+};
+/* No tracepoint says "major fault"; without fexit the system-wide vmstat counter is what is left. */
+static const struct hs_method fault_methods[] = {
+	{ "fexit", { "handle_mm_fault_fexit" } },
+	{ "/proc/vmstat pgmajfault, system-wide", { NULL } },
+};
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+static const struct hs_def defs[HEALTH_NFAM] = {
+	[HEALTH_SCHED] = { "sched", &sched_ops, sched_methods, N(sched_methods) },
+	[HEALTH_BIO] = { "block", &block_ops, block_methods, N(block_methods) },
+	[HEALTH_VFS] = { "vfs", &vfs_ops, vfs_methods, N(vfs_methods) },
+	[HEALTH_OOM] = { "oom", &mm_ops, oom_methods, N(oom_methods) },
+	[HEALTH_TCP] = { "tcp", &net_ops, tcp_methods, N(tcp_methods) },
+	[HEALTH_DROP] = { "drops", &net_ops, drop_methods, N(drop_methods) },
+	[HEALTH_FAULT] = { "faults", &mm_ops, fault_methods, N(fault_methods) },
+};
+
+/* ---- probing what the kernel offers ---- */
+
+static int quiet_print(enum libbpf_print_level lvl, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	/* libbpf narrates every refused fallback; keep that for AOD_LOG_LEVEL=debug */
+	if (log_get_level() < LOG_LVL_DEBUG || lvl == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = 0;
+	log_debug("libbpf: %s", line);
+	return 0;
+}
+
+/* Arguments of a raw tracepoint, from its btf_trace_NAME typedef; -1 when unknown. */
+static int tp_nargs(const struct btf *btf, const char *tp)
+{
+	char name[96];
+	const struct btf_type *t;
+	int id;
+
+	if (!btf)
+		return -1;
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return -1;
+	t = btf__type_by_id(btf, id);
+	t = t ? btf__type_by_id(btf, t->type) : NULL;	/* pointer */
+	t = t && btf_is_ptr(t) ? btf__type_by_id(btf, t->type) : NULL;
+	if (!t || !btf_is_func_proto(t))
+		return -1;
+	return btf_vlen(t) - 1;	/* the first is the tracepoint's void *__data */
+}
+
+static void load_drop_names(struct health_source *hs, const struct btf *btf, struct arena *a)
+{
+	const struct btf_type *t;
+	const struct btf_enum *e;
+	const char *n;
+	int id, i, cnt;
+
+	id = btf ? btf__find_by_name_kind(btf, "skb_drop_reason", BTF_KIND_ENUM) : -1;
+	if (id < 0)
+		return;
+	t = btf__type_by_id(btf, id);
+	cnt = btf_vlen(t) < HS_MAX_DROP_NAMES ? btf_vlen(t) : HS_MAX_DROP_NAMES;
+	hs->drop_names = arena_new(a, struct hs_drop_name, cnt);
+	if (!hs->drop_names)
+		return;
+	e = btf_enum(t);
+	for (i = 0; i < cnt; i++, e++) {
+		n = btf__name_by_offset(btf, e->name_off);
+		if (!n)
+			continue;
+		if (!strncmp(n, "SKB_DROP_REASON_", 16))
+			n += 16;
+		hs->drop_names[hs->ndrop_names].value = (uint32_t)e->val;
+		snprintf(hs->drop_names[hs->ndrop_names].name, HS_DROP_NAME_LEN, "%s", n);
+		hs->ndrop_names++;
+	}
+}
+
+static void probe_kernel(struct health_source *hs, struct arena *a)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	int n;
+
+	if (!btf)
+		btf = NULL;
+	/* 5.11 dropped the request_queue argument of block_rq_issue */
+	n = tp_nargs(btf, "block_rq_issue");
+	hs->issue_has_q = n == 2;
+	/* 5.17 added the drop reason as the third argument */
+	n = tp_nargs(btf, "kfree_skb");
+	hs->drop_has_reason = n < 0 || n >= 3;
+	/* 6.2 made mark_victim carry the task (and uid) instead of only the pid */
+	n = tp_nargs(btf, "mark_victim");
+	hs->victim_is_task = n < 0 || n >= 2;
+	load_drop_names(hs, btf, a);
+	btf__free(btf);
+}
+
+static const char *errname(int err)
+{
+	static char buf[16];
+
+	switch (err) {
+	case EPERM: return "EPERM";
+	case EACCES: return "EACCES";
+	case ENOENT: return "ENOENT";
+	case EINVAL: return "EINVAL";
+	case ESRCH: return "ESRCH";
+	case E2BIG: return "E2BIG";
+	case EBUSY: return "EBUSY";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case 524: return "ENOTSUPP";
+	}
+	snprintf(buf, sizeof(buf), "errno %d", err);
+	return buf;
+}
+
+/* Why a method failed, in the words a user can act on. */
+static void why(char *buf, size_t len, const char *method, int err)
+{
+	bool tracefs = !access("/sys/kernel/tracing/events", F_OK) ||
+		       !access("/sys/kernel/debug/tracing/events", F_OK);
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		snprintf(buf, len, "%s: no kernel BTF (/sys/kernel/btf/vmlinux)", method);
+	else if (!strcmp(method, "kprobe") && access("/sys/bus/event_source/devices/kprobe", F_OK))
+		snprintf(buf, len, "kprobes not available");
+	else if (strstr(method, "syscalls tracepoints") && !tracefs)
+		snprintf(buf, len, "syscalls tracepoints need tracefs, not mounted");
+	else if (!strcmp(method, "tracepoint") && !tracefs)
+		snprintf(buf, len, "tracepoint: tracefs not mounted");
+	else
+		snprintf(buf, len, "%s refused: %s", method, errname(err));
+}
+
+/* ---- attach ---- */
+
+static bool in_method(const struct hs_method *m, const char *name)
+{
+	for (int i = 0; i < HS_MAX_PROGS && m->progs[i]; i++)
+		if (!strcmp(m->progs[i], name))
+			return true;
+	return false;
+}
+
+static void fam_unload(struct hs_fam *f, const struct hs_def *d)
+{
+	while (f->nlinks > 0)
+		bpf_link__destroy(f->links[--f->nlinks]);
+	if (f->skel)
+		d->ops->destroy(f->skel);
+	f->skel = NULL;
+	f->obj = NULL;
+}
+
+static int try_method(struct health_source *hs, struct hs_fam *f, const struct hs_def *d,
+		      const struct hs_method *m)
+{
+	struct bpf_program *p;
+	int err, i;
+
+	f->skel = d->ops->open(&f->obj);
+	if (!f->skel)
+		return errno ? -errno : -ENOMEM;
+	d->ops->setup(f->skel, hs);
+	bpf_object__for_each_program(p, f->obj)
+		bpf_program__set_autoload(p, in_method(m, bpf_program__name(p)));
+	err = bpf_object__load(f->obj);
+	for (i = 0; !err && i < HS_MAX_PROGS && m->progs[i]; i++) {
+		p = bpf_object__find_program_by_name(f->obj, m->progs[i]);
+		f->links[f->nlinks] = p ? bpf_program__attach(p) : NULL;
+		if (!f->links[f->nlinks])
+			err = p ? -errno : -ENOENT;
+		else
+			f->nlinks++;
+	}
+	if (err)
+		fam_unload(f, d);
+	return err;
+}
+
+static int open_vmstat(struct health_source *hs, struct arena *a)
+{
+	hs->vmstat_buf = arena_new(a, char, HS_VMSTAT_BUF);
+	if (!hs->vmstat_buf)
+		return -ENOMEM;
+	hs->vmstat_fd = open("/proc/vmstat", O_RDONLY | O_CLOEXEC);
+	return hs->vmstat_fd < 0 ? -errno : 0;
+}
+
+static void fam_open(struct health_source *hs, enum health_family fi, struct arena *a)
+{
+	const struct hs_def *d = &defs[fi];
+	struct hs_fam *f = &hs->fam[fi];
+	char failed[HEALTH_METHOD_MAX] = "", one[96];
+	int i, err = 0;
+
+	for (i = 0; i < d->nmethods; i++) {
+		const struct hs_method *m = &d->methods[i];
+
+		if (!m->progs[0])	/* the userspace vmstat fallback */
+			err = open_vmstat(hs, a);
+		else
+			err = try_method(hs, f, d, m);
+		if (!err) {
+			f->attached = true;
+			f->vmstat = !m->progs[0];
+			break;
+		}
+		why(one, sizeof(one), m->progs[0] ? m->name : "/proc/vmstat", -err);
+		snprintf(failed + strlen(failed), sizeof(failed) - strlen(failed), "%s%s", *failed ? "; " : "",
+			 one);
+	}
+	if (f->attached && *failed)
+		snprintf(f->method, sizeof(f->method), "%.44s (%.150s)", d->methods[i].name, failed);
+	else if (f->attached)
+		snprintf(f->method, sizeof(f->method), "%s", d->methods[i].name);
+	else
+		snprintf(f->method, sizeof(f->method), "not attached (%.180s)", failed);
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct health_source *hs = ctx;
+
+	if (size < sizeof(struct aod_ev_hdr) || !hs->o.cb)
+		return 0;
+	return hs->o.cb(hs->o.cb_ctx, data, size);
+}
+
+static int add_ringbuf(struct health_source *hs, struct hs_fam *f)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(f->obj, "events");
+	int fd = m ? bpf_map__fd(m) : -1;
+
+	if (fd < 0)
+		return -ENOENT;
+	if (!hs->rb) {
+		hs->rb = ring_buffer__new(fd, on_record, hs, NULL);
+		return hs->rb ? 0 : -errno;
+	}
+	return ring_buffer__add(hs->rb, fd, on_record, hs);
+}
+
+int health_source_open(struct health_source **out, struct arena *a, const struct health_opts *o)
+{
+	struct health_source *hs;
+	unsigned int want = o->families ? o->families : HEALTH_ALL;
+	int i, err, nattached = 0;
+
+	hs = arena_new(a, struct health_source, 1);
+	if (!hs)
+		return -ENOMEM;
+	hs->o = *o;
+	hs->vmstat_fd = -1;
+	hs->ncpu = libbpf_num_possible_cpus();
+	if (hs->ncpu <= 0)
+		return hs->ncpu ? hs->ncpu : -EINVAL;
+	hs->percpu = arena_new(a, struct aod_hist, hs->ncpu);
+	if (!hs->percpu)
+		return -ENOMEM;
+	libbpf_set_print(quiet_print);
+	probe_kernel(hs, a);
+	for (i = 0; i < HEALTH_NFAM; i++) {
+		if (!(want & (1u << i))) {
+			snprintf(hs->fam[i].method, HEALTH_METHOD_MAX, "not requested");
+			continue;
+		}
+		fam_open(hs, i, a);
+		if (!hs->fam[i].attached)
+			continue;
+		nattached++;
+		if (hs->fam[i].obj && (err = add_ringbuf(hs, &hs->fam[i])) < 0) {
+			health_source_close(hs);
+			return err;
+		}
+	}
+	*out = hs;
+	return nattached ? 0 : -ENODEV;
+}
+
+void health_source_close(struct health_source *hs)
+{
+	if (!hs)
+		return;
+	ring_buffer__free(hs->rb);
+	hs->rb = NULL;
+	for (int i = 0; i < HEALTH_NFAM; i++)
+		fam_unload(&hs->fam[i], &defs[i]);
+	if (hs->vmstat_fd >= 0)
+		close(hs->vmstat_fd);
+	hs->vmstat_fd = -1;
+}
+
+int health_source_fd(const struct health_source *hs)
+{
+	return hs->rb ? ring_buffer__epoll_fd(hs->rb) : -1;
+}
+
+int health_source_consume(struct health_source *hs)
+{
+	return hs->rb ? ring_buffer__consume(hs->rb) : 0;
+}
+
+static int vmstat_read(struct health_source *hs, uint64_t *val)
+{
+	ssize_t n;
+	char *p;
+
+	/* pread at 0 makes the seq_file render a fresh copy; the buffer caps what is read */
+	n = pread(hs->vmstat_fd, hs->vmstat_buf, HS_VMSTAT_BUF - 1, 0);
+	if (n < 0)
+		return -errno;
+	hs->vmstat_buf[n] = 0;
+	p = strstr(hs->vmstat_buf, "\npgmajfault ");
+	if (!p)
+		return -ENOENT;
+	*val = strtoull(p + 12, NULL, 10);
+	return 0;
+}
+
+int health_source_tick(struct health_source *hs, uint64_t now_ns)
+{
+	struct aod_ev_fault e;
+	uint64_t v, d;
+	int err;
+
+	if (!hs->fam[HEALTH_FAULT].vmstat)
+		return 0;
+	err = vmstat_read(hs, &v);
+	if (err)
+		return err;
+	d = hs->vm_primed && v > hs->vm_last ? v - hs->vm_last : 0;
+	hs->vm_last = v;
+	hs->vm_primed = true;
+	if (!d)
+		return 0;
+	hs->vm_total += d;
+	memset(&e, 0, sizeof(e));
+	e.h.kind = AOD_EV_FAULT;
+	e.h.size = sizeof(e);
+	e.h.ts_ns = now_ns;
+	e.count = d;
+	e.method = AOD_FAULT_M_VMSTAT;
+	if (hs->o.cb)
+		hs->o.cb(hs->o.cb_ctx, &e.h, sizeof(e));
+	return 0;
+}
+
+bool health_source_attached(const struct health_source *hs, enum health_family f)
+{
+	return f < HEALTH_NFAM && hs->fam[f].attached;
+}
+
+const char *health_source_method(const struct health_source *hs, enum health_family f)
+{
+	return f < HEALTH_NFAM ? hs->fam[f].method : "";
+}
+
+const char *health_source_family_name(enum health_family f)
+{
+	return f < HEALTH_NFAM ? fam_names[f] : "?";
+}
+
+int health_source_loss(const struct health_source *hs, enum health_family f, struct aod_loss *out)
+{
+	const struct hs_fam *fam;
+
+	memset(out, 0, sizeof(*out));
+	if (f >= HEALTH_NFAM)
+		return -EINVAL;
+	fam = &hs->fam[f];
+	if (fam->skel)
+		*out = *defs[f].ops->loss(fam->skel);
+	return 0;
+}
+
+int health_source_hist(const struct health_source *hs, enum health_family f, struct aod_hist *out)
+{
+	const struct hs_fam *fam;
+	struct bpf_map *m;
+	uint32_t zero = 0;
+	int i, s;
+
+	memset(out, 0, sizeof(*out));
+	if (f > HEALTH_VFS)
+		return -EINVAL;
+	fam = &hs->fam[f];
+	if (!fam->obj)
+		return -ENODEV;
+	m = bpf_object__find_map_by_name(fam->obj, "hist");
+	if (!m)
+		return -ENOENT;
+	if (bpf_map_lookup_elem(bpf_map__fd(m), &zero, hs->percpu))
+		return -errno;
+	for (i = 0; i < hs->ncpu; i++) {
+		const struct aod_hist *c = &hs->percpu[i];
+
+		for (s = 0; s < AOD_HIST_SLOTS; s++)
+			out->slots[s] += c->slots[s];
+		out->count += c->count;
+		out->over += c->over;
+		out->sum_ns += c->sum_ns;
+		if (c->max_ns > out->max_ns)
+			out->max_ns = c->max_ns;
+	}
+	return 0;
+}
+
+uint64_t health_source_count(const struct health_source *hs, enum health_family f)
+{
+	const struct hs_fam *fam;
+	struct aod_count *c;
+	struct aod_hist h;
+
+	if (f >= HEALTH_NFAM)
+		return 0;
+	fam = &hs->fam[f];
+	if (f <= HEALTH_VFS)
+		return health_source_hist(hs, f, &h) ? 0 : h.count;
+	if (f == HEALTH_FAULT && fam->vmstat)
+		return hs->vm_total;
+	if (!fam->skel || !defs[f].ops->counts)
+		return 0;
+	c = defs[f].ops->counts(fam->skel);
+	switch (f) {
+	case HEALTH_OOM: return c->oom;
+	case HEALTH_TCP: return c->tcp_retrans;
+	case HEALTH_DROP: return c->drops;
+	case HEALTH_FAULT: return c->faults;
+	default: return 0;
+	}
+}
+
+static int by_count_desc(const void *a, const void *b)
+{
+	const struct health_drop_reason *x = a, *y = b;
+
+	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
+}
+
+int health_source_drops(const struct health_source *hs, struct health_drop_reason *out, int max)
+{
+	const struct hs_fam *fam = &hs->fam[HEALTH_DROP];
+	struct bpf_map *m;
+	uint32_t key, *prev = NULL;
+	uint64_t val;
+	int fd, n = 0;
+
+	if (!fam->obj || !(m = bpf_object__find_map_by_name(fam->obj, "drop_reasons")))
+		return 0;
+	fd = bpf_map__fd(m);
+	while (n < max && !bpf_map_get_next_key(fd, prev, &key)) {
+		if (!bpf_map_lookup_elem(fd, &key, &val)) {
+			out[n].reason = key;
+			out[n].count = val;
+			n++;
+		}
+		prev = &key;
+	}
+	qsort(out, n, sizeof(*out), by_count_desc);
+	return n;
+}
+
+const char *health_source_drop_name(const struct health_source *hs, uint32_t reason)
+{
+	struct health_source *w = (struct health_source *)hs;
+
+	for (int i = 0; i < hs->ndrop_names; i++)
+		if (hs->drop_names[i].value == reason)
+			return hs->drop_names[i].name;
+	if (reason == AOD_DROP_REASON_UNKNOWN)
+		return "UNKNOWN (no reasons before 5.17)";
+	snprintf(w->unknown_name, sizeof(w->unknown_name), "reason %u", reason);
+	return w->unknown_name;
+}

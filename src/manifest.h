@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* manifest.json: what a bundle is about, what each action did, and the host it came from. */
+#ifndef AOD_MANIFEST_H
+#define AOD_MANIFEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "actions.h"
+#include "collect.h"
+#include "config.h"
+#include "detect.h"
+
+struct manifest_action {
+	const char *name;
+	enum cfg_action_kind kind;
+	const struct act_result *res;
+};
+
+struct manifest_input {
+	const char *bundle;			/* the file name */
+	const char *proto, *anomaly;
+	const struct cfg_anomaly *anom;		/* NULL for snapshot/shutdown */
+	const struct detect_anomaly *det;	/* NULL for snapshot/shutdown */
+	uint32_t coalesced;			/* anomalies counted into this bundle after it started */
+	int64_t wall_ns;			/* CLOCK_REALTIME at detection */
+	uint64_t start_ns;			/* CLOCK_MONOTONIC when collection started */
+	uint32_t max_events;			/* worst N events written; 0 = all kept */
+	const struct manifest_action *acts;
+	int nacts;
+	const struct collect_probe_info *probe;
+};
+
+/* Write the manifest into buf; returns its length or -ENOSPC. */
+int manifest_build(char *buf, size_t cap, const struct manifest_input *in);
+/* The pid a bundle is about: the OOM victim, else the worst event's process; 0 if none. */
+uint32_t manifest_event_pid(const struct detect_anomaly *det);
+
+#endif /* AOD_MANIFEST_H */

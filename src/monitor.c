@@ -1,0 +1,718 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* `aod monitor`: the foreground health view (live lines, log2 histograms, summary table). */
+#include "monitor.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "cmds.h"
+#include "health_source.h"
+#include "hist.h"
+#include "kmsg.h"
+#include "log.h"
+
+#define MON_COLS 80
+#define MON_ARENA (2u << 20)
+#define MON_FAULT_WARN 100	/* major faults in one second */
+#define MON_FAULT_CRIT 1000
+
+struct mon_opts {
+	uint32_t duration_s;
+	uint32_t warn_us[3];	/* sched, bio, vfs */
+	uint32_t pid;
+	bool no_hist, quiet;
+};
+
+struct monitor {
+	struct mon_opts o;
+	struct health_source *hs;
+	struct kmsg_reader *kr;
+	int kmsg_err;
+	bool color;
+	int64_t wall_off_ns;		/* realtime - monotonic, to print event times */
+	uint64_t start_ns, end_ns;	/* monotonic; end 0 = until a signal */
+	uint64_t last_faults, fault_peak;
+	uint64_t kmsg_count[KMSG_NBUILTIN + KMSG_MAX_USER];
+	uint64_t kmsg_total;
+	uint32_t oom_victims[8];
+	int noom_victims;
+	uint64_t lines;
+};
+
+static const char *const status_names[] = { "n/a", "OK", "WARNING", "CRITICAL" };
+
+enum monitor_status monitor_latency_status(uint64_t worst_ns, uint32_t warn_us)
+{
+	uint64_t warn = (uint64_t)warn_us * 1000;
+
+	if (worst_ns >= warn * 10)
+		return MON_CRITICAL;
+	if (worst_ns >= warn)
+		return MON_WARNING;
+	return MON_OK;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static const char *paint(const struct monitor *m, enum monitor_status s)
+{
+	static const char *const c[] = { "", "\033[32m", "\033[33m", "\033[1;31m" };
+
+	return m->color ? c[s] : "";
+}
+
+static const char *unpaint(const struct monitor *m)
+{
+	return m->color ? "\033[0m" : "";
+}
+
+/* Print `text` wrapped at MON_COLS, continuation lines indented by `indent`. */
+static void wrap(FILE *out, const char *first, const char *text, int indent)
+{
+	int col = (int)strlen(first), n;
+	const char *p = text, *sp;
+
+	fputs(first, out);
+	while (*p) {
+		sp = strchr(p, ' ');
+		n = sp ? (int)(sp - p) : (int)strlen(p);
+		if (col + n + 1 > MON_COLS && col > indent) {
+			fprintf(out, "\n%*s", indent, "");
+			col = indent;
+		}
+		fprintf(out, "%.*s%s", n, p, sp ? " " : "");
+		col += n + 1;
+		p += n + (sp ? 1 : 0);
+	}
+	fputc('\n', out);
+}
+
+/* ---- live lines ---- */
+
+static void fmt_time(const struct monitor *m, uint64_t ts_ns, char *buf, size_t len)
+{
+	int64_t wall = (int64_t)ts_ns + m->wall_off_ns;
+	time_t sec = (time_t)(wall / 1000000000);
+	struct tm tm;
+
+	localtime_r(&sec, &tm);
+	snprintf(buf, len, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (int)(wall % 1000000000 / 1000000));
+}
+
+static void emit(struct monitor *m, const struct aod_ev_hdr *h, const char *type, const char *details,
+		 enum monitor_status s)
+{
+	char when[16], head[96], comm[AOD_COMM_LEN + 1];
+	const char *tag = s >= MON_WARNING ? status_names[s] : "";
+	int room;
+
+	m->lines++;
+	if (m->o.quiet)
+		return;
+	memcpy(comm, h->comm, AOD_COMM_LEN);
+	comm[AOD_COMM_LEN] = 0;
+	fmt_time(m, h->ts_ns, when, sizeof(when));
+	snprintf(head, sizeof(head), "%s %-5s cpu=%u pid=%u %s ", when, type, h->cpu, h->pid,
+		 *comm ? comm : "-");
+	/* details give way so the line keeps its status tag inside 80 columns */
+	room = MON_COLS - 1 - (int)strlen(head) - (*tag ? (int)strlen(tag) + 1 : 0);
+	if (room < 8)
+		room = 8;
+	printf("%s%.*s%s%s%s%s\n", head, room, details, *tag ? " " : "", paint(m, s), tag,
+	       *tag ? unpaint(m) : "");
+}
+
+static enum monitor_status lat_status(const struct monitor *m, int fam, uint64_t ns)
+{
+	return monitor_latency_status(ns, m->o.warn_us[fam]);
+}
+
+static void on_sched(struct monitor *m, const struct aod_ev_sched *e)
+{
+	char d[96], lat[24];
+
+	snprintf(d, sizeof(d), "runq %s after pid %u (%.16s)", hist_fmt_ns(lat, sizeof(lat), e->latency_ns),
+		 e->prev_pid, e->prev_comm);
+	emit(m, &e->h, "SCHED", d, lat_status(m, 0, e->latency_ns));
+}
+
+static void on_bio(struct monitor *m, const struct aod_ev_bio *e)
+{
+	static const char ops[] = "RWFDO";
+	char d[112], lat[24];
+
+	snprintf(d, sizeof(d), "%u:%u %c %u B sector %" PRIu64 " %s%s", e->major, e->minor,
+		 ops[e->op < 5 ? e->op : 4], e->bytes, (uint64_t)e->sector, hist_fmt_ns(lat, sizeof(lat), e->latency_ns),
+		 e->error ? " error" : "");
+	emit(m, &e->h, "BIO", d, lat_status(m, 1, e->latency_ns));
+}
+
+static const char *ftype_name(unsigned t)
+{
+	switch (t) {
+	case 1: return "fifo";
+	case 2: return "chr";
+	case 4: return "dir";
+	case 6: return "blk";
+	case 8: return "file";
+	case 10: return "link";
+	case 12: return "sock";
+	}
+	return "?";
+}
+
+static void on_vfs(struct monitor *m, const struct aod_ev_vfs *e)
+{
+	char d[96], lat[24];
+
+	snprintf(d, sizeof(d), "%s %s %s ret=%" PRId64 "%s", e->op == AOD_VFS_WRITE ? "write" : "read",
+		 ftype_name(e->ftype), hist_fmt_ns(lat, sizeof(lat), e->latency_ns), (int64_t)e->bytes,
+		 e->method == AOD_VFS_M_SYSCALL ? " (syscall)" : "");
+	emit(m, &e->h, "VFS", d, lat_status(m, 2, e->latency_ns));
+}
+
+static void on_oom(struct monitor *m, const struct aod_ev_oom *e)
+{
+	char d[160];
+
+	if (m->noom_victims < (int)(sizeof(m->oom_victims) / sizeof(m->oom_victims[0])))
+		m->oom_victims[m->noom_victims++] = e->victim_pid;
+	snprintf(d, sizeof(d), "killed pid %u (%.16s) anon %" PRIu64 " kB file %" PRIu64 " kB shmem %" PRIu64
+		 " kB vm %" PRIu64 " kB", e->victim_pid, e->victim_comm, (uint64_t)e->anon_rss_kb,
+		 (uint64_t)e->file_rss_kb, (uint64_t)e->shmem_rss_kb, (uint64_t)e->total_vm_kb);
+	emit(m, &e->h, "OOM", d, MON_CRITICAL);
+}
+
+static const char *tcp_state(unsigned s)
+{
+	static const char *const n[] = { "?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
+					 "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING" };
+
+	return s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
+}
+
+static void on_tcp(struct monitor *m, const struct aod_ev_tcp *e)
+{
+	char s[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], d[160];
+	int af = e->family == 10 ? AF_INET6 : AF_INET;
+
+	inet_ntop(af, e->saddr, s, sizeof(s));
+	inet_ntop(af, e->daddr, dst, sizeof(dst));
+	snprintf(d, sizeof(d), "retransmit %s:%u -> %s:%u %s", s, e->sport, dst, e->dport, tcp_state(e->state));
+	emit(m, &e->h, "TCP", d, MON_WARNING);
+}
+
+static void on_drop(struct monitor *m, const struct aod_ev_drop *e)
+{
+	char d[128];
+
+	snprintf(d, sizeof(d), "%s proto 0x%04x at 0x%" PRIx64, health_source_drop_name(m->hs, e->reason),
+		 e->protocol, (uint64_t)e->location);
+	emit(m, &e->h, "DROP", d, MON_OK);
+}
+
+static void on_fault(struct monitor *m, const struct aod_ev_fault *e)
+{
+	char d[96];
+
+	if (e->method == AOD_FAULT_M_VMSTAT)
+		snprintf(d, sizeof(d), "major faults +%" PRIu64 " in 1 s (system-wide)", (uint64_t)e->count);
+	else
+		snprintf(d, sizeof(d), "major fault at 0x%" PRIx64, (uint64_t)e->address);
+	emit(m, &e->h, "FAULT", d, e->count >= MON_FAULT_CRIT ? MON_CRITICAL :
+				   e->count >= MON_FAULT_WARN ? MON_WARNING : MON_OK);
+}
+
+static enum monitor_status kmsg_status(int pattern)
+{
+	return pattern == KMSG_SOFT_LOCKUP || pattern == KMSG_HUNG_TASK || pattern == KMSG_OOM ? MON_CRITICAL
+											      : MON_WARNING;
+}
+
+static int on_kmsg(void *ctx, const struct aod_ev_kmsg *e)
+{
+	struct monitor *m = ctx;
+	char d[AOD_KMSG_TEXT + 64];
+
+	m->kmsg_total++;
+	if (e->pattern < KMSG_NBUILTIN + KMSG_MAX_USER)
+		m->kmsg_count[e->pattern]++;
+	snprintf(d, sizeof(d), "[%s] %.*s", kmsg_pattern_name(&m->kr->m, e->pattern), AOD_KMSG_TEXT, e->text);
+	emit(m, &e->h, "KMSG", d, kmsg_status(e->pattern));
+	return 0;
+}
+
+static int on_event(void *ctx, const struct aod_ev_hdr *h, size_t size)
+{
+	struct monitor *m = ctx;
+
+	if (size < h->size)
+		return 0;
+	switch (h->kind) {
+	case AOD_EV_SCHED: on_sched(m, (const void *)h); break;
+	case AOD_EV_BIO: on_bio(m, (const void *)h); break;
+	case AOD_EV_VFS: on_vfs(m, (const void *)h); break;
+	case AOD_EV_OOM: on_oom(m, (const void *)h); break;
+	case AOD_EV_TCP_RETRANS: on_tcp(m, (const void *)h); break;
+	case AOD_EV_DROP: on_drop(m, (const void *)h); break;
+	case AOD_EV_FAULT: on_fault(m, (const void *)h); break;
+	}
+	return 0;
+}
+
+/* ---- the end report ---- */
+
+struct mon_row {
+	const char *name;
+	enum monitor_status st;
+	uint64_t events, over, worst_ns;
+	bool latency;
+};
+
+static void print_hists(struct monitor *m)
+{
+	static const char *const what[] = { "run-queue latency", "block I/O latency", "read/write latency" };
+	char p50[24], p99[24], mx[24];
+	struct aod_hist h;
+
+	for (int f = HEALTH_SCHED; f <= HEALTH_VFS; f++) {
+		if (!health_source_attached(m->hs, f) || health_source_hist(m->hs, f, &h))
+			continue;
+		hist_fmt_ns(p50, sizeof(p50), hist_percentile(h.slots, AOD_HIST_SLOTS, 50) * 1000);
+		hist_fmt_ns(p99, sizeof(p99), hist_percentile(h.slots, AOD_HIST_SLOTS, 99) * 1000);
+		hist_fmt_ns(mx, sizeof(mx), h.max_ns);
+		printf("\n%s %s: %" PRIu64 " events, p50 <= %s, p99 <= %s, max %s\n",
+		       health_source_family_name(f), what[f], (uint64_t)h.count, p50, p99, mx);
+		hist_print(stdout, h.slots, AOD_HIST_SLOTS, "usecs");
+	}
+}
+
+static enum monitor_status count_status(uint64_t n, enum monitor_status if_any)
+{
+	return n ? if_any : MON_OK;
+}
+
+static void fill_rows(struct monitor *m, struct mon_row *r)
+{
+	struct aod_hist h;
+	int f, i;
+
+	for (f = 0; f < HEALTH_NFAM; f++) {
+		r[f].name = health_source_family_name(f);
+		r[f].latency = f <= HEALTH_VFS;
+		if (!health_source_attached(m->hs, f))
+			continue;
+		if (r[f].latency && !health_source_hist(m->hs, f, &h)) {
+			r[f].events = h.count;
+			r[f].over = h.over;
+			r[f].worst_ns = h.max_ns;
+			r[f].st = monitor_latency_status(h.max_ns, m->o.warn_us[f]);
+			continue;
+		}
+		r[f].events = health_source_count(m->hs, f);
+	}
+	r[HEALTH_OOM].st = count_status(r[HEALTH_OOM].events, MON_CRITICAL);
+	r[HEALTH_TCP].st = count_status(r[HEALTH_TCP].events, MON_WARNING);
+	r[HEALTH_DROP].st = count_status(r[HEALTH_DROP].events, MON_WARNING);
+	r[HEALTH_FAULT].st = m->fault_peak >= MON_FAULT_CRIT ? MON_CRITICAL :
+			     m->fault_peak >= MON_FAULT_WARN ? MON_WARNING : MON_OK;
+	for (f = HEALTH_OOM; f < HEALTH_NFAM; f++)
+		if (!health_source_attached(m->hs, f))
+			r[f].st = MON_NA;
+	r[HEALTH_NFAM].name = "kmsg";
+	r[HEALTH_NFAM].events = m->kmsg_total;
+	r[HEALTH_NFAM].st = m->kr ? MON_OK : MON_NA;
+	for (i = 0; m->kr && i < KMSG_NBUILTIN + m->kr->m.nuser; i++)
+		if (m->kmsg_count[i] && kmsg_status(i) > r[HEALTH_NFAM].st)
+			r[HEALTH_NFAM].st = kmsg_status(i);
+}
+
+static enum monitor_status print_table(struct monitor *m, const struct mon_row *r)
+{
+	enum monitor_status overall = MON_OK;
+	char worst[24], over[24];
+
+	printf("\n%-10s %12s %12s %12s  %s\n", "SUBSYSTEM", "EVENTS", "OVER WARN", "WORST", "STATUS");
+	for (int f = 0; f <= HEALTH_NFAM; f++) {
+		if (r[f].latency && r[f].st != MON_NA) {
+			hist_fmt_ns(worst, sizeof(worst), r[f].worst_ns);
+			snprintf(over, sizeof(over), "%" PRIu64, r[f].over);
+		} else {
+			snprintf(worst, sizeof(worst), "-");
+			snprintf(over, sizeof(over), "-");
+		}
+		if (f == HEALTH_FAULT && r[f].st != MON_NA)
+			snprintf(worst, sizeof(worst), "%" PRIu64 "/s", m->fault_peak);
+		printf("%-10s %12" PRIu64 " %12s %12s  %s%s%s\n", r[f].name, r[f].events, over, worst,
+		       paint(m, r[f].st), status_names[r[f].st], r[f].st ? unpaint(m) : "");
+		if (r[f].st > overall)
+			overall = r[f].st;
+	}
+	printf("\noverall: %s%s%s\n", paint(m, overall), status_names[overall], unpaint(m));
+	return overall;
+}
+
+static void recommend_one(struct monitor *m, int f, const struct mon_row *r)
+{
+	struct health_drop_reason top[1];
+	char text[320], w[24];
+	int i;
+
+	hist_fmt_ns(w, sizeof(w), r->worst_ns);
+	switch (f) {
+	case HEALTH_SCHED:
+		snprintf(text, sizeof(text), "tasks waited up to %s for a CPU: look at the load (loadavg, top "
+			 "CPU users), CPU quotas and affinity of busy cgroups.", w);
+		break;
+	case HEALTH_BIO:
+		snprintf(text, sizeof(text), "block requests took up to %s: check /proc/diskstats, device "
+			 "health and queue depth, and who else does I/O on the device.", w);
+		break;
+	case HEALTH_VFS:
+		snprintf(text, sizeof(text), "reads/writes took up to %s: find the files behind the slow calls "
+			 "(at syscall level a read also waits for pipes, sockets and ttys).", w);
+		break;
+	case HEALTH_OOM:
+		i = snprintf(text, sizeof(text), "the OOM killer ran (victims:");
+		for (int v = 0; v < m->noom_victims && i < (int)sizeof(text) - 16; v++)
+			i += snprintf(text + i, sizeof(text) - (size_t)i, " %u", m->oom_victims[v]);
+		snprintf(text + i, sizeof(text) - (size_t)i, "): check memory limits (memory.max or "
+			 "memory.limit_in_bytes), leaks and swap.");
+		break;
+	case HEALTH_TCP:
+		snprintf(text, sizeof(text), "TCP retransmitted: loss or congestion on the path; check "
+			 "`ip -s link` and /proc/net/netstat.");
+		break;
+	case HEALTH_DROP:
+		if (health_source_drops(m->hs, top, 1) < 1)
+			top[0].reason = AOD_DROP_REASON_UNKNOWN;
+		snprintf(text, sizeof(text), "packets were dropped, most for %s (NO_SOCKET: traffic to a "
+			 "closed port); the per-reason counts are below.", health_source_drop_name(m->hs, top[0].reason));
+		break;
+	case HEALTH_FAULT:
+		snprintf(text, sizeof(text), "up to %" PRIu64 " major faults a second: memory pressure or a "
+			 "cold page cache; check free memory and swap-in.", m->fault_peak);
+		break;
+	default:
+		snprintf(text, sizeof(text), "the kernel log matched a pattern: read `dmesg` around the "
+			 "lines marked KMSG above.");
+	}
+	snprintf(w, sizeof(w), "  %-7s ", r->name);
+	wrap(stdout, w, text, 10);
+}
+
+static void print_recommendations(struct monitor *m, const struct mon_row *r)
+{
+	bool any = false;
+
+	for (int f = 0; f <= HEALTH_NFAM; f++) {
+		if (r[f].st < MON_WARNING)
+			continue;
+		if (!any)
+			printf("\nrecommendations:\n");
+		any = true;
+		recommend_one(m, f, &r[f]);
+	}
+}
+
+static void print_drops(struct monitor *m)
+{
+	struct health_drop_reason d[8];
+	int n = health_source_drops(m->hs, d, 8);
+
+	if (n <= 0)
+		return;
+	printf("\ndrops by reason:\n");
+	for (int i = 0; i < n; i++)
+		printf("  %-40s %12" PRIu64 "\n", health_source_drop_name(m->hs, d[i].reason), d[i].count);
+}
+
+static void print_probes(struct monitor *m)
+{
+	struct aod_loss l;
+	char first[32], text[HEALTH_METHOD_MAX + 64];
+
+	printf("\nprobes (lost = ring buffer full + map full):\n");
+	for (int f = 0; f < HEALTH_NFAM; f++) {
+		health_source_loss(m->hs, f, &l);
+		snprintf(first, sizeof(first), "  %-7s ", health_source_family_name(f));
+		snprintf(text, sizeof(text), "lost %" PRIu64 " + %" PRIu64 ", %s", (uint64_t)l.ringbuf_full,
+			 (uint64_t)l.map_full, health_source_method(m->hs, f));
+		wrap(stdout, first, text, 10);
+	}
+	if (m->kr)
+		snprintf(text, sizeof(text), "lost %" PRIu64 ", /dev/kmsg, %" PRIu64 " records read",
+			 m->kr->lost, m->kr->records);
+	else
+		snprintf(text, sizeof(text), "not read (/dev/kmsg: %s)", strerror(-m->kmsg_err));
+	wrap(stdout, "  kmsg    ", text, 10);
+}
+
+static void report(struct monitor *m)
+{
+	struct mon_row rows[HEALTH_NFAM + 1];
+	char dur[24];
+
+	memset(rows, 0, sizeof(rows));
+	if (!m->o.no_hist && !m->o.quiet)
+		print_hists(m);
+	fill_rows(m, rows);
+	hist_fmt_ns(dur, sizeof(dur), mono_ns() - m->start_ns);
+	printf("\nsummary after %s (warn: sched %u us, bio %u us, vfs %u us; critical 10x)\n", dur,
+	       m->o.warn_us[0], m->o.warn_us[1], m->o.warn_us[2]);
+	print_table(m, rows);
+	print_recommendations(m, rows);
+	print_drops(m);
+	print_probes(m);
+	fflush(stdout);
+}
+
+/* ---- the loop ---- */
+
+static void tick(struct monitor *m)
+{
+	uint64_t n;
+
+	health_source_tick(m->hs, mono_ns());
+	n = health_source_count(m->hs, HEALTH_FAULT);
+	if (n - m->last_faults > m->fault_peak && n >= m->last_faults)
+		m->fault_peak = n - m->last_faults;
+	m->last_faults = n;
+}
+
+static void add_fd(int fd, fd_set *set, int *maxfd)
+{
+	if (fd < 0)
+		return;
+	FD_SET(fd, set);
+	if (fd > *maxfd)
+		*maxfd = fd;
+}
+
+static int run_loop(struct monitor *m, int sfd, int tfd)
+{
+	int rbfd = health_source_fd(m->hs), kfd = m->kr ? m->kr->fd : -1, maxfd, n;
+	struct timeval tv, *tvp;
+	uint64_t now, exp;
+	fd_set rd;
+
+	for (;;) {
+		now = mono_ns();
+		if (m->end_ns && now >= m->end_ns)
+			return 0;
+		FD_ZERO(&rd);
+		maxfd = -1;
+		add_fd(sfd, &rd, &maxfd);
+		add_fd(tfd, &rd, &maxfd);
+		add_fd(rbfd, &rd, &maxfd);
+		add_fd(kfd, &rd, &maxfd);
+		tvp = NULL;
+		if (m->end_ns) {
+			tv.tv_sec = (time_t)((m->end_ns - now) / 1000000000);
+			tv.tv_usec = (suseconds_t)((m->end_ns - now) % 1000000000 / 1000);
+			tvp = &tv;
+		}
+		n = select(maxfd + 1, &rd, NULL, NULL, tvp);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (FD_ISSET(sfd, &rd))
+			return 0;	/* INT or TERM: stop and report */
+		if (rbfd >= 0 && FD_ISSET(rbfd, &rd))
+			health_source_consume(m->hs);
+		if (kfd >= 0 && FD_ISSET(kfd, &rd))
+			kmsg_read(m->kr, on_kmsg, m);
+		if (FD_ISSET(tfd, &rd) && read(tfd, &exp, sizeof(exp)) == (ssize_t)sizeof(exp))
+			tick(m);
+		fflush(stdout);
+	}
+}
+
+static int make_fds(int *sfd, int *tfd)
+{
+	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	*sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (*sfd < 0)
+		return -errno;
+	*tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (*tfd < 0 || timerfd_settime(*tfd, 0, &its, NULL))
+		return -errno;
+	return 0;
+}
+
+/* ---- start ---- */
+
+static int parse_u32(const char *opt, const char *s, uint32_t min, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v > UINT32_MAX || v < min) {
+		fprintf(stderr, "aod monitor: invalid %s '%s': expected a whole number >= %u\n", opt, s, min);
+		return -EINVAL;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct mon_opts *o)
+{
+	static const struct option lo[] = {
+		{ "duration", required_argument, NULL, 'd' }, { "sched-warn", required_argument, NULL, 's' },
+		{ "bio-warn", required_argument, NULL, 'b' }, { "vfs-warn", required_argument, NULL, 'v' },
+		{ "no-histogram", no_argument, NULL, 'n' }, { "quiet", no_argument, NULL, 'q' },
+		{ "pid", required_argument, NULL, 'p' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, err = 0;
+
+	*o = (struct mon_opts){ .warn_us = { 1000, 10000, 5000 } };
+	optind = 1;
+	while (!err && (c = getopt_long(argc, argv, "qh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'd': err = parse_u32("--duration", optarg, 0, &o->duration_s); break;
+		case 's': err = parse_u32("--sched-warn", optarg, 1, &o->warn_us[0]); break;
+		case 'b': err = parse_u32("--bio-warn", optarg, 1, &o->warn_us[1]); break;
+		case 'v': err = parse_u32("--vfs-warn", optarg, 1, &o->warn_us[2]); break;
+		case 'p': err = parse_u32("--pid", optarg, 1, &o->pid); break;
+		case 'n': o->no_hist = true; break;
+		case 'q': o->quiet = true; break;
+		case 'h': return 1;
+		default: err = -EINVAL;
+		}
+	}
+	if (!err && optind < argc) {
+		fprintf(stderr, "aod monitor: unexpected argument '%s'\n", argv[optind]);
+		err = -EINVAL;
+	}
+	return err;
+}
+
+static void print_header(struct monitor *m, uint64_t attach_ns)
+{
+	char when[32], text[HEALTH_NFAM * (HEALTH_METHOD_MAX + 16) + 64], dur[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t n = 0;
+
+	localtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %z", &tm);
+	if (m->o.duration_s)
+		snprintf(dur, sizeof(dur), "for %u s", m->o.duration_s);
+	else
+		snprintf(dur, sizeof(dur), "until Ctrl-C");
+	printf("aod monitor: started %s, %s, probes attached in %" PRIu64 " ms", when, dur, attach_ns / 1000000);
+	if (m->o.pid)
+		printf(", pid %u only", m->o.pid);
+	printf("\n");
+	for (int f = 0; f < HEALTH_NFAM; f++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s %s, ", health_source_family_name(f),
+				      health_source_method(m->hs, f));
+	snprintf(text + n, sizeof(text) - n, "kmsg %s", m->kr ? "/dev/kmsg" : "not read");
+	wrap(stdout, "attached: ", text, 10);
+	fflush(stdout);
+}
+
+static int start(struct monitor *m, struct arena *a)
+{
+	struct health_opts ho = { .sched_warn_us = m->o.warn_us[0], .bio_warn_us = m->o.warn_us[1],
+				  .vfs_warn_us = m->o.warn_us[2], .pid = m->o.pid, .cb = on_event, .cb_ctx = m };
+	uint64_t t0 = mono_ns();
+	struct timespec rt;
+	int err;
+
+	if (geteuid() != 0)
+		fprintf(stderr, "aod monitor: warning: not running as root (euid %u): the BPF probes need root "
+			"or CAP_BPF+CAP_PERFMON, and /dev/kmsg may be unreadable\n", (unsigned)geteuid());
+	err = health_source_open(&m->hs, a, &ho);
+	if (err) {
+		fprintf(stderr, "aod: unable to attach the health probes: %s\n", strerror(-err));
+		for (int f = 0; m->hs && f < HEALTH_NFAM; f++)
+			fprintf(stderr, "aod:   %s: %s\n", health_source_family_name(f), health_source_method(m->hs, f));
+		return err;
+	}
+	m->kr = arena_new(a, struct kmsg_reader, 1);
+	m->kmsg_err = m->kr ? kmsg_open(m->kr) : -ENOMEM;
+	if (m->kmsg_err) {
+		fprintf(stderr, "aod monitor: kernel log patterns off: unable to open /dev/kmsg: %s\n",
+			strerror(-m->kmsg_err));
+		m->kr = NULL;
+	}
+	m->start_ns = mono_ns();
+	clock_gettime(CLOCK_REALTIME, &rt);
+	m->wall_off_ns = (int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec - (int64_t)mono_ns();
+	m->end_ns = m->o.duration_s ? m->start_ns + (uint64_t)m->o.duration_s * 1000000000ull : 0;
+	m->color = isatty(STDOUT_FILENO);
+	if (!m->o.quiet)
+		print_header(m, m->start_ns - t0);
+	tick(m);	/* primes the fault counters */
+	return 0;
+}
+
+int monitor_main(int argc, char **argv)
+{
+	struct monitor mon;
+	struct arena a;
+	int sfd = -1, tfd = -1, err;
+
+	memset(&mon, 0, sizeof(mon));
+	err = parse_args(argc, argv, &mon.o);
+	if (err) {
+		fprintf(stderr, "usage: aod monitor [--duration S] [--sched-warn US] [--bio-warn US] "
+			"[--vfs-warn US]\n                   [--no-histogram] [-q] [--pid N]\n");
+		return err > 0 ? 0 : 2;
+	}
+	tzset();
+	err = arena_init(&a, MON_ARENA);
+	if (!err)
+		err = start(&mon, &a);
+	if (!err && (err = make_fds(&sfd, &tfd)))
+		fprintf(stderr, "aod: unable to create the signal and timer fds: %s\n", strerror(-err));
+	if (!err && (err = run_loop(&mon, sfd, tfd)))
+		fprintf(stderr, "aod: monitor loop failed: %s\n", strerror(-err));
+	if (mon.hs) {
+		health_source_consume(mon.hs);	/* what arrived since the last pass */
+		if (mon.kr)
+			kmsg_read(mon.kr, on_kmsg, &mon);
+		report(&mon);
+		health_source_close(mon.hs);
+	}
+	if (mon.kr)
+		kmsg_close(mon.kr);
+	if (sfd >= 0)
+		close(sfd);
+	if (tfd >= 0)
+		close(tfd);
+	arena_fini(&a);
+	return err ? 1 : 0;
+}

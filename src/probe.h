@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* What the running kernel lets aod attach, found by loading and attaching tiny programs, never by version. */
+#ifndef AOD_PROBE_H
+#define AOD_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum probe_method {
+	PROBE_TP_BTF,		/* BTF-typed raw tracepoint */
+	PROBE_RAW_TP,		/* raw tracepoint, untyped u64 arguments */
+	PROBE_TRACEPOINT,	/* classic tracepoint: needs tracefs for its id */
+	PROBE_FENTRY,
+	PROBE_FEXIT,
+	PROBE_KPROBE,
+	PROBE_METHOD_COUNT
+};
+
+enum probe_family {
+	PROBE_SMB, PROBE_SCHED, PROBE_BLOCK, PROBE_VFS, PROBE_OOM, PROBE_TCP, PROBE_DROPS, PROBE_FAULTS,
+	PROBE_FAMILY_COUNT
+};
+
+/* The outcome of one real load+attach. err: 0 when it worked, else a negative errno. */
+struct probe_try {
+	bool tried;
+	bool loaded;		/* the verifier accepted it (err then came from attach) */
+	int err;
+};
+
+/* What a family will use: `method` is a short name ("tp_btf", "raw_tp", "fentry", "kprobe",
+ * "syscalls", "vmstat") or "waiting"/"none"; `why` the targets or the exact reason. */
+struct probe_choice {
+	char method[16];
+	char why[200];
+	bool usable;		/* it can run now (waiting and none are not) */
+};
+
+struct probe_caps {
+	char release[65];
+	bool btf_vmlinux;
+	bool btf_modules;		/* any module BTF in /sys/kernel/btf */
+	bool btf_cifs;			/* /sys/kernel/btf/cifs */
+	bool cifs_loaded;		/* /sys/module/cifs, live */
+	bool tracefs;			/* mounted */
+	char tracefs_path[64];		/* where, "" if not */
+	bool kprobe_pmu;		/* /sys/bus/event_source/devices/kprobe */
+	bool kprobe_events;		/* <tracefs>/kprobe_events */
+	bool ringbuf;			/* BPF_MAP_TYPE_RINGBUF creatable */
+	bool bpf_ok;			/* a trivial program loads at all */
+	int bpf_err;
+	uint64_t memlock_cur, memlock_max;	/* RLIM_INFINITY as UINT64_MAX */
+	bool memcg_known;		/* the test below ran */
+	bool memcg;			/* a map larger than memlock loaded: BPF memory is memcg-charged */
+	/* generic methods, on sched_switch (tracepoints) and vfs_read (functions) */
+	struct probe_try method[PROBE_METHOD_COUNT];
+	struct probe_choice family[PROBE_FAMILY_COUNT];
+};
+
+/* Probe everything; needs root for real answers (without it every load reports EPERM). */
+int probe_caps(struct probe_caps *caps);
+/* The family's method name (as in probe_choice.method); copies its detail or reason into why. */
+const char *probe_family_method(const struct probe_caps *caps, enum probe_family fam, char *why, size_t len);
+const char *probe_family_name(enum probe_family fam);
+const char *probe_method_name(enum probe_method m);
+/* One real attempt: load the `m` test program against `target` and attach it, then detach.
+ * target: "sched_switch" (tp_btf, raw_tp), "sched/sched_switch" (tracepoint), "vfs_read". */
+int probe_try(enum probe_method m, const char *target, struct probe_try *out);
+/* Route libbpf's messages to the debug log, silent unless AOD_LOG_LEVEL=debug. */
+void probe_libbpf_log_init(void);
+
+#endif /* AOD_PROBE_H */

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The daemon's SMB event source: waits for the cifs module, attaches bpf/smb.bpf.c, follows module reloads. */
+#ifndef AOD_SMB_SOURCE_H
+#define AOD_SMB_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include <bpf/libbpf.h>
+
+#include "../bpf/events.h"
+#include "config.h"
+
+#define SMB_SOURCE_HIST_BUCKETS 32	/* log2(us): bucket i holds [2^i, 2^(i+1)) us, bucket 0 also 0 us */
+
+struct smb_source;
+
+/*
+ * Never fails because cifs is absent: the source then waits.  Nothing is
+ * attached yet; call smb_source_check right after, and on every cleanup
+ * tick.  cb receives each struct aod_ev_smb record (ring_buffer__new's
+ * callback).  The struct is calloc'ed here, at startup; nothing is
+ * allocated per event.
+ */
+int smb_source_open(struct smb_source **s, const struct cfg_config *cfg, ring_buffer_sample_fn cb, void *ctx);
+/*
+ * Follow the module: attach when cifs appeared (method per cfg smb_attach:
+ * auto = tracepoint, then fentry, then kprobe), detach when it vanished or
+ * was reloaded, expire stale pending entries.  Returns 1 when the state
+ * changed (the caller must take smb_source_fd again), 0 if not, -errno
+ * when the module is there but no method attached (retried only after the
+ * module is reloaded or the config changes).
+ */
+int smb_source_check(struct smb_source *s);
+/* ring_buffer__epoll_fd, or -1 while waiting. */
+int smb_source_fd(const struct smb_source *s);
+/* Deliver what is ready without blocking: records delivered, or -errno. */
+int smb_source_consume(struct smb_source *s);
+/* After a HUP: thresholds = minimum over the latency anomalies per command, masks = union. */
+int smb_source_update_config(struct smb_source *s, const struct cfg_config *cfg);
+/* "tracepoint (tp_btf)", "waiting for cifs" ...; loss = in-kernel counters plus userspace expiries. */
+void smb_source_info(const struct smb_source *s, char *method, size_t len, struct aod_loss *loss);
+/* Completions seen with no matching start (attached mid-request, or the pending map evicted it). */
+uint64_t smb_source_unmatched(const struct smb_source *s);
+/* In-kernel log2(us) latency histogram of command cmd (0..19) since attach. -ENODEV while waiting. */
+int smb_source_histogram(const struct smb_source *s, unsigned cmd, uint64_t counts[SMB_SOURCE_HIST_BUCKETS],
+			 uint64_t *total);
+bool smb_source_attached(const struct smb_source *s);
+void smb_source_close(struct smb_source *s);
+
+/* /sys/module/cifs present and live (not still loading). */
+bool smb_source_cifs_present(void);
+/*
+ * For `aod probes`: attach like the daemon would (attach = auto|tracepoint|
+ * fentry|kprobe), detach at once, and say what worked in method, and the
+ * targets or the reasons in why.  0 or -errno.
+ */
+int smb_source_probe(const char *attach, char *method, size_t mlen, char *why, size_t wlen);
+/* Load (verifier only, no attach) the programs of one method: "raw_tp" works without cifs. */
+int smb_source_verify(const char *method, char *why, size_t wlen);
+
+#endif /* AOD_SMB_SOURCE_H */

@@ -1,0 +1,977 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* `aod trace`: load bpf/trace.bpf.c for the chosen capabilities, stream JSON lines, summarize. */
+#include "trace.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "malloc_guard.h"
+#include "trace.skel.h"
+
+#define OUT_BUF (256 * 1024)
+#define MAX_LINKS 24
+#define RB_BUDGET 4096		/* records per consume call, so timers and signals still get a turn */
+#define NOTES_LEN 1024
+#define ONCPU_MAX 10240		/* perf_oncpu max_entries */
+
+static const char trace_usage[] =
+"usage: aod trace CAP[,CAP...] [--duration S] [--pid N] [--comm NAME] [--path PREFIX]\n"
+"                 [-o FILE | --save]\n"
+"  CAP       syscall, network, process, file, perf, security, or all (full names:\n"
+"            syscall_trace network_trace process_trace file_trace performance\n"
+"            security_event)\n"
+"  --duration S   seconds to trace, 0 = until Ctrl-C (default 15)\n"
+"  --pid N        process N and the processes it starts while tracing\n"
+"  --comm NAME    only tasks with this comm (exec is matched on the new name)\n"
+"  --path PREFIX  file_trace: only paths starting with PREFIX, as the caller wrote them\n"
+"  -o FILE        write to FILE (FILE.part until the end), default stdout\n"
+"  --save         write trace_<epoch>_<caps>.jsonl under $AOD_TRACE_DIR or " TRACE_DEFAULT_DIR "\n"
+"Traces in that directory older than $AOD_TRACE_MAX_AGE seconds (default 3600) are removed.\n";
+
+struct trace_opts {
+	unsigned caps;
+	uint32_t duration;
+	uint32_t pid;
+	char comm[AOD_COMM_LEN];
+	char prefix[TR_PATH_LEN];
+	const char *out_path;
+	bool save;
+};
+
+enum method { M_NONE, M_BTF, M_RAW, M_TP };
+static const char *const method_names[] = { "skipped", "tp_btf", "raw_tp", "tracepoint" };
+
+/* One kernel hook and its program in each attach form; caps says who needs it. */
+struct family {
+	const char *tp;
+	unsigned caps;
+	const char *btf, *raw, *tpprog;
+};
+
+#define CAPB(c) (1u << (c))
+#define SYSCALL_CAPS (CAPB(TR_CAP_SYSCALL) | CAPB(TR_CAP_NETWORK) | CAPB(TR_CAP_PROCESS) | \
+		      CAPB(TR_CAP_FILE) | CAPB(TR_CAP_SECURITY))
+
+static const struct family families[] = {
+	{ "sys_enter", SYSCALL_CAPS, "btf_sys_enter", "raw_sys_enter", "tp_sys_enter" },
+	{ "sys_exit", SYSCALL_CAPS, "btf_sys_exit", "raw_sys_exit", "tp_sys_exit" },
+	{ "sched_process_exec", CAPB(TR_CAP_PROCESS) | CAPB(TR_CAP_SECURITY), "btf_exec", "raw_exec", NULL },
+	{ "sched_process_fork", CAPB(TR_CAP_PROCESS), "btf_fork", "raw_fork", NULL },
+	{ "sched_process_exit", CAPB(TR_CAP_PROCESS), "btf_exit", "raw_exit", NULL },
+	{ "inet_sock_set_state", CAPB(TR_CAP_NETWORK), "btf_state", "raw_state", NULL },
+	{ "tcp_retransmit_skb", CAPB(TR_CAP_NETWORK), "btf_retrans", "raw_retrans", NULL },
+	{ "sched_switch", CAPB(TR_CAP_PERF), "btf_switch", "raw_switch", NULL },
+	{ "sched_wakeup", CAPB(TR_CAP_PERF), "btf_wakeup", "raw_wakeup", NULL },
+	{ "sched_wakeup_new", CAPB(TR_CAP_PERF), "btf_wakeup_new", "raw_wakeup_new", NULL },
+	{ "block_rq_complete", CAPB(TR_CAP_PERF), "btf_bio", "raw_bio", NULL },
+	{ "page_fault_user", CAPB(TR_CAP_PERF), "btf_fault", "raw_fault", NULL },
+};
+#define NFAM (sizeof(families) / sizeof(families[0]))
+enum { FAM_FORK = 3, FAM_EXIT = 4, FAM_FAULT = 11 };
+
+struct trace_run {
+	struct trace_opts o;
+	struct trace_bpf *skel;
+	struct bpf_link *links[MAX_LINKS];
+	int nlinks;
+	struct ring_buffer *rb;
+	enum method meth[NFAM];
+	bool in_btf[NFAM];		/* the kernel's BTF has btf_trace_<tp> */
+	bool have_btf;
+	char notes[NOTES_LEN];
+	int out_fd;
+	char part[PATH_MAX], final[PATH_MAX];
+	int out_err;			/* errno of a failed write: the trace stops */
+	size_t out_len;
+	int64_t mono_to_real;
+	uint64_t counts[TT_COUNT];
+	uint64_t written, malformed;
+	unsigned budget;
+	/* performance state */
+	int stats_fd, hist_fd, oncpu_fd, vmstat_fd;
+	uint64_t prev_stats[TR_ST_COUNT], prev_hist[TR_HIST_SLOTS], prev_pgfault, prev_pgmaj;
+	uint64_t last_tick;
+};
+
+static char out_buf[OUT_BUF];
+static uint32_t oncpu_keys[ONCPU_MAX];
+static char last_libbpf[512];
+
+static void note(struct trace_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void note(struct trace_run *r, const char *fmt, ...)
+{
+	size_t n = strlen(r->notes);
+	va_list ap;
+
+	if (n + 3 >= sizeof(r->notes))
+		return;
+	if (n)
+		r->notes[n++] = ';', r->notes[n++] = ' ';
+	va_start(ap, fmt);
+	vsnprintf(r->notes + n, sizeof(r->notes) - n, fmt, ap);
+	va_end(ap);
+}
+
+static int libbpf_quiet(enum libbpf_print_level lvl, const char *fmt, va_list ap)
+{
+	const char *env = getenv("AOD_LOG_LEVEL");
+	va_list copy;
+	size_t n;
+
+	/* Keep the last warning for our own one-line error; print all only when debugging. */
+	if (lvl <= LIBBPF_WARN) {
+		va_copy(copy, ap);
+		vsnprintf(last_libbpf, sizeof(last_libbpf), fmt, copy);
+		va_end(copy);
+		n = strlen(last_libbpf);
+		if (n && last_libbpf[n - 1] == '\n')
+			last_libbpf[n - 1] = '\0';
+	}
+	if (env && (!strcmp(env, "debug") || !strcmp(env, "3")))
+		return vfprintf(stderr, fmt, ap);
+	return 0;
+}
+
+/* ---- command line ---- */
+
+static int parse_u32(const char *s, uint32_t *v)
+{
+	char *end;
+	unsigned long x;
+
+	errno = 0;
+	x = strtoul(s, &end, 10);
+	if (errno || end == s || *end || x > UINT32_MAX || s[0] == '-')
+		return -EINVAL;
+	*v = (uint32_t)x;
+	return 0;
+}
+
+static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "aod trace: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%s", trace_usage);
+	return 2;
+}
+
+static int parse_opts(int argc, char **argv, struct trace_opts *o)
+{
+	static const struct option lopts[] = {
+		{ "duration", required_argument, NULL, 'd' }, { "pid", required_argument, NULL, 'p' },
+		{ "comm", required_argument, NULL, 'c' }, { "path", required_argument, NULL, 'P' },
+		{ "output", required_argument, NULL, 'o' }, { "save", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	char err[160];
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->duration = TRACE_DEFAULT_DURATION_SEC;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': if (parse_u32(optarg, &o->duration)) return bad_usage("bad --duration '%s'", optarg); break;
+		case 'p':
+			if (parse_u32(optarg, &o->pid) || !o->pid)
+				return bad_usage("bad --pid '%s'", optarg);
+			break;
+		case 'c':
+			if (!*optarg)
+				return bad_usage("empty --comm");
+			if (strlen(optarg) >= AOD_COMM_LEN)
+				fprintf(stderr, "aod trace: --comm '%s' cut to %d bytes, as the kernel keeps it\n",
+					optarg, AOD_COMM_LEN - 1);
+			snprintf(o->comm, sizeof(o->comm), "%s", optarg);
+			break;
+		case 'P':
+			if (!*optarg || strlen(optarg) >= TR_PATH_LEN)
+				return bad_usage("--path must be 1 to 255 bytes: '%s'", optarg);
+			snprintf(o->prefix, sizeof(o->prefix), "%s", optarg);
+			break;
+		case 'o': o->out_path = optarg; break;
+		case 's': o->save = true; break;
+		case 'h': fputs(trace_usage, stdout); return 1;
+		case ':': return bad_usage("option '%s' needs a value", argv[optind - 1]);
+		default: return bad_usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return bad_usage("no capability given");
+	if (optind + 1 < argc)
+		return bad_usage("unexpected argument '%s'", argv[optind + 1]);
+	if (trace_parse_caps(argv[optind], &o->caps, err, sizeof(err)))
+		return bad_usage("%s", err);
+	if (o->save && o->out_path)
+		return bad_usage("-o and --save are exclusive");
+	if (o->prefix[0] && !(o->caps & CAPB(TR_CAP_FILE)))
+		fprintf(stderr, "aod trace: --path applies to file_trace only\n");
+	return 0;
+}
+
+/* ---- output ---- */
+
+static int mkdir_p(const char *dir)
+{
+	char tmp[PATH_MAX], *p;
+
+	if (snprintf(tmp, sizeof(tmp), "%s", dir) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	for (p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	/* Traces hold argv and paths: readable by root only. */
+	if (mkdir(tmp, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static const char *trace_dir(void)
+{
+	const char *d = getenv("AOD_TRACE_DIR");
+
+	return d && *d ? d : TRACE_DEFAULT_DIR;
+}
+
+static int64_t trace_max_age(void)
+{
+	const char *s = getenv("AOD_TRACE_MAX_AGE");
+	uint32_t v;
+
+	return s && !parse_u32(s, &v) ? v : TRACE_DEFAULT_MAX_AGE_SEC;
+}
+
+static int save_path(struct trace_run *r)
+{
+	char caps[128] = "";
+	size_t n = 0;
+	int i, err;
+
+	for (i = 0; i < TR_NCAPS; i++)
+		if (r->o.caps & CAPB(i))
+			n += (size_t)snprintf(caps + n, sizeof(caps) - n, "%s%s", n ? "-" : "", trace_cap_name(i));
+	err = mkdir_p(trace_dir());
+	if (err)
+		return err;
+	if (snprintf(r->final, sizeof(r->final), "%s/trace_%lld_%s.jsonl", trace_dir(),
+		     (long long)time(NULL), caps) >= (int)sizeof(r->final))
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int open_output(struct trace_run *r)
+{
+	int err;
+
+	r->out_fd = STDOUT_FILENO;
+	if (r->o.save) {
+		err = save_path(r);
+		if (err)
+			return err;
+	} else if (r->o.out_path && strcmp(r->o.out_path, "-")) {
+		if (snprintf(r->final, sizeof(r->final), "%s", r->o.out_path) >= (int)sizeof(r->final))
+			return -ENAMETOOLONG;
+	} else {
+		return 0;
+	}
+	if (snprintf(r->part, sizeof(r->part), "%s.part", r->final) >= (int)sizeof(r->part))
+		return -ENAMETOOLONG;
+	r->out_fd = open(r->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	return r->out_fd < 0 ? -errno : 0;
+}
+
+static void out_flush(struct trace_run *r)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < r->out_len && !r->out_err) {
+		n = write(r->out_fd, out_buf + off, r->out_len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			r->out_err = n < 0 ? errno : EIO;
+		else
+			off += (size_t)n;
+	}
+	r->out_len = 0;
+}
+
+/* Room for one more line at the end of out_buf, flushing first when needed. */
+static char *out_room(struct trace_run *r)
+{
+	if (OUT_BUF - r->out_len < TRACE_LINE_MAX)
+		out_flush(r);
+	return out_buf + r->out_len;
+}
+
+static int close_output(struct trace_run *r)
+{
+	out_flush(r);
+	if (r->out_fd == STDOUT_FILENO)
+		return r->out_err ? -r->out_err : 0;
+	if (!r->out_err && fsync(r->out_fd))
+		r->out_err = errno;
+	close(r->out_fd);
+	r->out_fd = -1;
+	if (!r->out_err && rename(r->part, r->final))
+		r->out_err = errno;
+	return r->out_err ? -r->out_err : 0;
+}
+
+/* ---- ring buffer records ---- */
+
+static int on_record(void *ctx, void *data, size_t len)
+{
+	struct trace_run *r = ctx;
+	enum trace_type t;
+	int n;
+
+	n = trace_format(data, len, r->mono_to_real, out_room(r), TRACE_LINE_MAX, &t);
+	if (n < 0) {
+		r->malformed++;
+	} else {
+		r->out_len += (size_t)n;
+		r->counts[t]++;
+		r->written++;
+	}
+	/* A flood must not starve the timers: stop after a budget, the rest stays queued. */
+	return ++r->budget >= RB_BUDGET ? -ECANCELED : 0;
+}
+
+static uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- performance, once a second ---- */
+
+static void read_vmstat(struct trace_run *r, uint64_t *pgfault, uint64_t *pgmaj)
+{
+	static char buf[16384];
+	ssize_t n;
+	char *p;
+
+	*pgfault = *pgmaj = 0;
+	if (r->vmstat_fd < 0)
+		return;
+	n = pread(r->vmstat_fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	p = strstr(buf, "\npgfault ");
+	if (p)
+		*pgfault = strtoull(p + 9, NULL, 10);
+	p = strstr(buf, "\npgmajfault ");
+	if (p)
+		*pgmaj = strtoull(p + 12, NULL, 10);
+}
+
+static void top_insert(struct trace_perf *p, uint32_t pid, const struct tr_oncpu *v)
+{
+	uint32_t i = p->ntop < TRACE_TOP_PROCS ? p->ntop++ : TRACE_TOP_PROCS - 1;
+
+	if (i == TRACE_TOP_PROCS - 1 && p->ntop == TRACE_TOP_PROCS && p->top[i].ns >= v->ns && p->top[i].pid)
+		return;
+	/* Insertion sort, largest first; the list is ten long. */
+	while (i > 0 && p->top[i - 1].ns < v->ns) {
+		p->top[i] = p->top[i - 1];
+		i--;
+	}
+	p->top[i].pid = pid;
+	p->top[i].ns = v->ns;
+	memcpy(p->top[i].comm, v->comm, sizeof(p->top[i].comm));
+}
+
+static void drain_oncpu(struct trace_run *r, struct trace_perf *p)
+{
+	uint32_t key, next, n = 0, i;
+	struct tr_oncpu v;
+	int err;
+
+	/* Keys first, then lookup+delete: deleting while walking restarts a hash walk. */
+	err = bpf_map_get_next_key(r->oncpu_fd, NULL, &next);
+	while (!err && n < ONCPU_MAX) {
+		oncpu_keys[n++] = next;
+		key = next;
+		err = bpf_map_get_next_key(r->oncpu_fd, &key, &next);
+	}
+	for (i = 0; i < n; i++) {
+		if (bpf_map_lookup_elem(r->oncpu_fd, &oncpu_keys[i], &v))
+			continue;
+		bpf_map_delete_elem(r->oncpu_fd, &oncpu_keys[i]);
+		p->cpu_total_ns += v.ns;
+		p->nprocs++;
+		top_insert(p, oncpu_keys[i], &v);
+	}
+}
+
+static uint64_t delta(uint64_t *prev, uint64_t cur)
+{
+	uint64_t d = cur >= *prev ? cur - *prev : 0;
+
+	*prev = cur;
+	return d;
+}
+
+static void perf_tick(struct trace_run *r)
+{
+	uint64_t v[TR_ST_COUNT] = { 0 }, h, now = now_ns(CLOCK_MONOTONIC), pf, pm;
+	struct trace_perf p;
+	uint32_t i;
+	int n;
+
+	memset(&p, 0, sizeof(p));
+	p.ts_ns = now + (uint64_t)r->mono_to_real;
+	p.interval_ns = now - r->last_tick;
+	r->last_tick = now;
+	for (i = 0; i < TR_ST_COUNT; i++)
+		if (!bpf_map_lookup_elem(r->stats_fd, &i, &v[i]))
+			v[i] = delta(&r->prev_stats[i], v[i]);
+	for (i = 0; i < TR_HIST_SLOTS; i++)
+		if (!bpf_map_lookup_elem(r->hist_fd, &i, &h))
+			p.hist[i] = delta(&r->prev_hist[i], h);
+	p.runq_count = v[TR_ST_RUNQ_COUNT];
+	p.runq_sum_ns = v[TR_ST_RUNQ_SUM_NS];
+	p.bio_count = v[TR_ST_BIO_COUNT];
+	p.bio_bytes = v[TR_ST_BIO_BYTES];
+	p.bio_read = v[TR_ST_BIO_READ];
+	p.bio_write = v[TR_ST_BIO_WRITE];
+	p.bio_errors = v[TR_ST_BIO_ERRORS];
+	p.faults_traced = r->meth[FAM_FAULT] != M_NONE;
+	p.faults = v[TR_ST_FAULTS];
+	read_vmstat(r, &pf, &pm);
+	p.pgfault = delta(&r->prev_pgfault, pf);
+	p.pgmajfault = delta(&r->prev_pgmaj, pm);
+	drain_oncpu(r, &p);
+	n = trace_format_perf(&p, out_room(r), TRACE_LINE_MAX);
+	if (n > 0) {
+		r->out_len += (size_t)n;
+		r->counts[TT_PERF]++;
+		r->written++;
+	}
+}
+
+static void perf_start(struct trace_run *r)
+{
+	uint64_t h;
+	uint32_t i;
+
+	r->stats_fd = bpf_map__fd(r->skel->maps.perf_stats);
+	r->hist_fd = bpf_map__fd(r->skel->maps.perf_hist);
+	r->oncpu_fd = bpf_map__fd(r->skel->maps.perf_oncpu);
+	r->vmstat_fd = open("/proc/vmstat", O_RDONLY | O_CLOEXEC);
+	for (i = 0; i < TR_HIST_SLOTS; i++)
+		if (!bpf_map_lookup_elem(r->hist_fd, &i, &h))
+			r->prev_hist[i] = h;
+	read_vmstat(r, &r->prev_pgfault, &r->prev_pgmaj);
+	r->last_tick = now_ns(CLOCK_MONOTONIC);
+}
+
+/* ---- loading and attaching ---- */
+
+static bool family_wanted(const struct trace_run *r, size_t i)
+{
+	if (r->o.caps & families[i].caps)
+		return true;
+	/* The pid filter follows forks, and forgets processes at exit, whatever is traced. */
+	return r->o.pid && (i == FAM_FORK || i == FAM_EXIT);
+}
+
+static void probe_btf(struct trace_run *r)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	char name[64];
+	size_t i;
+
+	r->have_btf = btf != NULL;
+	if (!btf) {
+		note(r, "no kernel BTF: raw_tp only, CO-RE reads need BTF too");
+		return;
+	}
+	for (i = 0; i < NFAM; i++) {
+		snprintf(name, sizeof(name), "btf_trace_%s", families[i].tp);
+		r->in_btf[i] = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) >= 0;
+	}
+	btf__free(btf);
+}
+
+/* tier 0: tp_btf where the kernel's BTF has the tracepoint; 1: raw_tp; 2: raw_syscalls as a
+ * classic tracepoint (needs tracefs). */
+static void choose(struct trace_run *r, int tier)
+{
+	size_t i;
+
+	for (i = 0; i < NFAM; i++) {
+		r->meth[i] = M_NONE;
+		if (!family_wanted(r, i))
+			continue;
+		if (r->have_btf && !r->in_btf[i])
+			continue;	/* this kernel has no such tracepoint */
+		if (tier == 0 && r->in_btf[i])
+			r->meth[i] = M_BTF;
+		else if (tier == 2 && families[i].tpprog)
+			r->meth[i] = M_TP;
+		else
+			r->meth[i] = M_RAW;
+	}
+	/* page_fault_user is x86-only and optional: without BTF to prove it exists, use vmstat. */
+	if (!r->have_btf)
+		r->meth[FAM_FAULT] = M_NONE;
+}
+
+static void set_rodata(struct trace_run *r)
+{
+	struct trace_bpf__rodata *ro = r->skel->rodata;
+	static const struct { int nr, nk, cap; } table[] = {
+		{ SYS_connect, TR_NK_CONNECT, TR_CAP_NETWORK }, { SYS_accept, TR_NK_ACCEPT, TR_CAP_NETWORK },
+		{ SYS_accept4, TR_NK_ACCEPT, TR_CAP_NETWORK }, { SYS_sendto, TR_NK_SEND, TR_CAP_NETWORK },
+		{ SYS_sendmsg, TR_NK_SEND, TR_CAP_NETWORK }, { SYS_recvfrom, TR_NK_RECV, TR_CAP_NETWORK },
+		{ SYS_recvmsg, TR_NK_RECV, TR_CAP_NETWORK },
+		{ SYS_execve, TR_NK_EXECVE, TR_CAP_PROCESS }, { SYS_execveat, TR_NK_EXECVEAT, TR_CAP_PROCESS },
+		{ SYS_open, TR_NK_PATH1, TR_CAP_FILE }, { SYS_creat, TR_NK_PATH1, TR_CAP_FILE },
+		{ SYS_unlink, TR_NK_PATH1, TR_CAP_FILE }, { SYS_mkdir, TR_NK_PATH1, TR_CAP_FILE },
+		{ SYS_openat, TR_NK_AT_PATH1, TR_CAP_FILE }, { SYS_openat2, TR_NK_AT_PATH1, TR_CAP_FILE },
+		{ SYS_unlinkat, TR_NK_AT_PATH1, TR_CAP_FILE }, { SYS_mkdirat, TR_NK_AT_PATH1, TR_CAP_FILE },
+		{ SYS_rename, TR_NK_RENAME, TR_CAP_FILE }, { SYS_renameat, TR_NK_RENAMEAT, TR_CAP_FILE },
+		{ SYS_renameat2, TR_NK_RENAMEAT, TR_CAP_FILE },
+		{ SYS_setuid, TR_NK_SETID, TR_CAP_SECURITY }, { SYS_setgid, TR_NK_SETID, TR_CAP_SECURITY },
+		{ SYS_setreuid, TR_NK_SETID, TR_CAP_SECURITY }, { SYS_setregid, TR_NK_SETID, TR_CAP_SECURITY },
+		{ SYS_setresuid, TR_NK_SETID, TR_CAP_SECURITY }, { SYS_setresgid, TR_NK_SETID, TR_CAP_SECURITY },
+		{ SYS_setfsuid, TR_NK_SETID, TR_CAP_SECURITY }, { SYS_setfsgid, TR_NK_SETID, TR_CAP_SECURITY },
+		{ SYS_capset, TR_NK_SETID, TR_CAP_SECURITY }, { SYS_ptrace, TR_NK_PTRACE, TR_CAP_SECURITY },
+		{ SYS_init_module, TR_NK_MODULE, TR_CAP_SECURITY },
+		{ SYS_finit_module, TR_NK_MODULE, TR_CAP_SECURITY },
+		{ SYS_delete_module, TR_NK_DELMODULE, TR_CAP_SECURITY }, { SYS_bpf, TR_NK_BPF, TR_CAP_SECURITY },
+	};
+	size_t i;
+
+	ro->self_pid = (uint32_t)getpid();
+	ro->filt_pid = r->o.pid;
+	if (r->o.comm[0]) {
+		memcpy(ro->filt_comm, r->o.comm, sizeof(ro->filt_comm));
+		ro->filt_comm_len = (uint32_t)strlen(r->o.comm) + 1;
+	}
+	if (r->o.prefix[0]) {
+		memcpy(ro->path_prefix, r->o.prefix, sizeof(ro->path_prefix));
+		ro->prefix_len = (uint32_t)strlen(r->o.prefix);
+	}
+	ro->caps = r->o.caps;
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if ((r->o.caps & CAPB(table[i].cap)) && table[i].nr < TR_NR_MAX)
+			ro->nr_kind[table[i].nr] = (uint8_t)table[i].nk;
+}
+
+static struct bpf_program *prog_of(struct trace_run *r, size_t fam, enum method m)
+{
+	const char *name = m == M_BTF ? families[fam].btf : m == M_RAW ? families[fam].raw : families[fam].tpprog;
+
+	return name ? bpf_object__find_program_by_name(r->skel->obj, name) : NULL;
+}
+
+static void unload(struct trace_run *r)
+{
+	while (r->nlinks > 0)
+		bpf_link__destroy(r->links[--r->nlinks]);
+	trace_bpf__destroy(r->skel);
+	r->skel = NULL;
+}
+
+static int attach_all(struct trace_run *r, char *why, size_t whylen)
+{
+	struct bpf_program *p;
+	struct bpf_link *l;
+	size_t i;
+	int err;
+
+	for (i = 0; i < NFAM; i++) {
+		if (r->meth[i] == M_NONE)
+			continue;
+		p = prog_of(r, i, r->meth[i]);
+		l = p ? bpf_program__attach(p) : NULL;
+		if (!l) {
+			err = p ? -errno : -ENOENT;
+			snprintf(why, whylen, "attach %s %s: %s", method_names[r->meth[i]], families[i].tp,
+				 strerror(-err));
+			return err;
+		}
+		r->links[r->nlinks++] = l;
+	}
+	return 0;
+}
+
+static int load_tier(struct trace_run *r, int tier, char *why, size_t whylen)
+{
+	struct bpf_program *p;
+	size_t i;
+	int err;
+
+	choose(r, tier);
+	r->skel = trace_bpf__open();
+	if (!r->skel) {
+		snprintf(why, whylen, "open BPF object: %s", strerror(errno));
+		return -errno;
+	}
+	bpf_object__for_each_program(p, r->skel->obj)
+		bpf_program__set_autoload(p, false);
+	for (i = 0; i < NFAM; i++)
+		if (r->meth[i] != M_NONE && (p = prog_of(r, i, r->meth[i])))
+			bpf_program__set_autoload(p, true);
+	set_rodata(r);
+	err = trace_bpf__load(r->skel);
+	if (err) {
+		snprintf(why, whylen, "load (%s): %s", strerror(-err), last_libbpf);
+	} else {
+		err = attach_all(r, why, whylen);
+	}
+	if (err)
+		unload(r);
+	return err;
+}
+
+static int load(struct trace_run *r)
+{
+	char why[3][320];
+	int tier, err = 0;
+
+	probe_btf(r);
+	for (tier = 0; tier < 3; tier++) {
+		why[tier][0] = '\0';
+		err = load_tier(r, tier, why[tier], sizeof(why[tier]));
+		if (!err)
+			break;
+	}
+	if (err) {
+		fprintf(stderr, "aod: unable to attach the trace programs: %s (raw_tp: %s; tracepoint: %s)\n",
+			why[0], why[1], why[2]);
+		return err;
+	}
+	if (tier > 0)
+		note(r, "tp_btf refused: %s", why[0]);
+	if (tier > 1)
+		note(r, "raw_tp refused: %s", why[1]);
+	return 0;
+}
+
+static int seed_follow(struct trace_run *r)
+{
+	uint8_t one = 1;
+
+	if (!r->o.pid)
+		return 0;
+	if (kill((pid_t)r->o.pid, 0) && errno == ESRCH) {
+		fprintf(stderr, "aod: unable to trace pid %u: no such process\n", r->o.pid);
+		return -ESRCH;
+	}
+	return bpf_map_update_elem(bpf_map__fd(r->skel->maps.follow), &r->o.pid, &one, BPF_ANY);
+}
+
+/* ---- the loop ---- */
+
+static int arm_timer(int fd, uint64_t first_ns, uint64_t interval_ns)
+{
+	struct itimerspec its = {
+		.it_value = { (time_t)(first_ns / 1000000000ull), (long)(first_ns % 1000000000ull) },
+		.it_interval = { (time_t)(interval_ns / 1000000000ull), (long)(interval_ns % 1000000000ull) },
+	};
+
+	return timerfd_settime(fd, 0, &its, NULL) ? -errno : 0;
+}
+
+static void drain_fd(int fd, size_t size)
+{
+	char buf[sizeof(struct signalfd_siginfo)];
+
+	if (read(fd, buf, size) < 0 && errno != EAGAIN && errno != EINTR)
+		return;
+}
+
+static void consume(struct trace_run *r)
+{
+	int n;
+
+	do {
+		r->budget = 0;
+		n = ring_buffer__consume(r->rb);
+		out_flush(r);
+	} while (n == -ECANCELED && r->budget == 0);
+}
+
+static int run_loop(struct trace_run *r, int sfd, int dur_fd, int tick_fd)
+{
+	int rbfd = ring_buffer__epoll_fd(r->rb), maxfd;
+	fd_set rd;
+
+	maxfd = rbfd > sfd ? rbfd : sfd;
+	maxfd = dur_fd > maxfd ? dur_fd : maxfd;
+	maxfd = tick_fd > maxfd ? tick_fd : maxfd;
+	while (!r->out_err) {
+		FD_ZERO(&rd);
+		FD_SET(rbfd, &rd);
+		FD_SET(sfd, &rd);
+		if (dur_fd >= 0)
+			FD_SET(dur_fd, &rd);
+		if (tick_fd >= 0)
+			FD_SET(tick_fd, &rd);
+		if (select(maxfd + 1, &rd, NULL, NULL, NULL) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (FD_ISSET(rbfd, &rd)) {
+			r->budget = 0;
+			ring_buffer__consume(r->rb);
+		}
+		if (tick_fd >= 0 && FD_ISSET(tick_fd, &rd)) {
+			drain_fd(tick_fd, sizeof(uint64_t));
+			perf_tick(r);
+		}
+		out_flush(r);
+		if (FD_ISSET(sfd, &rd)) {
+			drain_fd(sfd, sizeof(struct signalfd_siginfo));
+			return 0;
+		}
+		if (dur_fd >= 0 && FD_ISSET(dur_fd, &rd))
+			return 0;
+	}
+	return 0;
+}
+
+/* "tp_btf" or "tp_btf+raw_tp": the distinct methods of the families a capability uses. */
+static void cap_methods(const struct trace_run *r, int cap, char *out, size_t len)
+{
+	bool used[4] = { false };
+	size_t f, n = 0;
+	int m;
+
+	for (f = 0; f < NFAM; f++)
+		if ((families[f].caps & CAPB(cap)) && r->meth[f] != M_NONE)
+			used[r->meth[f]] = true;
+	out[0] = '\0';
+	for (m = M_BTF; m <= M_TP; m++)
+		if (used[m] && n < len)
+			n += (size_t)snprintf(out + n, len - n, "%s%s", n ? "+" : "", method_names[m]);
+	if (!n)
+		snprintf(out, len, "%s", method_names[M_NONE]);
+}
+
+static void summary(struct trace_run *r, uint64_t elapsed_ns)
+{
+	uint64_t drops = 0, full = 0;
+	char line[2048], meth[64];
+	size_t n = 0;
+	int i, nt = 0;
+
+	for (i = 0; i < TR_NCAPS; i++) {
+		drops += r->skel->bss->drops[i];
+		full += r->skel->bss->map_full[i];
+	}
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "aod: trace: %" PRIu64 " events (", r->written);
+	for (i = 0; i < TT_COUNT && n < sizeof(line); i++)
+		if (r->counts[i])
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s %" PRIu64, nt++ ? ", " : "",
+					      trace_type_name(i), r->counts[i]);
+	if (n < sizeof(line))
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "), dropped %" PRIu64 ", map full %" PRIu64
+				      ", %.1f s, attach:", drops, full, (double)elapsed_ns / 1e9);
+	for (i = 0; i < TR_NCAPS && n < sizeof(line); i++) {
+		if (!(r->o.caps & CAPB(i)))
+			continue;
+		cap_methods(r, i, meth, sizeof(meth));
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " %s=%s", trace_cap_name(i), meth);
+	}
+	if (r->malformed && n < sizeof(line))
+		snprintf(line + n, sizeof(line) - n, ", %" PRIu64 " malformed records", r->malformed);
+	if (r->notes[0])
+		fprintf(stderr, "aod: trace: notes: %s\n", r->notes);
+	fprintf(stderr, "%s\n", line);
+}
+
+static void clean_old_traces(void)
+{
+	int n = trace_cleanup(trace_dir(), trace_max_age(), (int64_t)time(NULL));
+
+	if (n < 0 && n != -ENOENT)
+		fprintf(stderr, "aod: unable to clean old traces in %s: %s\n", trace_dir(), strerror(-n));
+}
+
+static void capability_notes(struct trace_run *r)
+{
+	if (r->o.caps & CAPB(TR_CAP_SECURITY))
+		note(r, "security_event: commit_creds is not hooked (needs fentry or kprobes); credential "
+			"changes come from the set*id/capset syscalls and setuid/setgid execs");
+	if ((r->o.caps & CAPB(TR_CAP_PERF)) && r->meth[FAM_FAULT] == M_NONE)
+		note(r, "performance: page_fault_user not available, page faults from /proc/vmstat only");
+	if ((r->o.caps & CAPB(TR_CAP_PERF)) && (r->o.pid || r->o.comm[0]))
+		note(r, "performance: filters apply to on-CPU time and faults; run queue and block I/O "
+			"are system-wide");
+}
+
+static int make_fds(struct trace_run *r, int *sfd, int *dur_fd, int *tick_fd, sigset_t *old)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	*sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	/* A closed stdout pipe becomes EPIPE from write, not a silent death. */
+	sigaddset(&mask, SIGPIPE);
+	if (*sfd < 0 || sigprocmask(SIG_BLOCK, &mask, old))
+		return -errno;
+	if (r->o.duration) {
+		*dur_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (*dur_fd < 0 || arm_timer(*dur_fd, (uint64_t)r->o.duration * 1000000000ull, 0))
+			return -errno;
+	}
+	if (r->o.caps & CAPB(TR_CAP_PERF)) {
+		*tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (*tick_fd < 0 || arm_timer(*tick_fd, 1000000000ull, 1000000000ull))
+			return -errno;
+	}
+	return 0;
+}
+
+static void caps_list(unsigned caps, char *out, size_t len)
+{
+	size_t n = 0;
+	int i;
+
+	out[0] = '\0';
+	for (i = 0; i < TR_NCAPS; i++)
+		if ((caps & CAPB(i)) && n < len)
+			n += (size_t)snprintf(out + n, len - n, "%s%s", n ? "," : "", trace_cap_name(i));
+}
+
+static int trace_start(struct trace_run *r)
+{
+	int err;
+
+	clean_old_traces();
+	libbpf_set_print(libbpf_quiet);
+	err = open_output(r);
+	if (err) {
+		fprintf(stderr, "aod: unable to create %s: %s\n", r->part[0] ? r->part : r->final, strerror(-err));
+		return err;
+	}
+	err = load(r);
+	if (!err)
+		err = seed_follow(r);
+	if (err)
+		return err;
+	r->rb = ring_buffer__new(bpf_map__fd(r->skel->maps.events), on_record, r, NULL);
+	if (!r->rb) {
+		fprintf(stderr, "aod: unable to open the trace ring buffer: %s\n", strerror(errno));
+		return -errno;
+	}
+	if (r->o.caps & CAPB(TR_CAP_PERF))
+		perf_start(r);
+	capability_notes(r);
+	return 0;
+}
+
+static void trace_stop(struct trace_run *r, int *fds, int nfds, const sigset_t *old)
+{
+	int i;
+
+	for (i = 0; i < nfds; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (r->rb)
+		ring_buffer__free(r->rb);
+	if (r->skel)
+		unload(r);
+	if (r->vmstat_fd >= 0)
+		close(r->vmstat_fd);
+	if (r->out_fd > STDOUT_FILENO)
+		close(r->out_fd);
+	if (r->part[0] && access(r->part, F_OK) == 0)
+		unlink(r->part);
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+int trace_main(int argc, char **argv)
+{
+	static struct trace_run run;
+	struct trace_run *r = &run;
+	int fds[3] = { -1, -1, -1 }, err, rc = 1;
+	uint64_t t0, real;
+	char caps[160];
+	sigset_t old;
+
+	memset(r, 0, sizeof(*r));
+	r->out_fd = r->vmstat_fd = -1;
+	sigprocmask(SIG_SETMASK, NULL, &old);
+	err = parse_opts(argc, argv, &r->o);
+	if (err)
+		return err == 1 ? 0 : err;
+	if (make_fds(r, &fds[0], &fds[1], &fds[2], &old)) {
+		fprintf(stderr, "aod: unable to set up signals and timers: %s\n", strerror(errno));
+		goto out;
+	}
+	if (trace_start(r))
+		goto out;
+	real = now_ns(CLOCK_REALTIME);
+	t0 = now_ns(CLOCK_MONOTONIC);
+	r->mono_to_real = (int64_t)(real - t0);
+	caps_list(r->o.caps, caps, sizeof(caps));
+	if (r->o.duration)
+		fprintf(stderr, "aod: trace: tracing %s for %u s (Ctrl-C stops)\n", caps, r->o.duration);
+	else
+		fprintf(stderr, "aod: trace: tracing %s until Ctrl-C\n", caps);
+	malloc_guard_arm();
+	err = run_loop(r, fds[0], fds[1], fds[2]);
+	/* What the kernel queued before we stopped still belongs to the trace. */
+	consume(r);
+	if ((r->o.caps & CAPB(TR_CAP_PERF)) && now_ns(CLOCK_MONOTONIC) - r->last_tick >= 100000000ull)
+		perf_tick(r);
+	malloc_guard_report("trace");
+	if (err)
+		fprintf(stderr, "aod: unable to wait for trace events: %s\n", strerror(-err));
+	if (close_output(r))
+		fprintf(stderr, "aod: unable to write %s: %s\n", r->final[0] ? r->final : "stdout",
+			strerror(r->out_err));
+	else if (!err)
+		rc = 0;
+	summary(r, now_ns(CLOCK_MONOTONIC) - t0);
+	if (r->final[0] && !r->out_err)
+		fprintf(stderr, "aod: trace: written to %s\n", r->final);
+out:
+	trace_stop(r, fds, 3, &old);
+	return rc;
+}

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* smbgen: writes a recorded SMB event stream (the `aod run --record` format) for replay tests and benchmarks. */
+
+/*
+ * Build (libc only): gcc -std=gnu11 -O2 -Isrc -Ibpf test/tools/smbgen.c -o build/smbgen
+ *
+ * The scenarios are laid out for this config (guardian layout), with its watch interval
+ * equal to --interval-ms (default 1 s):
+ *
+ *   watch_interval_sec: 1
+ *   aod_output_dir: /tmp/aod-replay
+ *   guardian:
+ *     anomalies:
+ *       latency:
+ *         type: Latency
+ *         tool: smbslower
+ *         mode: all
+ *         acceptable_count: 10
+ *         default_threshold_ms: 10
+ *         actions: [stats, mounts]
+ *       error:
+ *         type: Error
+ *         tool: smbiosnoop
+ *         mode: trackonly
+ *         acceptable_count: 5
+ *         track_codes: [EACCES]
+ *         actions: [dmesg]
+ *
+ * Every special event sits between 0.4 and 0.46 of a watch interval past a whole interval
+ * from the start (ts 1000 s exactly), so it lands in one window whether windows are aligned
+ * to the first record or to whole seconds.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/record.c"
+
+#define MS 1000000ull
+#define US 1000ull
+#define T0 (1000ull * 1000 * MS)	/* first window starts at monotonic 1000 s */
+#define SESID 0x00001d3e00000011ull
+#define TREE_ID 5
+#define ST_ACCESS_DENIED 0xC0000022u
+
+enum { NEGOTIATE = 0, SESSION_SETUP = 1, TREE_CONNECT = 3, CREATE = 5, CLOSE = 6, READ = 8,
+       WRITE = 9, QUERY_INFO = 16 };
+
+static const char usage[] =
+	"usage: smbgen OUT --scenario NAME [--events N] [--seed S] [--interval-ms MS]\n"
+	"Writes an aod record stream of SMB2 completions to OUT (see docs/record-format.md).\n"
+	"Timestamps start at 1000 s; I = --interval-ms (default 1000), the watch interval the\n"
+	"stream is meant for. Every scenario opens with 4 session records (NEGOTIATE,\n"
+	"SESSION_SETUP answering STATUS_MORE_PROCESSING_REQUIRED, SESSION_SETUP, TREE_CONNECT),\n"
+	"then N background completions every I/100 (READ/WRITE/CREATE/CLOSE/QUERY_INFO from\n"
+	"\"cp\" pid 4242 and \"dd\" pid 4343, 0.1-9 ms: all under 10 ms). Records and anomalies\n"
+	"for the config in smbgen.c's comment (latency: all commands 10 ms, acceptable_count\n"
+	"10; error: EACCES, acceptable_count 5):\n"
+	"  quiet         4 + N records (N default 1000). 0 anomalies.\n"
+	"  slow-writes   4 + N + 12 (N default 500): 12 WRITEs of 150-249 ms at 2.4 I + k*5 ms.\n"
+	"                1 latency anomaly (count 12, worst 249 ms) at the close of window 3.\n"
+	"  emergency     4 + N + 1 (N default 500): one READ of 1.5 s at 2.5 I.\n"
+	"                1 latency anomaly, fired at once (emergency), count 1; none at the close.\n"
+	"  eacces-burst  4 + N + 8 (N default 500): 8 CREATEs failing STATUS_ACCESS_DENIED,\n"
+	"                rc -13 (EACCES), at 2.4 I + k*5 ms. 1 error anomaly (count 8).\n"
+	"  flood         4 + 112 N records (N default 30): in each of N intervals, 100 background\n"
+	"                records and 12 slow WRITEs as in slow-writes. N latency anomalies,\n"
+	"                one per interval.\n"
+	"  storm         4 + N records (N default 10000000) every 1 us; record i is a 25 ms WRITE\n"
+	"                when i % 1048576 == 1048575 (floor(N/1048576) of them, about one per\n"
+	"                second), the rest under 10 ms. 0 anomalies for intervals up to 10 s.\n"
+	"--seed S (default 1) varies the background; the counts above do not depend on it.\n";
+
+struct gen {
+	struct record_writer w;
+	uint64_t rng, mid;
+	uint64_t interval_ns;
+	uint64_t step_ns;		/* between background records */
+	uint64_t bg_next_ts;
+	int err;
+};
+
+static struct gen g;		/* the writer buffer is large: keep it off the stack */
+
+static uint64_t rnd(void)
+{
+	/* xorshift64*: fast enough for 50 M records, reproducible from the seed */
+	g.rng ^= g.rng >> 12;
+	g.rng ^= g.rng << 25;
+	g.rng ^= g.rng >> 27;
+	return g.rng * 0x2545F4914F6CDD1Dull;
+}
+
+static void emit(uint64_t ts, int cmd, uint64_t lat, uint32_t status, int rc, bool dd)
+{
+	struct aod_ev_smb e;
+
+	memset(&e, 0, sizeof(e));
+	e.h.kind = AOD_EV_SMB;
+	e.h.size = sizeof(e);
+	e.h.cpu = (uint32_t)(g.mid & 3);
+	e.h.ts_ns = ts;
+	e.h.pid = dd ? 4343 : 4242;
+	e.h.tid = e.h.pid;
+	memcpy(e.h.comm, dd ? "dd" : "cp", 3);
+	e.sesid = cmd == NEGOTIATE ? 0 : SESID;
+	e.mid = g.mid++;
+	e.latency_ns = lat;
+	e.tid = cmd <= SESSION_SETUP ? 0 : TREE_ID;
+	e.cmd = (uint16_t)cmd;
+	e.status = status;
+	e.rc = rc;
+	if (status || rc)
+		e.flags = AOD_SMB_ERR;
+	if (!g.err)
+		g.err = record_write(&g.w, &e.h);
+}
+
+static void prologue(void)
+{
+	emit(T0 + 500 * US, NEGOTIATE, 400 * US, 0, 0, false);
+	emit(T0 + 1200 * US, SESSION_SETUP, 600 * US, AOD_NT_STATUS_MORE_PROCESSING_REQUIRED, 0, false);
+	emit(T0 + 2100 * US, SESSION_SETUP, 800 * US, 0, 0, false);
+	emit(T0 + 2600 * US, TREE_CONNECT, 450 * US, 0, 0, false);
+	g.bg_next_ts = T0 + 10 * MS;
+}
+
+static void background_one(void)
+{
+	static const int mix[10] = { READ, READ, READ, READ, WRITE, WRITE, WRITE, CREATE, CLOSE, QUERY_INFO };
+	uint64_t r = rnd();
+
+	emit(g.bg_next_ts, mix[r % 10], 100 * US + (r >> 8) % (8900 * US), 0, 0, (r >> 40) & 1);
+	g.bg_next_ts += g.step_ns;
+}
+
+/* Background records due strictly before ts, so time never runs backwards. */
+static void background_until(uint64_t ts, uint64_t *left)
+{
+	while (*left && g.bg_next_ts < ts) {
+		background_one();
+		--*left;
+	}
+}
+
+static void slow_writes(uint64_t at, uint64_t *left)
+{
+	for (int k = 0; k < 12; k++) {
+		uint64_t ts = at + (uint64_t)k * 5 * MS;
+
+		background_until(ts, left);
+		emit(ts, WRITE, 150 * MS + (uint64_t)k * 9 * MS, 0, 0, true);
+	}
+}
+
+static void eacces(uint64_t at, uint64_t *left)
+{
+	for (int k = 0; k < 8; k++) {
+		uint64_t ts = at + (uint64_t)k * 5 * MS;
+
+		background_until(ts, left);
+		emit(ts, CREATE, 300 * US + (uint64_t)k * 90 * US, ST_ACCESS_DENIED, -EACCES, false);
+	}
+}
+
+static void storm(uint64_t n)
+{
+	uint64_t ts = T0 + 10 * MS;
+
+	for (uint64_t i = 0; i < n && !g.err; i++, ts += US) {
+		uint64_t r = rnd();
+
+		if ((i & 0xFFFFF) == 0xFFFFF)
+			emit(ts, WRITE, 25 * MS, 0, 0, true);
+		else
+			emit(ts, r % 3 ? READ : WRITE, 50 * US + (r >> 8) % (4 * MS), 0, 0, r & 1);
+	}
+}
+
+static int run(const char *scenario, uint64_t n, bool n_given)
+{
+	uint64_t I = g.interval_ns, left;
+
+	prologue();
+	if (!strcmp(scenario, "storm")) {
+		storm(n_given ? n : 10000000);
+		return 0;
+	}
+	if (!strcmp(scenario, "flood")) {
+		uint64_t intervals = n_given ? n : 30;
+
+		left = intervals * 100;
+		for (uint64_t i = 0; i < intervals; i++)
+			slow_writes(T0 + i * I + I * 4 / 10, &left);
+		background_until(UINT64_MAX, &left);
+		return 0;
+	}
+	left = n_given ? n : !strcmp(scenario, "quiet") ? 1000 : 500;
+	if (!strcmp(scenario, "slow-writes"))
+		slow_writes(T0 + I * 24 / 10, &left);
+	else if (!strcmp(scenario, "emergency")) {
+		background_until(T0 + I * 25 / 10, &left);
+		emit(T0 + I * 25 / 10, READ, 1500 * MS, 0, 0, false);
+	} else if (!strcmp(scenario, "eacces-burst"))
+		eacces(T0 + I * 24 / 10, &left);
+	else if (strcmp(scenario, "quiet") != 0)
+		return -EINVAL;
+	background_until(UINT64_MAX, &left);
+	return 0;
+}
+
+static bool parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return s[0] >= '0' && s[0] <= '9' && !*end && !errno;
+}
+
+int main(int argc, char **argv)
+{
+	const char *out = NULL, *scenario = NULL;
+	uint64_t n = 0, seed = 1, interval_ms = 1000;
+	bool n_given = false;
+	int err;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		bool ok = true;
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage, stdout);
+			return 0;
+		} else if (!strcmp(a, "--scenario") && v) {
+			scenario = v, i++;
+		} else if (!strcmp(a, "--events") && v) {
+			ok = parse_u64(v, &n), n_given = true, i++;
+		} else if (!strcmp(a, "--seed") && v) {
+			ok = parse_u64(v, &seed), i++;
+		} else if (!strcmp(a, "--interval-ms") && v) {
+			ok = parse_u64(v, &interval_ms) && interval_ms >= 10 && interval_ms <= 3600000, i++;
+		} else if (a[0] != '-' && !out) {
+			out = a;
+		} else {
+			ok = false;
+		}
+		if (!ok) {
+			fprintf(stderr, "smbgen: bad argument '%s'\n%s", a, usage);
+			return 2;
+		}
+	}
+	if (!out || !scenario) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	g.rng = seed * 0x9E3779B97F4A7C15ull + 1;
+	if (!g.rng)
+		g.rng = 1;	/* xorshift never leaves zero */
+	g.interval_ns = interval_ms * MS;
+	g.step_ns = g.interval_ns / 100;
+	err = record_writer_open(&g.w, out);
+	if (err) {
+		fprintf(stderr, "smbgen: unable to create %s: %s\n", out, strerror(-err));
+		return 1;
+	}
+	if (run(scenario, n, n_given) < 0) {
+		fprintf(stderr, "smbgen: unknown scenario '%s' (quiet, slow-writes, emergency, eacces-burst, flood, storm)\n",
+			scenario);
+		record_writer_close(&g.w);
+		unlink(out);
+		return 2;
+	}
+	err = g.err ? g.err : 0;
+	if (!err)
+		err = record_writer_close(&g.w);
+	else
+		record_writer_close(&g.w);
+	if (err) {
+		fprintf(stderr, "smbgen: unable to write %s: %s\n", out, strerror(-err));
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests for actions: FILE caps, globs and lists, TAIL, KMSG, PS, CGROUP and EXEC children. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "../../src/actions.c"
+#include "check.h"
+
+#include <sys/mman.h>
+#include <sys/select.h>
+
+static char tdir[] = "/tmp/aod_act_XXXXXX";
+static char scratch[65536];
+
+static struct act_env env(void)
+{
+	struct act_env e = { .interval_sec = 5, .now_ns = actions_now_ns(), .buf = scratch,
+			     .bufsz = sizeof(scratch) };
+	return e;
+}
+
+static void put_file(const char *name, const char *content, size_t len)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", tdir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	CHECK(fd >= 0);
+	CHECK(write(fd, content, len) == (ssize_t)len);
+	close(fd);
+}
+
+/* Run an internal action into a fresh memfd; returns the output, NUL-terminated, in out. */
+static struct act_result run(struct cfg_action *a, struct act_env *e, char *out, size_t cap)
+{
+	struct act_result res;
+	int fd = memfd_create("out", MFD_CLOEXEC);
+	ssize_t n;
+
+	CHECK(fd >= 0);
+	CHECK(actions_run_internal(a, e, fd, &res) == 0);
+	n = pread(fd, out, cap - 1, 0);
+	out[n > 0 ? n : 0] = '\0';
+	close(fd);
+	return res;
+}
+
+static struct cfg_action mk(enum cfg_action_kind kind, const char *path, uint64_t max_bytes)
+{
+	struct cfg_action a;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.name, sizeof(a.name), "t");
+	a.kind = kind;
+	snprintf(a.path, sizeof(a.path), "%s", path);
+	a.max_bytes = max_bytes;
+	return a;
+}
+
+static char big[300000], out[400000];
+
+static void test_file_cap(void)
+{
+	struct act_env e = env();
+	struct cfg_action a;
+	struct act_result r;
+	char path[256];
+
+	memset(big, 'x', sizeof(big));
+	put_file("big", big, sizeof(big));
+	snprintf(path, sizeof(path), "%s/big", tdir);
+	a = mk(CFG_ACT_FILE, path, 100000);
+	r = run(&a, &e, out, sizeof(out));
+	CHECK(r.status == ACT_TRUNCATED);
+	CHECK(r.bytes == 100000);
+	CHECK(strstr(out, "[truncated at 100000 bytes]") != NULL);
+	CHECK(strspn(out, "x") == 100000);
+	CHECK(strstr(r.note, "truncated") != NULL);
+
+	/* Exactly at the cap is not truncated. */
+	a.max_bytes = sizeof(big);
+	r = run(&a, &e, out, sizeof(out));
+	CHECK(r.status == ACT_OK && r.bytes == sizeof(big));
+	CHECK(strstr(out, "truncated") == NULL);
+
+	/* A /proc file (size 0 in stat) is read to its end. */
+	a = mk(CFG_ACT_FILE, "/proc/self/status", 0);
+	r = run(&a, &e, out, sizeof(out));
+	CHECK(r.status == ACT_OK && strstr(out, "VmRSS:") != NULL && r.bytes == strlen(out));
+}
+
+static void test_file_glob_and_list(void)
+{
+	struct act_env e = env();
+	struct cfg_action a;
+	struct act_result r;
+	char spec[CFG_ARG_MAX];
+
+	put_file("b.txt", "BBB\n", 4);
+	put_file("a.txt", "AAA", 3);
+	put_file("c.log", "CCC\n", 4);
+	put_file(".h.txt", "HIDDEN\n", 7);
+	snprintf(spec, sizeof(spec), "%s/*.txt", tdir);
+	a = mk(CFG_ACT_FILE, spec, 0);
+	r = run(&a, &e, out, sizeof(out));
+	CHECK(r.status == ACT_OK);
+	CHECK(strstr(out, "a.txt <==\nAAA\n") != NULL);
+	CHECK(strstr(out, "b.txt <==\nBBB\n") != NULL);
+	CHECK(strstr(out, "a.txt") < strstr(out, "b.txt"));	/* sorted */
+	CHECK(strstr(out, "CCC") == NULL && strstr(out, "HIDDEN") == NULL);
+
+	snprintf(spec, sizeof(spec), "%s/nope:%s/c.log:%s/a.txt", tdir, tdir, tdir);
+	a = mk(CFG_ACT_FILE, spec, 0);
+	r = run(&a, &e, out, sizeof(out));
+	CHECK(r.status == ACT_OK);
+	CHECK(strstr(out, "c.log <==\nCCC\n") != NULL && strstr(out, "a.txt <==\nAAA") != NULL);
+	CHECK(strstr(out, "nope") == NULL);
+
+	/* The pressure glob of the built-in action, when this kernel has PSI. */
+	a = mk(CFG_ACT_FILE, "/proc/pressure/*", 0);
+	r = run(&a, &e, out, sizeof(out));
+	if (access("/proc/pressure/cpu", R_OK) == 0)
+		CHECK(r.status == ACT_OK && strstr(out, "==> /proc/pressure/cpu <==\nsome avg10=") != NULL);
+
+	snprintf(spec, sizeof(spec), "%s/missing:%s/also-missing", tdir, tdir);
+	a = mk(CFG_ACT_FILE, spec, 0);
+	r = run(&a, &e, out, sizeof(out));
+	CHECK(r.status == ACT_SKIPPED && r.bytes == 0 && strstr(r.note, "not found") != NULL);
+
+	snprintf(spec, sizeof(spec), "%s/*.none", tdir);
+	a = mk(CFG_ACT_FILE, spec, 0);
+	r = run(&a, &e, out, sizeof(out));
+	CHECK(r.status == ACT_SKIPPED);
+
+	CHECK(wild_match("*.txt", "a.txt") && !wild_match("*.txt", "a.txt2"));
+	CHECK(wild_match("a?c*", "abcdef") && !wild_match("a?c", "ac"));
+	CHECK(wild_match("*", "x") && !wild_match("*", ".x") && wild_match(".*", ".x"));
+	CHECK(wild_match("*a*b", "xxaxxb") && !wild_match("*a*b", "xxaxxbc"));
+}
+
+static void test_tail(void)
+{
+	struct act_env e = env();
+	struct cfg_action a;
+	struct act_result r;
+	char spec[CFG_ARG_MAX], *p = big;
+	int i;
+
+	for (i = 1; i <= 5000; i++)
+		p += sprintf(p, "line %d\n", i);
+	put_file("log", big, (size_t)(p - big));
+	snprintf(spec, sizeof(spec), "%s/nolog:%s/log", tdir, tdir);
+	a = mk(CFG_ACT_TAIL, spec, 0);
+	a.lines = 3;
+	e.bufsz = 4096;	/* several chunks back */
+	r = run(&a, &e, out, sizeof(out));
+	CHECK(r.status == ACT_OK);
+	CHECK(strcmp(out, "line 4998\nline 4999\nline 5000\n") == 0);
+
+	a.lines = 4000;	/* crosses chunk boundaries */
+	r = run(&a, &e, out, sizeof(out));
+	CHECK(strncmp(out, "line 1001\n", 10) == 0 && strstr(out, "line 1000\n") == NULL);
+
+	a.lines = 10000;	/* more lines than the file has: the whole file */
+	r = run(&a, &e, out, sizeof(out));
+	CHECK(r.bytes == (uint64_t)(p - big) && strncmp(out, "line 1\n", 7) == 0);
+
+	put_file("nonl", "one\ntwo\nthree", 13);
+	snprintf(spec, sizeof(spec), "%s/nonl", tdir);
+	a = mk(CFG_ACT_TAIL, spec, 0);
+	a.lines = 2;
+	r = run(&a, &e, out, sizeof(out));
+	CHECK(strcmp(out, "two\nthree") == 0);
+
+	/* Capped: the newest bytes are kept. */
+	snprintf(spec, sizeof(spec), "%s/log", tdir);
+	a = mk(CFG_ACT_TAIL, spec, 20);
+	a.lines = 100;
+	r = run(&a, &e, out, sizeof(out));
+	CHECK(r.status == ACT_TRUNCATED && r.bytes == 20);
+	CHECK(strncmp(out, "line 4999\nline 5000\n", 20) == 0);
+	CHECK(strstr(out, "[truncated at 20 bytes]") != NULL);
+
+	snprintf(spec, sizeof(spec), "%s/none1:%s/none2", tdir, tdir);
+	a = mk(CFG_ACT_TAIL, spec, 0);
+	r = run(&a, &e, out, sizeof(out));
+	CHECK(r.status == ACT_SKIPPED && strstr(r.note, "not found") != NULL);
+}
+
+static void test_kmsg(void)
+{
+	struct act_env e;
+	struct cfg_action a = mk(CFG_ACT_KMSG, "", 0);
+	struct act_result r;
+	char marker[64];
+	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "skip kmsg: cannot write /dev/kmsg: %s\n", strerror(errno));
+		return;
+	}
+	/* The newline matters: an unterminated record stays open for continuation, unreadable. */
+	snprintf(marker, sizeof(marker), "aod-unit-test-marker-%d\n", getpid());
+	CHECK(write(fd, marker, strlen(marker)) > 0);
+	marker[strlen(marker) - 1] = '\0';
+	close(fd);
+	a.seconds = 5;
+	e = env();
+	r = run(&a, &e, out, sizeof(out));
+	CHECK(r.status == ACT_OK);
+	CHECK(strstr(out, marker) != NULL);
+	CHECK(out[0] == '[' && strstr(out, "] ") != NULL);
+	/* A window that ended long ago keeps nothing. */
+	e.now_ns = 1000;
+	r = run(&a, &e, out, sizeof(out));
+	CHECK(strstr(out, marker) != NULL);	/* now_ns 1 us: window from 0 keeps all */
+	e.now_ns = actions_now_ns() + 3600ull * 1000000000ull;	/* an hour ahead: nothing recent */
+	r = run(&a, &e, out, sizeof(out));
+	CHECK(strstr(out, marker) == NULL && r.bytes == 0 && strstr(r.note, "no kernel messages") != NULL);
+}
+
+static void test_ps(void)
+{
+	struct act_env e = env();
+	struct cfg_action a = mk(CFG_ACT_PS, "", 0);
+	struct act_result r;
+	char self[64];
+
+	r = run(&a, &e, out, sizeof(out));
+	CHECK(r.status == ACT_OK);
+	CHECK(strncmp(out, "processes: ", 11) == 0);
+	snprintf(self, sizeof(self), "aod itself:\n");
+	CHECK(strstr(out, self) != NULL);
+	snprintf(self, sizeof(self), "\n%7d %7d R", getpid(), getppid());
+	CHECK(strstr(out, self) != NULL);
+	CHECK(strstr(out, "test_actions") != NULL);
+	CHECK(strstr(out, "top by CPU time") != NULL && strstr(out, "top by resident memory") != NULL);
+
+	struct ps_ent pe;
+	char st[] = "42 (a) b) c) S 7 1 1 0 -1 0 0 0 0 0 150 50 0 0";
+	CHECK(ps_parse_stat(st, &pe) && pe.ppid == 7 && pe.state == 'S' && pe.cpu_ticks == 200);
+	CHECK(strcmp(pe.comm, "a) b) c") == 0);
+}
+
+static void test_cgroup(void)
+{
+	struct act_env e = env();
+	struct cfg_action a = mk(CFG_ACT_CGROUP, "", 0);
+	struct act_result r;
+	pid_t pid;
+
+	r = run(&a, &e, out, sizeof(out));
+	CHECK(r.status == ACT_SKIPPED && strstr(r.note, "no triggering pid") != NULL);
+
+	e.pid = (uint32_t)getpid();
+	r = run(&a, &e, out, sizeof(out));
+	if (r.status == ACT_OK) {
+		CHECK(strstr(out, "memory cgroup (v") != NULL);
+		CHECK(strstr(out, "memory.limit_in_bytes <==") != NULL || strstr(out, "memory.max <==") != NULL);
+		CHECK(strstr(out, "memory.stat <==") != NULL);
+	} else {
+		fprintf(stderr, "note: cgroup of self: %s\n", r.note);
+		CHECK(strstr(r.note, "no memory cgroup") != NULL);
+	}
+
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	e.pid = (uint32_t)pid;
+	r = run(&a, &e, out, sizeof(out));
+	CHECK(r.status == ACT_SKIPPED && strstr(out, "is gone") != NULL && strstr(r.note, "exited") != NULL);
+
+	char cg[] = "9:name=systemd:/\n4:cpu,memory:/a/b\n0::/\n", cg2[] = "1:cpu:/\n0::/user.slice/x\n";
+	struct cg_where w = { 0 };
+	CHECK(cg_find_path(cg, &w) && w.v1 && strcmp(w.rel, "/a/b") == 0);
+	memset(&w, 0, sizeof(w));
+	CHECK(cg_find_path(cg2, &w) && !w.v1 && strcmp(w.rel, "/user.slice/x") == 0);
+	char mnts[] = "cgroup /sys/fs/cgroup/cpu cgroup rw,cpu 0 0\ncgroup2 /sys/fs/cgroup/unified cgroup2 rw 0 0\n";
+	CHECK(cg_find_mount(mnts, &w) && strcmp(w.mnt, "/sys/fs/cgroup/unified") == 0);
+}
+
+/* Drive one child the way the loop does: select on its pipe until its deadline. */
+static int drive(struct act_child *ch)
+{
+	int guard = 0;
+
+	for (;;) {
+		uint64_t now = actions_now_ns(), dl = UINT64_MAX;
+		struct timeval tv = { 1, 0 };
+		fd_set rd;
+		int maxfd = -1;
+
+		FD_ZERO(&rd);
+		actions_exec_fill(ch, &rd, &maxfd, &dl, now);
+		if (dl != UINT64_MAX) {
+			uint64_t d = dl > now ? dl - now : 0;
+
+			tv.tv_sec = (time_t)(d / 1000000000ull);
+			tv.tv_usec = (suseconds_t)(d % 1000000000ull / 1000);
+		}
+		if (select(maxfd + 1, &rd, NULL, NULL, &tv) < 0)
+			FD_ZERO(&rd);
+		if (actions_exec_poll(ch, &rd, actions_now_ns(), scratch, sizeof(scratch)))
+			return 0;
+		if (++guard > 100000)
+			return -1;
+	}
+}
+
+static struct act_child ch;
+
+static void test_exec(void)
+{
+	struct act_env e = env();
+	struct cfg_action a = mk(CFG_ACT_EXEC, "", 0);
+	struct act_result r;
+	uint64_t t0;
+	int fd = memfd_create("o", MFD_CLOEXEC), rc;
+	ssize_t n;
+
+	snprintf(a.argv[0], CFG_ARG_MAX, "echo");
+	snprintf(a.argv[1], CFG_ARG_MAX, "hello");
+	snprintf(a.argv[2], CFG_ARG_MAX, "since {interval}s, {interval}");
+	a.argc = 3;
+	a.timeout_ms = 5000;
+	/* The daemon runs with every signal blocked; the child must not inherit that. */
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	rc = actions_exec_start(&ch, &a, &e, fd, &r, actions_now_ns());
+	CHECK(rc == 1);
+	CHECK(strcmp(ch.exe, "/usr/bin/echo") == 0 || strcmp(ch.exe, "/bin/echo") == 0);
+	CHECK(drive(&ch) == 0);
+	CHECK(r.status == ACT_OK && r.exit_code == 0 && r.signal == 0);
+	n = pread(fd, out, 100, 0);
+	out[n > 0 ? n : 0] = '\0';
+	CHECK(strcmp(out, "hello since 5s, 5\n") == 0);
+	CHECK(r.bytes == 18);
+	close(fd);
+
+	/* sleep 30 with 200 ms: SIGTERM at the deadline ends it. */
+	fd = memfd_create("o", MFD_CLOEXEC);
+	a = mk(CFG_ACT_EXEC, "", 0);
+	snprintf(a.argv[0], CFG_ARG_MAX, "sleep");
+	snprintf(a.argv[1], CFG_ARG_MAX, "30");
+	a.argc = 2;
+	a.timeout_ms = 200;
+	t0 = actions_now_ns();
+	CHECK(actions_exec_start(&ch, &a, &e, fd, &r, t0) == 1);
+	CHECK(drive(&ch) == 0);
+	CHECK(r.status == ACT_TIMEOUT && r.signal == SIGTERM && r.exit_code == -1);
+	CHECK(actions_now_ns() - t0 >= 200000000ull && actions_now_ns() - t0 < 1500000000ull);
+	CHECK(strstr(r.note, "timed out after 200 ms") != NULL);
+	CHECK(r.end_ns - r.start_ns >= 200000000ull);
+	close(fd);
+
+	/* A child that ignores TERM gets KILL after the grace. The shell is only the test's tool. */
+	fd = memfd_create("o", MFD_CLOEXEC);
+	a = mk(CFG_ACT_EXEC, "", 0);
+	snprintf(a.argv[0], CFG_ARG_MAX, "sh");
+	snprintf(a.argv[1], CFG_ARG_MAX, "-c");
+	snprintf(a.argv[2], CFG_ARG_MAX, "trap '' TERM; echo up; while :; do sleep 0.05; done");
+	a.argc = 3;
+	a.timeout_ms = 100;
+	t0 = actions_now_ns();
+	CHECK(actions_exec_start(&ch, &a, &e, fd, &r, t0) == 1);
+	CHECK(drive(&ch) == 0);
+	CHECK(r.status == ACT_TIMEOUT && r.signal == SIGKILL);
+	CHECK(actions_now_ns() - t0 >= 2100000000ull);
+	CHECK(strstr(r.note, "SIGKILL") != NULL);
+	n = pread(fd, out, 100, 0);
+	CHECK(n == 3 && !memcmp(out, "up\n", 3));
+	close(fd);
+
+	/* Missing binary: skipped with a note, nothing started. */
+	fd = memfd_create("o", MFD_CLOEXEC);
+	snprintf(a.argv[0], CFG_ARG_MAX, "aod-no-such-binary");
+	CHECK(actions_exec_start(&ch, &a, &e, fd, &r, actions_now_ns()) == 0);
+	CHECK(r.status == ACT_SKIPPED && strcmp(r.note, "skipped: aod-no-such-binary not found") == 0);
+
+	/* Output over the cap, a non-zero exit, stderr captured too. */
+	a = mk(CFG_ACT_EXEC, "", 1000);
+	snprintf(a.argv[0], CFG_ARG_MAX, "sh");
+	snprintf(a.argv[1], CFG_ARG_MAX, "-c");
+	snprintf(a.argv[2], CFG_ARG_MAX, "echo err >&2; head -c 200000 /dev/zero; exit 3");
+	a.argc = 3;
+	CHECK(actions_exec_start(&ch, &a, &e, fd, &r, actions_now_ns()) == 1);
+	CHECK(drive(&ch) == 0);
+	CHECK(r.status == ACT_FAILED && r.exit_code == 3 && r.bytes == 1000);
+	CHECK(strstr(r.note, "exit status 3") != NULL && strstr(r.note, "truncated at 1000") != NULL);
+	n = pread(fd, out, sizeof(out) - 1, 0);
+	CHECK(n > 1000 && !memcmp(out, "err\n", 4));
+	out[n] = '\0';
+	CHECK(strstr(out + 1000, "[truncated at 1000 bytes]") != NULL);
+	close(fd);
+
+	/* Shutdown kill: a running child is killed and recorded as a timeout. */
+	fd = memfd_create("o", MFD_CLOEXEC);
+	a = mk(CFG_ACT_EXEC, "", 0);
+	snprintf(a.argv[0], CFG_ARG_MAX, "/bin/sleep");
+	snprintf(a.argv[1], CFG_ARG_MAX, "30");
+	a.argc = 2;
+	CHECK(actions_exec_start(&ch, &a, &e, fd, &r, actions_now_ns()) == 1);
+	actions_exec_kill(&ch, 1000000000ull, "killed at shutdown", scratch, sizeof(scratch));
+	CHECK(r.status == ACT_TIMEOUT && r.signal == SIGKILL && strstr(r.note, "killed at shutdown") != NULL);
+	close(fd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+int main(void)
+{
+	char cmd[64];
+
+	if (!mkdtemp(tdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_file_cap();
+	test_file_glob_and_list();
+	test_tail();
+	test_kmsg();
+	test_ps();
+	test_cgroup();
+	test_exec();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tdir);
+	CHECK(system(cmd) == 0);
+	return CHECK_DONE();
+}

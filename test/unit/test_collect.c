@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests for collection: real bundles in a temp dir, read back with the system's zstd, tar and python3. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "../../src/arena.c"
+#include "../../src/json.c"
+#include "../../src/names.c"
+#include "../../src/tar.c"
+#include "../../src/archive.c"
+#include "../../src/actions.c"
+#include "../../src/manifest.c"
+#include "../../src/collect.c"
+/* Last: its static `level` would shadow archive.c's parameters under -Wshadow. */
+#include "../../src/log.c"
+
+#include <sys/select.h>
+
+#include "check.h"
+
+static char tdir[] = "/tmp/aod_collect_XXXXXX";
+static char outdir[PATH_MAX];
+static struct cfg_config cfg;
+static struct arena arena;
+static bool have_python;
+
+static int add_action(const char *name, enum cfg_action_kind kind, const char *path_or_argv0)
+{
+	struct cfg_action *a = &cfg.actions[cfg.nactions];
+
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	a->kind = kind;
+	a->max_bytes = 1 << 20;
+	a->timeout_ms = 5000;
+	if (kind == CFG_ACT_EXEC) {
+		snprintf(a->argv[0], CFG_ARG_MAX, "%s", path_or_argv0);
+		a->argc = 1;
+	} else {
+		snprintf(a->path, sizeof(a->path), "%s", path_or_argv0);
+	}
+	return cfg.nactions++;
+}
+
+static void add_anomaly(const char *proto, const char *name, enum cfg_anomaly_type type, const int *acts, int n)
+{
+	struct cfg_anomaly *an = &cfg.anomalies[cfg.nanomalies++];
+	int i;
+
+	snprintf(an->proto, sizeof(an->proto), "%s", proto);
+	snprintf(an->name, sizeof(an->name), "%s", name);
+	an->type = type;
+	for (i = 0; i < n; i++)
+		an->actions[an->nactions++] = (uint16_t)acts[i];
+}
+
+static void setup_config(void)
+{
+	int stats, ps, echo, slow, jctl;
+
+	cfg.watch_interval_sec = 1;
+	cfg.max_concurrent_bundles = 2;
+	cfg.manifest_events = 16;
+	snprintf(cfg.output_dir, sizeof(cfg.output_dir), "%s", outdir);
+	stats = add_action("stats", CFG_ACT_FILE, "/proc/loadavg");
+	ps = add_action("ps", CFG_ACT_PS, "");
+	echo = add_action("echo", CFG_ACT_EXEC, "echo");
+	snprintf(cfg.actions[echo].argv[1], CFG_ARG_MAX, "hello {interval}");
+	cfg.actions[echo].argc = 2;
+	slow = add_action("slow", CFG_ACT_EXEC, "sleep");
+	snprintf(cfg.actions[slow].argv[1], CFG_ARG_MAX, "0.3");
+	cfg.actions[slow].argc = 2;
+	jctl = add_action("journalctl", CFG_ACT_EXEC, "aod-no-such-journalctl");
+	add_anomaly("smb", "latency", CFG_LATENCY, (int[]){ stats, ps, echo }, 3);
+	add_anomaly("smb", "error", CFG_ERROR, (int[]){ stats, slow }, 2);
+	add_anomaly("health", "sched_latency", CFG_HEALTH, (int[]){ ps }, 1);
+	(void)jctl;
+}
+
+static void fill_det(struct detect_anomaly *d, int anomaly)
+{
+	struct aod_ev_smb *e;
+
+	memset(d, 0, sizeof(*d));
+	d->anomaly = anomaly;
+	d->rule = -1;
+	d->count = 7;
+	d->worst = 1500000000ull;
+	d->emergency = true;
+	d->ts_ns = 123;
+	d->nworst = 2;
+	e = &d->worst_events[0].smb;
+	e->h.kind = AOD_EV_SMB;
+	e->h.size = sizeof(*e);
+	e->h.pid = (uint32_t)getpid();
+	memcpy(e->h.comm, "we\"ird\n\xff", 9);
+	e->cmd = 9;	/* SMB2_WRITE */
+	e->mid = 42;
+	e->sesid = 0x1234;
+	e->tid = 5;
+	e->latency_ns = 1500000000ull;
+	e = &d->worst_events[1].smb;
+	e->h.kind = AOD_EV_SMB;
+	e->h.size = sizeof(*e);
+	e->cmd = 8;
+	e->status = 0xC0000022;	/* STATUS_ACCESS_DENIED */
+	e->rc = -13;
+	e->flags = AOD_SMB_ERR;
+}
+
+/* The daemon's loop in miniature: select on the children, poll, until no bundle runs. */
+static int drive(struct collect *c, uint64_t max_ns)
+{
+	uint64_t end = actions_now_ns() + max_ns;
+
+	while (collect_running(c) > 0) {
+		uint64_t now = actions_now_ns(), dl = UINT64_MAX, wait;
+		struct timeval tv;
+		fd_set rd;
+		int maxfd = -1;
+
+		if (now > end)
+			return -1;
+		FD_ZERO(&rd);
+		collect_fill_fds(c, &rd, &maxfd, &dl);
+		wait = dl == UINT64_MAX ? 100000000ull : dl > now ? dl - now : 0;
+		if (wait > 100000000ull)
+			wait = 100000000ull;	/* no SIGCHLD here: a zombie is seen on the next pass */
+		tv.tv_sec = 0;
+		tv.tv_usec = (suseconds_t)(wait / 1000);
+		if (select(maxfd + 1, &rd, NULL, NULL, &tv) <= 0)
+			FD_ZERO(&rd);
+		collect_poll(c, &rd, actions_now_ns());
+	}
+	return 0;
+}
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+/* Run a python3 snippet against the named bundle's manifest (as `m`); true when it asserts fine. */
+static bool manifest_ok(const char *bundle, const char *py)
+{
+	if (sh("zstd -dc %s/batches/%s | tar -xOf - manifest.json > %s/m.json", outdir, bundle, tdir))
+		return false;
+	if (!have_python)
+		return sh("grep -q '\"actions\"' %s/m.json && grep -q '\"host\"' %s/m.json", tdir, tdir) == 0;
+	return sh("python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); %s' %s/m.json", py, tdir) == 0;
+}
+
+static int count_files(const char *suffix)
+{
+	char cmd[PATH_MAX + 64], line[256];
+	FILE *p;
+	int n = 0;
+
+	snprintf(cmd, sizeof(cmd), "ls -a %s/batches", outdir);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (fgets(line, sizeof(line), p)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strlen(line) >= strlen(suffix) && !strcmp(line + strlen(line) - strlen(suffix), suffix))
+			n++;
+	}
+	pclose(p);
+	return n;
+}
+
+static void test_bundles(struct collect *c)
+{
+	struct collect_request req = { .proto = "smb", .anomaly = "latency", .anomaly_idx = 0,
+				       .wall_ns = 1700000000123456789ll };
+	struct detect_anomaly det;
+	struct collect_stats st;
+	char name[128];
+	struct stat sb;
+
+	fill_det(&det, 0);
+	req.det = &det;
+	CHECK(collect_start(c, &req, actions_now_ns()) == 0);
+	CHECK(collect_running(c) == 1);	/* the echo child is running */
+	/* Same anomaly while it runs: counted into it. */
+	req.wall_ns++;
+	CHECK(collect_start(c, &req, actions_now_ns()) == 1);
+	/* Another anomaly: a second bundle (limit 2). */
+	struct collect_request req2 = { .proto = "smb", .anomaly = "error", .anomaly_idx = 1,
+					.wall_ns = 1700000000999999999ll };
+	CHECK(collect_start(c, &req2, actions_now_ns()) == 0);
+	CHECK(collect_running(c) == 2);
+	/* A third beyond max_concurrent_bundles: refused and counted. */
+	struct collect_request req3 = { .proto = "health", .anomaly = "sched_latency", .anomaly_idx = 2,
+					.wall_ns = 1700000001000000000ll };
+	CHECK(collect_start(c, &req3, actions_now_ns()) == -EBUSY);
+	CHECK(drive(c, 10000000000ull) == 0);
+	collect_get_stats(c, &st);
+	CHECK(st.bundles_written == 2 && st.bundles_failed == 0 && st.coalesced == 1 && st.refused_busy == 1);
+	CHECK(count_files(".tar.zst") == 2);
+	CHECK(count_files(".part") == 0);
+	CHECK(sh("ls -a %s/batches | grep -q aod_tmp", outdir) != 0);
+
+	snprintf(name, sizeof(name), "aod_quick_1700000000123456789_smb_latency.tar.zst");
+	CHECK(fstatat(collect_outdir_fd(c), name, &sb, 0) == 0 && (sb.st_mode & 0777) == 0600);
+	CHECK(sh("zstd -t -q %s/batches/%s", outdir, name) == 0);
+	CHECK(sh("zstd -dc %s/batches/%s | tar -tf - > %s/list", outdir, name, tdir) == 0);
+	CHECK(sh("printf 'manifest.json\\nstats.log\\nps.log\\necho.log\\n' | cmp -s - %s/list", tdir) == 0);
+	CHECK(sh("zstd -dc %s/batches/%s | tar -xOf - echo.log | grep -qx 'hello 1'", outdir, name) == 0);
+	CHECK(sh("zstd -dc %s/batches/%s | tar -xOf - ps.log | grep -q '^processes: '", outdir, name) == 0);
+	CHECK(manifest_ok(name,
+		"a=m[\"anomaly\"]; assert a[\"coalesced\"]==1 and a[\"count\"]==7 and a[\"emergency\"] is True, a; "
+		"assert a[\"worst_ms\"]==1500.0 and a[\"type\"]==\"latency\" and a[\"proto\"]==\"smb\"; "
+		"assert a[\"detected_at\"]==\"2023-11-14T22:13:20.123456789Z\", a; "
+		"e=a[\"events\"]; assert e[0][\"command\"]==\"SMB2_WRITE\" and e[0][\"mid\"]==42 and e[0][\"latency_ms\"]==1500.0; "
+		"assert e[0][\"comm\"]==\"we\\\"ird\\n\\ufffd\", e[0]; "
+		"assert e[1][\"status\"]==\"0xc0000022\" and e[1][\"status_name\"]==\"STATUS_ACCESS_DENIED\" and e[1][\"errno\"]==\"EACCES\", e[1]; "
+		"acts={x[\"name\"]:x for x in m[\"actions\"]}; assert [x[\"name\"] for x in m[\"actions\"]]==[\"stats\",\"ps\",\"echo\"]; "
+		"assert acts[\"echo\"][\"status\"]==\"ok\" and acts[\"echo\"][\"exit_code\"]==0 and acts[\"echo\"][\"bytes\"]==8; "
+		"assert acts[\"stats\"][\"kind\"]==\"file\" and acts[\"stats\"][\"bytes\"]>0; "
+		"assert m[\"probes\"][\"smb_method\"]==\"replay\" and m[\"probes\"][\"ringbuf_full\"]==3; "
+		"h=m[\"host\"]; assert h[\"nodename\"] and h[\"release\"] and h[\"nproc\"]>=1 and len(h[\"boot_id\"])==36, h; "
+		"assert m[\"bundle\"]==\"aod_quick_1700000000123456789_smb_latency.tar.zst\""));
+	CHECK(manifest_ok("aod_quick_1700000000999999999_smb_error.tar.zst",
+		"acts=m[\"actions\"]; assert acts[1][\"name\"]==\"slow\" and acts[1][\"status\"]==\"ok\"; "
+		"assert acts[1][\"duration_ms\"]>=250, acts[1]; assert m[\"anomaly\"][\"coalesced\"]==0"));
+}
+
+static void test_snapshot(struct collect *c)
+{
+	struct collect_request req = { .proto = "aod", .anomaly = "snapshot", .anomaly_idx = -1,
+				       .wall_ns = 1700000002000000000ll };
+
+	CHECK(collect_start(c, &req, actions_now_ns()) == 0);
+	CHECK(drive(c, 10000000000ull) == 0);
+	CHECK(manifest_ok("aod_quick_1700000002000000000_aod_snapshot.tar.zst",
+		"acts={x[\"name\"]:x for x in m[\"actions\"]}; assert len(acts)==5, acts.keys(); "
+		"j=acts[\"journalctl\"]; assert j[\"status\"]==\"skipped\" and j[\"note\"]==\"skipped: aod-no-such-journalctl not found\", j; "
+		"assert m[\"anomaly\"][\"type\"]==\"system\" and m[\"anomaly\"][\"events\"]==[]"));
+	CHECK(sh("zstd -dc %s/batches/aod_quick_1700000002000000000_aod_snapshot.tar.zst | tar -tf - | grep -qx slow.log",
+		 outdir) == 0);
+}
+
+static void test_drain(struct collect *c)
+{
+	struct collect_request req = { .proto = "smb", .anomaly = "error", .anomaly_idx = 1,
+				       .wall_ns = 1700000003000000000ll };
+	struct collect_stats st;
+	uint64_t t0;
+
+	snprintf(cfg.actions[3].argv[1], CFG_ARG_MAX, "30");
+	CHECK(collect_start(c, &req, actions_now_ns()) == 0);
+	t0 = actions_now_ns();
+	collect_drain(c, 300000000ull);
+	CHECK(actions_now_ns() - t0 >= 300000000ull && actions_now_ns() - t0 < 2000000000ull);
+	CHECK(collect_running(c) == 0);
+	collect_get_stats(c, &st);
+	CHECK(st.bundles_written == 4);
+	CHECK(manifest_ok("aod_quick_1700000003000000000_smb_error.tar.zst",
+		"s=m[\"actions\"][1]; assert s[\"status\"]==\"timeout\" and s[\"signal\"]==9 and \"killed at shutdown\" in s[\"note\"], s"));
+	snprintf(cfg.actions[3].argv[1], CFG_ARG_MAX, "0.3");
+}
+
+static void test_failure(struct collect *c)
+{
+	struct collect_request req = { .proto = "health", .anomaly = "sched_latency", .anomaly_idx = 2,
+				       .wall_ns = 1700000004000000000ll };
+	struct collect_stats st;
+
+	/* A stale .part of the same name makes archive_open refuse: the bundle fails, loudly. */
+	CHECK(sh("touch %s/batches/aod_quick_1700000004000000000_health_sched_latency.tar.zst.part", outdir) == 0);
+	CHECK(collect_start(c, &req, actions_now_ns()) == 0);
+	collect_get_stats(c, &st);
+	CHECK(st.bundles_failed == 1 && collect_running(c) == 0);
+	CHECK(count_files("sched_latency.tar.zst") == 0);
+	/* The slot is free again. */
+	req.wall_ns++;
+	CHECK(collect_start(c, &req, actions_now_ns()) == 0);
+	collect_get_stats(c, &st);
+	CHECK(st.bundles_written == 5);
+}
+
+int main(void)
+{
+	struct collect_probe_info pi = { .smb_method = "replay", .ringbuf_full = 3, .events_total = 100 };
+	struct collect *c;
+	struct stat sb;
+
+	if (!mkdtemp(tdir))
+		return 1;
+	have_python = system("python3 -c 'import json' >/dev/null 2>&1") == 0;
+	snprintf(outdir, sizeof(outdir), "%s/out/aod", tdir);
+	setup_config();
+	CHECK(arena_init(&arena, 8u << 20) == 0);
+	CHECK(collect_init(&c, &cfg, &arena) == 0);
+	CHECK(stat(outdir, &sb) == 0 && (sb.st_mode & 0777) == 0700);
+	collect_set_probe_info(c, &pi);
+	test_bundles(c);
+	test_snapshot(c);
+	test_drain(c);
+	test_failure(c);
+	fprintf(stderr, "arena used %zu of %zu\n", arena.used, arena.size);
+	if (!getenv("AOD_KEEP"))
+		sh("rm -rf %s", tdir);
+	else
+		fprintf(stderr, "kept %s\n", tdir);
+	arena_fini(&arena);
+	return CHECK_DONE();
+}

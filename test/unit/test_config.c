@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests for config.c: both AODv2 layouts, modes and threshold tables, every error with its position. */
+#include "../../src/config.c"
+#include "../../src/names.c"
+#include "config_default.c"	/* build/gen, generated from config/aod.yaml by build.sh */
+
+#include <libgen.h>
+
+#include "check.h"
+
+static struct cfg_config cfg;	/* large: keep it off the stack */
+static char *diag;		/* what the last load printed */
+static int lines;		/* how many lines it printed */
+
+static int load(const char *yaml)
+{
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	free(diag);
+	f = open_memstream(&diag, &len);
+	rc = config_load_buffer(&cfg, "t.yaml", yaml, strlen(yaml), f);
+	fclose(f);
+	lines = 0;
+	for (const char *p = diag; *p; p++)
+		lines += *p == '\n';
+	if (getenv("TEST_VERBOSE"))
+		fprintf(stderr, "--- rc %d\n%s", rc, diag);
+	return rc;
+}
+
+static bool has(const char *s)
+{
+	bool ok = diag && strstr(diag, s);
+
+	if (!ok)
+		fprintf(stderr, "expected in diagnostics: %s\n--- got:\n%s---\n", s, diag ? diag : "");
+	return ok;
+}
+
+/* The fixture directory, found from the source file's own path so any working directory works. */
+static const char *fixture(const char *name)
+{
+	static char path[PATH_MAX];
+	char src[PATH_MAX];
+
+	snprintf(path, sizeof(path), "test/fixtures/config/%s", name);
+	if (access(path, R_OK) == 0)
+		return path;
+	snprintf(src, sizeof(src), "%s", __FILE__);
+	snprintf(path, sizeof(path), "%s/../fixtures/config/%s", dirname(src), name);
+	return path;
+}
+
+static int load_fixture(const char *name)
+{
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	free(diag);
+	f = open_memstream(&diag, &len);
+	rc = config_load_file(&cfg, fixture(name), f);
+	fclose(f);
+	return rc;
+}
+
+static const struct cfg_anomaly *find(const char *proto, const char *name)
+{
+	for (int i = 0; i < cfg.nanomalies; i++)
+		if (!strcmp(cfg.anomalies[i].proto, proto) && !strcmp(cfg.anomalies[i].name, name))
+			return &cfg.anomalies[i];
+	return NULL;
+}
+
+static bool acts(const struct cfg_anomaly *a, const char *const *want, int n)
+{
+	if (!a || a->nactions != n)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (strcmp(cfg.actions[a->actions[i]].name, want[i]))
+			return false;
+	return true;
+}
+
+#define MS(x) ((uint64_t)(x) * 1000000ull)
+#define BIT(c) (1u << (c))
+#define ALL ((1u << 20) - 1)
+
+static void test_embedded_default(void)
+{
+	const struct cfg_anomaly *lat, *err;
+
+	CHECK(config_load_buffer(&cfg, "<embedded>", config_default_yaml, config_default_yaml_len, stderr) == 0);
+	CHECK(load(config_default_yaml) == 0);
+	CHECK(lines == 0);		/* not even a warning */
+	CHECK(cfg.watch_interval_sec == 1 && cfg.watch_interval_ms == 1000);
+	CHECK(!strcmp(cfg.output_dir, "/var/log/aod"));
+	CHECK(cfg.cleanup_interval_sec == 60 && cfg.max_log_age_days == 2 && cfg.max_log_age_sec == 172800);
+	CHECK(cfg.max_total_log_bytes == 100ull << 20);
+	CHECK(cfg.max_concurrent_bundles == 4 && cfg.arena_kb == 4096 && cfg.syslog_facility == LOG_DAEMON);
+	CHECK(cfg.metrics_listen[0] == 0 && cfg.metrics_textfile[0] == 0);
+	lat = find("smb", "latency");
+	err = find("smb", "error");
+	CHECK(lat && lat->type == CFG_LATENCY && lat->acceptable_count == 10);
+	CHECK(lat && lat->threshold_ns[9] == MS(50) && lat->threshold_ns[8] == MS(50) && lat->threshold_ns[5] == MS(10));
+	CHECK(lat && !(lat->cmd_mask & BIT(15)) && (lat->cmd_mask & BIT(0)));
+	CHECK(err && err->type == CFG_ERROR && err->nrules >= 3);
+	CHECK(find("health", "oom_kill") && find("health", "sched_latency") && find("health", "kmsg"));
+	CHECK(find("health", "bio_latency") && find("health", "bio_latency")->threshold == 100000);
+	CHECK(!strcmp(cfg.path, "t.yaml"));
+}
+
+static void test_guardian_layout(void)
+{
+	static const char *const lat_actions[] = { "dmesg", "journalctl", "debugdata", "stats", "mounts", "smbinfo",
+						   "syslogs" };
+	const struct cfg_anomaly *lat, *err;
+
+	CHECK(load_fixture("aodv2_guardian.yaml") == 0);
+	CHECK(diag && !*diag);
+	lat = find("smb", "latency");
+	err = find("smb", "error");
+	CHECK(lat && err);
+	if (!lat || !err)
+		return;
+	CHECK(lat->type == CFG_LATENCY && !strcmp(lat->tool, "smbslower") && !strcmp(lat->mode, "all"));
+	CHECK(lat->acceptable_count == 10);
+	CHECK(lat->cmd_mask == (ALL & ~BIT(13) & ~BIT(7)));	/* ECHO and FLUSH excluded */
+	CHECK(lat->threshold_ns[5] == MS(20));			/* CREATE listed without threshold: default */
+	CHECK(lat->threshold_ns[9] == MS(50) && lat->threshold_ns[8] == MS(30));
+	CHECK(lat->threshold_ns[0] == MS(20) && lat->threshold_ns[13] == 0 && lat->threshold_ns[7] == 0);
+	CHECK(acts(lat, lat_actions, 7));
+	CHECK(err->type == CFG_ERROR && err->nrules == 1 && !strcmp(err->rules[0].name, "error"));
+	CHECK(err->rules[0].acceptable_count == 10 && err->rules[0].cmd_mask == ALL);
+	CHECK(err->rules[0].ncodes == 3 && !err->rules[0].codes[0].ntstatus && err->rules[0].codes[0].value == EACCES);
+	CHECK(err->rules[0].codes[1].value == EAGAIN && err->rules[0].codes[2].value == EIO);
+	CHECK(cfg.nwatcher_actions == 7);
+	CHECK(cfg.max_total_log_bytes == 524288);		/* 0.5 MB */
+	CHECK(cfg.max_log_age_sec == 21600 && cfg.max_log_age_days == 1);
+	CHECK(cfg.audit);
+}
+
+static void test_upstream_layout(void)
+{
+	const struct cfg_anomaly *lat, *err;
+
+	CHECK(load_fixture("aodv2_upstream.yaml") == 0);
+	CHECK(diag && !*diag);
+	lat = find("smb", "latency");
+	err = find("smb", "error");
+	CHECK(lat && err);
+	if (!lat || !err)
+		return;
+	CHECK(lat->cmd_mask == (BIT(8) | BIT(9) | BIT(5) | BIT(16)));
+	CHECK(lat->threshold_ns[8] == MS(25) && lat->threshold_ns[9] == MS(40) && lat->threshold_ns[5] == MS(10));
+	CHECK(lat->threshold_ns[16] == 15500000ull);		/* 15.5 ms */
+	CHECK(lat->nactions == 7);
+	CHECK(err->nrules == 3);
+	CHECK(!strcmp(err->rules[0].name, "permission") && err->rules[0].acceptable_count == 3);
+	CHECK(err->rules[0].cmd_mask == (BIT(5) | BIT(17)));
+	CHECK(err->rules[0].ncodes == 2 && err->rules[0].codes[0].ntstatus && err->rules[0].codes[0].value == 0xC0000022);
+	CHECK(!err->rules[0].codes[1].ntstatus && err->rules[0].codes[1].value == EACCES);
+	CHECK(err->rules[1].cmd_mask == ALL && err->rules[1].ncodes == 2 && err->rules[1].codes[0].value == 0xC00000B5);
+	CHECK(err->rules[2].acceptable_count == 50 && err->rules[2].ncodes == 3);
+	CHECK(err->nactions == 3 && !cfg.audit && cfg.cleanup_interval_sec == 30);
+
+	CHECK(load_fixture("aodv2_upstream_flat.yaml") == 0);
+	lat = find("smb", "latency");
+	err = find("smb", "error");
+	CHECK(lat && err);
+	if (!lat || !err)
+		return;
+	CHECK(!strcmp(lat->mode, "excludeonly") && lat->cmd_mask == (ALL & ~BIT(13) & ~BIT(15) & ~BIT(10)));
+	CHECK(lat->threshold_ns[9] == MS(15) && lat->threshold_ns[13] == 0);
+	CHECK(err->nrules == 1 && !strcmp(err->rules[0].name, "error") && err->rules[0].acceptable_count == 4);
+	CHECK(err->rules[0].cmd_mask == (BIT(8) | BIT(9)) && err->rules[0].ncodes == 3);
+	CHECK(cfg.watch_interval_sec == 2 && !strcmp(cfg.output_dir, "/srv/aod"));
+}
+
+static void test_aod_sections(void)
+{
+	const struct cfg_anomaly *a;
+	int i;
+
+	CHECK(load_fixture("aod_full.yaml") == 0);
+	CHECK(diag && !*diag);
+	CHECK(cfg.watch_interval_ms == 500 && cfg.watch_interval_sec == 1);
+	CHECK(cfg.max_concurrent_bundles == 2 && cfg.manifest_events == 8 && cfg.arena_kb == 8192);
+	CHECK(!strcmp(cfg.metrics_listen, "127.0.0.1:9464"));
+	CHECK(!strcmp(cfg.metrics_textfile, "/var/lib/node_exporter/aod.prom"));
+	CHECK(cfg.syslog_facility == LOG_LOCAL3 && !strcmp(cfg.smb_attach, "tracepoint"));
+	CHECK(cfg.max_total_log_bytes == 262144 && cfg.max_log_age_sec == 43200);
+	i = config_find_action(&cfg, "slabinfo");
+	CHECK(i >= 0 && !cfg.actions[i].builtin && cfg.actions[i].kind == CFG_ACT_FILE);
+	CHECK(i >= 0 && cfg.actions[i].max_bytes == 65536 && !strcmp(cfg.actions[i].path, "/proc/slabinfo"));
+	i = config_find_action(&cfg, "nfsstat");
+	CHECK(i >= 0 && cfg.actions[i].kind == CFG_ACT_EXEC && cfg.actions[i].argc == 2);
+	CHECK(i >= 0 && !strcmp(cfg.actions[i].argv[1], "-c") && cfg.actions[i].timeout_ms == 5000);
+	i = config_find_action(&cfg, "kernlog");
+	CHECK(i >= 0 && cfg.actions[i].kind == CFG_ACT_TAIL && cfg.actions[i].lines == 200);
+	i = config_find_action(&cfg, "recent_kmsg");
+	CHECK(i >= 0 && cfg.actions[i].kind == CFG_ACT_KMSG && cfg.actions[i].seconds == 30);
+	a = find("health", "sched_latency");
+	CHECK(a && a->type == CFG_HEALTH && a->health == CFG_H_SCHED && a->threshold == 5000 &&
+	      a->acceptable_count == 7 && !strcmp(a->proto, "health"));
+	a = find("health", "oom_kill");		/* given empty: default actions */
+	CHECK(a && a->health == CFG_H_OOM && a->nactions == 5);
+	a = find("health", "kmsg");
+	CHECK(a && a->nactions == 2 && cfg.nkmsg_patterns == 2 && !strcmp(cfg.kmsg_patterns[1], "EXT4-fs error"));
+	CHECK(find("health", "bio_latency") == NULL);		/* not listed: off */
+}
+
+static void test_builtin_actions(void)
+{
+	static const char *const names[] = { "dmesg", "journalctl", "debugdata", "stats", "mounts", "smbinfo",
+					     "syslogs", "meminfo", "vmstat", "pressure", "diskstats", "netstat",
+					     "loadavg", "interrupts", "ps", "cgroup" };
+	int i;
+
+	CHECK(load("{}") == 0);
+	CHECK(cfg.nanomalies == 0);
+	for (size_t k = 0; k < ARRAY_SIZE(names); k++) {
+		i = config_find_action(&cfg, names[k]);
+		CHECK(i == (int)k && cfg.actions[i].builtin && cfg.actions[i].max_bytes == 4u << 20);
+	}
+	CHECK(config_find_action(&cfg, "nope") == -ENOENT);
+	i = config_find_action(&cfg, "dmesg");
+	CHECK(cfg.actions[i].kind == CFG_ACT_KMSG && cfg.actions[i].seconds == 0);
+	i = config_find_action(&cfg, "journalctl");
+	CHECK(cfg.actions[i].kind == CFG_ACT_EXEC && cfg.actions[i].timeout_ms == 10000 &&
+	      !strcmp(cfg.actions[i].argv[0], "journalctl") && !strcmp(cfg.actions[i].argv[2], "--since") &&
+	      strstr(cfg.actions[i].argv[3], "{interval}"));
+	i = config_find_action(&cfg, "debugdata");
+	CHECK(cfg.actions[i].kind == CFG_ACT_FILE && !strcmp(cfg.actions[i].path, "/proc/fs/cifs/DebugData"));
+	i = config_find_action(&cfg, "syslogs");
+	CHECK(cfg.actions[i].kind == CFG_ACT_TAIL && cfg.actions[i].lines == 1000 &&
+	      !strcmp(cfg.actions[i].path, "/var/log/syslog:/var/log/messages"));
+	i = config_find_action(&cfg, "netstat");
+	CHECK(!strcmp(cfg.actions[i].path, "/proc/net/snmp:/proc/net/netstat"));
+	CHECK(cfg.actions[config_find_action(&cfg, "ps")].kind == CFG_ACT_PS);
+	CHECK(cfg.actions[config_find_action(&cfg, "cgroup")].kind == CFG_ACT_CGROUP);
+	/* an empty file is a valid config: all defaults */
+	CHECK(load("") == 0 && cfg.nactions == (int)ARRAY_SIZE(names) && cfg.watch_interval_sec == 1);
+	CHECK(load("# only a comment\n") == 0);
+}
+
+static void test_modes(void)
+{
+	const struct cfg_anomaly *a;
+
+	/* all: default everywhere, overrides, exclusions */
+	CHECK(load("anomalies:\n  smb:\n    latency:\n      acceptable_count: 3\n      default_threshold_ms: 7\n"
+		   "      track_commands: [{command: SMB2_WRITE, threshold: 100}, read]\n"
+		   "      exclude_commands: [SMB2_ECHO]\n      actions: [dmesg]\n") == 0);
+	a = find("smb", "latency");
+	CHECK(a && a->cmd_mask == (ALL & ~BIT(13)) && a->threshold_ns[9] == MS(100) && a->threshold_ns[8] == MS(7));
+	CHECK(a && a->threshold_ns[0] == MS(7) && a->threshold_ns[19] == MS(7) && a->threshold_ns[13] == 0);
+	CHECK(lines == 0);
+	/* no mode: all, default threshold 10 ms */
+	CHECK(load("anomalies:\n  smb:\n    latency:\n      acceptable_count: 1\n      actions: [dmesg]\n") == 0);
+	a = find("smb", "latency");
+	CHECK(a && a->cmd_mask == ALL && a->threshold_ns[4] == MS(10) && !strcmp(a->mode, "all"));
+	/* trackonly: only the listed */
+	CHECK(load("anomalies:\n  smb:\n    latency:\n      mode: TrackOnly\n      acceptable_count: 1\n"
+		   "      track_commands:\n        - command: SMB2_CREATE\n          threshold: 0.25\n"
+		   "        - SMB2_CLOSE\n      actions: [dmesg]\n") == 0);
+	a = find("smb", "latency");
+	CHECK(a && a->cmd_mask == (BIT(5) | BIT(6)) && a->threshold_ns[5] == 250000 && a->threshold_ns[6] == MS(10));
+	CHECK(a && a->threshold_ns[9] == 0 && !strcmp(a->mode, "trackonly"));
+	/* excludeonly: all at default except excluded; track_commands ignored with a warning */
+	CHECK(load("anomalies:\n  smb:\n    latency:\n      mode: excludeonly\n      acceptable_count: 1\n"
+		   "      default_threshold_ms: 30\n      track_commands: [{command: SMB2_READ, threshold: 1}]\n"
+		   "      exclude_commands: [SMB2_LOCK, SMB2_CHANGE_NOTIFY]\n      actions: [dmesg]\n") == 0);
+	a = find("smb", "latency");
+	CHECK(a && a->cmd_mask == (ALL & ~BIT(10) & ~BIT(15)) && a->threshold_ns[8] == MS(30));
+	CHECK(has("t.yaml:7:7: warning: anomalies.smb.latency.track_commands is ignored in mode 'excludeonly'"));
+	/* trackonly with exclude_commands: warning, still loads */
+	CHECK(load_fixture("warn_ignored.yaml") == 0);
+	CHECK(has(":7:7: warning: anomalies.smb.latency.exclude_commands is ignored in mode 'trackonly'"));
+	a = find("smb", "latency");
+	CHECK(a && a->cmd_mask == BIT(8));
+	/* guardian error modes */
+	CHECK(load("guardian:\n  anomalies:\n    e:\n      type: error\n      mode: excludeonly\n"
+		   "      acceptable_count: 2\n      exclude_codes: [ENOENT, STATUS_OBJECT_NAME_NOT_FOUND]\n"
+		   "      actions: [dmesg]\n") == 0);
+	a = find("smb", "e");
+	CHECK(a && a->nrules == 1 && a->rules[0].ncodes == 0 && a->rules[0].nexclude == 2);
+	CHECK(a && a->rules[0].exclude[1].ntstatus && a->rules[0].exclude[1].value == 0xC0000034);
+	CHECK(load("guardian:\n  anomalies:\n    e:\n      type: ERROR\n      mode: all\n      acceptable_count: 2\n"
+		   "      track_codes: [EIO]\n      actions: [dmesg]\n") == 0);
+	CHECK(has("t.yaml:7:7: warning: guardian.anomalies.e.track_codes is ignored in mode 'all'"));
+	CHECK(find("smb", "e") && find("smb", "e")->rules[0].ncodes == 0);
+}
+
+static void test_unknown_names(void)
+{
+	CHECK(load_fixture("bad_typo.yaml") == -EINVAL);
+	CHECK(has(":5:7: unknown key 'acceptible_count' in anomalies.smb.latency (did you mean 'acceptable_count'?)"));
+	CHECK(has(":7:20: unknown command 'SMB2_WRTIE' in anomalies.smb.latency.track_commands "
+		  "(did you mean 'SMB2_WRITE'?)"));
+	CHECK(has(":10:9: unknown action 'dmseg' in anomalies.smb.latency.actions (did you mean 'dmesg'?)"));
+	CHECK(load("watch_intervall_sec: 1\n") == -EINVAL);
+	CHECK(has("t.yaml:1:1: unknown key 'watch_intervall_sec' at the top level (did you mean 'watch_interval_sec'?)"));
+	CHECK(load("cleanup:\n  foo: 1\n") == -EINVAL && has("t.yaml:2:3: unknown key 'foo' in cleanup\n"));
+	CHECK(load("anomalies:\n  smb:\n    error:\n      acceptable_count: 1\n      track_errors: [EACESS, "
+		   "STATUS_IO_TIMEOUTS, BOGUS_THING]\n") == -EINVAL);
+	CHECK(has("t.yaml:5:22: unknown error code 'EACESS' in anomalies.smb.error.track_errors (did you mean 'EACCES'?)"));
+	CHECK(has("t.yaml:5:30: unknown error code 'STATUS_IO_TIMEOUTS' in anomalies.smb.error.track_errors "
+		  "(did you mean 'STATUS_IO_TIMEOUT'?)"));
+	CHECK(has("t.yaml:5:50: unknown error code 'BOGUS_THING'"));
+	CHECK(load("anomalies:\n  smb:\n    latancy: {}\n") == -EINVAL);
+	CHECK(has("t.yaml:3:5: unknown key 'latancy' in anomalies.smb (did you mean 'latency'?)"));
+	CHECK(load("anomalies:\n  smb:\n    latency:\n      mode: trakonly\n      acceptable_count: 1\n") == -EINVAL);
+	CHECK(has("t.yaml:4:13: unknown mode 'trakonly' in anomalies.smb.latency.mode (did you mean 'trackonly'?)"));
+	CHECK(load("syslog:\n  facility: locl3\n") == -EINVAL && has("(did you mean 'local3'?)"));
+	CHECK(load("health:\n  sched_latncy: {}\n") == -EINVAL &&
+	      has("t.yaml:2:3: unknown key 'sched_latncy' in health (did you mean 'sched_latency'?)"));
+	CHECK(load("guardian:\n  anomalies:\n    x:\n      type: latenc\n      acceptable_count: 1\n") == -EINVAL);
+	CHECK(has("t.yaml:4:13: unknown anomaly type 'latenc' in guardian.anomalies.x.type (did you mean 'latency'?)"));
+}
+
+static void test_duplicates(void)
+{
+	CHECK(load("cleanup:\n  cleanup_interval_sec: 1\n  cleanup_interval_sec: 2\n") == -EINVAL);
+	CHECK(has("t.yaml:3:3: duplicate key 'cleanup_interval_sec' in cleanup (first at line 2)"));
+	CHECK(load("anomalies:\n  smb:\n    latency:\n      acceptable_count: 1\n"
+		   "      track_commands: [SMB2_READ, read]\n      exclude_commands: [ECHO, SMB2_ECHO]\n"
+		   "      actions: [dmesg, stats, dmesg]\n") == -EINVAL);
+	CHECK(has("t.yaml:5:35: duplicate command 'SMB2_READ' in anomalies.smb.latency.track_commands (first at line 5)"));
+	CHECK(has("t.yaml:6:32: duplicate command 'SMB2_ECHO' in anomalies.smb.latency.exclude_commands"));
+	CHECK(has("t.yaml:7:31: duplicate action 'dmesg' in anomalies.smb.latency.actions"));
+	CHECK(load("anomalies:\n  smb:\n    error:\n      acceptable_count: 1\n"
+		   "      track_errors: [EAGAIN, EWOULDBLOCK]\n") == -EINVAL);
+	CHECK(has("t.yaml:5:30: duplicate error code 'EAGAIN' in anomalies.smb.error.track_errors"));
+	CHECK(load("anomalies:\n  smb:\n    error:\n      rules:\n        - {name: a, acceptable_count: 1}\n"
+		   "        - {name: a, acceptable_count: 2}\n") == -EINVAL);
+	CHECK(has("t.yaml:6:18: duplicate rule name 'a' in anomalies.smb.error.rules"));
+	CHECK(load("anomalies:\n  smb:\n    latency: {acceptable_count: 1}\n    latency: {acceptable_count: 2}\n") ==
+	      -EINVAL);
+	CHECK(has("t.yaml:4:5: duplicate key 'latency' in anomalies.smb (first at line 3)"));
+	CHECK(cfg.nanomalies == 1);
+	CHECK(load("health:\n  kmsg:\n    patterns: [a, b, a]\n") == -EINVAL && has("t.yaml:3:22: duplicate pattern 'a'"));
+}
+
+static void test_conflicts_and_values(void)
+{
+	CHECK(load("anomalies:\n  smb:\n    latency:\n      acceptable_count: 1\n"
+		   "      track_commands: [{command: SMB2_WRITE, threshold: 5}]\n"
+		   "      exclude_commands: [SMB2_WRITE]\n") == -EINVAL);
+	CHECK(has("t.yaml:6:26: SMB2_WRITE is both tracked and excluded in anomalies.smb.latency"));
+	CHECK(load("guardian:\n  anomalies:\n    e:\n      type: Error\n      acceptable_count: 1\n"
+		   "      track_codes: [EIO]\n      exclude_codes: [EIO]\n") == -EINVAL);
+	CHECK(has("t.yaml:7:23: EIO is both tracked and excluded in guardian.anomalies.e"));
+	CHECK(load("anomalies:\n  smb:\n    latency:\n      acceptable_count: 1\n"
+		   "      track_commands:\n        - command: SMB2_WRITE\n          threshold: -5\n"
+		   "        - command: SMB2_READ\n          threshold: fast\n"
+		   "      default_threshold_ms: -1\n") == -EINVAL);
+	CHECK(has("t.yaml:7:22: threshold of SMB2_WRITE must not be negative, got '-5'"));
+	CHECK(has("t.yaml:9:22: threshold of SMB2_READ must be a number, got 'fast'"));
+	CHECK(has("t.yaml:10:29: anomalies.smb.latency.default_threshold_ms must not be negative, got '-1'"));
+	CHECK(lines == 4 && has("t.yaml:3:5: warning: anomalies.smb.latency has no actions"));
+	CHECK(load("anomalies:\n  smb:\n    latency:\n      acceptable_count: ten\n") == -EINVAL);
+	CHECK(has("t.yaml:4:25: anomalies.smb.latency.acceptable_count must be a whole number, got 'ten'"));
+	CHECK(load("anomalies:\n  smb:\n    latency:\n      acceptable_count: 0\n") == -EINVAL);
+	CHECK(has("t.yaml:4:25: anomalies.smb.latency.acceptable_count must be between 1 and 1000000000, got '0'"));
+	CHECK(load("anomalies:\n  smb:\n    latency:\n      mode: trackonly\n      acceptable_count: 1\n") == -EINVAL);
+	CHECK(has("t.yaml:4:7: anomalies.smb.latency resolves to no SMB2 command to watch (mode 'trackonly')"));
+	CHECK(load("anomalies:\n  smb:\n    latency:\n      acceptable_count: 1\n      exclude_commands: [NEGOTIATE, "
+		   "SESSION_SETUP, LOGOFF, TREE_CONNECT, TREE_DISCONNECT, CREATE, CLOSE, FLUSH, READ, WRITE, LOCK, "
+		   "IOCTL, CANCEL, ECHO, QUERY_DIRECTORY, CHANGE_NOTIFY, QUERY_INFO, SET_INFO, OPLOCK_BREAK, "
+		   "SERVER_TO_CLIENT_NOTIFICATION]\n") == -EINVAL);
+	CHECK(has("t.yaml:3:5: anomalies.smb.latency resolves to no SMB2 command to watch (mode 'all')"));
+	CHECK(load("anomalies:\n  smb:\n    latency:\n      actions: [dmesg]\n") == -EINVAL);
+	CHECK(has("t.yaml:3:5: missing key 'acceptable_count' in anomalies.smb.latency"));
+	CHECK(load("guardian:\n  anomalies:\n    e:\n      type: error\n      mode: trackonly\n"
+		   "      acceptable_count: 2\n") == -EINVAL);
+	CHECK(has("t.yaml:5:7: guardian.anomalies.e resolves to no error code to watch"));
+	CHECK(load("guardian:\n  anomalies:\n    x:\n      acceptable_count: 1\n") == -EINVAL);
+	CHECK(has("t.yaml:3:5: missing key 'type' in guardian.anomalies.x (Latency or Error)"));
+	CHECK(load("metrics:\n  listen: :9100\n") == -EINVAL && has("t.yaml:2:11: metrics.listen ':9100' has no host"));
+	CHECK(load("metrics:\n  listen: example.com:9100\n") == -EINVAL && has("must be an IP address"));
+	CHECK(load("metrics:\n  listen: 127.0.0.1:99999\n") == -EINVAL && has("a port from 1 to 65535"));
+	CHECK(load("metrics:\n  listen: 0.0.0.0:9100\n") == 0 && !strcmp(cfg.metrics_listen, "0.0.0.0:9100"));
+	CHECK(load("metrics:\n  listen: '[::1]:9100'\n") == 0 && !strcmp(cfg.metrics_listen, "[::1]:9100"));
+	CHECK(load("metrics:\n  listen: localhost:9100\n") == 0 && !strcmp(cfg.metrics_listen, "127.0.0.1:9100"));
+	CHECK(load("aod_output_dir: var/log\n") == -EINVAL && has("t.yaml:1:17: aod_output_dir must be an absolute path"));
+	CHECK(load("memory:\n  arena_kb: 10\n") == -EINVAL && has("memory.arena_kb must be between 1024 and 1048576"));
+	CHECK(load("audit:\n  enabled: maybe\n") == -EINVAL && has("audit.enabled must be true or false, got 'maybe'"));
+	CHECK(load("cleanup:\n  max_total_log_size_mb: 0\n") == -EINVAL && has("must be more than 0"));
+	CHECK(load("watch_interval_sec: 0.25\ncleanup:\n  max_total_log_size_mb: 1.5\n") == 0);
+	CHECK(cfg.watch_interval_ms == 250 && cfg.watch_interval_sec == 1 && cfg.max_total_log_bytes == 1572864);
+	/* SESSION_SETUP's "more processing required" is never an error: say so */
+	CHECK(load("anomalies:\n  smb:\n    error:\n      acceptable_count: 1\n"
+		   "      track_errors: [STATUS_MORE_PROCESSING_REQUIRED, 0xC000CAFE]\n      actions: [dmesg]\n") == 0);
+	CHECK(has("t.yaml:5:22: warning: STATUS_MORE_PROCESSING_REQUIRED in anomalies.smb.error.track_errors never counts"));
+	CHECK(find("smb", "error")->rules[0].codes[1].ntstatus && find("smb", "error")->rules[0].codes[1].value == 0xC000CAFE);
+}
+
+static void test_wrong_types(void)
+{
+	CHECK(load("anomalies:\n  smb:\n    latency:\n      acceptable_count: {a: 1}\n") == -EINVAL);
+	CHECK(has("t.yaml:4:25: anomalies.smb.latency.acceptable_count must be a scalar, not a mapping"));
+	CHECK(load("cleanup: [1, 2]\n") == -EINVAL && has("t.yaml:1:10: cleanup must be a mapping, not a list"));
+	CHECK(load("anomalies:\n  smb:\n    latency:\n      acceptable_count: 1\n      track_commands: SMB2_READ\n")
+	      == -EINVAL);
+	CHECK(has("t.yaml:5:23: anomalies.smb.latency.track_commands must be a list, not a scalar"));
+	CHECK(load("- a\n- b\n") == -EINVAL && has("t.yaml:1:1: the config must be a mapping, not a list"));
+	CHECK(load("anomalies:\n  smb:\n    latency:\n      acceptable_count: 1\n      track_commands: [[SMB2_READ]]\n")
+	      == -EINVAL);
+	CHECK(has("t.yaml:5:24: items of anomalies.smb.latency.track_commands must be a command name"));
+	CHECK(load("anomalies:\n  smb:\n    latency:\n      acceptable_count: 1\n      actions: dmesg\n") == -EINVAL);
+	CHECK(has("t.yaml:5:16: anomalies.smb.latency.actions must be a list of action names or a mapping"));
+	CHECK(load("anomalies:\n  smb:\n    latency:\n      acceptable_count: 1\n      actions:\n        dmesg: yes\n")
+	      == -EINVAL);
+	CHECK(has("t.yaml:6:16: anomalies.smb.latency.actions.dmesg must be empty for a quick action"));
+}
+
+static void test_unsupported(void)
+{
+	CHECK(load_fixture("bad_nfs.yaml") == -EINVAL);
+	CHECK(has(":6:3: nfs anomalies are not supported by this build\n"));
+	CHECK(load("anomalies:\n  io: {}\n  sockconn: {}\n") == -EINVAL);
+	CHECK(has("t.yaml:2:3: io anomalies are not supported by this build"));
+	CHECK(has("t.yaml:3:3: sockconn anomalies are not supported by this build"));
+	CHECK(load_fixture("bad_capture.yaml") == -EINVAL);
+	CHECK(has(":7:9: capture actions are not supported by this build"));
+	CHECK(load("anomalies:\n  smb:\n    latency:\n      tool: tcpdump\n      acceptable_count: 1\n") == -EINVAL);
+	CHECK(has("t.yaml:4:13: tcpdump captures are not supported by this build"));
+	CHECK(load("watcher:\n  actions: [dmesg, trace-cmd]\n") == -EINVAL);
+	CHECK(has("t.yaml:2:20: trace-cmd captures are not supported by this build"));
+	CHECK(load("anomalies:\n  smb:\n    latency:\n      tool: smbiosnoop\n      acceptable_count: 1\n") == -EINVAL);
+	CHECK(has("t.yaml:4:13: anomalies.smb.latency.tool: tool 'smbiosnoop' does not measure latency; use 'smbslower'"));
+	CHECK(load_fixture("bad_mixed.yaml") == -EINVAL);
+	CHECK(has(":4:7: 'acceptable_count' cannot be mixed with 'rules' in anomalies.smb.error"));
+	CHECK(has(":5:7: 'track_errors' cannot be mixed with 'rules' in anomalies.smb.error"));
+	CHECK(load("anomalies:\n  smb: {}\nguardian:\n  anomalies: {}\n") == -EINVAL);
+	CHECK(has("t.yaml:1:1: 'anomalies' and 'guardian' are two layouts of the same thing"));
+}
+
+static void test_user_actions(void)
+{
+	CHECK(load("actions:\n  dmesg:\n    kind: file\n    path: /x\n") == -EINVAL);
+	CHECK(has("t.yaml:2:3: action 'dmesg' is built in; give yours another name"));
+	CHECK(load("actions:\n  a:\n    kind: file\n    argv: [x]\n  b:\n    kind: exec\n  c:\n    kind: pipe\n"
+		   "  d:\n    kind: tail\n    path: relative\n") == -EINVAL);
+	CHECK(has("t.yaml:4:5: key 'argv' does not apply to a file action (actions.a)"));
+	CHECK(has("t.yaml:3:5: missing key 'path' in actions.a"));
+	CHECK(has("t.yaml:6:5: missing key 'argv' in actions.b"));
+	CHECK(has("t.yaml:8:11: unknown action kind 'pipe' in actions.c.kind"));
+	CHECK(has("t.yaml:11:11: actions.d.path must be an absolute path"));
+	CHECK(lines == 5);
+	CHECK(load("actions:\n  'bad name':\n    kind: kmsg\n") == -EINVAL && has("action name 'bad name' must be"));
+	/* user actions are usable by anomalies defined before them in the file */
+	CHECK(load("health:\n  oom_kill:\n    actions: [mine]\nactions:\n  mine:\n    kind: kmsg\n    seconds: 5\n") == 0);
+	CHECK(find("health", "oom_kill") && cfg.actions[find("health", "oom_kill")->actions[0]].seconds == 5);
+	CHECK(load("health:\n  tcp_retransmit:\n    threshold: 5\n") == -EINVAL);
+	CHECK(has("t.yaml:3:5: key 'threshold' does not apply to health.tcp_retransmit"));
+}
+
+static void test_many_errors_and_syntax(void)
+{
+	CHECK(load_fixture("bad_syntax.yaml") == -EINVAL);
+	CHECK(has(":5:6: YAML syntax error: did not find expected key"));
+	CHECK(load("a: [1, 2\n") == -EINVAL && has("t.yaml:2:1: YAML syntax error:"));
+	CHECK(load("a: 1\n---\nb: 2\n") == -EINVAL && has("t.yaml:3:1: only one YAML document is allowed"));
+	/* every error is reported, not only the first */
+	CHECK(load("foo: 1\nbar: 2\ncleanup:\n  cleanup_interval_sec: x\nmemory:\n  arena_kb: -4\n") == -EINVAL);
+	CHECK(lines == 4 && has("t.yaml:1:1:") && has("t.yaml:2:1:") && has("t.yaml:4:25:") &&
+	      has("t.yaml:6:13: memory.arena_kb must not be negative"));
+}
+
+static void test_files_and_chain(void)
+{
+	char dir[] = "/tmp/aod-cfg-XXXXXX", p[64], e[64];
+	FILE *f;
+
+	CHECK(load_fixture("does-not-exist.yaml") == -ENOENT);
+	CHECK(has("aod: unable to read config ") && has("does-not-exist.yaml: No such file or directory"));
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(p, sizeof(p), "%s/cli.yaml", dir);
+	snprintf(e, sizeof(e), "%s/env.yaml", dir);
+	f = fopen(p, "w");
+	fputs("watch_interval_sec: 3\n", f);
+	fclose(f);
+	f = fopen(e, "w");
+	fputs("watch_interval_sec: 4\n", f);
+	fclose(f);
+	CHECK(load_chain(&cfg, p, e, e, NULL) == 0 && cfg.watch_interval_sec == 3 && !strcmp(cfg.path, p));
+	CHECK(load_chain(&cfg, NULL, e, p, NULL) == 0 && cfg.watch_interval_sec == 4);
+	CHECK(load_chain(&cfg, NULL, "", p, NULL) == 0 && cfg.watch_interval_sec == 3);	/* the /etc step */
+	CHECK(load_chain(&cfg, NULL, NULL, "/nonexistent/aod.yaml", NULL) == 0 && !strcmp(cfg.path, "<embedded>"));
+	CHECK(find("smb", "latency") != NULL);
+	CHECK(config_load_file(&cfg, dir, NULL) == -EISDIR);
+	unlink(p);
+	unlink(e);
+	rmdir(dir);
+}
+
+static void test_print(void)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	CHECK(load_fixture("aodv2_guardian.yaml") == 0);
+	f = open_memstream(&out, &len);
+	config_print(&cfg, f);
+	fclose(f);
+	CHECK(strstr(out, "\n  SMB2_WRITE                           50 ms\n") != NULL);
+	CHECK(strstr(out, "\n  SMB2_ECHO                            -\n") != NULL);
+	CHECK(strstr(out, "\n  SMB2_CREATE                          20 ms\n") != NULL);
+	CHECK(strstr(out, "rule error: fires at 10 errors per interval; commands all; codes EACCES,EAGAIN,EIO") != NULL);
+	CHECK(strstr(out, "  actions: dmesg journalctl debugdata stats mounts smbinfo syslogs\n") != NULL);
+	CHECK(strstr(out, "keep the total under 0.5 MiB (524288 bytes)") != NULL);
+	CHECK(strstr(out, "output dir: /var/log/aod\n") != NULL && strstr(out, "watch interval: 1 s\n") != NULL);
+	CHECK(strstr(out, "arena: 4096 KiB\n") != NULL && strstr(out, "at most 4 at once") != NULL);
+	free(out);
+}
+
+int main(void)
+{
+	test_embedded_default();
+	test_guardian_layout();
+	test_upstream_layout();
+	test_aod_sections();
+	test_builtin_actions();
+	test_modes();
+	test_unknown_names();
+	test_duplicates();
+	test_conflicts_and_values();
+	test_wrong_types();
+	test_unsupported();
+	test_user_actions();
+	test_many_errors_and_syntax();
+	test_files_and_chain();
+	test_print();
+	free(diag);
+	return CHECK_DONE();
+}

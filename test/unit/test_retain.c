@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests for retention: the pure choice at its edges, then sweeps of a real temp directory. */
+#include "../../src/arena.c"
+#include "../../src/retain.c"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "check.h"
+
+#define DAY 86400
+#define NOW INT64_C(1700000000)
+
+#define E(nm, sz, t) { .name = (nm), .size = (sz), .mtime_sec = (t), .mtime_nsec = 0 }
+#define N(arr) (sizeof(arr) / sizeof((arr)[0]))
+
+static void test_names(void)
+{
+	CHECK(retain_is_bundle("aod_quick_1700000000000000000_smb_latency.tar.zst"));
+	CHECK(retain_is_bundle("aod_capture_1_smb_error.tar.zst"));
+	CHECK(!retain_is_bundle("aod_quick_1_smb_latency.tar.zst.part"));
+	CHECK(!retain_is_bundle("aod_quick_.tar.zst"));
+	CHECK(!retain_is_bundle("aod_capture_.tar.zst"));
+	CHECK(!retain_is_bundle("aod_trace_1.tar.zst"));
+	CHECK(!retain_is_bundle("aod_quick_1.tar"));
+	CHECK(!retain_is_bundle("xaod_quick_1.tar.zst"));
+	CHECK(!retain_is_bundle("notes.txt"));
+	CHECK(!retain_is_bundle(""));
+}
+
+static void test_exactly_ninety(void)
+{
+	const struct retain_entry e[] = {
+		E("aod_quick_1_smb_latency.tar.zst", 300, NOW - 30),
+		E("aod_quick_2_smb_latency.tar.zst", 300, NOW - 20),
+		E("aod_quick_3_smb_latency.tar.zst", 300, NOW - 10),
+	};
+	bool del[N(e)];
+
+	/* 900 of 1000 is at 90 %, not past it */
+	CHECK(retain_choose(e, N(e), 1000, 2, NOW, del) == 0);
+	CHECK(!del[0] && !del[1] && !del[2]);
+	/* the same 900 bytes of 999: 90 % is 899.1, so 900 passes it */
+	CHECK(retain_choose(e, N(e), 999, 2, NOW, del) == 2);
+	CHECK(del[0] && del[1] && !del[2]);
+}
+
+static void test_just_over(void)
+{
+	/* 901 of 1000, listed out of order: the two oldest go, leaving 301 <= 500 */
+	const struct retain_entry e[] = {
+		E("aod_quick_3_smb_latency.tar.zst", 301, NOW - 10),
+		E("aod_quick_1_smb_latency.tar.zst", 300, NOW - 30),
+		E("aod_capture_2_smb_error.tar.zst", 300, NOW - 20),
+	};
+	const struct retain_entry exact[] = {
+		E("aod_quick_1_smb_latency.tar.zst", 400, NOW - 30),
+		E("aod_quick_2_smb_latency.tar.zst", 100, NOW - 20),
+		E("aod_quick_3_smb_latency.tar.zst", 500, NOW - 10),
+	};
+	bool del[3];
+
+	CHECK(retain_choose(e, N(e), 1000, 2, NOW, del) == 2);
+	CHECK(!del[0] && del[1] && del[2]);
+	/* deletion stops as soon as the total is at 50 % exactly */
+	CHECK(retain_choose(exact, N(exact), 1000, 2, NOW, del) == 2);
+	CHECK(del[0] && del[1] && !del[2]);
+	/* one bundle alone over the limit is deleted too: AODv2 does the same */
+	CHECK(retain_choose(exact + 2, 1, 400, 2, NOW, del) == 1 && del[0]);
+}
+
+static void test_age(void)
+{
+	const struct retain_entry e[] = {
+		E("aod_quick_1_smb_latency.tar.zst", 10, NOW - 2 * DAY - 1),	/* older than 2 days */
+		E("aod_quick_2_smb_latency.tar.zst", 10, NOW - 2 * DAY),	/* exactly 2 days: kept */
+		E("aod_quick_3_smb_latency.tar.zst", 10, NOW + 100),		/* clock went back: kept */
+		E("notes.txt", 10, NOW - 100 * DAY),				/* not ours */
+	};
+	bool del[N(e)];
+
+	CHECK(retain_choose(e, N(e), 1000, 2, NOW, del) == 1);
+	CHECK(del[0] && !del[1] && !del[2] && !del[3]);
+	/* max_age_days 0: no age limit */
+	CHECK(retain_choose(e, N(e), 1000, 0, NOW, del) == 0);
+	/* aged-out bundles no longer count toward the size check */
+	{
+		const struct retain_entry f[] = {
+			E("aod_quick_1_smb_latency.tar.zst", 600, NOW - 5 * DAY),
+			E("aod_quick_2_smb_latency.tar.zst", 400, NOW - 10),
+		};
+		bool d2[2];
+
+		CHECK(retain_choose(f, 2, 1000, 2, NOW, d2) == 1);
+		CHECK(d2[0] && !d2[1]);
+	}
+}
+
+static void test_ignored(void)
+{
+	const struct retain_entry e[] = {
+		E("aod_quick_9_smb_latency.tar.zst.part", 1u << 30, NOW - 9 * DAY),
+		E("core.1234", 1u << 30, NOW - 9 * DAY),
+		E("aod_trace_1.jsonl", 1u << 30, NOW - 9 * DAY),
+		E("aod_quick_1_smb_latency.tar.zst", 100, NOW - 50),
+		E("aod_capture_2_smb_error.tar.zst", 100, NOW - 40),
+	};
+	bool del[N(e)];
+
+	memset(del, 1, sizeof(del));	/* every flag must be written */
+	CHECK(retain_choose(e, N(e), 1000, 2, NOW, del) == 0);
+	CHECK(!del[0] && !del[1] && !del[2] && !del[3] && !del[4]);
+	/* over the limit, only bundles go, and they are enough */
+	CHECK(retain_choose(e, N(e), 210, 2, NOW, del) == 1);
+	CHECK(!del[0] && !del[1] && !del[2] && del[3] && !del[4]);
+}
+
+static void test_ties(void)
+{
+	const struct retain_entry e[] = {
+		E("aod_quick_b_smb_latency.tar.zst", 100, NOW - 10),
+		E("aod_quick_a_smb_latency.tar.zst", 100, NOW - 10),
+		E("aod_quick_c_smb_latency.tar.zst", 100, NOW - 10),
+	};
+	struct retain_entry ns[3];
+	bool del[3];
+
+	/* same mtime: by name */
+	CHECK(retain_choose(e, N(e), 300, 2, NOW, del) == 2);
+	CHECK(del[0] && del[1] && !del[2]);
+	CHECK(retain_choose(e, N(e), 330, 2, NOW, del) == 2);	/* 300 > 297 */
+	CHECK(retain_choose(e, N(e), 400, 2, NOW, del) == 0);	/* 300 <= 360 */
+	/* nanoseconds come before the name */
+	memcpy(ns, e, sizeof(ns));
+	ns[0].mtime_nsec = 1;
+	ns[1].mtime_nsec = 2;
+	ns[2].mtime_nsec = 0;
+	CHECK(retain_choose(ns, 3, 300, 2, NOW, del) == 2);
+	CHECK(del[0] && !del[1] && del[2]);
+}
+
+static void test_empty_and_limits(void)
+{
+	const struct retain_entry e[] = {
+		E("aod_quick_1_smb_latency.tar.zst", UINT64_MAX / 2, NOW - 20),
+		E("aod_quick_2_smb_latency.tar.zst", UINT64_MAX / 2, NOW - 10),
+		E("aod_quick_3_smb_latency.tar.zst", UINT64_MAX / 2, NOW - 5),
+	};
+	bool del[3] = { true, true, true };
+
+	CHECK(retain_choose(NULL, 0, 1000, 2, NOW, del) == 0);
+	CHECK(retain_choose(e, 3, 0, 0, NOW, del) == 0);	/* no limits at all */
+	CHECK(!del[0] && !del[1] && !del[2]);
+	/* totals that overflow 64 bits saturate instead of wrapping to "small" */
+	CHECK(retain_choose(e, 3, UINT64_MAX, 0, NOW, del) == 2);
+	CHECK(del[0] && del[1] && !del[2]);
+}
+
+/* Sorted and shuffled inputs must choose the same files; the size rule's invariants hold. */
+static void test_random_equivalence(void)
+{
+	static struct retain_entry e[500], s[500];
+	static char names[500][48];
+	static bool d1[500], d2[500];
+	unsigned seed = 42;
+	size_t i, j, c1, c2;
+	int round, unsorted = 0, mismatched = 0;
+
+	for (round = 0; round < 20; round++) {
+		uint64_t total = 0, kept = 0;
+		int64_t newest_deleted = INT64_MIN, oldest_kept = INT64_MAX;
+
+		for (i = 0; i < N(e); i++) {
+			seed = seed * 1103515245u + 12345u;
+			snprintf(names[i], sizeof(names[i]), "%s%zu_smb_latency.tar.zst",
+				 (seed >> 8) % 7 == 0 ? "other_" : "aod_quick_", i);
+			e[i] = (struct retain_entry)E(names[i], (seed >> 4) % 5000, NOW - (int64_t)((seed >> 12) % 1000));
+			if (retain_is_bundle(names[i]))
+				total += e[i].size;
+		}
+		memcpy(s, e, sizeof(e));
+		sort_entries(s, N(s));
+		for (i = 1; i < N(s); i++)
+			unsorted += entry_cmp(&s[i - 1], &s[i]) > 0;
+		c1 = retain_choose(e, N(e), total, 0, NOW, d1);	/* at 100 %: must cut to 50 % */
+		c2 = retain_choose(s, N(s), total, 0, NOW, d2);
+		CHECK(c1 == c2 && c1 > 0);
+		for (i = 0; i < N(s); i++) {
+			for (j = 0; j < N(e) && strcmp(e[j].name, s[i].name); j++)
+				;
+			mismatched += !(j < N(e) && d1[j] == d2[i]);
+			if (!retain_is_bundle(s[i].name))
+				continue;
+			if (d2[i] && s[i].mtime_sec > newest_deleted)
+				newest_deleted = s[i].mtime_sec;
+			if (!d2[i]) {
+				kept += s[i].size;
+				if (s[i].mtime_sec < oldest_kept)
+					oldest_kept = s[i].mtime_sec;
+			}
+		}
+		CHECK(kept <= total / 2);
+		CHECK(newest_deleted <= oldest_kept);
+	}
+	CHECK(unsorted == 0);
+	CHECK(mismatched == 0);
+}
+
+/* ---- sweeps of a real directory ---- */
+
+static char dir[] = "/tmp/aod_test_retain.XXXXXX";
+static int dfd = -1;
+
+static void mkfile(const char *name, off_t size, int64_t mtime)
+{
+	struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
+	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	CHECK(fd >= 0);
+	CHECK(ftruncate(fd, size) == 0);
+	close(fd);
+	CHECK(utimensat(dfd, name, ts, 0) == 0);
+}
+
+static bool exists(const char *name)
+{
+	return faccessat(dfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static void clean_dir(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			if (unlinkat(dfd, de->d_name, 0) < 0)
+				unlinkat(dfd, de->d_name, AT_REMOVEDIR);
+	if (d)
+		closedir(d);
+}
+
+static void test_sweep(void)
+{
+	static unsigned char mem[64 << 10];
+	struct retain_result r;
+	struct arena a;
+	size_t mark;
+
+	arena_init_buffer(&a, mem, sizeof(mem));
+	CHECK(arena_alloc(&a, 1, 100, 1) != NULL);
+	mark = arena_mark(&a);
+
+	mkfile("aod_quick_1_smb_latency.tar.zst", 3000, NOW - 400);
+	mkfile("aod_quick_2_smb_latency.tar.zst", 3000, NOW - 300);
+	mkfile("aod_capture_3_smb_error.tar.zst", 3000, NOW - 200);
+	mkfile("aod_quick_4_smb_latency.tar.zst", 1000, NOW - 100);
+	mkfile("aod_quick_0_smb_latency.tar.zst", 10, NOW - 3 * DAY);	/* aged out */
+	mkfile("aod_quick_5_smb_latency.tar.zst.part", 50000, NOW - 9 * DAY);
+	mkfile("foreign.tar.zst", 50000, NOW - 9 * DAY);
+	mkfile("target.txt", 50000, NOW - 9 * DAY);
+	CHECK(symlinkat("target.txt", dfd, "aod_quick_6_smb_latency.tar.zst") == 0);
+	CHECK(mkdirat(dfd, "aod_quick_7_smb_latency.tar.zst", 0700) == 0);
+
+	/* 10000 of 10000 passes 90 %: 1, 2 go (4000 left <= 5000); 0 goes by age */
+	CHECK(retain_sweep(dfd, 10000, 2, NOW, &a, &r) == 0);
+	CHECK(arena_mark(&a) == mark);
+	CHECK(r.deleted_files == 3 && r.deleted_bytes == 6010);
+	CHECK(r.kept_files == 2 && r.kept_bytes == 4000);
+	CHECK(r.errors == 0);
+	CHECK(!exists("aod_quick_0_smb_latency.tar.zst"));
+	CHECK(!exists("aod_quick_1_smb_latency.tar.zst"));
+	CHECK(!exists("aod_quick_2_smb_latency.tar.zst"));
+	CHECK(exists("aod_capture_3_smb_error.tar.zst"));
+	CHECK(exists("aod_quick_4_smb_latency.tar.zst"));
+	CHECK(exists("aod_quick_5_smb_latency.tar.zst.part"));
+	CHECK(exists("foreign.tar.zst"));
+	CHECK(exists("target.txt"));
+	CHECK(exists("aod_quick_6_smb_latency.tar.zst"));
+	CHECK(exists("aod_quick_7_smb_latency.tar.zst"));
+
+	/* nothing more to do: a second sweep keeps everything */
+	CHECK(retain_sweep(dfd, 10000, 2, NOW, &a, &r) == 0);
+	CHECK(r.deleted_files == 0 && r.kept_files == 2 && r.kept_bytes == 4000);
+
+	/* a scratch arena too small is an error and deletes nothing */
+	{
+		struct arena tiny;
+		static unsigned char small[1024];
+
+		arena_init_buffer(&tiny, small, sizeof(small));
+		CHECK(retain_sweep(dfd, 1, 0, NOW, &tiny, &r) == -ENOMEM);
+		CHECK(tiny.used == 0 && tiny.failures == 1);
+		CHECK(exists("aod_quick_4_smb_latency.tar.zst"));
+	}
+
+	/* retain_remove_parts: only aod's regular *.part files */
+	mkfile("aod_quick_8_smb_latency.tar.zst.part", 1, NOW);
+	mkfile("user.part", 1, NOW);
+	CHECK(mkdirat(dfd, "aod_dir.part", 0700) == 0);
+	CHECK(symlinkat("target.txt", dfd, "aod_link.part") == 0);
+	{
+		unsigned removed = 99;
+
+		CHECK(retain_remove_parts(dfd, &removed) == 0);
+		CHECK(removed == 2);
+		CHECK(!exists("aod_quick_5_smb_latency.tar.zst.part"));
+		CHECK(!exists("aod_quick_8_smb_latency.tar.zst.part"));
+		CHECK(exists("user.part") && exists("aod_dir.part") && exists("aod_link.part"));
+		CHECK(exists("target.txt"));
+		CHECK(retain_remove_parts(dfd, NULL) == 0);
+	}
+	clean_dir();
+
+	/* empty directory */
+	CHECK(retain_sweep(dfd, 10000, 2, NOW, &a, &r) == 0);
+	CHECK(r.deleted_files == 0 && r.kept_files == 0 && r.kept_bytes == 0);
+	arena_reset(&a, 0);
+}
+
+/* More entries than one getdents64 buffer holds: the oldest half goes, the newest half stays. */
+static void test_sweep_many(void)
+{
+	enum { COUNT = 1200 };
+	struct retain_result r;
+	struct arena a;
+	char name[64];
+	int i, kept_ok = 0, gone_ok = 0;
+
+	for (i = 0; i < COUNT; i++) {
+		snprintf(name, sizeof(name), "aod_quick_%04d_health_sched_latency.tar.zst", i);
+		mkfile(name, 100, NOW - 10000 + i);
+	}
+	/* no scratch arena: the static one holds this listing too */
+	CHECK(retain_sweep(dfd, UINT64_MAX, 2, NOW, NULL, &r) == 0);
+	CHECK(r.deleted_files == 0 && r.kept_files == COUNT && r.kept_bytes == COUNT * 100);
+	CHECK(retain_sweep(dfd, UINT64_MAX, 2, NOW, NULL, NULL) == 0);
+	CHECK(arena_init(&a, retain_scratch_need(COUNT)) == 0);
+	CHECK(retain_sweep(dfd, COUNT * 100, 2, NOW, &a, &r) == 0);
+	CHECK(r.deleted_files == COUNT / 2 && r.kept_files == COUNT / 2);
+	CHECK(r.kept_bytes == COUNT / 2 * 100);
+	CHECK(a.failures == 0);
+	for (i = 0; i < COUNT; i++) {
+		snprintf(name, sizeof(name), "aod_quick_%04d_health_sched_latency.tar.zst", i);
+		if (i < COUNT / 2)
+			gone_ok += !exists(name);
+		else
+			kept_ok += exists(name);
+	}
+	CHECK(gone_ok == COUNT / 2 && kept_ok == COUNT / 2);
+	arena_fini(&a);
+	clean_dir();
+}
+
+int main(void)
+{
+	test_names();
+	test_exactly_ninety();
+	test_just_over();
+	test_age();
+	test_ignored();
+	test_ties();
+	test_empty_and_limits();
+	test_random_equivalence();
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(dfd >= 0);
+	test_sweep();
+	test_sweep_many();
+	close(dfd);
+	CHECK(rmdir(dir) == 0);
+	return CHECK_DONE();
+}

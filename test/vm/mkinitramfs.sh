@@ -1,0 +1,196 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Builds the QEMU guest for test/vm from Debian packages alone: kernel, busybox, Samba, cifs-utils, iproute2, aod.
+#
+# usage: test/vm/mkinitramfs.sh [AOD_BINARY]
+#   Writes build/vm/vmlinuz and build/vm/initramfs.cpio.gz; both are cached and rebuilt when an input changes.
+#   Exit 0: built or up to date. Exit 77: a package or tool cannot be had (the caller reports a skip; the reason
+#   is the last line on stderr). Other non-zero: a real failure.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+AOD_BIN=${1:-$ROOT/build/aod}
+VM=$ROOT/build/vm
+DEBS=$VM/debs
+PKGROOT=$VM/root-pkgs
+KROOT=$VM/root-kernel
+STAGE=$VM/root-stage
+OUT=$VM/initramfs.cpio.gz
+ARCH_LIB=x86_64-linux-gnu
+
+skip() { echo "mkinitramfs: $*" >&2; exit 77; }
+die() { echo "mkinitramfs: $*" >&2; exit 1; }
+
+for t in apt-get apt-cache dpkg-deb depmod cpio gzip ldd; do
+	command -v "$t" >/dev/null || skip "$t not installed (apt-get install -y cpio kmod dpkg apt)"
+done
+[ -x "$AOD_BIN" ] || skip "no aod binary at $AOD_BIN (run ./build.sh first)"
+if file -b "$AOD_BIN" 2>/dev/null | grep -q dynamic; then
+	die "$AOD_BIN is dynamically linked; the guest has no musl: use the static build/aod"
+fi
+
+# The kernel package is named by its ABI, which the archive changes; the metapackage says which one is current.
+resolve_kernel() {
+	apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+		awk '/Depends: linux-image-[0-9].*-cloud-amd64/ { print $2; exit }'
+}
+KPKG=$(resolve_kernel)
+if [ -z "$KPKG" ]; then
+	apt-get update -qq >/dev/null 2>&1 || true
+	KPKG=$(resolve_kernel)
+fi
+[ -n "$KPKG" ] || skip "apt cannot resolve linux-image-cloud-amd64 (no package lists?)"
+KVER=${KPKG#linux-image-}
+
+# Userland: the programs the guest runs, and the shared libraries of their recursive dependencies.
+# Only library packages (and zlib1g) are taken from the closure: perl, python and the maintainer-script
+# tools that samba also depends on are never executed in the guest.
+TOP=(samba samba-libs samba-common-bin cifs-utils iproute2)
+lib_closure() {
+	apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \
+		--no-enhances "${TOP[@]}" 2>/dev/null | grep -v '^ ' | grep -E '^(lib|zlib1g$)' |
+		grep -vE '^lib(python|perl|debian-installer|file-find|number-compare|text-glob|pam-runtime|semanage-common)' |
+		sort -u
+}
+mapfile -t LIBS < <(lib_closure)
+[ ${#LIBS[@]} -gt 10 ] || skip "apt cannot resolve the dependencies of ${TOP[*]}"
+PKGS=("$KPKG" busybox-static "${TOP[@]}" "${LIBS[@]}")
+
+mkdir -p "$DEBS"
+# apt-get download fetches the candidate version; a name already present as a deb of that version is kept.
+want_debs() {
+	local p v missing=()
+	for p in "${PKGS[@]}"; do
+		v=$(apt-cache policy "$p" 2>/dev/null | awk '/Candidate:/ { print $2; exit }')
+		[ -n "$v" ] && [ "$v" != "(none)" ] || skip "package $p has no candidate version"
+		v=${v//:/%3a}
+		ls "$DEBS/${p}_${v}_"*.deb >/dev/null 2>&1 || missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "mkinitramfs: downloading ${#missing[@]} packages into $DEBS" >&2
+		(cd "$DEBS" && apt-get download -qq "${missing[@]}" >"$VM/apt-download.log" 2>&1) ||
+			{ tail -n 5 "$VM/apt-download.log" >&2; skip "apt-get download failed for: ${missing[*]}"; }
+	fi
+}
+want_debs
+
+deb_of() { ls -t "$DEBS/${1}_"*.deb 2>/dev/null | head -n1; }
+
+# A stamp file holds the inputs' fingerprint; a tree is rebuilt only when it changes.
+fingerprint() { sha256sum "$@" 2>/dev/null | sha256sum | cut -c1-16; }
+
+KDEB=$(deb_of "$KPKG")
+[ -n "$KDEB" ] || die "no deb for $KPKG in $DEBS"
+if [ "$(cat "$KROOT.stamp" 2>/dev/null)" != "$(fingerprint "$KDEB")" ]; then
+	rm -rf "$KROOT"
+	mkdir -p "$KROOT"
+	dpkg-deb -x "$KDEB" "$KROOT"
+	fingerprint "$KDEB" >"$KROOT.stamp"
+fi
+cp "$KROOT/boot/vmlinuz-$KVER" "$VM/vmlinuz"
+
+USERDEBS=()
+for p in busybox-static "${TOP[@]}" "${LIBS[@]}"; do
+	d=$(deb_of "$p")
+	[ -n "$d" ] || die "no deb for $p in $DEBS"
+	USERDEBS+=("$d")
+done
+if [ "$(cat "$PKGROOT.stamp" 2>/dev/null)" != "$(fingerprint "${USERDEBS[@]}")" ]; then
+	rm -rf "$PKGROOT"
+	mkdir -p "$PKGROOT"
+	for d in "${USERDEBS[@]}"; do dpkg-deb -x "$d" "$PKGROOT"; done
+	fingerprint "${USERDEBS[@]}" >"$PKGROOT.stamp"
+fi
+
+# Everything the initramfs is made of; when none of it changed, the cached cpio is current.
+INPUTS=("$0" "$ROOT/test/vm/init" "$ROOT"/test/vm/conf/*.yaml "$AOD_BIN" "$KROOT.stamp" "$PKGROOT.stamp")
+STAMP=$(fingerprint "${INPUTS[@]}")
+if [ -s "$OUT" ] && [ "$(cat "$OUT.stamp" 2>/dev/null)" = "$STAMP" ]; then
+	echo "mkinitramfs: $OUT is current ($KVER)" >&2
+	exit 0
+fi
+echo "mkinitramfs: building $OUT for $KVER" >&2
+
+rm -rf "$STAGE"
+mkdir -p "$STAGE"/{bin,sbin,usr/bin,usr/sbin,lib64,etc,proc,sys,dev,tmp,run,mnt,out,srv}
+mkdir -p "$STAGE"/{var/lib/samba/private,var/cache/samba,var/log/samba,run/samba,etc/samba,etc/aod}
+
+# busybox first; the real tc, ip and mount.cifs are installed after it so they are what the paths hold.
+cp "$PKGROOT/bin/busybox" "$STAGE/bin/busybox"
+for a in $("$STAGE/bin/busybox" --list); do
+	[ -e "$STAGE/bin/$a" ] || ln -s busybox "$STAGE/bin/$a"
+done
+
+# Copy a file to the same path in the stage, following symlinks so the guest gets the real bytes.
+put() {
+	local src=$1 dst=$2
+	mkdir -p "$STAGE/$(dirname "$dst")"
+	cp -L "$src" "$STAGE/$dst"
+}
+
+# Programs: from the unpacked packages, found wherever the package put them (/sbin or /usr/sbin).
+find_prog() {
+	local n=$1 d
+	for d in usr/sbin sbin usr/bin bin; do
+		[ -x "$PKGROOT/$d/$n" ] && { echo "$PKGROOT/$d/$n"; return; }
+	done
+	die "program $n not found in the unpacked packages"
+}
+PROGS=(smbd smbpasswd mount.cifs tc ip)
+for n in "${PROGS[@]}"; do put "$(find_prog "$n")" "/usr/sbin/$n"; done
+
+# Shared libraries: the ldd closure, resolved inside the unpacked tree (samba's private libraries too).
+LIBPATH=$PKGROOT/usr/lib/$ARCH_LIB:$PKGROOT/lib/$ARCH_LIB:$PKGROOT/usr/lib/$ARCH_LIB/samba
+closure() {
+	local n
+	for n in "${PROGS[@]}"; do LD_LIBRARY_PATH=$LIBPATH ldd "$STAGE/usr/sbin/$n"; done |
+		awk '$2 == "=>" && $3 ~ /^\// { print $3 } $2 == "=>" && $3 == "not" { print "MISSING " $1 }' | sort -u
+}
+while read -r lib; do
+	case $lib in
+	MISSING\ *) die "library ${lib#MISSING } not found in the unpacked packages" ;;
+	"$PKGROOT"/*) put "$lib" "${lib#"$PKGROOT"}" ;;
+	*) die "library $lib resolved outside the unpacked packages; add its package to the closure" ;;
+	esac
+done < <(closure)
+put "$PKGROOT/lib/$ARCH_LIB/ld-linux-x86-64.so.2" /lib64/ld-linux-x86-64.so.2
+# smbd dlopens its process-model, auth and gensec modules, which ldd cannot see: take samba's private dir whole.
+cp -a "$PKGROOT/usr/lib/$ARCH_LIB/samba/." "$STAGE/usr/lib/$ARCH_LIB/samba/"
+# smbd stats its codepage and data directories at start.
+[ -d "$PKGROOT/usr/share/samba" ] && cp -a "$PKGROOT/usr/share/samba" "$STAGE/usr/share/"
+
+# Kernel modules: cifs, netem, virtio_blk (the results disk) and whatever modules.dep says they need.
+MODS=(fs/smb/client/cifs net/sched/sch_netem drivers/block/virtio_blk drivers/virtio/virtio_pci)
+depmod -b "$KROOT" "$KVER"
+KM=lib/modules/$KVER
+mkdir -p "$STAGE/$KM"
+for m in "${MODS[@]}"; do
+	line=$(grep "^kernel/$m.ko:" "$KROOT/$KM/modules.dep") || die "module $m not in $KPKG"
+	for f in ${line/:/}; do put "$KROOT/$KM/$f" "/$KM/$f"; done
+done
+cp "$KROOT/$KM"/modules.{order,builtin,builtin.modinfo} "$STAGE/$KM/" 2>/dev/null || true
+depmod -b "$STAGE" "$KVER"
+
+# Users: root, nobody/nogroup (smbd needs them) and the SMB user "aod".
+cat >"$STAGE/etc/passwd" <<'EOF'
+root:x:0:0:root:/root:/bin/sh
+aod:x:1000:1000:aod:/tmp:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+EOF
+cat >"$STAGE/etc/group" <<'EOF'
+root:x:0:
+aod:x:1000:
+nogroup:x:65534:
+EOF
+echo "aodvm" >"$STAGE/etc/hostname"
+printf '127.0.0.1 localhost aodvm\n' >"$STAGE/etc/hosts"
+
+cp "$AOD_BIN" "$STAGE/usr/sbin/aod"
+cp "$ROOT"/test/vm/conf/*.yaml "$STAGE/etc/aod/"
+cp "$ROOT/test/vm/init" "$STAGE/init"
+chmod 755 "$STAGE/init" "$STAGE/usr/sbin/aod"
+
+(cd "$STAGE" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+echo "$STAMP" >"$OUT.stamp"
+echo "mkinitramfs: $OUT $(du -h "$OUT" | cut -f1) ($KVER)" >&2

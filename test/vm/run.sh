@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Boots the test/vm guest under QEMU once, brings its results disk back and checks every SMB scenario on the host.
+#
+# usage: test/vm/run.sh [--only a,b,c] [--update-fixture] [--keep]
+#   AOD=path (default build/aod, must be static).  Prints one ok / not ok / skip line per scenario.
+#   --only            run some guest scenarios only (late probes quiet latency-tracepoint latency-fentry
+#                     latency-kprobe errors emergency crash); the other cases then say skip
+#   --update-fixture  copy the recorded stream of latency-tracepoint to test/fixtures/smb-latency.rec
+#   --keep            keep build/vm/results from an earlier run and check it again without booting
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+VM=$ROOT/build/vm
+AOD=${AOD:-$ROOT/build/aod}
+RES=$VM/results
+CONSOLE=$VM/console.log
+ONLY= UPDATE=0 KEEP=0
+CASES=(boot late probes quiet latency-tracepoint latency-fentry latency-kprobe replay errors emergency crash)
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--only) ONLY=$2; shift ;;
+	--update-fixture) UPDATE=1 ;;
+	--keep) KEEP=1 ;;
+	*) echo "usage: test/vm/run.sh [--only a,b,c] [--update-fixture] [--keep]" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+# Without the tools, every case says why; on CI the suite must run, so there a missing tool is a failure.
+all_cases() {
+	local verdict=$1 why=$2 c
+	for c in "${CASES[@]}"; do
+		if [ "$verdict" = skip ]; then echo "skip - $c: $why"; else echo "not ok - $c"; echo "#   $why"; fi
+	done
+}
+unavailable() {
+	if [ "${CI:-}" = true ]; then all_cases fail "$1 (CI must run the VM suite)"; exit 1; fi
+	all_cases skip "$1"
+	exit 0
+}
+
+for t in qemu-system-x86_64 timeout tar zstd python3; do
+	command -v "$t" >/dev/null || unavailable "$t not installed (apt-get install -y qemu-system-x86 busybox-static cpio kmod zstd python3)"
+done
+[ -x "$AOD" ] || unavailable "no aod binary at $AOD (run ./build.sh)"
+
+if [ "$KEEP" = 0 ]; then
+	mkdir -p "$VM"
+	"$ROOT/test/vm/mkinitramfs.sh" "$AOD" 2>"$VM/mkinitramfs.log"
+	rc=$?
+	if [ "$rc" = 77 ]; then unavailable "$(tail -n1 "$VM/mkinitramfs.log")"; fi
+	if [ "$rc" != 0 ]; then
+		all_cases fail "building the guest failed (exit $rc):"
+		tail -n 20 "$VM/mkinitramfs.log" | sed 's/^/#   /'
+		exit 1
+	fi
+
+	# The results disk: the guest writes a tar stream onto the raw device, the host's tar reads it back.
+	rm -rf "$RES" "$VM/results.img"
+	truncate -s 256M "$VM/results.img"
+	APPEND="console=ttyS0 panic=-1 quiet"
+	[ -n "$ONLY" ] && APPEND="$APPEND aodvm.only=$ONLY"
+	# KVM is not used: on some hosts it fails with MSR errors and hangs QEMU, so TCG under a timeout it is.
+	start=$(date +%s)
+	timeout 900 qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 2 -nographic -no-reboot -nic none \
+		-kernel "$VM/vmlinuz" -initrd "$VM/initramfs.cpio.gz" -append "$APPEND" \
+		-drive file="$VM/results.img",format=raw,if=virtio >"$CONSOLE" 2>&1 </dev/null
+	qrc=$?
+	echo "# guest ran $(($(date +%s) - start)) s, qemu exit $qrc"
+	mkdir -p "$RES"
+	tar -xf "$VM/results.img" -C "$RES" 2>"$VM/untar.log" || true
+fi
+
+args=(--results "$RES" --console "$CONSOLE" --aod "$AOD" --root "$ROOT")
+[ -n "$ONLY" ] && args+=(--only "$ONLY")
+python3 "$ROOT/test/vm/verify.py" "${args[@]}"
+vrc=$?
+
+REC=$RES/latency-tracepoint/smb-latency.rec
+if [ "$UPDATE" = 1 ]; then
+	if [ -s "$REC" ]; then
+		mkdir -p "$ROOT/test/fixtures"
+		cp "$REC" "$ROOT/test/fixtures/smb-latency.rec"
+		echo "# fixture: test/fixtures/smb-latency.rec ($(stat -c %s "$REC") bytes)"
+	else
+		echo "# fixture: no recorded stream in $REC"
+	fi
+fi
+exit $vrc
