@@ -240,12 +240,13 @@ static __always_inline void sk_addrs(const struct sock *sk, struct tr_sockaddr *
 	r->port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	__builtin_memset(l->addr, 0, sizeof(l->addr));
 	__builtin_memset(r->addr, 0, sizeof(r->addr));
+	/* Explicit sizes: BPF_CORE_READ_INTO on a byte array would copy one byte. */
 	if (fam == AF_INET) {
-		BPF_CORE_READ_INTO(l->addr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO(r->addr, sk, __sk_common.skc_daddr);
+		bpf_core_read(l->addr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(r->addr, 4, &sk->__sk_common.skc_daddr);
 	} else if (fam == AF_INET6) {
-		BPF_CORE_READ_INTO(l->addr, sk, __sk_common.skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO(r->addr, sk, __sk_common.skc_v6_daddr);
+		bpf_core_read(l->addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(r->addr, 16, &sk->__sk_common.skc_v6_daddr);
 	}
 }
 
@@ -866,7 +867,7 @@ static __always_inline int on_exit(struct task_struct *p)
 	/* do_exit decrements signal->live before the tracepoint: 0 means the last thread. */
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;
-	if (task_ok()) {
+	if (cap_on(TR_CAP_PROCESS) && task_ok()) {
 		fill_hdr(&e.t, TR_EV_EXIT, sizeof(e));
 		e.exit_code = BPF_CORE_READ(p, exit_code);
 		emit(&e, sizeof(e), TR_CAP_PROCESS);

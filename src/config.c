@@ -33,6 +33,17 @@ struct ctx {
 	int nerr, nwarn;
 };
 
+/* snprintf for messages and paths, where cutting a long name short is the intended behaviour. */
+__attribute__((format(printf, 3, 4)))
+static void bprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+}
+
 /* ---- diagnostics ---- */
 
 static void vreport(struct ctx *c, const yaml_mark_t *m, const char *kind, const char *fmt, va_list ap)
@@ -107,7 +118,7 @@ static const char *describe(const yaml_node_t *n)
 
 static void join(char *out, const char *parent, const char *key)
 {
-	snprintf(out, PATH_LEN, "%s%s%s", parent, *parent ? "." : "", key);
+	bprintf(out, PATH_LEN, "%s%s%s", parent, *parent ? "." : "", key);
 }
 
 /* "in anomalies.smb.latency" or "at the top level", for messages about keys. */
@@ -115,7 +126,7 @@ static const char *in_path(char *buf, const char *path)
 {
 	if (!*path)
 		return "at the top level";
-	snprintf(buf, PATH_LEN + 4, "in %s", path);
+	bprintf(buf, PATH_LEN + 4, "in %s", path);
 	return buf;
 }
 
@@ -426,7 +437,7 @@ static void parse_argv(struct ctx *c, struct cfg_action *a, const yaml_node_t *n
 			cerr(c, v, "%s has too many arguments (at most %d)", path, CFG_MAX_ARGS);
 			return;
 		}
-		snprintf(ipath, sizeof(ipath), "%s[%d]", path, a->argc);
+		bprintf(ipath, sizeof(ipath), "%s[%d]", path, a->argc);
 		if (get_str(c, v, ipath, a->argv[a->argc], CFG_ARG_MAX))
 			a->argc++;
 	}
@@ -677,7 +688,7 @@ static const char *code_name(struct cfg_code code, char *buf, size_t size)
 
 	if (s)
 		return s;
-	snprintf(buf, size, code.ntstatus ? "0x%08X" : "errno %u", code.value);
+	bprintf(buf, size, code.ntstatus ? "0x%08X" : "errno %u", code.value);
 	return buf;
 }
 
@@ -784,8 +795,8 @@ static struct cfg_anomaly *new_anomaly(struct ctx *c, const yaml_node_t *k, cons
 	}
 	a = &cfg->anomalies[cfg->nanomalies++];
 	memset(a, 0, sizeof(*a));
-	snprintf(a->name, sizeof(a->name), "%s", name);
-	snprintf(a->proto, sizeof(a->proto), "%s", proto);
+	bprintf(a->name, sizeof(a->name), "%s", name);
+	bprintf(a->proto, sizeof(a->proto), "%s", proto);
 	a->type = type;
 	a->line = (int)k->start_mark.line + 1;
 	a->col = (int)k->start_mark.column + 1;
@@ -850,7 +861,8 @@ static bool has_items(const yaml_node_t *n)
 	return false;
 }
 
-static void parse_actions_of(struct ctx *c, const yaml_node_t *map, const char *path, struct cfg_anomaly *a)
+static void parse_actions_of(struct ctx *c, const yaml_node_t *ak, const yaml_node_t *map, const char *path,
+			     struct cfg_anomaly *a)
 {
 	char p[PATH_LEN];
 	yaml_node_t *k = NULL, *v = get(c, map, "actions", &k);
@@ -859,7 +871,7 @@ static void parse_actions_of(struct ctx *c, const yaml_node_t *map, const char *
 	if (v)
 		parse_action_refs(c, v, p, a->actions, &a->nactions);
 	if (!v || !has_items(v))
-		cwarn(c, k ? k : map, "%s has no actions: its bundles will hold only the manifest", path);
+		cwarn(c, k ? k : ak, "%s has no actions: its bundles will hold only the manifest", path);
 }
 
 /* track_commands items: a name (default threshold) or {command, threshold (ms)}. */
@@ -891,7 +903,7 @@ static void parse_track_cmds(struct ctx *c, const yaml_node_t *n, const char *pa
 		if (thn) {
 			char p[PATH_LEN + 16];
 
-			snprintf(p, sizeof(p), "threshold of %s", names_smb2_cmd_name((unsigned)id));
+			bprintf(p, sizeof(p), "threshold of %s", names_smb2_cmd_name((unsigned)id));
 			if (!get_num(c, thn, p, 0, 3600e3, &ms))
 				continue;
 		}
@@ -948,7 +960,7 @@ static void parse_latency_body(struct ctx *c, struct cfg_anomaly *a, const yaml_
 	if (!a->cmd_mask)
 		cerr(c, modek ? modek : k, "%s resolves to no SMB2 command to watch (mode '%s')", path, a->mode);
 	check_tool(c, map, path, a);
-	parse_actions_of(c, map, path, a);
+	parse_actions_of(c, k, map, path, a);
 }
 
 /* One error rule: commands (none = all), codes (none = every code). */
@@ -991,7 +1003,7 @@ static void parse_rules(struct ctx *c, struct cfg_anomaly *a, const yaml_node_t 
 		yaml_node_t *v = node(c, *it), *name;
 		struct cfg_error_rule *r;
 
-		snprintf(p, sizeof(p), "%s[%d]", path, (int)(it - n->data.sequence.items.start));
+		bprintf(p, sizeof(p), "%s[%d]", path, (int)(it - n->data.sequence.items.start));
 		if (want_map(c, v, p) <= 0) {
 			if (is_empty(v))
 				cerr(c, v, "%s is empty", p);
@@ -1007,7 +1019,7 @@ static void parse_rules(struct ctx *c, struct cfg_anomaly *a, const yaml_node_t 
 			cerr(c, v, "missing key 'name' in %s", p);
 			continue;
 		}
-		snprintf(p, sizeof(p), "%s.name", path);
+		bprintf(p, sizeof(p), "%s.name", path);
 		if (!get_str(c, name, p, r->name, sizeof(r->name)))
 			continue;
 		for (int i = 0; i < a->nrules; i++) {
@@ -1016,7 +1028,7 @@ static void parse_rules(struct ctx *c, struct cfg_anomaly *a, const yaml_node_t 
 				break;
 			}
 		}
-		snprintf(p, sizeof(p), "%s.%s", path, r->name);
+		bprintf(p, sizeof(p), "%s.%s", path, r->name);
 		parse_rule(c, r, name, v, p);
 		a->nrules++;
 	}
@@ -1039,12 +1051,12 @@ static void parse_smb_error(struct ctx *c, struct cfg_anomaly *a, const yaml_nod
 		join(p, path, "rules");
 		parse_rules(c, a, rules, p);
 	} else {
-		snprintf(a->rules[0].name, sizeof(a->rules[0].name), "%s", a->name);
+		bprintf(a->rules[0].name, sizeof(a->rules[0].name), "%s", a->name);
 		parse_rule(c, &a->rules[0], k, map, path);
 		a->nrules = 1;
 	}
 	check_tool(c, map, path, a);
-	parse_actions_of(c, map, path, a);
+	parse_actions_of(c, k, map, path, a);
 }
 
 static void parse_smb(struct ctx *c, const yaml_node_t *n, const char *path)
@@ -1117,7 +1129,7 @@ static void parse_guardian_error(struct ctx *c, struct cfg_anomaly *a, const yam
 	char p[PATH_LEN], b[16];
 	int mode = get_mode(c, map, path, a);
 
-	snprintf(r->name, sizeof(r->name), "%s", a->name);
+	bprintf(r->name, sizeof(r->name), "%s", a->name);
 	a->nrules = 1;
 	r->cmd_mask = (1u << CFG_SMB2_NCMD) - 1;
 	if (get_count(c, map, k, path, &r->acceptable_count))
@@ -1148,7 +1160,7 @@ static void parse_guardian_error(struct ctx *c, struct cfg_anomaly *a, const yam
 		r->nexclude = e.n;
 	}
 	check_tool(c, map, path, a);
-	parse_actions_of(c, map, path, a);
+	parse_actions_of(c, k, map, path, a);
 }
 
 /* Keys valid for a guardian anomaly of the other type are ignored with a warning, as AODv2 ignored them. */
@@ -1354,7 +1366,7 @@ static void parse_listen(struct ctx *c, const yaml_node_t *n, const char *path, 
 		return;
 	colon = strrchr(s, ':');
 	if (!colon) {
-		snprintf(host, sizeof(host), "127.0.0.1");
+		bprintf(host, sizeof(host), "127.0.0.1");
 		colon = s - 1;
 	} else if ((size_t)(colon - s) >= sizeof(host)) {
 		cerr(c, n, "%s: address '%s' is too long", path, s);
@@ -1384,7 +1396,7 @@ static void parse_listen(struct ctx *c, const yaml_node_t *n, const char *path, 
 		cerr(c, n, "%s: host '%s' must be an IP address (IPv6 in brackets) or localhost", path, host);
 		return;
 	}
-	snprintf(out, size, v6 ? "[%s]:%lu" : "%s:%lu", host, port);
+	bprintf(out, size, v6 ? "[%s]:%lu" : "%s:%lu", host, port);
 }
 
 static void parse_metrics(struct ctx *c, const yaml_node_t *n)
@@ -1533,7 +1545,7 @@ static void parse_root(struct ctx *c, const yaml_node_t *root)
 static void set_defaults(struct cfg_config *cfg, const char *name)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	snprintf(cfg->path, sizeof(cfg->path), "%s", name);
+	bprintf(cfg->path, sizeof(cfg->path), "%s", name);
 	cfg->watch_interval_sec = 1;
 	cfg->watch_interval_ms = 1000;
 	strcpy(cfg->output_dir, "/var/log/aod");
@@ -1600,8 +1612,9 @@ int config_load_buffer(struct cfg_config *cfg, const char *name, const char *buf
 
 int config_load_file(struct cfg_config *cfg, const char *path, FILE *diag)
 {
+	/* static, not malloc: a HUP reload runs inside the loop; only the pages a file fills become resident */
+	static char buf[CONFIG_MAX_BYTES + 1];
 	struct stat st;
-	char *buf = NULL;
 	ssize_t got;
 	size_t len = 0;
 	int fd, err = 0;
@@ -1613,8 +1626,6 @@ int config_load_file(struct cfg_config *cfg, const char *path, FILE *diag)
 		err = -EISDIR;
 	} else if (st.st_size > CONFIG_MAX_BYTES) {
 		err = -EFBIG;
-	} else if (!(buf = malloc(CONFIG_MAX_BYTES + 1))) {
-		err = -ENOMEM;
 	} else {
 		/* loop: a /proc-like or FIFO source may return short reads */
 		while ((got = read(fd, buf + len, CONFIG_MAX_BYTES + 1 - len)) != 0) {
@@ -1636,12 +1647,9 @@ int config_load_file(struct cfg_config *cfg, const char *path, FILE *diag)
 	if (err) {
 		if (diag)
 			fprintf(diag, "aod: unable to read config %s: %s\n", path, strerror(-err));
-		free(buf);
 		return err;
 	}
-	err = config_load_buffer(cfg, path, buf, len, diag);
-	free(buf);
-	return err;
+	return config_load_buffer(cfg, path, buf, len, diag);
 }
 
 static int load_chain(struct cfg_config *cfg, const char *cli_path, const char *env_path, const char *etc_path,

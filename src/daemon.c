@@ -435,7 +435,7 @@ int daemon_replay_main(int argc, char **argv)
 		return 1;
 	err = record_reader_open(&r, file);
 	if (err < 0) {
-		log_error("aod: unable to read the record stream %s: %s", file, record_reader_error(&r));
+		log_error("aod: unable to read the record stream %s", record_reader_error(&r));
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -454,7 +454,7 @@ int daemon_replay_main(int argc, char **argv)
 	       (unsigned long long)st.coalesced, (unsigned long long)st.refused_busy,
 	       (unsigned long long)st.bundles_failed);
 	if (err < 0) {
-		log_error("aod: unable to replay all of %s: %s; replayed what came before", file, record_reader_error(&r));
+		log_error("aod: unable to replay all of %s; replayed what came before", record_reader_error(&r));
 		record_reader_close(&r);
 		return 1;
 	}

@@ -446,6 +446,7 @@ static int add_ringbuf(struct health_source *hs, struct hs_fam *f)
 
 int health_source_open(struct health_source **out, struct arena *a, const struct health_opts *o)
 {
+	libbpf_print_fn_t prev_print;
 	struct health_source *hs;
 	unsigned int want = o->families ? o->families : HEALTH_ALL;
 	int i, err, nattached = 0;
@@ -461,7 +462,8 @@ int health_source_open(struct health_source **out, struct arena *a, const struct
 	hs->percpu = arena_new(a, struct aod_hist, hs->ncpu);
 	if (!hs->percpu)
 		return -ENOMEM;
-	libbpf_set_print(quiet_print);
+	/* restored below: the caller's libbpf logging is its own business */
+	prev_print = libbpf_set_print(quiet_print);
 	probe_kernel(hs, a);
 	for (i = 0; i < HEALTH_NFAM; i++) {
 		if (!(want & (1u << i))) {
@@ -473,10 +475,12 @@ int health_source_open(struct health_source **out, struct arena *a, const struct
 			continue;
 		nattached++;
 		if (hs->fam[i].obj && (err = add_ringbuf(hs, &hs->fam[i])) < 0) {
+			libbpf_set_print(prev_print);
 			health_source_close(hs);
 			return err;
 		}
 	}
+	libbpf_set_print(prev_print);
 	*out = hs;
 	return nattached ? 0 : -ENODEV;
 }

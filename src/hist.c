@@ -38,9 +38,9 @@ void hist_print(FILE *out, const __u64 *slots, int nslots, const char *unit)
 			max = slots[i];
 	}
 	/* 10 + 4 + 10 + 3 + 10 + 2 + 38 + 1 = 78 columns at most */
-	fprintf(out, "%14s%-12s : %-10s distribution\n", unit, "", "count");
+	fprintf(out, "%10s%-14s : %-10s distribution\n", unit, "", "count");
 	if (first < 0) {
-		fprintf(out, "%14s%-12s : 0\n", "(no events)", "");
+		fprintf(out, "%-24s : 0\n", "  (no events)");
 		return;
 	}
 	for (i = first; i <= last; i++) {
@@ -79,7 +79,7 @@ uint64_t hist_percentile(const __u64 *slots, int nslots, double p)
 
 char *hist_fmt_ns(char *buf, size_t len, uint64_t ns)
 {
-	if (ns < 10000)
+	if (ns < 1000)
 		snprintf(buf, len, "%" PRIu64 " ns", ns);
 	else if (ns < 10000000)
 		snprintf(buf, len, "%" PRIu64 " us", ns / 1000);

@@ -100,7 +100,8 @@ static void ev_addr(struct json *j, const char *key, unsigned family, const uint
 	json_str(j, key, tmp);
 }
 
-static void ev_health(struct json *j, const union detect_event *ev)
+/* The latency families: sched, bio, vfs. */
+static void ev_latency(struct json *j, const union detect_event *ev)
 {
 	const void *r = ev->raw;
 
@@ -137,6 +138,15 @@ static void ev_health(struct json *j, const union detect_event *ev)
 		json_str(j, "measured", e->method == AOD_VFS_M_SYSCALL ? "syscall" : "vfs");
 		break;
 	}
+	}
+}
+
+/* The counted families: oom, tcp, drops, faults, kmsg. */
+static void ev_counted(struct json *j, const union detect_event *ev)
+{
+	const void *r = ev->raw;
+
+	switch (ev->h.kind) {
 	case AOD_EV_OOM: {
 		const struct aod_ev_oom *e = r;
 
@@ -193,14 +203,16 @@ static void write_event(struct json *j, const union detect_event *ev)
 	json_u64(j, "kind", ev->h.kind);
 	json_u64(j, "ts_ns", ev->h.ts_ns);
 	json_u64(j, "pid", ev->h.pid);
-	json_u64(j, "tid", ev->h.tid);
+	json_u64(j, "thread_id", ev->h.tid);	/* "tid" is the SMB tree id */
 	json_comm(j, "comm", ev->h.comm);
 	json_u64(j, "cpu", ev->h.cpu);
 	/* A record shorter than its kind's struct is shown with its header only. */
 	if (ev->h.kind == AOD_EV_SMB && ev->h.size >= sizeof(struct aod_ev_smb))
 		ev_smb(j, &ev->smb);
+	else if (ev->h.kind == AOD_EV_SCHED || ev->h.kind == AOD_EV_BIO || ev->h.kind == AOD_EV_VFS)
+		ev_latency(j, ev);
 	else if (ev->h.kind != AOD_EV_SMB)
-		ev_health(j, ev);
+		ev_counted(j, ev);
 	json_obj_end(j);
 }
 

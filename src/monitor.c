@@ -88,20 +88,27 @@ static const char *unpaint(const struct monitor *m)
 /* Print `text` wrapped at MON_COLS, continuation lines indented by `indent`. */
 static void wrap(FILE *out, const char *first, const char *text, int indent)
 {
-	int col = (int)strlen(first), n;
-	const char *p = text, *sp;
+	int col = (int)strlen(first), n, words = 0;
+	const char *p = text;
 
 	fputs(first, out);
 	while (*p) {
-		sp = strchr(p, ' ');
-		n = sp ? (int)(sp - p) : (int)strlen(p);
-		if (col + n + 1 > MON_COLS && col > indent) {
+		while (*p == ' ')
+			p++;
+		n = (int)strcspn(p, " ");
+		if (!n)
+			break;
+		if (words && col + 1 + n > MON_COLS) {
 			fprintf(out, "\n%*s", indent, "");
 			col = indent;
+		} else if (words) {
+			fputc(' ', out);
+			col++;
 		}
-		fprintf(out, "%.*s%s", n, p, sp ? " " : "");
-		col += n + 1;
-		p += n + (sp ? 1 : 0);
+		fprintf(out, "%.*s", n, p);
+		col += n;
+		words++;
+		p += n;
 	}
 	fputc('\n', out);
 }
@@ -151,7 +158,7 @@ static void on_sched(struct monitor *m, const struct aod_ev_sched *e)
 {
 	char d[96], lat[24];
 
-	snprintf(d, sizeof(d), "runq %s after pid %u (%.16s)", hist_fmt_ns(lat, sizeof(lat), e->latency_ns),
+	snprintf(d, sizeof(d), "runq %s prev %u %.16s", hist_fmt_ns(lat, sizeof(lat), e->latency_ns),
 		 e->prev_pid, e->prev_comm);
 	emit(m, &e->h, "SCHED", d, lat_status(m, 0, e->latency_ns));
 }
@@ -185,9 +192,9 @@ static void on_vfs(struct monitor *m, const struct aod_ev_vfs *e)
 {
 	char d[96], lat[24];
 
-	snprintf(d, sizeof(d), "%s %s %s ret=%" PRId64 "%s", e->op == AOD_VFS_WRITE ? "write" : "read",
-		 ftype_name(e->ftype), hist_fmt_ns(lat, sizeof(lat), e->latency_ns), (int64_t)e->bytes,
-		 e->method == AOD_VFS_M_SYSCALL ? " (syscall)" : "");
+	/* the method (vfs or syscall level) is in the header, once */
+	snprintf(d, sizeof(d), "%s %s %s ret=%" PRId64, e->op == AOD_VFS_WRITE ? "write" : "read",
+		 ftype_name(e->ftype), hist_fmt_ns(lat, sizeof(lat), e->latency_ns), (int64_t)e->bytes);
 	emit(m, &e->h, "VFS", d, lat_status(m, 2, e->latency_ns));
 }
 
@@ -291,8 +298,9 @@ struct mon_row {
 
 static void print_hists(struct monitor *m)
 {
-	static const char *const what[] = { "run-queue latency", "block I/O latency", "read/write latency" };
-	char p50[24], p99[24], mx[24];
+	static const char *const what[] = { "sched: run-queue latency: ", "block: I/O latency: ",
+					    "vfs: read/write latency: " };
+	char p50[24], p99[24], mx[24], line[160];
 	struct aod_hist h;
 
 	for (int f = HEALTH_SCHED; f <= HEALTH_VFS; f++) {
@@ -301,8 +309,10 @@ static void print_hists(struct monitor *m)
 		hist_fmt_ns(p50, sizeof(p50), hist_percentile(h.slots, AOD_HIST_SLOTS, 50) * 1000);
 		hist_fmt_ns(p99, sizeof(p99), hist_percentile(h.slots, AOD_HIST_SLOTS, 99) * 1000);
 		hist_fmt_ns(mx, sizeof(mx), h.max_ns);
-		printf("\n%s %s: %" PRIu64 " events, p50 <= %s, p99 <= %s, max %s\n",
-		       health_source_family_name(f), what[f], (uint64_t)h.count, p50, p99, mx);
+		snprintf(line, sizeof(line), "%" PRIu64 " events, p50 <= %s, p99 <= %s, max %s", (uint64_t)h.count,
+			 p50, p99, mx);
+		printf("\n");
+		wrap(stdout, what[f], line, 2);
 		hist_print(stdout, h.slots, AOD_HIST_SLOTS, "usecs");
 	}
 }
@@ -471,15 +481,17 @@ static void print_probes(struct monitor *m)
 static void report(struct monitor *m)
 {
 	struct mon_row rows[HEALTH_NFAM + 1];
-	char dur[24];
+	char dur[24], line[160];
 
 	memset(rows, 0, sizeof(rows));
 	if (!m->o.no_hist && !m->o.quiet)
 		print_hists(m);
 	fill_rows(m, rows);
 	hist_fmt_ns(dur, sizeof(dur), mono_ns() - m->start_ns);
-	printf("\nsummary after %s (warn: sched %u us, bio %u us, vfs %u us; critical 10x)\n", dur,
-	       m->o.warn_us[0], m->o.warn_us[1], m->o.warn_us[2]);
+	snprintf(line, sizeof(line), "%s (warn: sched %u, bio %u, vfs %u us; critical 10x)", dur,
+		 m->o.warn_us[0], m->o.warn_us[1], m->o.warn_us[2]);
+	printf("\n");
+	wrap(stdout, "summary after ", line, 2);
 	print_table(m, rows);
 	print_recommendations(m, rows);
 	print_drops(m);
@@ -620,21 +632,23 @@ static int parse_args(int argc, char **argv, struct mon_opts *o)
 
 static void print_header(struct monitor *m, uint64_t attach_ns)
 {
-	char when[32], text[HEALTH_NFAM * (HEALTH_METHOD_MAX + 16) + 64], dur[32];
+	char when[32], text[HEALTH_NFAM * (HEALTH_METHOD_MAX + 16) + 64], dur[32], line[160];
 	time_t now = time(NULL);
 	struct tm tm;
 	size_t n = 0;
 
 	localtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %z", &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 	if (m->o.duration_s)
 		snprintf(dur, sizeof(dur), "for %u s", m->o.duration_s);
 	else
 		snprintf(dur, sizeof(dur), "until Ctrl-C");
-	printf("aod monitor: started %s, %s, probes attached in %" PRIu64 " ms", when, dur, attach_ns / 1000000);
+	n = (size_t)snprintf(line, sizeof(line), "%s, %s, probes attached in %" PRIu64 " ms", when, dur,
+			     attach_ns / 1000000);
 	if (m->o.pid)
-		printf(", pid %u only", m->o.pid);
-	printf("\n");
+		snprintf(line + n, sizeof(line) - n, ", pid %u only", m->o.pid);
+	wrap(stdout, "aod monitor: started ", line, 2);
+	n = 0;
 	for (int f = 0; f < HEALTH_NFAM; f++)
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s %s, ", health_source_family_name(f),
 				      health_source_method(m->hs, f));
@@ -659,6 +673,8 @@ static int start(struct monitor *m, struct arena *a)
 		fprintf(stderr, "aod: unable to attach the health probes: %s\n", strerror(-err));
 		for (int f = 0; m->hs && f < HEALTH_NFAM; f++)
 			fprintf(stderr, "aod:   %s: %s\n", health_source_family_name(f), health_source_method(m->hs, f));
+		health_source_close(m->hs);
+		m->hs = NULL;
 		return err;
 	}
 	m->kr = arena_new(a, struct kmsg_reader, 1);

@@ -550,6 +550,14 @@ static void fmt_exit(struct jl *j, const struct tr_ev_exit *e)
 	}
 }
 
+static void jl_mode(struct jl *j, uint64_t mode)
+{
+	char tmp[16];
+
+	snprintf(tmp, sizeof(tmp), "%04o", (unsigned)(mode & 07777));
+	jl_str(j, "mode", tmp);
+}
+
 static void fmt_file(struct jl *j, const struct tr_ev_file *e)
 {
 	enum trace_type t = file_type(e->nr);
@@ -563,9 +571,9 @@ static void fmt_file(struct jl *j, const struct tr_ev_file *e)
 	if (t == TT_FILE_OPEN && e->nr != SYS_openat2) {
 		jl_open_flags(j, e->flags);
 		if (e->flags & 0100)	/* O_CREAT: the mode matters */
-			jl_u64(j, "mode", e->mode);
+			jl_mode(j, e->mode);
 	} else if (t == TT_FILE_CREAT || t == TT_FILE_MKDIR) {
-		jl_u64(j, "mode", e->flags);
+		jl_mode(j, e->flags);
 	} else if (e->flags && (t == TT_FILE_UNLINK || t == TT_FILE_RENAME)) {
 		jl_u64(j, "flags", e->flags);
 	}
@@ -669,11 +677,8 @@ static void fmt_security(struct jl *j, const struct tr_ev_security *e)
 
 static void fmt_suid_exec(struct jl *j, const struct tr_ev_suid_exec *e)
 {
-	char mode[8];
-
-	snprintf(mode, sizeof(mode), "%04o", e->mode & 07777);
 	jl_kstr(j, "filename", e->filename, sizeof(e->filename));
-	jl_str(j, "mode", mode);
+	jl_mode(j, e->mode);
 	jl_bool(j, "setuid_bit", e->mode & 04000);
 	jl_bool(j, "setgid_bit", e->mode & 02000);
 	jl_u64(j, "file_uid", e->file_uid);

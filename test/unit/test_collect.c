@@ -55,7 +55,7 @@ static void add_anomaly(const char *proto, const char *name, enum cfg_anomaly_ty
 
 static void setup_config(void)
 {
-	int stats, ps, echo, slow, jctl;
+	int stats, ps, echo, slow, jctl, cg;
 
 	cfg.watch_interval_sec = 1;
 	cfg.max_concurrent_bundles = 2;
@@ -73,6 +73,9 @@ static void setup_config(void)
 	add_anomaly("smb", "latency", CFG_LATENCY, (int[]){ stats, ps, echo }, 3);
 	add_anomaly("smb", "error", CFG_ERROR, (int[]){ stats, slow }, 2);
 	add_anomaly("health", "sched_latency", CFG_HEALTH, (int[]){ ps }, 1);
+	cg = add_action("cgroup", CFG_ACT_CGROUP, "");
+	add_anomaly("health", "oom_kill", CFG_HEALTH, (int[]){ cg }, 1);
+	cfg.anomalies[3].health = CFG_H_OOM;
 	(void)jctl;
 }
 
@@ -218,7 +221,7 @@ static void test_bundles(struct collect *c)
 		"a=m[\"anomaly\"]; assert a[\"coalesced\"]==1 and a[\"count\"]==7 and a[\"emergency\"] is True, a; "
 		"assert a[\"worst_ms\"]==1500.0 and a[\"type\"]==\"latency\" and a[\"proto\"]==\"smb\"; "
 		"assert a[\"detected_at\"]==\"2023-11-14T22:13:20.123456789Z\", a; "
-		"e=a[\"events\"]; assert e[0][\"command\"]==\"SMB2_WRITE\" and e[0][\"mid\"]==42 and e[0][\"latency_ms\"]==1500.0; "
+		"e=a[\"events\"]; assert e[0][\"command\"]==\"SMB2_WRITE\" and e[0][\"mid\"]==42 and e[0][\"tid\"]==5 and e[0][\"sesid\"]==0x1234 and e[0][\"latency_ms\"]==1500.0; "
 		"assert e[0][\"comm\"]==\"we\\\"ird\\n\\ufffd\", e[0]; "
 		"assert e[1][\"status\"]==\"0xc0000022\" and e[1][\"status_name\"]==\"STATUS_ACCESS_DENIED\" and e[1][\"errno\"]==\"EACCES\", e[1]; "
 		"acts={x[\"name\"]:x for x in m[\"actions\"]}; assert [x[\"name\"] for x in m[\"actions\"]]==[\"stats\",\"ps\",\"echo\"]; "
@@ -240,7 +243,7 @@ static void test_snapshot(struct collect *c)
 	CHECK(collect_start(c, &req, actions_now_ns()) == 0);
 	CHECK(drive(c, 10000000000ull) == 0);
 	CHECK(manifest_ok("aod_quick_1700000002000000000_aod_snapshot.tar.zst",
-		"acts={x[\"name\"]:x for x in m[\"actions\"]}; assert len(acts)==5, acts.keys(); "
+		"acts={x[\"name\"]:x for x in m[\"actions\"]}; assert len(acts)==6, acts.keys(); "
 		"j=acts[\"journalctl\"]; assert j[\"status\"]==\"skipped\" and j[\"note\"]==\"skipped: aod-no-such-journalctl not found\", j; "
 		"assert m[\"anomaly\"][\"type\"]==\"system\" and m[\"anomaly\"][\"events\"]==[]"));
 	CHECK(sh("zstd -dc %s/batches/aod_quick_1700000002000000000_aod_snapshot.tar.zst | tar -tf - | grep -qx slow.log",
@@ -286,6 +289,35 @@ static void test_failure(struct collect *c)
 	CHECK(st.bundles_written == 5);
 }
 
+/* An OOM bundle is about the victim: its cgroup is read, and the manifest names it. */
+static void test_oom(struct collect *c)
+{
+	struct collect_request req = { .proto = "health", .anomaly = "oom_kill", .anomaly_idx = 3,
+				       .wall_ns = 1700000005000000000ll };
+	struct detect_anomaly det = { .anomaly = 3, .rule = -1, .count = 1, .worst = 1, .nworst = 1 };
+	struct aod_ev_oom *o = (struct aod_ev_oom *)det.worst_events[0].raw;
+	char py[512];
+
+	o->h.kind = AOD_EV_OOM;
+	o->h.size = sizeof(*o);
+	o->h.pid = 1;
+	o->victim_pid = (uint32_t)getpid();
+	memcpy(o->victim_comm, "hog", 4);
+	o->anon_rss_kb = 4096;
+	req.det = &det;
+	CHECK(manifest_event_pid(&det) == (uint32_t)getpid());
+	CHECK(collect_start(c, &req, actions_now_ns()) == 0);
+	snprintf(py, sizeof(py),
+		 "a=m[\"anomaly\"]; assert a[\"type\"]==\"oom_kill\" and a[\"worst_count\"]==1 and \"worst_ms\" not in a; "
+		 "e=a[\"events\"][0]; assert e[\"victim_pid\"]==%d and e[\"victim_comm\"]==\"hog\" and e[\"anon_rss_kb\"]==4096, e; "
+		 "x=m[\"actions\"][0]; assert x[\"name\"]==\"cgroup\" and x[\"status\"] in (\"ok\",\"skipped\"), x",
+		 (int)getpid());
+	CHECK(manifest_ok("aod_quick_1700000005000000000_health_oom_kill.tar.zst", py));
+	if (access("/sys/fs/cgroup/memory", F_OK) == 0 || access("/sys/fs/cgroup/memory.stat", F_OK) == 0)
+		CHECK(sh("zstd -dc %s/batches/aod_quick_1700000005000000000_health_oom_kill.tar.zst | "
+			 "tar -xOf - cgroup.log | grep -q 'memory cgroup (v'", outdir) == 0);
+}
+
 int main(void)
 {
 	struct collect_probe_info pi = { .smb_method = "replay", .ringbuf_full = 3, .events_total = 100 };
@@ -305,6 +337,7 @@ int main(void)
 	test_snapshot(c);
 	test_drain(c);
 	test_failure(c);
+	test_oom(c);
 	fprintf(stderr, "arena used %zu of %zu\n", arena.used, arena.size);
 	if (!getenv("AOD_KEEP"))
 		sh("rm -rf %s", tdir);

@@ -105,7 +105,8 @@ static void test_fmt(void)
 	char b[32];
 
 	CHECK(!strcmp(hist_fmt_ns(b, sizeof(b), 0), "0 ns"));
-	CHECK(!strcmp(hist_fmt_ns(b, sizeof(b), 9999), "9999 ns"));
+	CHECK(!strcmp(hist_fmt_ns(b, sizeof(b), 999), "999 ns"));
+	CHECK(!strcmp(hist_fmt_ns(b, sizeof(b), 7000), "7 us"));
 	CHECK(!strcmp(hist_fmt_ns(b, sizeof(b), 850000), "850 us"));
 	CHECK(!strcmp(hist_fmt_ns(b, sizeof(b), 12345678), "12.3 ms"));
 	CHECK(!strcmp(hist_fmt_ns(b, sizeof(b), 999900000ull), "999.9 ms"));

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The pure parts of the probe modules: the SMB filter tables built from a config, the attach-mode ranges. */
+#include "../../src/log.c"
+#include "../../src/smb_source.c"
+#include "../../src/probe.c"
+#include "check.h"
+
+static struct cfg_config cfg;
+
+static struct cfg_anomaly *add(enum cfg_anomaly_type type, const char *proto)
+{
+	struct cfg_anomaly *a = &cfg.anomalies[cfg.nanomalies++];
+
+	memset(a, 0, sizeof(*a));
+	a->type = type;
+	snprintf(a->proto, sizeof(a->proto), "%s", proto);
+	return a;
+}
+
+static void test_latency_tables(void)
+{
+	struct smb_filter f;
+	struct cfg_anomaly *a, *b;
+
+	memset(&cfg, 0, sizeof(cfg));
+	a = add(CFG_LATENCY, "smb");
+	a->cmd_mask = (1u << 8) | (1u << 9);		/* READ, WRITE */
+	a->threshold_ns[8] = 50000000;
+	a->threshold_ns[9] = 20000000;
+	b = add(CFG_LATENCY, "smb");
+	b->cmd_mask = (1u << 9) | (1u << 5);		/* WRITE, CREATE */
+	b->threshold_ns[9] = 30000000;
+	b->threshold_ns[5] = 10000000;
+	b->threshold_ns[8] = 1;				/* not in b's mask: must not count */
+	add(CFG_HEALTH, "health")->threshold = 5;
+
+	filter_from_config(&f, &cfg);
+	CHECK(f.lat_mask == ((1u << 5) | (1u << 8) | (1u << 9)));
+	CHECK(f.thr_ns[8] == 50000000);		/* only a tracks READ */
+	CHECK(f.thr_ns[9] == 20000000);		/* the minimum over a and b */
+	CHECK(f.thr_ns[5] == 10000000);
+	CHECK(f.thr_ns[0] == UINT64_MAX);		/* untracked: never over */
+	CHECK(f.err_mask == 0 && !f.err_all && f.n_status == 0 && f.n_errno == 0);
+}
+
+static void test_error_tables(void)
+{
+	struct smb_filter f;
+	struct cfg_anomaly *a;
+	struct cfg_error_rule *r;
+
+	memset(&cfg, 0, sizeof(cfg));
+	a = add(CFG_ERROR, "smb");
+	a->nrules = 2;
+	r = &a->rules[0];
+	r->cmd_mask = 1u << 5;
+	r->codes[r->ncodes++] = (struct cfg_code){ .ntstatus = true, .value = 0xC0000034 };
+	r->codes[r->ncodes++] = (struct cfg_code){ .ntstatus = false, .value = 13 };	/* EACCES */
+	r = &a->rules[1];
+	r->cmd_mask = 1u << 8;
+	r->codes[r->ncodes++] = (struct cfg_code){ .ntstatus = true, .value = 0xC0000034 };	/* duplicate */
+	r->codes[r->ncodes++] = (struct cfg_code){ .ntstatus = false, .value = 5 };	/* EIO */
+
+	filter_from_config(&f, &cfg);
+	CHECK(f.err_mask == ((1u << 5) | (1u << 8)));
+	CHECK(!f.err_all);
+	CHECK(f.n_status == 1 && f.status[0] == 0xC0000034);
+	CHECK(f.n_errno == 2 && f.errnos[0] == 13 && f.errnos[1] == 5);
+	CHECK(f.lat_mask == 0);
+
+	/* a rule without codes tracks every code */
+	a->rules[1].ncodes = 0;
+	filter_from_config(&f, &cfg);
+	CHECK(f.err_all == 1);
+
+	/* more distinct codes than the BPF side can list: let everything through */
+	memset(&cfg, 0, sizeof(cfg));
+	a = add(CFG_ERROR, "smb");
+	a->nrules = 2;
+	for (int i = 0; i < 2; i++) {
+		a->rules[i].cmd_mask = 1;
+		for (int k = 0; k < CFG_MAX_CODES; k++)
+			a->rules[i].codes[a->rules[i].ncodes++] =
+				(struct cfg_code){ .ntstatus = true, .value = 0xC0000000u + (uint32_t)(i * 100 + k) };
+	}
+	filter_from_config(&f, &cfg);
+	CHECK(f.n_status == SMB_MAX_CODES);
+	CHECK(f.err_all == 1);
+}
+
+static void test_method_ranges(void)
+{
+	enum smb_method lo, hi;
+
+	CHECK(method_range("auto", &lo, &hi) == 0 && lo == SMB_M_TP_BTF && hi == SMB_M_KPROBE);
+	CHECK(method_range("", &lo, &hi) == 0 && lo == SMB_M_TP_BTF && hi == SMB_M_KPROBE);
+	CHECK(method_range("tracepoint", &lo, &hi) == 0 && lo == SMB_M_TP_BTF && hi == SMB_M_RAW_TP);
+	CHECK(method_range("fentry", &lo, &hi) == 0 && lo == SMB_M_FENTRY && hi == SMB_M_FENTRY);
+	CHECK(method_range("kprobe", &lo, &hi) == 0 && lo == SMB_M_KPROBE && hi == SMB_M_KPROBE);
+	CHECK(method_range("uprobe", &lo, &hi) == -EINVAL);
+}
+
+static void test_method_possible(void)
+{
+	struct cifs_btf_facts k = { 0 };
+	char why[160];
+
+	/* no module BTF: only raw_tp can be tried */
+	CHECK(method_possible(SMB_M_RAW_TP, &k, why, sizeof(why)));
+	CHECK(!method_possible(SMB_M_TP_BTF, &k, why, sizeof(why)) && strstr(why, "no BTF"));
+	CHECK(!method_possible(SMB_M_FENTRY, &k, why, sizeof(why)));
+	CHECK(!method_possible(SMB_M_KPROBE, &k, why, sizeof(why)));
+
+	k = (struct cifs_btf_facts){ .btf = true, .tp_enter = true, .mid_struct = true, .alloc_fn = false,
+				     .rel = REL_KREF };
+	CHECK(method_possible(SMB_M_TP_BTF, &k, why, sizeof(why)));
+	CHECK(!method_possible(SMB_M_FENTRY, &k, why, sizeof(why)) && strstr(why, "inlined"));
+	k.alloc_fn = true;
+	CHECK(method_possible(SMB_M_FENTRY, &k, why, sizeof(why)));
+	k.rel = REL_NONE;
+	CHECK(!method_possible(SMB_M_KPROBE, &k, why, sizeof(why)) && strstr(why, "__release_mid"));
+}
+
+static void test_reasons(void)
+{
+	struct probe_caps c = { .btf_vmlinux = true };
+	struct probe_try t = { .tried = true, .err = -EPERM };
+	char why[160];
+
+	method_reason(&c, PROBE_FENTRY, &t, "vfs_read", why, sizeof(why));
+	CHECK(strcmp(why, "fentry refused by kernel (EPERM)") == 0);
+	t.err = -ENOENT;
+	method_reason(&c, PROBE_KPROBE, &t, "vfs_read", why, sizeof(why));
+	CHECK(strcmp(why, "kprobes not available") == 0);
+	c.kprobe_pmu = true;
+	method_reason(&c, PROBE_KPROBE, &t, "nosuchfn", why, sizeof(why));
+	CHECK(strcmp(why, "kprobe: nosuchfn not found in this kernel") == 0);
+	method_reason(&c, PROBE_TRACEPOINT, &t, "sched/sched_switch", why, sizeof(why));
+	CHECK(strcmp(why, "tracefs not mounted") == 0);
+	c.btf_vmlinux = false;
+	t.err = -ENOENT;
+	method_reason(&c, PROBE_TP_BTF, &t, "sched_switch", why, sizeof(why));
+	CHECK(strstr(why, "needs kernel BTF") != NULL);
+	CHECK(strcmp(probe_family_name(PROBE_DROPS), "drops") == 0);
+	CHECK(strcmp(probe_method_name(PROBE_RAW_TP), "raw_tp") == 0);
+}
+
+int main(void)
+{
+	test_latency_tables();
+	test_error_tables();
+	test_method_ranges();
+	test_method_possible();
+	test_reasons();
+	return CHECK_DONE();
+}

@@ -1,0 +1,316 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+# Host-side checks of the test/vm guest's results: markers, aod logs, and every bundle opened with tar and zstd.
+"""Prints one `ok - NAME` / `not ok - NAME` / `skip - NAME: reason` line per scenario, then the console tail
+when anything failed.  Exit status 1 when a case failed."""
+
+import argparse
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+CASES = ["boot", "late", "probes", "quiet", "latency-tracepoint", "latency-fentry", "latency-kprobe",
+         "replay", "errors", "emergency", "crash"]
+# The guest scenario each host case needs.
+NEEDS = {"boot": None, "replay": "latency-tracepoint"}
+
+
+class Fail(Exception):
+    pass
+
+
+def read(path, default=""):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return default
+
+
+def markers(console):
+    """AODVM scenario=NAME k=v ... lines; the last one per scenario that has more than 'start'."""
+    out = {}
+    for line in console.splitlines():
+        m = re.search(r"AODVM (scenario=\S+.*)$", line)
+        if not m:
+            continue
+        kv = dict(p.split("=", 1) for p in m.group(1).split() if "=" in p)
+        if len(kv) > 1:
+            out[kv["scenario"]] = kv
+    return out
+
+
+class Bundle:
+    """One aod_quick_*.tar.zst, unpacked with the host's zstd and tar."""
+
+    def __init__(self, path, tmp):
+        self.path = path
+        self.name = os.path.basename(path)
+        self.dir = tempfile.mkdtemp(dir=tmp)
+        t = subprocess.run(["zstd", "-q", "-t", path], capture_output=True, text=True)
+        if t.returncode:
+            raise Fail(f"{self.name}: zstd -t fails: {t.stderr.strip()}")
+        x = subprocess.run(f"zstd -q -dc '{path}' | tar -x -C '{self.dir}'", shell=True, capture_output=True,
+                           text=True)
+        if x.returncode:
+            raise Fail(f"{self.name}: does not unpack with zstd | tar: {x.stderr.strip()}")
+        try:
+            with open(os.path.join(self.dir, "manifest.json")) as f:
+                self.manifest = json.load(f)
+        except (OSError, ValueError) as e:
+            raise Fail(f"{self.name}: manifest.json unreadable: {e}")
+        self.anomaly = self.manifest.get("anomaly") or {}
+
+    def file(self, name):
+        return read(os.path.join(self.dir, name), None)
+
+    def events(self):
+        return self.anomaly.get("events") or []
+
+    def action(self, name):
+        for a in self.manifest.get("actions") or []:
+            if a.get("name") == name:
+                return a
+        return None
+
+
+def bundles(d, tmp, what):
+    return [Bundle(p, tmp) for p in sorted(glob.glob(os.path.join(d, "batches", f"aod_quick_*_{what}.tar.zst")))]
+
+
+def exit_ok(d):
+    rc = read(os.path.join(d, "exit")).strip()
+    if rc != "0":
+        raise Fail(f"aod exited {rc or '(no exit recorded)'} after TERM")
+
+
+def need(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def describe(evs, n=6):
+    return ", ".join(f"{e.get('command')} {float(e.get('latency_ms', 0)):.0f}ms" for e in evs[:n])
+
+
+# ---- the cases ----
+
+def check_latency_bundles(d, tmp, method=None, low=150.0, high=1000.0):
+    lat = bundles(d, tmp, "smb_latency")
+    need(lat, "no smb latency bundle in " + d + "/batches")
+    for b in lat:
+        a = b.anomaly
+        need(a.get("type") == "latency" and a.get("proto") == "smb", f"{b.name}: anomaly is {a}")
+        evs = b.events()
+        need(evs, f"{b.name}: manifest lists no events")
+        for e in evs:
+            need(e.get("command", "unknown") != "unknown" and str(e.get("command")).startswith("SMB2_"),
+                 f"{b.name}: event without an SMB2 command name: {e}")
+            need(float(e.get("latency_ms", 0)) >= 150.0, f"{b.name}: event under the 150 ms threshold: {e}")
+        near = [e for e in evs if low <= float(e["latency_ms"]) < high]
+        need(near, f"{b.name}: no command between {low:.0f} and {high:.0f} ms: {describe(evs)}")
+        for act, want in (("debugdata", r"CIFS Version|Display Internal CIFS Data Structures"),
+                          ("stats", r"Resources in use|SMBs"), ("mounts", r"\scifs\s"), ("dmesg", None)):
+            r = b.action(act)
+            need(r is not None, f"{b.name}: manifest has no '{act}' action")
+            body = b.file(f"{act}.log")
+            need(body is not None, f"{b.name}: no {act}.log in the bundle")
+            if want:
+                need(re.search(want, body), f"{b.name}: {act}.log lacks /{want}/ (action {r})")
+        if method:
+            sm = str((b.manifest.get("probes") or {}).get("smb_method", ""))
+            alias = {"tracepoint": ("tracepoint", "tp_btf", "raw_tp"), "fentry": ("fentry", "fexit"),
+                     "kprobe": ("kprobe",)}[method]
+            need(any(x in sm for x in alias), f"{b.name}: probes.smb_method is '{sm}', wanted {method}")
+    return lat
+
+
+def case_late(res, mk, tmp):
+    d = os.path.join(res, "late")
+    m = mk.get("late") or {}
+    need(m.get("waiting") == "yes", "aod did not log that it waits for cifs before `modprobe cifs`")
+    need(m.get("attached") == "yes", "aod did not log an attach within 20 s of `modprobe cifs`")
+    log = read(os.path.join(d, "aod.log"))
+    w = re.search(r"wait", log, re.I)
+    a = re.search(r"attach", log)
+    need(w and a and w.start() < a.start(), "the waiting line does not come before the attach line")
+    lat = check_latency_bundles(d, tmp)
+    exit_ok(d)
+    return f"{len(lat)} latency bundle(s) after the late attach"
+
+
+def case_probes(res, mk, tmp):
+    d = os.path.join(res, "probes")
+    out = read(os.path.join(d, "probes.txt"))
+    need(read(os.path.join(d, "exit")).strip() == "0", "aod probes exited " + read(os.path.join(d, "exit")).strip())
+    smb = [l for l in out.splitlines() if re.match(r"\s*smb\b", l)]
+    need(smb, "aod probes printed no smb line")
+    text = "\n".join(smb)
+    need(not re.search(r"waiting|none", smb[0]), f"smb is not usable: {smb[0]}")
+    for meth in ("tracepoint", "fentry", "kprobe"):
+        need(re.search(meth, text), f"aod probes does not report the smb {meth} method: {text}")
+    return smb[0].strip()
+
+
+def case_quiet(res, mk, tmp):
+    d = os.path.join(res, "quiet")
+    lat = bundles(d, tmp, "smb_latency")
+    err = bundles(d, tmp, "smb_error")
+    need(not lat, f"{len(lat)} latency bundle(s) without any delay: " +
+         "; ".join(describe(b.events()) for b in lat))
+    need(not err, f"{len(err)} error bundle(s) on a clean mount: " +
+         "; ".join(f"rule {b.anomaly.get('rule')}: {describe(b.events())}" for b in err))
+    # No bundle proves nothing unless aod saw the traffic: the shutdown bundle counts the events.
+    shut = bundles(d, tmp, "aod_shutdown")
+    need(shut, "no shutdown bundle, so nothing shows that aod saw the SMB traffic")
+    seen = int((shut[-1].manifest.get("probes") or {}).get("events_total", 0))
+    need(seen > 0, "the shutdown bundle says aod saw 0 SMB events during mount and I/O")
+    exit_ok(d)
+    return f"{seen} SMB events seen, no anomaly"
+
+
+def case_latency(method):
+    def run(res, mk, tmp):
+        d = os.path.join(res, "latency-" + method)
+        lat = check_latency_bundles(d, tmp, method, 150.0, 600.0)
+        err = bundles(d, tmp, "smb_error")
+        need(not err, f"{len(err)} error bundle(s) in a latency-only run")
+        exit_ok(d)
+        evs = [e for b in lat for e in b.events()]
+        return f"{len(lat)} bundle(s): {describe(sorted(evs, key=lambda e: -float(e['latency_ms'])), 4)}"
+    return run
+
+
+def case_replay(res, mk, tmp, aod, root):
+    rec = os.path.join(res, "latency-tracepoint", "smb-latency.rec")
+    need(os.path.getsize(rec) > 0 if os.path.exists(rec) else False, "no recorded stream " + rec)
+    size = os.path.getsize(rec)
+    out = tempfile.mkdtemp(dir=tmp)
+    conf = os.path.join(out, "aod.yaml")
+    with open(conf, "w") as f:
+        f.write(read(os.path.join(root, "test/vm/conf/smb.yaml")).replace("@OUT@", out))
+    r = subprocess.run([aod, "replay", rec, "-c", conf], capture_output=True, text=True, timeout=120)
+    need(r.returncode == 0, f"aod replay exited {r.returncode}: {(r.stdout + r.stderr)[-600:]}")
+    lat = check_latency_bundles(out, tmp, None, 150.0, 600.0)
+    return f"{size} bytes replay to {len(lat)} latency bundle(s)"
+
+
+def case_errors(res, mk, tmp):
+    d = os.path.join(res, "errors")
+    m = mk.get("errors") or {}
+    need(m.get("write") == "refused", "the server allowed a write to the read-only share")
+    need(m.get("read") == "refused", "the server allowed reading a file only root may read")
+    err = bundles(d, tmp, "smb_error")
+    need(err, "no smb error bundle")
+    rules = [b.anomaly.get("rule") for b in err]
+    need("setup" not in rules, "rule 'setup' fired: SESSION_SETUP's MORE_PROCESSING_REQUIRED counted as an error: " +
+         "; ".join(describe(b.events()) for b in err if b.anomaly.get("rule") == "setup"))
+    denied = [b for b in err if b.anomaly.get("rule") == "denied"]
+    need(denied, f"no bundle for rule 'denied' (rules fired: {rules})")
+    codes = set()
+    for b in denied:
+        for e in b.events():
+            need(e.get("error") is True, f"{b.name}: event not marked as an error: {e}")
+            codes.add(e.get("errno") or "")
+            codes.add(e.get("status_name") or "")
+    need(codes & {"EACCES", "STATUS_ACCESS_DENIED"}, f"rule 'denied' events carry none of the tracked codes: {codes}")
+    exit_ok(d)
+    return "codes " + ",".join(sorted(c for c in codes if c))
+
+
+def case_emergency(res, mk, tmp):
+    d = os.path.join(res, "emergency")
+    m = mk.get("emergency") or {}
+    need(m.get("seconds", "never") != "never", "no latency bundle within 20 s of the slow command")
+    secs = int(m["seconds"])
+    need(secs < 30, f"the bundle came after {secs} s, not before the 30 s window closed")
+    lat = bundles(d, tmp, "smb_latency")
+    need(lat, "no smb latency bundle")
+    em = [b for b in lat if b.anomaly.get("emergency") is True]
+    need(em, "no latency bundle is marked emergency: " + "; ".join(str(b.anomaly.get("emergency")) for b in lat))
+    worst = max(float(b.anomaly.get("worst_ms", 0)) for b in em)
+    need(worst >= 1000.0, f"worst command of the emergency bundle is {worst} ms, not >= 1000")
+    exit_ok(d)
+    return f"bundle {secs} s after the command, worst {worst:.0f} ms"
+
+
+def case_crash(res, mk, tmp):
+    d = os.path.join(res, "crash")
+    m = mk.get("crash") or {}
+    killed = read(os.path.join(d, "after-kill.txt"))
+    after = read(os.path.join(d, "after-restart.txt"))
+    log = read(os.path.join(d, "aod.log"))
+    need("detected anomaly" in log, "no anomaly was detected before the kill")
+    need(m.get("part_during") == "yes", "no .part file existed while the slow action ran:\n" + killed)
+    need(not re.search(r"aod_quick_\S+_smb_latency\.tar\.zst\s*$", killed, re.M),
+         "a finished latency bundle exists although aod was killed during its 5 s action:\n" + killed)
+    need(".part" not in after, "the .part file survived the restart:\n" + after)
+    restart = log.split("--- restart", 1)[-1]
+    need(re.search(r"partial", restart), "the restarted aod did not say it removed the partial bundle")
+    exit_ok(d)
+    return "the .part was invisible as a bundle and removed at restart"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--results", required=True)
+    ap.add_argument("--console", required=True)
+    ap.add_argument("--aod", required=True)
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--only", default="")
+    o = ap.parse_args()
+
+    console = read(o.console)
+    mk = markers(console)
+    only = [s for s in o.only.split(",") if s]
+    booted = "AODVM done" in console and "AODVM results written" in console
+    failed = False
+    funcs = {"late": case_late, "probes": case_probes, "quiet": case_quiet, "errors": case_errors,
+             "emergency": case_emergency, "crash": case_crash,
+             "replay": lambda r, m, t: case_replay(r, m, t, o.aod, o.root)}
+    for meth in ("tracepoint", "fentry", "kprobe"):
+        funcs["latency-" + meth] = case_latency(meth)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for c in CASES:
+            scen = NEEDS.get(c, c)
+            if only and scen and scen not in only:
+                print(f"skip - {c}: not in --only {o.only}")
+                continue
+            try:
+                if c == "boot":
+                    need(booted, "the guest did not finish: no 'AODVM done' / 'AODVM results written' on the console")
+                    detail = re.search(r"AODVM boot kernel=(\S+)", console)
+                    print(f"ok - boot (kernel {detail.group(1) if detail else '?'})")
+                    continue
+                need(booted, "the guest did not finish")
+                if scen and scen not in mk:
+                    raise Fail(f"the guest printed no result marker for scenario {scen}")
+                print(f"ok - {c} ({funcs[c](o.results, mk, tmp)})")
+            except Fail as e:
+                failed = True
+                print(f"not ok - {c}")
+                for line in str(e).splitlines()[:12]:
+                    print(f"#   {line}")
+                log = os.path.join(o.results, scen or "", "aod.log")
+                if scen and os.path.exists(log):
+                    print(f"#   last lines of {scen}/aod.log:")
+                    for line in read(log).splitlines()[-15:]:
+                        print(f"#     {line}")
+            except Exception as e:  # a checker bug must show, not hide as a pass
+                failed = True
+                print(f"not ok - {c}")
+                print(f"#   checker error: {type(e).__name__}: {e}")
+    if failed:
+        print("#   guest console, last 60 lines:")
+        for line in console.splitlines()[-60:]:
+            print(f"#   | {line}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
