@@ -25,6 +25,8 @@
 #define DEFAULT_EXEC_TIMEOUT_MS 10000
 #define ETC_CONFIG "/etc/aod/aod.yaml"
 
+_Static_assert(NAMES_SMB2_NCMD == CFG_SMB2_NCMD && CFG_SMB2_NCMD == AOD_SMB2_NCMD, "one SMB2 command table");
+
 struct ctx {
 	struct cfg_config *cfg;
 	yaml_document_t *doc;
@@ -496,7 +498,8 @@ static void parse_user_action(struct ctx *c, yaml_node_t *k, yaml_node_t *v)
 	if (!name)
 		return;		/* check_keys-like report happened in the caller */
 	join(path, "actions", name);
-	if (config_find_action(cfg, name) >= 0 && cfg->actions[config_find_action(cfg, name)].builtin) {
+	i = config_find_action(cfg, name);
+	if (i >= 0 && cfg->actions[i].builtin) {
 		cerr(c, k, "action '%s' is built in; give yours another name", name);
 		return;
 	}
@@ -540,12 +543,15 @@ static void parse_user_actions(struct ctx *c, yaml_node_t *n)
 		return;
 	FOR_PAIRS(n, p) {
 		yaml_node_t *k = node(c, p->key);
+		int i;
 
 		if (!sval(k)) {
 			cerr(c, k, "keys %s must be scalars, not %s", in_path(buf, "actions"), describe(k));
 			continue;
 		}
-		if (config_find_action(c->cfg, sval(k)) >= 0 && !c->cfg->actions[config_find_action(c->cfg, sval(k))].builtin) {
+		i = config_find_action(c->cfg, sval(k));
+		/* a built-in name is refused with its own message in parse_user_action */
+		if (i >= 0 && !c->cfg->actions[i].builtin) {
 			cerr(c, k, "duplicate key '%s' in actions", sval(k));
 			continue;
 		}

@@ -38,6 +38,7 @@ struct hs_method {
 struct hs_skel_ops {
 	void *(*open)(struct bpf_object **obj);
 	void (*destroy)(void *skel);
+	int (*load)(void *skel);	/* the skeleton's load: it also maps .bss so counters read live */
 	void (*setup)(void *skel, const struct health_source *hs);
 	struct aod_loss *(*loss)(void *skel);
 	struct aod_count *(*counts)(void *skel);
@@ -97,6 +98,7 @@ static const char *const fam_names[HEALTH_NFAM] = {
 		return s;                                                        \
 	}                                                                        \
 	static void N##_destroy_(void *s) { N##_bpf__destroy(s); }               \
+	static int N##_load_(void *s) { return N##_bpf__load(s); }              \
 	static struct aod_loss *N##_loss_(void *s) { return &((struct N##_bpf *)s)->bss->loss; }
 
 HS_SKEL_OPS(sched)
@@ -158,11 +160,11 @@ static void mm_setup_(void *skel, const struct health_source *hs)
 	s->rodata->victim_is_task = hs->victim_is_task;
 }
 
-static const struct hs_skel_ops sched_ops = { sched_open_, sched_destroy_, sched_setup_, sched_loss_, NULL };
-static const struct hs_skel_ops block_ops = { block_open_, block_destroy_, block_setup_, block_loss_, NULL };
-static const struct hs_skel_ops vfs_ops = { vfs_open_, vfs_destroy_, vfs_setup_, vfs_loss_, NULL };
-static const struct hs_skel_ops net_ops = { net_open_, net_destroy_, net_setup_, net_loss_, net_counts_ };
-static const struct hs_skel_ops mm_ops = { mm_open_, mm_destroy_, mm_setup_, mm_loss_, mm_counts_ };
+static const struct hs_skel_ops sched_ops = { sched_open_, sched_destroy_, sched_load_, sched_setup_, sched_loss_, NULL };
+static const struct hs_skel_ops block_ops = { block_open_, block_destroy_, block_load_, block_setup_, block_loss_, NULL };
+static const struct hs_skel_ops vfs_ops = { vfs_open_, vfs_destroy_, vfs_load_, vfs_setup_, vfs_loss_, NULL };
+static const struct hs_skel_ops net_ops = { net_open_, net_destroy_, net_load_, net_setup_, net_loss_, net_counts_ };
+static const struct hs_skel_ops mm_ops = { mm_open_, mm_destroy_, mm_load_, mm_setup_, mm_loss_, mm_counts_ };
 
 /* ---- the methods of each family, best first ---- */
 
@@ -367,7 +369,7 @@ static int try_method(struct health_source *hs, struct hs_fam *f, const struct h
 	d->ops->setup(f->skel, hs);
 	bpf_object__for_each_program(p, f->obj)
 		bpf_program__set_autoload(p, in_method(m, bpf_program__name(p)));
-	err = bpf_object__load(f->obj);
+	err = d->ops->load(f->skel);
 	for (i = 0; !err && i < HS_MAX_PROGS && m->progs[i]; i++) {
 		p = bpf_object__find_program_by_name(f->obj, m->progs[i]);
 		f->links[f->nlinks] = p ? bpf_program__attach(p) : NULL;
@@ -483,6 +485,13 @@ int health_source_open(struct health_source **out, struct arena *a, const struct
 	libbpf_set_print(prev_print);
 	*out = hs;
 	return nattached ? 0 : -ENODEV;
+}
+
+void health_source_stop(struct health_source *hs)
+{
+	for (int i = 0; hs && i < HEALTH_NFAM; i++)
+		while (hs->fam[i].nlinks > 0)
+			bpf_link__destroy(hs->fam[i].links[--hs->fam[i].nlinks]);
 }
 
 void health_source_close(struct health_source *hs)

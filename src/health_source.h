@@ -43,6 +43,8 @@ struct health_source;
  * libbpf allocates here; the source's own state comes from the arena.
  */
 int health_source_open(struct health_source **out, struct arena *a, const struct health_opts *o);
+/* Detach every probe but keep the maps: what is queued can still be consumed and counted exactly. */
+void health_source_stop(struct health_source *hs);
 void health_source_close(struct health_source *hs);
 
 /* The epoll fd to wait on (select/poll for readability), -1 if no BPF family attached. */

@@ -717,7 +717,9 @@ int monitor_main(int argc, char **argv)
 	if (!err && (err = run_loop(&mon, sfd, tfd)))
 		fprintf(stderr, "aod: monitor loop failed: %s\n", strerror(-err));
 	if (mon.hs) {
-		health_source_consume(mon.hs);	/* what arrived since the last pass */
+		/* detach first, so the lines printed and the kernel's counts cover the same events */
+		health_source_stop(mon.hs);
+		health_source_consume(mon.hs);
 		if (mon.kr)
 			kmsg_read(mon.kr, on_kmsg, &mon);
 		report(&mon);

@@ -180,27 +180,41 @@ struct cifs_btf_facts {
 	enum release_form rel;
 };
 
-static void cifs_btf_read(struct cifs_btf_facts *k)
+static const struct btf_type *func_proto(const struct btf *btf, const char *name)
 {
-	struct btf *vml = btf__load_vmlinux_btf(), *mod = NULL;
+	int id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, (__u32)id) : NULL;
+
+	t = t ? btf__type_by_id(btf, t->type) : NULL;
+	return t && btf_is_func_proto(t) ? t : NULL;
+}
+
+/* What the cifs module's BTF offers; no I/O, so a unit test can hand it a synthetic BTF. */
+static void cifs_btf_facts(const struct btf *mod, struct cifs_btf_facts *k)
+{
 	const struct btf_type *t;
-	int id;
 
 	memset(k, 0, sizeof(*k));
-	if (vml)
-		mod = btf__load_module_btf("cifs", vml);
 	if (!mod)
-		goto out;
+		return;
 	k->btf = true;
 	k->tp_enter = btf__find_by_name_kind(mod, "btf_trace_smb3_cmd_enter", BTF_KIND_TYPEDEF) > 0;
 	k->mid_struct = btf__find_by_name_kind(mod, "mid_q_entry", BTF_KIND_STRUCT) > 0;
-	k->alloc_fn = btf__find_by_name_kind(mod, "smb2_mid_entry_alloc", BTF_KIND_FUNC) > 0;
-	/* The prototype decides the form, not the kernel version. */
-	id = btf__find_by_name_kind(mod, "__release_mid", BTF_KIND_FUNC);
-	t = id > 0 ? btf__type_by_id(mod, btf__type_by_id(mod, (__u32)id)->type) : NULL;
-	if (t && btf_is_func_proto(t))
+	/* smb_fexit_alloc reads (shdr, server) -> mid_q_entry *: check that shape */
+	t = func_proto(mod, "smb2_mid_entry_alloc");
+	k->alloc_fn = t && btf_vlen(t) == 2 && t->type && btf_is_ptr(btf__type_by_id(mod, t->type));
+	/* The prototype decides the __release_mid form, not the kernel version. */
+	t = func_proto(mod, "__release_mid");
+	if (t)
 		k->rel = btf_vlen(t) == 1 ? REL_KREF : btf_vlen(t) == 2 ? REL_MID : REL_NONE;
-out:
+}
+
+static void cifs_btf_read(struct cifs_btf_facts *k)
+{
+	struct btf *vml = btf__load_vmlinux_btf();
+	struct btf *mod = vml ? btf__load_module_btf("cifs", vml) : NULL;
+
+	cifs_btf_facts(mod, k);
 	btf__free(mod);
 	btf__free(vml);
 }
@@ -219,7 +233,7 @@ static bool method_possible(enum smb_method m, const struct cifs_btf_facts *k, c
 	else if (m != SMB_M_TP_BTF && !k->mid_struct)
 		miss = "cifs BTF has no struct mid_q_entry";
 	else if (m != SMB_M_TP_BTF && !k->alloc_fn)
-		miss = "smb2_mid_entry_alloc is not a function in this cifs (inlined)";
+		miss = "smb2_mid_entry_alloc is inlined or has an unknown prototype in this cifs";
 	else if (m != SMB_M_TP_BTF && k->rel == REL_NONE)
 		miss = "__release_mid has neither known prototype";
 	if (miss)

@@ -452,6 +452,8 @@ static void test_user_actions(void)
 	CHECK(has("t.yaml:11:11: actions.d.path must be an absolute path"));
 	CHECK(lines == 5);
 	CHECK(load("actions:\n  'bad name':\n    kind: kmsg\n") == -EINVAL && has("action name 'bad name' must be"));
+	CHECK(load("actions:\n  x:\n    kind: kmsg\n  x:\n    kind: kmsg\n") == -EINVAL &&
+	      has("t.yaml:4:3: duplicate key 'x' in actions\n") && lines == 1);
 	/* user actions are usable by anomalies defined before them in the file */
 	CHECK(load("health:\n  oom_kill:\n    actions: [mine]\nactions:\n  mine:\n    kind: kmsg\n    seconds: 5\n") == 0);
 	CHECK(find("health", "oom_kill") && cfg.actions[find("health", "oom_kill")->actions[0]].seconds == 5);

@@ -121,6 +121,55 @@ static void test_method_possible(void)
 	CHECK(!method_possible(SMB_M_KPROBE, &k, why, sizeof(why)) && strstr(why, "__release_mid"));
 }
 
+/* A synthetic cifs BTF: the facts come from prototypes, whatever the kernel version. */
+static struct btf *fake_cifs(int release_params, bool tracepoint)
+{
+	struct btf *b = btf__new_empty();
+	int u64 = btf__add_int(b, "unsigned long long", 8, 0);
+	int mid = btf__add_struct(b, "mid_q_entry", 8);
+	int kref = btf__add_struct(b, "kref", 4);
+	int midp, krefp, voidp, proto;
+
+	btf__add_field(b, "mid", u64, 0, 0);
+	midp = btf__add_ptr(b, mid);
+	krefp = btf__add_ptr(b, kref);
+	voidp = btf__add_ptr(b, 0);
+	proto = btf__add_func_proto(b, midp);			/* smb2_mid_entry_alloc(shdr, server) */
+	btf__add_func_param(b, "shdr", voidp);
+	btf__add_func_param(b, "server", voidp);
+	btf__add_func(b, "smb2_mid_entry_alloc", BTF_FUNC_STATIC, proto);
+	proto = btf__add_func_proto(b, 0);
+	if (release_params == 1) {
+		btf__add_func_param(b, "refcount", krefp);	/* up to 6.18 */
+	} else {
+		btf__add_func_param(b, "server", voidp);	/* 6.19+ */
+		btf__add_func_param(b, "midEntry", midp);
+	}
+	btf__add_func(b, "__release_mid", BTF_FUNC_GLOBAL, proto);
+	if (tracepoint)
+		btf__add_typedef(b, "btf_trace_smb3_cmd_enter", voidp);
+	return b;
+}
+
+static void test_cifs_btf_facts(void)
+{
+	struct cifs_btf_facts k;
+	struct btf *b;
+
+	cifs_btf_facts(NULL, &k);
+	CHECK(!k.btf && !k.tp_enter && k.rel == REL_NONE);
+
+	b = fake_cifs(1, true);
+	cifs_btf_facts(b, &k);
+	CHECK(k.btf && k.tp_enter && k.mid_struct && k.alloc_fn && k.rel == REL_KREF);
+	btf__free(b);
+
+	b = fake_cifs(2, false);
+	cifs_btf_facts(b, &k);
+	CHECK(k.btf && !k.tp_enter && k.mid_struct && k.alloc_fn && k.rel == REL_MID);
+	btf__free(b);
+}
+
 static void test_reasons(void)
 {
 	struct probe_caps c = { .btf_vmlinux = true };
@@ -151,6 +200,7 @@ int main(void)
 	test_error_tables();
 	test_method_ranges();
 	test_method_possible();
+	test_cifs_btf_facts();
 	test_reasons();
 	return CHECK_DONE();
 }
