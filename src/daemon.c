@@ -191,9 +191,10 @@ static int setup_signals(struct daemon *d)
 	return d->sigfd < 0 ? -errno : 0;
 }
 
-static int make_timer(uint32_t sec)
+static int make_timer(uint32_t ms)
 {
-	struct itimerspec its = { .it_interval = { sec ? sec : 1, 0 }, .it_value = { sec ? sec : 1, 0 } };
+	struct timespec t = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+	struct itimerspec its = { .it_interval = t, .it_value = t };
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 
 	if (fd >= 0 && timerfd_settime(fd, 0, &its, NULL) < 0) {
@@ -346,16 +347,16 @@ int daemon_run_main(int argc, char **argv)
 	}
 	if (start_sources(&d) < 0)
 		goto out;
-	d.watch_tfd = make_timer(d.cfg->watch_interval_sec);
-	d.cleanup_tfd = make_timer(d.cfg->cleanup_interval_sec);
+	d.watch_tfd = make_timer(d.cfg->watch_interval_ms ? d.cfg->watch_interval_ms : 1000);
+	d.cleanup_tfd = make_timer((d.cfg->cleanup_interval_sec ? d.cfg->cleanup_interval_sec : 60) * 1000);
 	if (d.watch_tfd < 0 || d.cleanup_tfd < 0) {
 		log_error("aod: unable to create the interval timers: %s", strerror(errno));
 		goto out;
 	}
 	detect_init(&d.detect, d.cfg, daemon_mono_ns());
 	daemon_cleanup_tick(&d, daemon_mono_ns());
-	log_info("running: config %s, output %s/batches, watch interval %u s, pid %d", d.cfg->path,
-		 d.cfg->output_dir, d.cfg->watch_interval_sec, (int)getpid());
+	log_info("running: config %s, output %s/batches, watch interval %u ms, pid %d", d.cfg->path,
+		 d.cfg->output_dir, d.cfg->watch_interval_ms, (int)getpid());
 	malloc_guard_arm();
 	rc = loop_run(&d);
 	malloc_guard_report("run");
@@ -397,7 +398,7 @@ static int parse_replay_args(struct daemon *d, int argc, char **argv, const char
 static int replay_stream(struct daemon *d, struct record_reader *r)
 {
 	const struct aod_ev_hdr *h;
-	uint64_t interval = (uint64_t)d->cfg->watch_interval_sec * 1000000000ull, end = 0;
+	uint64_t interval = (uint64_t)(d->cfg->watch_interval_ms ? d->cfg->watch_interval_ms : 1000) * 1000000ull, end = 0;
 	bool first = true;
 	int got;
 

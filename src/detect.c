@@ -104,7 +104,7 @@ void detect_init(struct detect *d, const struct cfg_config *cfg, uint64_t now_ns
 
 	d->cfg = cfg;
 	d->window_start_ns = now_ns;
-	d->interval_ns = (uint64_t)(cfg->watch_interval_sec ? cfg->watch_interval_sec : 1) * 1000000000ull;
+	d->interval_ns = (uint64_t)(cfg->watch_interval_ms ? cfg->watch_interval_ms : 1000) * 1000000ull;
 	d->events_seen = 0;
 	d->pending = 0;
 	d->anomalies_lost = 0;

@@ -160,11 +160,21 @@ static void mm_setup_(void *skel, const struct health_source *hs)
 	s->rodata->victim_is_task = hs->victim_is_task;
 }
 
-static const struct hs_skel_ops sched_ops = { sched_open_, sched_destroy_, sched_load_, sched_setup_, sched_loss_, NULL };
-static const struct hs_skel_ops block_ops = { block_open_, block_destroy_, block_load_, block_setup_, block_loss_, NULL };
-static const struct hs_skel_ops vfs_ops = { vfs_open_, vfs_destroy_, vfs_load_, vfs_setup_, vfs_loss_, NULL };
-static const struct hs_skel_ops net_ops = { net_open_, net_destroy_, net_load_, net_setup_, net_loss_, net_counts_ };
-static const struct hs_skel_ops mm_ops = { mm_open_, mm_destroy_, mm_load_, mm_setup_, mm_loss_, mm_counts_ };
+static const struct hs_skel_ops sched_ops = {
+	sched_open_, sched_destroy_, sched_load_, sched_setup_, sched_loss_, NULL
+};
+static const struct hs_skel_ops block_ops = {
+	block_open_, block_destroy_, block_load_, block_setup_, block_loss_, NULL
+};
+static const struct hs_skel_ops vfs_ops = {
+	vfs_open_, vfs_destroy_, vfs_load_, vfs_setup_, vfs_loss_, NULL
+};
+static const struct hs_skel_ops net_ops = {
+	net_open_, net_destroy_, net_load_, net_setup_, net_loss_, net_counts_
+};
+static const struct hs_skel_ops mm_ops = {
+	mm_open_, mm_destroy_, mm_load_, mm_setup_, mm_loss_, mm_counts_
+};
 
 /* ---- the methods of each family, best first ---- */
 

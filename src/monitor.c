@@ -168,9 +168,10 @@ static void on_bio(struct monitor *m, const struct aod_ev_bio *e)
 	static const char ops[] = "RWFDO";
 	char d[112], lat[24];
 
-	snprintf(d, sizeof(d), "%u:%u %c %u B sector %" PRIu64 " %s%s", e->major, e->minor,
-		 ops[e->op < 5 ? e->op : 4], e->bytes, (uint64_t)e->sector, hist_fmt_ns(lat, sizeof(lat), e->latency_ns),
-		 e->error ? " error" : "");
+	/* latency before the sector: a narrow terminal cuts the end of the details first */
+	snprintf(d, sizeof(d), "%u:%u %c %u B %s%s sector %" PRIu64, e->major, e->minor, ops[e->op < 5 ? e->op : 4],
+		 e->bytes, hist_fmt_ns(lat, sizeof(lat), e->latency_ns), e->error ? " error" : "",
+		 (uint64_t)e->sector);
 	emit(m, &e->h, "BIO", d, lat_status(m, 1, e->latency_ns));
 }
 

@@ -654,7 +654,7 @@ static int load_tier(struct trace_run *r, int tier, char *why, size_t whylen)
 	set_rodata(r);
 	err = trace_bpf__load(r->skel);
 	if (err) {
-		snprintf(why, whylen, "load (%s): %s", strerror(-err), last_libbpf);
+		snprintf(why, whylen, "load (%s): %.200s", strerror(-err), last_libbpf);
 	} else {
 		err = attach_all(r, why, whylen);
 	}
