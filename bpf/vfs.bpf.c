@@ -14,12 +14,13 @@ const volatile __s32 nr_read = -1, nr_write = -1, nr_pread = -1, nr_pwrite = -1,
 
 struct aod_loss loss = {};
 
+/* The file type is looked up only for the slow calls that are sent, so enter keeps what finds it. */
 struct vfs_start {
 	__u64 ts;
+	__u64 file;	/* struct file * (vfs level) or the fd (syscall level) */
 	__u16 nr;
 	__u8 op;
 	__u8 method;
-	__u8 ftype;
 };
 
 struct {
@@ -62,10 +63,10 @@ static __always_inline __u8 ftype_of_fd(long fd)
 	return ftype_of_file(f);
 }
 
-static __always_inline int enter(__u8 op, __u8 method, __u16 nr, __u8 ftype)
+static __always_inline int enter(__u8 op, __u8 method, __u16 nr, __u64 file)
 {
 	__u64 pt = bpf_get_current_pid_tgid();
-	struct vfs_start s = { .op = op, .method = method, .nr = nr, .ftype = ftype };
+	struct vfs_start s = { .op = op, .method = method, .nr = nr, .file = file };
 	__u32 tid = (__u32)pt;
 
 	if (targ_tgid && (pt >> 32) != targ_tgid)
@@ -104,7 +105,8 @@ static __always_inline int leave(long ret)
 			e->op = s->op;
 			e->method = s->method;
 			e->syscall_nr = s->nr;
-			e->ftype = s->ftype;
+			e->ftype = s->method == AOD_VFS_M_VFS ? ftype_of_file((struct file *)s->file)
+							      : ftype_of_fd((long)s->file);
 			e->pad[0] = e->pad[1] = e->pad[2] = 0;
 			bpf_ringbuf_submit(e, 0);
 		} else {
@@ -118,7 +120,7 @@ static __always_inline int leave(long ret)
 SEC("fentry/vfs_read")
 int BPF_PROG(vfs_read_fentry, struct file *file)
 {
-	return enter(AOD_VFS_READ, AOD_VFS_M_VFS, 0, ftype_of_file(file));
+	return enter(AOD_VFS_READ, AOD_VFS_M_VFS, 0, (__u64)file);
 }
 
 SEC("fexit/vfs_read")
@@ -130,7 +132,7 @@ int BPF_PROG(vfs_read_fexit, struct file *file, char *buf, size_t count, loff_t 
 SEC("fentry/vfs_write")
 int BPF_PROG(vfs_write_fentry, struct file *file)
 {
-	return enter(AOD_VFS_WRITE, AOD_VFS_M_VFS, 0, ftype_of_file(file));
+	return enter(AOD_VFS_WRITE, AOD_VFS_M_VFS, 0, (__u64)file);
 }
 
 SEC("fexit/vfs_write")
@@ -143,7 +145,7 @@ int BPF_PROG(vfs_write_fexit, struct file *file, const char *buf, size_t count, 
 SEC("kprobe/vfs_read")
 int BPF_KPROBE(vfs_read_kprobe, struct file *file)
 {
-	return enter(AOD_VFS_READ, AOD_VFS_M_VFS, 0, ftype_of_file(file));
+	return enter(AOD_VFS_READ, AOD_VFS_M_VFS, 0, (__u64)file);
 }
 
 SEC("kretprobe/vfs_read")
@@ -155,7 +157,7 @@ int BPF_KRETPROBE(vfs_read_kretprobe, long ret)
 SEC("kprobe/vfs_write")
 int BPF_KPROBE(vfs_write_kprobe, struct file *file)
 {
-	return enter(AOD_VFS_WRITE, AOD_VFS_M_VFS, 0, ftype_of_file(file));
+	return enter(AOD_VFS_WRITE, AOD_VFS_M_VFS, 0, (__u64)file);
 }
 
 SEC("kretprobe/vfs_write")
@@ -183,8 +185,7 @@ struct sc_exit {
 	SEC("tracepoint/syscalls/sys_enter_" #name)                              \
 	int sys_enter_##name(struct sc_enter *ctx)                               \
 	{                                                                        \
-		return enter(op, AOD_VFS_M_SYSCALL, ctx->nr,                     \
-			     ftype_of_fd((long)ctx->args[0]));                   \
+		return enter(op, AOD_VFS_M_SYSCALL, ctx->nr, ctx->args[0]);      \
 	}                                                                        \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                               \
 	int sys_exit_##name(struct sc_exit *ctx)                                 \
@@ -210,7 +211,7 @@ static __always_inline int raw_enter(struct pt_regs *regs, long id)
 		op = AOD_VFS_WRITE;
 	else
 		return 0;
-	return enter(op, AOD_VFS_M_SYSCALL, id, ftype_of_fd(PT_REGS_PARM1_CORE(regs)));
+	return enter(op, AOD_VFS_M_SYSCALL, id, PT_REGS_PARM1_CORE(regs));
 }
 
 SEC("tp_btf/sys_enter")

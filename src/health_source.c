@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -312,7 +313,7 @@ static void probe_kernel(struct health_source *hs, struct arena *a)
 
 static const char *errname(int err)
 {
-	static char buf[16];
+	static char buf[24];
 
 	switch (err) {
 	case EPERM: return "EPERM";
@@ -367,11 +368,30 @@ static void fam_unload(struct hs_fam *f, const struct hs_def *d)
 	f->obj = NULL;
 }
 
+/*
+ * A load costs a vmlinux BTF parse (~10 ms): skip the attempts whose kernel interface is
+ * absent, where libbpf's attach could only fail with ENOENT. Everything else is tried for real.
+ */
+static bool interface_missing(const struct hs_method *m)
+{
+	if (!strcmp(m->name, "kprobe"))
+		return access("/sys/bus/event_source/devices/kprobe/type", F_OK) &&
+		       access("/sys/kernel/tracing/kprobe_events", F_OK) &&
+		       access("/sys/kernel/debug/tracing/kprobe_events", F_OK);
+	if (strstr(m->name, "syscalls tracepoints"))
+		return access("/sys/kernel/tracing/events/syscalls/sys_enter_read/id", F_OK) &&
+		       access("/sys/kernel/debug/tracing/events/syscalls/sys_enter_read/id", F_OK);
+	return false;
+}
+
 static int try_method(struct health_source *hs, struct hs_fam *f, const struct hs_def *d,
 		      const struct hs_method *m)
 {
 	struct bpf_program *p;
 	int err, i;
+
+	if (interface_missing(m))
+		return -ENOENT;
 
 	f->skel = d->ops->open(&f->obj);
 	if (!f->skel)
@@ -411,11 +431,16 @@ static void fam_open(struct health_source *hs, enum health_family fi, struct are
 
 	for (i = 0; i < d->nmethods; i++) {
 		const struct hs_method *m = &d->methods[i];
+		struct timespec t0, t1;
 
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (!m->progs[0])	/* the userspace vmstat fallback */
 			err = open_vmstat(hs, a);
 		else
 			err = try_method(hs, f, d, m);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		log_debug("health: %s %s: %s in %ld us", d->name, m->name, err ? errname(-err) : "attached",
+			  (long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
 		if (!err) {
 			f->attached = true;
 			f->vmstat = !m->progs[0];
@@ -547,7 +572,7 @@ static int vmstat_read(struct health_source *hs, uint64_t *val)
 int health_source_tick(struct health_source *hs, uint64_t now_ns)
 {
 	struct aod_ev_fault e;
-	uint64_t v, d;
+	uint64_t v = 0, d;
 	int err;
 
 	if (!hs->fam[HEALTH_FAULT].vmstat)

@@ -128,7 +128,7 @@ const char *kmsg_pattern_name(const struct kmsg_matcher *m, int idx)
 {
 	if (idx >= 0 && idx < KMSG_NBUILTIN)
 		return builtin_names[idx];
-	if (m && idx >= KMSG_NBUILTIN && idx < KMSG_NBUILTIN + m->nuser)
+	if (m && idx >= KMSG_NBUILTIN && idx - KMSG_NBUILTIN < m->nuser && idx - KMSG_NBUILTIN < KMSG_MAX_USER)
 		return m->user[idx - KMSG_NBUILTIN];
 	return "?";
 }

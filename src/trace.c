@@ -137,8 +137,9 @@ static int libbpf_quiet(enum libbpf_print_level lvl, const char *fmt, va_list ap
 	va_list copy;
 	size_t n;
 
-	/* Keep the last warning for our own one-line error; print all only when debugging. */
-	if (lvl <= LIBBPF_WARN) {
+	/* Keep the first warning of a load (the program that failed, not the summary after it)
+	 * for our own one-line error; print everything only when debugging. */
+	if (lvl <= LIBBPF_WARN && !last_libbpf[0]) {
 		va_copy(copy, ap);
 		vsnprintf(last_libbpf, sizeof(last_libbpf), fmt, copy);
 		va_end(copy);
@@ -641,6 +642,7 @@ static int load_tier(struct trace_run *r, int tier, char *why, size_t whylen)
 	int err;
 
 	choose(r, tier);
+	last_libbpf[0] = '\0';
 	r->skel = trace_bpf__open();
 	if (!r->skel) {
 		snprintf(why, whylen, "open BPF object: %s", strerror(errno));
@@ -663,26 +665,50 @@ static int load_tier(struct trace_run *r, int tier, char *why, size_t whylen)
 	return err;
 }
 
+static const char *const tier_names[] = { "tp_btf", "raw_tp", "tracepoint" };
+
+static int first_tier(void)
+{
+	const char *s = getenv("AOD_TRACE_ATTACH");
+
+	if (s && !strcmp(s, "raw_tp"))
+		return 1;
+	if (s && !strcmp(s, "tracepoint"))
+		return 2;
+	return 0;
+}
+
 static int load(struct trace_run *r)
 {
 	char why[3][320];
-	int tier, err = 0;
+	int tier, err = -ENOENT;
 
 	probe_btf(r);
-	for (tier = 0; tier < 3; tier++) {
-		why[tier][0] = '\0';
+	/* AOD_TRACE_ATTACH=raw_tp|tracepoint starts lower, so tests can prove each fallback works. */
+	tier = first_tier();
+	for (why[0][0] = why[1][0] = why[2][0] = '\0'; tier < 3; tier++) {
 		err = load_tier(r, tier, why[tier], sizeof(why[tier]));
 		if (!err)
 			break;
+		if (err == -EPERM) {
+			/* No other attach form helps a caller without the privilege. */
+			fprintf(stderr, "aod: unable to load the trace programs: %s (aod trace needs root, or "
+				"CAP_BPF with CAP_PERFMON)\n", strerror(EPERM));
+			return err;
+		}
 	}
 	if (err) {
-		fprintf(stderr, "aod: unable to attach the trace programs: %s (raw_tp: %s; tracepoint: %s)\n",
-			why[0], why[1], why[2]);
+		fprintf(stderr, "aod: unable to attach the trace programs:");
+		for (tier = 0; tier < 3; tier++)
+			if (why[tier][0])
+				fprintf(stderr, " [%s] %s", tier_names[tier], why[tier]);
+		fprintf(stderr, "%s (AOD_LOG_LEVEL=debug shows libbpf's log)\n",
+			why[2][0] && strstr(why[2], "attach tracepoint") ? "; is tracefs mounted?" : "");
 		return err;
 	}
-	if (tier > 0)
+	if (why[0][0])
 		note(r, "tp_btf refused: %s", why[0]);
-	if (tier > 1)
+	if (why[1][0])
 		note(r, "raw_tp refused: %s", why[1]);
 	return 0;
 }
@@ -720,15 +746,16 @@ static void drain_fd(int fd, size_t size)
 		return;
 }
 
+/* The final drain: everything queued, bounded so a flood cannot keep us here forever. */
 static void consume(struct trace_run *r)
 {
-	int n;
+	int n, pass = 0;
 
 	do {
 		r->budget = 0;
 		n = ring_buffer__consume(r->rb);
 		out_flush(r);
-	} while (n == -ECANCELED && r->budget == 0);
+	} while (n == -ECANCELED && ++pass < 256 && !r->out_err);
 }
 
 static int run_loop(struct trace_run *r, int sfd, int dur_fd, int tick_fd)
@@ -800,14 +827,14 @@ static void summary(struct trace_run *r, uint64_t elapsed_ns)
 		drops += r->skel->bss->drops[i];
 		full += r->skel->bss->map_full[i];
 	}
-	n += (size_t)snprintf(line + n, sizeof(line) - n, "aod: trace: %" PRIu64 " events (", r->written);
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "aod: trace: %" PRIu64 " events", r->written);
 	for (i = 0; i < TT_COUNT && n < sizeof(line); i++)
 		if (r->counts[i])
-			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s %" PRIu64, nt++ ? ", " : "",
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s %" PRIu64, nt++ ? ", " : " (",
 					      trace_type_name(i), r->counts[i]);
 	if (n < sizeof(line))
-		n += (size_t)snprintf(line + n, sizeof(line) - n, "), dropped %" PRIu64 ", map full %" PRIu64
-				      ", %.1f s, attach:", drops, full, (double)elapsed_ns / 1e9);
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s, dropped %" PRIu64 ", map full %" PRIu64
+				      ", %.1f s, attach:", nt ? ")" : "", drops, full, (double)elapsed_ns / 1e9);
 	for (i = 0; i < TR_NCAPS && n < sizeof(line); i++) {
 		if (!(r->o.caps & CAPB(i)))
 			continue;
@@ -854,16 +881,21 @@ static int make_fds(struct trace_run *r, int *sfd, int *dur_fd, int *tick_fd, si
 	sigaddset(&mask, SIGPIPE);
 	if (*sfd < 0 || sigprocmask(SIG_BLOCK, &mask, old))
 		return -errno;
-	if (r->o.duration) {
-		*dur_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-		if (*dur_fd < 0 || arm_timer(*dur_fd, (uint64_t)r->o.duration * 1000000000ull, 0))
-			return -errno;
-	}
-	if (r->o.caps & CAPB(TR_CAP_PERF)) {
-		*tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-		if (*tick_fd < 0 || arm_timer(*tick_fd, 1000000000ull, 1000000000ull))
-			return -errno;
-	}
+	/* Armed by arm_timers once attached: loading must not eat into the duration. */
+	if (r->o.duration && (*dur_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) < 0)
+		return -errno;
+	if ((r->o.caps & CAPB(TR_CAP_PERF)) &&
+	    (*tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) < 0)
+		return -errno;
+	return 0;
+}
+
+static int arm_timers(struct trace_run *r, int dur_fd, int tick_fd)
+{
+	if (dur_fd >= 0 && arm_timer(dur_fd, (uint64_t)r->o.duration * 1000000000ull, 0))
+		return -errno;
+	if (tick_fd >= 0 && arm_timer(tick_fd, 1000000000ull, 1000000000ull))
+		return -errno;
 	return 0;
 }
 
@@ -946,9 +978,14 @@ int trace_main(int argc, char **argv)
 	}
 	if (trace_start(r))
 		goto out;
+	if (arm_timers(r, fds[1], fds[2])) {
+		fprintf(stderr, "aod: unable to arm the trace timers: %s\n", strerror(errno));
+		goto out;
+	}
 	real = now_ns(CLOCK_REALTIME);
 	t0 = now_ns(CLOCK_MONOTONIC);
 	r->mono_to_real = (int64_t)(real - t0);
+	r->last_tick = t0;
 	caps_list(r->o.caps, caps, sizeof(caps));
 	if (r->o.duration)
 		fprintf(stderr, "aod: trace: tracing %s for %u s (Ctrl-C stops)\n", caps, r->o.duration);
@@ -956,7 +993,9 @@ int trace_main(int argc, char **argv)
 		fprintf(stderr, "aod: trace: tracing %s until Ctrl-C\n", caps);
 	malloc_guard_arm();
 	err = run_loop(r, fds[0], fds[1], fds[2]);
-	/* What the kernel queued before we stopped still belongs to the trace. */
+	/* Detach first, so the drain is bounded by what is queued; that still belongs to the trace. */
+	while (r->nlinks > 0)
+		bpf_link__destroy(r->links[--r->nlinks]);
 	consume(r);
 	if ((r->o.caps & CAPB(TR_CAP_PERF)) && now_ns(CLOCK_MONOTONIC) - r->last_tick >= 100000000ull)
 		perf_tick(r);

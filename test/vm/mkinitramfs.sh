@@ -159,16 +159,35 @@ cp -a "$PKGROOT/usr/lib/$ARCH_LIB/samba/." "$STAGE/usr/lib/$ARCH_LIB/samba/"
 # smbd stats its codepage and data directories at start.
 [ -d "$PKGROOT/usr/share/samba" ] && cp -a "$PKGROOT/usr/share/samba" "$STAGE/usr/share/"
 
-# Kernel modules: cifs, netem, virtio_blk (the results disk) and whatever modules.dep says they need.
-MODS=(fs/smb/client/cifs net/sched/sch_netem drivers/block/virtio_blk drivers/virtio/virtio_pci)
+# Kernel modules, as ordered insmod lists the guest's /init loads (busybox modprobe knows no softdeps):
+#   base: the results disk (virtio_blk), netem, and the crypto cifs asks for by softdep or at mount time
+#         (cmac(aes), gcm, ccm, ...); loaded at boot.
+#   cifs: cifs and its modules.dep dependencies; loaded by the late-module scenario while aod watches.
 depmod -b "$KROOT" "$KVER"
 KM=lib/modules/$KVER
-mkdir -p "$STAGE/$KM"
-for m in "${MODS[@]}"; do
-	line=$(grep "^kernel/$m.ko:" "$KROOT/$KM/modules.dep") || die "module $m not in $KPKG"
-	for f in ${line/:/}; do put "$KROOT/$KM/$f" "/$KM/$f"; done
-done
+mkdir -p "$STAGE/$KM" "$STAGE/etc/aodvm"
+softdeps=$(modinfo -b "$KROOT" -k "$KVER" -F softdep cifs | tr ' ' '\n' | grep -vE '^(pre|post):$|^$' | sort -u)
+modlist() {
+	local group=$1 n line
+	shift
+	: >"$STAGE/etc/aodvm/$group.modules"
+	for n in "$@"; do
+		# A name the kernel has built in, or that no module provides (cifs's "aead2", "nls"), needs nothing.
+		{ modprobe -d "$KROOT" -S "$KVER" --show-depends "$n" 2>/dev/null || true; } | while read -r verb path _; do
+			[ "$verb" = insmod ] || continue
+			line=/${path#"$KROOT"/}
+			grep -qxF "$line" "$STAGE/etc/aodvm/$group.modules" && continue
+			echo "$line" >>"$STAGE/etc/aodvm/$group.modules"
+			put "$path" "$line"
+		done
+	done
+	[ -s "$STAGE/etc/aodvm/$group.modules" ] || die "no modules found for $group ($*)"
+}
+modlist base virtio_pci virtio_blk sch_netem $softdeps ctr ghash-generic cbc
+modlist cifs cifs
+grep -q '/cifs.ko$' "$STAGE/etc/aodvm/cifs.modules" || die "cifs.ko not in $KPKG"
 cp "$KROOT/$KM"/modules.{order,builtin,builtin.modinfo} "$STAGE/$KM/" 2>/dev/null || true
+# modules.alias of this subset, so the kernel's own request_module (busybox modprobe) finds crypto-* too.
 depmod -b "$STAGE" "$KVER"
 
 # Users: root, nobody/nogroup (smbd needs them) and the SMB user "aod".

@@ -1,0 +1,125 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Benchmarks `aod monitor` (all families) against a bpftrace run-queue latency script, side by side.
+#
+# usage: bench/monitor_vs_bpftrace.sh      (root; env: AOD, PINGPONG, REPS=3, SECS=5, CPU=0)
+# Figures: start-to-attached time, peak RSS, and the throughput of a context-switch storm
+# (bench/pingpong.c: two processes bouncing a byte over pipes on one CPU) with nothing attached,
+# with aod monitor and with bpftrace. Each is the median (time, throughput) or max (RSS) of REPS runs.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+AOD=${AOD:-$ROOT/build/aod}
+PINGPONG=${PINGPONG:-$ROOT/build/tools/pingpong}
+REPS=${REPS:-3}
+SECS=${SECS:-5}
+CPU=${CPU:-0}
+W=$(mktemp -d /tmp/aod-bench.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+
+die() { echo "monitor_vs_bpftrace: $*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "needs root (both tools load BPF programs)"
+[ -x "$AOD" ] || die "no aod binary at $AOD (./build.sh, or set AOD=)"
+command -v bpftrace >/dev/null || die "bpftrace not installed"
+if [ ! -x "$PINGPONG" ]; then
+	cc -O2 -o "$W/pingpong" "$ROOT/bench/pingpong.c" || die "cannot build bench/pingpong.c"
+	PINGPONG=$W/pingpong
+fi
+
+# The bpftrace side: runqlat.bt from bpftrace's tools, plus a BEGIN line that says it is attached
+# (bpftrace fires BEGIN once every probe is attached).
+cat >"$W/runqlat.bt" <<'EOF'
+BEGIN { printf("attached\n"); }
+tracepoint:sched:sched_wakeup, tracepoint:sched:sched_wakeup_new { @qtime[args->pid] = nsecs; }
+tracepoint:sched:sched_switch {
+	if (args->prev_state == 0) { @qtime[args->prev_pid] = nsecs; }
+	$ns = @qtime[args->next_pid];
+	if ($ns) { @usecs = hist((nsecs - $ns) / 1000); }
+	delete(@qtime[args->next_pid]);
+}
+EOF
+
+# bpftrace's tracepoints need tracefs; when the host has none mounted, give it a private one
+# (unshare and sh exec, so the pid we watch is bpftrace's own).
+if grep -qE '^[^ ]+ /sys/kernel(/debug)?/tracing tracefs ' /proc/mounts; then
+	BT=(bpftrace "$W/runqlat.bt")
+else
+	BT=(unshare -m sh -c 'mount -t tracefs nodev /sys/kernel/tracing && exec bpftrace "$0"' "$W/runqlat.bt")
+fi
+MON=("$AOD" monitor)
+
+# start_tool NAME READY_REGEX CMD...: start CMD, wait for its ready line; sets TPID and T_MS (start to ready).
+start_tool() {
+	local name=$1 ready=$2 line t0 t1
+	shift 2
+	rm -f "$W/fifo.$name"
+	mkfifo "$W/fifo.$name"
+	t0=$EPOCHREALTIME
+	"$@" >"$W/fifo.$name" 2>"$W/err.$name" &
+	TPID=$!
+	exec {FD}<"$W/fifo.$name"
+	while read -r -u "$FD" line; do
+		[[ $line =~ $ready ]] && break
+	done
+	t1=$EPOCHREALTIME
+	T_MS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
+	# keep draining so the tool never blocks on a full pipe
+	cat <&"$FD" >/dev/null &
+	DRAIN=$!
+	exec {FD}<&-
+	kill -0 "$TPID" 2>/dev/null || die "$name exited early: $(tail -n 5 "$W/err.$name")"
+}
+
+stop_tool() {
+	kill -INT "$TPID" 2>/dev/null
+	wait "$TPID" 2>/dev/null
+	wait "$DRAIN" 2>/dev/null
+}
+
+hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+maxof() { sort -n | tail -n1; }
+
+storm() { "$PINGPONG" "$SECS" "$CPU" | awk '{ print $2 }'; }
+
+echo "machine: $(uname -srm), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')," \
+	"$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+echo "aod: $("$AOD" version 2>/dev/null | head -n1), bpftrace: $(bpftrace --version 2>/dev/null)"
+echo "reps: $REPS, storm: $SECS s of pipe ping-pong pinned to CPU $CPU"
+
+: >"$W/aod.ms"; : >"$W/bt.ms"; : >"$W/aod.kb"; : >"$W/bt.kb"; : >"$W/none.rt"; : >"$W/aod.rt"; : >"$W/bt.rt"
+for r in $(seq 1 "$REPS"); do
+	storm >>"$W/none.rt"
+
+	start_tool aod '^attached: ' "${MON[@]}"
+	echo "$T_MS" >>"$W/aod.ms"
+	storm >>"$W/aod.rt"
+	hwm_kb "$TPID" >>"$W/aod.kb"
+	stop_tool
+
+	start_tool bpftrace '^attached$' "${BT[@]}"
+	echo "$T_MS" >>"$W/bt.ms"
+	storm >>"$W/bt.rt"
+	hwm_kb "$TPID" >>"$W/bt.kb"
+	stop_tool
+	echo "run $r: aod $(tail -n1 "$W/aod.ms") ms $(tail -n1 "$W/aod.kb") kB, bpftrace $(tail -n1 "$W/bt.ms") ms" \
+		"$(tail -n1 "$W/bt.kb") kB; storm none $(tail -n1 "$W/none.rt") aod $(tail -n1 "$W/aod.rt")" \
+		"bpftrace $(tail -n1 "$W/bt.rt") round trips/s"
+done
+
+a_ms=$(median <"$W/aod.ms"); b_ms=$(median <"$W/bt.ms")
+a_kb=$(maxof <"$W/aod.kb"); b_kb=$(maxof <"$W/bt.kb")
+n_rt=$(median <"$W/none.rt"); a_rt=$(median <"$W/aod.rt"); b_rt=$(median <"$W/bt.rt")
+
+awk -v am="$a_ms" -v bm="$b_ms" -v ak="$a_kb" -v bk="$b_kb" -v n="$n_rt" -v a="$a_rt" -v b="$b_rt" 'BEGIN {
+	printf "\nstart to attached (median): aod %.1f ms, bpftrace %.1f ms: aod = 1/%.1f of bpftrace (target <= 1/20) %s\n",
+		am, bm, bm / am, (bm / am >= 20 ? "MET" : "NOT MET")
+	printf "peak RSS (max):             aod %.1f MiB, bpftrace %.1f MiB: aod = 1/%.1f (target <= 1/25) %s\n",
+		ak / 1024, bk / 1024, bk / ak, (bk / ak >= 25 ? "MET" : "NOT MET")
+	sa = (n - a) * 100 / n; sb = (n - b) * 100 / n
+	printf "context-switch storm (median round trips/s): none %d, aod %d (slowdown %.1f %%), bpftrace %d (slowdown %.1f %%)\n",
+		n, a, sa, b, sb
+	printf "  target: aod slowdown <= 3 %% and below bpftrace: %s\n", (sa <= 3 && sa < sb ? "MET" : "NOT MET")
+}'
