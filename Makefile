@@ -60,7 +60,8 @@ $(O)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h $(GEN)/vmlinux.h
 
 $(GEN)/%.skel.h: $(O)/bpf/%.bpf.o
 	@echo "  SKEL    $@"
-	$(Q)bpftool gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
+	$(Q)bpftool gen skeleton $< name $(subst -,_,$*)_bpf > $@.raw
+	$(Q)tools/skel_zstd.sh $< $@.raw $@ $(subst -,_,$*)_bpf
 
 $(O)/obj/%.o: src/%.c $(SKELS) $(GEN)/version.h
 	@mkdir -p $(@D)
@@ -98,3 +99,4 @@ $(O)/tools/%: bench/%.c
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
 
 -include $(wildcard $(O)/obj/*.d)
+.SECONDARY:

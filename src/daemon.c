@@ -320,10 +320,11 @@ static void teardown(struct daemon *d)
 
 int daemon_run_main(int argc, char **argv)
 {
-	static struct daemon d = { .sigfd = -1, .watch_tfd = -1, .cleanup_tfd = -1 };
+	static struct daemon d;	/* zero-initialised: a non-zero initialiser would put 1 MiB into .data */
 	const char *record = NULL, *attach = NULL;
 	int err, rc = 1;
 
+	d.sigfd = d.watch_tfd = d.cleanup_tfd = -1;
 	log_init("aod", LOG_DAEMON);
 	err = parse_run_args(&d, argc, argv, &record, &attach);
 	if (err)
@@ -421,13 +422,15 @@ static int replay_stream(struct daemon *d, struct record_reader *r)
 
 int daemon_replay_main(int argc, char **argv)
 {
-	static struct daemon d = { .sigfd = -1, .watch_tfd = -1, .cleanup_tfd = -1, .replay = true };
+	static struct daemon d;
 	struct record_reader r;
 	struct collect_stats st;
 	const char *file = NULL;
 	uint64_t t0;
 	int err;
 
+	d.sigfd = d.watch_tfd = d.cleanup_tfd = -1;
+	d.replay = true;
 	log_init("aod", LOG_DAEMON);
 	err = parse_replay_args(&d, argc, argv, &file);
 	if (err)

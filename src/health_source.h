@@ -38,7 +38,8 @@ struct health_source;
 /*
  * Opens, loads and attaches every requested family, each with the first attach method the
  * running kernel really accepts. A family that cannot attach at all is left out with its
- * reason in health_source_method(); only when none attached is the result an error.
+ * reason in health_source_method(); only when none attached is the result an error
+ * (-ENODEV, with *out still set so the caller can print each family's reason, then close it).
  * All records go through one ring_buffer manager (one BPF ring buffer per family, one epoll fd).
  * libbpf allocates here; the source's own state comes from the arena.
  */

@@ -67,7 +67,7 @@ run_shell_dir() {
 		T=$(mktemp -d /tmp/aod-test.XXXXXX)
 		out=$T.log
 		(export AOD="${AOD:-$B/aod}" T ROOT; cd "$T" && . "$ROOT/test/lib.sh" && . "$f") >"$out" 2>&1 </dev/null
-		grep -E '^(ok|not ok|skip) - |^#' "$out" | sed "s|^\(ok\|not ok\|skip\) - |\1 - $label/$(basename "$f" .test): |"
+		grep -E '^(ok|not ok|skip) - |^#' "$out" | sed -E "s#^(ok|not ok|skip) - #\1 - $label/$(basename "$f" .test): #"
 		count_pass "$(grep -c '^ok - ' "$out")"
 		local nf
 		nf=$(grep -c '^not ok - ' "$out")
