@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "health_source.h"
+#include "kmsg.h"
 #include "log.h"
 #include "malloc_guard.h"
 #include "retain.h"
@@ -138,6 +140,28 @@ void daemon_reload(struct daemon *d)
 	log_info("config reloaded from %s", d->cfg->path);
 }
 
+/* What each health family really measures, for every manifest (a fallback must say so). */
+static void health_info(const struct daemon *d, struct collect_probe_info *pi)
+{
+	struct aod_loss l;
+	size_t off = 0;
+	int f;
+
+	if (d->kmsg)
+		pi->kmsg_lost = d->kmsg->lost;
+	if (!d->health)
+		return;
+	for (f = 0; f < HEALTH_NFAM && off < sizeof(pi->health_methods); f++) {
+		if (!health_source_attached(d->health, (enum health_family)f))
+			continue;
+		off += (size_t)snprintf(pi->health_methods + off, sizeof(pi->health_methods) - off, "%s%s %s",
+					off ? "; " : "", health_source_family_name((enum health_family)f),
+					health_source_method(d->health, (enum health_family)f));
+		if (health_source_loss(d->health, (enum health_family)f, &l) == 0)
+			pi->health_lost += l.ringbuf_full + l.map_full;
+	}
+}
+
 static void update_probe_info(struct daemon *d)
 {
 	struct collect_probe_info pi;
@@ -152,6 +176,7 @@ static void update_probe_info(struct daemon *d)
 	pi.map_full = loss.map_full;
 	pi.expired = loss.expired;
 	pi.events_total = d->events;
+	health_info(d, &pi);
 	collect_set_probe_info(d->collect, &pi);
 }
 
@@ -292,6 +317,102 @@ static int parse_run_args(struct daemon *d, int argc, char **argv, const char **
 	return 0;
 }
 
+static int health_event(void *ctx, const struct aod_ev_hdr *h, size_t size)
+{
+	(void)size;
+	daemon_handle_event(ctx, h, daemon_mono_ns());
+	return 0;
+}
+
+static int kmsg_event(void *ctx, const struct aod_ev_kmsg *ev)
+{
+	daemon_handle_event(ctx, &ev->h, daemon_mono_ns());
+	return 0;
+}
+
+static void floor_us(uint32_t *floor, uint64_t threshold_us)
+{
+	uint32_t t = threshold_us > UINT32_MAX ? UINT32_MAX : (uint32_t)threshold_us;
+
+	if (!*floor || t < *floor)
+		*floor = t;
+}
+
+/* Families and in-kernel floors from the health anomalies: only what detection can use crosses. */
+static bool health_opts_from_cfg(const struct cfg_config *cfg, struct health_opts *o, bool *want_kmsg)
+{
+	static const int fam[CFG_H_COUNT] = {
+		[CFG_H_SCHED] = HEALTH_SCHED, [CFG_H_BIO] = HEALTH_BIO, [CFG_H_VFS] = HEALTH_VFS,
+		[CFG_H_OOM] = HEALTH_OOM, [CFG_H_TCP] = HEALTH_TCP, [CFG_H_DROP] = HEALTH_DROP,
+		[CFG_H_FAULT] = HEALTH_FAULT, [CFG_H_KMSG] = -1,
+	};
+	const struct cfg_anomaly *an;
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	*want_kmsg = false;
+	for (i = 0; i < cfg->nanomalies; i++) {
+		an = &cfg->anomalies[i];
+		if (an->type != CFG_HEALTH || an->health >= CFG_H_COUNT)
+			continue;
+		if (an->health == CFG_H_KMSG) {
+			*want_kmsg = true;
+			continue;
+		}
+		o->families |= 1u << fam[an->health];
+		if (an->health == CFG_H_SCHED)
+			floor_us(&o->sched_warn_us, an->threshold);
+		else if (an->health == CFG_H_BIO)
+			floor_us(&o->bio_warn_us, an->threshold);
+		else if (an->health == CFG_H_VFS)
+			floor_us(&o->vfs_warn_us, an->threshold);
+	}
+	return o->families != 0;
+}
+
+static void start_health(struct daemon *d)
+{
+	struct health_opts o;
+	bool want_kmsg;
+	int i, err;
+
+	if (health_opts_from_cfg(d->cfg, &o, &want_kmsg)) {
+		o.cb = health_event;
+		o.cb_ctx = d;
+		err = health_source_open(&d->health, &d->arena, &o);
+		if (err < 0) {
+			log_warn("health: no probe family could attach (%s); health anomalies other than kmsg are off",
+				 strerror(-err));
+			if (d->health)
+				health_source_close(d->health);
+			d->health = NULL;
+		}
+		for (i = 0; d->health && i < HEALTH_NFAM; i++)
+			if (o.families & (1u << i))
+				log_info("health: %s: %s", health_source_family_name((enum health_family)i),
+					 health_source_method(d->health, (enum health_family)i));
+	}
+	if (!want_kmsg)
+		return;
+	d->kmsg = arena_new(&d->arena, struct kmsg_reader, 1);
+	if (!d->kmsg || (err = kmsg_open(d->kmsg)) < 0) {
+		log_warn("aod: unable to read /dev/kmsg: %s; the kmsg anomaly is off",
+			 d->kmsg ? strerror(-err) : "arena exhausted (raise memory.arena_kb)");
+		d->kmsg = NULL;
+		return;
+	}
+	for (i = 0; i < d->cfg->nkmsg_patterns; i++)
+		if (kmsg_matcher_add(&d->kmsg->m, d->cfg->kmsg_patterns[i]) < 0)
+			log_warn("kmsg: pattern '%s' not added (at most %d user patterns)", d->cfg->kmsg_patterns[i],
+				 KMSG_MAX_USER);
+}
+
+void daemon_read_kmsg(struct daemon *d)
+{
+	if (d->kmsg && kmsg_read(d->kmsg, kmsg_event, d) < 0)
+		log_warn("kmsg: read failed; kernel log patterns may be missed");
+}
+
 static int start_sources(struct daemon *d)
 {
 	int err = smb_source_open(&d->smb, d->cfg, ringbuf_event, d);
@@ -301,6 +422,7 @@ static int start_sources(struct daemon *d)
 		return err;
 	}
 	smb_source_check(d->smb);
+	start_health(d);
 	return 0;
 }
 
@@ -308,6 +430,10 @@ static void teardown(struct daemon *d)
 {
 	if (d->smb)
 		smb_source_close(d->smb);
+	if (d->health)
+		health_source_close(d->health);
+	if (d->kmsg)
+		kmsg_close(d->kmsg);
 	if (d->recording)
 		record_writer_close(&d->rec);
 	if (d->sigfd >= 0)

@@ -10,6 +10,8 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "health_source.h"
+#include "kmsg.h"
 #include "smb_source.h"
 
 #define SHUTDOWN_GRACE_NS (10ull * 1000000000ull)
@@ -73,13 +75,22 @@ static struct timeval *select_timeout(uint64_t deadline, uint64_t now, struct ti
 static void loop_pass(struct daemon *d, const fd_set *rd, uint64_t now)
 {
 	int smb_fd = d->smb ? smb_source_fd(d->smb) : -1;
+	int health_fd = d->health ? health_source_fd(d->health) : -1;
 
 	if (FD_ISSET(d->sigfd, rd))
 		handle_signals(d, now);
 	if (smb_fd >= 0 && FD_ISSET(smb_fd, rd) && smb_source_consume(d->smb) < 0)
 		log_warn("smb: ring buffer read failed; will re-check the probes on the cleanup tick");
-	if (timer_fired(d->watch_tfd, rd))
+	if (health_fd >= 0 && FD_ISSET(health_fd, rd) && health_source_consume(d->health) < 0)
+		log_warn("health: ring buffer read failed");
+	if (d->kmsg && FD_ISSET(d->kmsg->fd, rd))
+		daemon_read_kmsg(d);
+	if (timer_fired(d->watch_tfd, rd)) {
+		/* The vmstat fault fallback samples on this tick, before the window closes. */
+		if (d->health)
+			health_source_tick(d->health, now);
 		daemon_close_window(d, now);
+	}
 	if (timer_fired(d->cleanup_tfd, rd))
 		daemon_cleanup_tick(d, now);
 	collect_poll(d->collect, rd, now);
@@ -100,6 +111,8 @@ int loop_run(struct daemon *d)
 		add_fd(d->watch_tfd, &rd, &maxfd);
 		add_fd(d->cleanup_tfd, &rd, &maxfd);
 		add_fd(d->smb ? smb_source_fd(d->smb) : -1, &rd, &maxfd);
+		add_fd(d->health ? health_source_fd(d->health) : -1, &rd, &maxfd);
+		add_fd(d->kmsg ? d->kmsg->fd : -1, &rd, &maxfd);
 		collect_fill_fds(d->collect, &rd, &maxfd, &deadline);
 		now = daemon_mono_ns();
 		n = select(maxfd + 1, &rd, NULL, NULL, select_timeout(deadline, now, &tv));

@@ -309,6 +309,9 @@ static void write_probe(struct json *j, const struct collect_probe_info *p)
 	json_u64(j, "ringbuf_full", p ? p->ringbuf_full : 0);
 	json_u64(j, "map_full", p ? p->map_full : 0);
 	json_u64(j, "expired", p ? p->expired : 0);
+	json_str(j, "health_methods", p && p->health_methods[0] ? p->health_methods : "not running");
+	json_u64(j, "health_lost", p ? p->health_lost : 0);
+	json_u64(j, "kmsg_lost", p ? p->kmsg_lost : 0);
 	json_obj_end(j);
 }
 
