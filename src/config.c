@@ -1506,6 +1506,11 @@ static void parse_globals(struct ctx *c, const yaml_node_t *root)
 		get_u32(c, v, "max_concurrent_bundles", 1, COLLECT_MAX_BUNDLES, &cfg->max_concurrent_bundles);
 	if ((v = get(c, root, "manifest_events", NULL)))
 		get_u32(c, v, "manifest_events", 1, DETECT_MAX_WORST, &cfg->manifest_events);
+	if ((v = get(c, root, "trace_dir", NULL)) &&
+	    get_str(c, v, "trace_dir", cfg->trace_dir, sizeof(cfg->trace_dir)) && cfg->trace_dir[0] != '/')
+		cerr(c, v, "trace_dir must be an absolute path, got '%s'", cfg->trace_dir);
+	if ((v = get(c, root, "trace_max_age", NULL)))
+		get_u32(c, v, "trace_max_age", 1, 365u * 86400u, &cfg->trace_max_age_sec);
 }
 
 static void parse_watcher(struct ctx *c, const yaml_node_t *n)
@@ -1520,7 +1525,8 @@ static void parse_root(struct ctx *c, const yaml_node_t *root)
 {
 	static const char *const keys[] = { "watch_interval_sec", "aod_output_dir", "watcher", "guardian",
 					    "anomalies", "cleanup", "audit", "health", "actions", "memory",
-					    "metrics", "syslog", "smb", "max_concurrent_bundles", "manifest_events" };
+					    "metrics", "syslog", "smb", "max_concurrent_bundles", "manifest_events",
+					    "trace_dir", "trace_max_age" };
 	yaml_node_t *n, *gk = NULL, *ak = NULL;
 
 	if (want_map(c, root, "") <= 0)
@@ -1555,6 +1561,8 @@ static void set_defaults(struct cfg_config *cfg, const char *name)
 	cfg->watch_interval_sec = 1;
 	cfg->watch_interval_ms = 1000;
 	strcpy(cfg->output_dir, "/var/log/aod");
+	strcpy(cfg->trace_dir, "/var/lib/aod/traces");
+	cfg->trace_max_age_sec = 3600;
 	cfg->cleanup_interval_sec = 60;
 	cfg->max_log_age_days = 2;
 	cfg->max_log_age_sec = 2 * 86400;
@@ -1798,6 +1806,7 @@ static void print_globals(const struct cfg_config *cfg, FILE *out)
 	fprintf(out, "bundles: at most %u at once, %u events per manifest\n", cfg->max_concurrent_bundles,
 		cfg->manifest_events);
 	fprintf(out, "arena: %u KiB\n", cfg->arena_kb);
+	fprintf(out, "traces: %s, removed after %u s\n", cfg->trace_dir, cfg->trace_max_age_sec);
 	fprintf(out, "smb attach: %s\n", cfg->smb_attach);
 	for (size_t i = 0; i < ARRAY_SIZE(facilities); i++)
 		if (facility_values[i] == cfg->syslog_facility)

@@ -102,6 +102,8 @@ struct cfg_config {
 	char metrics_listen[64];	/* "" = off */
 	char metrics_textfile[PATH_MAX];
 	int syslog_facility;		/* LOG_DAEMON by default */
+	char trace_dir[PATH_MAX];	/* trace_dir: where `aod trace --save` writes; default /var/lib/aod/traces */
+	uint32_t trace_max_age_sec;	/* trace_max_age (seconds): older traces are removed; default 3600 */
 	char smb_attach[16];		/* smb.attach: auto|tracepoint|fentry|kprobe */
 	uint32_t manifest_events;	/* worst N events kept in a manifest, default 16 */
 	struct cfg_action actions[CFG_MAX_ACTIONS];

@@ -21,6 +21,7 @@
 #include "malloc_guard.h"
 #include "retain.h"
 #include "smb_source.h"
+#include "trace.h"
 
 uint64_t daemon_mono_ns(void)
 {
@@ -193,6 +194,11 @@ void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns)
 	else if (res.deleted_files)
 		log_info("retention: deleted %u bundles (%llu bytes) from %s/batches", res.deleted_files,
 			 (unsigned long long)res.deleted_bytes, d->cfg->output_dir);
+	err = trace_cleanup(d->cfg->trace_dir, d->cfg->trace_max_age_sec, wall_ns() / 1000000000ll);
+	if (err > 0)
+		log_info("removed %d traces older than %u s from %s", err, d->cfg->trace_max_age_sec, d->cfg->trace_dir);
+	else if (err < 0 && err != -ENOENT)
+		log_warn("aod: unable to clean up traces in %s: %s", d->cfg->trace_dir, strerror(-err));
 	if (d->smb && smb_source_check(d->smb) < 0)
 		log_warn("smb: module check failed; will retry on the next cleanup tick");
 	update_probe_info(d);
@@ -474,6 +480,9 @@ int daemon_run_main(int argc, char **argv)
 	}
 	if (start_sources(&d) < 0)
 		goto out;
+	if (d.cfg->metrics_listen[0] || d.cfg->metrics_textfile[0])
+		log_warn("metrics: this build does not serve metrics yet; metrics.listen and metrics.textfile in %s "
+			 "are not used (bundle, anomaly and drop counts are in each manifest)", d.cfg->path);
 	d.watch_tfd = make_timer(d.cfg->watch_interval_ms ? d.cfg->watch_interval_ms : 1000);
 	d.cleanup_tfd = make_timer((d.cfg->cleanup_interval_sec ? d.cfg->cleanup_interval_sec : 60) * 1000);
 	if (d.watch_tfd < 0 || d.cleanup_tfd < 0) {
