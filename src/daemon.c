@@ -380,7 +380,7 @@ static void start_health(struct daemon *d)
 {
 	struct health_opts o;
 	bool want_kmsg;
-	int i, err;
+	int i, err = 0;
 
 	if (health_opts_from_cfg(d->cfg, &o, &want_kmsg)) {
 		o.cb = health_event;
@@ -501,14 +501,18 @@ out:
 	return rc;
 }
 
-static int parse_replay_args(struct daemon *d, int argc, char **argv, const char **file)
+static const char replay_usage[] = "usage: aod replay FILE [-c CONFIG] [--output-dir DIR] [--repeat N]\n";
+
+static int parse_replay_args(struct daemon *d, int argc, char **argv, const char **file, unsigned *repeat)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "output-dir", required_argument, NULL, 'o' },
+		{ "repeat", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	char *end;
 	int c;
 
 	optind = 1;
@@ -516,39 +520,80 @@ static int parse_replay_args(struct daemon *d, int argc, char **argv, const char
 		switch (c) {
 		case 'c': d->cli_config = optarg; break;
 		case 'o': d->output_dir = optarg; break;
-		case 'h':
-			fprintf(stdout, "usage: aod replay FILE [-c CONFIG] [--output-dir DIR]\n");
-			return 1;
-		default: return -EINVAL;
+		case 'r':
+			*repeat = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || !*repeat) {
+				fprintf(stderr, "aod replay: --repeat needs a count of at least 1, not '%s'\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'h': fputs(replay_usage, stdout); return 1;
+		default: fputs(replay_usage, stderr); return -EINVAL;
 		}
 	}
 	if (optind + 1 != argc) {
-		fprintf(stderr, "usage: aod replay FILE [-c CONFIG] [--output-dir DIR]\n");
+		fputs(replay_usage, stderr);
 		return -EINVAL;
 	}
 	*file = argv[optind];
 	return 0;
 }
 
-/* Event time drives the watch windows, so a recording replays as it happened, only faster. */
-static int replay_stream(struct daemon *d, struct record_reader *r)
+/* Retention runs on wall time during a long replay too, so a storm cannot fill the disk. */
+static void replay_housekeeping(struct daemon *d, uint64_t *next_sweep)
 {
-	const struct aod_ev_hdr *h;
-	uint64_t interval = (uint64_t)(d->cfg->watch_interval_ms ? d->cfg->watch_interval_ms : 1000) * 1000000ull, end = 0;
-	bool first = true;
-	int got;
+	struct retain_result res;
+	uint64_t now = daemon_mono_ns();
 
-	while ((got = record_next(r, &h)) == 1) {
-		if (first) {
-			detect_init(&d->detect, d->cfg, h->ts_ns);
-			end = h->ts_ns + interval;
-			first = false;
+	if (now < *next_sweep)
+		return;
+	*next_sweep = now + (uint64_t)(d->cfg->cleanup_interval_sec ? d->cfg->cleanup_interval_sec : 60) * 1000000000ull;
+	retain_sweep(collect_outdir_fd(d->collect), d->cfg->max_total_log_bytes, d->cfg->max_log_age_days,
+		     wall_ns() / 1000000000ll, NULL, &res);
+	collect_poll(d->collect, NULL, now);
+}
+
+/* Event time drives the watch windows, so a recording replays as it happened, only faster.
+ * Pass p of --repeat shifts every timestamp by p spans of the file, as if it went on. */
+static int replay_stream(struct daemon *d, struct record_reader *r, unsigned repeat)
+{
+	union detect_event shifted;
+	const struct aod_ev_hdr *h;
+	uint64_t interval = (uint64_t)(d->cfg->watch_interval_ms ? d->cfg->watch_interval_ms : 1000) * 1000000ull;
+	uint64_t end = 0, first_ts = 0, last_ts = 0, shift = 0, next_sweep = 0;
+	bool first = true;
+	unsigned pass;
+	int got = 0;
+
+	for (pass = 0; pass < repeat; pass++) {
+		if (pass) {
+			shift += last_ts - first_ts + interval;
+			record_reader_rewind(r);
 		}
-		while (h->ts_ns >= end) {
-			daemon_close_window(d, end);
-			end += interval;
+		while ((got = record_next(r, &h)) == 1) {
+			if (pass && h->size <= sizeof(shifted)) {
+				memcpy(&shifted, h, h->size);
+				shifted.h.ts_ns += shift;
+				h = &shifted.h;
+			}
+			if (first) {
+				detect_init(&d->detect, d->cfg, h->ts_ns);
+				end = h->ts_ns + interval;
+				first_ts = h->ts_ns;
+				first = false;
+			}
+			if (!pass)
+				last_ts = h->ts_ns;
+			while (h->ts_ns >= end) {
+				daemon_close_window(d, end);
+				end += interval;
+			}
+			daemon_handle_event(d, h, h->ts_ns);
+			if (!(d->events & 4095))
+				replay_housekeeping(d, &next_sweep);
 		}
-		daemon_handle_event(d, h, h->ts_ns);
+		if (got < 0)
+			break;
 	}
 	if (!first)
 		daemon_close_window(d, end);
@@ -561,13 +606,14 @@ int daemon_replay_main(int argc, char **argv)
 	struct record_reader r;
 	struct collect_stats st;
 	const char *file = NULL;
+	unsigned repeat = 1;
 	uint64_t t0;
 	int err;
 
 	d.sigfd = d.watch_tfd = d.cleanup_tfd = -1;
 	d.replay = true;
 	log_init("aod", LOG_DAEMON);
-	err = parse_replay_args(&d, argc, argv, &file);
+	err = parse_replay_args(&d, argc, argv, &file, &repeat);
 	if (err)
 		return err > 0 ? 0 : 2;
 	if (load_config(&d) < 0)
@@ -583,7 +629,7 @@ int daemon_replay_main(int argc, char **argv)
 	update_probe_info(&d);
 	t0 = daemon_mono_ns();
 	malloc_guard_arm();
-	err = replay_stream(&d, &r);
+	err = replay_stream(&d, &r, repeat);
 	collect_drain(d.collect, 60ull * 1000000000ull);
 	malloc_guard_report("replay");
 	collect_get_stats(d.collect, &st);

@@ -140,6 +140,7 @@ static int check_file_hdr(struct record_reader *r)
 	if (hsize < sizeof(h) || hsize % RECORD_ALIGN || hsize > r->size)
 		return bad(r, 12, "bad header size %u (file is %zu bytes)", hsize, r->size);
 	r->off = hsize;
+	r->hsize = hsize;
 	return 0;
 }
 
@@ -229,6 +230,12 @@ int record_next(struct record_reader *r, const struct aod_ev_hdr **ev)
 	r->records++;
 	*ev = h;
 	return 1;
+}
+
+void record_reader_rewind(struct record_reader *r)
+{
+	r->off = r->hsize;
+	r->records = 0;
 }
 
 const char *record_reader_error(const struct record_reader *r)

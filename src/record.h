@@ -34,6 +34,7 @@ struct record_reader {
 	const unsigned char *base;	/* the whole file, mapped read-only */
 	size_t size;
 	size_t off;			/* next record */
+	size_t hsize;			/* where the first record starts */
 	uint64_t records;
 	uint64_t err_offset;		/* byte offset of the bad record after -EBADMSG */
 	char path[PATH_MAX];
@@ -59,6 +60,8 @@ int record_reader_open(struct record_reader *r, const char *path);
 int record_next(struct record_reader *r, const struct aod_ev_hdr **ev);
 /* The message for the last -EBADMSG (or open failure): names the file and byte offset. */
 const char *record_reader_error(const struct record_reader *r);
+/* Start again at the first record (aod replay --repeat). */
+void record_reader_rewind(struct record_reader *r);
 void record_reader_close(struct record_reader *r);
 
 #endif /* AOD_RECORD_H */

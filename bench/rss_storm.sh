@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Resident memory during a 60 s replay storm: anomalies every watch interval, bundles written and retained.
+#
+# usage: bench/rss_storm.sh   (env: AOD=build/aod SECS=60 WORK=/tmp/aod-bench-rss)
+# Target (issue 3): RSS flat, <= 8 MiB. aod replays smbgen's flood scenario again and again (--repeat),
+# so detection, bundles (internal actions) and retention run the whole time; VmRSS is sampled every 0.5 s.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+AOD=${AOD:-$ROOT/build/aod}
+SECS=${SECS:-60}
+WORK=${WORK:-/tmp/aod-bench-rss}
+GEN=$ROOT/build/tools/smbgen
+[ -x "$AOD" ] && [ -x "$GEN" ] || { echo "rss_storm: build first (./build.sh)" >&2; exit 1; }
+rm -rf "$WORK"; mkdir -p "$WORK"
+cat >"$WORK/aod.yaml" <<CFG
+watch_interval_sec: 1
+aod_output_dir: $WORK/out
+anomalies:
+  smb:
+    latency:
+      tool: smbslower
+      acceptable_count: 10
+      default_threshold_ms: 10
+      actions: {stats: , mounts: , loadavg: }
+cleanup:
+  cleanup_interval_sec: 1
+  max_log_age_days: 1
+  max_total_log_size_mb: 2
+CFG
+"$GEN" "$WORK/flood.rec" --scenario flood --events 1000 >/dev/null
+"$AOD" replay "$WORK/flood.rec" -c "$WORK/aod.yaml" --repeat 1000000 >"$WORK/out.log" 2>&1 &
+pid=$!
+end=$((SECONDS + SECS))
+while [ $SECONDS -lt $end ] && kill -0 $pid 2>/dev/null; do
+	awk '/^VmRSS/ {print $2}' /proc/$pid/status 2>/dev/null
+	sleep 0.5
+done >"$WORK/rss"
+hwm=$(awk '/^VmHWM/ {print $2}' /proc/$pid/status)
+kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true
+bundles=$(grep -c 'wrote bundle' "$WORK/out.log" || true)
+n=$(wc -l <"$WORK/rss")
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r)"
+echo "replay storm ${SECS} s: $bundles bundles written; VmRSS over $n samples: first $(head -1 "$WORK/rss") KiB," \
+	"10 s in $(sed -n 20p "$WORK/rss") KiB, last $(tail -1 "$WORK/rss") KiB, max $(sort -n "$WORK/rss" | tail -1) KiB, VmHWM $hwm KiB (target flat, <= 8192 KiB)"
+echo "bundle directory at the end: $(du -sk "$WORK/out/batches" | cut -f1) KiB (retention limit 2 MB)"
