@@ -28,12 +28,12 @@ cleanup:
   max_log_age_days: 1
   max_total_log_size_mb: 2
 CFG
-"$GEN" "$WORK/flood.rec" --scenario flood --events 1000 >/dev/null
+"$GEN" "$WORK/flood.rec" --scenario flood --events 50 >/dev/null
 "$AOD" replay "$WORK/flood.rec" -c "$WORK/aod.yaml" --repeat 1000000 >"$WORK/out.log" 2>&1 &
 pid=$!
 end=$((SECONDS + SECS))
 while [ $SECONDS -lt $end ] && kill -0 $pid 2>/dev/null; do
-	awk '/^VmRSS/ {print $2}' /proc/$pid/status 2>/dev/null
+	awk '/^VmRSS/ {r=$2} /^RssAnon/ {a=$2} /^RssFile/ {f=$2} END {print r, a, f}' /proc/$pid/status 2>/dev/null
 	sleep 0.5
 done >"$WORK/rss"
 hwm=$(awk '/^VmHWM/ {print $2}' /proc/$pid/status)
@@ -41,6 +41,8 @@ kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true
 bundles=$(grep -c 'wrote bundle' "$WORK/out.log" || true)
 n=$(wc -l <"$WORK/rss")
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r)"
-echo "replay storm ${SECS} s: $bundles bundles written; VmRSS over $n samples: first $(head -1 "$WORK/rss") KiB," \
-	"10 s in $(sed -n 20p "$WORK/rss") KiB, last $(tail -1 "$WORK/rss") KiB, max $(sort -n "$WORK/rss" | tail -1) KiB, VmHWM $hwm KiB (target flat, <= 8192 KiB)"
+col() { awk -v c="$1" '{print $c}' "$WORK/rss"; }
+echo "replay storm ${SECS} s: $bundles bundles written; $n samples of VmRSS (RssAnon + RssFile, the mapped stream):"
+echo "  VmRSS   first $(col 1 | head -1) KiB, at 10 s $(col 1 | sed -n 20p) KiB, last $(col 1 | tail -1) KiB, max $(col 1 | sort -n | tail -1) KiB, VmHWM $hwm KiB (target flat, <= 8192 KiB)"
+echo "  RssAnon first $(col 2 | head -1) KiB, at 10 s $(col 2 | sed -n 20p) KiB, last $(col 2 | tail -1) KiB, max $(col 2 | sort -n | tail -1) KiB"
 echo "bundle directory at the end: $(du -sk "$WORK/out/batches" | cut -f1) KiB (retention limit 2 MB)"

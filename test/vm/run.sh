@@ -5,7 +5,7 @@
 # usage: test/vm/run.sh [--only a,b,c] [--update-fixture] [--keep]
 #   AOD=path (default build/aod, must be static).  Prints one ok / not ok / skip line per scenario.
 #   --only            run some guest scenarios only (late probes quiet latency-tracepoint latency-fentry
-#                     latency-kprobe errors emergency crash); the other cases then say skip
+#                     latency-kprobe single errors emergency crash); the other cases then say skip
 #   --update-fixture  copy the recorded stream of latency-tracepoint to test/fixtures/smb-latency.rec
 #   --keep            keep build/vm/results from an earlier run and check it again without booting
 set -uo pipefail
@@ -16,7 +16,7 @@ AOD=${AOD:-$ROOT/build/aod}
 RES=$VM/results
 CONSOLE=$VM/console.log
 ONLY= UPDATE=0 KEEP=0
-CASES=(boot late probes quiet latency-tracepoint latency-fentry latency-kprobe replay errors emergency crash)
+CASES=(boot late probes quiet latency-tracepoint latency-fentry latency-kprobe replay single errors emergency crash)
 
 while [ $# -gt 0 ]; do
 	case $1 in
