@@ -37,17 +37,7 @@ struct {
 	__type(value, struct bio_start);
 } start SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct aod_hist);
-} hist SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
-} events SEC(".maps");
+AOD_LATENCY_MAPS;
 
 /* 5.16 (or so) dropped request::rq_disk; the disk is reached through the queue since then. */
 struct request___old {

@@ -71,6 +71,19 @@ static __always_inline void aod_hist_add(struct aod_hist *h, __u64 ns, int over)
 
 #define AOD_LOSS_INC(field) __sync_fetch_and_add(&loss.field, 1)
 
+/* The maps every latency family (sched, block, vfs) has: its log2 histogram and its ring buffer. */
+#define AOD_LATENCY_MAPS                                                         \
+	struct {                                                                 \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                         \
+		__uint(max_entries, 1);                                          \
+		__type(key, __u32);                                              \
+		__type(value, struct aod_hist);                                  \
+	} hist SEC(".maps");                                                     \
+	struct {                                                                 \
+		__uint(type, BPF_MAP_TYPE_RINGBUF);                              \
+		__uint(max_entries, 256 * 1024);                                 \
+	} events SEC(".maps")
+
 #endif /* __bpf__ */
 
 #endif /* AOD_HEALTH_H */

@@ -21,17 +21,7 @@ struct {
 	__type(value, __u64);	/* when it became runnable */
 } start SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct aod_hist);
-} hist SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
-} events SEC(".maps");
+AOD_LATENCY_MAPS;
 
 /* 5.14 renamed task_struct::state to __state (and made it unsigned int). */
 struct task_struct___old {

@@ -30,17 +30,7 @@ struct {
 	__type(value, struct vfs_start);
 } start SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct aod_hist);
-} hist SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
-} events SEC(".maps");
+AOD_LATENCY_MAPS;
 
 static __always_inline __u8 ftype_of_file(struct file *f)
 {

@@ -28,6 +28,7 @@
 #define MON_ARENA (2u << 20)
 #define MON_FAULT_WARN 100	/* major faults in one second */
 #define MON_FAULT_CRIT 1000
+#define MON_CONT_INDENT "             "	/* continuation of a live line: under its TYPE */
 
 struct mon_opts {
 	uint32_t duration_s;
@@ -131,7 +132,7 @@ static void emit(struct monitor *m, const struct aod_ev_hdr *h, const char *type
 {
 	char when[16], head[96], comm[AOD_COMM_LEN + 1];
 	const char *tag = s >= MON_WARNING ? status_names[s] : "";
-	int room;
+	int room, len = (int)strlen(details), cut;
 
 	m->lines++;
 	if (m->o.quiet)
@@ -141,12 +142,24 @@ static void emit(struct monitor *m, const struct aod_ev_hdr *h, const char *type
 	fmt_time(m, h->ts_ns, when, sizeof(when));
 	snprintf(head, sizeof(head), "%s %-5s cpu=%u pid=%u %s ", when, type, h->cpu, h->pid,
 		 *comm ? comm : "-");
-	/* details give way so the line keeps its status tag inside 80 columns */
+	/*
+	 * The line keeps its status tag inside 80 columns; details that do not fit continue on
+	 * indented lines rather than being cut (a retransmit's far end and state are the point).
+	 */
 	room = MON_COLS - 1 - (int)strlen(head) - (*tag ? (int)strlen(tag) + 1 : 0);
 	if (room < 8)
 		room = 8;
-	printf("%s%.*s%s%s%s%s\n", head, room, details, *tag ? " " : "", paint(m, s), tag,
+	cut = len;
+	if (len > room) {
+		for (cut = room; cut > 0 && details[cut] != ' '; cut--)
+			;
+		if (!cut)
+			cut = room;
+	}
+	printf("%s%.*s%s%s%s%s\n", head, cut, details, *tag ? " " : "", paint(m, s), tag,
 	       *tag ? unpaint(m) : "");
+	if (cut < len)
+		wrap(stdout, MON_CONT_INDENT, details + cut, (int)strlen(MON_CONT_INDENT));
 }
 
 static enum monitor_status lat_status(const struct monitor *m, int fam, uint64_t ns)
@@ -721,6 +734,7 @@ int monitor_main(int argc, char **argv)
 		/* detach first, so the lines printed and the kernel's counts cover the same events */
 		health_source_stop(mon.hs);
 		health_source_consume(mon.hs);
+		tick(&mon);	/* vmstat faults since the last timer tick belong in the totals too */
 		if (mon.kr)
 			kmsg_read(mon.kr, on_kmsg, &mon);
 		report(&mon);
