@@ -13,6 +13,11 @@
 const volatile __u32 targ_tgid = 0;
 /* Set by userspace from kfree_skb's BTF prototype: the reason argument exists since 5.17. */
 const volatile bool drop_has_reason = true;
+/*
+ * Set by userspace when tcp_retransmit_skb has the err argument (sock, skb, err): such kernels
+ * fire it for failed attempts too (EBUSY: the original still in a host queue), which sent nothing.
+ */
+const volatile bool retrans_has_err = false;
 
 struct aod_loss loss = {};
 struct aod_count counts = {};
@@ -107,12 +112,16 @@ static __always_inline int on_drop(struct sk_buff *skb, void *location, __u32 re
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(tcp_retransmit_btf, const struct sock *sk)
 {
+	if (retrans_has_err && (int)ctx[2])
+		return 0;
 	return on_retransmit(sk);
 }
 
 SEC("raw_tp/tcp_retransmit_skb")
 int BPF_PROG(tcp_retransmit_raw, const struct sock *sk)
 {
+	if (retrans_has_err && (int)ctx[2])
+		return 0;
 	return on_retransmit(sk);
 }
 

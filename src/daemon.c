@@ -19,6 +19,7 @@
 #include "kmsg.h"
 #include "log.h"
 #include "malloc_guard.h"
+#include "metrics.h"
 #include "retain.h"
 #include "smb_source.h"
 #include "trace.h"
@@ -47,6 +48,7 @@ static void start_bundle(struct daemon *d, const struct detect_anomaly *a)
 	int err;
 
 	d->anomalies++;
+	d->anomaly_counts[a->anomaly]++;
 	snprintf(req.proto, sizeof(req.proto), "%s", an->proto);
 	snprintf(req.anomaly, sizeof(req.anomaly), "%s", an->name);
 	log_alert(LOG_ALERT, "AOD detected anomaly: %s %s%s%s with %u events (worst %.1f ms)%s", an->proto, an->name,
@@ -134,6 +136,7 @@ void daemon_reload(struct daemon *d)
 	snprintf(next->output_dir, sizeof(next->output_dir), "%s", d->cfg->output_dir);
 	next->arena_kb = d->cfg->arena_kb;
 	d->cfg = next;
+	memset(d->anomaly_counts, 0, sizeof(d->anomaly_counts));	/* indices may now name other anomalies */
 	detect_init(&d->detect, d->cfg, daemon_mono_ns());
 	collect_set_config(d->collect, d->cfg);
 	if (d->smb)
@@ -181,6 +184,40 @@ static void update_probe_info(struct daemon *d)
 	collect_set_probe_info(d->collect, &pi);
 }
 
+int daemon_metrics_render(void *daemon)
+{
+	struct daemon *d = daemon;
+	static struct metrics_snapshot s;
+	unsigned c;
+
+	memset(&s, 0, sizeof(s));
+	update_probe_info(d);
+	s.events_total = d->events;
+	memcpy(s.anomalies, d->anomaly_counts, sizeof(s.anomalies));
+	collect_get_stats(d->collect, &s.bundles);
+	collect_get_probe_info(d->collect, &s.probes);
+	s.arena_size = d->arena.size;
+	s.arena_used = d->arena.high;
+	s.arena_failures = d->arena.failures;
+	s.smb_attached = d->smb && smb_source_attached(d->smb);
+	for (c = 0; s.smb_attached && c < CFG_SMB2_NCMD; c++)
+		smb_source_histogram(d->smb, c, s.smb_hist[c], &s.smb_count[c]);
+	if (!d->metrics_buf)
+		return -ENOMEM;
+	return metrics_render(&s, d->cfg, d->metrics_buf, d->metrics_cap);
+}
+
+static void write_metrics_textfile(struct daemon *d)
+{
+	int n, err;
+
+	if (!d->cfg->metrics_textfile[0] || (n = daemon_metrics_render(d)) < 0)
+		return;
+	err = metrics_write_textfile(d->cfg->metrics_textfile, d->metrics_buf, (size_t)n);
+	if (err < 0)
+		log_warn("aod: unable to write metrics.textfile %s: %s", d->cfg->metrics_textfile, strerror(-err));
+}
+
 void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns)
 {
 	struct retain_result res;
@@ -202,6 +239,7 @@ void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns)
 	if (d->smb && smb_source_check(d->smb) < 0)
 		log_warn("smb: module check failed; will retry on the next cleanup tick");
 	update_probe_info(d);
+	write_metrics_textfile(d);
 }
 
 static int setup_signals(struct daemon *d)
@@ -432,8 +470,33 @@ static int start_sources(struct daemon *d)
 	return 0;
 }
 
+static int setup_metrics(struct daemon *d)
+{
+	int fd;
+
+	if (!d->cfg->metrics_listen[0] && !d->cfg->metrics_textfile[0])
+		return 0;
+	d->metrics_cap = 256 * 1024;
+	d->metrics_buf = arena_new(&d->arena, char, d->metrics_cap);
+	if (!d->metrics_buf) {
+		log_error("aod: unable to reserve the metrics buffer: the arena is full (raise memory.arena_kb)");
+		return -ENOMEM;
+	}
+	if (!d->cfg->metrics_listen[0])
+		return 0;
+	fd = metrics_listen(d->cfg->metrics_listen);
+	if (fd < 0) {
+		log_error("aod: unable to listen on metrics.listen %s: %s", d->cfg->metrics_listen, strerror(-fd));
+		return fd;
+	}
+	metrics_server_init(&d->metrics, fd);
+	log_info("metrics: serving the Prometheus text format on %s", d->cfg->metrics_listen);
+	return 0;
+}
+
 static void teardown(struct daemon *d)
 {
+	metrics_server_close(&d->metrics);
 	if (d->smb)
 		smb_source_close(d->smb);
 	if (d->health)
@@ -457,6 +520,7 @@ int daemon_run_main(int argc, char **argv)
 	int err, rc = 1;
 
 	d.sigfd = d.watch_tfd = d.cleanup_tfd = -1;
+	metrics_server_init(&d.metrics, -1);
 	log_init("aod", LOG_DAEMON);
 	err = parse_run_args(&d, argc, argv, &record, &attach);
 	if (err)
@@ -480,9 +544,8 @@ int daemon_run_main(int argc, char **argv)
 	}
 	if (start_sources(&d) < 0)
 		goto out;
-	if (d.cfg->metrics_listen[0] || d.cfg->metrics_textfile[0])
-		log_warn("metrics: this build does not serve metrics yet; metrics.listen and metrics.textfile in %s "
-			 "are not used (bundle, anomaly and drop counts are in each manifest)", d.cfg->path);
+	if (setup_metrics(&d) < 0)
+		goto out;
 	d.watch_tfd = make_timer(d.cfg->watch_interval_ms ? d.cfg->watch_interval_ms : 1000);
 	d.cleanup_tfd = make_timer((d.cfg->cleanup_interval_sec ? d.cfg->cleanup_interval_sec : 60) * 1000);
 	if (d.watch_tfd < 0 || d.cleanup_tfd < 0) {
@@ -611,6 +674,7 @@ int daemon_replay_main(int argc, char **argv)
 	int err;
 
 	d.sigfd = d.watch_tfd = d.cleanup_tfd = -1;
+	metrics_server_init(&d.metrics, -1);
 	d.replay = true;
 	log_init("aod", LOG_DAEMON);
 	err = parse_replay_args(&d, argc, argv, &file, &repeat);

@@ -10,6 +10,7 @@
 #include "collect.h"
 #include "config.h"
 #include "detect.h"
+#include "metrics.h"
 #include "record.h"
 
 struct smb_source;
@@ -34,6 +35,10 @@ struct daemon {
 	uint64_t anomalies;		/* fired by detection */
 	uint64_t now_ns;		/* CLOCK_MONOTONIC at the current loop pass (event time in replay) */
 	int sigfd, watch_tfd, cleanup_tfd;
+	struct metrics_server metrics;	/* metrics.listen; listen_fd -1 when off */
+	char *metrics_buf;		/* rendered text, from the arena */
+	size_t metrics_cap;
+	uint64_t anomaly_counts[CFG_MAX_ANOMALIES];	/* per cfg anomaly, reset by HUP */
 	bool stopping;
 };
 
@@ -47,6 +52,8 @@ void daemon_system_bundle(struct daemon *d, const char *what, uint64_t now_ns);
 void daemon_reload(struct daemon *d);
 /* /dev/kmsg is readable: match new kernel log lines against the patterns. */
 void daemon_read_kmsg(struct daemon *d);
+/* Render the metrics into d->metrics_buf; returns the length or -errno. */
+int daemon_metrics_render(void *daemon);
 /* The cleanup tick: retention, SMB module re-check, source health. */
 void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns);
 

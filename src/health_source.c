@@ -75,7 +75,7 @@ struct health_source {
 	struct aod_hist *percpu;	/* lookup buffer for the per-CPU histograms */
 	struct hs_drop_name *drop_names;
 	int ndrop_names;
-	bool issue_has_q, drop_has_reason, victim_is_task;
+	bool issue_has_q, drop_has_reason, victim_is_task, retrans_has_err;
 	/* /proc/vmstat fallback for major faults */
 	int vmstat_fd;
 	char *vmstat_buf;
@@ -149,6 +149,7 @@ static void net_setup_(void *skel, const struct health_source *hs)
 
 	s->rodata->targ_tgid = hs->o.pid;
 	s->rodata->drop_has_reason = hs->drop_has_reason;
+	s->rodata->retrans_has_err = hs->retrans_has_err;
 }
 
 static void mm_setup_(void *skel, const struct health_source *hs)
@@ -304,6 +305,8 @@ static void probe_kernel(struct health_source *hs, struct arena *a)
 	/* 5.17 added the drop reason as the third argument */
 	n = tp_nargs(btf, "kfree_skb");
 	hs->drop_has_reason = n < 0 || n >= 3;
+	/* newer kernels pass the retransmit's result, and fire for failed attempts too */
+	hs->retrans_has_err = tp_nargs(btf, "tcp_retransmit_skb") >= 3;
 	/* 6.2 made mark_victim carry the task (and uid) instead of only the pid */
 	n = tp_nargs(btf, "mark_victim");
 	hs->victim_is_task = n < 0 || n >= 2;
@@ -682,11 +685,18 @@ uint64_t health_source_count(const struct health_source *hs, enum health_family 
 	}
 }
 
-static int by_count_desc(const void *a, const void *b)
+/* Into out[0..*n), largest first, at most max: a new slot, or the smallest gives way. */
+static void top_insert(struct health_drop_reason *out, int *n, int max, uint32_t reason, uint64_t count)
 {
-	const struct health_drop_reason *x = a, *y = b;
+	int i;
 
-	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
+	if (max <= 0 || (*n == max && out[max - 1].count >= count))
+		return;
+	i = *n < max ? (*n)++ : max - 1;
+	for (; i > 0 && out[i - 1].count < count; i--)
+		out[i] = out[i - 1];
+	out[i].reason = reason;
+	out[i].count = count;
 }
 
 int health_source_drops(const struct health_source *hs, struct health_drop_reason *out, int max)
@@ -700,15 +710,12 @@ int health_source_drops(const struct health_source *hs, struct health_drop_reaso
 	if (!fam->obj || !(m = bpf_object__find_map_by_name(fam->obj, "drop_reasons")))
 		return 0;
 	fd = bpf_map__fd(m);
-	while (n < max && !bpf_map_get_next_key(fd, prev, &key)) {
-		if (!bpf_map_lookup_elem(fd, &key, &val)) {
-			out[n].reason = key;
-			out[n].count = val;
-			n++;
-		}
+	/* every reason is looked at: the largest may be the last key the map hands out */
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		if (!bpf_map_lookup_elem(fd, &key, &val))
+			top_insert(out, &n, max, key, val);
 		prev = &key;
 	}
-	qsort(out, n, sizeof(*out), by_count_desc);
 	return n;
 }
 

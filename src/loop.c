@@ -12,6 +12,7 @@
 #include "log.h"
 #include "health_source.h"
 #include "kmsg.h"
+#include "metrics.h"
 #include "smb_source.h"
 
 #define SHUTDOWN_GRACE_NS (10ull * 1000000000ull)
@@ -93,6 +94,7 @@ static void loop_pass(struct daemon *d, const fd_set *rd, uint64_t now)
 	}
 	if (timer_fired(d->cleanup_tfd, rd))
 		daemon_cleanup_tick(d, now);
+	metrics_server_poll(&d->metrics, rd, now, daemon_metrics_render, d, (const char *const *)&d->metrics_buf);
 	collect_poll(d->collect, rd, now);
 }
 
@@ -113,6 +115,7 @@ int loop_run(struct daemon *d)
 		add_fd(d->smb ? smb_source_fd(d->smb) : -1, &rd, &maxfd);
 		add_fd(d->health ? health_source_fd(d->health) : -1, &rd, &maxfd);
 		add_fd(d->kmsg ? d->kmsg->fd : -1, &rd, &maxfd);
+		metrics_server_fill(&d->metrics, &rd, &maxfd, &deadline);
 		collect_fill_fds(d->collect, &rd, &maxfd, &deadline);
 		now = daemon_mono_ns();
 		n = select(maxfd + 1, &rd, NULL, NULL, select_timeout(deadline, now, &tv));

@@ -57,14 +57,20 @@ mapfile -t LIBS < <(lib_closure)
 PKGS=("$KPKG" busybox-static "${TOP[@]}" "${LIBS[@]}")
 
 mkdir -p "$DEBS"
-# apt-get download fetches the candidate version; a name already present as a deb of that version is kept.
+# apt-get download fetches the candidate version; a deb of that exact version already in the cache is kept.
+declare -A VER
+deb_of() {
+	local f
+	for f in "$DEBS/${1}_${VER[$1]}_"*.deb; do [ -f "$f" ] && { echo "$f"; return 0; }; done
+	return 0
+}
 want_debs() {
 	local p v missing=()
 	for p in "${PKGS[@]}"; do
 		v=$(apt-cache policy "$p" 2>/dev/null | awk '/Candidate:/ { print $2; exit }')
 		[ -n "$v" ] && [ "$v" != "(none)" ] || skip "package $p has no candidate version"
-		v=${v//:/%3a}
-		ls "$DEBS/${p}_${v}_"*.deb >/dev/null 2>&1 || missing+=("$p")
+		VER[$p]=${v//:/%3a}
+		[ -n "$(deb_of "$p")" ] || missing+=("$p")
 	done
 	if [ ${#missing[@]} -gt 0 ]; then
 		echo "mkinitramfs: downloading ${#missing[@]} packages into $DEBS" >&2
@@ -73,8 +79,6 @@ want_debs() {
 	fi
 }
 want_debs
-
-deb_of() { ls -t "$DEBS/${1}_"*.deb 2>/dev/null | head -n1; }
 
 # A stamp file holds the inputs' fingerprint; a tree is rebuilt only when it changes.
 fingerprint() { sha256sum "$@" 2>/dev/null | sha256sum | cut -c1-16; }

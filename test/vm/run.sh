@@ -4,7 +4,7 @@
 #
 # usage: test/vm/run.sh [--only a,b,c] [--update-fixture] [--keep]
 #   AOD=path (default build/aod, must be static).  Prints one ok / not ok / skip line per scenario.
-#   --only            run some guest scenarios only (late probes quiet latency-tracepoint latency-fentry
+#   --only            run some guest scenarios only (late probes health quiet latency-tracepoint latency-fentry
 #                     latency-kprobe single errors emergency crash); the other cases then say skip
 #   --update-fixture  copy the recorded stream of latency-tracepoint to test/fixtures/smb-latency.rec
 #   --keep            keep build/vm/results from an earlier run and check it again without booting
@@ -16,7 +16,7 @@ AOD=${AOD:-$ROOT/build/aod}
 RES=$VM/results
 CONSOLE=$VM/console.log
 ONLY= UPDATE=0 KEEP=0
-CASES=(boot late probes quiet latency-tracepoint latency-fentry latency-kprobe replay single errors emergency crash)
+CASES=(boot late probes health quiet latency-tracepoint latency-fentry latency-kprobe replay single errors emergency crash)
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -64,11 +64,11 @@ if [ "$KEEP" = 0 ]; then
 	[ -n "$ONLY" ] && APPEND="$APPEND aodvm.only=$ONLY"
 	# KVM is not used: on some hosts it fails with MSR errors and hangs QEMU, so TCG under a timeout it is.
 	start=$(date +%s)
-	timeout 900 qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 2 -nographic -no-reboot -nic none \
+	timeout 420 qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 2 -nographic -no-reboot -nic none \
 		-kernel "$VM/vmlinuz" -initrd "$VM/initramfs.cpio.gz" -append "$APPEND" \
 		-drive file="$VM/results.img",format=raw,if=virtio >"$CONSOLE" 2>&1 </dev/null
 	qrc=$?
-	echo "# guest ran $(($(date +%s) - start)) s, qemu exit $qrc"
+	echo "# guest ran $(($(date +%s) - start)) s, qemu exit $qrc$([ "$qrc" = 124 ] && echo ' (killed by the 420 s timeout)')"
 	mkdir -p "$RES"
 	tar -xf "$VM/results.img" -C "$RES" 2>"$VM/untar.log" || true
 fi
@@ -82,7 +82,7 @@ REC=$RES/latency-tracepoint/smb-latency.rec
 if [ "$UPDATE" = 1 ]; then
 	if [ -s "$REC" ]; then
 		mkdir -p "$ROOT/test/fixtures"
-		cp "$REC" "$ROOT/test/fixtures/smb-latency.rec"
+		install -m 644 "$REC" "$ROOT/test/fixtures/smb-latency.rec"
 		echo "# fixture: test/fixtures/smb-latency.rec ($(stat -c %s "$REC") bytes)"
 	else
 		echo "# fixture: no recorded stream in $REC"
