@@ -435,11 +435,25 @@ static void fam_smb(const struct probe_caps *c, struct probe_choice *ch)
 		choose(ch, "waiting", false, "cifs module not loaded: will attach when it appears");
 		return;
 	}
-	if (smb_source_probe("auto", method, sizeof(method), why, sizeof(why)) == 0) {
+	if (smb_source_probe("auto", method, sizeof(method), why, sizeof(why)) == 0)
 		choose(ch, method, true, "%s", why);
-		return;
+	else
+		choose(ch, "none", false, "%s", why);
+}
+
+/* `aod run --smb-attach` can force any of them, so the report tries each, not only auto's choice. */
+static void smb_each_method(struct probe_caps *c)
+{
+	static const char *const forced[] = { "tracepoint", "fentry", "kprobe" };
+	char method[48], why[160];
+	int i;
+
+	for (i = 0; c->cifs_loaded && i < 3; i++) {
+		if (smb_source_probe(forced[i], method, sizeof(method), why, sizeof(why)) == 0)
+			choose(&c->smb_method[i], method, true, "%s", why);
+		else
+			choose(&c->smb_method[i], "no", false, "%s", why);
 	}
-	choose(ch, "none", false, "%s", why);
 }
 
 static void probe_families(struct probe_caps *c)
@@ -455,6 +469,7 @@ static void probe_families(struct probe_caps *c)
 		vmlinux_btf = btf__load_vmlinux_btf();
 	reason = tp_has_enum_arg(vmlinux_btf, "kfree_skb", "skb_drop_reason");
 	fam_smb(c, &c->family[PROBE_SMB]);
+	smb_each_method(c);
 	fam_tracepoints(c, &c->family[PROBE_SCHED], sched, 3, "sched_wakeup, sched_wakeup_new, sched_switch");
 	fam_tracepoints(c, &c->family[PROBE_BLOCK], block, 2, "block_rq_issue, block_rq_complete");
 	fam_vfs(c, &c->family[PROBE_VFS]);
@@ -588,6 +603,15 @@ int probe_main(int argc, char **argv)
 		const char *m = probe_family_method(c, (enum probe_family)f, why, sizeof(why));
 
 		printf("%-7s %-9s %s\n", family_names[f], m, why);
+	}
+	if (c->cifs_loaded) {
+		static const char *const forced[] = { "tracepoint", "fentry", "kprobe" };
+
+		printf("\nsmb attach methods (aod run --smb-attach METHOD):\n");
+		for (int i = 0; i < 3; i++)
+			printf("smb.%-10s %-9s %s%s%s\n", forced[i], c->smb_method[i].usable ? "usable" : "no",
+			       c->smb_method[i].usable ? c->smb_method[i].method : "", c->smb_method[i].usable ? ": " : "",
+			       c->smb_method[i].why);
 	}
 	free(c);
 	return 0;

@@ -56,6 +56,8 @@ struct probe_caps {
 	/* generic methods, on sched_switch (tracepoints) and vfs_read (functions) */
 	struct probe_try method[PROBE_METHOD_COUNT];
 	struct probe_choice family[PROBE_FAMILY_COUNT];
+	/* With cifs loaded: each SMB attach method tried for real, in the order auto prefers them. */
+	struct probe_choice smb_method[3];	/* tracepoint, fentry, kprobe */
 };
 
 /* Probe everything; needs root for real answers (without it every load reports EPERM). */

@@ -68,7 +68,7 @@ want_debs() {
 	local p v missing=()
 	for p in "${PKGS[@]}"; do
 		v=$(apt-cache policy "$p" 2>/dev/null | awk '/Candidate:/ { print $2; exit }')
-		[ -n "$v" ] && [ "$v" != "(none)" ] || skip "package $p has no candidate version"
+		if [ -z "$v" ] || [ "$v" = "(none)" ]; then skip "package $p has no candidate version"; fi
 		VER[$p]=${v//:/%3a}
 		[ -n "$(deb_of "$p")" ] || missing+=("$p")
 	done
@@ -187,6 +187,7 @@ modlist() {
 	done
 	[ -s "$STAGE/etc/aodvm/$group.modules" ] || die "no modules found for $group ($*)"
 }
+# shellcheck disable=SC2086 # one softdep name per word
 modlist base virtio_pci virtio_blk sch_netem $softdeps ctr ghash-generic cbc
 modlist cifs cifs
 grep -q '/cifs.ko$' "$STAGE/etc/aodvm/cifs.modules" || die "cifs.ko not in $KPKG"

@@ -15,7 +15,7 @@ VM=$ROOT/build/vm
 AOD=${AOD:-$ROOT/build/aod}
 RES=$VM/results
 CONSOLE=$VM/console.log
-ONLY= UPDATE=0 KEEP=0
+ONLY='' UPDATE=0 KEEP=0
 CASES=(boot late probes health quiet latency-tracepoint latency-fentry latency-kprobe replay single errors emergency crash)
 
 while [ $# -gt 0 ]; do
