@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* `aod trace`: load bpf/trace.bpf.c for the chosen capabilities, stream JSON lines, summarize. */
+#include "config.h"
 #include "trace.h"
 
 #include <bpf/bpf.h>
@@ -43,8 +44,10 @@ static const char trace_usage[] =
 "  --comm NAME    only tasks with this comm (exec is matched on the new name)\n"
 "  --path PREFIX  file_trace: only paths starting with PREFIX, as the caller wrote them\n"
 "  -o FILE        write to FILE (FILE.part until the end), default stdout\n"
-"  --save         write trace_<epoch>_<caps>.jsonl under $AOD_TRACE_DIR or " TRACE_DEFAULT_DIR "\n"
-"Traces in that directory older than $AOD_TRACE_MAX_AGE seconds (default 3600) are removed.\n";
+"  --save         write trace_<epoch>_<caps>.jsonl under $AOD_TRACE_DIR, else the config's trace_dir\n"
+"                (default " TRACE_DEFAULT_DIR ")\n"
+"Traces in that directory older than $AOD_TRACE_MAX_AGE seconds, else the config's trace_max_age\n"
+"(default 3600), are removed by aod trace and by the daemon's cleanup tick.\n";
 
 struct trace_opts {
 	unsigned caps;
@@ -258,19 +261,43 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
+/* The daemon's config (AOD_CONFIG, /etc/aod/aod.yaml, the embedded one) names trace_dir and trace_max_age,
+ * so `aod trace --save` and the daemon's cleanup agree on where traces live. */
+static const struct cfg_config *trace_config(void)
+{
+	static struct cfg_config cfg;
+	static int state;
+
+	if (!state) {
+		state = config_load_default_chain(&cfg, NULL, stderr) == 0 ? 1 : -1;
+		if (state < 0)
+			fprintf(stderr, "aod: trace: the config has errors (above); using %s and %d s\n",
+				TRACE_DEFAULT_DIR, TRACE_DEFAULT_MAX_AGE_SEC);
+	}
+	return state > 0 ? &cfg : NULL;
+}
+
 static const char *trace_dir(void)
 {
 	const char *d = getenv("AOD_TRACE_DIR");
+	const struct cfg_config *cfg;
 
-	return d && *d ? d : TRACE_DEFAULT_DIR;
+	if (d && *d)
+		return d;
+	cfg = trace_config();
+	return cfg && cfg->trace_dir[0] ? cfg->trace_dir : TRACE_DEFAULT_DIR;
 }
 
 static int64_t trace_max_age(void)
 {
 	const char *s = getenv("AOD_TRACE_MAX_AGE");
+	const struct cfg_config *cfg;
 	uint32_t v;
 
-	return s && !parse_u32(s, &v) ? v : TRACE_DEFAULT_MAX_AGE_SEC;
+	if (s && !parse_u32(s, &v))
+		return v;
+	cfg = trace_config();
+	return cfg && cfg->trace_max_age_sec ? cfg->trace_max_age_sec : TRACE_DEFAULT_MAX_AGE_SEC;
 }
 
 static int save_path(struct trace_run *r)
