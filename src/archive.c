@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Bundle archives: tar members streamed through a static zstd context into a .part file, then renamed. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* sync_file_range */
+#endif
 #include "archive.h"
 
 #include <errno.h>
@@ -25,6 +28,20 @@
 #define ARCHIVE_CHAIN_LOG 16
 #define ARCHIVE_MEMBER_MODE 0600
 #define PART_SUFFIX ".part"
+/* Compressed bytes after which a step hands what it wrote to writeback (see kick_writeback). */
+#define ARCHIVE_KICK_BYTES (256 * 1024)
+
+/* The member being streamed: header, content, padding, as one run of tar bytes at offset pos. */
+struct member {
+	bool active;
+	bool zeros;		/* the file shrank or a read failed: the rest of its content is zeros */
+	int rerr;		/* that read error, returned when the member is complete */
+	int fd;			/* content from this file when mem is NULL */
+	const unsigned char *mem;
+	uint64_t size;		/* content bytes, fixed when the member began */
+	uint64_t pos;		/* tar bytes of this member already fed to zstd */
+	unsigned char hdr[TAR_BLOCK];
+};
 
 struct archive {
 	int dirfd, fd;
@@ -33,7 +50,9 @@ struct archive {
 	ZSTD_CStream *zcs;
 	unsigned char *in;	/* staging for pread and the end marker */
 	unsigned char *out;	/* compressed bytes on their way to the file */
-	uint64_t bytes_out;
+	uint64_t bytes_in, bytes_out;
+	uint64_t kicked;	/* compressed bytes already handed to writeback */
+	struct member m;
 	char final_name[NAME_MAX + 1];
 	char part_name[NAME_MAX + 1];
 };
@@ -195,88 +214,163 @@ static int feed(struct archive *ar, const void *src, size_t len, ZSTD_EndDirecti
 
 static int put(struct archive *ar, const void *src, size_t len)
 {
+	ar->bytes_in += len;
 	return feed(ar, src, len, ZSTD_e_continue);
 }
 
+/* A refused header (name, size) or a member still streaming writes nothing: the archive stays usable. */
 static int begin_member(struct archive *ar, const char *name, uint64_t size, int64_t mtime)
 {
-	unsigned char hdr[TAR_BLOCK];
+	struct member *m = &ar->m;
 	int rc;
 
 	if (!ar->open)
 		return -EBADF;
 	if (ar->err)
 		return ar->err;
-	/* A refused header (name, size) writes nothing: the archive stays usable. */
-	rc = tar_header(hdr, name, size, ARCHIVE_MEMBER_MODE, mtime);
+	if (m->active)
+		return -EBUSY;
+	rc = tar_header(m->hdr, name, size, ARCHIVE_MEMBER_MODE, mtime);
 	if (rc)
 		return rc;
-	return put(ar, hdr, sizeof(hdr));
+	m->active = true;
+	m->zeros = false;
+	m->rerr = 0;
+	m->fd = -1;
+	m->mem = NULL;
+	m->size = size;
+	m->pos = 0;
+	return 0;
 }
 
-int archive_add(struct archive *ar, const char *name, const void *buf, size_t len, int64_t mtime)
+int archive_begin(struct archive *ar, const char *name, const void *buf, size_t len, int64_t mtime)
 {
 	int rc = begin_member(ar, name, len, mtime);
 
-	if (rc)
-		return rc;
-	rc = put(ar, buf, len);
-	if (rc)
-		return rc;
-	return put(ar, zero_block, tar_padding(len));
+	if (!rc)
+		ar->m.mem = buf;
+	return rc;
 }
 
-/*
- * Exactly `size` bytes must follow the header. A read error or a file that shrank is filled
- * with zeros so the tar stays readable; the read error is returned, a shrink is not.
- */
-static int stream_fd(struct archive *ar, int fd, uint64_t size)
-{
-	uint64_t off = 0;
-	int rerr = 0, rc;
-
-	while (off < size) {
-		size_t want = size - off < ARCHIVE_IO_BUF ? (size_t)(size - off) : ARCHIVE_IO_BUF;
-		ssize_t n = 0;
-
-		if (!rerr) {
-			n = pread(fd, ar->in, want, (off_t)off);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0)
-				rerr = -errno;
-			else if (n == 0)
-				rerr = 1;
-		}
-		if (n <= 0) {
-			memset(ar->in, 0, want);
-			n = (ssize_t)want;
-		}
-		rc = put(ar, ar->in, (size_t)n);
-		if (rc)
-			return rc;
-		off += (uint64_t)n;
-	}
-	return rerr < 0 ? rerr : 0;
-}
-
-int archive_add_fd(struct archive *ar, const char *name, int fd, int64_t mtime)
+int archive_begin_fd(struct archive *ar, const char *name, int fd, int64_t mtime)
 {
 	struct stat st;
-	int rc, rerr;
+	int rc;
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
 	rc = begin_member(ar, name, (uint64_t)st.st_size, mtime);
-	if (rc)
-		return rc;
-	rerr = stream_fd(ar, fd, (uint64_t)st.st_size);
+	if (!rc)
+		ar->m.fd = fd;
+	return rc;
+}
+
+/*
+ * Up to `want` content bytes from the file at content offset off. Exactly the member's size must
+ * follow its header: a read error or a file that shrank is filled with zeros so the tar stays readable.
+ */
+static int put_file(struct archive *ar, struct member *m, uint64_t off, size_t want)
+{
+	ssize_t n = 0;
+
+	if (want > ARCHIVE_IO_BUF)
+		want = ARCHIVE_IO_BUF;
+	while (!m->zeros) {
+		n = pread(m->fd, ar->in, want, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			m->rerr = -errno;
+		m->zeros = n <= 0;
+		break;
+	}
+	if (m->zeros) {
+		memset(ar->in, 0, want);
+		n = (ssize_t)want;
+	}
+	return put(ar, ar->in, (size_t)n) ? -1 : (int)n;
+}
+
+/* Feed the next piece of the member, at most max bytes; returns the bytes fed or -1 (ar->err says why). */
+static long member_piece(struct archive *ar, struct member *m, size_t max)
+{
+	uint64_t body_end = TAR_BLOCK + m->size, left;
+	size_t n;
+
+	if (m->pos < TAR_BLOCK) {
+		n = TAR_BLOCK - (size_t)m->pos < max ? TAR_BLOCK - (size_t)m->pos : max;
+		return put(ar, m->hdr + m->pos, n) ? -1 : (long)n;
+	}
+	left = m->pos < body_end ? body_end - m->pos : body_end + tar_padding(m->size) - m->pos;
+	n = left < max ? (size_t)left : max;
+	if (m->pos >= body_end)
+		return put(ar, zero_block, n) ? -1 : (long)n;
+	if (!m->mem)
+		return put_file(ar, m, m->pos - TAR_BLOCK, n);
+	return put(ar, m->mem + (m->pos - TAR_BLOCK), n) ? -1 : (long)n;
+}
+
+/*
+ * archive_finish's fsync waits for every dirty page of the archive; started a step at a time,
+ * writeback leaves it only the tail, so the last step of a big bundle is not the long one.
+ * SYNC_FILE_RANGE_WRITE only queues the I/O; it is advice, and a failure changes nothing.
+ */
+static void kick_writeback(struct archive *ar)
+{
+	if (ar->bytes_out - ar->kicked < ARCHIVE_KICK_BYTES)
+		return;
+	sync_file_range(ar->fd, (off_t)ar->kicked, (off_t)(ar->bytes_out - ar->kicked), SYNC_FILE_RANGE_WRITE);
+	ar->kicked = ar->bytes_out;
+}
+
+int archive_step(struct archive *ar, size_t *budget)
+{
+	struct member *m = &ar->m;
+	uint64_t total = TAR_BLOCK + m->size + tar_padding(m->size);
+	long n;
+
+	if (!ar->open)
+		return -EBADF;
+	if (!m->active)
+		return -EINVAL;
+	while (m->pos < total && *budget > 0 && !ar->err) {
+		n = member_piece(ar, m, *budget);
+		if (n < 0)
+			break;
+		m->pos += (uint64_t)n;
+		*budget -= (size_t)n;
+	}
 	if (ar->err)
 		return ar->err;
-	rc = put(ar, zero_block, tar_padding((uint64_t)st.st_size));
-	return rc ? rc : rerr;
+	kick_writeback(ar);
+	if (m->pos < total)
+		return 0;
+	m->active = false;
+	return m->rerr ? m->rerr : 1;
+}
+
+static int add_whole(struct archive *ar)
+{
+	size_t unlimited = SIZE_MAX;
+	int rc = archive_step(ar, &unlimited);
+
+	return rc == 1 ? 0 : rc;
+}
+
+int archive_add(struct archive *ar, const char *name, const void *buf, size_t len, int64_t mtime)
+{
+	int rc = archive_begin(ar, name, buf, len, mtime);
+
+	return rc ? rc : add_whole(ar);
+}
+
+int archive_add_fd(struct archive *ar, const char *name, int fd, int64_t mtime)
+{
+	int rc = archive_begin_fd(ar, name, fd, mtime);
+
+	return rc ? rc : add_whole(ar);
 }
 
 static int fsync_retry(int fd)
@@ -294,6 +388,7 @@ static int seal(struct archive *ar)
 	int rc;
 
 	tar_end(ar->in);
+	ar->bytes_in += TAR_END_SIZE;
 	rc = feed(ar, ar->in, TAR_END_SIZE, ZSTD_e_end);
 	if (!rc)
 		rc = fsync_retry(ar->fd);
@@ -311,7 +406,8 @@ int archive_finish(struct archive *ar)
 
 	if (!ar->open)
 		return -EBADF;
-	rc = ar->err ? ar->err : seal(ar);
+	/* A member cut short would leave a tar whose next header is content: never name it. */
+	rc = ar->err ? ar->err : ar->m.active ? -EBUSY : seal(ar);
 	if (rc) {
 		archive_abort(ar);
 		return rc;
@@ -331,6 +427,11 @@ void archive_abort(struct archive *ar)
 	ar->fd = -1;
 	unlinkat(ar->dirfd, ar->part_name, 0);
 	ar->open = false;
+}
+
+uint64_t archive_bytes_in(const struct archive *ar)
+{
+	return ar->bytes_in;
 }
 
 uint64_t archive_bytes_out(const struct archive *ar)

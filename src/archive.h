@@ -39,11 +39,27 @@ int archive_add(struct archive *ar, const char *name, const void *buf, size_t le
  * error is then returned (-errno) but the archive stays usable.
  */
 int archive_add_fd(struct archive *ar, const char *name, int fd, int64_t mtime);
-/* Write the tar end marker, end the zstd frame, fsync, rename to final_name and fsync the directory.
- * On failure the .part is removed. Either way the archive is closed; archive_abort() is then a no-op. */
+/*
+ * The same members in pieces, for a caller that must not block (aod's loop): archive_begin or
+ * archive_begin_fd checks and stages a member (its header and, for a file, its size from fstat now)
+ * and writes nothing; archive_step then feeds at most *budget tar bytes (header, content, padding)
+ * through the compressor and lowers *budget by what it fed. Returns 1 when the member is complete,
+ * 0 when the budget ran out first (call again), -errno on failure; a read error is returned once the
+ * member is complete (zeros stand in for the rest) and the archive stays usable, as with archive_add_fd.
+ * Beginning a member while another is incomplete is -EBUSY; buf must stay valid until it is complete.
+ * archive_add and archive_add_fd are begin plus one unbounded step.
+ */
+int archive_begin(struct archive *ar, const char *name, const void *buf, size_t len, int64_t mtime);
+int archive_begin_fd(struct archive *ar, const char *name, int fd, int64_t mtime);
+int archive_step(struct archive *ar, size_t *budget);
+/* Write the tar end marker (TAR_END_SIZE more input bytes), end the zstd frame, fsync, rename to
+ * final_name and fsync the directory. A member still incomplete is -EBUSY. On failure the .part is
+ * removed. Either way the archive is closed; archive_abort() is then a no-op. */
 int archive_finish(struct archive *ar);
 /* Close and unlink the .part. Safe to call after a failed call or after archive_finish(). */
 void archive_abort(struct archive *ar);
+/* Uncompressed tar bytes fed to the compressor so far (the end marker included once finished). */
+uint64_t archive_bytes_in(const struct archive *ar);
 /* Compressed bytes written to the file so far. */
 uint64_t archive_bytes_out(const struct archive *ar);
 

@@ -41,13 +41,18 @@ void collect_get_probe_info(const struct collect *c, struct collect_probe_info *
 /* 0 started, 1 counted into a running bundle of the same anomaly, -EBUSY at the concurrency
  * limit (counted), other -errno on failure. */
 int collect_start(struct collect *c, const struct collect_request *req, uint64_t now_ns);
-/* Add the pipes of running children to rd; lower *deadline_ns to the next action deadline. */
+/* Add the pipes of running children to rd; lower *deadline_ns to the next action deadline, or to
+ * now while a bundle has archiving left, so the loop returns at once after serving its other fds. */
 void collect_fill_fds(struct collect *c, fd_set *rd, int *maxfd, uint64_t *deadline_ns);
-/* Read ready pipes, enforce deadlines (TERM then KILL), reap children, finish bundles. */
+/* Read ready pipes, enforce deadlines (TERM then KILL), reap children; a bundle whose actions are
+ * done queues for archiving, and each call archives one bounded step (about 1 MiB of tar data),
+ * one bundle at a time in the order their actions finished. collect_start writes a bundle at
+ * once only when nothing else waits for the archiver and it fits in that one step. */
 void collect_poll(struct collect *c, const fd_set *rd, uint64_t now_ns);
+/* Bundles holding a slot: actions running, queued or being archived. */
 int collect_running(const struct collect *c);
-/* Shutdown: give running bundles grace_ns more ns (a duration), then SIGKILL children and archive
- * what is there, their actions marked "timeout". */
+/* Shutdown: give running bundles grace_ns more ns (a duration) while archiving goes on, then
+ * SIGKILL children, their actions marked "timeout", and archive all that is left. */
 void collect_drain(struct collect *c, uint64_t grace_ns);
 int collect_outdir_fd(const struct collect *c);	/* the batches directory */
 

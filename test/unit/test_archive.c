@@ -308,6 +308,80 @@ static void test_levels_fit(void)
 	clean_dir();
 }
 
+/* Members fed in bounded steps, as aod's loop does: no step exceeds its budget, the result is the same tar. */
+static void test_steps(void)
+{
+	static char text[100003], back[sizeof(text) + 1];
+	static const char manifest[] = "{\"steps\":true}\n";
+	const char *final = "aod_quick_7_smb_latency.tar.zst";
+	uint64_t in0, member = 512 + 100352;
+	char cmd[512], out[256];
+	struct archive *ar;
+	struct arena a;
+	int fd, r, steps = 0, bad = 0;
+	size_t budget;
+
+	CHECK(arena_init(&a, archive_arena_need(3)) == 0);
+	make_text(text, sizeof(text), 11);
+	fd = make_temp_file(text, sizeof(text));
+	CHECK(fd >= 0);
+	CHECK(archive_open(&ar, &a, dfd, final, 3) == 0);
+	budget = 100;
+	CHECK(archive_step(ar, &budget) == -EINVAL && budget == 100);	/* nothing begun */
+	CHECK(archive_begin(ar, "manifest.json", manifest, strlen(manifest), 1700000000) == 0);
+	CHECK(archive_bytes_in(ar) == 0);	/* begin writes nothing */
+	CHECK(archive_begin_fd(ar, "other.log", fd, 0) == -EBUSY);
+	budget = 100;
+	CHECK(archive_step(ar, &budget) == 0 && budget == 0 && archive_bytes_in(ar) == 100);	/* mid-header */
+	budget = 1000;
+	CHECK(archive_step(ar, &budget) == 1 && archive_bytes_in(ar) == 1024 && budget == 76);
+	CHECK(archive_begin_fd(ar, "dmesg.log", fd, 1700000001) == 0);
+	do {
+		in0 = archive_bytes_in(ar);
+		budget = 1000;
+		r = archive_step(ar, &budget);
+		bad += archive_bytes_in(ar) - in0 != 1000 - budget || archive_bytes_in(ar) - in0 > 1000;
+		bad += r == 0 && budget != 0;	/* a step stops early only when the member is done */
+		steps++;
+	} while (r == 0 && steps < 1000);
+	CHECK(r == 1 && bad == 0);
+	CHECK(steps == (int)((member + 999) / 1000));
+	CHECK(archive_bytes_in(ar) == 1024 + member);
+	CHECK(archive_finish(ar) == 0);
+	CHECK(archive_bytes_in(ar) == 1024 + member + 1024);
+	snprintf(cmd, sizeof(cmd), "zstd -dc %s/%s | tar -xOf - dmesg.log", dir, final);
+	CHECK(run(cmd, back, sizeof(back)) == (long)sizeof(text) && memcmp(back, text, sizeof(text)) == 0);
+	snprintf(cmd, sizeof(cmd), "zstd -dc %s/%s | tar -tf - | head -n1", dir, final);
+	CHECK(run(cmd, out, sizeof(out)) > 0 && !strcmp(out, "manifest.json\n"));
+
+	/* A file that shrinks between steps: its size was fixed at begin, the rest is zeros, no error. */
+	arena_reset(&a, 0);
+	CHECK(archive_open(&ar, &a, dfd, "aod_quick_8_smb_latency.tar.zst", 3) == 0);
+	CHECK(archive_begin_fd(ar, "shrunk.log", fd, 0) == 0);
+	budget = 512 + 4096;
+	CHECK(archive_step(ar, &budget) == 0);
+	CHECK(ftruncate(fd, 10000) == 0);
+	budget = SIZE_MAX;
+	CHECK(archive_step(ar, &budget) == 1);
+	CHECK(archive_finish(ar) == 0);
+	snprintf(cmd, sizeof(cmd), "zstd -dc %s/aod_quick_8_smb_latency.tar.zst | tar -xOf - shrunk.log", dir);
+	CHECK(run(cmd, back, sizeof(back)) == (long)sizeof(text));
+	CHECK(memcmp(back, text, 10000) == 0 && back[10000] == 0 && back[sizeof(text) - 1] == 0);
+
+	/* Finishing with a member cut short would name a broken tar: refused, the .part removed. */
+	arena_reset(&a, 0);
+	CHECK(archive_open(&ar, &a, dfd, "aod_quick_9_smb_latency.tar.zst", 3) == 0);
+	CHECK(archive_begin_fd(ar, "cut.log", fd, 0) == 0);
+	budget = 700;
+	CHECK(archive_step(ar, &budget) == 0);
+	CHECK(archive_finish(ar) == -EBUSY);
+	CHECK(faccessat(dfd, "aod_quick_9_smb_latency.tar.zst.part", F_OK, 0) != 0);
+	CHECK(faccessat(dfd, "aod_quick_9_smb_latency.tar.zst", F_OK, 0) != 0);
+	close(fd);
+	arena_fini(&a);
+	clean_dir();
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -321,6 +395,7 @@ int main(void)
 	test_abort_and_exist();
 	test_bad_arguments();
 	test_levels_fit();
+	test_steps();
 	close(dfd);
 	rmdir(dir);
 	return CHECK_DONE();
