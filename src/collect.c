@@ -37,7 +37,7 @@
 /* A bundle runs its actions, waits for the one archiver, then is archived a step per pass. */
 enum bundle_phase {
 	BUNDLE_ACTIONS,		/* children may still run; a repeat anomaly is counted into it */
-	BUNDLE_QUEUED,		/* actions done, another bundle is being archived */
+	BUNDLE_QUEUED,		/* actions done, waiting for the archiver (another bundle, or the next pass) */
 	BUNDLE_ARCHIVING,	/* its manifest is built and its archive is being written */
 };
 
