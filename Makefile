@@ -39,7 +39,7 @@ STATIC_CC ?= musl-gcc
 CC := $(STATIC_CC)
 CFLAGS := $(BASE_CFLAGS) -O2 -isystem $(SYSROOT)/include -ffunction-sections -fdata-sections
 LDFLAGS := -static -L$(SYSROOT)/lib -Wl,--gc-sections
-LIBS := -lbpf -lelf -lz -lzstd -lyaml
+LIBS := -lbpf -lelf -lz -lzstd -lyaml $(EXTRA_LIBS)
 endif
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(GEN) -Ibpf -I$(SYSROOT)/include/bpf/.. -Wall -Werror \

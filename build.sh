@@ -161,7 +161,7 @@ build_all() {
 	esac
 	targets=("$out/aod" units tools)
 	[ "$flavour" = vg ] && targets=(units)
-	step "make-$flavour" make -j"$JOBS" ${CC:+STATIC_CC="$CC"} O="$out" GEN="$GEN" SYSROOT="$SYSROOT" HOST="$host" SAN="$san" ${V:+V=1} \
+	step "make-$flavour" make -j"$JOBS" ${CC:+STATIC_CC="$CC"} ${EXTRA_LIBS:+EXTRA_LIBS="$EXTRA_LIBS"} O="$out" GEN="$GEN" SYSROOT="$SYSROOT" HOST="$host" SAN="$san" ${V:+V=1} \
 		"${targets[@]}"
 	[ "$flavour" != static ] || say "built $(du -k "$out/aod" | cut -f1) KiB: $out/aod"
 }
