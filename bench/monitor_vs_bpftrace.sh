@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Benchmarks `aod monitor` (all families) against a bpftrace run-queue latency script, side by side.
 #
-# usage: bench/monitor_vs_bpftrace.sh      (root; env: AOD, PINGPONG, REPS=3, SECS=5, CPU=0)
+# usage: bench/monitor_vs_bpftrace.sh      (root; env: AOD, PINGPONG, REPS=3, SECS=5, CPU=0,
+#        FAMILIES=sched,vfs,... to attach only those aod families, for a per-family cost breakdown;
+#        NO_BPFTRACE=1 to skip the bpftrace side: its figures then read as zeros)
 # Figures: start-to-attached time, peak RSS, and the throughput of a context-switch storm
 # (bench/pingpong.c: two processes bouncing a byte over pipes on one CPU) with nothing attached,
 # with aod monitor and with bpftrace. Each is the median (time, throughput) or max (RSS) of REPS runs.
@@ -47,7 +49,8 @@ if grep -qE '^[^ ]+ /sys/kernel(/debug)?/tracing tracefs ' /proc/mounts; then
 else
 	BT=(unshare -m sh -c 'mount -t tracefs nodev /sys/kernel/tracing && exec bpftrace "$0"' "$W/runqlat.bt")
 fi
-MON=("$AOD" monitor)
+MON=("$AOD" monitor ${FAMILIES:+--families "$FAMILIES"})
+NO_BPFTRACE=${NO_BPFTRACE:-}
 
 # start_tool NAME READY_REGEX CMD...: start CMD, wait for its ready line; sets TPID and T_MS (start to ready).
 start_tool() {
@@ -87,7 +90,7 @@ storm() { "$PINGPONG" "$SECS" "$CPU" | awk '{ print $2 }'; }
 echo "machine: $(uname -srm), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')," \
 	"$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
 echo "aod: $("$AOD" version 2>/dev/null | head -n1), bpftrace: $(bpftrace --version 2>/dev/null)"
-echo "reps: $REPS, storm: $SECS s of pipe ping-pong pinned to CPU $CPU"
+echo "reps: $REPS, storm: $SECS s of pipe ping-pong pinned to CPU $CPU, aod families: ${FAMILIES:-all}"
 
 : >"$W/aod.ms"; : >"$W/bt.ms"; : >"$W/aod.kb"; : >"$W/bt.kb"; : >"$W/none.rt"; : >"$W/aod.rt"; : >"$W/bt.rt"
 for r in $(seq 1 "$REPS"); do
@@ -99,11 +102,15 @@ for r in $(seq 1 "$REPS"); do
 	hwm_kb "$TPID" >>"$W/aod.kb"
 	stop_tool
 
-	start_tool bpftrace '^attached$' "${BT[@]}"
-	echo "$T_MS" >>"$W/bt.ms"
-	storm >>"$W/bt.rt"
-	hwm_kb "$TPID" >>"$W/bt.kb"
-	stop_tool
+	if [ -n "$NO_BPFTRACE" ]; then
+		echo "${BT_MS:-1}" >>"$W/bt.ms"; echo 1 >>"$W/bt.kb"; echo 0 >>"$W/bt.rt"
+	else
+		start_tool bpftrace '^attached$' "${BT[@]}"
+		echo "$T_MS" >>"$W/bt.ms"
+		storm >>"$W/bt.rt"
+		hwm_kb "$TPID" >>"$W/bt.kb"
+		stop_tool
+	fi
 	echo "run $r: aod $(tail -n1 "$W/aod.ms") ms $(tail -n1 "$W/aod.kb") kB, bpftrace $(tail -n1 "$W/bt.ms") ms" \
 		"$(tail -n1 "$W/bt.kb") kB; storm none $(tail -n1 "$W/none.rt") aod $(tail -n1 "$W/aod.rt")" \
 		"bpftrace $(tail -n1 "$W/bt.rt") round trips/s"

@@ -29,16 +29,26 @@ struct aod_count {
 
 #ifdef __bpf__
 
+/* floor(log2(v)), 0 for 0 and 1: five compares and shifts, no loop (this runs on every measurement) */
 static __always_inline __u32 aod_log2l(__u64 v)
 {
-	__u32 r = 0;
+	__u32 r, s;
 
-	/* bounded loop the verifier accepts on every kernel with BPF ringbuf */
-	for (int i = 0; i < 63 && v > 1; i++) {
-		v >>= 1;
-		r++;
-	}
-	return r;
+	r = (v > 0xffffffffULL) << 5;
+	v >>= r;
+	s = (v > 0xffff) << 4;
+	v >>= s;
+	r |= s;
+	s = (v > 0xff) << 3;
+	v >>= s;
+	r |= s;
+	s = (v > 0xf) << 2;
+	v >>= s;
+	r |= s;
+	s = (v > 0x3) << 1;
+	v >>= s;
+	r |= s;
+	return r | (__u32)(v >> 1);
 }
 
 static __always_inline void aod_hist_add(struct aod_hist *h, __u64 ns, int over)
@@ -47,7 +57,12 @@ static __always_inline void aod_hist_add(struct aod_hist *h, __u64 ns, int over)
 
 	if (slot >= AOD_HIST_SLOTS)
 		slot = AOD_HIST_SLOTS - 1;
-	h->slots[slot]++;
+	/*
+	 * A no-op after the clamp, but clang may index with a copy of the register it clamped;
+	 * the opaque barrier keeps the mask, which is a bound the verifier sees on that register.
+	 */
+	barrier_var(slot);
+	h->slots[slot & (AOD_HIST_SLOTS - 1)]++;
 	h->count++;
 	h->sum_ns += ns;
 	if (over)

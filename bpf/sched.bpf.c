@@ -14,6 +14,19 @@ const volatile __u32 targ_tgid = 0;	/* 0 = every process */
 
 struct aod_loss loss = {};
 
+/*
+ * When each task became runnable. The tp_btf programs keep it in task-local storage (one load
+ * through task->bpf_storage, no hashing, no update+delete pair per switch); the raw_tp fallback
+ * has no typed task pointer for that helper and keeps the hash keyed by tid. Userspace creates
+ * only the map its method uses.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);	/* when it became runnable; 0 = not waiting */
+} start_ts SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
@@ -28,29 +41,44 @@ struct task_struct___old {
 	long state;
 } __attribute__((preserve_access_index));
 
-static __always_inline long task_state(struct task_struct *t)
+/*
+ * Field reads: tp_btf arguments are typed kernel pointers the verifier lets us load from directly;
+ * raw_tp ones are plain numbers that need bpf_probe_read_kernel. `btf` is a constant at every
+ * call site, so each program keeps only its own branch.
+ */
+#define RD(btf, p, f) ((btf) ? (p)->f : BPF_CORE_READ(p, f))
+
+static __always_inline long task_state(struct task_struct *t, const bool btf)
 {
 	if (bpf_core_field_exists(t->__state))
-		return BPF_CORE_READ(t, __state);
-	return BPF_CORE_READ((struct task_struct___old *)t, state);
+		return RD(btf, t, __state);
+	return RD(btf, (struct task_struct___old *)t, state);
 }
 
-static __always_inline int enqueue(struct task_struct *p)
+static __always_inline int enqueue(struct task_struct *p, const bool btf)
 {
-	__u32 tid = BPF_CORE_READ(p, pid);
-	__u64 ts;
+	__u32 tid = RD(btf, p, pid);
+	__u64 ts, *tsp;
 
 	if (!tid)
 		return 0;
-	if (targ_tgid && BPF_CORE_READ(p, tgid) != targ_tgid)
+	if (targ_tgid && RD(btf, p, tgid) != targ_tgid)
 		return 0;
 	ts = bpf_ktime_get_ns();
-	if (bpf_map_update_elem(&start, &tid, &ts, BPF_ANY))
+	if (btf) {
+		tsp = bpf_task_storage_get(&start_ts, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (tsp)
+			*tsp = ts;
+		else
+			AOD_LOSS_INC(map_full);
+	} else if (bpf_map_update_elem(&start, &tid, &ts, BPF_ANY)) {
 		AOD_LOSS_INC(map_full);
+	}
 	return 0;
 }
 
-static __always_inline void emit(struct task_struct *prev, struct task_struct *next, __u64 now, __u64 delta)
+static __always_inline void emit(struct task_struct *prev, struct task_struct *next, __u64 now, __u64 delta,
+				 const bool btf)
 {
 	struct aod_ev_sched *e;
 
@@ -63,77 +91,101 @@ static __always_inline void emit(struct task_struct *prev, struct task_struct *n
 	e->h.size = sizeof(*e);
 	e->h.cpu = bpf_get_smp_processor_id();
 	e->h.ts_ns = now;
-	e->h.pid = BPF_CORE_READ(next, tgid);
-	e->h.tid = BPF_CORE_READ(next, pid);
+	e->h.pid = RD(btf, next, tgid);
+	e->h.tid = RD(btf, next, pid);
 	BPF_CORE_READ_STR_INTO(&e->h.comm, next, comm);
 	e->latency_ns = delta;
-	e->prev_pid = BPF_CORE_READ(prev, pid);
-	e->prio = BPF_CORE_READ(next, prio);
+	e->prev_pid = RD(btf, prev, pid);
+	e->prio = RD(btf, next, prio);
 	BPF_CORE_READ_STR_INTO(&e->prev_comm, prev, comm);
 	bpf_ringbuf_submit(e, 0);
 }
 
-static __always_inline int on_switch(struct task_struct *prev, struct task_struct *next)
+/* The start time of next, taken out of its slot; 0 when it was not waiting (or not tracked). */
+static __always_inline __u64 take_start(struct task_struct *next, const bool btf)
 {
-	__u32 tid, zero = 0;
-	struct aod_hist *h;
-	__u64 *tsp, now, delta;
-	int over;
+	__u64 *tsp, ts;
+	__u32 tid;
 
-	/* A preempted task is still runnable: its wait starts now, as in runqlat. */
-	if (task_state(prev) == TASK_RUNNING)
-		enqueue(prev);
-	tid = BPF_CORE_READ(next, pid);
+	if (btf) {
+		tsp = bpf_task_storage_get(&start_ts, next, 0, 0);
+		if (!tsp)
+			return 0;
+		ts = *tsp;
+		*tsp = 0;
+		return ts;
+	}
+	tid = RD(btf, next, pid);
 	tsp = bpf_map_lookup_elem(&start, &tid);
 	if (!tsp)
 		return 0;
-	now = bpf_ktime_get_ns();
-	delta = now > *tsp ? now - *tsp : 0;
+	ts = *tsp;
 	bpf_map_delete_elem(&start, &tid);
+	return ts;
+}
+
+static __always_inline int on_switch(struct task_struct *prev, struct task_struct *next, const bool btf)
+{
+	__u64 ts, now, delta;
+	struct aod_hist *h;
+	__u32 zero = 0;
+	int over;
+
+	/* A preempted task is still runnable: its wait starts now, as in runqlat. */
+	if (task_state(prev, btf) == TASK_RUNNING)
+		enqueue(prev, btf);
+	/* the idle task never waits in a queue: skip the lookup */
+	if (!RD(btf, next, pid))
+		return 0;
+	ts = take_start(next, btf);
+	if (!ts)
+		return 0;
+	now = bpf_ktime_get_ns();
+	delta = now > ts ? now - ts : 0;
 	over = delta >= min_ns;
 	h = bpf_map_lookup_elem(&hist, &zero);
 	if (h)
 		aod_hist_add(h, delta, over);
 	if (over)
-		emit(prev, next, now, delta);
+		emit(prev, next, now, delta, btf);
 	return 0;
 }
 
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(sched_wakeup_btf, struct task_struct *p)
 {
-	return enqueue(p);
+	return enqueue(p, true);
 }
 
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(sched_wakeup_new_btf, struct task_struct *p)
 {
-	return enqueue(p);
+	return enqueue(p, true);
 }
 
 SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	return on_switch(prev, next);
+	return on_switch(prev, next, true);
 }
 
 /* raw_tp: the same tracepoints without BTF-typed arguments (kernels before 5.5 or without tp_btf). */
 SEC("raw_tp/sched_wakeup")
 int BPF_PROG(sched_wakeup_raw, struct task_struct *p)
 {
-	return enqueue(p);
+	return enqueue(p, false);
 }
 
 SEC("raw_tp/sched_wakeup_new")
 int BPF_PROG(sched_wakeup_new_raw, struct task_struct *p)
 {
-	return enqueue(p);
+	return enqueue(p, false);
 }
 
 SEC("raw_tp/sched_switch")
 int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	return on_switch(prev, next);
+	return on_switch(prev, next, false);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -23,6 +23,19 @@ struct vfs_start {
 	__u8 method;
 };
 
+/*
+ * Where enter leaves the start for leave. The tp_btf raw_syscalls programs use task-local storage
+ * (found through current->bpf_storage: no hashing, no update+delete pair per call); the other
+ * methods keep the hash keyed by tid, which needs no typed task pointer and no 5.11 kernel.
+ * Userspace creates only the map its method uses. A zero ts means nothing is in flight.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct vfs_start);
+} start_ts SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
@@ -53,107 +66,135 @@ static __always_inline __u8 ftype_of_fd(long fd)
 	return ftype_of_file(f);
 }
 
-static __always_inline int enter(__u8 op, __u8 method, __u16 nr, __u64 file)
+/* `tsk` (a constant at every call site): the task-storage slot, else the hash. */
+static __always_inline int enter(__u8 op, __u8 method, __u16 nr, __u64 file, const bool tsk)
 {
-	__u64 pt = bpf_get_current_pid_tgid();
-	struct vfs_start s = { .op = op, .method = method, .nr = nr, .file = file };
-	__u32 tid = (__u32)pt;
+	struct vfs_start s = { .op = op, .method = method, .nr = nr, .file = file }, *sp;
+	__u64 pt;
+	__u32 tid;
 
-	if (targ_tgid && (pt >> 32) != targ_tgid)
+	if (targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid)
 		return 0;
+	if (tsk) {
+		sp = bpf_task_storage_get(&start_ts, bpf_get_current_task_btf(), 0,
+					  BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!sp) {
+			AOD_LOSS_INC(map_full);
+			return 0;
+		}
+		s.ts = bpf_ktime_get_ns();
+		*sp = s;
+		return 0;
+	}
+	pt = bpf_get_current_pid_tgid();
+	tid = (__u32)pt;
 	s.ts = bpf_ktime_get_ns();
 	if (bpf_map_update_elem(&start, &tid, &s, BPF_ANY))
 		AOD_LOSS_INC(map_full);
 	return 0;
 }
 
-static __always_inline int leave(long ret)
+static __always_inline void emit(struct vfs_start *s, __u64 now, __u64 delta, long ret)
 {
-	__u64 pt = bpf_get_current_pid_tgid(), now, delta;
-	__u32 tid = (__u32)pt, zero = 0;
 	struct aod_ev_vfs *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		AOD_LOSS_INC(ringbuf_full);
+		return;
+	}
+	AOD_FILL_HDR(e, AOD_EV_VFS);
+	e->h.ts_ns = now;
+	e->latency_ns = delta;
+	e->bytes = ret;
+	e->op = s->op;
+	e->method = s->method;
+	e->syscall_nr = s->nr;
+	e->ftype = s->method == AOD_VFS_M_VFS ? ftype_of_file((struct file *)s->file) : ftype_of_fd((long)s->file);
+	e->pad[0] = e->pad[1] = e->pad[2] = 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline int leave(long ret, const bool tsk)
+{
+	__u64 now, delta;
+	__u32 tid, zero = 0;
 	struct vfs_start *s;
 	struct aod_hist *h;
 	int over;
 
-	s = bpf_map_lookup_elem(&start, &tid);
-	if (!s)
-		return 0;
+	if (tsk) {
+		s = bpf_task_storage_get(&start_ts, bpf_get_current_task_btf(), 0, 0);
+		if (!s || !s->ts)
+			return 0;
+	} else {
+		tid = (__u32)bpf_get_current_pid_tgid();
+		s = bpf_map_lookup_elem(&start, &tid);
+		if (!s)
+			return 0;
+	}
 	now = bpf_ktime_get_ns();
 	delta = now > s->ts ? now - s->ts : 0;
 	over = delta >= min_ns;
 	h = bpf_map_lookup_elem(&hist, &zero);
 	if (h)
 		aod_hist_add(h, delta, over);
-	if (over) {
-		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-		if (e) {
-			AOD_FILL_HDR(e, AOD_EV_VFS);
-			e->h.ts_ns = now;
-			e->latency_ns = delta;
-			e->bytes = ret;
-			e->op = s->op;
-			e->method = s->method;
-			e->syscall_nr = s->nr;
-			e->ftype = s->method == AOD_VFS_M_VFS ? ftype_of_file((struct file *)s->file)
-							      : ftype_of_fd((long)s->file);
-			e->pad[0] = e->pad[1] = e->pad[2] = 0;
-			bpf_ringbuf_submit(e, 0);
-		} else {
-			AOD_LOSS_INC(ringbuf_full);
-		}
-	}
-	bpf_map_delete_elem(&start, &tid);
+	if (over)
+		emit(s, now, delta, ret);
+	if (tsk)
+		s->ts = 0;
+	else
+		bpf_map_delete_elem(&start, &tid);
 	return 0;
 }
 
 SEC("fentry/vfs_read")
 int BPF_PROG(vfs_read_fentry, struct file *file)
 {
-	return enter(AOD_VFS_READ, AOD_VFS_M_VFS, 0, (__u64)file);
+	return enter(AOD_VFS_READ, AOD_VFS_M_VFS, 0, (__u64)file, false);
 }
 
 SEC("fexit/vfs_read")
 int BPF_PROG(vfs_read_fexit, struct file *file, char *buf, size_t count, loff_t *pos, ssize_t ret)
 {
-	return leave(ret);
+	return leave(ret, false);
 }
 
 SEC("fentry/vfs_write")
 int BPF_PROG(vfs_write_fentry, struct file *file)
 {
-	return enter(AOD_VFS_WRITE, AOD_VFS_M_VFS, 0, (__u64)file);
+	return enter(AOD_VFS_WRITE, AOD_VFS_M_VFS, 0, (__u64)file, false);
 }
 
 SEC("fexit/vfs_write")
 int BPF_PROG(vfs_write_fexit, struct file *file, const char *buf, size_t count, loff_t *pos, ssize_t ret)
 {
-	return leave(ret);
+	return leave(ret, false);
 }
 
 /* kprobes: kernels or lockdown modes that refuse fentry but have CONFIG_KPROBES. */
 SEC("kprobe/vfs_read")
 int BPF_KPROBE(vfs_read_kprobe, struct file *file)
 {
-	return enter(AOD_VFS_READ, AOD_VFS_M_VFS, 0, (__u64)file);
+	return enter(AOD_VFS_READ, AOD_VFS_M_VFS, 0, (__u64)file, false);
 }
 
 SEC("kretprobe/vfs_read")
 int BPF_KRETPROBE(vfs_read_kretprobe, long ret)
 {
-	return leave(ret);
+	return leave(ret, false);
 }
 
 SEC("kprobe/vfs_write")
 int BPF_KPROBE(vfs_write_kprobe, struct file *file)
 {
-	return enter(AOD_VFS_WRITE, AOD_VFS_M_VFS, 0, (__u64)file);
+	return enter(AOD_VFS_WRITE, AOD_VFS_M_VFS, 0, (__u64)file, false);
 }
 
 SEC("kretprobe/vfs_write")
 int BPF_KRETPROBE(vfs_write_kretprobe, long ret)
 {
-	return leave(ret);
+	return leave(ret, false);
 }
 
 /* The syscalls tracepoints (CONFIG_FTRACE_SYSCALLS, tracefs mounted): the layout of their records. */
@@ -175,12 +216,12 @@ struct sc_exit {
 	SEC("tracepoint/syscalls/sys_enter_" #name)                              \
 	int sys_enter_##name(struct sc_enter *ctx)                               \
 	{                                                                        \
-		return enter(op, AOD_VFS_M_SYSCALL, ctx->nr, ctx->args[0]);      \
+		return enter(op, AOD_VFS_M_SYSCALL, ctx->nr, ctx->args[0], false); \
 	}                                                                        \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                               \
 	int sys_exit_##name(struct sc_exit *ctx)                                 \
 	{                                                                        \
-		return leave(ctx->ret);                                          \
+		return leave(ctx->ret, false);                                   \
 	}
 
 SC_PAIR(read, AOD_VFS_READ)
@@ -190,42 +231,72 @@ SC_PAIR(pwrite64, AOD_VFS_WRITE)
 SC_PAIR(readv, AOD_VFS_READ)
 SC_PAIR(writev, AOD_VFS_WRITE)
 
-/* raw_syscalls: every syscall passes here, so filter on the number first. Works without tracefs. */
-static __always_inline int raw_enter(struct pt_regs *regs, long id)
-{
-	__u8 op;
+/*
+ * raw_syscalls: every syscall of every task passes here, so both ends first filter on the
+ * number, with loads and compares only. tp_btf's regs is a typed pointer read directly;
+ * raw_tp's needs probe reads.
+ */
+#define RD(btf, p, f) ((btf) ? (p)->f : BPF_CORE_READ(p, f))
 
+#if defined(__TARGET_ARCH_x86)
+#define SC_NR(btf, regs) ((long)RD(btf, regs, orig_ax))
+#elif defined(__TARGET_ARCH_arm64)
+#define SC_NR(btf, regs) ((long)RD(btf, regs, syscallno))
+#else
+#define SC_NR(btf, regs) (-2L)	/* unknown here: every exit looks for a start */
+#endif
+
+/* AOD_VFS_READ or AOD_VFS_WRITE, -1 for the other syscalls */
+static __always_inline int rw_op(long id)
+{
 	if (id == nr_read || id == nr_pread || id == nr_readv)
-		op = AOD_VFS_READ;
-	else if (id == nr_write || id == nr_pwrite || id == nr_writev)
-		op = AOD_VFS_WRITE;
-	else
+		return AOD_VFS_READ;
+	if (id == nr_write || id == nr_pwrite || id == nr_writev)
+		return AOD_VFS_WRITE;
+	return -1;
+}
+
+static __always_inline int raw_enter(struct pt_regs *regs, long id, const bool btf)
+{
+	int op = rw_op(id);
+
+	if (op < 0)
 		return 0;
-	return enter(op, AOD_VFS_M_SYSCALL, id, PT_REGS_PARM1_CORE(regs));
+	/* the first argument is the fd in all six */
+	return enter(op, AOD_VFS_M_SYSCALL, id, btf ? regs->di : PT_REGS_PARM1_CORE(regs), btf);
+}
+
+static __always_inline int raw_leave(struct pt_regs *regs, long ret, const bool btf)
+{
+	long id = SC_NR(btf, regs);
+
+	if (id != -2 && rw_op(id) < 0)
+		return 0;
+	return leave(ret, btf);
 }
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter_btf, struct pt_regs *regs, long id)
 {
-	return raw_enter(regs, id);
+	return raw_enter(regs, id, true);
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
 {
-	return leave(ret);
+	return raw_leave(regs, ret, true);
 }
 
 SEC("raw_tp/sys_enter")
 int BPF_PROG(sys_enter_raw, struct pt_regs *regs, long id)
 {
-	return raw_enter(regs, id);
+	return raw_enter(regs, id, false);
 }
 
 SEC("raw_tp/sys_exit")
 int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
 {
-	return leave(ret);
+	return raw_leave(regs, ret, false);
 }
 
 char LICENSE[] SEC("license") = "GPL";

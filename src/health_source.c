@@ -29,10 +29,15 @@
 
 struct health_source;
 
-/* One way to attach a family: the programs to load and attach together. */
+/*
+ * One way to attach a family: the programs to load and attach together, and the map its
+ * programs never use (the start-time hash or task storage of the other methods), left
+ * uncreated so a kernel without that map type still loads the method.
+ */
 struct hs_method {
 	const char *name;
 	const char *progs[HS_MAX_PROGS];
+	const char *unused_map;
 };
 
 /* One skeleton type, driven generically (open, setup rodata, load, attach by program name). */
@@ -181,40 +186,41 @@ static const struct hs_skel_ops mm_ops = {
 /* ---- the methods of each family, best first ---- */
 
 static const struct hs_method sched_methods[] = {
-	{ "tp_btf", { "sched_wakeup_btf", "sched_wakeup_new_btf", "sched_switch_btf" } },
-	{ "raw_tp", { "sched_wakeup_raw", "sched_wakeup_new_raw", "sched_switch_raw" } },
+	{ "tp_btf", { "sched_wakeup_btf", "sched_wakeup_new_btf", "sched_switch_btf" }, "start" },
+	{ "raw_tp", { "sched_wakeup_raw", "sched_wakeup_new_raw", "sched_switch_raw" }, "start_ts" },
 };
 static const struct hs_method block_methods[] = {
-	{ "tp_btf", { "block_rq_issue_btf", "block_rq_complete_btf" } },
-	{ "raw_tp", { "block_rq_issue_raw", "block_rq_complete_raw" } },
-	{ "tracepoint", { "block_rq_issue_tp", "block_rq_complete_tp" } },
+	{ "tp_btf", { "block_rq_issue_btf", "block_rq_complete_btf" }, NULL },
+	{ "raw_tp", { "block_rq_issue_raw", "block_rq_complete_raw" }, NULL },
+	{ "tracepoint", { "block_rq_issue_tp", "block_rq_complete_tp" }, NULL },
 };
 static const struct hs_method vfs_methods[] = {
-	{ "fentry", { "vfs_read_fentry", "vfs_read_fexit", "vfs_write_fentry", "vfs_write_fexit" } },
-	{ "kprobe", { "vfs_read_kprobe", "vfs_read_kretprobe", "vfs_write_kprobe", "vfs_write_kretprobe" } },
+	{ "fentry", { "vfs_read_fentry", "vfs_read_fexit", "vfs_write_fentry", "vfs_write_fexit" }, "start_ts" },
+	{ "kprobe", { "vfs_read_kprobe", "vfs_read_kretprobe", "vfs_write_kprobe", "vfs_write_kretprobe" },
+	  "start_ts" },
 	{ "syscall-level (syscalls tracepoints)",
 	  { "sys_enter_read", "sys_exit_read", "sys_enter_write", "sys_exit_write", "sys_enter_pread64",
 	    "sys_exit_pread64", "sys_enter_pwrite64", "sys_exit_pwrite64", "sys_enter_readv", "sys_exit_readv",
-	    "sys_enter_writev", "sys_exit_writev" } },
-	{ "syscall-level (raw_syscalls tp_btf)", { "sys_enter_btf", "sys_exit_btf" } },
-	{ "syscall-level (raw_syscalls raw_tp)", { "sys_enter_raw", "sys_exit_raw" } },
+	    "sys_enter_writev", "sys_exit_writev" }, "start_ts" },
+	{ "syscall-level (raw_syscalls tp_btf)", { "sys_enter_btf", "sys_exit_btf" }, "start" },
+	{ "syscall-level (raw_syscalls raw_tp)", { "sys_enter_raw", "sys_exit_raw" }, "start_ts" },
 };
 static const struct hs_method oom_methods[] = {
-	{ "tp_btf", { "mark_victim_btf" } },
-	{ "raw_tp", { "mark_victim_raw" } },
+	{ "tp_btf", { "mark_victim_btf" }, NULL },
+	{ "raw_tp", { "mark_victim_raw" }, NULL },
 };
 static const struct hs_method tcp_methods[] = {
-	{ "tp_btf", { "tcp_retransmit_btf" } },
-	{ "raw_tp", { "tcp_retransmit_raw" } },
+	{ "tp_btf", { "tcp_retransmit_btf" }, NULL },
+	{ "raw_tp", { "tcp_retransmit_raw" }, NULL },
 };
 static const struct hs_method drop_methods[] = {
-	{ "tp_btf", { "kfree_skb_btf" } },
-	{ "raw_tp", { "kfree_skb_raw" } },
+	{ "tp_btf", { "kfree_skb_btf" }, NULL },
+	{ "raw_tp", { "kfree_skb_raw" }, NULL },
 };
 /* No tracepoint says "major fault"; without fexit the system-wide vmstat counter is what is left. */
 static const struct hs_method fault_methods[] = {
-	{ "fexit", { "handle_mm_fault_fexit" } },
-	{ "/proc/vmstat pgmajfault, system-wide", { NULL } },
+	{ "fexit", { "handle_mm_fault_fexit" }, NULL },
+	{ "/proc/vmstat pgmajfault, system-wide", { NULL }, NULL },
 };
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -391,6 +397,7 @@ static int try_method(struct health_source *hs, struct hs_fam *f, const struct h
 		      const struct hs_method *m)
 {
 	struct bpf_program *p;
+	struct bpf_map *map;
 	int err, i;
 
 	if (interface_missing(m))
@@ -402,6 +409,8 @@ static int try_method(struct health_source *hs, struct hs_fam *f, const struct h
 	d->ops->setup(f->skel, hs);
 	bpf_object__for_each_program(p, f->obj)
 		bpf_program__set_autoload(p, in_method(m, bpf_program__name(p)));
+	if (m->unused_map && (map = bpf_object__find_map_by_name(f->obj, m->unused_map)))
+		bpf_map__set_autocreate(map, false);
 	err = d->ops->load(f->skel);
 	for (i = 0; !err && i < HS_MAX_PROGS && m->progs[i]; i++) {
 		p = bpf_object__find_program_by_name(f->obj, m->progs[i]);

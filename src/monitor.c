@@ -34,6 +34,7 @@ struct mon_opts {
 	uint32_t duration_s;
 	uint32_t warn_us[3];	/* sched, bio, vfs */
 	uint32_t pid;
+	uint32_t families;	/* hidden --families: bit (1 << HEALTH_x); 0 = all (for cost breakdowns) */
 	bool no_hist, quiet;
 };
 
@@ -611,6 +612,30 @@ static int parse_u32(const char *opt, const char *s, uint32_t min, uint32_t *out
 	return 0;
 }
 
+/* "sched,vfs,...": the families to attach, by their health_source names. */
+static int parse_families(const char *s, uint32_t *out)
+{
+	char buf[128], *tok, *save = NULL;
+	int f;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	*out = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (f = 0; f < HEALTH_NFAM && strcmp(tok, health_source_family_name(f)); f++)
+			;
+		if (f == HEALTH_NFAM) {
+			fprintf(stderr, "aod monitor: unknown family '%s' in --families\n", tok);
+			return -EINVAL;
+		}
+		*out |= 1u << f;
+	}
+	if (!*out) {
+		fprintf(stderr, "aod monitor: --families needs at least one family\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct mon_opts *o)
 {
 	static const struct option lo[] = {
@@ -618,6 +643,7 @@ static int parse_args(int argc, char **argv, struct mon_opts *o)
 		{ "bio-warn", required_argument, NULL, 'b' }, { "vfs-warn", required_argument, NULL, 'v' },
 		{ "no-histogram", no_argument, NULL, 'n' }, { "quiet", no_argument, NULL, 'q' },
 		{ "pid", required_argument, NULL, 'p' }, { "help", no_argument, NULL, 'h' },
+		{ "families", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, err = 0;
@@ -631,6 +657,7 @@ static int parse_args(int argc, char **argv, struct mon_opts *o)
 		case 'b': err = parse_u32("--bio-warn", optarg, 1, &o->warn_us[1]); break;
 		case 'v': err = parse_u32("--vfs-warn", optarg, 1, &o->warn_us[2]); break;
 		case 'p': err = parse_u32("--pid", optarg, 1, &o->pid); break;
+		case 'f': err = parse_families(optarg, &o->families); break;
 		case 'n': o->no_hist = true; break;
 		case 'q': o->quiet = true; break;
 		case 'h': return 1;
@@ -657,10 +684,11 @@ static void print_header(struct monitor *m, uint64_t attach_ns)
 		snprintf(dur, sizeof(dur), "for %u s", m->o.duration_s);
 	else
 		snprintf(dur, sizeof(dur), "until Ctrl-C");
-	n = (size_t)snprintf(line, sizeof(line), "%s, %s, probes attached in %" PRIu64 " ms", when, dur,
-			     attach_ns / 1000000);
+	/* the pid filter right after the time, so "pid N only" stays on the first line, unwrapped */
+	n = (size_t)snprintf(line, sizeof(line), "%s, ", when);
 	if (m->o.pid)
-		snprintf(line + n, sizeof(line) - n, ", pid %u only", m->o.pid);
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "pid %u only, ", m->o.pid);
+	snprintf(line + n, sizeof(line) - n, "%s, probes attached in %" PRIu64 " ms", dur, attach_ns / 1000000);
 	wrap(stdout, "aod monitor: started ", line, 2);
 	n = 0;
 	for (int f = 0; f < HEALTH_NFAM; f++)
@@ -674,7 +702,8 @@ static void print_header(struct monitor *m, uint64_t attach_ns)
 static int start(struct monitor *m, struct arena *a)
 {
 	struct health_opts ho = { .sched_warn_us = m->o.warn_us[0], .bio_warn_us = m->o.warn_us[1],
-				  .vfs_warn_us = m->o.warn_us[2], .pid = m->o.pid, .cb = on_event, .cb_ctx = m };
+				  .vfs_warn_us = m->o.warn_us[2], .pid = m->o.pid, .families = m->o.families,
+				  .cb = on_event, .cb_ctx = m };
 	uint64_t t0 = mono_ns();
 	struct timespec rt;
 	int err;
@@ -719,7 +748,8 @@ int monitor_main(int argc, char **argv)
 	err = parse_args(argc, argv, &mon.o);
 	if (err) {
 		fprintf(stderr, "usage: aod monitor [--duration S] [--sched-warn US] [--bio-warn US] "
-			"[--vfs-warn US]\n                   [--no-histogram] [-q] [--pid N]\n");
+			"[--vfs-warn US]\n                   [--no-histogram] [-q] [--pid N]\n"
+			"                   [--families sched,block,vfs,oom,tcp,drops,faults]\n");
 		return err > 0 ? 0 : 2;
 	}
 	tzset();
