@@ -52,6 +52,33 @@ step() {
 	fi
 }
 
+# What each flavour needs from Debian: "command-or-file:package".
+NEED_BUILD="clang:clang llvm-strip:llvm bpftool:bpftool musl-gcc:musl-tools dpkg-source:dpkg-dev make:make
+	gcc:gcc zstd:zstd /usr/include/linux/bpf.h:linux-libc-dev"
+NEED_HOST="/usr/include/bpf/libbpf.h:libbpf-dev /usr/include/libelf.h:libelf-dev /usr/include/zlib.h:zlib1g-dev
+	/usr/include/zstd.h:libzstd-dev /usr/include/yaml.h:libyaml-dev"
+NEED_TEST="valgrind:valgrind python3:python3 file:file tar:tar unshare:util-linux ip:iproute2 bpftrace:bpftrace"
+
+# On a fresh Debian 12 run as root, install what is missing (as .ci/run does); otherwise say what to install.
+ensure_packages() {
+	local item pkgs=()
+	for item in "$@"; do
+		case ${item%%:*} in
+		/*) [ -e "${item%%:*}" ] && continue ;;
+		*) command -v "${item%%:*}" >/dev/null 2>&1 && continue ;;
+		esac
+		pkgs+=("${item#*:}")
+	done
+	[ ${#pkgs[@]} = 0 ] && return 0
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && [ -z "${AOD_NO_INSTALL:-}" ]; then
+		say "installing missing Debian packages: ${pkgs[*]} (AOD_NO_INSTALL=1 to refuse)"
+		step apt-update apt-get update
+		step apt-install env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${pkgs[@]}"
+	else
+		die "missing packages: ${pkgs[*]} (on Debian 12, as root: apt-get install -y ${pkgs[*]})"
+	fi
+}
+
 need() {
 	local missing=()
 	for t in "$@"; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
@@ -152,6 +179,8 @@ gen_files() {
 # build_all [FLAVOUR]: static (default), host (glibc + ASan/UBSan) or vg (glibc, unit tests for valgrind).
 build_all() {
 	local flavour=${1:-static} out=$B host=0 san=1 targets
+	[ "$OWN_SYSROOT" = 1 ] || ensure_packages $NEED_BUILD
+	[ "$flavour" = static ] || ensure_packages $NEED_HOST
 	need clang llvm-strip bpftool make
 	build_libs
 	gen_files
@@ -196,6 +225,7 @@ test)
 	build_all static
 	build_all host
 	build_all vg
+	ensure_packages $NEED_TEST
 	exec bash test/run.sh "${args[@]}"
 	;;
 esac
