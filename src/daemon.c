@@ -309,8 +309,9 @@ static int setup_core(struct daemon *d)
 	}
 	err = collect_init(&d->collect, d->cfg, &d->arena);
 	if (err < 0) {
-		log_error("aod: unable to prepare the output directory %s/batches: %s", d->cfg->output_dir,
-			  strerror(-err));
+		log_error("aod: unable to prepare the output directory %s/batches: %s%s", d->cfg->output_dir,
+			  strerror(-err), err == -EACCES || err == -EPERM ?
+			  " (run as root, or set aod_output_dir in the config to a directory you can write)" : "");
 		return err;
 	}
 	err = retain_remove_parts(collect_outdir_fd(d->collect), &removed);

@@ -263,6 +263,10 @@ static void method_reason(const struct probe_caps *c, enum probe_method m, const
 		snprintf(buf, len, "kprobes not available");
 	} else if (m == PROBE_TRACEPOINT && !c->tracefs) {
 		snprintf(buf, len, "tracefs not mounted");
+	} else if (!c->bpf_ok && c->bpf_err == -EPERM) {
+		/* Nothing loads without privilege: EPERM then says nothing about the method itself. */
+		snprintf(buf, len, "%s not tried: no permission to load BPF (run as root, or with CAP_BPF and "
+			 "CAP_PERFMON)", method_names[m]);
 	} else if ((m == PROBE_FENTRY || m == PROBE_FEXIT) && e == EPERM) {
 		snprintf(buf, len, "%s refused by kernel (EPERM)", method_names[m]);
 	} else if ((m == PROBE_TP_BTF || m == PROBE_FENTRY || m == PROBE_FEXIT) && !c->btf_vmlinux) {
@@ -530,6 +534,9 @@ static void print_memlock(const struct probe_caps *c, FILE *out)
 {
 	if (c->memlock_cur == UINT64_MAX)
 		fprintf(out, "%-12s unlimited\n", "memlock");
+	else if (!c->bpf_ok)
+		fprintf(out, "%-12s %llu KiB (whether BPF memory counts against it is unknown without permission)\n",
+			"memlock", (unsigned long long)(c->memlock_cur / 1024));
 	else if (c->memcg_known && c->memcg)
 		fprintf(out, "%-12s %llu KiB (BPF memory is charged to the memory cgroup here, not to this limit)\n",
 			"memlock", (unsigned long long)(c->memlock_cur / 1024));
@@ -571,7 +578,9 @@ static void print_host(const struct probe_caps *c, FILE *out)
 	else
 		fprintf(out, "%-12s not mounted: classic tracepoints and legacy kprobes need it"
 			" (mount -t tracefs nodev /sys/kernel/tracing)\n", "tracefs");
-	fprintf(out, "%-12s %s\n", "ringbuf", c->ringbuf ? "yes" : "no: BPF ring buffer maps need kernel 5.8+");
+	fprintf(out, "%-12s %s\n", "ringbuf", c->ringbuf ? "yes" :
+		!c->bpf_ok ? "unknown: no permission to create BPF maps (run as root)" :
+		"no: BPF ring buffer maps need kernel 5.8+");
 	print_memlock(c, out);
 }
 
@@ -602,6 +611,8 @@ int probe_main(int argc, char **argv)
 	for (int f = 0; f < PROBE_FAMILY_COUNT; f++) {
 		const char *m = probe_family_method(c, (enum probe_family)f, why, sizeof(why));
 
+		if (!c->bpf_ok && c->bpf_err == -EPERM && !strcmp(m, "none"))
+			snprintf(why, sizeof(why), "no permission to load BPF (run as root, or with CAP_BPF and CAP_PERFMON)");
 		printf("%-7s %-9s %s\n", family_names[f], m, why);
 	}
 	if (c->cifs_loaded) {
