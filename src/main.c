@@ -88,7 +88,12 @@ static int version_main(int argc, char **argv)
 	libc = AOD_LIBC_STATIC " (static)";
 #endif
 	printf("aod %s\n", AOD_VERSION);
+#ifdef AOD_HOST_BUILD
 	printf("libbpf %s\n", libbpf_version_string());
+#else
+	/* libbpf reports only major.minor; the pinned source says which release it was built from. */
+	printf("libbpf %s (Debian source %s)\n", libbpf_version_string(), AOD_PIN_LIBBPF);
+#endif
 	printf("libzstd %s\n", ZSTD_versionString());
 	printf("libyaml %s\n", yaml_get_version_string());
 	/* libelf has no run-time version call; this is the pinned source it was built from. */
