@@ -4,6 +4,7 @@
 #define _GNU_SOURCE	/* pipe2 */
 #endif
 #include "actions.h"
+#include "dirlist.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -15,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -209,37 +209,6 @@ static bool wild_match(const char *p, const char *s)
 	return wild_rec(p, s);
 }
 
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
-/* Readdir without opendir (which mallocs). Calls fn for every entry; stops when fn returns non-zero. */
-static int dir_each(int dfd, char *buf, size_t bufsz, int (*fn)(const char *name, void *arg), void *arg)
-{
-	long n, off;
-
-	for (;;) {
-		n = syscall(SYS_getdents64, dfd, buf, bufsz);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		for (off = 0; off < n;) {
-			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
-
-			off += d->d_reclen;
-			if (strcmp(d->d_name, ".") && strcmp(d->d_name, "..") && fn(d->d_name, arg))
-				return 0;
-		}
-	}
-}
-
 struct glob_set {
 	const char *pat;
 	char names[GLOB_MAX][GLOB_NAME_MAX];
@@ -247,7 +216,7 @@ struct glob_set {
 	bool overflow;
 };
 
-static int glob_add(const char *name, void *arg)
+static int glob_add(void *arg, int dfd, const char *name, unsigned char type)
 {
 	struct glob_set *g = arg;
 	int i;
@@ -326,7 +295,7 @@ static void file_glob(struct act_out *o, const char *spec, const struct act_env 
 		t->missing++;
 		return;
 	}
-	dir_each(dfd, env->buf, env->bufsz, glob_add, &g);
+	dirlist_each(dfd, env->buf, env->bufsz, glob_add, &g);
 	close(dfd);
 	if (g.overflow)
 		note(res, "%s: only the first %d matches", spec, GLOB_MAX);
@@ -630,7 +599,7 @@ static void top_insert(struct ps_ent *arr, int *n, const struct ps_ent *e, bool 
 	arr[i] = *e;
 }
 
-static int ps_one(const char *name, void *arg)
+static int ps_one(void *arg, int dfd, const char *name, unsigned char type)
 {
 	struct ps_scan *s = arg;
 	char path[64], buf[2048];
@@ -687,7 +656,7 @@ static void run_ps(const struct act_env *env, struct act_out *o, struct act_resu
 		note(res, "/proc: %s", strerror(errno));
 		return;
 	}
-	r = dir_each(s.procfd, env->buf, env->bufsz, ps_one, &s);
+	r = dirlist_each(s.procfd, env->buf, env->bufsz, ps_one, &s);
 	close(s.procfd);
 	if (r)
 		note(res, "/proc: %s", strerror(-r));

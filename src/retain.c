@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Retention: which finished bundles to delete (pure), and the sweep that lists, stats and unlinks them. */
 #include "retain.h"
+#include "dirlist.h"
 
 #include <dirent.h>	/* DT_* only: the listing itself is getdents64 */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #define SEC_PER_DAY 86400
@@ -16,15 +16,6 @@
 #define BUNDLE_SUFFIX ".tar.zst"
 #define PART_PREFIX "aod_"
 #define PART_SUFFIX ".part"
-
-/* The kernel's record; declared here because libcs disagree on its name (dirent64 vs dirent). */
-struct kdirent {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
 
 static bool has_suffix(const char *s, size_t len, const char *sfx)
 {
@@ -166,34 +157,6 @@ static void sort_entries(struct retain_entry *e, size_t n)
 	}
 }
 
-typedef int (*dent_fn)(void *ctx, int dfd, const char *name, unsigned char type);
-
-/* Call fn for every entry but "." and ".."; stops early when fn returns non-zero (returned). */
-static int scan_dir(int dfd, void *buf, size_t cap, dent_fn fn, void *ctx)
-{
-	for (;;) {
-		long n = syscall(SYS_getdents64, dfd, buf, cap);
-		long off;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		for (off = 0; off < n;) {
-			struct kdirent *d = (struct kdirent *)((char *)buf + off);
-			int rc = 0;
-
-			if (strcmp(d->d_name, ".") && strcmp(d->d_name, ".."))
-				rc = fn(ctx, dfd, d->d_name, d->d_type);
-			if (rc)
-				return rc;
-			off += d->d_reclen;
-		}
-	}
-}
-
 /* A regular file, not a symlink: a link named like a bundle must not make aod delete its target. */
 static bool regular_file(int dfd, const char *name, unsigned char type, struct stat *st)
 {
@@ -248,7 +211,7 @@ static int list_bundles(int dfd, struct arena *a, struct listing *l)
 
 	if (!buf)
 		return -ENOMEM;
-	rc = scan_dir(dfd, buf, DENTS_BUF, count_bundle, l);
+	rc = dirlist_each(dfd, buf, DENTS_BUF, count_bundle, l);
 	if (rc)
 		return rc;
 	l->e = arena_new(a, struct retain_entry, l->cap);
@@ -256,7 +219,7 @@ static int list_bundles(int dfd, struct arena *a, struct listing *l)
 		return -ENOMEM;
 	if (lseek(dfd, 0, SEEK_SET) < 0)
 		return -errno;
-	return scan_dir(dfd, buf, DENTS_BUF, add_bundle, l);
+	return dirlist_each(dfd, buf, DENTS_BUF, add_bundle, l);
 }
 
 static int apply(int dfd, const struct listing *l, const bool *del, struct retain_result *res)
@@ -362,7 +325,7 @@ int retain_remove_parts(int dirfd, unsigned *removed)
 
 	dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
-		rc = scan_dir(dfd, buf, sizeof(buf), remove_part, &p);
+		rc = dirlist_each(dfd, buf, sizeof(buf), remove_part, &p);
 		close(dfd);
 	} else {
 		rc = -errno;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The I/O-free half of `aod trace`: capability names, the syscall table, JSON lines; plus trace file cleanup. */
 #include "trace.h"
+#include "dirlist.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -819,45 +820,36 @@ static bool is_trace_file(const char *name)
 	       (!strcmp(name + n - 6, ".jsonl") || (n > 11 && !strcmp(name + n - 11, ".jsonl.part")));
 }
 
-/* The kernel's record (libcs disagree on its name); readdir() would malloc its DIR, and the
- * daemon calls this from its running loop. */
-struct trace_kdirent {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
+struct cleanup_ctx {
+	int64_t max_age_sec, now;
+	int removed;
 };
 
-static int cleanup_entry(int dfd, const char *name, int64_t max_age_sec, int64_t now)
+static int cleanup_entry(void *arg, int dfd, const char *name, unsigned char type)
 {
+	struct cleanup_ctx *c = arg;
 	struct stat st;
 
 	if (!is_trace_file(name))
 		return 0;
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
 		return 0;
-	return now - (int64_t)st.st_mtime > max_age_sec && !unlinkat(dfd, name, 0);
+	if (c->now - (int64_t)st.st_mtime > c->max_age_sec && !unlinkat(dfd, name, 0))
+		c->removed++;
+	return 0;
 }
 
 int trace_cleanup(const char *dir, int64_t max_age_sec, int64_t now)
 {
+	/* The daemon calls this from its running loop: no readdir, which would malloc its DIR. */
 	char buf[8192] __attribute__((aligned(8)));
-	const struct trace_kdirent *de;
-	int dfd, removed = 0, err = 0;
-	long n, off;
+	struct cleanup_ctx c = { .max_age_sec = max_age_sec, .now = now };
+	int dfd, err;
 
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
-	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
-		for (off = 0; off < n; off += de->d_reclen) {
-			de = (const void *)(buf + off);
-			removed += cleanup_entry(dfd, de->d_name, max_age_sec, now);
-		}
-	}
-	if (n < 0)
-		err = -errno;
+	err = dirlist_each(dfd, buf, sizeof(buf), cleanup_entry, &c);
 	close(dfd);
-	return err ? err : removed;
+	return err ? err : c.removed;
 }

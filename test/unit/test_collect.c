@@ -3,6 +3,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include "../../src/dirlist.c"
 #include "../../src/arena.c"
 #include "../../src/json.c"
 #include "../../src/names.c"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for retention: the pure choice at its edges, then sweeps of a real temp directory. */
+#include "../../src/dirlist.c"
 #include "../../src/arena.c"
 #include "../../src/retain.c"
 

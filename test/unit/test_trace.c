@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for the I/O-free half of `aod trace`: capability names, syscall table, JSON lines, cleanup. */
+#include "../../src/dirlist.c"
 #include "../../src/json.c"
 #include "../../src/trace_json.c"
 
