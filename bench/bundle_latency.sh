@@ -6,12 +6,10 @@
 # Target (issue 3): <= 100 ms. Each run replays smbgen's emergency scenario (one 1.5 s READ fires at once)
 # with a config whose actions are the internal stats, mounts, meminfo, vmstat, loadavg and ps.
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-AOD=${AOD:-$ROOT/build/aod}
+. "$(dirname "$0")/lib.sh"
 RUNS=${RUNS:-20}
 WORK=${WORK:-/tmp/aod-bench-lat}
-GEN=$ROOT/build/tools/smbgen
-[ -x "$AOD" ] && [ -x "$GEN" ] || { echo "bundle_latency: build first (./build.sh)" >&2; exit 1; }
+bench_need bundle_latency
 rm -rf "$WORK"; mkdir -p "$WORK"
 cat >"$WORK/aod.yaml" <<CFG
 watch_interval_sec: 1
@@ -26,10 +24,10 @@ anomalies:
 CFG
 "$GEN" "$WORK/e.rec" --scenario emergency >/dev/null
 for i in $(seq "$RUNS"); do
-	"$AOD" replay "$WORK/e.rec" -c "$WORK/aod.yaml" 2>&1 | sed -n 's/.*wrote bundle .*, \([0-9.]*\) ms).*/\1/p'
+	"$AOD" replay "$WORK/e.rec" -c "$WORK/aod.yaml" 2>&1 | sed -n 's/.*wrote bundle .*, \([0-9.]*\) ms[,)].*/\1/p'
 done | sort -n >"$WORK/ms"
 n=$(wc -l <"$WORK/ms")
 [ "$n" = "$RUNS" ] || { echo "bundle_latency: expected $RUNS bundles, got $n" >&2; exit 1; }
-echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r)"
+bench_machine
 echo "anomaly -> bundle renamed (6 internal actions incl. ps of every process), $RUNS runs:" \
 	"min $(head -1 "$WORK/ms") ms, median $(sed -n "$(( (n + 1) / 2 ))p" "$WORK/ms") ms, max $(tail -1 "$WORK/ms") ms (target <= 100 ms)"

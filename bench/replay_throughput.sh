@@ -46,8 +46,8 @@ cat "$STREAM" >/dev/null	# start from the page cache, as a just-recorded stream 
 PIN=()
 command -v taskset >/dev/null && PIN=(taskset -c "$CPU")
 
-echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')," \
-	"kernel $(uname -r), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+. "$ROOT/bench/lib.sh"
+bench_machine
 echo "stream:  $STREAM, $RECORDS records, $(stat -c %s "$STREAM") bytes"
 echo "command: ${PIN[*]} $AOD replay $STREAM -c $CONFIG"
 

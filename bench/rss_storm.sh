@@ -6,12 +6,10 @@
 # Target (issue 3): RSS flat, <= 8 MiB. aod replays smbgen's flood scenario again and again (--repeat),
 # so detection, bundles (internal actions) and retention run the whole time; VmRSS is sampled every 0.5 s.
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-AOD=${AOD:-$ROOT/build/aod}
+. "$(dirname "$0")/lib.sh"
 SECS=${SECS:-60}
 WORK=${WORK:-/tmp/aod-bench-rss}
-GEN=$ROOT/build/tools/smbgen
-[ -x "$AOD" ] && [ -x "$GEN" ] || { echo "rss_storm: build first (./build.sh)" >&2; exit 1; }
+bench_need rss_storm
 rm -rf "$WORK"; mkdir -p "$WORK"
 cat >"$WORK/aod.yaml" <<CFG
 watch_interval_sec: 1
@@ -40,7 +38,7 @@ hwm=$(awk '/^VmHWM/ {print $2}' /proc/$pid/status)
 kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true
 bundles=$(grep -c 'wrote bundle' "$WORK/out.log" || true)
 n=$(wc -l <"$WORK/rss")
-echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r)"
+bench_machine
 col() { awk -v c="$1" '{print $c}' "$WORK/rss"; }
 echo "replay storm ${SECS} s: $bundles bundles written; $n samples of VmRSS (RssAnon + RssFile, the mapped stream):"
 echo "  VmRSS   first $(col 1 | head -1) KiB, at 10 s $(col 1 | sed -n 20p) KiB, last $(col 1 | tail -1) KiB, max $(col 1 | sort -n | tail -1) KiB, VmHWM $hwm KiB (target flat, <= 8192 KiB)"
