@@ -64,6 +64,12 @@ enum cfg_health_kind {
 	CFG_H_COUNT
 };
 
+/* Latency kinds measure time (thresholds in us, worst in ns); the others count occurrences. */
+static inline bool cfg_health_is_latency(enum cfg_health_kind k)
+{
+	return k == CFG_H_SCHED || k == CFG_H_BIO || k == CFG_H_VFS;
+}
+
 struct cfg_anomaly {
 	char name[CFG_NAME_MAX];	/* "latency", "error", or the guardian key; health: "sched_latency" ... */
 	enum cfg_anomaly_type type;
@@ -125,6 +131,11 @@ int config_load_default_chain(struct cfg_config *cfg, const char *cli_path, FILE
 /* The effective thresholds, rules, actions and limits, as `aod check-config` prints them. */
 void config_print(const struct cfg_config *cfg, FILE *out);
 int config_find_action(const struct cfg_config *cfg, const char *name);
+/* Whether detection reports this anomaly's worst value as a count, not a latency in ns. */
+static inline bool config_worst_is_count(const struct cfg_anomaly *an)
+{
+	return an && an->type == CFG_HEALTH && !cfg_health_is_latency(an->health);
+}
 /* `aod check-config [-c FILE]`: diagnostics on stderr, exit 1 on error; config_print on stdout, exit 0. */
 int config_check_main(int argc, char **argv);
 

@@ -45,15 +45,20 @@ static void start_bundle(struct daemon *d, const struct detect_anomaly *a)
 	const struct cfg_anomaly *an = &d->cfg->anomalies[a->anomaly];
 	struct collect_request req = { .anomaly_idx = a->anomaly, .det = a, .wall_ns = wall_ns() };
 	const char *rule = a->rule >= 0 ? an->rules[a->rule].name : NULL;
+	char worst[48];
 	int err;
 
 	d->anomalies++;
 	d->anomaly_counts[a->anomaly]++;
 	snprintf(req.proto, sizeof(req.proto), "%s", an->proto);
 	snprintf(req.anomaly, sizeof(req.anomaly), "%s", an->name);
-	log_alert(LOG_ALERT, "AOD detected anomaly: %s %s%s%s with %u events (worst %.1f ms)%s", an->proto, an->name,
-		  rule ? " rule " : "", rule ? rule : "", a->count, (double)a->worst / 1e6,
-		  a->emergency ? " [emergency: one command >= 1 s]" : "");
+	if (config_worst_is_count(an))	/* worst is a count there, not a latency */
+		worst[0] = 0;
+	else
+		snprintf(worst, sizeof(worst), " (worst %.1f ms)", (double)a->worst / 1e6);
+	log_alert(LOG_ALERT, "AOD detected anomaly: %s %s%s%s with %u events%s%s", an->proto, an->name,
+		  rule ? " rule " : "", rule ? rule : "", a->count, worst,
+		  !a->emergency ? "" : an->type == CFG_HEALTH ? " [fires at once]" : " [emergency: one command >= 1 s]");
 	err = collect_start(d->collect, &req, daemon_mono_ns());
 	if (err == 1)
 		log_info("%s %s: counted into the bundle already running", an->proto, an->name);

@@ -14,11 +14,6 @@ static bool is_immediate(enum cfg_health_kind k)
 	return k == CFG_H_OOM || k == CFG_H_KMSG;
 }
 
-static bool is_latency_kind(enum cfg_health_kind k)
-{
-	return k == CFG_H_SCHED || k == CFG_H_BIO || k == CFG_H_VFS;
-}
-
 /* The health signal a record carries; -1 for kinds detection does not know. */
 static int health_kind_of(uint16_t kind)
 {
@@ -288,7 +283,7 @@ static void feed_health(struct detect *d, const union detect_event *ev)
 
 	if (k < 0 || !(mask = d->health_mask[k]))
 		return;
-	if (is_latency_kind(k) && !health_latency(ev, &ns))
+	if (cfg_health_is_latency(k) && !health_latency(ev, &ns))
 		return;
 	while (mask) {
 		int a = __builtin_ctz(mask);
@@ -296,7 +291,7 @@ static void feed_health(struct detect *d, const union detect_event *ev)
 		struct detect_slot *s = &d->lat[a];
 
 		mask &= mask - 1;
-		if (is_latency_kind(k)) {
+		if (cfg_health_is_latency(k)) {
 			if (ns >= an->threshold * 1000)
 				count_latency(d, a, ev, ns, false);
 		} else {
@@ -388,7 +383,7 @@ int detect_close_window(struct detect *d, uint64_t now_ns, struct detect_anomaly
 		} else {
 			uint32_t bar = an->acceptable_count;
 
-			if (an->type == CFG_HEALTH && !is_latency_kind(an->health) && !bar)
+			if (an->type == CFG_HEALTH && !cfg_health_is_latency(an->health) && !bar)
 				bar = an->threshold > UINT32_MAX ? UINT32_MAX : (uint32_t)an->threshold;
 			n = close_slot(d, &d->lat[a], bar, a, -1, now_ns, out, n, max);
 		}

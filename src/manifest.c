@@ -216,12 +216,6 @@ static void write_event(struct json *j, const union detect_event *ev)
 	json_obj_end(j);
 }
 
-static bool worst_is_count(const struct cfg_anomaly *an)
-{
-	return an && an->type == CFG_HEALTH && an->health != CFG_H_SCHED && an->health != CFG_H_BIO &&
-	       an->health != CFG_H_VFS;
-}
-
 static const char *anomaly_type(const struct cfg_anomaly *an)
 {
 	if (!an)
@@ -246,7 +240,7 @@ static void write_anomaly(struct json *j, const struct manifest_input *in)
 	json_str(j, "type", anomaly_type(an));
 	json_str(j, "rule", d && an && d->rule >= 0 && d->rule < an->nrules ? an->rules[d->rule].name : NULL);
 	json_u64(j, "count", d ? d->count : 0);
-	if (worst_is_count(an)) {
+	if (config_worst_is_count(an)) {
 		json_u64(j, "worst_count", d ? d->worst : 0);
 	} else {
 		json_u64(j, "worst_ns", d ? d->worst : 0);
