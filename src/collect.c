@@ -199,11 +199,6 @@ void collect_set_probe_info(struct collect *c, const struct collect_probe_info *
 	c->probe = *pi;
 }
 
-void collect_get_probe_info(const struct collect *c, struct collect_probe_info *pi)
-{
-	*pi = c->probe;
-}
-
 int collect_running(const struct collect *c)
 {
 	int i, n = 0;

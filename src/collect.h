@@ -37,7 +37,6 @@ struct collect;			/* opaque; lives in the arena */
 int collect_init(struct collect **c, const struct cfg_config *cfg, struct arena *arena);
 void collect_set_config(struct collect *c, const struct cfg_config *cfg);	/* after HUP */
 void collect_set_probe_info(struct collect *c, const struct collect_probe_info *pi);
-void collect_get_probe_info(const struct collect *c, struct collect_probe_info *pi);
 /* 0 started, 1 counted into a running bundle of the same anomaly, -EBUSY at the concurrency
  * limit (counted), other -errno on failure. */
 int collect_start(struct collect *c, const struct collect_request *req, uint64_t now_ns);

@@ -40,6 +40,8 @@ static int64_t wall_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
+static void update_probe_info(struct daemon *d);
+
 static void start_bundle(struct daemon *d, const struct detect_anomaly *a)
 {
 	const struct cfg_anomaly *an = &d->cfg->anomalies[a->anomaly];
@@ -59,6 +61,7 @@ static void start_bundle(struct daemon *d, const struct detect_anomaly *a)
 	log_alert(LOG_ALERT, "AOD detected anomaly: %s %s%s%s with %u events%s%s", an->proto, an->name,
 		  rule ? " rule " : "", rule ? rule : "", a->count, worst,
 		  !a->emergency ? "" : an->type == CFG_HEALTH ? " [fires at once]" : " [emergency: one command >= 1 s]");
+	update_probe_info(d);
 	err = collect_start(d->collect, &req, daemon_mono_ns());
 	if (err == 1)
 		log_info("%s %s: counted into the bundle already running", an->proto, an->name);
@@ -109,6 +112,7 @@ void daemon_system_bundle(struct daemon *d, const char *what, uint64_t now_ns)
 	snprintf(req.proto, sizeof(req.proto), "aod");
 	snprintf(req.anomaly, sizeof(req.anomaly), "%s", what);
 	log_info("writing a %s bundle", what);
+	update_probe_info(d);
 	err = collect_start(d->collect, &req, now_ns);
 	if (err < 0 && err != -EBUSY)
 		log_error("aod: unable to start the %s bundle: %s", what, strerror(-err));
@@ -171,21 +175,28 @@ static void health_info(const struct daemon *d, struct collect_probe_info *pi)
 	}
 }
 
+static void probe_info(struct daemon *d, struct collect_probe_info *pi)
+{
+	struct aod_loss loss = { 0 };
+
+	memset(pi, 0, sizeof(*pi));
+	if (d->replay)
+		snprintf(pi->smb_method, sizeof(pi->smb_method), "replay");
+	else if (d->smb)
+		smb_source_info(d->smb, pi->smb_method, sizeof(pi->smb_method), &loss);
+	pi->ringbuf_full = loss.ringbuf_full;
+	pi->map_full = loss.map_full;
+	pi->expired = loss.expired;
+	pi->events_total = d->events;
+	health_info(d, pi);
+}
+
+/* Before every bundle, so its manifest has the counts of that moment, not of the last cleanup tick. */
 static void update_probe_info(struct daemon *d)
 {
 	struct collect_probe_info pi;
-	struct aod_loss loss = { 0 };
 
-	memset(&pi, 0, sizeof(pi));
-	if (d->replay)
-		snprintf(pi.smb_method, sizeof(pi.smb_method), "replay");
-	else if (d->smb)
-		smb_source_info(d->smb, pi.smb_method, sizeof(pi.smb_method), &loss);
-	pi.ringbuf_full = loss.ringbuf_full;
-	pi.map_full = loss.map_full;
-	pi.expired = loss.expired;
-	pi.events_total = d->events;
-	health_info(d, &pi);
+	probe_info(d, &pi);
 	collect_set_probe_info(d->collect, &pi);
 }
 
@@ -196,11 +207,10 @@ int daemon_metrics_render(void *daemon)
 	unsigned c;
 
 	memset(&s, 0, sizeof(s));
-	update_probe_info(d);
+	probe_info(d, &s.probes);
 	s.events_total = d->events;
 	memcpy(s.anomalies, d->anomaly_counts, sizeof(s.anomalies));
 	collect_get_stats(d->collect, &s.bundles);
-	collect_get_probe_info(d->collect, &s.probes);
 	s.arena_size = d->arena.size;
 	s.arena_used = d->arena.high;
 	s.arena_failures = d->arena.failures;
@@ -243,7 +253,6 @@ void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns)
 		log_warn("aod: unable to clean up traces in %s: %s", d->cfg->trace_dir, strerror(-err));
 	if (d->smb && smb_source_check(d->smb) < 0)
 		log_warn("smb: module check failed; will retry on the next cleanup tick");
-	update_probe_info(d);
 	write_metrics_textfile(d);
 }
 
@@ -696,7 +705,6 @@ int daemon_replay_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (setup_core(&d) < 0)
 		return 1;
-	update_probe_info(&d);
 	t0 = daemon_mono_ns();
 	malloc_guard_arm();
 	err = replay_stream(&d, &r, repeat);
