@@ -151,6 +151,46 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 	return 0;
 }
 
+/*
+ * First choice, one hook: the scheduler already times every wait. enqueue_task stamps
+ * p->sched_info.last_queued with the runqueue clock (CONFIG_SCHED_INFO, always on with
+ * delay accounting or /proc/PID/schedstat), a preempted task is stamped as it leaves the CPU,
+ * and the stamp is cleared only after this tracepoint, in sched_info_arrive, which adds
+ * rq->clock - last_queued to run_delay. Reading the same two values here gives the same
+ * wait, with no wakeup hooks and no per-task map. The runqueue is reached through next's
+ * sched_entity (se.cfs_rq->rq: CONFIG_FAIR_GROUP_SCHED, on in distribution kernels; the
+ * per-CPU `runqueues` symbol is not in kallsyms without CONFIG_KALLSYMS_ALL). A kernel without
+ * either field fails the CO-RE relocation and gets the wakeup-hook methods below.
+ */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch_si, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	__u64 q, now, delta;
+	struct aod_hist *h;
+	struct rq *rq;
+	__u32 zero = 0;
+	int over;
+
+	q = next->sched_info.last_queued;
+	if (!q)
+		return 0;
+	if (targ_tgid && next->tgid != targ_tgid)
+		return 0;
+	/* next is being switched in here, so its cfs_rq is this CPU's: rq is the one that stamped q */
+	rq = next->se.cfs_rq->rq;
+	if (!rq)
+		return 0;
+	now = rq->clock;
+	delta = now > q ? now - q : 0;
+	over = delta >= min_ns;
+	h = bpf_map_lookup_elem(&hist, &zero);
+	if (h)
+		aod_hist_add(h, delta, over);
+	if (over)
+		emit(prev, next, bpf_ktime_get_ns(), delta, true);
+	return 0;
+}
+
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(sched_wakeup_btf, struct task_struct *p)
 {

@@ -3,10 +3,12 @@
 #include "health_source.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,6 +18,8 @@
 #include <bpf/libbpf.h>
 
 #include "block.skel.h"
+#include "bpf_light.h"
+#include "kbtf.h"
 #include "log.h"
 #include "mm.skel.h"
 #include "net.skel.h"
@@ -45,9 +49,10 @@ struct hs_skel_ops {
 	void *(*open)(struct bpf_object **obj);
 	void (*destroy)(void *skel);
 	int (*load)(void *skel);	/* the skeleton's load: it also maps .bss so counters read live */
+	void *(*bss)(void *skel);	/* that mapped .bss, after load */
 	void (*setup)(void *skel, const struct health_source *hs);
-	struct aod_loss *(*loss)(void *skel);
-	struct aod_count *(*counts)(void *skel);
+	size_t loss_off;		/* where struct aod_loss sits in .bss */
+	long counts_off;		/* where struct aod_count sits in .bss, -1 for none */
 };
 
 struct hs_def {
@@ -57,11 +62,24 @@ struct hs_def {
 	int nmethods;
 };
 
+/*
+ * A family loaded one of two ways. Light (bpf_light.c: the kernel runs a loader program, no
+ * vmlinux BTF in userspace) for methods whose programs are all tp_btf, fentry/fexit or raw_tp:
+ * the object is closed after load and the family keeps only fds and its mapped .bss. Classic
+ * (libbpf's load and attach) for the kprobe and tracepoint methods, or when the kernel cannot
+ * run a loader program: the skeleton stays open and owns the fds.
+ */
 struct hs_fam {
-	void *skel;
-	struct bpf_object *obj;
+	void *skel;			/* classic only */
+	struct bpf_object *obj;		/* classic only */
 	struct bpf_link *links[HS_MAX_PROGS];
 	int nlinks;
+	struct light_obj lo;		/* light only */
+	int link_fds[HS_MAX_PROGS];	/* light only */
+	int nlink_fds;
+	void *bss;			/* live counters: struct aod_loss, struct aod_count */
+	size_t bss_len;			/* light only: our own mapping */
+	int events_fd, hist_fd, drops_fd;	/* -1 when absent */
 	bool attached;
 	bool vmstat;			/* faults from /proc/vmstat in userspace */
 	char method[HEALTH_METHOD_MAX];
@@ -81,6 +99,7 @@ struct health_source {
 	struct hs_drop_name *drop_names;
 	int ndrop_names;
 	bool issue_has_q, drop_has_reason, victim_is_task, retrans_has_err;
+	bool no_light;
 	/* /proc/vmstat fallback for major faults */
 	int vmstat_fd;
 	char *vmstat_buf;
@@ -105,16 +124,13 @@ static const char *const fam_names[HEALTH_NFAM] = {
 	}                                                                        \
 	static void N##_destroy_(void *s) { N##_bpf__destroy(s); }               \
 	static int N##_load_(void *s) { return N##_bpf__load(s); }              \
-	static struct aod_loss *N##_loss_(void *s) { return &((struct N##_bpf *)s)->bss->loss; }
+	static void *N##_bss_(void *s) { return ((struct N##_bpf *)s)->bss; }
 
 HS_SKEL_OPS(sched)
 HS_SKEL_OPS(block)
 HS_SKEL_OPS(vfs)
 HS_SKEL_OPS(net)
 HS_SKEL_OPS(mm)
-
-static struct aod_count *net_counts_(void *s) { return &((struct net_bpf *)s)->bss->counts; }
-static struct aod_count *mm_counts_(void *s) { return &((struct mm_bpf *)s)->bss->counts; }
 
 static void sched_setup_(void *skel, const struct health_source *hs)
 {
@@ -168,24 +184,27 @@ static void mm_setup_(void *skel, const struct health_source *hs)
 }
 
 static const struct hs_skel_ops sched_ops = {
-	sched_open_, sched_destroy_, sched_load_, sched_setup_, sched_loss_, NULL
+	sched_open_, sched_destroy_, sched_load_, sched_bss_, sched_setup_, offsetof(struct sched_bpf__bss, loss), -1
 };
 static const struct hs_skel_ops block_ops = {
-	block_open_, block_destroy_, block_load_, block_setup_, block_loss_, NULL
+	block_open_, block_destroy_, block_load_, block_bss_, block_setup_, offsetof(struct block_bpf__bss, loss), -1
 };
 static const struct hs_skel_ops vfs_ops = {
-	vfs_open_, vfs_destroy_, vfs_load_, vfs_setup_, vfs_loss_, NULL
+	vfs_open_, vfs_destroy_, vfs_load_, vfs_bss_, vfs_setup_, offsetof(struct vfs_bpf__bss, loss), -1
 };
 static const struct hs_skel_ops net_ops = {
-	net_open_, net_destroy_, net_load_, net_setup_, net_loss_, net_counts_
+	net_open_, net_destroy_, net_load_, net_bss_, net_setup_, offsetof(struct net_bpf__bss, loss),
+	(long)offsetof(struct net_bpf__bss, counts)
 };
 static const struct hs_skel_ops mm_ops = {
-	mm_open_, mm_destroy_, mm_load_, mm_setup_, mm_loss_, mm_counts_
+	mm_open_, mm_destroy_, mm_load_, mm_bss_, mm_setup_, offsetof(struct mm_bpf__bss, loss),
+	(long)offsetof(struct mm_bpf__bss, counts)
 };
 
 /* ---- the methods of each family, best first ---- */
 
 static const struct hs_method sched_methods[] = {
+	{ "tp_btf sched_switch + sched_info", { "sched_switch_si" }, "start" },
 	{ "tp_btf", { "sched_wakeup_btf", "sched_wakeup_new_btf", "sched_switch_btf" }, "start" },
 	{ "raw_tp", { "sched_wakeup_raw", "sched_wakeup_new_raw", "sched_switch_raw" }, "start_ts" },
 };
@@ -249,47 +268,24 @@ static int quiet_print(enum libbpf_print_level lvl, const char *fmt, va_list ap)
 	return 0;
 }
 
-/* Arguments of a raw tracepoint, from its btf_trace_NAME typedef; -1 when unknown. */
-static int tp_nargs(const struct btf *btf, const char *tp)
-{
-	char name[96];
-	const struct btf_type *t;
-	int id;
-
-	if (!btf)
-		return -1;
-	snprintf(name, sizeof(name), "btf_trace_%s", tp);
-	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
-	if (id < 0)
-		return -1;
-	t = btf__type_by_id(btf, id);
-	t = t ? btf__type_by_id(btf, t->type) : NULL;	/* pointer */
-	t = t && btf_is_ptr(t) ? btf__type_by_id(btf, t->type) : NULL;
-	if (!t || !btf_is_func_proto(t))
-		return -1;
-	return btf_vlen(t) - 1;	/* the first is the tracepoint's void *__data */
-}
-
-static void load_drop_names(struct health_source *hs, const struct btf *btf, struct arena *a)
+static void load_drop_names(struct health_source *hs, const struct kbtf *k, struct arena *a)
 {
 	const struct btf_type *t;
 	const struct btf_enum *e;
 	const char *n;
 	int id, i, cnt;
 
-	id = btf ? btf__find_by_name_kind(btf, "skb_drop_reason", BTF_KIND_ENUM) : -1;
-	if (id < 0)
+	id = kbtf_find(k, "skb_drop_reason", BTF_KIND_ENUM);
+	t = id > 0 ? kbtf_type(k, (uint32_t)id) : NULL;
+	if (!t)
 		return;
-	t = btf__type_by_id(btf, id);
-	cnt = btf_vlen(t) < HS_MAX_DROP_NAMES ? btf_vlen(t) : HS_MAX_DROP_NAMES;
+	cnt = BTF_INFO_VLEN(t->info) < HS_MAX_DROP_NAMES ? BTF_INFO_VLEN(t->info) : HS_MAX_DROP_NAMES;
 	hs->drop_names = arena_new(a, struct hs_drop_name, cnt);
 	if (!hs->drop_names)
 		return;
-	e = btf_enum(t);
+	e = (const struct btf_enum *)(t + 1);
 	for (i = 0; i < cnt; i++, e++) {
-		n = btf__name_by_offset(btf, e->name_off);
-		if (!n)
-			continue;
+		n = kbtf_str(k, e->name_off);
 		if (!strncmp(n, "SKB_DROP_REASON_", 16))
 			n += 16;
 		hs->drop_names[hs->ndrop_names].value = (uint32_t)e->val;
@@ -298,26 +294,28 @@ static void load_drop_names(struct health_source *hs, const struct btf *btf, str
 	}
 }
 
+/* Tracepoint signatures that changed across kernels, read from the kernel's BTF (mapped, not copied). */
 static void probe_kernel(struct health_source *hs, struct arena *a)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
+	struct kbtf k;
+	bool have = !kbtf_open(&k, "/sys/kernel/btf/vmlinux");
 	int n;
 
-	if (!btf)
-		btf = NULL;
 	/* 5.11 dropped the request_queue argument of block_rq_issue */
-	n = tp_nargs(btf, "block_rq_issue");
+	n = have ? kbtf_tp_nargs(&k, "block_rq_issue") : -1;
 	hs->issue_has_q = n == 2;
 	/* 5.17 added the drop reason as the third argument */
-	n = tp_nargs(btf, "kfree_skb");
+	n = have ? kbtf_tp_nargs(&k, "kfree_skb") : -1;
 	hs->drop_has_reason = n < 0 || n >= 3;
 	/* newer kernels pass the retransmit's result, and fire for failed attempts too */
-	hs->retrans_has_err = tp_nargs(btf, "tcp_retransmit_skb") >= 3;
+	hs->retrans_has_err = have && kbtf_tp_nargs(&k, "tcp_retransmit_skb") >= 3;
 	/* 6.2 made mark_victim carry the task (and uid) instead of only the pid */
-	n = tp_nargs(btf, "mark_victim");
+	n = have ? kbtf_tp_nargs(&k, "mark_victim") : -1;
 	hs->victim_is_task = n < 0 || n >= 2;
-	load_drop_names(hs, btf, a);
-	btf__free(btf);
+	if (have) {
+		load_drop_names(hs, &k, a);
+		kbtf_close(&k);
+	}
 }
 
 static const char *errname(int err)
@@ -367,14 +365,26 @@ static bool in_method(const struct hs_method *m, const char *name)
 	return false;
 }
 
-static void fam_unload(struct hs_fam *f, const struct hs_def *d)
+static void fam_detach(struct hs_fam *f)
 {
 	while (f->nlinks > 0)
 		bpf_link__destroy(f->links[--f->nlinks]);
+	while (f->nlink_fds > 0)
+		close(f->link_fds[--f->nlink_fds]);
+}
+
+static void fam_unload(struct hs_fam *f, const struct hs_def *d)
+{
+	fam_detach(f);
 	if (f->skel)
 		d->ops->destroy(f->skel);
+	else if (f->bss)
+		munmap(f->bss, f->bss_len);
+	light_close(&f->lo);
 	f->skel = NULL;
 	f->obj = NULL;
+	f->bss = NULL;
+	f->events_fd = f->hist_fd = f->drops_fd = -1;
 }
 
 /*
@@ -393,24 +403,94 @@ static bool interface_missing(const struct hs_method *m)
 	return false;
 }
 
-static int try_method(struct health_source *hs, struct hs_fam *f, const struct hs_def *d,
-		      const struct hs_method *m)
+/* Opened, rodata set, only this method's programs and maps left to load. */
+static struct bpf_object *fam_prepare(struct health_source *hs, const struct hs_def *d, const struct hs_method *m,
+				      void **skel, bool light)
+{
+	struct bpf_object *obj = NULL;
+	struct bpf_program *p;
+	struct bpf_map *map;
+
+	*skel = d->ops->open(&obj);
+	if (!*skel)
+		return NULL;
+	d->ops->setup(*skel, hs);
+	bpf_object__for_each_program(p, obj)
+		bpf_program__set_autoload(p, in_method(m, bpf_program__name(p)));
+	map = m->unused_map ? bpf_object__find_map_by_name(obj, m->unused_map) : NULL;
+	/*
+	 * The light loader creates every map: the unused hash shrinks to one entry instead (task
+	 * storage has no size, and costs nothing until used).
+	 */
+	if (map && !light)
+		bpf_map__set_autocreate(map, false);
+	else if (map && bpf_map__type(map) == BPF_MAP_TYPE_HASH)
+		bpf_map__set_max_entries(map, 1);
+	/* the monitor asks for small ring buffers: their pages count in its resident memory */
+	if (hs->o.ringbuf_kb && (map = bpf_object__find_map_by_name(obj, "events")))
+		bpf_map__set_max_entries(map, hs->o.ringbuf_kb * 1024);
+	return obj;
+}
+
+/* Every program of the method attachable by fd (tp_btf, fentry/fexit, raw_tp)? */
+static bool method_is_light(struct bpf_object *obj, const struct hs_method *m)
+{
+	struct bpf_program *p;
+
+	for (int i = 0; i < HS_MAX_PROGS && m->progs[i]; i++) {
+		p = bpf_object__find_program_by_name(obj, m->progs[i]);
+		if (!p || !light_attachable(p))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The light way: the kernel's loader program, then attach by fd. The object (prepared by
+ * fam_prepare) is closed at the end either way.
+ */
+static int try_light(struct hs_fam *f, const struct hs_def *d, const struct hs_method *m, struct bpf_object *obj,
+		     void *skel)
+{
+	struct bpf_program *p;
+	char msg[160];
+	int err, fd;
+
+	err = light_load(obj, &f->lo, msg, sizeof(msg));
+	if (err) {
+		log_debug("health: %s %s: light load: %s", d->name, m->name, msg);
+		d->ops->destroy(skel);
+		return err;
+	}
+	for (int i = 0; !err && i < HS_MAX_PROGS && m->progs[i]; i++) {
+		p = bpf_object__find_program_by_name(obj, m->progs[i]);
+		fd = p ? light_attach(p, light_prog_fd(&f->lo, obj, m->progs[i])) : -ENOENT;
+		if (fd < 0)
+			err = fd;
+		else
+			f->link_fds[f->nlink_fds++] = fd;
+	}
+	if (!err) {
+		f->events_fd = light_map_fd(&f->lo, obj, "events");
+		f->hist_fd = light_map_fd(&f->lo, obj, "hist");
+		f->drops_fd = light_map_fd(&f->lo, obj, "drop_reasons");
+		f->bss = light_mmap(&f->lo, obj, ".bss", &f->bss_len);
+		if (!f->bss)
+			err = errno ? -errno : -ENOMEM;
+	}
+	d->ops->destroy(skel);
+	if (err)
+		fam_unload(f, d);
+	return err;
+}
+
+/* The classic way: libbpf's load and attach; the skeleton stays open and owns the fds. */
+static int try_classic(struct hs_fam *f, const struct hs_def *d, const struct hs_method *m)
 {
 	struct bpf_program *p;
 	struct bpf_map *map;
 	int err, i;
 
-	if (interface_missing(m))
-		return -ENOENT;
-
-	f->skel = d->ops->open(&f->obj);
-	if (!f->skel)
-		return errno ? -errno : -ENOMEM;
-	d->ops->setup(f->skel, hs);
-	bpf_object__for_each_program(p, f->obj)
-		bpf_program__set_autoload(p, in_method(m, bpf_program__name(p)));
-	if (m->unused_map && (map = bpf_object__find_map_by_name(f->obj, m->unused_map)))
-		bpf_map__set_autocreate(map, false);
 	err = d->ops->load(f->skel);
 	for (i = 0; !err && i < HS_MAX_PROGS && m->progs[i]; i++) {
 		p = bpf_object__find_program_by_name(f->obj, m->progs[i]);
@@ -420,9 +500,54 @@ static int try_method(struct health_source *hs, struct hs_fam *f, const struct h
 		else
 			f->nlinks++;
 	}
+	if (!err) {
+		f->bss = d->ops->bss(f->skel);
+		map = bpf_object__find_map_by_name(f->obj, "events");
+		f->events_fd = map ? bpf_map__fd(map) : -1;
+		map = bpf_object__find_map_by_name(f->obj, "hist");
+		f->hist_fd = map ? bpf_map__fd(map) : -1;
+		map = bpf_object__find_map_by_name(f->obj, "drop_reasons");
+		f->drops_fd = map ? bpf_map__fd(map) : -1;
+	}
 	if (err)
 		fam_unload(f, d);
 	return err;
+}
+
+static int try_method(struct health_source *hs, struct hs_fam *f, const struct hs_def *d,
+		      const struct hs_method *m)
+{
+	struct bpf_object *obj;
+	void *skel;
+	int err;
+
+	if (interface_missing(m))
+		return -ENOENT;
+	obj = fam_prepare(hs, d, m, &skel, !hs->no_light);
+	if (!obj)
+		return errno ? -errno : -ENOMEM;
+	if (!hs->no_light && !method_is_light(obj, m)) {
+		d->ops->destroy(skel);
+		obj = fam_prepare(hs, d, m, &skel, false);
+		if (!obj)
+			return errno ? -errno : -ENOMEM;
+	} else if (!hs->no_light) {
+		err = try_light(f, d, m, obj, skel);
+		/*
+		 * Only a kernel that cannot run the loader (no BPF_PROG_TYPE_SYSCALL before 5.15, or
+		 * a loader refused as a whole) goes back to libbpf's way; a program the kernel refuses
+		 * is the method's answer either way.
+		 */
+		if (err != -EINVAL && err != -ENOTSUP && err != -E2BIG)
+			return err;
+		log_debug("health: %s %s: light load failed (%s), trying libbpf's", d->name, m->name, errname(-err));
+		obj = fam_prepare(hs, d, m, &skel, false);
+		if (!obj)
+			return errno ? -errno : -ENOMEM;
+	}
+	f->skel = skel;
+	f->obj = obj;
+	return try_classic(f, d, m);
 }
 
 static int open_vmstat(struct health_source *hs, struct arena *a)
@@ -481,8 +606,7 @@ static int on_record(void *ctx, void *data, size_t size)
 
 static int add_ringbuf(struct health_source *hs, struct hs_fam *f)
 {
-	struct bpf_map *m = bpf_object__find_map_by_name(f->obj, "events");
-	int fd = m ? bpf_map__fd(m) : -1;
+	int fd = f->events_fd;
 
 	if (fd < 0)
 		return -ENOENT;
@@ -505,6 +629,10 @@ int health_source_open(struct health_source **out, struct arena *a, const struct
 		return -ENOMEM;
 	hs->o = *o;
 	hs->vmstat_fd = -1;
+	/* AOD_NO_LIGHT_LOAD=1: libbpf's own load for every method (for comparing, and a way out) */
+	hs->no_light = getenv("AOD_NO_LIGHT_LOAD") && *getenv("AOD_NO_LIGHT_LOAD") == '1';
+	for (i = 0; i < HEALTH_NFAM; i++)
+		hs->fam[i].events_fd = hs->fam[i].hist_fd = hs->fam[i].drops_fd = -1;
 	hs->ncpu = libbpf_num_possible_cpus();
 	if (hs->ncpu <= 0)
 		return hs->ncpu ? hs->ncpu : -EINVAL;
@@ -523,7 +651,7 @@ int health_source_open(struct health_source **out, struct arena *a, const struct
 		if (!hs->fam[i].attached)
 			continue;
 		nattached++;
-		if (hs->fam[i].obj && (err = add_ringbuf(hs, &hs->fam[i])) < 0) {
+		if (!hs->fam[i].vmstat && (err = add_ringbuf(hs, &hs->fam[i])) < 0) {
 			libbpf_set_print(prev_print);
 			health_source_close(hs);
 			return err;
@@ -537,8 +665,7 @@ int health_source_open(struct health_source **out, struct arena *a, const struct
 void health_source_stop(struct health_source *hs)
 {
 	for (int i = 0; hs && i < HEALTH_NFAM; i++)
-		while (hs->fam[i].nlinks > 0)
-			bpf_link__destroy(hs->fam[i].links[--hs->fam[i].nlinks]);
+		fam_detach(&hs->fam[i]);
 }
 
 void health_source_close(struct health_source *hs)
@@ -632,15 +759,14 @@ int health_source_loss(const struct health_source *hs, enum health_family f, str
 	if (f >= HEALTH_NFAM)
 		return -EINVAL;
 	fam = &hs->fam[f];
-	if (fam->skel)
-		*out = *defs[f].ops->loss(fam->skel);
+	if (fam->bss)
+		memcpy(out, (const char *)fam->bss + defs[f].ops->loss_off, sizeof(*out));
 	return 0;
 }
 
 int health_source_hist(const struct health_source *hs, enum health_family f, struct aod_hist *out)
 {
 	const struct hs_fam *fam;
-	struct bpf_map *m;
 	uint32_t zero = 0;
 	int i, s;
 
@@ -648,12 +774,9 @@ int health_source_hist(const struct health_source *hs, enum health_family f, str
 	if (f > HEALTH_VFS)
 		return -EINVAL;
 	fam = &hs->fam[f];
-	if (!fam->obj)
+	if (!fam->attached || fam->hist_fd < 0)
 		return -ENODEV;
-	m = bpf_object__find_map_by_name(fam->obj, "hist");
-	if (!m)
-		return -ENOENT;
-	if (bpf_map_lookup_elem(bpf_map__fd(m), &zero, hs->percpu))
+	if (bpf_map_lookup_elem(fam->hist_fd, &zero, hs->percpu))
 		return -errno;
 	for (i = 0; i < hs->ncpu; i++) {
 		const struct aod_hist *c = &hs->percpu[i];
@@ -682,9 +805,9 @@ uint64_t health_source_count(const struct health_source *hs, enum health_family 
 		return health_source_hist(hs, f, &h) ? 0 : h.count;
 	if (f == HEALTH_FAULT && fam->vmstat)
 		return hs->vm_total;
-	if (!fam->skel || !defs[f].ops->counts)
+	if (!fam->bss || defs[f].ops->counts_off < 0)
 		return 0;
-	c = defs[f].ops->counts(fam->skel);
+	c = (struct aod_count *)((char *)fam->bss + defs[f].ops->counts_off);
 	switch (f) {
 	case HEALTH_OOM: return c->oom;
 	case HEALTH_TCP: return c->tcp_retrans;
@@ -711,14 +834,12 @@ static void top_insert(struct health_drop_reason *out, int *n, int max, uint32_t
 int health_source_drops(const struct health_source *hs, struct health_drop_reason *out, int max)
 {
 	const struct hs_fam *fam = &hs->fam[HEALTH_DROP];
-	struct bpf_map *m;
 	uint32_t key, *prev = NULL;
 	uint64_t val;
-	int fd, n = 0;
+	int fd = fam->drops_fd, n = 0;
 
-	if (!fam->obj || !(m = bpf_object__find_map_by_name(fam->obj, "drop_reasons")))
+	if (!fam->attached || fd < 0)
 		return 0;
-	fd = bpf_map__fd(m);
 	/* every reason is looked at: the largest may be the last key the map hands out */
 	while (!bpf_map_get_next_key(fd, prev, &key)) {
 		if (!bpf_map_lookup_elem(fd, &key, &val))

@@ -29,6 +29,7 @@ struct health_opts {
 	uint32_t vfs_warn_us;
 	uint32_t pid;			/* 0 = every process (tgid otherwise; OOM is never filtered) */
 	uint32_t families;		/* bit (1 << HEALTH_x); 0 = all */
+	uint32_t ringbuf_kb;		/* per family, a power of two >= the page size; 0 = the objects' 256 */
 	health_event_fn cb;
 	void *cb_ctx;
 };

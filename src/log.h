@@ -9,6 +9,8 @@ enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 /* Level from AOD_LOG_LEVEL (error|warn|warning|info|debug, any case, or 0-3); default info. */
 void log_init(const char *ident, int syslog_facility);
+/* AOD_LOG_LEVEL for the commands that do not log_init (no syslog connection). */
+void log_level_from_env(void);
 void log_set_level(enum log_level lvl);
 enum log_level log_get_level(void);
 /* Also send to syslog (the daemon turns this on). */

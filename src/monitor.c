@@ -753,6 +753,7 @@ int monitor_main(int argc, char **argv)
 		return err > 0 ? 0 : 2;
 	}
 	tzset();
+	log_level_from_env();
 	err = arena_init(&a, MON_ARENA);
 	if (!err)
 		err = start(&mon, &a);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../../src/hist.c"
+#include "../../bpf/health.h"
 #include "check.h"
 
 static char *printed(const __u64 *slots, int n)
@@ -50,6 +51,27 @@ static void test_slot(void)
 	CHECK(hist_slot(1023, 32) == 9);
 	CHECK(hist_slot(1024, 32) == 10);
 	CHECK(hist_slot(UINT64_MAX, 32) == 31);	/* clamped into the last slot */
+}
+
+/* The kernel-side slot (no division) against floor(log2(ns / 1000)), around every boundary. */
+static void test_kernel_slot(void)
+{
+	int bad = 0;
+
+	for (__u64 k = 0; k < 44; k++) {
+		__u64 edge = 1000ULL << k;
+
+		for (__u64 ns = edge > 3 ? edge - 3 : 0; ns <= edge + 3; ns++)
+			bad += (int)aod_hist_slot(ns) != hist_slot(ns / 1000, 64);
+		bad += (int)aod_hist_slot((1ULL << (k + 10)) - 1) != hist_slot(((1ULL << (k + 10)) - 1) / 1000, 64);
+		bad += (int)aod_hist_slot(1ULL << (k + 10)) != hist_slot((1ULL << (k + 10)) / 1000, 64);
+	}
+	for (__u64 ns = 0; ns < 3000000; ns += 7)
+		bad += (int)aod_hist_slot(ns) != hist_slot(ns / 1000, 64);
+	bad += (int)aod_hist_slot(UINT64_MAX) != hist_slot(UINT64_MAX / 1000, 64);
+	CHECK(bad == 0);
+	CHECK(aod_hist_slot(999) == 0 && aod_hist_slot(1000) == 0 && aod_hist_slot(1999) == 0);
+	CHECK(aod_hist_slot(2000) == 1 && aod_hist_slot(1023999) == 9 && aod_hist_slot(1024000) == 10);
 }
 
 static void test_print(void)
@@ -117,6 +139,7 @@ static void test_fmt(void)
 int main(void)
 {
 	test_slot();
+	test_kernel_slot();
 	test_print();
 	test_percentile();
 	test_fmt();

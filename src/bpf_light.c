@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Loading a BPF object through a loader program the kernel runs (see bpf_light.h). */
+#include "bpf_light.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <bpf/skel_internal.h>
+
+#define LIGHT_LOG_SIZE (1 << 20)
+
+static void init_fds(struct light_obj *lo)
+{
+	memset(lo, 0, sizeof(*lo));
+	for (int i = 0; i < LIGHT_MAX_MAPS; i++)
+		lo->map_fd[i] = -1;
+	for (int i = 0; i < LIGHT_MAX_PROGS; i++)
+		lo->prog_fd[i] = -1;
+}
+
+int light_load(struct bpf_object *obj, struct light_obj *lo, char *err, size_t errlen)
+{
+	struct gen_loader_opts gen = { .sz = sizeof(gen) };
+	struct bpf_load_and_run_opts run = { 0 };
+	const struct bpf_map_desc *md;
+	const struct bpf_prog_desc *pd;
+	struct bpf_loader_ctx *ctx;
+	struct bpf_program *p;
+	struct bpf_map *m;
+	char *vlog = NULL;
+	size_t sz;
+	int rc, i;
+
+	init_fds(lo);
+	/*
+	 * The loader writes map fds by the object's map index (it must create every map: libbpf's
+	 * generator refuses an object with a map left out) and program fds in the order the
+	 * programs were loaded, which is the iteration order of the autoload ones.
+	 */
+	bpf_object__for_each_map(m, obj)
+		lo->nmaps++;
+	bpf_object__for_each_program(p, obj)
+		lo->nprogs++;
+	if (lo->nmaps > LIGHT_MAX_MAPS || lo->nprogs > LIGHT_MAX_PROGS) {
+		snprintf(err, errlen, "%d maps and %d programs: more than light_load handles", lo->nmaps, lo->nprogs);
+		return -E2BIG;
+	}
+	rc = bpf_object__gen_loader(obj, &gen);
+	if (!rc)
+		rc = bpf_object__load(obj);
+	if (rc) {
+		snprintf(err, errlen, "writing the loader program failed: %s", strerror(-rc));
+		return rc;
+	}
+	sz = sizeof(*ctx) + lo->nmaps * sizeof(*md) + lo->nprogs * sizeof(*pd);
+	ctx = calloc(1, sz);
+	if (!ctx)
+		return -ENOMEM;
+	ctx->sz = (__u32)sz;
+	/* AOD_BPF_LOG=1: the kernel's CO-RE and verifier log of every load, printed when one fails */
+	if (getenv("AOD_BPF_LOG") && (vlog = calloc(1, LIGHT_LOG_SIZE))) {
+		ctx->log_level = 1;
+		ctx->log_size = LIGHT_LOG_SIZE;
+		ctx->log_buf = (__u64)(unsigned long)vlog;
+	}
+	run.ctx = ctx;
+	run.data = gen.data;
+	run.data_sz = gen.data_sz;
+	run.insns = gen.insns;
+	run.insns_sz = gen.insns_sz;
+	errno = 0;
+	rc = bpf_load_and_run(&run);
+	if (rc < 0) {
+		rc = errno ? -errno : rc;
+		snprintf(err, errlen, "%s: %s", run.errstr ? run.errstr : "loader", strerror(-rc));
+		if (vlog)
+			fprintf(stderr, "aod: kernel log of the failed load:\n%s\n", vlog);
+		free(vlog);
+		free(ctx);
+		return rc;
+	}
+	md = (const struct bpf_map_desc *)(ctx + 1);
+	pd = (const struct bpf_prog_desc *)(md + lo->nmaps);
+	i = 0;
+	bpf_object__for_each_map(m, obj) {
+		lo->map_fd[i] = md[i].map_fd > 0 ? md[i].map_fd : -1;
+		i++;
+	}
+	i = 0;
+	rc = 0;
+	bpf_object__for_each_program(p, obj) {
+		if (bpf_program__autoload(p)) {
+			lo->prog_fd[i] = pd[rc].prog_fd > 0 ? pd[rc].prog_fd : -1;
+			rc++;
+		}
+		i++;
+	}
+	free(vlog);
+	free(ctx);
+	return 0;
+}
+
+bool light_attachable(const struct bpf_program *p)
+{
+	enum bpf_prog_type t = bpf_program__type(p);
+	enum bpf_attach_type a = bpf_program__expected_attach_type(p);
+
+	if (t == BPF_PROG_TYPE_RAW_TRACEPOINT)
+		return true;
+	return t == BPF_PROG_TYPE_TRACING &&
+	       (a == BPF_TRACE_RAW_TP || a == BPF_TRACE_FENTRY || a == BPF_TRACE_FEXIT);
+}
+
+int light_attach(const struct bpf_program *p, int prog_fd)
+{
+	const char *sec = bpf_program__section_name(p), *tp;
+	int fd;
+
+	if (prog_fd < 0)
+		return -EBADF;
+	if (bpf_program__type(p) == BPF_PROG_TYPE_RAW_TRACEPOINT) {
+		/* "raw_tp/NAME" or "raw_tracepoint/NAME" */
+		tp = strchr(sec, '/');
+		if (!tp || !tp[1])
+			return -EINVAL;
+		fd = bpf_raw_tracepoint_open(tp + 1, prog_fd);
+	} else if (light_attachable(p)) {
+		/* the target was fixed at load (attach_btf_id): no name here */
+		fd = bpf_raw_tracepoint_open(NULL, prog_fd);
+	} else {
+		return -EOPNOTSUPP;
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+int light_map_fd(const struct light_obj *lo, const struct bpf_object *obj, const char *name)
+{
+	struct bpf_map *m;
+	int i = 0;
+
+	bpf_object__for_each_map(m, obj) {
+		if (i >= lo->nmaps)
+			break;
+		if (!strcmp(bpf_map__name(m), name))
+			return lo->map_fd[i];
+		i++;
+	}
+	return -1;
+}
+
+int light_prog_fd(const struct light_obj *lo, const struct bpf_object *obj, const char *name)
+{
+	struct bpf_program *p;
+	int i = 0;
+
+	bpf_object__for_each_program(p, obj) {
+		if (i >= lo->nprogs)
+			break;
+		if (!strcmp(bpf_program__name(p), name))
+			return lo->prog_fd[i];
+		i++;
+	}
+	return -1;
+}
+
+void *light_mmap(const struct light_obj *lo, const struct bpf_object *obj, const char *suffix, size_t *len)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	struct bpf_map *m;
+	size_t n, sl = strlen(suffix);
+	void *p;
+	int i = 0;
+
+	bpf_object__for_each_map(m, obj) {
+		n = strlen(bpf_map__name(m));
+		if (i < lo->nmaps && n >= sl && !strcmp(bpf_map__name(m) + n - sl, suffix) && lo->map_fd[i] >= 0) {
+			*len = ((size_t)bpf_map__value_size(m) + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
+			p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, lo->map_fd[i], 0);
+			return p == MAP_FAILED ? NULL : p;
+		}
+		i++;
+	}
+	errno = ENOENT;
+	return NULL;
+}
+
+void light_close(struct light_obj *lo)
+{
+	for (int i = 0; i < lo->nmaps && i < LIGHT_MAX_MAPS; i++)
+		if (lo->map_fd[i] >= 0)
+			close(lo->map_fd[i]);
+	for (int i = 0; i < lo->nprogs && i < LIGHT_MAX_PROGS; i++)
+		if (lo->prog_fd[i] >= 0)
+			close(lo->prog_fd[i]);
+	init_fds(lo);
+}

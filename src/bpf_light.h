@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Loading a BPF object through a loader program the kernel runs: no vmlinux BTF parsed in userspace. */
+#ifndef AOD_BPF_LIGHT_H
+#define AOD_BPF_LIGHT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct bpf_object;
+struct bpf_program;
+
+#define LIGHT_MAX_MAPS 16
+#define LIGHT_MAX_PROGS 32
+
+/* The file descriptors the loader program left, in the object's map and program order. */
+struct light_obj {
+	int nmaps, nprogs;
+	int map_fd[LIGHT_MAX_MAPS];	/* -1: not created */
+	int prog_fd[LIGHT_MAX_PROGS];	/* -1: not loaded */
+};
+
+/*
+ * libbpf's usual load parses the kernel's whole BTF (5+ MB, copied twice: ~10 ms and ~11 MB
+ * of peak memory per object) to do CO-RE relocations and find BTF attach targets. Here libbpf
+ * only writes a loader program (its "gen_loader" mode, the one light skeletons use); the kernel
+ * runs it (BPF_PROG_TYPE_SYSCALL, 5.15+), creating the maps, resolving CO-RE relocations and
+ * attach targets against its own BTF and loading the programs. `obj` is opened, with rodata,
+ * autoload and autocreate set; afterwards it is only good for reading names and for
+ * bpf_object__close. Returns 0 or -errno, with what failed in err.
+ */
+int light_load(struct bpf_object *obj, struct light_obj *lo, char *err, size_t errlen);
+/* True when light_attach can attach this program type (tp_btf, fentry/fexit, raw_tp). */
+bool light_attachable(const struct bpf_program *p);
+/* Attaches program p (loaded as prog_fd); returns the link fd or -errno. */
+int light_attach(const struct bpf_program *p, int prog_fd);
+/* fd of the named map, -1 when absent or not created. */
+int light_map_fd(const struct light_obj *lo, const struct bpf_object *obj, const char *name);
+/* fd of the named program, -1 when absent or not loaded. */
+int light_prog_fd(const struct light_obj *lo, const struct bpf_object *obj, const char *name);
+/* Maps the named global-data map (".bss") read-write; NULL and errno on failure. */
+void *light_mmap(const struct light_obj *lo, const struct bpf_object *obj, const char *suffix, size_t *len);
+void light_close(struct light_obj *lo);
+
+#endif /* AOD_BPF_LIGHT_H */

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Lookups in the running kernel's BTF without copying it (see kbtf.h). */
+#include "kbtf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define KIND(t) (((t)->info >> 24) & 0x1f)
+#define VLEN(t) ((t)->info & 0xffff)
+
+/* Bytes of the record at p (header plus what its kind appends), 0 when the kind is unknown. */
+static size_t rec_size(const struct btf_type *t)
+{
+	size_t h = sizeof(*t);
+
+	switch (KIND(t)) {
+	case BTF_KIND_INT: return h + 4;
+	case BTF_KIND_ARRAY: return h + sizeof(struct btf_array);
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION: return h + VLEN(t) * sizeof(struct btf_member);
+	case BTF_KIND_ENUM: return h + VLEN(t) * sizeof(struct btf_enum);
+	case BTF_KIND_FUNC_PROTO: return h + VLEN(t) * sizeof(struct btf_param);
+	case BTF_KIND_VAR: return h + sizeof(struct btf_var);
+	case BTF_KIND_DATASEC: return h + VLEN(t) * sizeof(struct btf_var_secinfo);
+	case BTF_KIND_DECL_TAG: return h + 4;
+	case 19: return h + VLEN(t) * 12;	/* ENUM64: name_off, val_lo32, val_hi32 */
+	case BTF_KIND_PTR:
+	case BTF_KIND_FWD:
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_FUNC:
+	case BTF_KIND_FLOAT:
+	case 18:			/* TYPE_TAG */
+		return h;
+	}
+	return 0;
+}
+
+static int load_file(struct kbtf *k, const char *path)
+{
+	struct stat st;
+	uint8_t *buf;
+	size_t got = 0;
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || st.st_size < (off_t)sizeof(struct btf_header)) {
+		close(fd);
+		return -EINVAL;
+	}
+	k->size = (size_t)st.st_size;
+	k->base = mmap(NULL, k->size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (k->base != MAP_FAILED) {
+		k->mapped = true;
+		close(fd);
+		return 0;
+	}
+	k->base = NULL;
+	buf = malloc(k->size);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (got < k->size && (n = read(fd, buf + got, k->size - got)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	if (!err && got != k->size)
+		err = -EIO;
+	if (err) {
+		free(buf);
+		return err;
+	}
+	k->base = buf;
+	return 0;
+}
+
+int kbtf_open(struct kbtf *k, const char *path)
+{
+	const struct btf_header *h;
+	uint32_t off, id, cap = 0;
+	size_t sz;
+	int err;
+
+	memset(k, 0, sizeof(*k));
+	err = load_file(k, path);
+	if (err)
+		return err;
+	h = (const struct btf_header *)k->base;
+	if (h->magic != BTF_MAGIC || h->hdr_len < sizeof(*h) || (uint64_t)h->hdr_len + h->type_off + h->type_len > k->size ||
+	    (uint64_t)h->hdr_len + h->str_off + h->str_len > k->size || !h->str_len) {
+		log_debug("kbtf: %s: not a BTF blob this reader understands", path);
+		kbtf_close(k);
+		return -EINVAL;
+	}
+	k->types = k->base + h->hdr_len + h->type_off;
+	k->types_len = h->type_len;
+	k->strs = (const char *)k->base + h->hdr_len + h->str_off;
+	k->strs_len = h->str_len;
+	/* one walk: count the types and note where every KBTF_STRIDE-th one starts */
+	for (off = 0, id = 1; off + sizeof(struct btf_type) <= k->types_len; off += (uint32_t)sz, id++) {
+		sz = rec_size((const struct btf_type *)(k->types + off));
+		if (!sz || off + sz > k->types_len) {
+			log_debug("kbtf: %s: type %u has an unknown kind or runs past the section", path, id);
+			kbtf_close(k);
+			return -EINVAL;
+		}
+		if ((id - 1) % KBTF_STRIDE == 0) {
+			if ((id - 1) / KBTF_STRIDE >= cap) {
+				uint32_t *n = realloc(k->every, (cap ? cap * 2 : 4096) * sizeof(*n));
+
+				if (!n) {
+					kbtf_close(k);
+					return -ENOMEM;
+				}
+				k->every = n;
+				cap = cap ? cap * 2 : 4096;
+			}
+			k->every[(id - 1) / KBTF_STRIDE] = off;
+		}
+	}
+	k->ntypes = id - 1;
+	return 0;
+}
+
+void kbtf_close(struct kbtf *k)
+{
+	if (k->base && k->mapped)
+		munmap((void *)k->base, k->size);
+	else
+		free((void *)k->base);
+	free(k->every);
+	memset(k, 0, sizeof(*k));
+}
+
+const struct btf_type *kbtf_type(const struct kbtf *k, uint32_t id)
+{
+	uint32_t off, i;
+
+	if (!id || id > k->ntypes)
+		return NULL;
+	off = k->every[(id - 1) / KBTF_STRIDE];
+	for (i = (id - 1) / KBTF_STRIDE * KBTF_STRIDE + 1; i < id; i++)
+		off += (uint32_t)rec_size((const struct btf_type *)(k->types + off));
+	return (const struct btf_type *)(k->types + off);
+}
+
+const char *kbtf_str(const struct kbtf *k, uint32_t off)
+{
+	/* the section ends in a NUL (checked by the kernel that made it), so any offset inside is a string */
+	return off < k->strs_len ? k->strs + off : "";
+}
+
+int kbtf_find(const struct kbtf *k, const char *name, unsigned int kind)
+{
+	const struct btf_type *t;
+	uint32_t off, id;
+
+	for (off = 0, id = 1; id <= k->ntypes; off += (uint32_t)rec_size(t), id++) {
+		t = (const struct btf_type *)(k->types + off);
+		if (KIND(t) == kind && !strcmp(kbtf_str(k, t->name_off), name))
+			return (int)id;
+	}
+	return -ENOENT;
+}
+
+int kbtf_tp_nargs(const struct kbtf *k, const char *tp)
+{
+	const struct btf_type *t;
+	char name[96];
+	int id;
+
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = kbtf_find(k, name, BTF_KIND_TYPEDEF);
+	t = id > 0 ? kbtf_type(k, (uint32_t)id) : NULL;
+	t = t ? kbtf_type(k, t->type) : NULL;
+	t = t && KIND(t) == BTF_KIND_PTR ? kbtf_type(k, t->type) : NULL;
+	if (!t || KIND(t) != BTF_KIND_FUNC_PROTO)
+		return -1;
+	return VLEN(t) - 1;	/* the first is the tracepoint's void *__data */
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Lookups in the running kernel's BTF without copying it: the 5+ MB blob is mapped, not read. */
+#ifndef AOD_KBTF_H
+#define AOD_KBTF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/btf.h>
+
+/*
+ * Since 6.16 /sys/kernel/btf/vmlinux can be mapped read-only, and its pages then cost this
+ * process no resident memory. Older kernels refuse the mmap; the file is then read into one
+ * buffer (what libbpf does, less its second copy). Only type walks and name compares are
+ * offered: enough to read a tracepoint's argument count or an enum's names.
+ */
+struct kbtf {
+	const uint8_t *base;		/* whole file */
+	size_t size;
+	bool mapped;			/* else malloc'd */
+	const uint8_t *types;		/* type section */
+	uint32_t types_len;
+	const char *strs;		/* string section */
+	uint32_t strs_len;
+	uint32_t ntypes;		/* ids 1..ntypes */
+	uint32_t *every;		/* offset into types of id 1 + i * KBTF_STRIDE */
+};
+
+#define KBTF_STRIDE 64
+
+/* 0 or -errno (-ENOENT: no such file; -EINVAL: not BTF, with the reason logged at debug). */
+int kbtf_open(struct kbtf *k, const char *path);
+void kbtf_close(struct kbtf *k);
+/* The type with this id, NULL when out of range. */
+const struct btf_type *kbtf_type(const struct kbtf *k, uint32_t id);
+/* Id of the first type of this kind and name, -ENOENT when none. */
+int kbtf_find(const struct kbtf *k, const char *name, unsigned int kind);
+/* The string at off, "" when out of range. */
+const char *kbtf_str(const struct kbtf *k, uint32_t off);
+/* Arguments of raw tracepoint `tp` (its btf_trace_<tp> typedef), -1 when unknown. */
+int kbtf_tp_nargs(const struct kbtf *k, const char *tp);
+
+#endif /* AOD_KBTF_H */
