@@ -83,7 +83,7 @@ else
 	$(Q)strip -s -R .comment -o $@ $<
 endif
 
-$(O)/test/%: test/unit/%.c $(SKELS) $(GEN)/version.h $(GEN)/config_default.c src/*.h bpf/*.h test/unit/check.h
+$(O)/test/%: test/unit/%.c $(SKELS) $(GEN)/version.h $(GEN)/config_default.c src/*.h src/*.c bpf/*.h test/unit/check.h
 	@mkdir -p $(@D)
 	@echo "  TEST    $<"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIBS) -o $@

@@ -65,7 +65,7 @@ int light_load(struct bpf_object *obj, struct light_obj *lo, char *err, size_t e
 	ctx->sz = (__u32)sz;
 	/* AOD_BPF_LOG=1: the kernel's CO-RE and verifier log of every load, printed when one fails */
 	if (getenv("AOD_BPF_LOG") && (vlog = calloc(1, LIGHT_LOG_SIZE))) {
-		ctx->log_level = 1;
+		ctx->log_level = getenv("AOD_BPF_LOG")[0] == '4' ? 4 : 1;
 		ctx->log_size = LIGHT_LOG_SIZE;
 		ctx->log_buf = (__u64)(unsigned long)vlog;
 	}
@@ -101,6 +101,8 @@ int light_load(struct bpf_object *obj, struct light_obj *lo, char *err, size_t e
 		}
 		i++;
 	}
+	if (vlog && getenv("AOD_BPF_LOG")[0] == '4')
+		fprintf(stderr, "%s\n", vlog);
 	free(vlog);
 	free(ctx);
 	return 0;
@@ -199,4 +201,27 @@ void light_close(struct light_obj *lo)
 		if (lo->prog_fd[i] >= 0)
 			close(lo->prog_fd[i]);
 	init_fds(lo);
+}
+
+int light_probe_fentry(unsigned int btf_id)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_FENTRY, .attach_btf_id = btf_id);
+	int fd, link;
+
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "aod_fentry_pr", "GPL", insns, 2, &o);
+	if (fd < 0)
+		return -errno;
+	link = bpf_raw_tracepoint_open(NULL, fd);
+	if (link < 0) {
+		link = -errno;
+		close(fd);
+		return link;
+	}
+	close(link);
+	close(fd);
+	return 0;
 }

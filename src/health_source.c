@@ -3,8 +3,10 @@
 #include "health_source.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +102,12 @@ struct health_source {
 	int ndrop_names;
 	bool issue_has_q, drop_has_reason, victim_is_task, retrans_has_err;
 	bool no_light;
+	struct arena *arena;		/* for the vmstat fallback, during open */
+	int next_job;			/* the loaders' shared work index */
+	pthread_mutex_t probe_lock;	/* probed: probe_kernel's answers are in */
+	pthread_cond_t probe_done;
+	bool probed;
+	int fentry_err;			/* from light_probe_fentry on vfs_read; 0 = works or unknown */
 	/* /proc/vmstat fallback for major faults */
 	int vmstat_fd;
 	char *vmstat_buf;
@@ -268,15 +276,13 @@ static int quiet_print(enum libbpf_print_level lvl, const char *fmt, va_list ap)
 	return 0;
 }
 
-static void load_drop_names(struct health_source *hs, const struct kbtf *k, struct arena *a)
+static void load_drop_names(struct health_source *hs, const struct kbtf *k, int id, struct arena *a)
 {
-	const struct btf_type *t;
+	const struct btf_type *t = id > 0 ? kbtf_type(k, (uint32_t)id) : NULL;
 	const struct btf_enum *e;
 	const char *n;
-	int id, i, cnt;
+	int i, cnt;
 
-	id = kbtf_find(k, "skb_drop_reason", BTF_KIND_ENUM);
-	t = id > 0 ? kbtf_type(k, (uint32_t)id) : NULL;
 	if (!t)
 		return;
 	cnt = BTF_INFO_VLEN(t->info) < HS_MAX_DROP_NAMES ? BTF_INFO_VLEN(t->info) : HS_MAX_DROP_NAMES;
@@ -294,33 +300,51 @@ static void load_drop_names(struct health_source *hs, const struct kbtf *k, stru
 	}
 }
 
-/* Tracepoint signatures that changed across kernels, read from the kernel's BTF (mapped, not copied). */
+/*
+ * Tracepoint signatures that changed across kernels, the drop-reason names, and whether fentry
+ * works at all: from the kernel's BTF (mapped, not copied), in one walk of its types.
+ */
 static void probe_kernel(struct health_source *hs, struct arena *a)
 {
+	enum { ISSUE, KFREE, RETRANS, VICTIM, REASONS, VFS_READ, NWANT };
+	struct kbtf_want w[NWANT] = {
+		[ISSUE] = { "btf_trace_block_rq_issue", BTF_KIND_TYPEDEF, 0 },
+		[KFREE] = { "btf_trace_kfree_skb", BTF_KIND_TYPEDEF, 0 },
+		[RETRANS] = { "btf_trace_tcp_retransmit_skb", BTF_KIND_TYPEDEF, 0 },
+		[VICTIM] = { "btf_trace_mark_victim", BTF_KIND_TYPEDEF, 0 },
+		[REASONS] = { "skb_drop_reason", BTF_KIND_ENUM, 0 },
+		[VFS_READ] = { "vfs_read", BTF_KIND_FUNC, 0 },
+	};
 	struct kbtf k;
-	bool have = !kbtf_open(&k, "/sys/kernel/btf/vmlinux");
 	int n;
 
+	if (kbtf_open(&k, "/sys/kernel/btf/vmlinux")) {
+		/* no BTF: every BTF method fails anyway; keep the defaults of the newest kernels */
+		hs->drop_has_reason = hs->victim_is_task = true;
+		return;
+	}
+	kbtf_find_all(&k, w, NWANT);
 	/* 5.11 dropped the request_queue argument of block_rq_issue */
-	n = have ? kbtf_tp_nargs(&k, "block_rq_issue") : -1;
-	hs->issue_has_q = n == 2;
+	hs->issue_has_q = kbtf_tp_nargs_of(&k, w[ISSUE].id) == 2;
 	/* 5.17 added the drop reason as the third argument */
-	n = have ? kbtf_tp_nargs(&k, "kfree_skb") : -1;
+	n = kbtf_tp_nargs_of(&k, w[KFREE].id);
 	hs->drop_has_reason = n < 0 || n >= 3;
 	/* newer kernels pass the retransmit's result, and fire for failed attempts too */
-	hs->retrans_has_err = have && kbtf_tp_nargs(&k, "tcp_retransmit_skb") >= 3;
+	hs->retrans_has_err = kbtf_tp_nargs_of(&k, w[RETRANS].id) >= 3;
 	/* 6.2 made mark_victim carry the task (and uid) instead of only the pid */
-	n = have ? kbtf_tp_nargs(&k, "mark_victim") : -1;
+	n = kbtf_tp_nargs_of(&k, w[VICTIM].id);
 	hs->victim_is_task = n < 0 || n >= 2;
-	if (have) {
-		load_drop_names(hs, &k, a);
-		kbtf_close(&k);
-	}
+	load_drop_names(hs, &k, w[REASONS].id, a);
+	/* one tiny fentry program tells whether the fentry/fexit methods can work at all */
+	hs->fentry_err = w[VFS_READ].id > 0 ? light_probe_fentry((unsigned int)w[VFS_READ].id) : 0;
+	if (hs->fentry_err)
+		log_debug("health: fentry probe on vfs_read: %s", strerror(-hs->fentry_err));
+	kbtf_close(&k);
 }
 
 static const char *errname(int err)
 {
-	static char buf[24];
+	static __thread char buf[24];
 
 	switch (err) {
 	case EPERM: return "EPERM";
@@ -353,6 +377,14 @@ static void why(char *buf, size_t len, const char *method, int err)
 		snprintf(buf, len, "tracepoint: tracefs not mounted");
 	else
 		snprintf(buf, len, "%s refused: %s", method, errname(err));
+}
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 /* ---- attach ---- */
@@ -456,7 +488,10 @@ static int try_light(struct hs_fam *f, const struct hs_def *d, const struct hs_m
 	char msg[160];
 	int err, fd;
 
+	uint64_t t0 = mono_us(), t1;
+
 	err = light_load(obj, &f->lo, msg, sizeof(msg));
+	t1 = mono_us();
 	if (err) {
 		log_debug("health: %s %s: light load: %s", d->name, m->name, msg);
 		d->ops->destroy(skel);
@@ -470,6 +505,8 @@ static int try_light(struct hs_fam *f, const struct hs_def *d, const struct hs_m
 		else
 			f->link_fds[f->nlink_fds++] = fd;
 	}
+	log_debug("health: %s %s: loader ran in %" PRIu64 " us, attached in %" PRIu64 " us", d->name, m->name,
+		  t1 - t0, mono_us() - t1);
 	if (!err) {
 		f->events_fd = light_map_fd(&f->lo, obj, "events");
 		f->hist_fd = light_map_fd(&f->lo, obj, "hist");
@@ -523,6 +560,9 @@ static int try_method(struct health_source *hs, struct hs_fam *f, const struct h
 
 	if (interface_missing(m))
 		return -ENOENT;
+	/* the kernel already refused a bare fentry program: no object would fare better */
+	if (hs->fentry_err && (!strcmp(m->name, "fentry") || !strcmp(m->name, "fexit")))
+		return hs->fentry_err;
 	obj = fam_prepare(hs, d, m, &skel, !hs->no_light);
 	if (!obj)
 		return errno ? -errno : -ENOMEM;
@@ -617,6 +657,74 @@ static int add_ringbuf(struct health_source *hs, struct hs_fam *f)
 	return ring_buffer__add(hs->rb, fd, on_record, hs);
 }
 
+/*
+ * Loading is mostly the kernel's work (verifying, resolving BTF), and the families are
+ * independent: they load side by side, one job per skeleton type (a skeleton's embedded
+ * object is inflated once, so two families of one type stay in one job).
+ */
+#define HS_NJOBS 5
+static const unsigned char job_of[HEALTH_NFAM] = {
+	[HEALTH_SCHED] = 0, [HEALTH_BIO] = 1, [HEALTH_VFS] = 2,
+	[HEALTH_OOM] = 3, [HEALTH_FAULT] = 3, [HEALTH_TCP] = 4, [HEALTH_DROP] = 4,
+};
+
+/* Jobs before this one need nothing from probe_kernel; the others wait for it. */
+#define HS_FIRST_PROBED_JOB 1
+
+static void run_jobs(struct health_source *hs, int upto)
+{
+	unsigned int want = hs->o.families ? hs->o.families : HEALTH_ALL;
+	int j, f;
+
+	while ((j = __atomic_load_n(&hs->next_job, __ATOMIC_RELAXED)) < upto) {
+		if (!__atomic_compare_exchange_n(&hs->next_job, &j, j + 1, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			continue;
+		for (f = 0; f < HEALTH_NFAM; f++)
+			if (job_of[f] == j && (want & (1u << f)))
+				fam_open(hs, f, hs->arena);
+	}
+}
+
+static void *loader_worker(void *arg)
+{
+	struct health_source *hs = arg;
+
+	run_jobs(hs, HS_FIRST_PROBED_JOB);
+	pthread_mutex_lock(&hs->probe_lock);
+	while (!hs->probed)
+		pthread_cond_wait(&hs->probe_done, &hs->probe_lock);
+	pthread_mutex_unlock(&hs->probe_lock);
+	run_jobs(hs, HS_NJOBS);
+	return NULL;
+}
+
+/*
+ * The calling thread reads the kernel's BTF (probe_kernel) while up to (online CPUs - 1, at
+ * most 3) helpers start on the families that do not need it; then all share the rest.
+ */
+static void load_families(struct health_source *hs, struct arena *a)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	pthread_t t[3];
+	int n = 0;
+
+	pthread_mutex_init(&hs->probe_lock, NULL);
+	pthread_cond_init(&hs->probe_done, NULL);
+	for (; n < 3 && n < ncpu - 1; n++)
+		if (pthread_create(&t[n], NULL, loader_worker, hs))
+			break;
+	probe_kernel(hs, a);
+	pthread_mutex_lock(&hs->probe_lock);
+	hs->probed = true;
+	pthread_cond_broadcast(&hs->probe_done);
+	pthread_mutex_unlock(&hs->probe_lock);
+	run_jobs(hs, HS_NJOBS);
+	while (n > 0)
+		pthread_join(t[--n], NULL);
+	pthread_cond_destroy(&hs->probe_done);
+	pthread_mutex_destroy(&hs->probe_lock);
+}
+
 int health_source_open(struct health_source **out, struct arena *a, const struct health_opts *o)
 {
 	libbpf_print_fn_t prev_print;
@@ -641,13 +749,14 @@ int health_source_open(struct health_source **out, struct arena *a, const struct
 		return -ENOMEM;
 	/* restored below: the caller's libbpf logging is its own business */
 	prev_print = libbpf_set_print(quiet_print);
-	probe_kernel(hs, a);
+	hs->arena = a;
+	load_families(hs, a);
+	hs->arena = NULL;
 	for (i = 0; i < HEALTH_NFAM; i++) {
 		if (!(want & (1u << i))) {
 			snprintf(hs->fam[i].method, HEALTH_METHOD_MAX, "not requested");
 			continue;
 		}
-		fam_open(hs, i, a);
 		if (!hs->fam[i].attached)
 			continue;
 		nattached++;

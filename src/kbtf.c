@@ -138,6 +138,11 @@ int kbtf_open(struct kbtf *k, const char *path)
 			k->every[(id - 1) / KBTF_STRIDE] = off;
 		}
 	}
+	if (off != k->types_len) {
+		log_debug("kbtf: %s: %u bytes after the last whole type", path, k->types_len - off);
+		kbtf_close(k);
+		return -EINVAL;
+	}
 	k->ntypes = id - 1;
 	return 0;
 }
@@ -183,14 +188,37 @@ int kbtf_find(const struct kbtf *k, const char *name, unsigned int kind)
 	return -ENOENT;
 }
 
-int kbtf_tp_nargs(const struct kbtf *k, const char *tp)
+void kbtf_find_all(const struct kbtf *k, struct kbtf_want *w, int n)
 {
 	const struct btf_type *t;
+	uint32_t off, id;
+	int i, left = n;
+
+	for (i = 0; i < n; i++)
+		w[i].id = -ENOENT;
+	for (off = 0, id = 1; left && id <= k->ntypes; off += (uint32_t)rec_size(t), id++) {
+		t = (const struct btf_type *)(k->types + off);
+		for (i = 0; i < n; i++) {
+			if (w[i].id > 0 || KIND(t) != w[i].kind || strcmp(kbtf_str(k, t->name_off), w[i].name))
+				continue;
+			w[i].id = (int)id;
+			left--;
+		}
+	}
+}
+
+int kbtf_tp_nargs(const struct kbtf *k, const char *tp)
+{
 	char name[96];
-	int id;
 
 	snprintf(name, sizeof(name), "btf_trace_%s", tp);
-	id = kbtf_find(k, name, BTF_KIND_TYPEDEF);
+	return kbtf_tp_nargs_of(k, kbtf_find(k, name, BTF_KIND_TYPEDEF));
+}
+
+int kbtf_tp_nargs_of(const struct kbtf *k, int id)
+{
+	const struct btf_type *t;
+
 	t = id > 0 ? kbtf_type(k, (uint32_t)id) : NULL;
 	t = t ? kbtf_type(k, t->type) : NULL;
 	t = t && KIND(t) == BTF_KIND_PTR ? kbtf_type(k, t->type) : NULL;

@@ -48,9 +48,11 @@ static void emit(const char *tag, const char *fmt, va_list ap)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	flockfile(stderr);	/* one line at a time when the health loaders log side by side */
 	fprintf(stderr, "%s.%03ldZ aod %s: ", when, ts.tv_nsec / 1000000, tag);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void log_msg(enum log_level lvl, const char *fmt, ...)

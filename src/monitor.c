@@ -703,7 +703,13 @@ static int start(struct monitor *m, struct arena *a)
 {
 	struct health_opts ho = { .sched_warn_us = m->o.warn_us[0], .bio_warn_us = m->o.warn_us[1],
 				  .vfs_warn_us = m->o.warn_us[2], .pid = m->o.pid, .families = m->o.families,
-				  .cb = on_event, .cb_ctx = m };
+				  .cb = on_event, .cb_ctx = m,
+				  /*
+				   * Only slow events cross the ring buffers, and this loop drains them at
+				   * once; their pages count in the monitor's resident memory, so 64 KiB each
+				   * (the daemon keeps 256). What does not fit is counted as lost and shown.
+				   */
+				  .ringbuf_kb = 64 };
 	uint64_t t0 = mono_ns();
 	struct timespec rt;
 	int err;

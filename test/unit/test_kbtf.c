@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The mapped kernel-BTF reader: a hand-built blob, broken blobs, and the running kernel against libbpf. */
+#include "../../src/log.c"
+#include "../../src/kbtf.c"
+#include "check.h"
+
+#include <bpf/btf.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* A small blob: the kinds the reader must step over, and a tracepoint typedef chain. */
+struct blob {
+	uint8_t buf[4096];
+	size_t types, strs;	/* lengths so far */
+	uint8_t tbuf[2048];
+	char sbuf[1024];
+};
+
+static uint32_t str(struct blob *b, const char *s)
+{
+	uint32_t off = (uint32_t)b->strs;
+
+	memcpy(b->sbuf + b->strs, s, strlen(s) + 1);
+	b->strs += strlen(s) + 1;
+	return off;
+}
+
+static void put(struct blob *b, const void *p, size_t n)
+{
+	memcpy(b->tbuf + b->types, p, n);
+	b->types += n;
+}
+
+static void type(struct blob *b, const char *name, unsigned int kind, unsigned int vlen, uint32_t size_or_type)
+{
+	struct btf_type t = { .name_off = name ? str(b, name) : 0, .info = (kind << 24) | vlen,
+			      .size = size_or_type };
+
+	put(b, &t, sizeof(t));
+}
+
+/* Writes the blob to a file; `mangle` may break it first. Returns the path. */
+static const char *build(void (*mangle)(struct btf_header *h, struct blob *b))
+{
+	static char path[64];
+	struct blob b = { .strs = 0 };
+	struct btf_header h = { .magic = BTF_MAGIC, .version = 1, .hdr_len = sizeof(h) };
+	uint32_t v32 = 0;
+	struct btf_param p[3] = { { 0 } };
+	struct btf_enum e[2];
+	struct btf_member m[2];
+	FILE *f;
+	int fd;
+
+	str(&b, "");
+	type(&b, "int", BTF_KIND_INT, 0, 4);		/* [1] */
+	v32 = 32;
+	put(&b, &v32, 4);
+	type(&b, NULL, BTF_KIND_PTR, 0, 1);		/* [2] int * */
+	m[0] = (struct btf_member){ .name_off = str(&b, "a"), .type = 1, .offset = 0 };
+	m[1] = (struct btf_member){ .name_off = str(&b, "b"), .type = 2, .offset = 64 };
+	type(&b, "pair", BTF_KIND_STRUCT, 2, 16);	/* [3] */
+	put(&b, m, sizeof(m));
+	e[0] = (struct btf_enum){ .name_off = str(&b, "SKB_DROP_REASON_NOT_SPECIFIED"), .val = 2 };
+	e[1] = (struct btf_enum){ .name_off = str(&b, "SKB_DROP_REASON_NO_SOCKET"), .val = 3 };
+	type(&b, "skb_drop_reason", BTF_KIND_ENUM, 2, 4);	/* [4] */
+	put(&b, e, sizeof(e));
+	p[0].type = 2;
+	p[1].type = 1;
+	p[2].type = 3;
+	type(&b, NULL, BTF_KIND_FUNC_PROTO, 3, 0);	/* [5] void (void *, int, struct pair) */
+	put(&b, p, sizeof(p));
+	type(&b, NULL, BTF_KIND_PTR, 0, 5);		/* [6] */
+	type(&b, "btf_trace_demo", BTF_KIND_TYPEDEF, 0, 6);	/* [7] */
+	type(&b, "vfs_read", BTF_KIND_FUNC, 0, 5);	/* [8] */
+	type(&b, "demo_var", BTF_KIND_VAR, 0, 1);	/* [9] */
+	put(&b, &v32, 4);
+	for (int i = 0; i < 150; i++)			/* [10..159]: enough ids for a second stride */
+		type(&b, NULL, BTF_KIND_CONST, 0, 1);
+	type(&b, "pair", BTF_KIND_TYPEDEF, 0, 3);	/* [160]: same name, other kind */
+	h.type_off = 0;
+	h.type_len = (uint32_t)b.types;
+	h.str_off = (uint32_t)b.types;
+	h.str_len = (uint32_t)b.strs;
+	if (mangle)
+		mangle(&h, &b);
+	snprintf(path, sizeof(path), "/tmp/aod-kbtf-%d.btf", (int)getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f)
+		return NULL;
+	fwrite(&h, sizeof(h), 1, f);
+	fwrite(b.tbuf, 1, b.types, f);
+	fwrite(b.sbuf, 1, b.strs, f);
+	fclose(f);
+	return path;
+}
+
+static void test_blob(void)
+{
+	const char *path = build(NULL);
+	struct kbtf_want w[4] = {
+		{ "btf_trace_demo", BTF_KIND_TYPEDEF, 0 },
+		{ "pair", BTF_KIND_TYPEDEF, 0 },
+		{ "skb_drop_reason", BTF_KIND_ENUM, 0 },
+		{ "missing", BTF_KIND_STRUCT, 0 },
+	};
+	const struct btf_type *t;
+	struct kbtf k;
+
+	CHECK(path && kbtf_open(&k, path) == 0);
+	CHECK(k.ntypes == 160);
+	CHECK(kbtf_find(&k, "pair", BTF_KIND_STRUCT) == 3);
+	CHECK(kbtf_find(&k, "pair", BTF_KIND_TYPEDEF) == 160);
+	CHECK(kbtf_find(&k, "vfs_read", BTF_KIND_FUNC) == 8);
+	CHECK(kbtf_find(&k, "vfs_read", BTF_KIND_STRUCT) == -ENOENT);
+	CHECK(kbtf_tp_nargs(&k, "demo") == 2);	/* the first parameter is the tracepoint's __data */
+	CHECK(kbtf_tp_nargs(&k, "absent") == -1);
+	t = kbtf_type(&k, 160);
+	CHECK(t && BTF_INFO_KIND(t->info) == BTF_KIND_TYPEDEF && t->type == 3);
+	t = kbtf_type(&k, 9);
+	CHECK(t && !strcmp(kbtf_str(&k, t->name_off), "demo_var"));
+	CHECK(kbtf_type(&k, 0) == NULL && kbtf_type(&k, 161) == NULL);
+	CHECK(!strcmp(kbtf_str(&k, 1u << 30), ""));
+	kbtf_find_all(&k, w, 4);
+	CHECK(w[0].id == 7 && w[1].id == 160 && w[2].id == 4 && w[3].id == -ENOENT);
+	t = kbtf_type(&k, (uint32_t)w[2].id);
+	CHECK(t && BTF_INFO_VLEN(t->info) == 2 &&
+	      !strcmp(kbtf_str(&k, ((const struct btf_enum *)(t + 1))[1].name_off), "SKB_DROP_REASON_NO_SOCKET"));
+	kbtf_close(&k);
+	unlink(path);
+}
+
+static void bad_magic(struct btf_header *h, struct blob *b) { (void)b; h->magic = 0x1234; }
+static void too_long(struct btf_header *h, struct blob *b) { (void)b; h->str_len += 4096; }
+static void bad_kind(struct btf_header *h, struct blob *b)
+{
+	(void)h;
+	((struct btf_type *)(b->tbuf + 16))->info = 31u << 24;	/* the PTR after INT + its 4 bytes */
+}
+static void cut_type(struct btf_header *h, struct blob *b)
+{
+	(void)b;
+	h->type_len -= 2;	/* the last record runs past its section */
+	h->str_off -= 2;
+}
+
+static void test_broken(void)
+{
+	void (*mangle[])(struct btf_header *, struct blob *) = { bad_magic, too_long, bad_kind, cut_type };
+	struct kbtf k;
+
+	for (unsigned int i = 0; i < sizeof(mangle) / sizeof(mangle[0]); i++) {
+		const char *path = build(mangle[i]);
+
+		int rc = path ? kbtf_open(&k, path) : -1;
+
+		if (rc != -EINVAL)
+			fprintf(stderr, "broken blob %u: kbtf_open gave %d\n", i, rc);
+		CHECK(rc == -EINVAL);
+		CHECK(k.base == NULL && k.every == NULL);	/* nothing left behind */
+		if (path)
+			unlink(path);
+	}
+	CHECK(kbtf_open(&k, "/nonexistent/btf") == -ENOENT);
+}
+
+/* The running kernel, when it has BTF: the same answers as libbpf's full parse. */
+static void test_kernel(void)
+{
+	const char *tps[] = { "sched_switch", "block_rq_issue", "kfree_skb", "mark_victim", "tcp_retransmit_skb" };
+	struct btf *ref;
+	struct kbtf k;
+	char tn[96];
+	int bad = 0;
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		printf("skip - kbtf: kernel BTF comparison: no /sys/kernel/btf/vmlinux\n");
+		return;
+	}
+	ref = btf__load_vmlinux_btf();
+	CHECK(ref != NULL);
+	CHECK(kbtf_open(&k, "/sys/kernel/btf/vmlinux") == 0);
+	if (!ref || !k.base)
+		return;
+	CHECK(k.ntypes + 1 == btf__type_cnt(ref));
+	CHECK(kbtf_find(&k, "task_struct", BTF_KIND_STRUCT) == btf__find_by_name_kind(ref, "task_struct",
+										     BTF_KIND_STRUCT));
+	for (unsigned int i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
+		const struct btf_type *t;
+		int id, n = -1;
+
+		snprintf(tn, sizeof(tn), "btf_trace_%s", tps[i]);
+		id = btf__find_by_name_kind(ref, tn, BTF_KIND_TYPEDEF);
+		t = id > 0 ? btf__type_by_id(ref, btf__type_by_id(ref, id)->type) : NULL;
+		t = t ? btf__type_by_id(ref, t->type) : NULL;
+		if (t && btf_is_func_proto(t))
+			n = btf_vlen(t) - 1;
+		bad += kbtf_tp_nargs(&k, tps[i]) != n;
+	}
+	CHECK(bad == 0);
+	/* every 997th type: same kind, name and size/type field */
+	for (uint32_t id = 1; id <= k.ntypes; id += 997) {
+		const struct btf_type *a = kbtf_type(&k, id), *b = btf__type_by_id(ref, id);
+
+		bad += !a || !b || a->info != b->info || a->size != b->size ||
+		       strcmp(kbtf_str(&k, a->name_off), btf__name_by_offset(ref, b->name_off));
+	}
+	CHECK(bad == 0);
+	kbtf_close(&k);
+	btf__free(ref);
+}
+
+int main(void)
+{
+	test_blob();
+	test_broken();
+	test_kernel();
+	return CHECK_DONE();
+}
