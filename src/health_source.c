@@ -318,12 +318,11 @@ static void probe_kernel(struct health_source *hs, struct arena *a)
 	struct kbtf k;
 	int n;
 
-	if (kbtf_open(&k, "/sys/kernel/btf/vmlinux")) {
+	if (kbtf_open_find(&k, "/sys/kernel/btf/vmlinux", w, NWANT)) {
 		/* no BTF: every BTF method fails anyway; keep the defaults of the newest kernels */
 		hs->drop_has_reason = hs->victim_is_task = true;
 		return;
 	}
-	kbtf_find_all(&k, w, NWANT);
 	/* 5.11 dropped the request_queue argument of block_rq_issue */
 	hs->issue_has_q = kbtf_tp_nargs_of(&k, w[ISSUE].id) == 2;
 	/* 5.17 added the drop reason as the third argument */

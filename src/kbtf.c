@@ -46,6 +46,23 @@ static size_t rec_size(const struct btf_type *t)
 	return 0;
 }
 
+/* Does type t (id) answer one of the wanted lookups still open? */
+static void match(const struct kbtf *k, const struct btf_type *t, uint32_t id, struct kbtf_want *w, int n, int *left)
+{
+	const char *name = NULL;
+
+	for (int i = 0; i < n; i++) {
+		if (w[i].id > 0 || KIND(t) != w[i].kind)
+			continue;
+		if (!name)
+			name = kbtf_str(k, t->name_off);
+		if (*name == *w[i].name && !strcmp(name, w[i].name)) {
+			w[i].id = (int)id;
+			(*left)--;
+		}
+	}
+}
+
 static int load_file(struct kbtf *k, const char *path)
 {
 	struct stat st;
@@ -96,12 +113,20 @@ static int load_file(struct kbtf *k, const char *path)
 
 int kbtf_open(struct kbtf *k, const char *path)
 {
+	return kbtf_open_find(k, path, NULL, 0);
+}
+
+int kbtf_open_find(struct kbtf *k, const char *path, struct kbtf_want *w, int n)
+{
+	int left = n;
 	const struct btf_header *h;
 	uint32_t off, id, cap = 0;
 	size_t sz;
 	int err;
 
 	memset(k, 0, sizeof(*k));
+	for (int i = 0; i < n; i++)
+		w[i].id = -ENOENT;
 	err = load_file(k, path);
 	if (err)
 		return err;
@@ -119,6 +144,8 @@ int kbtf_open(struct kbtf *k, const char *path)
 	/* one walk: count the types and note where every KBTF_STRIDE-th one starts */
 	for (off = 0, id = 1; off + sizeof(struct btf_type) <= k->types_len; off += (uint32_t)sz, id++) {
 		sz = rec_size((const struct btf_type *)(k->types + off));
+		if (left)
+			match(k, (const struct btf_type *)(k->types + off), id, w, n, &left);
 		if (!sz || off + sz > k->types_len) {
 			log_debug("kbtf: %s: type %u has an unknown kind or runs past the section", path, id);
 			kbtf_close(k);
@@ -126,13 +153,13 @@ int kbtf_open(struct kbtf *k, const char *path)
 		}
 		if ((id - 1) % KBTF_STRIDE == 0) {
 			if ((id - 1) / KBTF_STRIDE >= cap) {
-				uint32_t *n = realloc(k->every, (cap ? cap * 2 : 4096) * sizeof(*n));
+				uint32_t *grown = realloc(k->every, (cap ? cap * 2 : 4096) * sizeof(*grown));
 
-				if (!n) {
+				if (!grown) {
 					kbtf_close(k);
 					return -ENOMEM;
 				}
-				k->every = n;
+				k->every = grown;
 				cap = cap ? cap * 2 : 4096;
 			}
 			k->every[(id - 1) / KBTF_STRIDE] = off;
@@ -198,12 +225,7 @@ void kbtf_find_all(const struct kbtf *k, struct kbtf_want *w, int n)
 		w[i].id = -ENOENT;
 	for (off = 0, id = 1; left && id <= k->ntypes; off += (uint32_t)rec_size(t), id++) {
 		t = (const struct btf_type *)(k->types + off);
-		for (i = 0; i < n; i++) {
-			if (w[i].id > 0 || KIND(t) != w[i].kind || strcmp(kbtf_str(k, t->name_off), w[i].name))
-				continue;
-			w[i].id = (int)id;
-			left--;
-		}
+		match(k, t, id, w, n, &left);
 	}
 }
 

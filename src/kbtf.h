@@ -45,6 +45,8 @@ struct kbtf_want {
 	int id;			/* out: the first match, -ENOENT when none */
 };
 void kbtf_find_all(const struct kbtf *k, struct kbtf_want *w, int n);
+/* kbtf_open and kbtf_find_all in the one walk the open makes anyway. */
+int kbtf_open_find(struct kbtf *k, const char *path, struct kbtf_want *w, int n);
 /* Arguments of the raw tracepoint whose btf_trace_<tp> typedef has this id, -1 when unknown. */
 int kbtf_tp_nargs_of(const struct kbtf *k, int typedef_id);
 /* Arguments of raw tracepoint `tp` (its btf_trace_<tp> typedef), -1 when unknown. */

@@ -53,22 +53,31 @@ static void test_slot(void)
 	CHECK(hist_slot(UINT64_MAX, 32) == 31);	/* clamped into the last slot */
 }
 
-/* The kernel-side slot (no division) against floor(log2(ns / 1000)), around every boundary. */
+/* The kernel-side slot (no division, no branch) against floor(log2(ns / 1000)) clamped to 32 slots. */
 static void test_kernel_slot(void)
 {
 	int bad = 0;
 
-	for (__u64 k = 0; k < 44; k++) {
+	for (__u64 k = 0; k < 53; k++) {
 		__u64 edge = 1000ULL << k;
 
 		for (__u64 ns = edge > 3 ? edge - 3 : 0; ns <= edge + 3; ns++)
-			bad += (int)aod_hist_slot(ns) != hist_slot(ns / 1000, 64);
-		bad += (int)aod_hist_slot((1ULL << (k + 10)) - 1) != hist_slot(((1ULL << (k + 10)) - 1) / 1000, 64);
-		bad += (int)aod_hist_slot(1ULL << (k + 10)) != hist_slot((1ULL << (k + 10)) / 1000, 64);
+			bad += (int)aod_hist_slot(ns) != hist_slot(ns / 1000, 32);
+		bad += (int)aod_hist_slot((1ULL << (k + 10)) - 1) != hist_slot(((1ULL << (k + 10)) - 1) / 1000, 32);
+		bad += (int)aod_hist_slot(1ULL << (k + 10)) != hist_slot((1ULL << (k + 10)) / 1000, 32);
 	}
 	for (__u64 ns = 0; ns < 3000000; ns += 7)
-		bad += (int)aod_hist_slot(ns) != hist_slot(ns / 1000, 64);
-	bad += (int)aod_hist_slot(UINT64_MAX) != hist_slot(UINT64_MAX / 1000, 64);
+		bad += (int)aod_hist_slot(ns) != hist_slot(ns / 1000, 32);
+	/* the log2 alone, against a plain loop, around every power of two */
+	for (int b = 0; b < 63; b++)
+		for (__u64 v = (1ULL << b) > 2 ? (1ULL << b) - 2 : 0; v <= (1ULL << b) + 2; v++) {
+			__u32 want = 0;
+
+			for (__u64 x = v; x > 1; x >>= 1)
+				want++;
+			bad += aod_log2l(v) != want;
+		}
+	bad += (int)aod_hist_slot(INT64_MAX) != hist_slot(INT64_MAX / 1000, 32);
 	CHECK(bad == 0);
 	CHECK(aod_hist_slot(999) == 0 && aod_hist_slot(1000) == 0 && aod_hist_slot(1999) == 0);
 	CHECK(aod_hist_slot(2000) == 1 && aod_hist_slot(1023999) == 9 && aod_hist_slot(1024000) == 10);
