@@ -24,6 +24,7 @@ struct aod_count counts = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);	/* one entry per reason seen; nothing to allocate at load */
 	__uint(max_entries, 1024);
 	__type(key, __u32);	/* enum skb_drop_reason */
 	__type(value, __u64);

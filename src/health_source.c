@@ -6,7 +6,6 @@
 #include <inttypes.h>
 #include <stddef.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,11 +101,6 @@ struct health_source {
 	int ndrop_names;
 	bool issue_has_q, drop_has_reason, victim_is_task, retrans_has_err;
 	bool no_light;
-	struct arena *arena;		/* for the vmstat fallback, during open */
-	int next_job;			/* the loaders' shared work index */
-	pthread_mutex_t probe_lock;	/* probed: probe_kernel's answers are in */
-	pthread_cond_t probe_done;
-	bool probed;
 	int fentry_err;			/* from light_probe_fentry on vfs_read; 0 = works or unknown */
 	/* /proc/vmstat fallback for major faults */
 	int vmstat_fd;
@@ -343,7 +337,7 @@ static void probe_kernel(struct health_source *hs, struct arena *a)
 
 static const char *errname(int err)
 {
-	static __thread char buf[24];
+	static char buf[24];
 
 	switch (err) {
 	case EPERM: return "EPERM";
@@ -656,74 +650,6 @@ static int add_ringbuf(struct health_source *hs, struct hs_fam *f)
 	return ring_buffer__add(hs->rb, fd, on_record, hs);
 }
 
-/*
- * Loading is mostly the kernel's work (verifying, resolving BTF), and the families are
- * independent: they load side by side, one job per skeleton type (a skeleton's embedded
- * object is inflated once, so two families of one type stay in one job).
- */
-#define HS_NJOBS 5
-static const unsigned char job_of[HEALTH_NFAM] = {
-	[HEALTH_SCHED] = 0, [HEALTH_BIO] = 1, [HEALTH_VFS] = 2,
-	[HEALTH_OOM] = 3, [HEALTH_FAULT] = 3, [HEALTH_TCP] = 4, [HEALTH_DROP] = 4,
-};
-
-/* Jobs before this one need nothing from probe_kernel; the others wait for it. */
-#define HS_FIRST_PROBED_JOB 1
-
-static void run_jobs(struct health_source *hs, int upto)
-{
-	unsigned int want = hs->o.families ? hs->o.families : HEALTH_ALL;
-	int j, f;
-
-	while ((j = __atomic_load_n(&hs->next_job, __ATOMIC_RELAXED)) < upto) {
-		if (!__atomic_compare_exchange_n(&hs->next_job, &j, j + 1, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-			continue;
-		for (f = 0; f < HEALTH_NFAM; f++)
-			if (job_of[f] == j && (want & (1u << f)))
-				fam_open(hs, f, hs->arena);
-	}
-}
-
-static void *loader_worker(void *arg)
-{
-	struct health_source *hs = arg;
-
-	run_jobs(hs, HS_FIRST_PROBED_JOB);
-	pthread_mutex_lock(&hs->probe_lock);
-	while (!hs->probed)
-		pthread_cond_wait(&hs->probe_done, &hs->probe_lock);
-	pthread_mutex_unlock(&hs->probe_lock);
-	run_jobs(hs, HS_NJOBS);
-	return NULL;
-}
-
-/*
- * The calling thread reads the kernel's BTF (probe_kernel) while up to (online CPUs - 1, at
- * most 3) helpers start on the families that do not need it; then all share the rest.
- */
-static void load_families(struct health_source *hs, struct arena *a)
-{
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	pthread_t t[3];
-	int n = 0;
-
-	pthread_mutex_init(&hs->probe_lock, NULL);
-	pthread_cond_init(&hs->probe_done, NULL);
-	for (; n < 3 && n < ncpu - 1; n++)
-		if (pthread_create(&t[n], NULL, loader_worker, hs))
-			break;
-	probe_kernel(hs, a);
-	pthread_mutex_lock(&hs->probe_lock);
-	hs->probed = true;
-	pthread_cond_broadcast(&hs->probe_done);
-	pthread_mutex_unlock(&hs->probe_lock);
-	run_jobs(hs, HS_NJOBS);
-	while (n > 0)
-		pthread_join(t[--n], NULL);
-	pthread_cond_destroy(&hs->probe_done);
-	pthread_mutex_destroy(&hs->probe_lock);
-}
-
 int health_source_open(struct health_source **out, struct arena *a, const struct health_opts *o)
 {
 	libbpf_print_fn_t prev_print;
@@ -748,14 +674,13 @@ int health_source_open(struct health_source **out, struct arena *a, const struct
 		return -ENOMEM;
 	/* restored below: the caller's libbpf logging is its own business */
 	prev_print = libbpf_set_print(quiet_print);
-	hs->arena = a;
-	load_families(hs, a);
-	hs->arena = NULL;
+	probe_kernel(hs, a);
 	for (i = 0; i < HEALTH_NFAM; i++) {
 		if (!(want & (1u << i))) {
 			snprintf(hs->fam[i].method, HEALTH_METHOD_MAX, "not requested");
 			continue;
 		}
+		fam_open(hs, i, a);
 		if (!hs->fam[i].attached)
 			continue;
 		nattached++;

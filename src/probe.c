@@ -431,6 +431,41 @@ static bool tp_has_enum_arg(const struct btf *btf, const char *name, const char 
 	return false;
 }
 
+/* Has struct `sname` a direct member `member`? */
+static bool btf_has_member(const struct btf *btf, const char *sname, const char *member)
+{
+	int id = btf ? btf__find_by_name_kind(btf, sname, BTF_KIND_STRUCT) : -1;
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, (__u32)id) : NULL;
+	const struct btf_member *m;
+
+	if (!t)
+		return false;
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++, m++)
+		if (!strcmp(btf__name_by_offset(btf, m->name_off), member))
+			return true;
+	return false;
+}
+
+/*
+ * The run-queue method health_source tries first: sched_switch alone, reading the wait the
+ * scheduler stamped (task->sched_info.last_queued, rq->clock through se.cfs_rq->rq). It needs
+ * tp_btf on sched_switch and those fields; without them the wakeup hooks follow.
+ */
+static void fam_sched(const struct probe_caps *c, struct probe_choice *ch, const char *const *tps)
+{
+	char why[120];
+
+	if (try_all(c, PROBE_TP_BTF, tps + 2, 1, why, sizeof(why)) &&
+	    btf_has_member(vmlinux_btf, "task_struct", "sched_info") &&
+	    btf_has_member(vmlinux_btf, "sched_info", "last_queued") &&
+	    btf_has_member(vmlinux_btf, "sched_entity", "cfs_rq") && btf_has_member(vmlinux_btf, "cfs_rq", "rq")) {
+		choose(ch, "tp_btf", true, "sched_switch alone (wait from sched_info.last_queued)");
+		return;
+	}
+	fam_tracepoints(c, ch, tps, 3, "sched_wakeup, sched_wakeup_new, sched_switch");
+}
+
 static void fam_smb(const struct probe_caps *c, struct probe_choice *ch)
 {
 	char method[48], why[160];
@@ -474,7 +509,7 @@ static void probe_families(struct probe_caps *c)
 	reason = tp_has_enum_arg(vmlinux_btf, "kfree_skb", "skb_drop_reason");
 	fam_smb(c, &c->family[PROBE_SMB]);
 	smb_each_method(c);
-	fam_tracepoints(c, &c->family[PROBE_SCHED], sched, 3, "sched_wakeup, sched_wakeup_new, sched_switch");
+	fam_sched(c, &c->family[PROBE_SCHED], sched);
 	fam_tracepoints(c, &c->family[PROBE_BLOCK], block, 2, "block_rq_issue, block_rq_complete");
 	fam_vfs(c, &c->family[PROBE_VFS]);
 	fam_tracepoints(c, &c->family[PROBE_OOM], oom, 1, "oom:mark_victim");
