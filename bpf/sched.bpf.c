@@ -162,8 +162,16 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
  * per-CPU `runqueues` symbol is not in kallsyms without CONFIG_KALLSYMS_ALL). A kernel without
  * either field fails the CO-RE relocation and gets the wakeup-hook methods below.
  */
-SEC("tp_btf/sched_switch")
-int BPF_PROG(sched_switch_si, bool preempt, struct task_struct *prev, struct task_struct *next)
+/*
+ * The verifier checks every pointer loaded through a trusted pointer (a tp_btf argument) for a
+ * "<type>__safe_*" declaration, four linear searches of the kernel's BTF each: about a
+ * millisecond of every start, for next->se.cfs_rq alone. Walking from an untrusted alias
+ * (bpf_rdonly_cast, 6.2+, which the verifier turns into a register move) skips them; a kernel
+ * without that kfunc takes the second program, which walks next directly.
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+static __always_inline int switch_si(struct task_struct *prev, struct task_struct *next, struct task_struct *n)
 {
 	__u64 q, now, delta;
 	struct aod_hist *h;
@@ -171,13 +179,13 @@ int BPF_PROG(sched_switch_si, bool preempt, struct task_struct *prev, struct tas
 	__u32 zero = 0;
 	int over;
 
-	q = next->sched_info.last_queued;
+	q = n->sched_info.last_queued;
 	if (!q)
 		return 0;
-	if (targ_tgid && next->tgid != targ_tgid)
+	if (targ_tgid && n->tgid != targ_tgid)
 		return 0;
 	/* next is being switched in here, so its cfs_rq is this CPU's: rq is the one that stamped q */
-	rq = next->se.cfs_rq->rq;
+	rq = n->se.cfs_rq->rq;
 	if (!rq)
 		return 0;
 	now = rq->clock;
@@ -189,6 +197,18 @@ int BPF_PROG(sched_switch_si, bool preempt, struct task_struct *prev, struct tas
 	if (over)
 		emit(prev, next, bpf_ktime_get_ns(), delta, true);
 	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch_si, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return switch_si(prev, next, bpf_rdonly_cast(next, bpf_core_type_id_kernel(struct task_struct)));
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch_si_direct, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return switch_si(prev, next, next);
 }
 
 SEC("tp_btf/sched_wakeup")

@@ -207,6 +207,7 @@ static const struct hs_skel_ops mm_ops = {
 
 static const struct hs_method sched_methods[] = {
 	{ "tp_btf sched_switch + sched_info", { "sched_switch_si" }, "start" },
+	{ "tp_btf sched_switch + sched_info", { "sched_switch_si_direct" }, "start" },
 	{ "tp_btf", { "sched_wakeup_btf", "sched_wakeup_new_btf", "sched_switch_btf" }, "start" },
 	{ "raw_tp", { "sched_wakeup_raw", "sched_wakeup_new_raw", "sched_switch_raw" }, "start_ts" },
 };
