@@ -43,7 +43,6 @@ struct hs_method {
 	const char *name;
 	const char *progs[HS_MAX_PROGS];
 	const char *unused_map;
-	bool variant;	/* a faster build of the next method: its failure is not news (debug log only) */
 };
 
 /* One skeleton type, driven generically (open, setup rodata, load, attach by program name). */
@@ -207,8 +206,9 @@ static const struct hs_skel_ops mm_ops = {
 /* ---- the methods of each family, best first ---- */
 
 static const struct hs_method sched_methods[] = {
-	{ "tp_btf sched_switch + sched_info", { "sched_switch_si" }, "start", true },
-	{ "tp_btf sched_switch + sched_info", { "sched_switch_si_direct" }, "start", false },
+	/* two builds of one method (the first needs 6.2's bpf_rdonly_cast): see variant_of_next */
+	{ "tp_btf sched_switch + sched_info", { "sched_switch_si" }, "start" },
+	{ "tp_btf sched_switch + sched_info", { "sched_switch_si_direct" }, "start" },
 	{ "tp_btf", { "sched_wakeup_btf", "sched_wakeup_new_btf", "sched_switch_btf" }, "start" },
 	{ "raw_tp", { "sched_wakeup_raw", "sched_wakeup_new_raw", "sched_switch_raw" }, "start_ts" },
 };
@@ -618,7 +618,8 @@ static void fam_open(struct health_source *hs, enum health_family fi, struct are
 			f->vmstat = !m->progs[0];
 			break;
 		}
-		if (m->variant)
+		/* a faster build of the same method failed: not news, the next entry is that method */
+		if (i + 1 < d->nmethods && !strcmp(m->name, d->methods[i + 1].name))
 			continue;
 		why(one, sizeof(one), m->progs[0] ? m->name : "/proc/vmstat", -err);
 		snprintf(failed + strlen(failed), sizeof(failed) - strlen(failed), "%s%s", *failed ? "; " : "",
