@@ -124,12 +124,29 @@ static __always_inline __u64 take_start(struct task_struct *next, const bool btf
 	return ts;
 }
 
-static __always_inline int on_switch(struct task_struct *prev, struct task_struct *next, const bool btf)
+/*
+ * One measured wait, from start to now: into the histogram, and onto the ring buffer when at or
+ * over the floor. The record's timestamp is bpf_ktime_get_ns(); `now` is that clock or another
+ * (the runqueue's) as `now_is_ktime` says.
+ */
+static __always_inline void record(struct task_struct *prev, struct task_struct *next, __u64 now, __u64 start,
+				   const bool now_is_ktime, const bool btf)
 {
-	__u64 ts, now, delta;
+	__u64 delta = now > start ? now - start : 0;
+	int over = delta >= min_ns;
 	struct aod_hist *h;
 	__u32 zero = 0;
-	int over;
+
+	h = bpf_map_lookup_elem(&hist, &zero);
+	if (h)
+		aod_hist_add(h, delta, over);
+	if (over)
+		emit(prev, next, now_is_ktime ? now : bpf_ktime_get_ns(), delta, btf);
+}
+
+static __always_inline int on_switch(struct task_struct *prev, struct task_struct *next, const bool btf)
+{
+	__u64 ts;
 
 	/* A preempted task is still runnable: its wait starts now, as in runqlat. */
 	if (task_state(prev, btf) == TASK_RUNNING)
@@ -140,14 +157,7 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 	ts = take_start(next, btf);
 	if (!ts)
 		return 0;
-	now = bpf_ktime_get_ns();
-	delta = now > ts ? now - ts : 0;
-	over = delta >= min_ns;
-	h = bpf_map_lookup_elem(&hist, &zero);
-	if (h)
-		aod_hist_add(h, delta, over);
-	if (over)
-		emit(prev, next, now, delta, btf);
+	record(prev, next, bpf_ktime_get_ns(), ts, true, btf);
 	return 0;
 }
 
@@ -173,11 +183,8 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
 static __always_inline int switch_si(struct task_struct *prev, struct task_struct *next, struct task_struct *n)
 {
-	__u64 q, now, delta;
-	struct aod_hist *h;
 	struct rq *rq;
-	__u32 zero = 0;
-	int over;
+	__u64 q;
 
 	q = n->sched_info.last_queued;
 	if (!q)
@@ -188,14 +195,7 @@ static __always_inline int switch_si(struct task_struct *prev, struct task_struc
 	rq = n->se.cfs_rq->rq;
 	if (!rq)
 		return 0;
-	now = rq->clock;
-	delta = now > q ? now - q : 0;
-	over = delta >= min_ns;
-	h = bpf_map_lookup_elem(&hist, &zero);
-	if (h)
-		aod_hist_add(h, delta, over);
-	if (over)
-		emit(prev, next, bpf_ktime_get_ns(), delta, true);
+	record(prev, next, rq->clock, q, false, true);
 	return 0;
 }
 

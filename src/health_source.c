@@ -362,7 +362,9 @@ static void why(char *buf, size_t len, const char *method, int err)
 	bool tracefs = !access("/sys/kernel/tracing/events", F_OK) ||
 		       !access("/sys/kernel/debug/tracing/events", F_OK);
 
-	if (access("/sys/kernel/btf/vmlinux", R_OK))
+	if (err == ECANCELED)
+		snprintf(buf, len, "%s: avoided (AOD_HEALTH_AVOID)", method);
+	else if (access("/sys/kernel/btf/vmlinux", R_OK))
 		snprintf(buf, len, "%s: no kernel BTF (/sys/kernel/btf/vmlinux)", method);
 	else if (!strcmp(method, "kprobe") && access("/sys/bus/event_source/devices/kprobe", F_OK))
 		snprintf(buf, len, "kprobes not available");
@@ -546,6 +548,26 @@ static int try_classic(struct hs_fam *f, const struct hs_def *d, const struct hs
 	return err;
 }
 
+/*
+ * AOD_HEALTH_AVOID="METHOD[,METHOD...]": skip the methods of these names in every family, as if
+ * the kernel had refused them; for trying the fallbacks on a kernel where the first choice works
+ * (the live tests do), or for steering around a method that misbehaves.
+ */
+static bool avoided(const char *method)
+{
+	const char *l = getenv("AOD_HEALTH_AVOID"), *e;
+	size_t n = strlen(method);
+
+	for (; l && *l; l = *e ? e + 1 : e) {
+		e = strchr(l, ',');
+		if (!e)
+			e = l + strlen(l);
+		if ((size_t)(e - l) == n && !strncmp(l, method, n))
+			return true;
+	}
+	return false;
+}
+
 static int try_method(struct health_source *hs, struct hs_fam *f, const struct hs_def *d,
 		      const struct hs_method *m)
 {
@@ -553,6 +575,8 @@ static int try_method(struct health_source *hs, struct hs_fam *f, const struct h
 	void *skel;
 	int err;
 
+	if (avoided(m->name))
+		return -ECANCELED;
 	if (interface_missing(m))
 		return -ENOENT;
 	/* the kernel already refused a bare fentry program: no object would fare better */
