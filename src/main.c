@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Command-line entry: the usage text and the dispatch to each command's module. */
 #include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <yaml.h>
@@ -122,10 +124,23 @@ static const struct {
 	{ "help", help_main },
 };
 
+/*
+ * A supervisor may start aod with 0, 1 or 2 closed. The next file opened would take that
+ * number, and then a log line goes into a bundle file, or a BPF map handed over as fd 0 looks
+ * like none (the kernel-run loader reports "not created" as 0). /dev/null holds the slots.
+ */
+static void hold_std_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF && open("/dev/null", O_RDWR) < 0)
+			return;
+}
+
 int main(int argc, char **argv)
 {
 	size_t i;
 
+	hold_std_fds();
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return 2;
