@@ -33,9 +33,10 @@ int light_load(struct bpf_object *obj, struct light_obj *lo, char *err, size_t e
 	struct bpf_loader_ctx *ctx;
 	struct bpf_program *p;
 	struct bpf_map *m;
+	const char *logenv = getenv("AOD_BPF_LOG");
 	char *vlog = NULL;
+	int rc, i, loaded;
 	size_t sz;
-	int rc, i;
 
 	init_fds(lo);
 	/*
@@ -60,12 +61,17 @@ int light_load(struct bpf_object *obj, struct light_obj *lo, char *err, size_t e
 	}
 	sz = sizeof(*ctx) + lo->nmaps * sizeof(*md) + lo->nprogs * sizeof(*pd);
 	ctx = calloc(1, sz);
-	if (!ctx)
+	if (!ctx) {
+		snprintf(err, errlen, "no memory for the loader's descriptor table");
 		return -ENOMEM;
+	}
 	ctx->sz = (__u32)sz;
-	/* AOD_BPF_LOG=1: the kernel's CO-RE and verifier log of every load, printed when one fails */
-	if (getenv("AOD_BPF_LOG") && (vlog = calloc(1, LIGHT_LOG_SIZE))) {
-		ctx->log_level = getenv("AOD_BPF_LOG")[0] == '4' ? 4 : 1;
+	/*
+	 * AOD_BPF_LOG=1: the kernel's CO-RE and verifier log, printed when a load fails;
+	 * AOD_BPF_LOG=4: the verifier's statistics of the last program, printed either way.
+	 */
+	if (logenv && *logenv && (vlog = calloc(1, LIGHT_LOG_SIZE))) {
+		ctx->log_level = *logenv == '4' ? 4 : 1;
 		ctx->log_size = LIGHT_LOG_SIZE;
 		ctx->log_buf = (__u64)(unsigned long)vlog;
 	}
@@ -93,15 +99,15 @@ int light_load(struct bpf_object *obj, struct light_obj *lo, char *err, size_t e
 		i++;
 	}
 	i = 0;
-	rc = 0;
+	loaded = 0;
 	bpf_object__for_each_program(p, obj) {
 		if (bpf_program__autoload(p)) {
-			lo->prog_fd[i] = pd[rc].prog_fd > 0 ? pd[rc].prog_fd : -1;
-			rc++;
+			lo->prog_fd[i] = pd[loaded].prog_fd > 0 ? pd[loaded].prog_fd : -1;
+			loaded++;
 		}
 		i++;
 	}
-	if (vlog && getenv("AOD_BPF_LOG")[0] == '4')
+	if (vlog && *logenv == '4')
 		fprintf(stderr, "%s\n", vlog);
 	free(vlog);
 	free(ctx);
