@@ -417,8 +417,8 @@ static void fam_unload(struct hs_fam *f, const struct hs_def *d)
 }
 
 /*
- * A load costs a vmlinux BTF parse (~10 ms): skip the attempts whose kernel interface is
- * absent, where libbpf's attach could only fail with ENOENT. Everything else is tried for real.
+ * A load costs milliseconds (libbpf's: a kernel BTF parse): skip the attempts whose kernel
+ * interface is absent, where the attach could only fail with ENOENT. The rest is tried for real.
  */
 static bool interface_missing(const struct hs_method *m)
 {

@@ -42,7 +42,9 @@ struct health_source;
  * reason in health_source_method(); only when none attached is the result an error
  * (-ENODEV, with *out still set so the caller can print each family's reason, then close it).
  * All records go through one ring_buffer manager (one BPF ring buffer per family, one epoll fd).
- * libbpf allocates here; the source's own state comes from the arena.
+ * Methods made only of tp_btf, fentry/fexit and raw_tp programs load through the kernel-run
+ * loader (bpf_light.c), the rest through libbpf's load. libbpf allocates here; the source's own
+ * state comes from the arena. AOD_HEALTH_AVOID and AOD_NO_LIGHT_LOAD steer the choice.
  */
 int health_source_open(struct health_source **out, struct arena *a, const struct health_opts *o);
 /* Detach every probe but keep the maps: what is queued can still be consumed and counted exactly. */
