@@ -450,6 +450,8 @@ static void start_health(struct daemon *d)
 			if (o.families & (1u << i))
 				log_info("health: %s: %s", health_source_family_name((enum health_family)i),
 					 health_source_method(d->health, (enum health_family)i));
+		if (d->health && health_source_cost_note(d->health))
+			log_warn("health: %s. Remove vfs_latency from health: to avoid it.", health_source_cost_note(d->health));
 	}
 	if (!want_kmsg)
 		return;

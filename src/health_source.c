@@ -808,6 +808,14 @@ const char *health_source_method(const struct health_source *hs, enum health_fam
 	return f < HEALTH_NFAM ? hs->fam[f].method : "";
 }
 
+const char *health_source_cost_note(const struct health_source *hs)
+{
+	if (!hs->fam[HEALTH_VFS].attached || strncmp(hs->fam[HEALTH_VFS].method, "syscall-level", 13))
+		return NULL;
+	return "vfs is measured at syscall level here, so every syscall of every task runs two BPF programs "
+	       "(a pipe ping-pong ran about 20 % slower in README's benchmark)";
+}
+
 const char *health_source_family_name(enum health_family f)
 {
 	return f < HEALTH_NFAM ? fam_names[f] : "?";

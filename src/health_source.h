@@ -62,6 +62,12 @@ bool health_source_attached(const struct health_source *hs, enum health_family f
 /* e.g. "tp_btf" or "syscall-level read/write latency via raw_syscalls tp_btf (fentry refused: ...)". */
 const char *health_source_method(const struct health_source *hs, enum health_family f);
 const char *health_source_family_name(enum health_family f);
+/*
+ * When vfs latency is measured at syscall level (no fentry, no kprobes), every syscall of every
+ * task runs two BPF programs and takes the kernel's tracing slow path: the one family whose cost
+ * a busy host notices. The sentence that says so, for the monitor and the daemon; NULL otherwise.
+ */
+const char *health_source_cost_note(const struct health_source *hs);
 int health_source_loss(const struct health_source *hs, enum health_family f, struct aod_loss *out);
 
 /* In-kernel histogram for HEALTH_SCHED, HEALTH_BIO, HEALTH_VFS, summed over CPUs. */

@@ -696,6 +696,10 @@ static void print_header(struct monitor *m, uint64_t attach_ns)
 				      health_source_method(m->hs, f));
 	snprintf(text + n, sizeof(text) - n, "kmsg %s", m->kr ? "/dev/kmsg" : "not read");
 	wrap(stdout, "attached: ", text, 10);
+	if (health_source_cost_note(m->hs)) {
+		snprintf(text, sizeof(text), "%s. Leave vfs out of --families to avoid it.", health_source_cost_note(m->hs));
+		wrap(stdout, "note: ", text, 6);
+	}
 	fflush(stdout);
 }
 
