@@ -4,6 +4,7 @@
 #define _GNU_SOURCE	/* pipe2 */
 #endif
 #include "actions.h"
+#include "clock.h"
 #include "dirlist.h"
 
 #include <ctype.h>
@@ -23,14 +24,6 @@
 #define GLOB_MAX 64
 #define GLOB_NAME_MAX 256
 #define PS_COMM_LEN 16		/* TASK_COMM_LEN - 1 */
-
-uint64_t actions_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 const char *actions_status_name(enum act_status st)
 {
@@ -791,7 +784,7 @@ int actions_run_internal(const struct cfg_action *a, const struct act_env *env, 
 
 	memset(res, 0, sizeof(*res));
 	res->exit_code = -1;
-	res->start_ns = actions_now_ns();
+	res->start_ns = mono_ns();
 	out_init(&o, outfd, a->max_bytes);
 	switch (a->kind) {
 	case CFG_ACT_FILE: run_file(a, env, &o, res); break;
@@ -804,7 +797,7 @@ int actions_run_internal(const struct cfg_action *a, const struct act_env *env, 
 		note(res, "not an internal action");
 		break;
 	}
-	res->end_ns = actions_now_ns();
+	res->end_ns = mono_ns();
 	return out_finish(&o, res);
 }
 
@@ -1091,10 +1084,10 @@ void actions_exec_kill(struct act_child *ch, uint64_t wait_ns, const char *why, 
 		kill(-ch->pid, SIGKILL);
 	ch->killed = ch->timed_out = true;
 	note(ch->res, "%s", why);
-	until = actions_now_ns() + wait_ns;
+	until = mono_ns() + wait_ns;
 	/* A child in uninterruptible sleep (a hung mount) ignores even SIGKILL: wait briefly only. */
-	while (!actions_exec_poll(ch, NULL, actions_now_ns(), buf, bufsz)) {
-		if (actions_now_ns() >= until) {
+	while (!actions_exec_poll(ch, NULL, mono_ns(), buf, bufsz)) {
+		if (mono_ns() >= until) {
 			note(ch->res, "pid %d did not exit; left behind", (int)ch->pid);
 			if (ch->fd >= 0) {
 				exec_drain(ch, buf, bufsz, 256);
@@ -1102,7 +1095,7 @@ void actions_exec_kill(struct act_child *ch, uint64_t wait_ns, const char *why, 
 					close(ch->fd);
 				ch->fd = -1;
 			}
-			ch->res->end_ns = actions_now_ns();
+			ch->res->end_ns = mono_ns();
 			ch->res->status = ACT_TIMEOUT;
 			out_finish(&ch->out, ch->res);
 			ch->pid = 0;

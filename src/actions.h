@@ -86,7 +86,4 @@ bool actions_exec_poll(struct act_child *ch, const fd_set *rd, uint64_t now_ns, 
  * (a child in uninterruptible sleep may never die; it is then left behind, and said so). */
 void actions_exec_kill(struct act_child *ch, uint64_t wait_ns, const char *why, char *buf, size_t bufsz);
 
-/* The monotonic clock in ns. */
-uint64_t actions_now_ns(void);
-
 #endif /* AOD_ACTIONS_H */

@@ -15,6 +15,7 @@
 
 #include "actions.h"
 #include "archive.h"
+#include "clock.h"
 #include "log.h"
 #include "manifest.h"
 #include "tar.h"
@@ -333,7 +334,7 @@ static void run_one(struct collect *c, struct bundle *b, struct bundle_action *b
 	/* KMSG compares with the kernel's clock, so it gets the real one, whatever the caller's. */
 	struct act_env env = { .interval_sec = c->cfg->watch_interval_sec ? c->cfg->watch_interval_sec : 1,
 			       .pid = b->has_det ? manifest_event_pid(&b->det) : 0,
-			       .now_ns = actions_now_ns(), .buf = c->buf, .bufsz = COLLECT_BUF_SIZE };
+			       .now_ns = mono_ns(), .buf = c->buf, .bufsz = COLLECT_BUF_SIZE };
 	int r;
 
 	ba->fd = tmp_open(c);
@@ -450,7 +451,7 @@ static void bundle_finish(struct collect *c, struct bundle *b, int r)
 			st.st_size = 0;
 		log_info("wrote bundle %s/batches/%s (%lld bytes, %d actions, %u coalesced, %.1f ms, %u archive steps)",
 			 c->cfg->output_dir, b->name, (long long)st.st_size, b->nacts, b->coalesced,
-			 (double)(actions_now_ns() - b->start_ns) / 1e6, b->steps);
+			 (double)(mono_ns() - b->start_ns) / 1e6, b->steps);
 	}
 	for (i = 0; i < b->nacts; i++)
 		if (b->acts[i].fd >= 0)
@@ -560,7 +561,7 @@ int collect_start(struct collect *c, const struct collect_request *req, uint64_t
 
 void collect_fill_fds(struct collect *c, fd_set *rd, int *maxfd, uint64_t *deadline_ns)
 {
-	uint64_t now = actions_now_ns();
+	uint64_t now = mono_ns();
 	int i, k;
 
 	for (i = 0; i < c->nslots; i++) {
@@ -605,7 +606,7 @@ static void drain_wait(struct collect *c, uint64_t until)
 	fd_set rd;
 	int maxfd, n;
 
-	while (collect_running(c) > 0 && (now = actions_now_ns()) < until) {
+	while (collect_running(c) > 0 && (now = mono_ns()) < until) {
 		FD_ZERO(&rd);
 		maxfd = -1;
 		dl = until;
@@ -619,7 +620,7 @@ static void drain_wait(struct collect *c, uint64_t until)
 			continue;
 		if (n <= 0)
 			FD_ZERO(&rd);
-		collect_poll(c, &rd, actions_now_ns());
+		collect_poll(c, &rd, mono_ns());
 	}
 }
 
@@ -627,7 +628,7 @@ void collect_drain(struct collect *c, uint64_t grace_ns)
 {
 	int i, k;
 
-	drain_wait(c, actions_now_ns() + grace_ns);
+	drain_wait(c, mono_ns() + grace_ns);
 	for (i = 0; i < c->nslots; i++) {
 		struct bundle *b = &c->slots[i];
 

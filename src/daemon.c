@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cmds.h"
 #include "health_source.h"
 #include "kmsg.h"
@@ -24,20 +25,9 @@
 #include "smb_source.h"
 #include "trace.h"
 
-uint64_t daemon_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static int64_t wall_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+	return (int64_t)clock_ns(CLOCK_REALTIME);
 }
 
 static void update_probe_info(struct daemon *d);
@@ -62,7 +52,7 @@ static void start_bundle(struct daemon *d, const struct detect_anomaly *a)
 		  rule ? " rule " : "", rule ? rule : "", a->count, worst,
 		  !a->emergency ? "" : an->type == CFG_HEALTH ? " [fires at once]" : " [emergency: one command >= 1 s]");
 	update_probe_info(d);
-	err = collect_start(d->collect, &req, daemon_mono_ns());
+	err = collect_start(d->collect, &req, mono_ns());
 	if (err == 1)
 		log_info("%s %s: counted into the bundle already running", an->proto, an->name);
 	else if (err == -EBUSY)
@@ -146,7 +136,7 @@ void daemon_reload(struct daemon *d)
 	next->arena_kb = d->cfg->arena_kb;
 	d->cfg = next;
 	memset(d->anomaly_counts, 0, sizeof(d->anomaly_counts));	/* indices may now name other anomalies */
-	detect_init(&d->detect, d->cfg, daemon_mono_ns());
+	detect_init(&d->detect, d->cfg, mono_ns());
 	collect_set_config(d->collect, d->cfg);
 	if (d->smb)
 		smb_source_update_config(d->smb, d->cfg);
@@ -294,7 +284,7 @@ static int ringbuf_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*h) || h->size > size)
 		return 0;
-	daemon_handle_event(d, h, daemon_mono_ns());
+	daemon_handle_event(d, h, mono_ns());
 	return 0;
 }
 
@@ -379,13 +369,13 @@ static int parse_run_args(struct daemon *d, int argc, char **argv, const char **
 static int health_event(void *ctx, const struct aod_ev_hdr *h, size_t size)
 {
 	(void)size;
-	daemon_handle_event(ctx, h, daemon_mono_ns());
+	daemon_handle_event(ctx, h, mono_ns());
 	return 0;
 }
 
 static int kmsg_event(void *ctx, const struct aod_ev_kmsg *ev)
 {
-	daemon_handle_event(ctx, &ev->h, daemon_mono_ns());
+	daemon_handle_event(ctx, &ev->h, mono_ns());
 	return 0;
 }
 
@@ -569,8 +559,8 @@ int daemon_run_main(int argc, char **argv)
 		log_error("aod: unable to create the interval timers: %s", strerror(errno));
 		goto out;
 	}
-	detect_init(&d.detect, d.cfg, daemon_mono_ns());
-	daemon_cleanup_tick(&d, daemon_mono_ns());
+	detect_init(&d.detect, d.cfg, mono_ns());
+	daemon_cleanup_tick(&d, mono_ns());
 	log_info("running: config %s, output %s/batches, watch interval %u ms, pid %d", d.cfg->path,
 		 d.cfg->output_dir, d.cfg->watch_interval_ms, (int)getpid());
 	malloc_guard_arm();
@@ -623,7 +613,7 @@ static int parse_replay_args(struct daemon *d, int argc, char **argv, const char
 static void replay_housekeeping(struct daemon *d, uint64_t *next_sweep)
 {
 	struct retain_result res;
-	uint64_t now = daemon_mono_ns();
+	uint64_t now = mono_ns();
 
 	if (now < *next_sweep)
 		return;
@@ -707,14 +697,14 @@ int daemon_replay_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (setup_core(&d) < 0)
 		return 1;
-	t0 = daemon_mono_ns();
+	t0 = mono_ns();
 	malloc_guard_arm();
 	err = replay_stream(&d, &r, repeat);
 	collect_drain(d.collect, 60ull * 1000000000ull);
 	malloc_guard_report("replay");
 	collect_get_stats(d.collect, &st);
 	printf("replayed %llu events in %.3f s: %llu anomalies, %llu bundles written, %llu coalesced, %llu refused (busy), %llu failed\n",
-	       (unsigned long long)d.events, (double)(daemon_mono_ns() - t0) / 1e9,
+	       (unsigned long long)d.events, (double)(mono_ns() - t0) / 1e9,
 	       (unsigned long long)d.anomalies, (unsigned long long)st.bundles_written,
 	       (unsigned long long)st.coalesced, (unsigned long long)st.refused_busy,
 	       (unsigned long long)st.bundles_failed);

@@ -60,6 +60,5 @@ void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns);
 /* loop.c: the one select() loop; returns the exit code. */
 int loop_run(struct daemon *d);
 
-uint64_t daemon_mono_ns(void);
 
 #endif /* AOD_DAEMON_H */

@@ -20,6 +20,7 @@
 
 #include "block.skel.h"
 #include "bpf_light.h"
+#include "clock.h"
 #include "kbtf.h"
 #include "log.h"
 #include "mm.skel.h"
@@ -376,14 +377,6 @@ static void why(char *buf, size_t len, const char *method, int err)
 		snprintf(buf, len, "%s refused: %s", method, errname(err));
 }
 
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* ---- attach ---- */
 
 static bool in_method(const struct hs_method *m, const char *name)
@@ -485,10 +478,10 @@ static int try_light(struct hs_fam *f, const struct hs_def *d, const struct hs_m
 	char msg[160];
 	int err, fd;
 
-	uint64_t t0 = mono_us(), t1;
+	uint64_t t0 = mono_ns(), t1;
 
 	err = light_load(obj, &f->lo, msg, sizeof(msg));
-	t1 = mono_us();
+	t1 = mono_ns();
 	if (err) {
 		log_debug("health: %s %s: light load: %s", d->name, m->name, msg);
 		d->ops->destroy(skel);
@@ -503,7 +496,7 @@ static int try_light(struct hs_fam *f, const struct hs_def *d, const struct hs_m
 			f->link_fds[f->nlink_fds++] = fd;
 	}
 	log_debug("health: %s %s: loader ran in %" PRIu64 " us, attached in %" PRIu64 " us", d->name, m->name,
-		  t1 - t0, mono_us() - t1);
+		  (t1 - t0) / 1000, (mono_ns() - t1) / 1000);
 	if (!err) {
 		f->events_fd = light_map_fd(&f->lo, obj, "events");
 		f->hist_fd = light_map_fd(&f->lo, obj, "hist");
@@ -627,16 +620,14 @@ static void fam_open(struct health_source *hs, enum health_family fi, struct are
 
 	for (i = 0; i < d->nmethods; i++) {
 		const struct hs_method *m = &d->methods[i];
-		struct timespec t0, t1;
+		uint64_t t0 = mono_ns();
 
-		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (!m->progs[0])	/* the userspace vmstat fallback */
 			err = open_vmstat(hs, a);
 		else
 			err = try_method(hs, f, d, m);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		log_debug("health: %s %s: %s in %ld us", d->name, m->name, err ? errname(-err) : "attached",
-			  (long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
+		log_debug("health: %s %s: %s in %" PRIu64 " us", d->name, m->name, err ? errname(-err) : "attached",
+			  (mono_ns() - t0) / 1000);
 		if (!err) {
 			f->attached = true;
 			f->vmstat = !m->progs[0];

@@ -8,6 +8,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "log.h"
 #include "health_source.h"
@@ -117,7 +118,7 @@ int loop_run(struct daemon *d)
 		add_fd(d->kmsg ? d->kmsg->fd : -1, &rd, &maxfd);
 		metrics_server_fill(&d->metrics, &rd, &maxfd, &deadline);
 		collect_fill_fds(d->collect, &rd, &maxfd, &deadline);
-		now = daemon_mono_ns();
+		now = mono_ns();
 		n = select(maxfd + 1, &rd, NULL, NULL, select_timeout(deadline, now, &tv));
 		if (n < 0) {
 			if (errno == EINTR)
@@ -127,9 +128,9 @@ int loop_run(struct daemon *d)
 		}
 		if (n == 0)
 			FD_ZERO(&rd);
-		loop_pass(d, &rd, daemon_mono_ns());
+		loop_pass(d, &rd, mono_ns());
 	}
-	daemon_system_bundle(d, "shutdown", daemon_mono_ns());
+	daemon_system_bundle(d, "shutdown", mono_ns());
 	collect_drain(d->collect, SHUTDOWN_GRACE_NS);
 	log_info("stopped");
 	return 0;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "clock.h"
 #include "cmds.h"
 #include "health_source.h"
 #include "hist.h"
@@ -65,14 +66,6 @@ enum monitor_status monitor_latency_status(uint64_t worst_ns, uint32_t warn_us)
 	if (worst_ns >= warn)
 		return MON_WARNING;
 	return MON_OK;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static const char *paint(const struct monitor *m, enum monitor_status s)

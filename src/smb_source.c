@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "smb.skel.h"
 
@@ -372,14 +373,6 @@ static int attach_first(struct smb_source *s, char *why, size_t len)
 }
 
 /* ---- pending-map sweep ---- */
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /*
  * Requests that never complete (chained parts of a failed compound) stay in

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "malloc_guard.h"
 #include "trace.skel.h"
 
@@ -398,14 +399,6 @@ static int on_record(void *ctx, void *data, size_t len)
 	return ++r->budget >= RB_BUDGET ? -ECANCELED : 0;
 }
 
-static uint64_t now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* ---- performance, once a second ---- */
 
 static void read_vmstat(struct trace_run *r, uint64_t *pgfault, uint64_t *pgmaj)
@@ -478,7 +471,7 @@ static uint64_t delta(uint64_t *prev, uint64_t cur)
 
 static void perf_tick(struct trace_run *r)
 {
-	uint64_t v[TR_ST_COUNT] = { 0 }, h, now = now_ns(CLOCK_MONOTONIC), pf, pm;
+	uint64_t v[TR_ST_COUNT] = { 0 }, h, now = mono_ns(), pf, pm;
 	struct trace_perf p;
 	uint32_t i;
 	int n;
@@ -527,7 +520,7 @@ static void perf_start(struct trace_run *r)
 		if (!bpf_map_lookup_elem(r->hist_fd, &i, &h))
 			r->prev_hist[i] = h;
 	read_vmstat(r, &r->prev_pgfault, &r->prev_pgmaj);
-	r->last_tick = now_ns(CLOCK_MONOTONIC);
+	r->last_tick = mono_ns();
 }
 
 /* ---- loading and attaching ---- */
@@ -1009,8 +1002,8 @@ int trace_main(int argc, char **argv)
 		fprintf(stderr, "aod: unable to arm the trace timers: %s\n", strerror(errno));
 		goto out;
 	}
-	real = now_ns(CLOCK_REALTIME);
-	t0 = now_ns(CLOCK_MONOTONIC);
+	real = clock_ns(CLOCK_REALTIME);
+	t0 = mono_ns();
 	r->mono_to_real = (int64_t)(real - t0);
 	r->last_tick = t0;
 	caps_list(r->o.caps, caps, sizeof(caps));
@@ -1024,7 +1017,7 @@ int trace_main(int argc, char **argv)
 	while (r->nlinks > 0)
 		bpf_link__destroy(r->links[--r->nlinks]);
 	consume(r);
-	if ((r->o.caps & CAPB(TR_CAP_PERF)) && now_ns(CLOCK_MONOTONIC) - r->last_tick >= 100000000ull)
+	if ((r->o.caps & CAPB(TR_CAP_PERF)) && mono_ns() - r->last_tick >= 100000000ull)
 		perf_tick(r);
 	malloc_guard_report("trace");
 	if (err)
@@ -1034,7 +1027,7 @@ int trace_main(int argc, char **argv)
 			strerror(r->out_err));
 	else if (!err)
 		rc = 0;
-	summary(r, now_ns(CLOCK_MONOTONIC) - t0);
+	summary(r, mono_ns() - t0);
 	if (r->final[0] && !r->out_err)
 		fprintf(stderr, "aod: trace: written to %s\n", r->final);
 out:

@@ -15,7 +15,7 @@ static char scratch[65536];
 
 static struct act_env env(void)
 {
-	struct act_env e = { .interval_sec = 5, .now_ns = actions_now_ns(), .buf = scratch,
+	struct act_env e = { .interval_sec = 5, .now_ns = mono_ns(), .buf = scratch,
 			     .bufsz = sizeof(scratch) };
 	return e;
 }
@@ -216,7 +216,7 @@ static void test_kmsg(void)
 	e.now_ns = 1000;
 	r = run(&a, &e, out, sizeof(out));
 	CHECK(strstr(out, marker) != NULL);	/* now_ns 1 us: window from 0 keeps all */
-	e.now_ns = actions_now_ns() + 3600ull * 1000000000ull;	/* an hour ahead: nothing recent */
+	e.now_ns = mono_ns() + 3600ull * 1000000000ull;	/* an hour ahead: nothing recent */
 	r = run(&a, &e, out, sizeof(out));
 	CHECK(strstr(out, marker) == NULL && r.bytes == 0 && strstr(r.note, "no kernel messages") != NULL);
 }
@@ -289,7 +289,7 @@ static int drive(struct act_child *ch)
 	int guard = 0;
 
 	for (;;) {
-		uint64_t now = actions_now_ns(), dl = UINT64_MAX;
+		uint64_t now = mono_ns(), dl = UINT64_MAX;
 		struct timeval tv = { 1, 0 };
 		fd_set rd;
 		int maxfd = -1;
@@ -304,7 +304,7 @@ static int drive(struct act_child *ch)
 		}
 		if (select(maxfd + 1, &rd, NULL, NULL, &tv) < 0)
 			FD_ZERO(&rd);
-		if (actions_exec_poll(ch, &rd, actions_now_ns(), scratch, sizeof(scratch)))
+		if (actions_exec_poll(ch, &rd, mono_ns(), scratch, sizeof(scratch)))
 			return 0;
 		if (++guard > 100000)
 			return -1;
@@ -331,7 +331,7 @@ static void test_exec(void)
 	sigset_t all, old;
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
-	rc = actions_exec_start(&ch, &a, &e, fd, &r, actions_now_ns());
+	rc = actions_exec_start(&ch, &a, &e, fd, &r, mono_ns());
 	CHECK(rc == 1);
 	CHECK(strcmp(ch.exe, "/usr/bin/echo") == 0 || strcmp(ch.exe, "/bin/echo") == 0);
 	CHECK(drive(&ch) == 0);
@@ -349,11 +349,11 @@ static void test_exec(void)
 	snprintf(a.argv[1], CFG_ARG_MAX, "30");
 	a.argc = 2;
 	a.timeout_ms = 200;
-	t0 = actions_now_ns();
+	t0 = mono_ns();
 	CHECK(actions_exec_start(&ch, &a, &e, fd, &r, t0) == 1);
 	CHECK(drive(&ch) == 0);
 	CHECK(r.status == ACT_TIMEOUT && r.signal == SIGTERM && r.exit_code == -1);
-	CHECK(actions_now_ns() - t0 >= 200000000ull && actions_now_ns() - t0 < 1500000000ull);
+	CHECK(mono_ns() - t0 >= 200000000ull && mono_ns() - t0 < 1500000000ull);
 	CHECK(strstr(r.note, "timed out after 200 ms") != NULL);
 	CHECK(r.end_ns - r.start_ns >= 200000000ull);
 	close(fd);
@@ -366,11 +366,11 @@ static void test_exec(void)
 	snprintf(a.argv[2], CFG_ARG_MAX, "trap '' TERM; echo up; while :; do sleep 0.05; done");
 	a.argc = 3;
 	a.timeout_ms = 100;
-	t0 = actions_now_ns();
+	t0 = mono_ns();
 	CHECK(actions_exec_start(&ch, &a, &e, fd, &r, t0) == 1);
 	CHECK(drive(&ch) == 0);
 	CHECK(r.status == ACT_TIMEOUT && r.signal == SIGKILL);
-	CHECK(actions_now_ns() - t0 >= 2100000000ull);
+	CHECK(mono_ns() - t0 >= 2100000000ull);
 	CHECK(strstr(r.note, "SIGKILL") != NULL);
 	n = pread(fd, out, 100, 0);
 	CHECK(n == 3 && !memcmp(out, "up\n", 3));
@@ -379,7 +379,7 @@ static void test_exec(void)
 	/* Missing binary: skipped with a note, nothing started. */
 	fd = memfd_create("o", MFD_CLOEXEC);
 	snprintf(a.argv[0], CFG_ARG_MAX, "aod-no-such-binary");
-	CHECK(actions_exec_start(&ch, &a, &e, fd, &r, actions_now_ns()) == 0);
+	CHECK(actions_exec_start(&ch, &a, &e, fd, &r, mono_ns()) == 0);
 	CHECK(r.status == ACT_SKIPPED && strcmp(r.note, "skipped: aod-no-such-binary not found") == 0);
 
 	/* Output over the cap, a non-zero exit, stderr captured too. */
@@ -388,7 +388,7 @@ static void test_exec(void)
 	snprintf(a.argv[1], CFG_ARG_MAX, "-c");
 	snprintf(a.argv[2], CFG_ARG_MAX, "echo err >&2; head -c 200000 /dev/zero; exit 3");
 	a.argc = 3;
-	CHECK(actions_exec_start(&ch, &a, &e, fd, &r, actions_now_ns()) == 1);
+	CHECK(actions_exec_start(&ch, &a, &e, fd, &r, mono_ns()) == 1);
 	CHECK(drive(&ch) == 0);
 	CHECK(r.status == ACT_FAILED && r.exit_code == 3 && r.bytes == 1000);
 	CHECK(strstr(r.note, "exit status 3") != NULL && strstr(r.note, "truncated at 1000") != NULL);
@@ -404,7 +404,7 @@ static void test_exec(void)
 	snprintf(a.argv[0], CFG_ARG_MAX, "/bin/sleep");
 	snprintf(a.argv[1], CFG_ARG_MAX, "30");
 	a.argc = 2;
-	CHECK(actions_exec_start(&ch, &a, &e, fd, &r, actions_now_ns()) == 1);
+	CHECK(actions_exec_start(&ch, &a, &e, fd, &r, mono_ns()) == 1);
 	actions_exec_kill(&ch, 1000000000ull, "killed at shutdown", scratch, sizeof(scratch));
 	CHECK(r.status == ACT_TIMEOUT && r.signal == SIGKILL && strstr(r.note, "killed at shutdown") != NULL);
 	close(fd);

@@ -114,10 +114,10 @@ static void fill_det(struct detect_anomaly *d, int anomaly)
 /* The daemon's loop in miniature: select on the children, poll, until no bundle runs. */
 static int drive(struct collect *c, uint64_t max_ns)
 {
-	uint64_t end = actions_now_ns() + max_ns;
+	uint64_t end = mono_ns() + max_ns;
 
 	while (collect_running(c) > 0) {
-		uint64_t now = actions_now_ns(), dl = UINT64_MAX, wait;
+		uint64_t now = mono_ns(), dl = UINT64_MAX, wait;
 		struct timeval tv;
 		fd_set rd;
 		int maxfd = -1;
@@ -133,7 +133,7 @@ static int drive(struct collect *c, uint64_t max_ns)
 		tv.tv_usec = (suseconds_t)(wait / 1000);
 		if (select(maxfd + 1, &rd, NULL, NULL, &tv) <= 0)
 			FD_ZERO(&rd);
-		collect_poll(c, &rd, actions_now_ns());
+		collect_poll(c, &rd, mono_ns());
 	}
 	return 0;
 }
@@ -141,7 +141,7 @@ static int drive(struct collect *c, uint64_t max_ns)
 /* One pass of drive(): true when nothing is left running. */
 static bool drive_once(struct collect *c)
 {
-	uint64_t now = actions_now_ns(), dl = now + 20000000ull;
+	uint64_t now = mono_ns(), dl = now + 20000000ull;
 	struct timeval tv = { 0, 0 };
 	fd_set rd;
 	int maxfd = -1;
@@ -152,7 +152,7 @@ static bool drive_once(struct collect *c)
 		tv.tv_usec = (suseconds_t)((dl - now) / 1000);
 	if (select(maxfd + 1, &rd, NULL, NULL, &tv) <= 0)
 		FD_ZERO(&rd);
-	collect_poll(c, &rd, actions_now_ns());
+	collect_poll(c, &rd, mono_ns());
 	return collect_running(c) == 0;
 }
 
@@ -208,20 +208,20 @@ static void test_bundles(struct collect *c)
 
 	fill_det(&det, 0);
 	req.det = &det;
-	CHECK(collect_start(c, &req, actions_now_ns()) == 0);
+	CHECK(collect_start(c, &req, mono_ns()) == 0);
 	CHECK(collect_running(c) == 1);	/* the echo child is running */
 	/* Same anomaly while it runs: counted into it. */
 	req.wall_ns++;
-	CHECK(collect_start(c, &req, actions_now_ns()) == 1);
+	CHECK(collect_start(c, &req, mono_ns()) == 1);
 	/* Another anomaly: a second bundle (limit 2). */
 	struct collect_request req2 = { .proto = "smb", .anomaly = "error", .anomaly_idx = 1,
 					.wall_ns = 1700000000999999999ll };
-	CHECK(collect_start(c, &req2, actions_now_ns()) == 0);
+	CHECK(collect_start(c, &req2, mono_ns()) == 0);
 	CHECK(collect_running(c) == 2);
 	/* A third beyond max_concurrent_bundles: refused and counted. */
 	struct collect_request req3 = { .proto = "health", .anomaly = "sched_latency", .anomaly_idx = 2,
 					.wall_ns = 1700000001000000000ll };
-	CHECK(collect_start(c, &req3, actions_now_ns()) == -EBUSY);
+	CHECK(collect_start(c, &req3, mono_ns()) == -EBUSY);
 	CHECK(drive(c, 10000000000ull) == 0);
 	collect_get_stats(c, &st);
 	CHECK(st.bundles_written == 2 && st.bundles_failed == 0 && st.coalesced == 1 && st.refused_busy == 1);
@@ -259,7 +259,7 @@ static void test_snapshot(struct collect *c)
 	struct collect_request req = { .proto = "aod", .anomaly = "snapshot", .anomaly_idx = -1,
 				       .wall_ns = 1700000002000000000ll };
 
-	CHECK(collect_start(c, &req, actions_now_ns()) == 0);
+	CHECK(collect_start(c, &req, mono_ns()) == 0);
 	CHECK(drive(c, 10000000000ull) == 0);
 	CHECK(manifest_ok("aod_quick_1700000002000000000_aod_snapshot.tar.zst",
 		"acts={x[\"name\"]:x for x in m[\"actions\"]}; assert len(acts)==6, acts.keys(); "
@@ -277,10 +277,10 @@ static void test_drain(struct collect *c)
 	uint64_t t0;
 
 	snprintf(cfg.actions[3].argv[1], CFG_ARG_MAX, "30");
-	CHECK(collect_start(c, &req, actions_now_ns()) == 0);
-	t0 = actions_now_ns();
+	CHECK(collect_start(c, &req, mono_ns()) == 0);
+	t0 = mono_ns();
 	collect_drain(c, 300000000ull);
-	CHECK(actions_now_ns() - t0 >= 300000000ull && actions_now_ns() - t0 < 2000000000ull);
+	CHECK(mono_ns() - t0 >= 300000000ull && mono_ns() - t0 < 2000000000ull);
 	CHECK(collect_running(c) == 0);
 	collect_get_stats(c, &st);
 	CHECK(st.bundles_written == 4);
@@ -297,13 +297,13 @@ static void test_failure(struct collect *c)
 
 	/* A stale .part of the same name makes archive_open refuse: the bundle fails, loudly. */
 	CHECK(sh("touch %s/batches/aod_quick_1700000004000000000_health_sched_latency.tar.zst.part", outdir) == 0);
-	CHECK(collect_start(c, &req, actions_now_ns()) == 0);
+	CHECK(collect_start(c, &req, mono_ns()) == 0);
 	collect_get_stats(c, &st);
 	CHECK(st.bundles_failed == 1 && collect_running(c) == 0);
 	CHECK(count_files("sched_latency.tar.zst") == 0);
 	/* The slot is free again. */
 	req.wall_ns++;
-	CHECK(collect_start(c, &req, actions_now_ns()) == 0);
+	CHECK(collect_start(c, &req, mono_ns()) == 0);
 	collect_get_stats(c, &st);
 	CHECK(st.bundles_written == 5);
 }
@@ -325,7 +325,7 @@ static void test_oom(struct collect *c)
 	o->anon_rss_kb = 4096;
 	req.det = &det;
 	CHECK(manifest_event_pid(&det) == (uint32_t)getpid());
-	CHECK(collect_start(c, &req, actions_now_ns()) == 0);
+	CHECK(collect_start(c, &req, mono_ns()) == 0);
 	snprintf(py, sizeof(py),
 		 "a=m[\"anomaly\"]; assert a[\"type\"]==\"oom_kill\" and a[\"worst_count\"]==1 and \"worst_ms\" not in a; "
 		 "e=a[\"events\"][0]; assert e[\"victim_pid\"]==%d and e[\"victim_comm\"]==\"hog\" and e[\"anon_rss_kb\"]==4096, e; "
@@ -390,17 +390,17 @@ static void test_big_stepped(struct collect *c, int anom)
 				       .wall_ns = 1700000006000000000ll };
 	struct collect_request small = { .proto = "health", .anomaly = "sched_latency", .anomaly_idx = 2,
 					 .wall_ns = 1700000006500000000ll };
-	uint64_t t, slowest = 0, total = 0, last = 0, end = actions_now_ns() + 60000000000ull;
+	uint64_t t, slowest = 0, total = 0, last = 0, end = mono_ns() + 60000000000ull;
 	struct collect_stats st0, st;
 	struct bundle *b;
 	int passes = 0, polls = 0, deadline_now = 0, small_early = 0;
 
 	collect_get_stats(c, &st0);
 	c->step_in_max = 0;
-	CHECK(collect_start(c, &req, actions_now_ns()) == 0);
+	CHECK(collect_start(c, &req, mono_ns()) == 0);
 	b = slot_named(c, "big");
 	CHECK(b && b->phase == BUNDLE_ACTIONS);	/* cat is running */
-	while (b && b->active && actions_now_ns() < end) {
+	while (b && b->active && mono_ns() < end) {
 		uint64_t dl = UINT64_MAX;
 		struct timeval tv = { 0, 20000 };
 		bool archiving;
@@ -410,7 +410,7 @@ static void test_big_stepped(struct collect *c, int anom)
 		FD_ZERO(&rd);
 		collect_fill_fds(c, &rd, &maxfd, &dl);
 		archiving = b->phase != BUNDLE_ACTIONS;
-		deadline_now += archiving && dl <= actions_now_ns();
+		deadline_now += archiving && dl <= mono_ns();
 		if (archiving)
 			tv.tv_usec = 0;
 		if (select(maxfd + 1, &rd, NULL, NULL, &tv) <= 0)
@@ -419,14 +419,14 @@ static void test_big_stepped(struct collect *c, int anom)
 			/* Mid-archive: the slot still counts, a repeat is not counted into a written manifest,
 			 * another bundle waits its turn, and one more is refused at the limit of 2. */
 			CHECK(collect_running(c) == 1);
-			CHECK(collect_start(c, &small, actions_now_ns()) == 0);
+			CHECK(collect_start(c, &small, mono_ns()) == 0);
 			CHECK(slot_named(c, "sched_latency") && slot_named(c, "sched_latency")->phase == BUNDLE_QUEUED);
-			CHECK(collect_start(c, &req, actions_now_ns()) == -EBUSY);
+			CHECK(collect_start(c, &req, mono_ns()) == -EBUSY);
 			CHECK(c->step_in_max <= COLLECT_ARCHIVE_STEP);
 		}
-		t = actions_now_ns();
+		t = mono_ns();
 		collect_poll(c, &rd, t);
-		t = actions_now_ns() - t;
+		t = mono_ns() - t;
 		polls++;
 		small_early += b->active && count_files("aod_quick_1700000006500000000_health_sched_latency.tar.zst") != 0;
 		passes += archiving;
@@ -465,7 +465,7 @@ static void test_big_drain(struct collect *c, int anom)
 	struct bundle *b;
 
 	collect_get_stats(c, &st0);
-	CHECK(collect_start(c, &req, actions_now_ns()) == 0);
+	CHECK(collect_start(c, &req, mono_ns()) == 0);
 	b = slot_named(c, "big");
 	while (b && b->active && b->phase != BUNDLE_ARCHIVING)
 		if (drive_once(c))
@@ -480,7 +480,7 @@ static void test_big_drain(struct collect *c, int anom)
 
 	/* With a grace long enough, the loop's own passes inside drain write it. */
 	req.wall_ns++;
-	CHECK(collect_start(c, &req, actions_now_ns()) == 0);
+	CHECK(collect_start(c, &req, mono_ns()) == 0);
 	collect_drain(c, 30000000000ull);
 	CHECK(collect_running(c) == 0);
 	CHECK(big_intact("aod_quick_1700000007000000001_smb_big.tar.zst"));
