@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "kbtf.h"
 #include "log.h"
+#include "names.h"
 #include "mm.skel.h"
 #include "net.skel.h"
 #include "sched.skel.h"
@@ -341,18 +342,10 @@ static void probe_kernel(struct health_source *hs, struct arena *a)
 static const char *errname(int err)
 {
 	static char buf[24];
+	const char *n = names_kernel_errno_name(err);
 
-	switch (err) {
-	case EPERM: return "EPERM";
-	case EACCES: return "EACCES";
-	case ENOENT: return "ENOENT";
-	case EINVAL: return "EINVAL";
-	case ESRCH: return "ESRCH";
-	case E2BIG: return "E2BIG";
-	case EBUSY: return "EBUSY";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case 524: return "ENOTSUPP";
-	}
+	if (n)
+		return n;
 	snprintf(buf, sizeof(buf), "errno %d", err);
 	return buf;
 }

@@ -330,6 +330,11 @@ const char *names_errno_name(int value)
 	return NULL;
 }
 
+const char *names_kernel_errno_name(int value)
+{
+	return value == 524 ? "ENOTSUPP" : names_errno_name(value);
+}
+
 static unsigned char lower(unsigned char c)
 {
 	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;

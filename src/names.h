@@ -25,6 +25,11 @@ const char *names_ntstatus_name(uint32_t value);
 int names_errno_value(const char *name);
 /* "EACCES" for 13 (the primary name), or NULL. */
 const char *names_errno_name(int value);
+/*
+ * For errors the kernel's BPF calls return: names_errno_name, plus the kernel-internal
+ * ENOTSUPP (524) that leaks to userspace from BPF and tracing code (not a config name).
+ */
+const char *names_kernel_errno_name(int value);
 
 /* Case-insensitive Levenshtein distance; strings are compared up to their first 127 characters. */
 unsigned int names_distance(const char *a, const char *b);

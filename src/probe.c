@@ -18,6 +18,7 @@
 #include <linux/types.h>
 
 #include "log.h"
+#include "names.h"
 #include "probe.skel.h"
 #include "smb_source.h"
 
@@ -239,19 +240,9 @@ static void probe_methods(struct probe_caps *c)
 
 static const char *errno_name(int e)
 {
-	switch (e) {
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case ESRCH: return "ESRCH";
-	case EACCES: return "EACCES";
-	case EINVAL: return "EINVAL";
-	case E2BIG: return "E2BIG";
-	case EBUSY: return "EBUSY";
-	case ENOMEM: return "ENOMEM";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case 524: return "ENOTSUPP";
-	default: return "errno";
-	}
+	const char *n = names_kernel_errno_name(e);
+
+	return n ? n : "errno";
 }
 
 static void method_reason(const struct probe_caps *c, enum probe_method m, const struct probe_try *t,

@@ -100,6 +100,12 @@ static void test_errno(void)
 	CHECK(STREQ(names_errno_name(11), "EAGAIN"));
 	CHECK(STREQ(names_errno_name(35), "EDEADLK"));
 	CHECK(STREQ(names_errno_name(95), "EOPNOTSUPP"));
+	/* the BPF-facing names: the config table plus the kernel-internal ENOTSUPP, which configs do not take */
+	CHECK(STREQ(names_kernel_errno_name(524), "ENOTSUPP"));
+	CHECK(STREQ(names_kernel_errno_name(1), "EPERM"));
+	CHECK(STREQ(names_kernel_errno_name(9), "EBADF"));
+	CHECK(names_kernel_errno_name(99999) == NULL);
+	CHECK(names_errno_value("ENOTSUPP") == -ENOENT);
 	CHECK(STREQ(names_errno_name(133), "EHWPOISON"));
 	CHECK(names_errno_name(41) == NULL);	/* a hole in Linux's numbering */
 	CHECK(names_errno_name(0) == NULL);
