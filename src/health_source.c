@@ -420,7 +420,7 @@ static bool interface_missing(const struct hs_method *m)
 
 /* Opened, rodata set, only this method's programs and maps left to load. */
 static struct bpf_object *fam_prepare(struct health_source *hs, const struct hs_def *d, const struct hs_method *m,
-				      void **skel, bool light)
+				      void **skel)
 {
 	struct bpf_object *obj = NULL;
 	struct bpf_program *p;
@@ -432,19 +432,25 @@ static struct bpf_object *fam_prepare(struct health_source *hs, const struct hs_
 	d->ops->setup(*skel, hs);
 	bpf_object__for_each_program(p, obj)
 		bpf_program__set_autoload(p, in_method(m, bpf_program__name(p)));
-	map = m->unused_map ? bpf_object__find_map_by_name(obj, m->unused_map) : NULL;
-	/*
-	 * The light loader creates every map: the unused hash shrinks to one entry instead (task
-	 * storage has no size, and costs nothing until used).
-	 */
-	if (map && !light)
-		bpf_map__set_autocreate(map, false);
-	else if (map && bpf_map__type(map) == BPF_MAP_TYPE_HASH)
-		bpf_map__set_max_entries(map, 1);
 	/* the monitor asks for small ring buffers: their pages count in its resident memory */
 	if (hs->o.ringbuf_kb && (map = bpf_object__find_map_by_name(obj, "events")))
 		bpf_map__set_max_entries(map, hs->o.ringbuf_kb * 1024);
 	return obj;
+}
+
+/*
+ * The start-time map of the other methods: libbpf's load leaves it uncreated; the light loader
+ * creates every map, so the hash shrinks to one entry instead (task storage has no size, and
+ * costs nothing until used).
+ */
+static void shed_unused_map(struct bpf_object *obj, const struct hs_method *m, bool light)
+{
+	struct bpf_map *map = m->unused_map ? bpf_object__find_map_by_name(obj, m->unused_map) : NULL;
+
+	if (map && !light)
+		bpf_map__set_autocreate(map, false);
+	else if (map && bpf_map__type(map) == BPF_MAP_TYPE_HASH)
+		bpf_map__set_max_entries(map, 1);
 }
 
 /* Every program of the method attachable by fd (tp_btf, fentry/fexit, raw_tp)? */
@@ -568,28 +574,25 @@ static int try_method(struct health_source *hs, struct hs_fam *f, const struct h
 	/* the kernel already refused a bare fentry program: no object would fare better */
 	if (hs->fentry_err && (!strcmp(m->name, "fentry") || !strcmp(m->name, "fexit")))
 		return hs->fentry_err;
-	obj = fam_prepare(hs, d, m, &skel, !hs->no_light);
+	obj = fam_prepare(hs, d, m, &skel);
 	if (!obj)
 		return errno ? -errno : -ENOMEM;
-	if (!hs->no_light && !method_is_light(obj, m)) {
-		d->ops->destroy(skel);
-		obj = fam_prepare(hs, d, m, &skel, false);
-		if (!obj)
-			return errno ? -errno : -ENOMEM;
-	} else if (!hs->no_light) {
+	if (!hs->no_light && method_is_light(obj, m)) {
+		shed_unused_map(obj, m, true);
 		err = try_light(f, d, m, obj, skel);
 		/*
 		 * Only a kernel that cannot run the loader (no BPF_PROG_TYPE_SYSCALL before 5.15, or
 		 * a loader refused as a whole) goes back to libbpf's way; a program the kernel refuses
-		 * is the method's answer either way.
+		 * is the method's answer either way. try_light closed its object: open another.
 		 */
 		if (err != -EINVAL && err != -ENOTSUP && err != -E2BIG)
 			return err;
 		log_debug("health: %s %s: light load failed (%s), trying libbpf's", d->name, m->name, errname(-err));
-		obj = fam_prepare(hs, d, m, &skel, false);
+		obj = fam_prepare(hs, d, m, &skel);
 		if (!obj)
 			return errno ? -errno : -ENOMEM;
 	}
+	shed_unused_map(obj, m, false);
 	f->skel = skel;
 	f->obj = obj;
 	return try_classic(f, d, m);
