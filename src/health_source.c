@@ -316,7 +316,7 @@ static void probe_kernel(struct health_source *hs, struct arena *a)
 	struct kbtf k;
 	int n;
 
-	if (kbtf_open_find(&k, "/sys/kernel/btf/vmlinux", w, NWANT)) {
+	if (kbtf_open(&k, "/sys/kernel/btf/vmlinux", w, NWANT)) {
 		/* no BTF: every BTF method fails anyway; keep the defaults of the newest kernels */
 		hs->drop_has_reason = hs->victim_is_task = true;
 		return;

@@ -111,12 +111,7 @@ static int load_file(struct kbtf *k, const char *path)
 	return 0;
 }
 
-int kbtf_open(struct kbtf *k, const char *path)
-{
-	return kbtf_open_find(k, path, NULL, 0);
-}
-
-int kbtf_open_find(struct kbtf *k, const char *path, struct kbtf_want *w, int n)
+int kbtf_open(struct kbtf *k, const char *path, struct kbtf_want *w, int n)
 {
 	int left = n;
 	const struct btf_header *h;
@@ -200,41 +195,6 @@ const char *kbtf_str(const struct kbtf *k, uint32_t off)
 {
 	/* the section ends in a NUL (checked by the kernel that made it), so any offset inside is a string */
 	return off < k->strs_len ? k->strs + off : "";
-}
-
-int kbtf_find(const struct kbtf *k, const char *name, unsigned int kind)
-{
-	const struct btf_type *t;
-	uint32_t off, id;
-
-	for (off = 0, id = 1; id <= k->ntypes; off += (uint32_t)rec_size(t), id++) {
-		t = (const struct btf_type *)(k->types + off);
-		if (KIND(t) == kind && !strcmp(kbtf_str(k, t->name_off), name))
-			return (int)id;
-	}
-	return -ENOENT;
-}
-
-void kbtf_find_all(const struct kbtf *k, struct kbtf_want *w, int n)
-{
-	const struct btf_type *t;
-	uint32_t off, id;
-	int i, left = n;
-
-	for (i = 0; i < n; i++)
-		w[i].id = -ENOENT;
-	for (off = 0, id = 1; left && id <= k->ntypes; off += (uint32_t)rec_size(t), id++) {
-		t = (const struct btf_type *)(k->types + off);
-		match(k, t, id, w, n, &left);
-	}
-}
-
-int kbtf_tp_nargs(const struct kbtf *k, const char *tp)
-{
-	char name[96];
-
-	snprintf(name, sizeof(name), "btf_trace_%s", tp);
-	return kbtf_tp_nargs_of(k, kbtf_find(k, name, BTF_KIND_TYPEDEF));
 }
 
 int kbtf_tp_nargs_of(const struct kbtf *k, int id)

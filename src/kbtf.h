@@ -29,27 +29,25 @@ struct kbtf {
 
 #define KBTF_STRIDE 64
 
-/* 0 or -errno (-ENOENT: no such file; -EINVAL: not BTF, with the reason logged at debug). */
-int kbtf_open(struct kbtf *k, const char *path);
-void kbtf_close(struct kbtf *k);
-/* The type with this id, NULL when out of range. */
-const struct btf_type *kbtf_type(const struct kbtf *k, uint32_t id);
-/* Id of the first type of this kind and name, -ENOENT when none. */
-int kbtf_find(const struct kbtf *k, const char *name, unsigned int kind);
-/* The string at off, "" when out of range. */
-const char *kbtf_str(const struct kbtf *k, uint32_t off);
-/* Several lookups in one walk of the types (each walk is ~0.5 ms on a 6.x kernel). */
+/* A name to look up while the types are walked: kind and name in, the id out. */
 struct kbtf_want {
 	const char *name;
 	unsigned int kind;
 	int id;			/* out: the first match, -ENOENT when none */
 };
-void kbtf_find_all(const struct kbtf *k, struct kbtf_want *w, int n);
-/* kbtf_open and kbtf_find_all in the one walk the open makes anyway. */
-int kbtf_open_find(struct kbtf *k, const char *path, struct kbtf_want *w, int n);
+
+/*
+ * Maps (or reads) the BTF at path and walks its types once, indexing them and answering the n
+ * lookups in w (each extra walk would cost ~0.5 ms on a 6.x kernel). 0 or -errno (-ENOENT: no
+ * such file; -EINVAL: not BTF, with the reason logged at debug).
+ */
+int kbtf_open(struct kbtf *k, const char *path, struct kbtf_want *w, int n);
+void kbtf_close(struct kbtf *k);
+/* The type with this id, NULL when out of range. */
+const struct btf_type *kbtf_type(const struct kbtf *k, uint32_t id);
+/* The string at off, "" when out of range. */
+const char *kbtf_str(const struct kbtf *k, uint32_t off);
 /* Arguments of the raw tracepoint whose btf_trace_<tp> typedef has this id, -1 when unknown. */
 int kbtf_tp_nargs_of(const struct kbtf *k, int typedef_id);
-/* Arguments of raw tracepoint `tp` (its btf_trace_<tp> typedef), -1 when unknown. */
-int kbtf_tp_nargs(const struct kbtf *k, const char *tp);
 
 #endif /* AOD_KBTF_H */

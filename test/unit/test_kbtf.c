@@ -99,32 +99,36 @@ static const char *build(void (*mangle)(struct btf_header *h, struct blob *b))
 static void test_blob(void)
 {
 	const char *path = build(NULL);
-	struct kbtf_want w[4] = {
-		{ "btf_trace_demo", BTF_KIND_TYPEDEF, 0 },
-		{ "pair", BTF_KIND_TYPEDEF, 0 },
-		{ "skb_drop_reason", BTF_KIND_ENUM, 0 },
-		{ "missing", BTF_KIND_STRUCT, 0 },
+	enum { DEMO, PAIR_T, DROP, MISSING, PAIR_S, VFS_F, VFS_S, ABSENT, NWANT };
+	struct kbtf_want w[NWANT] = {
+		[DEMO] = { "btf_trace_demo", BTF_KIND_TYPEDEF, 0 },
+		[PAIR_T] = { "pair", BTF_KIND_TYPEDEF, 0 },
+		[DROP] = { "skb_drop_reason", BTF_KIND_ENUM, 0 },
+		[MISSING] = { "missing", BTF_KIND_STRUCT, 0 },
+		[PAIR_S] = { "pair", BTF_KIND_STRUCT, 0 },
+		[VFS_F] = { "vfs_read", BTF_KIND_FUNC, 0 },
+		[VFS_S] = { "vfs_read", BTF_KIND_STRUCT, 0 },
+		[ABSENT] = { "btf_trace_absent", BTF_KIND_TYPEDEF, 0 },
 	};
 	const struct btf_type *t;
 	struct kbtf k;
 
-	CHECK(path && kbtf_open(&k, path) == 0);
+	CHECK(path && kbtf_open(&k, path, w, NWANT) == 0);
 	CHECK(k.ntypes == 160);
-	CHECK(kbtf_find(&k, "pair", BTF_KIND_STRUCT) == 3);
-	CHECK(kbtf_find(&k, "pair", BTF_KIND_TYPEDEF) == 160);
-	CHECK(kbtf_find(&k, "vfs_read", BTF_KIND_FUNC) == 8);
-	CHECK(kbtf_find(&k, "vfs_read", BTF_KIND_STRUCT) == -ENOENT);
-	CHECK(kbtf_tp_nargs(&k, "demo") == 2);	/* the first parameter is the tracepoint's __data */
-	CHECK(kbtf_tp_nargs(&k, "absent") == -1);
+	CHECK(w[PAIR_S].id == 3);
+	CHECK(w[PAIR_T].id == 160);
+	CHECK(w[VFS_F].id == 8);
+	CHECK(w[VFS_S].id == -ENOENT);
+	CHECK(kbtf_tp_nargs_of(&k, w[DEMO].id) == 2);	/* the first parameter is the tracepoint's __data */
+	CHECK(kbtf_tp_nargs_of(&k, w[ABSENT].id) == -1);
 	t = kbtf_type(&k, 160);
 	CHECK(t && BTF_INFO_KIND(t->info) == BTF_KIND_TYPEDEF && t->type == 3);
 	t = kbtf_type(&k, 9);
 	CHECK(t && !strcmp(kbtf_str(&k, t->name_off), "demo_var"));
 	CHECK(kbtf_type(&k, 0) == NULL && kbtf_type(&k, 161) == NULL);
 	CHECK(!strcmp(kbtf_str(&k, 1u << 30), ""));
-	kbtf_find_all(&k, w, 4);
-	CHECK(w[0].id == 7 && w[1].id == 160 && w[2].id == 4 && w[3].id == -ENOENT);
-	t = kbtf_type(&k, (uint32_t)w[2].id);
+	CHECK(w[DEMO].id == 7 && w[DROP].id == 4 && w[MISSING].id == -ENOENT);
+	t = kbtf_type(&k, (uint32_t)w[DROP].id);
 	CHECK(t && BTF_INFO_VLEN(t->info) == 2 &&
 	      !strcmp(kbtf_str(&k, ((const struct btf_enum *)(t + 1))[1].name_off), "SKB_DROP_REASON_NO_SOCKET"));
 	kbtf_close(&k);
@@ -153,7 +157,7 @@ static void test_broken(void)
 	for (unsigned int i = 0; i < sizeof(mangle) / sizeof(mangle[0]); i++) {
 		const char *path = build(mangle[i]);
 
-		int rc = path ? kbtf_open(&k, path) : -1;
+		int rc = path ? kbtf_open(&k, path, NULL, 0) : -1;
 
 		if (rc != -EINVAL)
 			fprintf(stderr, "broken blob %u: kbtf_open gave %d\n", i, rc);
@@ -162,17 +166,25 @@ static void test_broken(void)
 		if (path)
 			unlink(path);
 	}
-	CHECK(kbtf_open(&k, "/nonexistent/btf") == -ENOENT);
+	CHECK(kbtf_open(&k, "/nonexistent/btf", NULL, 0) == -ENOENT);
 }
 
 /* The running kernel, when it has BTF: the same answers as libbpf's full parse. */
 static void test_kernel(void)
 {
-	const char *tps[] = { "sched_switch", "block_rq_issue", "kfree_skb", "mark_victim", "tcp_retransmit_skb" };
+	enum { NTPS = 5 };
+	const char *tps[NTPS] = { "sched_switch", "block_rq_issue", "kfree_skb", "mark_victim", "tcp_retransmit_skb" };
+	struct kbtf_want w[NTPS + 1];
+	char tn[NTPS][96];
 	struct btf *ref;
 	struct kbtf k;
-	char tn[96];
 	int bad = 0;
+
+	for (int i = 0; i < NTPS; i++) {
+		snprintf(tn[i], sizeof(tn[i]), "btf_trace_%s", tps[i]);
+		w[i] = (struct kbtf_want){ tn[i], BTF_KIND_TYPEDEF, 0 };
+	}
+	w[NTPS] = (struct kbtf_want){ "task_struct", BTF_KIND_STRUCT, 0 };
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
 		printf("skip - kbtf: kernel BTF comparison: no /sys/kernel/btf/vmlinux\n");
@@ -180,23 +192,22 @@ static void test_kernel(void)
 	}
 	ref = btf__load_vmlinux_btf();
 	CHECK(ref != NULL);
-	CHECK(kbtf_open(&k, "/sys/kernel/btf/vmlinux") == 0);
+	CHECK(kbtf_open(&k, "/sys/kernel/btf/vmlinux", w, NTPS + 1) == 0);
 	if (!ref || !k.base)
 		return;
 	CHECK(k.ntypes + 1 == btf__type_cnt(ref));
-	CHECK(kbtf_find(&k, "task_struct", BTF_KIND_STRUCT) == btf__find_by_name_kind(ref, "task_struct",
-										     BTF_KIND_STRUCT));
-	for (unsigned int i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
+	CHECK(w[NTPS].id == btf__find_by_name_kind(ref, "task_struct", BTF_KIND_STRUCT));
+	for (int i = 0; i < NTPS; i++) {
 		const struct btf_type *t;
 		int id, n = -1;
 
-		snprintf(tn, sizeof(tn), "btf_trace_%s", tps[i]);
-		id = btf__find_by_name_kind(ref, tn, BTF_KIND_TYPEDEF);
+		id = btf__find_by_name_kind(ref, tn[i], BTF_KIND_TYPEDEF);
+		bad += w[i].id != id;
 		t = id > 0 ? btf__type_by_id(ref, btf__type_by_id(ref, id)->type) : NULL;
 		t = t ? btf__type_by_id(ref, t->type) : NULL;
 		if (t && btf_is_func_proto(t))
 			n = btf_vlen(t) - 1;
-		bad += kbtf_tp_nargs(&k, tps[i]) != n;
+		bad += kbtf_tp_nargs_of(&k, w[i].id) != n;
 	}
 	CHECK(bad == 0);
 	/* every 997th type: same kind, name and size/type field */
