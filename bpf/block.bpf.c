@@ -92,21 +92,13 @@ static __always_inline int complete(struct bio_key *k, __u64 sector, int error)
 {
 	struct aod_ev_bio *e;
 	struct bio_start *s;
-	struct aod_hist *h;
 	__u64 now, delta;
-	__u32 zero = 0;
-	int over;
 
 	s = bpf_map_lookup_elem(&start, k);
 	if (!s)
 		return 0;
 	now = bpf_ktime_get_ns();
-	delta = now > s->ts ? now - s->ts : 0;
-	over = delta >= min_ns;
-	h = bpf_map_lookup_elem(&hist, &zero);
-	if (h)
-		aod_hist_add(h, delta, over);
-	if (over) {
+	if (aod_hist_record(&hist, now, s->ts, min_ns, &delta)) {
 		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 		if (e) {
 			e->h.kind = AOD_EV_BIO;

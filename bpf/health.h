@@ -96,6 +96,25 @@ static __always_inline void aod_hist_add(struct aod_hist *h, __u64 ns, int over)
 		h->max_ns = ns;
 }
 
+/*
+ * One measured latency, start to now, into the family's histogram map (every latency family's
+ * `hist`). *delta gets the latency; the result says whether it is at or over the floor, the one
+ * case the caller sends on the ring buffer.
+ */
+static __always_inline int aod_hist_record(void *hist_map, __u64 now, __u64 start, __u64 floor, __u64 *delta)
+{
+	struct aod_hist *h;
+	__u32 zero = 0;
+	int over;
+
+	*delta = now > start ? now - start : 0;
+	over = *delta >= floor;
+	h = bpf_map_lookup_elem(hist_map, &zero);
+	if (h)
+		aod_hist_add(h, *delta, over);
+	return over;
+}
+
 /* Fill the common header for the current task; `kind` and `size` from the record type. */
 #define AOD_FILL_HDR(e, K)                                                       \
 	do {                                                                     \

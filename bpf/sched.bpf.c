@@ -125,22 +125,16 @@ static __always_inline __u64 take_start(struct task_struct *next, const bool btf
 }
 
 /*
- * One measured wait, from start to now: into the histogram, and onto the ring buffer when at or
- * over the floor. The record's timestamp is bpf_ktime_get_ns(); `now` is that clock or another
+ * One measured wait, from start to now, into the histogram and, at or over the floor, onto
+ * the ring buffer. The record's timestamp is bpf_ktime_get_ns(); `now` is that clock or another
  * (the runqueue's) as `now_is_ktime` says.
  */
 static __always_inline void record(struct task_struct *prev, struct task_struct *next, __u64 now, __u64 start,
 				   const bool now_is_ktime, const bool btf)
 {
-	__u64 delta = now > start ? now - start : 0;
-	int over = delta >= min_ns;
-	struct aod_hist *h;
-	__u32 zero = 0;
+	__u64 delta;
 
-	h = bpf_map_lookup_elem(&hist, &zero);
-	if (h)
-		aod_hist_add(h, delta, over);
-	if (over)
+	if (aod_hist_record(&hist, now, start, min_ns, &delta))
 		emit(prev, next, now_is_ktime ? now : bpf_ktime_get_ns(), delta, btf);
 }
 

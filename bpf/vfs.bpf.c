@@ -117,11 +117,9 @@ static __always_inline void emit(struct vfs_start *s, __u64 now, __u64 delta, lo
 
 static __always_inline int leave(long ret, const bool tsk)
 {
-	__u64 now, delta;
-	__u32 tid, zero = 0;
 	struct vfs_start *s;
-	struct aod_hist *h;
-	int over;
+	__u64 now, delta;
+	__u32 tid;
 
 	if (tsk) {
 		s = bpf_task_storage_get(&start_ts, bpf_get_current_task_btf(), 0, 0);
@@ -134,12 +132,7 @@ static __always_inline int leave(long ret, const bool tsk)
 			return 0;
 	}
 	now = bpf_ktime_get_ns();
-	delta = now > s->ts ? now - s->ts : 0;
-	over = delta >= min_ns;
-	h = bpf_map_lookup_elem(&hist, &zero);
-	if (h)
-		aod_hist_add(h, delta, over);
-	if (over)
+	if (aod_hist_record(&hist, now, s->ts, min_ns, &delta))
 		emit(s, now, delta, ret);
 	if (tsk)
 		s->ts = 0;
