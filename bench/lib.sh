@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# Helpers the replay benchmarks share: where things are, and the machine line every figure is reported with.
+# Helpers the benchmarks share: where things are, and the machine line every figure is reported with.
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 AOD=${AOD:-$ROOT/build/aod}

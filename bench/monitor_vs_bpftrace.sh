@@ -10,8 +10,7 @@
 # with aod monitor and with bpftrace. Each is the median (time, throughput) or max (RSS) of REPS runs.
 set -uo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-AOD=${AOD:-$ROOT/build/aod}
+. "$(dirname "$0")/lib.sh"	# ROOT, AOD, bench_machine
 PINGPONG=${PINGPONG:-$ROOT/build/tools/pingpong}
 REPS=${REPS:-3}
 SECS=${SECS:-5}
@@ -87,8 +86,7 @@ maxof() { sort -n | tail -n1; }
 
 storm() { "$PINGPONG" "$SECS" "$CPU" | awk '{ print $2 }'; }
 
-echo "machine: $(uname -srm), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')," \
-	"$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+bench_machine
 echo "aod: $("$AOD" version 2>/dev/null | head -n1), bpftrace: $(bpftrace --version 2>/dev/null)"
 echo "reps: $REPS, storm: $SECS s of pipe ping-pong pinned to CPU $CPU, aod families: ${FAMILIES:-all}"
 

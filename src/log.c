@@ -28,13 +28,13 @@ static enum log_level parse_level(const char *s)
 	return LOG_LVL_INFO;
 }
 
+void log_level_from_env(void) { level = parse_level(getenv("AOD_LOG_LEVEL")); }
+
 void log_init(const char *ident, int facility)
 {
-	level = parse_level(getenv("AOD_LOG_LEVEL"));
+	log_level_from_env();
 	openlog(ident, LOG_PID | LOG_NDELAY, facility);
 }
-
-void log_level_from_env(void) { level = parse_level(getenv("AOD_LOG_LEVEL")); }
 void log_set_level(enum log_level lvl) { level = lvl; }
 enum log_level log_get_level(void) { return level; }
 void log_use_syslog(int on) { to_syslog = on; }
