@@ -10,18 +10,9 @@
 #include "arena.h"
 #include "config.h"
 #include "detect.h"
+#include "manifest.h"
 
-#define COLLECT_MAX_BUNDLES 16
-
-/* What the daemon knows about its probes, copied into each manifest. */
-struct collect_probe_info {
-	char smb_method[64];		/* "tracepoint (raw_tp)", "fentry/fexit", "kprobe", "waiting for cifs", "replay" */
-	uint64_t ringbuf_full, map_full, expired;
-	uint64_t events_total;
-	char health_methods[768];	/* "sched tp_btf; vfs syscall-level ... (fentry refused ...)" */
-	uint64_t health_lost;		/* health ring buffers full + maps full, all families */
-	uint64_t kmsg_lost;		/* kernel log records overwritten before aod read them */
-};
+#define COLLECT_MAX_BUNDLES CFG_MAX_BUNDLES
 
 struct collect_request {
 	char proto[8];			/* "smb", "health" or "aod" */

@@ -13,9 +13,10 @@
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
+#include <linux/types.h>
 #include <yaml.h>
 
-#include "collect.h"
+#include "../bpf/events.h"
 #include "names.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -1503,9 +1504,9 @@ static void parse_globals(struct ctx *c, const yaml_node_t *root)
 	    get_str(c, v, "aod_output_dir", cfg->output_dir, sizeof(cfg->output_dir)) && cfg->output_dir[0] != '/')
 		cerr(c, v, "aod_output_dir must be an absolute path, got '%s'", cfg->output_dir);
 	if ((v = get(c, root, "max_concurrent_bundles", NULL)))
-		get_u32(c, v, "max_concurrent_bundles", 1, COLLECT_MAX_BUNDLES, &cfg->max_concurrent_bundles);
+		get_u32(c, v, "max_concurrent_bundles", 1, CFG_MAX_BUNDLES, &cfg->max_concurrent_bundles);
 	if ((v = get(c, root, "manifest_events", NULL)))
-		get_u32(c, v, "manifest_events", 1, DETECT_MAX_WORST, &cfg->manifest_events);
+		get_u32(c, v, "manifest_events", 1, CFG_MAX_WORST, &cfg->manifest_events);
 	if ((v = get(c, root, "trace_dir", NULL)) &&
 	    get_str(c, v, "trace_dir", cfg->trace_dir, sizeof(cfg->trace_dir)) && cfg->trace_dir[0] != '/')
 		cerr(c, v, "trace_dir must be an absolute path, got '%s'", cfg->trace_dir);

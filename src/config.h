@@ -10,6 +10,8 @@
 
 #define CFG_SMB2_NCMD 20	/* SMB2 commands 0..19 (NEGOTIATE .. SERVER_TO_CLIENT_NOTIFICATION) */
 #define CFG_NAME_MAX 64
+#define CFG_MAX_BUNDLES 16		/* ceiling of max_concurrent_bundles */
+#define CFG_MAX_WORST 16		/* ceiling of manifest_events: worst-N events kept per anomaly */
 #define CFG_MAX_ANOMALIES 16
 #define CFG_MAX_ANOM_ACTIONS 24
 #define CFG_MAX_RULES 8

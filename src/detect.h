@@ -10,7 +10,7 @@
 #include "../bpf/events.h"
 #include "config.h"
 
-#define DETECT_MAX_WORST 16		/* worst-N events kept per anomaly for the manifest */
+#define DETECT_MAX_WORST CFG_MAX_WORST	/* worst-N events kept per anomaly for the manifest */
 #define DETECT_EMERGENCY_NS 1000000000ull	/* any single command this slow fires at once */
 
 /* One record as detection and the manifest see it; a union so any family fits. */

@@ -39,7 +39,8 @@ void log_set_level(enum log_level lvl) { level = lvl; }
 enum log_level log_get_level(void) { return level; }
 void log_use_syslog(int on) { to_syslog = on; }
 
-static void emit(const char *tag, const char *fmt, va_list ap)
+/* format(printf, 2, 0) lets -Wformat check the callers that hand their va_list on. */
+static void __attribute__((format(printf, 2, 0))) emit(const char *tag, const char *fmt, va_list ap)
 {
 	struct timespec ts;
 	struct tm tm;
