@@ -18,6 +18,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "io.h"
 #include "tar.h"
 
 #define ARCHIVE_IO_BUF (32 * 1024)
@@ -165,23 +166,6 @@ int archive_open(struct archive **arp, struct arena *a, int dirfd, const char *f
 	return 0;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int zstd_errno(size_t r)
 {
 	return ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation ? -ENOMEM : -EIO;
@@ -202,7 +186,7 @@ static int feed(struct archive *ar, const void *src, size_t len, ZSTD_EndDirecti
 		if (ZSTD_isError(r))
 			return ar->err = zstd_errno(r);
 		if (out.pos) {
-			rc = write_all(ar->fd, ar->out, out.pos);
+			rc = io_write_all(ar->fd, ar->out, out.pos);
 			if (rc)
 				return ar->err = rc;
 			ar->bytes_out += out.pos;
@@ -373,15 +357,6 @@ int archive_add_fd(struct archive *ar, const char *name, int fd, int64_t mtime)
 	return rc ? rc : add_whole(ar);
 }
 
-static int fsync_retry(int fd)
-{
-	while (fsync(fd) < 0) {
-		if (errno != EINTR)
-			return -errno;
-	}
-	return 0;
-}
-
 /* Data on disk before the name appears: a reader never sees half an archive, even after a crash. */
 static int seal(struct archive *ar)
 {
@@ -390,13 +365,10 @@ static int seal(struct archive *ar)
 	tar_end(ar->in);
 	ar->bytes_in += TAR_END_SIZE;
 	rc = feed(ar, ar->in, TAR_END_SIZE, ZSTD_e_end);
-	if (!rc)
-		rc = fsync_retry(ar->fd);
-	if (close(ar->fd) < 0 && !rc && errno != EINTR)
-		rc = -errno;
+	if (rc)
+		return rc;	/* archive_abort closes and unlinks the part */
+	rc = io_seal_part(ar->fd, ar->dirfd, ar->part_name, ar->final_name);
 	ar->fd = -1;
-	if (!rc && renameat(ar->dirfd, ar->part_name, ar->dirfd, ar->final_name) < 0)
-		rc = -errno;
 	return rc;
 }
 
@@ -413,7 +385,7 @@ int archive_finish(struct archive *ar)
 		return rc;
 	}
 	ar->open = false;
-	rc = fsync_retry(ar->dirfd);
+	rc = io_fsync(ar->dirfd);
 	/* The bundle is complete and named; only filesystems that cannot sync a directory say EINVAL. */
 	return rc == -EINVAL ? 0 : rc;
 }

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "io.h"
 #include "malloc_guard.h"
 #include "trace.skel.h"
 
@@ -242,26 +243,6 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 
 /* ---- output ---- */
 
-static int mkdir_p(const char *dir)
-{
-	char tmp[PATH_MAX], *p;
-
-	if (snprintf(tmp, sizeof(tmp), "%s", dir) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	for (p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	/* Traces hold argv and paths: readable by root only. */
-	if (mkdir(tmp, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* The daemon's config (AOD_CONFIG, /etc/aod/aod.yaml, the embedded one) names trace_dir and trace_max_age,
  * so `aod trace --save` and the daemon's cleanup agree on where traces live. */
 static const struct cfg_config *trace_config(void)
@@ -310,7 +291,8 @@ static int save_path(struct trace_run *r)
 	for (i = 0; i < TR_NCAPS; i++)
 		if (r->o.caps & CAPB(i))
 			n += (size_t)snprintf(caps + n, sizeof(caps) - n, "%s%s", n ? "-" : "", trace_cap_name(i));
-	err = mkdir_p(trace_dir());
+	/* Traces hold argv and paths: readable by root only. */
+	err = io_mkdir_p(trace_dir(), 0755, 0700);
 	if (err)
 		return err;
 	if (snprintf(r->final, sizeof(r->final), "%s/trace_%lld_%s.jsonl", trace_dir(),
@@ -370,12 +352,11 @@ static int close_output(struct trace_run *r)
 	out_flush(r);
 	if (r->out_fd == STDOUT_FILENO)
 		return r->out_err ? -r->out_err : 0;
-	if (!r->out_err && fsync(r->out_fd))
-		r->out_err = errno;
-	close(r->out_fd);
+	if (r->out_err)
+		close(r->out_fd);
+	else
+		r->out_err = -io_seal_part(r->out_fd, AT_FDCWD, r->part, r->final);
 	r->out_fd = -1;
-	if (!r->out_err && rename(r->part, r->final))
-		r->out_err = errno;
 	return r->out_err ? -r->out_err : 0;
 }
 

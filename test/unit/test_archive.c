@@ -5,6 +5,7 @@
 #endif
 #include "../../src/arena.c"
 #include "../../src/tar.c"
+#include "../../src/io.c"
 #include "../../src/archive.c"
 
 #include <dirent.h>

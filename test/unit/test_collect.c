@@ -8,6 +8,7 @@
 #include "../../src/json.c"
 #include "../../src/names.c"
 #include "../../src/tar.c"
+#include "../../src/io.c"
 #include "../../src/archive.c"
 #include "../../src/actions.c"
 #include "../../src/manifest.c"

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Base layer: whole writes, directory creation and the atomic .part -> fsync -> rename step. */
+#include "io.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int io_write_all(int fd, const void *buf, size_t n)
+{
+	const unsigned char *p = buf;
+
+	while (n > 0) {
+		ssize_t k = write(fd, p, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		/* A regular file or pipe that takes nothing would make this loop spin forever. */
+		if (k == 0)
+			return -EIO;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+int io_fsync(int fd)
+{
+	while (fsync(fd) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+int io_mkdir_p(const char *path, mode_t parent_mode, mode_t leaf_mode)
+{
+	char tmp[PATH_MAX], *p;
+
+	if (!path[0])
+		return -ENOENT;
+	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	for (p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, parent_mode) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, leaf_mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int io_seal_part(int fd, int dirfd, const char *part, const char *final)
+{
+	int rc = io_fsync(fd);
+
+	/* Linux closes the fd even when close fails; EINTR there loses nothing that fsync kept. */
+	if (close(fd) < 0 && !rc && errno != EINTR)
+		rc = -errno;
+	if (!rc && renameat(dirfd, part, dirfd, final) < 0)
+		rc = -errno;
+	return rc;
+}
