@@ -163,8 +163,14 @@ int metrics_listen(const char *addr)
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
+	if (fd >= FD_SETSIZE) {
+		close(fd);
+		return -EMFILE;	/* the loop's select() could not watch it */
+	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 8) < 0) {
+	/* Room for a burst of stalled clients in the queue, so a scraper's SYN is not dropped behind them
+	 * (a dropped SYN costs it a 1 s retransmit); the loop drains the queue on every pass. */
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 128) < 0) {
 		int err = -errno;
 
 		close(fd);
@@ -206,34 +212,100 @@ static void conn_close(struct metrics_server *m, int i)
 	m->conn[i].got = 0;
 }
 
+/* "GET /metrics HTTP/1.1\r\n...": the method, a path up to '?' or ' ', the version, then the line's end. */
+int metrics_request_status(const char *req)
+{
+	const char *path = req + 4, *ver;
+	size_t plen;
+
+	if (strncmp(req, "GET /", 5))
+		return 400;
+	plen = strcspn(path, " \r\n");
+	if (path[plen] != ' ')
+		return 400;
+	ver = path + plen + 1;
+	if (strncmp(ver, "HTTP/1.", 7) || ver[7] < '0' || ver[7] > '9' ||
+	    !(ver[8] == '\n' || (ver[8] == '\r' && ver[9] == '\n')))
+		return 400;
+	if (strcspn(path, "? ") != 8 || strncmp(path, "/metrics", 8))
+		return 404;
+	return 200;
+}
+
+static const char *status_text(int status)
+{
+	switch (status) {
+	case 200: return "200 OK";
+	case 400: return "400 Bad Request";
+	case 404: return "404 Not Found";
+	case 503: return "503 Service Unavailable";
+	default: return "500 Internal Server Error";
+	}
+}
+
+/* A fresh socket's send buffer takes a scrape of this size at once; a short write loses the reply.
+ * A render failure (len < 0) turns a 200 into a 500. */
+static bool send_reply(int fd, int status, const char *text, int len)
+{
+	char hdr[192];
+	int n;
+
+	if (status == 200 && len < 0)
+		status = 500;
+	if (status != 200)
+		len = 0;
+	n = snprintf(hdr, sizeof(hdr), "HTTP/1.0 %s\r\n%sContent-Length: %d\r\nConnection: close\r\n\r\n",
+		     status_text(status), status == 200 ? "Content-Type: text/plain; version=0.0.4\r\n" : "", len);
+	return write(fd, hdr, (size_t)n) == n && (!len || write(fd, text, (size_t)len) == len);
+}
+
+/* A free slot, else the oldest connection's once it is METRICS_EVICT_AGE_NS old: every occupied slot is a
+ * request not yet complete (complete ones are answered and closed in the same pass). -1 when all are young. */
+static int take_slot(struct metrics_server *m, uint64_t now_ns)
+{
+	int i, old = 0;
+
+	for (i = 0; i < METRICS_MAX_CONNS; i++) {
+		if (m->conn[i].fd < 0)
+			return i;
+		if (m->conn[i].accepted_ns < m->conn[old].accepted_ns)
+			old = i;
+	}
+	if (m->conn[old].accepted_ns + METRICS_EVICT_AGE_NS > now_ns)
+		return -1;
+	m->dropped++;
+	conn_close(m, old);
+	return old;
+}
+
 static void accept_new(struct metrics_server *m, uint64_t now_ns)
 {
 	int i, fd;
 
 	while ((fd = accept4(m->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		for (i = 0; i < METRICS_MAX_CONNS && m->conn[i].fd >= 0; i++)
-			;
-		if (i == METRICS_MAX_CONNS) {
-			close(fd);	/* more scrapers at once than anyone runs: refuse, count */
+		/* select() cannot watch an fd at or past FD_SETSIZE: refuse it rather than FD_SET past the set. */
+		i = fd < FD_SETSIZE ? take_slot(m, now_ns) : -1;
+		if (i < 0) {
+			send_reply(fd, 503, NULL, 0);
+			close(fd);
 			m->dropped++;
 			continue;
 		}
 		m->conn[i].fd = fd;
 		m->conn[i].got = 0;
+		m->conn[i].accepted_ns = now_ns;
 		m->conn[i].deadline_ns = now_ns + METRICS_CONN_TIMEOUT_NS;
 	}
 }
 
-static void reply(struct metrics_server *m, int i, const char *text, int len)
+/* One reply, then close, as HTTP/1.0 without keep-alive: of pipelined requests only the first is answered
+ * and the scraper reconnects for the next. */
+static void reply(struct metrics_server *m, int i, metrics_render_fn render, void *ctx, const char *const *text)
 {
-	char hdr[160];
-	int n, fd = m->conn[i].fd;
+	int fd = m->conn[i].fd, status = metrics_request_status(m->conn[i].req);
+	int len = status == 200 ? render(ctx) : 0;
 
-	n = len < 0 ? snprintf(hdr, sizeof(hdr), "HTTP/1.0 500 Internal Server Error\r\nConnection: close\r\n\r\n")
-		    : snprintf(hdr, sizeof(hdr), "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
-					       "Content-Length: %d\r\nConnection: close\r\n\r\n", len);
-	/* A fresh socket's send buffer takes a scrape of this size at once; a short write loses the reply. */
-	if (write(fd, hdr, (size_t)n) == n && len > 0 && write(fd, text, (size_t)len) == len)
+	if (send_reply(fd, status, *text, len) && status == 200 && len > 0)
 		m->served++;
 	else
 		m->dropped++;
@@ -241,35 +313,34 @@ static void reply(struct metrics_server *m, int i, const char *text, int len)
 	conn_close(m, i);
 }
 
+/* Read what is ready; answer at the end of the request headers, at EOF, or when the buffer is full. */
+static void conn_read(struct metrics_server *m, int i, metrics_render_fn render, void *ctx,
+		      const char *const *text)
+{
+	ssize_t r;
+
+	r = read(m->conn[i].fd, m->conn[i].req + m->conn[i].got, sizeof(m->conn[i].req) - 1 - m->conn[i].got);
+	if (r > 0)
+		m->conn[i].got += (size_t)r;
+	m->conn[i].req[m->conn[i].got] = 0;
+	if (r == 0 || strstr(m->conn[i].req, "\r\n\r\n") || strstr(m->conn[i].req, "\n\n") ||
+	    m->conn[i].got == sizeof(m->conn[i].req) - 1)
+		reply(m, i, render, ctx, text);
+	else if (r < 0 && errno != EAGAIN && errno != EINTR)
+		conn_close(m, i);
+}
+
 void metrics_server_poll(struct metrics_server *m, const fd_set *rd, uint64_t now_ns, metrics_render_fn render,
 			 void *ctx, const char *const *text)
 {
-	ssize_t r;
 	int i;
 
 	if (m->listen_fd >= 0 && FD_ISSET(m->listen_fd, rd))
 		accept_new(m, now_ns);
 	for (i = 0; i < METRICS_MAX_CONNS; i++) {
-		if (m->conn[i].fd < 0)
-			continue;
-		if (FD_ISSET(m->conn[i].fd, rd)) {
-			r = read(m->conn[i].fd, m->conn[i].req + m->conn[i].got,
-				 sizeof(m->conn[i].req) - 1 - m->conn[i].got);
-			if (r > 0)
-				m->conn[i].got += (size_t)r;
-			m->conn[i].req[m->conn[i].got] = 0;
-			/* The end of the request headers, EOF, or a full buffer: answer now. */
-			if (r == 0 || strstr(m->conn[i].req, "\r\n\r\n") || strstr(m->conn[i].req, "\n\n") ||
-			    m->conn[i].got == sizeof(m->conn[i].req) - 1) {
-				reply(m, i, *text, render(ctx));
-				continue;
-			}
-			if (r < 0 && errno != EAGAIN && errno != EINTR) {
-				conn_close(m, i);
-				continue;
-			}
-		}
-		if (now_ns >= m->conn[i].deadline_ns) {
+		if (m->conn[i].fd >= 0 && FD_ISSET(m->conn[i].fd, rd))
+			conn_read(m, i, render, ctx, text);
+		if (m->conn[i].fd >= 0 && now_ns >= m->conn[i].deadline_ns) {
 			m->dropped++;
 			conn_close(m, i);
 		}

@@ -33,8 +33,15 @@ int metrics_render(const struct metrics_snapshot *s, const struct cfg_config *cf
  * Returns the listening fd or -errno. */
 int metrics_listen(const char *addr);
 
-#define METRICS_MAX_CONNS 4
+/* Scrapers are one or two per host; the rest of the slots absorb clients that connect and stall, which are
+ * evicted oldest first once METRICS_EVICT_AGE_NS old, so a stalled client can delay a scrape, never refuse it. */
+#define METRICS_MAX_CONNS 16
+/* Absolute from accept, not renewed by a trickle of bytes: a scraper sends its request in one segment,
+ * 2 s covers a retransmit of it on a lossy link. */
 #define METRICS_CONN_TIMEOUT_NS 2000000000ull
+/* A connection younger than this is not evicted: time for a scraper's request to follow its connect.
+ * When every slot is that young the newcomer gets 503 rather than a silent close. */
+#define METRICS_EVICT_AGE_NS 200000000ull
 
 /* The scrape connections the loop is waiting on: a request is read whole before the reply, because
  * closing a socket with unread input makes the kernel reset it and the scraper lose the reply. */
@@ -42,12 +49,16 @@ struct metrics_server {
 	int listen_fd;
 	struct {
 		int fd;			/* -1 when free */
-		uint64_t deadline_ns;
+		uint64_t accepted_ns, deadline_ns;
 		size_t got;
 		char req[512];
 	} conn[METRICS_MAX_CONNS];
 	uint64_t served, dropped;
 };
+
+/* Pure: the HTTP status a request head earns: 200 for "GET /metrics HTTP/1.x" (a query string allowed),
+ * 404 for another path, 400 for anything that is not a GET request line. */
+int metrics_request_status(const char *req);
 
 typedef int (*metrics_render_fn)(void *ctx);	/* renders, returns the length; text in *buf */
 
