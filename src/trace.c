@@ -24,8 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bpflog.h"
 #include "clock.h"
 #include "io.h"
+#include "log.h"
 #include "malloc_guard.h"
 #include "trace.skel.h"
 
@@ -118,7 +120,6 @@ struct trace_run {
 
 static char out_buf[OUT_BUF];
 static uint32_t oncpu_keys[ONCPU_MAX];
-static char last_libbpf[512];
 
 static void note(struct trace_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -134,27 +135,6 @@ static void note(struct trace_run *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(r->notes + n, sizeof(r->notes) - n, fmt, ap);
 	va_end(ap);
-}
-
-static int libbpf_quiet(enum libbpf_print_level lvl, const char *fmt, va_list ap)
-{
-	const char *env = getenv("AOD_LOG_LEVEL");
-	va_list copy;
-	size_t n;
-
-	/* Keep the first warning of a load (the program that failed, not the summary after it)
-	 * for our own one-line error; print everything only when debugging. */
-	if (lvl <= LIBBPF_WARN && !last_libbpf[0]) {
-		va_copy(copy, ap);
-		vsnprintf(last_libbpf, sizeof(last_libbpf), fmt, copy);
-		va_end(copy);
-		n = strlen(last_libbpf);
-		if (n && last_libbpf[n - 1] == '\n')
-			last_libbpf[n - 1] = '\0';
-	}
-	if (env && (!strcmp(env, "debug") || !strcmp(env, "3")))
-		return vfprintf(stderr, fmt, ap);
-	return 0;
 }
 
 /* ---- command line ---- */
@@ -643,7 +623,7 @@ static int load_tier(struct trace_run *r, int tier, char *why, size_t whylen)
 	int err;
 
 	choose(r, tier);
-	last_libbpf[0] = '\0';
+	bpflog_mark();
 	r->skel = trace_bpf__open();
 	if (!r->skel) {
 		snprintf(why, whylen, "open BPF object: %s", strerror(errno));
@@ -657,7 +637,7 @@ static int load_tier(struct trace_run *r, int tier, char *why, size_t whylen)
 	set_rodata(r);
 	err = trace_bpf__load(r->skel);
 	if (err) {
-		snprintf(why, whylen, "load (%s): %.200s", strerror(-err), last_libbpf);
+		snprintf(why, whylen, "load (%s): %.200s", strerror(-err), bpflog_first_warning());
 	} else {
 		err = attach_all(r, why, whylen);
 	}
@@ -916,7 +896,7 @@ static int trace_start(struct trace_run *r)
 	int err;
 
 	clean_old_traces();
-	libbpf_set_print(libbpf_quiet);
+	bpflog_install();
 	err = open_output(r);
 	if (err) {
 		fprintf(stderr, "aod: unable to create %s: %s\n", r->part[0] ? r->part : r->final, strerror(-err));
@@ -967,6 +947,7 @@ int trace_main(int argc, char **argv)
 	char caps[160];
 	sigset_t old;
 
+	log_level_from_env();
 	memset(r, 0, sizeof(*r));
 	r->out_fd = r->vmstat_fd = -1;
 	sigprocmask(SIG_SETMASK, NULL, &old);
