@@ -15,6 +15,12 @@ void json_init(struct json *j, char *buf, size_t cap)
 	j->first[0] = true;
 }
 
+void json_init_line(struct json *j, char *buf, size_t cap)
+{
+	json_init(j, buf, cap);
+	j->oneline = true;
+}
+
 static void jput(struct json *j, const char *s, size_t n)
 {
 	/* One byte is always kept back for the NUL of json_finish. */
@@ -137,9 +143,9 @@ static void put_escaped(struct json *j, const char *s, size_t n)
 static void member(struct json *j, const char *key)
 {
 	if (!j->first[j->depth])
-		jput(j, ",", 1);
+		jput(j, j->oneline ? ", " : ",", j->oneline ? 2 : 1);
 	j->first[j->depth] = false;
-	if (j->depth > 0)
+	if (j->depth > 0 && !j->oneline)
 		newline(j);
 	if (key) {
 		put_escaped(j, key, strlen(key));
@@ -169,7 +175,7 @@ static void close_(struct json *j, const char *brace)
 	}
 	empty = j->first[j->depth];
 	j->depth--;
-	if (!empty)
+	if (!empty && !j->oneline)
 		newline(j);
 	jputs(j, brace);
 }

@@ -13,11 +13,14 @@ struct json {
 	char *buf;
 	size_t cap, len;
 	bool overflow;			/* something did not fit: json_finish says -ENOSPC */
+	bool oneline;			/* JSON lines: members on one line, ", " between them */
 	int depth;
 	bool first[JSON_MAX_DEPTH];	/* no member written yet at this depth */
 };
 
 void json_init(struct json *j, char *buf, size_t cap);
+/* The same writer for one JSON line per record (aod trace): no newlines or indentation. */
+void json_init_line(struct json *j, char *buf, size_t cap);
 /* key is the member name inside an object, NULL inside an array or at the top. */
 void json_obj_begin(struct json *j, const char *key);
 void json_obj_end(struct json *j);

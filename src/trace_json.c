@@ -209,106 +209,10 @@ int trace_parse_caps(const char *list, unsigned *mask, char *err, size_t errlen)
 	}
 }
 
-/* ---- a compact JSON-lines writer; strings are escaped by json_escape ---- */
-
-struct jl {
-	char *buf;
-	size_t cap, len;
-	bool overflow;
-	bool first;		/* no member yet in the innermost object or array */
-};
-
-static void jl_put(struct jl *j, const char *s, size_t n)
-{
-	/* Keep one byte back for the NUL. */
-	if (j->overflow || n >= j->cap - j->len) {
-		j->overflow = true;
-		return;
-	}
-	memcpy(j->buf + j->len, s, n);
-	j->len += n;
-}
-
-static void jl_sep(struct jl *j, const char *key)
-{
-	if (!j->first)
-		jl_put(j, ", ", 2);
-	j->first = false;
-	if (key) {
-		jl_put(j, "\"", 1);
-		jl_put(j, key, strlen(key));	/* keys are ours: nothing to escape */
-		jl_put(j, "\": ", 3);
-	}
-}
-
-static void jl_open(struct jl *j, const char *key, char brace)
-{
-	jl_sep(j, key);
-	jl_put(j, &brace, 1);
-	j->first = true;
-}
-
-static void jl_close(struct jl *j, char brace)
-{
-	jl_put(j, &brace, 1);
-	j->first = false;
-}
-
-static void jl_strn(struct jl *j, const char *key, const char *s, size_t n)
-{
-	size_t need;
-
-	jl_sep(j, key);
-	jl_put(j, "\"", 1);
-	if (j->overflow)
-		return;
-	need = json_escape(j->buf + j->len, j->cap - j->len, s, n);
-	if (need >= j->cap - j->len)
-		j->overflow = true;
-	else
-		j->len += need;
-	jl_put(j, "\"", 1);
-}
-
-static void jl_str(struct jl *j, const char *key, const char *s) { jl_strn(j, key, s, strlen(s)); }
-
 /* A NUL-terminated string inside a fixed kernel array, which may lack the NUL. */
-static void jl_kstr(struct jl *j, const char *key, const char *s, size_t size)
+static void jl_kstr(struct json *j, const char *key, const char *s, size_t size)
 {
-	jl_strn(j, key, s, strnlen(s, size));
-}
-
-static void jl_u64(struct jl *j, const char *key, uint64_t v)
-{
-	char tmp[24];
-	int n = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)v);
-
-	jl_sep(j, key);
-	jl_put(j, tmp, (size_t)n);
-}
-
-static void jl_i64(struct jl *j, const char *key, int64_t v)
-{
-	char tmp[24];
-	int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
-
-	jl_sep(j, key);
-	jl_put(j, tmp, (size_t)n);
-}
-
-static void jl_bool(struct jl *j, const char *key, bool v)
-{
-	jl_sep(j, key);
-	jl_put(j, v ? "true" : "false", v ? 4 : 5);
-}
-
-static int jl_finish(struct jl *j)
-{
-	jl_put(j, "\n", 1);
-	if (j->overflow)
-		return -ENOSPC;
-	j->buf[j->len] = '\0';
-	return (int)j->len;
+	json_strn(j, key, s, strnlen(s, size));
 }
 
 /* ---- event types and field decoders ---- */
@@ -354,7 +258,7 @@ static const char *family_name(unsigned f)
 	}
 }
 
-static void jl_sockaddr(struct jl *j, const char *akey, const char *pkey, const struct tr_sockaddr *sa)
+static void jl_sockaddr(struct json *j, const char *akey, const char *pkey, const struct tr_sockaddr *sa)
 {
 	char tmp[INET6_ADDRSTRLEN];
 
@@ -362,19 +266,19 @@ static void jl_sockaddr(struct jl *j, const char *akey, const char *pkey, const 
 		return;
 	if (!inet_ntop(sa->family == 2 ? AF_INET : AF_INET6, sa->addr, tmp, sizeof(tmp)))
 		tmp[0] = '\0';
-	jl_str(j, akey, tmp);
-	jl_u64(j, pkey, sa->port);
+	json_str(j, akey, tmp);
+	json_u64(j, pkey, sa->port);
 }
 
 /* "ret" always; "error" with the errno text when the call failed. */
-static void jl_ret(struct jl *j, int64_t ret)
+static void jl_ret(struct json *j, int64_t ret)
 {
-	jl_i64(j, "ret", ret);
+	json_i64(j, "ret", ret);
 	if (ret < 0 && ret > -4096)
-		jl_str(j, "error", strerror((int)-ret));
+		json_str(j, "error", strerror((int)-ret));
 }
 
-static void jl_syscall(struct jl *j, unsigned nr)
+static void jl_syscall(struct json *j, unsigned nr)
 {
 	const char *name = trace_syscall_name(nr);
 	char tmp[24];
@@ -383,11 +287,11 @@ static void jl_syscall(struct jl *j, unsigned nr)
 		snprintf(tmp, sizeof(tmp), "syscall_%u", nr);
 		name = tmp;
 	}
-	jl_str(j, "syscall", name);
+	json_str(j, "syscall", name);
 }
 
 /* Open flags as O_* names; the numeric value is written too. */
-static void jl_open_flags(struct jl *j, uint64_t flags)
+static void jl_open_flags(struct json *j, uint64_t flags)
 {
 	static const struct { uint64_t bit; const char *name; } bits[] = {
 		{ 0100, "O_CREAT" }, { 0200, "O_EXCL" }, { 01000, "O_TRUNC" }, { 02000, "O_APPEND" },
@@ -403,8 +307,8 @@ static void jl_open_flags(struct jl *j, uint64_t flags)
 	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
 		if ((flags & bits[i].bit) == bits[i].bit && n < sizeof(tmp))
 			n += (size_t)snprintf(tmp + n, sizeof(tmp) - n, "|%s", bits[i].name);
-	jl_u64(j, "flags", flags);
-	jl_str(j, "flags_str", tmp);
+	json_u64(j, "flags", flags);
+	json_str(j, "flags_str", tmp);
 }
 
 /* ---- one record each ---- */
@@ -469,97 +373,97 @@ static enum trace_type record_type(const struct tr_hdr *t)
 	}
 }
 
-static void fmt_syscall(struct jl *j, const struct tr_ev_syscall *e)
+static void fmt_syscall(struct json *j, const struct tr_ev_syscall *e)
 {
 	jl_syscall(j, e->nr);
-	jl_u64(j, "nr", e->nr);
-	jl_u64(j, "tid", e->t.h.tid);
+	json_u64(j, "nr", e->nr);
+	json_u64(j, "tid", e->t.h.tid);
 	if (e->noreturn) {
-		jl_bool(j, "noreturn", true);
+		json_bool(j, "noreturn", true);
 		return;
 	}
 	jl_ret(j, e->ret);
-	jl_u64(j, "duration_ns", e->dur_ns);
+	json_u64(j, "duration_ns", e->dur_ns);
 }
 
-static void fmt_conn(struct jl *j, const struct tr_ev_conn *e)
+static void fmt_conn(struct json *j, const struct tr_ev_conn *e)
 {
-	jl_i64(j, "fd", e->fd);
+	json_i64(j, "fd", e->fd);
 	if (e->has_peer) {
-		jl_str(j, "family", family_name(e->peer.family));
+		json_str(j, "family", family_name(e->peer.family));
 		jl_sockaddr(j, "daddr", "dport", &e->peer);
 	}
 	jl_ret(j, e->ret);
-	jl_u64(j, "duration_ns", e->dur_ns);
+	json_u64(j, "duration_ns", e->dur_ns);
 }
 
-static void fmt_sendrecv(struct jl *j, const struct tr_ev_sendrecv *e)
+static void fmt_sendrecv(struct json *j, const struct tr_ev_sendrecv *e)
 {
 	jl_syscall(j, e->nr);
-	jl_i64(j, "fd", e->fd);
+	json_i64(j, "fd", e->fd);
 	if (e->ret >= 0)
-		jl_i64(j, "bytes", e->ret);
+		json_i64(j, "bytes", e->ret);
 	jl_ret(j, e->ret);
 	if (!e->has_sock)
 		return;
-	jl_str(j, "family", family_name(e->local.family));
-	jl_str(j, "socket_type", e->protocol == 1 ? "stream" : e->protocol == 2 ? "dgram" : "other");
+	json_str(j, "family", family_name(e->local.family));
+	json_str(j, "socket_type", e->protocol == 1 ? "stream" : e->protocol == 2 ? "dgram" : "other");
 	jl_sockaddr(j, "saddr", "sport", &e->local);
 	jl_sockaddr(j, "daddr", "dport", &e->remote);
 }
 
-static void fmt_sock(struct jl *j, const struct tr_ev_sock *e)
+static void fmt_sock(struct json *j, const struct tr_ev_sock *e)
 {
 	if (e->t.h.kind == TR_EV_TCP_STATE) {
-		jl_str(j, "old_state", tcp_state_name(e->oldstate));
-		jl_str(j, "new_state", tcp_state_name(e->newstate));
+		json_str(j, "old_state", tcp_state_name(e->oldstate));
+		json_str(j, "new_state", tcp_state_name(e->newstate));
 	} else {
-		jl_str(j, "state", tcp_state_name(e->newstate));
+		json_str(j, "state", tcp_state_name(e->newstate));
 	}
-	jl_str(j, "family", family_name(e->local.family));
+	json_str(j, "family", family_name(e->local.family));
 	jl_sockaddr(j, "saddr", "sport", &e->local);
 	jl_sockaddr(j, "daddr", "dport", &e->remote);
 }
 
-static void fmt_exec(struct jl *j, const struct tr_ev_exec *e)
+static void fmt_exec(struct json *j, const struct tr_ev_exec *e)
 {
 	size_t off = 0, n, len = e->args_len < TR_ARGV_LEN ? e->args_len : TR_ARGV_LEN;
 	uint32_t i;
 
 	jl_kstr(j, "filename", e->filename, sizeof(e->filename));
-	jl_open(j, "argv", '[');
+	json_arr_begin(j, "argv");
 	for (i = 0; i < e->argc && off < len; i++) {
 		n = strnlen(e->args + off, len - off);
-		jl_strn(j, NULL, e->args + off, n);
+		json_strn(j, NULL, e->args + off, n);
 		off += n + 1;
 	}
-	jl_close(j, ']');
-	jl_u64(j, "argc", e->argc);
+	json_arr_end(j);
+	json_u64(j, "argc", e->argc);
 	if (e->truncated)
-		jl_bool(j, "argv_truncated", true);
+		json_bool(j, "argv_truncated", true);
 	jl_ret(j, e->ret);
 }
 
-static void fmt_exit(struct jl *j, const struct tr_ev_exit *e)
+static void fmt_exit(struct json *j, const struct tr_ev_exit *e)
 {
-	jl_u64(j, "exit_code_raw", e->exit_code);
+	json_u64(j, "exit_code_raw", e->exit_code);
 	if ((e->exit_code & 0x7f) == 0) {
-		jl_u64(j, "exit_code", (e->exit_code >> 8) & 0xff);
+		json_u64(j, "exit_code", (e->exit_code >> 8) & 0xff);
 	} else {
-		jl_u64(j, "signal", e->exit_code & 0x7f);
-		jl_bool(j, "core_dumped", e->exit_code & 0x80);
+		json_u64(j, "signal", e->exit_code & 0x7f);
+		json_bool(j, "core_dumped", e->exit_code & 0x80);
 	}
 }
 
-static void jl_mode(struct jl *j, uint64_t mode)
+static void jl_mode(struct json *j, uint64_t mode)
 {
 	char tmp[16];
 
 	snprintf(tmp, sizeof(tmp), "%04o", (unsigned)(mode & 07777));
-	jl_str(j, "mode", tmp);
+	json_str(j, "mode", tmp);
 }
 
-static void fmt_file(struct jl *j, const struct tr_ev_file *e)
+static void fmt_file(struct json *j, const struct tr_ev_file *e)
 {
 	enum trace_type t = file_type(e->nr);
 
@@ -568,7 +472,7 @@ static void fmt_file(struct jl *j, const struct tr_ev_file *e)
 	if (t == TT_FILE_RENAME)
 		jl_kstr(j, "new_path", e->path2, sizeof(e->path2));
 	if (e->dfd != X86_AT_FDCWD)
-		jl_i64(j, "dfd", e->dfd);
+		json_i64(j, "dfd", e->dfd);
 	if (t == TT_FILE_OPEN && e->nr != SYS_openat2) {
 		jl_open_flags(j, e->flags);
 		if (e->flags & 0100)	/* O_CREAT: the mode matters */
@@ -576,20 +480,20 @@ static void fmt_file(struct jl *j, const struct tr_ev_file *e)
 	} else if (t == TT_FILE_CREAT || t == TT_FILE_MKDIR) {
 		jl_mode(j, e->flags);
 	} else if (e->flags && (t == TT_FILE_UNLINK || t == TT_FILE_RENAME)) {
-		jl_u64(j, "flags", e->flags);
+		json_u64(j, "flags", e->flags);
 	}
 	jl_ret(j, e->ret);
-	jl_u64(j, "duration_ns", e->dur_ns);
+	json_u64(j, "duration_ns", e->dur_ns);
 }
 
-static void jl_ids(struct jl *j, const char *key, const uint32_t ids[4])
+static void jl_ids(struct json *j, const char *key, const uint32_t ids[4])
 {
-	jl_open(j, key, '{');
-	jl_u64(j, "uid", ids[0]);
-	jl_u64(j, "euid", ids[1]);
-	jl_u64(j, "gid", ids[2]);
-	jl_u64(j, "egid", ids[3]);
-	jl_close(j, '}');
+	json_obj_begin(j, key);
+	json_u64(j, "uid", ids[0]);
+	json_u64(j, "euid", ids[1]);
+	json_u64(j, "gid", ids[2]);
+	json_u64(j, "egid", ids[3]);
+	json_obj_end(j);
 }
 
 static const char *ptrace_request_name(uint64_t r)
@@ -633,40 +537,40 @@ static const char *bpf_cmd_name(uint64_t c)
 	return c < sizeof(names) / sizeof(names[0]) ? names[c] : "other";
 }
 
-static void fmt_security(struct jl *j, const struct tr_ev_security *e)
+static void fmt_security(struct json *j, const struct tr_ev_security *e)
 {
 	enum trace_type t = security_type(e->nr);
 
 	jl_syscall(j, e->nr);
 	switch (t) {
 	case TT_SEC_PTRACE:
-		jl_u64(j, "request", e->args[0]);
-		jl_str(j, "request_name", ptrace_request_name(e->args[0]));
-		jl_i64(j, "target_pid", (int32_t)e->args[1]);
+		json_u64(j, "request", e->args[0]);
+		json_str(j, "request_name", ptrace_request_name(e->args[0]));
+		json_i64(j, "target_pid", (int32_t)e->args[1]);
 		break;
 	case TT_SEC_MODULE_LOAD:
 		if (e->nr == SYS_finit_module)
-			jl_i64(j, "fd", (int32_t)e->args[0]);
+			json_i64(j, "fd", (int32_t)e->args[0]);
 		else
-			jl_u64(j, "image_bytes", e->args[1]);
+			json_u64(j, "image_bytes", e->args[1]);
 		jl_kstr(j, "params", e->str, sizeof(e->str));
 		break;
 	case TT_SEC_MODULE_UNLOAD:
 		jl_kstr(j, "module", e->str, sizeof(e->str));
 		break;
 	case TT_SEC_BPF:
-		jl_u64(j, "cmd", e->args[0]);
-		jl_str(j, "cmd_name", bpf_cmd_name(e->args[0]));
+		json_u64(j, "cmd", e->args[0]);
+		json_str(j, "cmd_name", bpf_cmd_name(e->args[0]));
 		break;
 	default:
-		jl_open(j, "args", '[');
+		json_arr_begin(j, "args");
 		/* set*id take ids (int); -1 means "unchanged". */
-		jl_i64(j, NULL, (int32_t)e->args[0]);
+		json_i64(j, NULL, (int32_t)e->args[0]);
 		if (e->nr != SYS_setuid && e->nr != SYS_setgid && e->nr != SYS_setfsuid && e->nr != SYS_setfsgid)
-			jl_i64(j, NULL, (int32_t)e->args[1]);
+			json_i64(j, NULL, (int32_t)e->args[1]);
 		if (e->nr == SYS_setresuid || e->nr == SYS_setresgid)
-			jl_i64(j, NULL, (int32_t)e->args[2]);
-		jl_close(j, ']');
+			json_i64(j, NULL, (int32_t)e->args[2]);
+		json_arr_end(j);
 		break;
 	}
 	if (e->has_creds) {
@@ -676,18 +580,18 @@ static void fmt_security(struct jl *j, const struct tr_ev_security *e)
 	jl_ret(j, e->ret);
 }
 
-static void fmt_suid_exec(struct jl *j, const struct tr_ev_suid_exec *e)
+static void fmt_suid_exec(struct json *j, const struct tr_ev_suid_exec *e)
 {
 	jl_kstr(j, "filename", e->filename, sizeof(e->filename));
 	jl_mode(j, e->mode);
-	jl_bool(j, "setuid_bit", e->mode & 04000);
-	jl_bool(j, "setgid_bit", e->mode & 02000);
-	jl_u64(j, "file_uid", e->file_uid);
-	jl_u64(j, "file_gid", e->file_gid);
+	json_bool(j, "setuid_bit", e->mode & 04000);
+	json_bool(j, "setgid_bit", e->mode & 02000);
+	json_u64(j, "file_uid", e->file_uid);
+	json_u64(j, "file_gid", e->file_gid);
 	jl_ids(j, "creds", e->ids);
 }
 
-static void fmt_data(struct jl *j, const struct tr_hdr *t)
+static void fmt_data(struct json *j, const struct tr_hdr *t)
 {
 	switch (t->h.kind) {
 	case TR_EV_SYSCALL: fmt_syscall(j, (const void *)t); break;
@@ -698,7 +602,7 @@ static void fmt_data(struct jl *j, const struct tr_hdr *t)
 	case TR_EV_FORK: {
 		const struct tr_ev_fork *e = (const void *)t;
 
-		jl_u64(j, "child_pid", e->child_pid);
+		json_u64(j, "child_pid", e->child_pid);
 		jl_kstr(j, "child_comm", e->child_comm, sizeof(e->child_comm));
 		break;
 	}
@@ -709,36 +613,33 @@ static void fmt_data(struct jl *j, const struct tr_hdr *t)
 	}
 }
 
-static void jl_head(struct jl *j, char *buf, size_t cap, uint64_t ts, const char *type)
+static void jl_head(struct json *j, char *buf, size_t cap, uint64_t ts, const char *type)
 {
-	memset(j, 0, sizeof(*j));
-	j->buf = buf;
-	j->cap = cap;
-	j->first = true;
-	jl_put(j, "{", 1);
-	jl_u64(j, "timestamp", ts);
-	jl_str(j, "event_type", type);
+	json_init_line(j, buf, cap);
+	json_obj_begin(j, NULL);
+	json_u64(j, "timestamp", ts);
+	json_str(j, "event_type", type);
 }
 
 int trace_format(const void *rec, size_t len, int64_t mono_to_real_ns, char *buf, size_t cap,
 		 enum trace_type *type)
 {
 	const struct tr_hdr *t = rec;
-	struct jl j;
+	struct json j;
 
 	if (cap == 0 || len < sizeof(*t) || t->h.kind < TR_EV_SYSCALL || t->h.kind >= TR_EV_LAST ||
 	    t->h.size != rec_size[t->h.kind - TR_EV_SYSCALL] || len < t->h.size)
 		return -EINVAL;
 	*type = record_type(t);
 	jl_head(&j, buf, cap, t->h.ts_ns + (uint64_t)mono_to_real_ns, type_names[*type]);
-	jl_u64(&j, "process_id", t->h.pid);
+	json_u64(&j, "process_id", t->h.pid);
 	jl_kstr(&j, "process_name", t->h.comm, sizeof(t->h.comm));
-	jl_u64(&j, "user_id", t->uid);
-	jl_open(&j, "data", '{');
+	json_u64(&j, "user_id", t->uid);
+	json_obj_begin(&j, "data");
 	fmt_data(&j, t);
-	jl_close(&j, '}');
-	jl_close(&j, '}');
-	return jl_finish(&j);
+	json_obj_end(&j);
+	json_obj_end(&j);
+	return json_finish(&j);
 }
 
 uint64_t trace_hist_percentile(const uint64_t *hist, int nslots, unsigned pct)
@@ -762,52 +663,52 @@ uint64_t trace_hist_percentile(const uint64_t *hist, int nslots, unsigned pct)
 
 int trace_format_perf(const struct trace_perf *p, char *buf, size_t cap)
 {
-	struct jl j;
+	struct json j;
 	uint32_t i;
 
 	if (cap == 0)
 		return -ENOSPC;
 	jl_head(&j, buf, cap, p->ts_ns, type_names[TT_PERF]);
-	jl_u64(&j, "process_id", 0);
-	jl_str(&j, "process_name", "");
-	jl_u64(&j, "user_id", 0);
-	jl_open(&j, "data", '{');
-	jl_u64(&j, "interval_ms", p->interval_ns / 1000000);
-	jl_open(&j, "cpu", '{');
-	jl_u64(&j, "total_oncpu_ns", p->cpu_total_ns);
-	jl_u64(&j, "processes", p->nprocs);
-	jl_open(&j, "top", '[');
+	json_u64(&j, "process_id", 0);
+	json_str(&j, "process_name", "");
+	json_u64(&j, "user_id", 0);
+	json_obj_begin(&j, "data");
+	json_u64(&j, "interval_ms", p->interval_ns / 1000000);
+	json_obj_begin(&j, "cpu");
+	json_u64(&j, "total_oncpu_ns", p->cpu_total_ns);
+	json_u64(&j, "processes", p->nprocs);
+	json_arr_begin(&j, "top");
 	for (i = 0; i < p->ntop && i < TRACE_TOP_PROCS; i++) {
-		jl_open(&j, NULL, '{');
-		jl_u64(&j, "pid", p->top[i].pid);
+		json_obj_begin(&j, NULL);
+		json_u64(&j, "pid", p->top[i].pid);
 		jl_kstr(&j, "comm", p->top[i].comm, sizeof(p->top[i].comm));
-		jl_u64(&j, "oncpu_ns", p->top[i].ns);
-		jl_close(&j, '}');
+		json_u64(&j, "oncpu_ns", p->top[i].ns);
+		json_obj_end(&j);
 	}
-	jl_close(&j, ']');
-	jl_close(&j, '}');
-	jl_open(&j, "runq_latency", '{');
-	jl_u64(&j, "count", p->runq_count);
-	jl_u64(&j, "avg_us", p->runq_count ? p->runq_sum_ns / p->runq_count / 1000 : 0);
-	jl_u64(&j, "p50_us", trace_hist_percentile(p->hist, TR_HIST_SLOTS, 50));
-	jl_u64(&j, "p99_us", trace_hist_percentile(p->hist, TR_HIST_SLOTS, 99));
-	jl_close(&j, '}');
-	jl_open(&j, "block_io", '{');
-	jl_u64(&j, "count", p->bio_count);
-	jl_u64(&j, "bytes", p->bio_bytes);
-	jl_u64(&j, "reads", p->bio_read);
-	jl_u64(&j, "writes", p->bio_write);
-	jl_u64(&j, "errors", p->bio_errors);
-	jl_close(&j, '}');
-	jl_open(&j, "page_faults", '{');
+	json_arr_end(&j);
+	json_obj_end(&j);
+	json_obj_begin(&j, "runq_latency");
+	json_u64(&j, "count", p->runq_count);
+	json_u64(&j, "avg_us", p->runq_count ? p->runq_sum_ns / p->runq_count / 1000 : 0);
+	json_u64(&j, "p50_us", trace_hist_percentile(p->hist, TR_HIST_SLOTS, 50));
+	json_u64(&j, "p99_us", trace_hist_percentile(p->hist, TR_HIST_SLOTS, 99));
+	json_obj_end(&j);
+	json_obj_begin(&j, "block_io");
+	json_u64(&j, "count", p->bio_count);
+	json_u64(&j, "bytes", p->bio_bytes);
+	json_u64(&j, "reads", p->bio_read);
+	json_u64(&j, "writes", p->bio_write);
+	json_u64(&j, "errors", p->bio_errors);
+	json_obj_end(&j);
+	json_obj_begin(&j, "page_faults");
 	if (p->faults_traced)
-		jl_u64(&j, "user_faults", p->faults);
-	jl_u64(&j, "pgfault", p->pgfault);
-	jl_u64(&j, "pgmajfault", p->pgmajfault);
-	jl_close(&j, '}');
-	jl_close(&j, '}');
-	jl_close(&j, '}');
-	return jl_finish(&j);
+		json_u64(&j, "user_faults", p->faults);
+	json_u64(&j, "pgfault", p->pgfault);
+	json_u64(&j, "pgmajfault", p->pgmajfault);
+	json_obj_end(&j);
+	json_obj_end(&j);
+	json_obj_end(&j);
+	return json_finish(&j);
 }
 
 /* ---- old trace files ---- */
