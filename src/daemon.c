@@ -229,7 +229,7 @@ void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns)
 	int err;
 
 	(void)now_ns;
-	err = retain_sweep(collect_outdir_fd(d->collect), d->cfg->max_total_log_bytes, d->cfg->max_log_age_days,
+	err = retain_sweep(collect_outdir_fd(d->collect), d->cfg->max_total_log_bytes, d->cfg->max_log_age_sec,
 			   (int64_t)(wall_ns() / 1000000000ll), NULL, &res);
 	if (err < 0)
 		log_error("aod: unable to sweep %s/batches: %s", d->cfg->output_dir, strerror(-err));
@@ -618,7 +618,7 @@ static void replay_housekeeping(struct daemon *d, uint64_t *next_sweep)
 	if (now < *next_sweep)
 		return;
 	*next_sweep = now + (uint64_t)(d->cfg->cleanup_interval_sec ? d->cfg->cleanup_interval_sec : 60) * 1000000000ull;
-	retain_sweep(collect_outdir_fd(d->collect), d->cfg->max_total_log_bytes, d->cfg->max_log_age_days,
+	retain_sweep(collect_outdir_fd(d->collect), d->cfg->max_total_log_bytes, d->cfg->max_log_age_sec,
 		     wall_ns() / 1000000000ll, NULL, &res);
 	collect_poll(d->collect, NULL, now);
 }

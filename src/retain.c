@@ -6,16 +6,18 @@
 #include <dirent.h>	/* DT_* only: the listing itself is getdents64 */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SEC_PER_DAY 86400
 /* readdir() mallocs its DIR in libc; getdents64 into a caller's buffer does not. */
 #define DENTS_BUF (16 * 1024)
 #define BUNDLE_SUFFIX ".tar.zst"
 #define PART_PREFIX "aod_"
 #define PART_SUFFIX ".part"
+/* One candidate of a trimming pass: its entry, its name, and room for alignment. */
+#define SLOT_BYTES (sizeof(struct retain_entry) + NAME_MAX + 1 + 8)
 
 static bool has_suffix(const char *s, size_t len, const char *sfx)
 {
@@ -82,16 +84,28 @@ static size_t next_oldest(const struct retain_entry *e, size_t n, const bool *de
 	return best;
 }
 
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
+bool retain_aged(const struct retain_entry *e, uint64_t max_age_sec, int64_t now_sec)
+{
+	/* a limit past any clock (centuries) is no limit, and keeps now - limit from overflowing */
+	if (!max_age_sec || max_age_sec > (uint64_t)INT32_MAX * 64)
+		return false;
+	return e->mtime_sec < now_sec - (int64_t)max_age_sec;
+}
+
 /* floor(m * 9 / 10) without overflowing 64 bits; total > this is "passes 90 %". */
 static uint64_t ninety_percent(uint64_t m)
 {
 	return m / 10 * 9 + m % 10 * 9 / 10;
 }
 
-size_t retain_choose(const struct retain_entry *e, size_t n, uint64_t max_total, uint32_t max_age_days,
+size_t retain_choose(const struct retain_entry *e, size_t n, uint64_t max_total, uint64_t max_age_sec,
 		     int64_t now_sec, bool *del)
 {
-	int64_t oldest_kept = now_sec - (int64_t)max_age_days * SEC_PER_DAY;
 	uint64_t total = 0;
 	size_t chosen = 0, i, cursor = 0;
 	bool sorted;
@@ -100,12 +114,12 @@ size_t retain_choose(const struct retain_entry *e, size_t n, uint64_t max_total,
 		del[i] = false;
 		if (!retain_is_bundle(e[i].name))
 			continue;
-		if (max_age_days && e[i].mtime_sec < oldest_kept) {
+		if (retain_aged(&e[i], max_age_sec, now_sec)) {
 			del[i] = true;
 			chosen++;
 			continue;
 		}
-		total = total + e[i].size < total ? UINT64_MAX : total + e[i].size;
+		total = sat_add(total, e[i].size);
 	}
 	if (!max_total || total <= ninety_percent(max_total))
 		return chosen;
@@ -165,91 +179,189 @@ static bool regular_file(int dfd, const char *name, unsigned char type, struct s
 	return fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st->st_mode);
 }
 
-struct listing {
-	struct arena *a;
-	struct retain_entry *e;
-	size_t n, cap;		/* cap: bundles counted by the first pass */
-};
-
-static int count_bundle(void *ctx, int dfd, const char *name, unsigned char type)
+/* A bundle as a pass sees it: a regular file (never a symlink), already stat'ed. */
+static bool stat_bundle(int dfd, const char *name, unsigned char type, struct retain_entry *en)
 {
-	struct listing *l = ctx;
-
-	(void)dfd;
-	if ((type == DT_REG || type == DT_UNKNOWN) && retain_is_bundle(name))
-		l->cap++;
-	return 0;
-}
-
-static int add_bundle(void *ctx, int dfd, const char *name, unsigned char type)
-{
-	struct listing *l = ctx;
-	struct retain_entry *en;
 	struct stat st;
-	char *copy;
 
-	/* Files that appeared after the count wait for the next sweep. */
-	if (l->n == l->cap || !retain_is_bundle(name) || !regular_file(dfd, name, type, &st))
-		return 0;
-	copy = arena_alloc(l->a, 1, strlen(name) + 1, 1);
-	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, name, strlen(name) + 1);
-	en = &l->e[l->n++];
-	en->name = copy;
+	if (!retain_is_bundle(name) || !regular_file(dfd, name, type, &st))
+		return false;
+	en->name = name;
 	en->size = (uint64_t)st.st_size;
 	en->mtime_sec = st.st_mtim.tv_sec;
 	en->mtime_nsec = (uint32_t)st.st_mtim.tv_nsec;
+	return true;
+}
+
+/*
+ * State across the passes of one sweep. Memory is fixed whatever the directory holds: the first
+ * pass deletes by age and sums the rest as it lists; each later pass keeps only the `cap` oldest
+ * bundles newer than the previous pass's newest, and deletes from those.
+ */
+struct sweep {
+	int dfd;
+	uint64_t max_age_sec, total;	/* total: bytes of bundles still counted */
+	int64_t now_sec;
+	size_t live;			/* bundles counted in total */
+	struct retain_entry *heap;	/* max-heap of the pass's oldest; each name points into its own slot */
+	size_t n, cap;
+	struct retain_entry boundary;	/* newest of the previous pass (name in boundary_name) */
+	bool have_boundary;
+	char boundary_name[NAME_MAX + 1];
+	struct retain_result *res;
+	int first_err;
+};
+
+static void note_unlink_error(struct sweep *s, int err)
+{
+	if (!s->first_err)
+		s->first_err = -err;
+	s->res->errors++;
+}
+
+static int age_pass_entry(void *ctx, int dfd, const char *name, unsigned char type)
+{
+	struct sweep *s = ctx;
+	struct retain_entry en;
+
+	if (!stat_bundle(dfd, name, type, &en))
+		return 0;
+	if (!retain_aged(&en, s->max_age_sec, s->now_sec)) {
+		s->total = sat_add(s->total, en.size);
+		s->live++;
+	} else if (unlinkat(dfd, name, 0) == 0) {
+		s->res->deleted_files++;
+		s->res->deleted_bytes += en.size;
+	} else if (errno != ENOENT) {	/* gone already: someone else's cleanup, not an error */
+		note_unlink_error(s, errno);
+		s->res->kept_files++;
+		s->res->kept_bytes += en.size;
+	}
 	return 0;
 }
 
-/* Two passes over the directory so the entry array is allocated once, at its size. */
-static int list_bundles(int dfd, struct arena *a, struct listing *l)
+static void sift_up(struct retain_entry *e, size_t i)
 {
-	void *buf = arena_alloc(a, 1, DENTS_BUF, 8);
-	int rc;
+	while (i > 0 && entry_cmp(&e[(i - 1) / 2], &e[i]) < 0) {
+		struct retain_entry t = e[i];
 
-	if (!buf)
-		return -ENOMEM;
-	rc = dirlist_each(dfd, buf, DENTS_BUF, count_bundle, l);
-	if (rc)
-		return rc;
-	l->e = arena_new(a, struct retain_entry, l->cap);
-	if (!l->e)
-		return -ENOMEM;
-	if (lseek(dfd, 0, SEEK_SET) < 0)
-		return -errno;
-	return dirlist_each(dfd, buf, DENTS_BUF, add_bundle, l);
+		e[i] = e[(i - 1) / 2];
+		e[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
 }
 
-static int apply(int dfd, const struct listing *l, const bool *del, struct retain_result *res)
+static void set_entry(struct retain_entry *slot, const struct retain_entry *en)
 {
-	int first = 0;
+	memcpy((char *)slot->name, en->name, strlen(en->name) + 1);
+	slot->size = en->size;
+	slot->mtime_sec = en->mtime_sec;
+	slot->mtime_nsec = en->mtime_nsec;
+}
+
+/* Keep en if it is among the cap oldest seen so far; a slot's name buffer moves with its entry. */
+static void offer(struct sweep *s, const struct retain_entry *en)
+{
+	if (s->n < s->cap) {
+		set_entry(&s->heap[s->n], en);
+		sift_up(s->heap, s->n++);
+	} else if (entry_cmp(en, &s->heap[0]) < 0) {	/* older than the newest kept: it takes its place */
+		set_entry(&s->heap[0], en);
+		sift_down(s->heap, 0, s->n);
+	}
+}
+
+static int trim_pass_entry(void *ctx, int dfd, const char *name, unsigned char type)
+{
+	struct sweep *s = ctx;
+	struct retain_entry en;
+
+	/* aged-out bundles are out of the total even when their unlink failed */
+	if (!stat_bundle(dfd, name, type, &en) || retain_aged(&en, s->max_age_sec, s->now_sec))
+		return 0;
+	if (s->have_boundary && entry_cmp(&en, &s->boundary) <= 0)
+		return 0;
+	offer(s, &en);
+	return 0;
+}
+
+/* Delete this pass's candidates, oldest first, until the total is at or below 50 %. */
+static void trim_candidates(struct sweep *s, uint64_t max_total)
+{
 	size_t i;
 
-	for (i = 0; i < l->n; i++) {
-		const struct retain_entry *en = &l->e[i];
+	sort_entries(s->heap, s->n);
+	for (i = 0; i < s->n && s->total > max_total / 2; i++) {
+		const struct retain_entry *en = &s->heap[i];
 
-		if (!del[i]) {
-			res->kept_files++;
-			res->kept_bytes += en->size;
-		} else if (unlinkat(dfd, en->name, 0) == 0) {
-			res->deleted_files++;
-			res->deleted_bytes += en->size;
-		} else if (errno != ENOENT) {	/* gone already: someone else's cleanup, not an error */
-			if (!first)
-				first = -errno;
-			res->errors++;
-			res->kept_files++;
-			res->kept_bytes += en->size;
+		if (unlinkat(s->dfd, en->name, 0) == 0) {
+			s->res->deleted_files++;
+			s->res->deleted_bytes += en->size;
+		} else if (errno != ENOENT) {
+			note_unlink_error(s, errno);	/* still there: still counted */
+			continue;
 		}
+		s->total = s->total > en->size ? s->total - en->size : 0;
+		s->live--;
 	}
-	return first;
+	s->boundary = s->heap[s->n - 1];
+	memcpy(s->boundary_name, s->boundary.name, strlen(s->boundary.name) + 1);
+	s->boundary.name = s->boundary_name;
+	s->have_boundary = true;
 }
 
-size_t retain_scratch_need(size_t n)
+/* Rewind and list again: every pass sees the directory as it is now. */
+static int list_from_start(struct sweep *s, void *buf, dirlist_fn fn)
 {
-	return DENTS_BUF + n * (sizeof(struct retain_entry) + 256 + sizeof(bool)) + 3 * 16;
+	if (lseek(s->dfd, 0, SEEK_SET) < 0)
+		return -errno;
+	return dirlist_each(s->dfd, buf, DENTS_BUF, fn, s);
+}
+
+/* Each pass moves the boundary past every candidate it saw, so the loop ends even when unlinks fail. */
+static int trim_passes(struct sweep *s, void *buf, uint64_t max_total)
+{
+	int rc;
+
+	if (!max_total || s->total <= ninety_percent(max_total))
+		return 0;
+	while (s->total > max_total / 2) {
+		s->n = 0;
+		rc = list_from_start(s, buf, trim_pass_entry);
+		if (rc || s->n == 0)
+			return rc;
+		trim_candidates(s, max_total);
+	}
+	return 0;
+}
+
+/* Scratch for the listing buffer and `slots` candidates with their names: fixed, whatever the directory holds. */
+size_t retain_scratch_need(size_t slots)
+{
+	return DENTS_BUF + slots * SLOT_BYTES + 16;
+}
+
+/* All of it before any listing, so a short arena deletes nothing. */
+static int sweep_alloc(struct sweep *s, struct arena *a, void **buf)
+{
+	size_t avail, i;
+	char *names;
+
+	*buf = arena_alloc(a, 1, DENTS_BUF, 8);
+	if (!*buf)
+		return -ENOMEM;
+	avail = (a->size - a->used) / SLOT_BYTES;
+	s->cap = avail < RETAIN_PASS_SLOTS ? avail : RETAIN_PASS_SLOTS;
+	s->heap = s->cap ? arena_new(a, struct retain_entry, s->cap) : NULL;
+	names = s->heap ? arena_alloc(a, NAME_MAX + 1, s->cap, 1) : NULL;
+	if (!names) {
+		if (!s->cap)
+			a->failures++;	/* not even one slot: refused like any allocation */
+		return -ENOMEM;
+	}
+	for (i = 0; i < s->cap; i++)
+		s->heap[i].name = names + i * (NAME_MAX + 1);
+	return 0;
 }
 
 /* For callers without a scratch arena: BSS costs no resident memory until a sweep touches it. */
@@ -263,35 +375,32 @@ static struct arena *static_scratch(void)
 	return &a;
 }
 
-int retain_sweep(int dirfd, uint64_t max_total, uint32_t max_age_days, int64_t now_sec,
+int retain_sweep(int dirfd, uint64_t max_total, uint64_t max_age_sec, int64_t now_sec,
 		 struct arena *scratch, struct retain_result *res)
 {
 	struct arena *a = scratch ? scratch : static_scratch();
-	struct listing l = { .a = a };
 	struct retain_result local;
+	struct sweep s = { .max_age_sec = max_age_sec, .now_sec = now_sec, .res = res ? res : &local };
 	size_t mark = arena_mark(a);
-	bool *del;
-	int dfd, rc;
+	void *buf;
+	int rc;
 
-	if (!res)
-		res = &local;
-	memset(res, 0, sizeof(*res));
+	memset(s.res, 0, sizeof(*s.res));
+	rc = sweep_alloc(&s, a, &buf);
 	/* Its own open file description: the listing offset must not move the caller's dirfd. */
-	dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	rc = list_bundles(dfd, a, &l);
-	del = rc ? NULL : arena_new(a, bool, l.n);
-	if (!rc && !del)
-		rc = -ENOMEM;
-	if (!rc) {
-		sort_entries(l.e, l.n);
-		retain_choose(l.e, l.n, max_total, max_age_days, now_sec, del);
-		rc = apply(dfd, &l, del, res);
-	}
-	close(dfd);
+	s.dfd = rc ? -1 : openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (!rc && s.dfd < 0)
+		rc = -errno;
+	if (!rc)
+		rc = dirlist_each(s.dfd, buf, DENTS_BUF, age_pass_entry, &s);
+	if (!rc)
+		rc = trim_passes(&s, buf, max_total);
+	s.res->kept_files += s.live;
+	s.res->kept_bytes += s.total;
+	if (s.dfd >= 0)
+		close(s.dfd);
 	arena_reset(a, mark);
-	return rc;
+	return rc ? rc : s.first_err;
 }
 
 struct parts {

@@ -9,7 +9,10 @@
 
 #include "arena.h"
 
-#define RETAIN_STATIC_SCRATCH (256 * 1024)
+/* Candidates one trimming pass keeps; a directory with more bundles to trim takes more passes. */
+#define RETAIN_PASS_SLOTS 512
+/* The built-in scratch: the listing buffer and RETAIN_PASS_SLOTS candidates (about 160 KiB). */
+#define RETAIN_STATIC_SCRATCH (192 * 1024)
 
 /* One directory entry as the sweep saw it; the tests build these by hand. */
 struct retain_entry {
@@ -28,29 +31,36 @@ struct retain_result {
 /* Whether name is a finished bundle: aod_quick_*.tar.zst or aod_capture_*.tar.zst (never *.part). */
 bool retain_is_bundle(const char *name);
 
+/* Whether e is more than max_age_sec older than now_sec (0 = no age limit). */
+bool retain_aged(const struct retain_entry *e, uint64_t max_age_sec, int64_t now_sec);
+
 /*
- * The decision, without I/O. Sets del[i] for every bundle to delete and returns how many.
+ * The decision for a whole listing, without I/O (the policy retain_sweep follows in passes). Sets del[i] for every bundle to delete and returns how many.
  * Entries that are not bundles are never chosen and do not count toward the total.
- * - Age: a bundle whose mtime is more than max_age_days * 86400 s before now_sec goes (0 = no age limit).
+ * - Age: a bundle whose mtime is more than max_age_sec before now_sec goes (0 = no age limit); seconds,
+ *   not days, because the config accepts fractions of a day.
  * - Size: when the remaining bundles total more than 90 % of max_total, the oldest (by mtime, then
  *   by name) go until the total is at or below 50 % (max_total 0 = no size limit).
  * Linear when e is sorted oldest first (retain_sweep sorts), quadratic at worst otherwise.
  */
-size_t retain_choose(const struct retain_entry *e, size_t n, uint64_t max_total, uint32_t max_age_days,
+size_t retain_choose(const struct retain_entry *e, size_t n, uint64_t max_total, uint64_t max_age_sec,
 		     int64_t now_sec, bool *del);
 
 /*
- * List dirfd (getdents64 into the scratch arena: no malloc), stat each bundle, choose and unlink.
+ * Apply the same rules to dirfd in fixed memory, whatever it holds: one listing (getdents64, no malloc)
+ * deletes aged-out bundles and sums the rest; if the sum passes 90 %, each further listing keeps the
+ * RETAIN_PASS_SLOTS oldest bundles not yet tried and deletes from the oldest until at or below 50 %.
  * The scratch arena is reset to where it was before returning; NULL uses a static RETAIN_STATIC_SCRATCH
- * bytes inside retain.c (about 2500 bundles). res may be NULL.
- * Returns 0, -ENOMEM (scratch too small: nothing deleted), -errno if the listing fails (nothing
- * deleted), or the first -errno of a failed unlink (the others still happen; res->errors counts them).
+ * bytes inside retain.c. res may be NULL.
+ * Returns 0; -ENOMEM if scratch cannot hold the listing buffer and one candidate (nothing deleted);
+ * -errno if opening or listing fails (deletions already made stand); or the first -errno of a failed
+ * unlink (the others still happen; res->errors counts them and the file counts as kept).
  */
-int retain_sweep(int dirfd, uint64_t max_total, uint32_t max_age_days, int64_t now_sec,
+int retain_sweep(int dirfd, uint64_t max_total, uint64_t max_age_sec, int64_t now_sec,
 		 struct arena *scratch, struct retain_result *res);
 
-/* Scratch bytes a sweep needs for a directory of n entries (any names). */
-size_t retain_scratch_need(size_t n);
+/* Scratch bytes a sweep needs to keep `slots` candidates per pass (RETAIN_PASS_SLOTS at most are used). */
+size_t retain_scratch_need(size_t slots);
 
 /* At start: remove leftover aod_*.part regular files from a crash (not symlinks, not other names).
  * Goes on past a failed unlink and returns the first -errno. removed may be NULL. */

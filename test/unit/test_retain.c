@@ -41,10 +41,10 @@ static void test_exactly_ninety(void)
 	bool del[N(e)];
 
 	/* 900 of 1000 is at 90 %, not past it */
-	CHECK(retain_choose(e, N(e), 1000, 2, NOW, del) == 0);
+	CHECK(retain_choose(e, N(e), 1000, 2 * DAY, NOW, del) == 0);
 	CHECK(!del[0] && !del[1] && !del[2]);
 	/* the same 900 bytes of 999: 90 % is 899.1, so 900 passes it */
-	CHECK(retain_choose(e, N(e), 999, 2, NOW, del) == 2);
+	CHECK(retain_choose(e, N(e), 999, 2 * DAY, NOW, del) == 2);
 	CHECK(del[0] && del[1] && !del[2]);
 }
 
@@ -63,13 +63,13 @@ static void test_just_over(void)
 	};
 	bool del[3];
 
-	CHECK(retain_choose(e, N(e), 1000, 2, NOW, del) == 2);
+	CHECK(retain_choose(e, N(e), 1000, 2 * DAY, NOW, del) == 2);
 	CHECK(!del[0] && del[1] && del[2]);
 	/* deletion stops as soon as the total is at 50 % exactly */
-	CHECK(retain_choose(exact, N(exact), 1000, 2, NOW, del) == 2);
+	CHECK(retain_choose(exact, N(exact), 1000, 2 * DAY, NOW, del) == 2);
 	CHECK(del[0] && del[1] && !del[2]);
 	/* one bundle alone over the limit is deleted too: AODv2 does the same */
-	CHECK(retain_choose(exact + 2, 1, 400, 2, NOW, del) == 1 && del[0]);
+	CHECK(retain_choose(exact + 2, 1, 400, 2 * DAY, NOW, del) == 1 && del[0]);
 }
 
 static void test_age(void)
@@ -82,7 +82,7 @@ static void test_age(void)
 	};
 	bool del[N(e)];
 
-	CHECK(retain_choose(e, N(e), 1000, 2, NOW, del) == 1);
+	CHECK(retain_choose(e, N(e), 1000, 2 * DAY, NOW, del) == 1);
 	CHECK(del[0] && !del[1] && !del[2] && !del[3]);
 	/* max_age_days 0: no age limit */
 	CHECK(retain_choose(e, N(e), 1000, 0, NOW, del) == 0);
@@ -94,9 +94,26 @@ static void test_age(void)
 		};
 		bool d2[2];
 
-		CHECK(retain_choose(f, 2, 1000, 2, NOW, d2) == 1);
+		CHECK(retain_choose(f, 2, 1000, 2 * DAY, NOW, d2) == 1);
 		CHECK(d2[0] && !d2[1]);
 	}
+}
+
+/* max_log_age_days 0.25 is 21600 s: a 12-hour-old bundle goes, it was kept when rounded up to a day. */
+static void test_fractional_age(void)
+{
+	const struct retain_entry e[] = {
+		E("aod_quick_1_smb_latency.tar.zst", 10, NOW - 12 * 3600),
+		E("aod_quick_2_smb_latency.tar.zst", 10, NOW - 6 * 3600),	/* exactly the limit: kept */
+		E("aod_quick_3_smb_latency.tar.zst", 10, NOW - 5 * 3600),
+	};
+	bool del[N(e)];
+
+	CHECK(retain_choose(e, N(e), 0, 6 * 3600, NOW, del) == 1);
+	CHECK(del[0] && !del[1] && !del[2]);
+	CHECK(retain_aged(&e[0], 21600, NOW) && !retain_aged(&e[1], 21600, NOW));
+	CHECK(!retain_aged(&e[0], 0, NOW));
+	CHECK(!retain_aged(&e[0], UINT64_MAX, NOW));	/* no overflow into "everything is old" */
 }
 
 static void test_ignored(void)
@@ -111,10 +128,10 @@ static void test_ignored(void)
 	bool del[N(e)];
 
 	memset(del, 1, sizeof(del));	/* every flag must be written */
-	CHECK(retain_choose(e, N(e), 1000, 2, NOW, del) == 0);
+	CHECK(retain_choose(e, N(e), 1000, 2 * DAY, NOW, del) == 0);
 	CHECK(!del[0] && !del[1] && !del[2] && !del[3] && !del[4]);
 	/* over the limit, only bundles go, and they are enough */
-	CHECK(retain_choose(e, N(e), 210, 2, NOW, del) == 1);
+	CHECK(retain_choose(e, N(e), 210, 2 * DAY, NOW, del) == 1);
 	CHECK(!del[0] && !del[1] && !del[2] && del[3] && !del[4]);
 }
 
@@ -129,16 +146,16 @@ static void test_ties(void)
 	bool del[3];
 
 	/* same mtime: by name */
-	CHECK(retain_choose(e, N(e), 300, 2, NOW, del) == 2);
+	CHECK(retain_choose(e, N(e), 300, 2 * DAY, NOW, del) == 2);
 	CHECK(del[0] && del[1] && !del[2]);
-	CHECK(retain_choose(e, N(e), 330, 2, NOW, del) == 2);	/* 300 > 297 */
-	CHECK(retain_choose(e, N(e), 400, 2, NOW, del) == 0);	/* 300 <= 360 */
+	CHECK(retain_choose(e, N(e), 330, 2 * DAY, NOW, del) == 2);	/* 300 > 297 */
+	CHECK(retain_choose(e, N(e), 400, 2 * DAY, NOW, del) == 0);	/* 300 <= 360 */
 	/* nanoseconds come before the name */
 	memcpy(ns, e, sizeof(ns));
 	ns[0].mtime_nsec = 1;
 	ns[1].mtime_nsec = 2;
 	ns[2].mtime_nsec = 0;
-	CHECK(retain_choose(ns, 3, 300, 2, NOW, del) == 2);
+	CHECK(retain_choose(ns, 3, 300, 2 * DAY, NOW, del) == 2);
 	CHECK(del[0] && !del[1] && del[2]);
 }
 
@@ -151,7 +168,7 @@ static void test_empty_and_limits(void)
 	};
 	bool del[3] = { true, true, true };
 
-	CHECK(retain_choose(NULL, 0, 1000, 2, NOW, del) == 0);
+	CHECK(retain_choose(NULL, 0, 1000, 2 * DAY, NOW, del) == 0);
 	CHECK(retain_choose(e, 3, 0, 0, NOW, del) == 0);	/* no limits at all */
 	CHECK(!del[0] && !del[1] && !del[2]);
 	/* totals that overflow 64 bits saturate instead of wrapping to "small" */
@@ -266,7 +283,7 @@ static void test_sweep(void)
 	CHECK(mkdirat(dfd, "aod_quick_7_smb_latency.tar.zst", 0700) == 0);
 
 	/* 10000 of 10000 passes 90 %: 1, 2 go (4000 left <= 5000); 0 goes by age */
-	CHECK(retain_sweep(dfd, 10000, 2, NOW, &a, &r) == 0);
+	CHECK(retain_sweep(dfd, 10000, 2 * DAY, NOW, &a, &r) == 0);
 	CHECK(arena_mark(&a) == mark);
 	CHECK(r.deleted_files == 3 && r.deleted_bytes == 6010);
 	CHECK(r.kept_files == 2 && r.kept_bytes == 4000);
@@ -283,7 +300,7 @@ static void test_sweep(void)
 	CHECK(exists("aod_quick_7_smb_latency.tar.zst"));
 
 	/* nothing more to do: a second sweep keeps everything */
-	CHECK(retain_sweep(dfd, 10000, 2, NOW, &a, &r) == 0);
+	CHECK(retain_sweep(dfd, 10000, 2 * DAY, NOW, &a, &r) == 0);
 	CHECK(r.deleted_files == 0 && r.kept_files == 2 && r.kept_bytes == 4000);
 
 	/* a scratch arena too small is an error and deletes nothing */
@@ -316,7 +333,7 @@ static void test_sweep(void)
 	clean_dir();
 
 	/* empty directory */
-	CHECK(retain_sweep(dfd, 10000, 2, NOW, &a, &r) == 0);
+	CHECK(retain_sweep(dfd, 10000, 2 * DAY, NOW, &a, &r) == 0);
 	CHECK(r.deleted_files == 0 && r.kept_files == 0 && r.kept_bytes == 0);
 	arena_reset(&a, 0);
 }
@@ -335,11 +352,11 @@ static void test_sweep_many(void)
 		mkfile(name, 100, NOW - 10000 + i);
 	}
 	/* no scratch arena: the static one holds this listing too */
-	CHECK(retain_sweep(dfd, UINT64_MAX, 2, NOW, NULL, &r) == 0);
+	CHECK(retain_sweep(dfd, UINT64_MAX, 2 * DAY, NOW, NULL, &r) == 0);
 	CHECK(r.deleted_files == 0 && r.kept_files == COUNT && r.kept_bytes == COUNT * 100);
-	CHECK(retain_sweep(dfd, UINT64_MAX, 2, NOW, NULL, NULL) == 0);
+	CHECK(retain_sweep(dfd, UINT64_MAX, 2 * DAY, NOW, NULL, NULL) == 0);
 	CHECK(arena_init(&a, retain_scratch_need(COUNT)) == 0);
-	CHECK(retain_sweep(dfd, COUNT * 100, 2, NOW, &a, &r) == 0);
+	CHECK(retain_sweep(dfd, COUNT * 100, 2 * DAY, NOW, &a, &r) == 0);
 	CHECK(r.deleted_files == COUNT / 2 && r.kept_files == COUNT / 2);
 	CHECK(r.kept_bytes == COUNT / 2 * 100);
 	CHECK(a.failures == 0);
@@ -355,12 +372,123 @@ static void test_sweep_many(void)
 	clean_dir();
 }
 
+static void mkbundle(int i, off_t size, int64_t mtime)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "aod_quick_%05d_smb_latency.tar.zst", i);
+	mkfile(name, size, mtime);
+}
+
+static int count_bundles(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d)))
+		n += retain_is_bundle(de->d_name);
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* The fractional limit through a real sweep: seconds reach the age check, not whole days. */
+static void test_sweep_fractional_age(void)
+{
+	struct retain_result r;
+
+	mkbundle(1, 10, NOW - 12 * 3600);
+	mkbundle(2, 10, NOW - 5 * 3600);
+	CHECK(retain_sweep(dfd, 0, 21600, NOW, NULL, &r) == 0);
+	CHECK(r.deleted_files == 1 && r.kept_files == 1);
+	CHECK(!exists("aod_quick_00001_smb_latency.tar.zst") && exists("aod_quick_00002_smb_latency.tar.zst"));
+	clean_dir();
+}
+
+/* 10,000 aged bundles (past what the old fixed listing held) all go in one sweep, in the built-in scratch. */
+static void test_sweep_10000_aged(void)
+{
+	enum { COUNT = 10000 };
+	struct retain_result r;
+	int i;
+
+	for (i = 0; i < COUNT; i++)
+		mkbundle(i, 0, NOW - 3 * DAY - i);
+	CHECK(retain_sweep(dfd, 1 << 20, 2 * DAY, NOW, NULL, &r) == 0);
+	CHECK(r.deleted_files == COUNT && r.kept_files == 0 && r.errors == 0);
+	CHECK(count_bundles() == 0);
+	clean_dir();
+}
+
+/*
+ * 10,000 bundles over the size limit, with scratch for RETAIN_PASS_SLOTS candidates: many passes,
+ * and the sweep deletes exactly what retain_choose picks from the whole listing (the oldest half).
+ */
+static void test_sweep_10000_size(void)
+{
+	enum { COUNT = 10000 };
+	size_t need = retain_scratch_need(RETAIN_PASS_SLOTS);
+	struct retain_result r;
+	struct arena a;
+	char name[64];
+	int i, wrong = 0;
+
+	CHECK(need <= RETAIN_STATIC_SCRATCH);
+	for (i = 0; i < COUNT; i++)
+		mkbundle(i, 1, NOW - COUNT + i / 3);	/* equal mtimes in threes: the name breaks ties */
+	CHECK(arena_init(&a, need) == 0);
+	CHECK(retain_sweep(dfd, COUNT, 2 * DAY, NOW, &a, &r) == 0);
+	CHECK(r.deleted_files == COUNT / 2 && r.kept_files == COUNT / 2 && r.kept_bytes == COUNT / 2);
+	CHECK(a.high <= need && a.failures == 0);
+	for (i = 0; i < COUNT; i++) {
+		snprintf(name, sizeof(name), "aod_quick_%05d_smb_latency.tar.zst", i);
+		wrong += exists(name) != (i >= COUNT / 2);
+	}
+	CHECK(wrong == 0);
+	arena_fini(&a);
+	clean_dir();
+}
+
+/* Random sizes, ages and a tiny scratch (3 candidates a pass): the same files as retain_choose. */
+static void test_sweep_matches_choose(void)
+{
+	enum { COUNT = 200 };
+	static struct retain_entry e[COUNT];
+	static char names[COUNT][64];
+	static bool del[COUNT];
+	static unsigned char mem[DENTS_BUF + 3 * SLOT_BYTES + 16];
+	struct retain_result r;
+	struct arena a;
+	unsigned seed = 7;
+	uint64_t total = 0;
+	size_t i, chosen;
+	int wrong = 0;
+
+	for (i = 0; i < COUNT; i++) {
+		seed = seed * 1103515245u + 12345u;
+		snprintf(names[i], sizeof(names[i]), "aod_quick_%05zu_smb_latency.tar.zst", i);
+		e[i] = (struct retain_entry)E(names[i], (seed >> 4) % 5000, NOW - (int64_t)((seed >> 12) % 400) * 600);
+		mkfile(names[i], (off_t)e[i].size, e[i].mtime_sec);
+		total += e[i].size;
+	}
+	chosen = retain_choose(e, COUNT, total / 2, 2 * DAY, NOW, del);
+	arena_init_buffer(&a, mem, sizeof(mem));
+	CHECK(retain_sweep(dfd, total / 2, 2 * DAY, NOW, &a, &r) == 0);
+	CHECK(chosen > 0 && r.deleted_files == chosen && a.failures == 0);
+	for (i = 0; i < COUNT; i++)
+		wrong += exists(names[i]) == del[i];
+	CHECK(wrong == 0);
+	clean_dir();
+}
+
 int main(void)
 {
 	test_names();
 	test_exactly_ninety();
 	test_just_over();
 	test_age();
+	test_fractional_age();
 	test_ignored();
 	test_ties();
 	test_empty_and_limits();
@@ -373,6 +501,10 @@ int main(void)
 	CHECK(dfd >= 0);
 	test_sweep();
 	test_sweep_many();
+	test_sweep_fractional_age();
+	test_sweep_10000_aged();
+	test_sweep_10000_size();
+	test_sweep_matches_choose();
 	close(dfd);
 	CHECK(rmdir(dir) == 0);
 	return CHECK_DONE();
