@@ -916,6 +916,13 @@ int actions_exec_start(struct act_child *ch, const struct cfg_action *a, const s
 		err = -errno;
 		goto fail;
 	}
+	/* The loop watches the pipe with select(), which cannot take an fd this high. */
+	if (p[0] >= FD_SETSIZE) {
+		close(p[0]);
+		close(p[1]);
+		err = -EMFILE;
+		goto fail;
+	}
 	ch->pid = fork();
 	if (ch->pid < 0) {
 		err = -errno;
@@ -943,7 +950,7 @@ void actions_exec_fill(const struct act_child *ch, fd_set *rd, int *maxfd, uint6
 {
 	uint64_t next;
 
-	if (ch->fd >= 0) {
+	if (ch->fd >= 0 && ch->fd < FD_SETSIZE) {
 		FD_SET(ch->fd, rd);
 		if (ch->fd > *maxfd)
 			*maxfd = ch->fd;
