@@ -839,8 +839,131 @@ static bool find_exe(const char *name, char *out, size_t cap)
 	return false;
 }
 
+/*
+ * A grandchild that calls setsid() leaves the action's process group but not its cgroup:
+ * where cgroup v2 is writable, each exec child gets its own cgroup under one per daemon,
+ * so everything it started can be found and killed when it ends.
+ */
+static const char *const cg_bases[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" /* hybrid */ };
+static char cg_path[96];
+static int cg_dfd = -2;		/* -2: not tried yet, -1: no writable cgroup v2 */
+static unsigned cg_seq;
+
+/* Remove the per-action cgroups whose processes are gone (rmdir fails on the busy ones). */
+static void cg_prune(void)
+{
+	struct dirent *de;
+	DIR *d;
+
+	if (cg_dfd < 0 || !(d = opendir(cg_path)))
+		return;
+	while ((de = readdir(d)))
+		if (de->d_name[0] == 'a')
+			unlinkat(cg_dfd, de->d_name, AT_REMOVEDIR);
+	closedir(d);
+}
+
+static void cg_cleanup(void)
+{
+	struct timespec ts = { 0, 10000000 };
+	int i;
+
+	/* A killed process leaves its cgroup only once it has exited: give them a moment. */
+	for (i = 0; i < 20 && cg_dfd >= 0; i++) {
+		cg_prune();
+		if (!rmdir(cg_path) || errno != EBUSY)
+			break;
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int cg_root(void)
+{
+	char p[128];
+	size_t i;
+
+	if (cg_dfd != -2)
+		return cg_dfd;
+	cg_dfd = -1;
+	for (i = 0; i < sizeof(cg_bases) / sizeof(cg_bases[0]) && cg_dfd < 0; i++) {
+		snprintf(p, sizeof(p), "%s/cgroup.controllers", cg_bases[i]);
+		if (access(p, F_OK))
+			continue;
+		snprintf(cg_path, sizeof(cg_path), "%s/aod-actions-%d", cg_bases[i], (int)getpid());
+		if (mkdir(cg_path, 0755) && errno != EEXIST)
+			continue;
+		cg_dfd = open(cg_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (cg_dfd >= 0)
+		atexit(cg_cleanup);
+	return cg_dfd;
+}
+
+/* Make the action's cgroup; returns an fd of its cgroup.procs for the child, or -1 (no cgroup). */
+static int cg_make(struct act_child *ch)
+{
+	char p[48];
+	int fd;
+
+	if (cg_root() < 0)
+		return -1;
+	cg_prune();
+	snprintf(ch->cg, sizeof(ch->cg), "a%u", ++cg_seq);
+	snprintf(p, sizeof(p), "%s/cgroup.procs", ch->cg);
+	if (mkdirat(cg_dfd, ch->cg, 0755) || (fd = openat(cg_dfd, p, O_WRONLY | O_CLOEXEC)) < 0) {
+		unlinkat(cg_dfd, ch->cg, AT_REMOVEDIR);
+		ch->cg[0] = 0;
+		return -1;
+	}
+	return fd;
+}
+
+/* SIGKILL each pid in the action's cgroup; returns how many there were. */
+static uint32_t cg_kill(const struct act_child *ch, char *buf, size_t bufsz)
+{
+	char p[48], *s, *end;
+	uint32_t n = 0;
+	ssize_t len;
+	long pid;
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/cgroup.procs", ch->cg);
+	fd = openat(cg_dfd, p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	len = read(fd, buf, bufsz - 1);
+	close(fd);
+	buf[len > 0 ? len : 0] = 0;
+	for (s = buf; (pid = strtol(s, &end, 10)) > 0; s = end, n++)
+		kill((pid_t)pid, SIGKILL);
+	/* cgroup.kill (5.14) also catches what forks while the list above is read. */
+	snprintf(p, sizeof(p), "%s/cgroup.kill", ch->cg);
+	fd = openat(cg_dfd, p, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)!write(fd, "1", 1);
+		close(fd);
+	}
+	return n;
+}
+
+/* The action's own child has exited: whatever it left running goes too, timed out or not. */
+static void exec_sweep(struct act_child *ch, char *buf, size_t bufsz)
+{
+	uint32_t n = ch->cg[0] ? cg_kill(ch, buf, bufsz) : 0;
+	bool group = kill(-ch->pid, SIGKILL) == 0;
+
+	if (ch->cg[0])
+		unlinkat(cg_dfd, ch->cg, AT_REMOVEDIR);
+	if (n) {
+		ch->res->killed = n;
+		note(ch->res, "killed %u leftover process%s", n, n == 1 ? "" : "es");
+	} else if (group) {
+		note(ch->res, "killed its leftover process group");
+	}
+}
+
 /* Between fork and execve: async-signal-safe calls only. */
-static void __attribute__((noreturn)) child_exec(struct act_child *ch, int wfd)
+static void __attribute__((noreturn)) child_exec(struct act_child *ch, int wfd, int cgfd)
 {
 	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "SYSTEMD_PAGER=", NULL };
 	struct sigaction sa;
@@ -856,6 +979,9 @@ static void __attribute__((noreturn)) child_exec(struct act_child *ch, int wfd)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	setpgid(0, 0);
+	/* Before execve, so nothing the command starts is outside the cgroup. */
+	if (cgfd >= 0)
+		(void)!write(cgfd, "0", 1);
 	/* Keep the pipe clear of 0..2 so the dup2 calls below cannot clobber it (a daemon
 	 * started with closed standard fds gets low numbers back from pipe2). */
 	if (wfd <= 2)
@@ -893,7 +1019,7 @@ static void exec_prepare(struct act_child *ch, const struct cfg_action *a, const
 int actions_exec_start(struct act_child *ch, const struct cfg_action *a, const struct act_env *env,
 		       int outfd, struct act_result *res, uint64_t now_ns)
 {
-	int p[2], err;
+	int p[2], err, cgfd;
 
 	memset(ch, 0, sizeof(*ch));
 	memset(res, 0, sizeof(*res));
@@ -916,15 +1042,27 @@ int actions_exec_start(struct act_child *ch, const struct cfg_action *a, const s
 		err = -errno;
 		goto fail;
 	}
+	/* The loop watches the pipe with select(), which cannot take an fd this high. */
+	if (p[0] >= FD_SETSIZE) {
+		close(p[0]);
+		close(p[1]);
+		err = -EMFILE;
+		goto fail;
+	}
+	cgfd = cg_make(ch);
 	ch->pid = fork();
 	if (ch->pid < 0) {
 		err = -errno;
 		close(p[0]);
 		close(p[1]);
+		if (cgfd >= 0)
+			close(cgfd);
 		goto fail;
 	}
 	if (ch->pid == 0)
-		child_exec(ch, p[1]);
+		child_exec(ch, p[1], cgfd);
+	if (cgfd >= 0)
+		close(cgfd);
 	/* Both sides set the group so a TERM sent right after fork already reaches it. */
 	setpgid(ch->pid, ch->pid);
 	close(p[1]);
@@ -943,7 +1081,7 @@ void actions_exec_fill(const struct act_child *ch, fd_set *rd, int *maxfd, uint6
 {
 	uint64_t next;
 
-	if (ch->fd >= 0) {
+	if (ch->fd >= 0 && ch->fd < FD_SETSIZE) {
 		FD_SET(ch->fd, rd);
 		if (ch->fd > *maxfd)
 			*maxfd = ch->fd;
@@ -1052,8 +1190,10 @@ bool actions_exec_poll(struct act_child *ch, const fd_set *rd, uint64_t now_ns, 
 		do
 			r = waitpid(ch->pid, &ch->wstatus, WNOHANG);
 		while (r < 0 && errno == EINTR);
-		if (r == ch->pid || (r < 0 && errno == ECHILD))
+		if (r == ch->pid || (r < 0 && errno == ECHILD)) {
 			ch->reaped = true;
+			exec_sweep(ch, buf, bufsz);
+		}
 	}
 	if (ch->reaped && ch->fd >= 0) {
 		/* Everything the child wrote is in the pipe now; a grandchild holding the

@@ -27,6 +27,7 @@ struct act_result {
 	int signal;			/* EXEC: the signal that ended it, 0 if none */
 	uint64_t bytes;			/* bytes kept in the log, at most max_bytes (notes excluded) */
 	uint64_t start_ns, end_ns;	/* CLOCK_MONOTONIC */
+	uint32_t killed;		/* EXEC: leftover processes (grandchildren) killed at its end */
 	char note[ACTIONS_NOTE_MAX];	/* "skipped: journalctl not found", "timed out after 200 ms", ... */
 };
 
@@ -55,6 +56,7 @@ struct act_child {
 	int wstatus;
 	uint32_t timeout_ms;
 	uint64_t term_at, kill_at;	/* CLOCK_MONOTONIC deadlines */
+	char cg[16];			/* its cgroup under the aod actions cgroup, "" if none */
 	struct act_out out;
 	struct act_result *res;
 	char exe[CFG_ARG_MAX + 16];

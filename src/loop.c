@@ -2,6 +2,7 @@
 /* The daemon's one select() loop: signals, interval timers, ring buffers and action children. */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/select.h>
@@ -18,10 +19,20 @@
 
 #define SHUTDOWN_GRACE_NS (10ull * 1000000000ull)
 
+/* FD_SET on an fd >= FD_SETSIZE writes past the set on the stack: refuse it, say so once. */
 static void add_fd(int fd, fd_set *rd, int *maxfd)
 {
+	static bool said;
+
 	if (fd < 0)
 		return;
+	if (fd >= FD_SETSIZE) {
+		if (!said)
+			log_error("aod: unable to watch fd %d: select() takes fds below %d; "
+				  "lower the fds aod inherits or its open-file count", fd, FD_SETSIZE);
+		said = true;
+		return;
+	}
 	FD_SET(fd, rd);
 	if (fd > *maxfd)
 		*maxfd = fd;

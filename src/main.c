@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Command-line entry: the usage text and the dispatch to each command's module. */
 #include <bpf/libbpf.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <yaml.h>
 #include <zstd.h>
 #ifdef AOD_HOST_BUILD
@@ -136,11 +141,45 @@ static void hold_std_fds(void)
 			return;
 }
 
+#ifndef __NR_close_range
+#define __NR_close_range 436	/* Linux 5.9; the same number on every architecture */
+#endif
+
+/*
+ * A supervisor may also leave thousands of fds open. aod's select() loop can only watch
+ * fds below FD_SETSIZE, so its own (signalfd, timers, ring buffers, child pipes) must
+ * get low numbers: nothing inherited above 2 is aod's, close it all before opening any.
+ */
+static void close_inherited_fds(void)
+{
+	struct rlimit rl;
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if (syscall(__NR_close_range, 3u, ~0u, 0u) == 0)
+		return;
+	/* Before 5.9 or under a seccomp filter: /proc names the open ones. */
+	d = opendir("/proc/self/fd");
+	if (d) {
+		while ((de = readdir(d)))
+			if ((fd = atoi(de->d_name)) > 2 && fd != dirfd(d))
+				close(fd);
+		closedir(d);
+		return;
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (1u << 20))
+		rl.rlim_cur = 1u << 20;
+	for (fd = 3; fd < (int)rl.rlim_cur; fd++)
+		close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	size_t i;
 
 	hold_std_fds();
+	close_inherited_fds();
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return 2;

@@ -284,6 +284,8 @@ static void write_actions(struct json *j, const struct manifest_input *in)
 				json_i64(j, "signal", r->signal);
 			else
 				json_null(j, "signal");
+			if (r->killed)
+				json_u64(j, "killed", r->killed);
 		}
 		json_u64(j, "bytes", r->bytes);
 		json_fixed(j, "duration_ms", r->end_ns > r->start_ns ? r->end_ns - r->start_ns : 0, 6);

@@ -8,6 +8,7 @@
 #include "check.h"
 
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 
 static char tdir[] = "/tmp/aod_act_XXXXXX";
@@ -411,6 +412,72 @@ static void test_exec(void)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+/* A pipe the loop's select() could not watch fails the action instead of overrunning fd_set. */
+static void test_exec_high_fd(void)
+{
+	struct act_env e = env();
+	struct cfg_action a = mk(CFG_ACT_EXEC, "", 0);
+	struct rlimit rl = { FD_SETSIZE + 64, FD_SETSIZE + 64 };
+	struct act_result r;
+	int fd, hi[FD_SETSIZE + 8], n = 0;
+
+	snprintf(a.argv[0], CFG_ARG_MAX, "/bin/true");
+	a.argc = 1;
+	if (setrlimit(RLIMIT_NOFILE, &rl)) {
+		printf("skip - high fd: cannot raise RLIMIT_NOFILE\n");
+		return;
+	}
+	while (n < (int)(sizeof(hi) / sizeof(hi[0])) && (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0) {
+		hi[n++] = fd;
+		if (fd >= FD_SETSIZE)
+			break;
+	}
+	close(hi[n - 1]);	/* the pipe gets this number and the next */
+	CHECK(actions_exec_start(&ch, &a, &e, hi[0], &r, mono_ns()) == -EMFILE);
+	CHECK(r.status == ACT_FAILED && strstr(r.note, "cannot start") != NULL);
+	while (--n > 0)
+		close(hi[n - 1]);
+}
+
+/* Grandchildren go when the action ends: one in its process group, one escaped with setsid. */
+static void test_exec_grandchildren(void)
+{
+	struct act_env e = env();
+	struct cfg_action a = mk(CFG_ACT_EXEC, "", 0);
+	struct act_result r;
+	int fd = memfd_create("o", MFD_CLOEXEC);
+	pid_t bg, sid;
+	ssize_t n;
+
+	snprintf(a.argv[0], CFG_ARG_MAX, "sh");
+	snprintf(a.argv[1], CFG_ARG_MAX, "-c");
+	snprintf(a.argv[2], CFG_ARG_MAX, "sleep 30 & echo $!; setsid sleep 31 & echo $!");
+	a.argc = 3;
+	a.timeout_ms = 5000;
+	CHECK(actions_exec_start(&ch, &a, &e, fd, &r, mono_ns()) == 1);
+	CHECK(drive(&ch) == 0);
+	CHECK(r.status == ACT_OK);
+	n = pread(fd, out, 100, 0);
+	out[n > 0 ? n : 0] = '\0';
+	CHECK(sscanf(out, "%d %d", &bg, &sid) == 2);
+	usleep(100000);
+	/* Killed, so at most a zombie until init reaps it: the stat state says which. */
+	for (int i = 0; i < 2; i++) {
+		char p[64], st[256] = "";
+		FILE *f;
+
+		snprintf(p, sizeof(p), "/proc/%d/stat", i ? (int)sid : (int)bg);
+		f = fopen(p, "r");
+		if (f) {
+			(void)!fgets(st, sizeof(st), f);
+			fclose(f);
+		}
+		CHECK(!f || strstr(st, ") Z ") != NULL);
+	}
+	CHECK(strstr(r.note, "killed") != NULL);
+	close(fd);
+}
+
 int main(void)
 {
 	char cmd[64];
@@ -426,6 +493,8 @@ int main(void)
 	test_ps();
 	test_cgroup();
 	test_exec();
+	test_exec_high_fd();
+	test_exec_grandchildren();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tdir);
 	CHECK(system(cmd) == 0);
 	return CHECK_DONE();
