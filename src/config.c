@@ -1258,11 +1258,29 @@ static const struct health_kind health_kinds[] = {
 	{ "kmsg", CFG_H_KMSG, H_PATTERNS, 0, 1, { "dmesg", "meminfo", "ps" } },
 };
 
-static const char *const health_keys[] = { "threshold", "acceptable_count", "actions", "patterns" };
-/* Which health_keys each class takes, in the same order. */
+static const char *const health_keys[] = { "threshold", "acceptable_count", "actions", "patterns", "attach" };
+/* Which health_keys each class takes, in the same order (attach: vfs_latency only, checked below). */
 static const unsigned int hclass_keys[] = {
-	[H_LATENCY] = 1 | 2 | 4, [H_COUNT] = 2 | 4, [H_IMMEDIATE] = 4, [H_PATTERNS] = 4 | 8,
+	[H_LATENCY] = 1 | 2 | 4 | 16, [H_COUNT] = 2 | 4, [H_IMMEDIATE] = 4, [H_PATTERNS] = 4 | 8,
 };
+
+/*
+ * health.vfs_latency.attach: auto (fentry or kprobes) | syscall (also the syscall-level
+ * fallback, which taxes every syscall of every task, so it is never chosen unasked).
+ */
+static void parse_vfs_attach(struct ctx *c, struct cfg_anomaly *a, const yaml_node_t *x, const char *path)
+{
+	const char *s = want_scalar(c, x, path);
+
+	if (!s)
+		return;
+	if (a->health != CFG_H_VFS)
+		cerr(c, x, "%s: key 'attach' applies only to health.vfs_latency", path);
+	else if (!strcmp(s, "syscall") || !strcmp(s, "auto"))
+		a->syscall_level = !strcmp(s, "syscall");
+	else
+		cerr(c, x, "%s: '%s' is not auto or syscall", path, s);
+}
 
 static void parse_patterns(struct ctx *c, const yaml_node_t *n, const char *path)
 {
@@ -1319,6 +1337,9 @@ static void parse_health_kind(struct ctx *c, const struct health_kind *hk, const
 		join(p, path, "patterns");
 		if ((x = get(c, v, "patterns", NULL)) && hk->cls == H_PATTERNS)
 			parse_patterns(c, x, p);
+		join(p, path, "attach");
+		if ((x = get(c, v, "attach", NULL)) && hk->cls == H_LATENCY)
+			parse_vfs_attach(c, a, x, p);
 	}
 	/* counting kinds have no separate threshold: detection may read either field */
 	if (hk->cls == H_COUNT)
@@ -1758,6 +1779,11 @@ static void print_health(const struct cfg_anomaly *a, FILE *out)
 	if (a->health == CFG_H_SCHED || a->health == CFG_H_BIO || a->health == CFG_H_VFS)
 		fprintf(out, "  fires at %u events of %llu us or more per interval\n", a->acceptable_count,
 			(unsigned long long)a->threshold);
+	if (a->health == CFG_H_VFS && a->syscall_level)
+		fprintf(out, "  attach: syscall: fentry or kprobes, else syscall-level hooks (every syscall pays)\n");
+	else if (a->health == CFG_H_VFS)
+		fprintf(out, "  attach: auto: fentry or kprobes; on a kernel with only syscall-level hooks it is left off "
+			     "(every syscall pays); turn on with health.vfs_latency.attach: syscall\n");
 	else if (a->health == CFG_H_OOM || a->health == CFG_H_KMSG)
 		fprintf(out, "  fires on every event\n");
 	else

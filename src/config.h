@@ -87,6 +87,7 @@ struct cfg_anomaly {
 	/* CFG_HEALTH */
 	enum cfg_health_kind health;
 	uint64_t threshold;		/* us for latencies, count otherwise */
+	bool syscall_level;		/* vfs_latency attach: syscall, hooks that tax every syscall allowed */
 	char mode[16];			/* CFG_LATENCY/CFG_ERROR: "all", "trackonly" or "excludeonly" (as configured) */
 	/* indices into cfg_config.actions */
 	uint16_t actions[CFG_MAX_ANOM_ACTIONS];

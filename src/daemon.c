@@ -415,6 +415,8 @@ static bool health_opts_from_cfg(const struct cfg_config *cfg, struct health_opt
 			floor_us(&o->bio_warn_us, an->threshold);
 		else if (an->health == CFG_H_VFS)
 			floor_us(&o->vfs_warn_us, an->threshold);
+		if (an->health == CFG_H_VFS)
+			o->vfs_syscall_ok = an->syscall_level;
 	}
 	return o->families != 0;
 }

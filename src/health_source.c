@@ -598,6 +598,20 @@ static int try_method(struct health_source *hs, struct hs_fam *f, const struct h
 	return try_classic(f, d, m);
 }
 
+/* The syscall-level methods run on every syscall of every task: used only when asked for. */
+static bool syscall_level(const struct hs_method *m)
+{
+	return !strncmp(m->name, "syscall-level", 13);
+}
+
+/* fentry and kprobe failed and syscall-level was not asked for: off, with the reasons and the key. */
+static void vfs_left_off(struct hs_fam *f, const char *failed)
+{
+	snprintf(f->method, sizeof(f->method),
+		 "left off: only syscall-level hooks on this kernel, every syscall pays (%.80s); "
+		 "turn on with health.vfs_latency.attach: syscall (monitor: --families vfs)", failed);
+}
+
 static int open_vmstat(struct health_source *hs, struct arena *a)
 {
 	hs->vmstat_buf = arena_new(a, char, HS_VMSTAT_BUF);
@@ -618,6 +632,10 @@ static void fam_open(struct health_source *hs, enum health_family fi, struct are
 		const struct hs_method *m = &d->methods[i];
 		uint64_t t0 = mono_ns();
 
+		if (syscall_level(m) && !hs->o.vfs_syscall_ok) {
+			vfs_left_off(f, failed);
+			return;
+		}
 		if (!m->progs[0])	/* the userspace vmstat fallback */
 			err = open_vmstat(hs, a);
 		else

@@ -18,7 +18,7 @@ enum health_family {
 };
 
 #define HEALTH_ALL ((1u << HEALTH_NFAM) - 1)
-#define HEALTH_METHOD_MAX 200
+#define HEALTH_METHOD_MAX 256
 
 /* Called for every record (each starts with struct aod_ev_hdr); return non-zero to stop consuming. */
 typedef int (*health_event_fn)(void *ctx, const struct aod_ev_hdr *h, size_t size);
@@ -30,6 +30,12 @@ struct health_opts {
 	uint32_t pid;			/* 0 = every process (tgid otherwise; OOM is never filtered) */
 	uint32_t families;		/* bit (1 << HEALTH_x); 0 = all */
 	uint32_t ringbuf_kb;		/* per family, a power of two >= the page size; 0 = the objects' 256 */
+	/*
+	 * vfs may fall back to syscall-level hooks (no fentry, no kprobes): every syscall of every
+	 * task then pays for two BPF programs. Only on request; otherwise vfs is left off and its
+	 * method says why and which key turns it on.
+	 */
+	bool vfs_syscall_ok;
 	health_event_fn cb;
 	void *cb_ctx;
 };

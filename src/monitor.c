@@ -700,6 +700,8 @@ static int start(struct monitor *m, struct arena *a)
 {
 	struct health_opts ho = { .sched_warn_us = m->o.warn_us[0], .bio_warn_us = m->o.warn_us[1],
 				  .vfs_warn_us = m->o.warn_us[2], .pid = m->o.pid, .families = m->o.families,
+				  /* naming vfs in --families is the opt-in to its syscall-level fallback */
+				  .vfs_syscall_ok = (m->o.families >> HEALTH_VFS) & 1,
 				  .cb = on_event, .cb_ctx = m,
 				  /*
 				   * Only slow events cross the ring buffers, and this loop drains them at

@@ -344,6 +344,7 @@ static void fam_vfs(const struct probe_caps *c, struct probe_choice *ch)
 					  "syscalls/sys_enter_write", "syscalls/sys_exit_write" };
 	static const char *const raw[] = { "raw_syscalls/sys_enter", "raw_syscalls/sys_exit" };
 	char fe[120], kp[120], tp[120], rb[120];
+	const char *via = NULL;
 
 	if (try_funcs(c, PROBE_FENTRY, fns, 2, fe, sizeof(fe)) && try_funcs(c, PROBE_FEXIT, fns, 2, fe, sizeof(fe))) {
 		choose(ch, "fentry", true, "fentry/fexit vfs_read, vfs_write");
@@ -353,19 +354,17 @@ static void fam_vfs(const struct probe_caps *c, struct probe_choice *ch)
 		choose(ch, "kprobe", true, "kprobe/kretprobe vfs_read, vfs_write (%s)", fe);
 		return;
 	}
-	if (try_all(c, PROBE_TRACEPOINT, sc, 4, tp, sizeof(tp))) {
+	if (try_all(c, PROBE_TRACEPOINT, sc, 4, tp, sizeof(tp)))
+		via = "syscalls tracepoints";
+	else if (try_all(c, PROBE_TP_BTF, raw, 2, rb, sizeof(rb)))
+		via = "raw_syscalls tp_btf";
+	else if (try_all(c, PROBE_RAW_TP, raw, 2, rb, sizeof(rb)))
+		via = "raw_syscalls raw_tp";
+	if (via) {
+		/* as health_source decides: syscall-level hooks tax every syscall, so only on request */
 		choose(ch, "syscalls", true,
-			      "syscall-level read/write latency via syscalls tracepoints (%s, %s)", fe, kp);
-		return;
-	}
-	if (try_all(c, PROBE_TP_BTF, raw, 2, rb, sizeof(rb))) {
-		choose(ch, "syscalls", true,
-			      "syscall-level read/write latency via raw_syscalls tp_btf (%s, %s)", fe, kp);
-		return;
-	}
-	if (try_all(c, PROBE_RAW_TP, raw, 2, rb, sizeof(rb))) {
-		choose(ch, "syscalls", true,
-			      "syscall-level read/write latency via raw_syscalls raw_tp (%s, %s)", fe, kp);
+		       "off by default: only syscall-level hooks on this kernel, every syscall pays; turn on with "
+		       "health.vfs_latency.attach: syscall (would use %s; %s; %s)", via, fe, kp);
 		return;
 	}
 	choose(ch, "none", false, "%s; %s; %s; %s", fe, kp, tp, rb);
@@ -613,7 +612,7 @@ static void print_host(const struct probe_caps *c, FILE *out)
 int probe_main(int argc, char **argv)
 {
 	struct probe_caps *c;
-	char why[200];
+	char why[320];
 	int err;
 
 	if (argc > 1) {

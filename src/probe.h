@@ -33,7 +33,7 @@ struct probe_try {
  * "syscalls", "vmstat") or "waiting"/"none"; `why` the targets or the exact reason. */
 struct probe_choice {
 	char method[16];
-	char why[200];
+	char why[320];
 	bool usable;		/* it can run now (waiting and none are not) */
 };
 
