@@ -24,6 +24,8 @@
 #define DEFAULT_MAX_BYTES (4ull << 20)
 #define DEFAULT_EXEC_TIMEOUT_MS 10000
 #define ETC_CONFIG "/etc/aod/aod.yaml"
+/* aod's schema nests fewer than 10 levels; libyaml's loader is quadratic in depth, so refuse before it runs */
+#define CONFIG_MAX_DEPTH 32
 
 _Static_assert(NAMES_SMB2_NCMD == CFG_SMB2_NCMD && CFG_SMB2_NCMD == AOD_SMB2_NCMD, "one SMB2 command table");
 
@@ -1593,13 +1595,48 @@ static void report_syntax(struct ctx *c, const yaml_parser_t *p)
 	c->nerr++;
 }
 
+/* Walk the events once, refusing at the first collection past CONFIG_MAX_DEPTH: a HUP with a deeply nested file
+ * would otherwise spend minutes in yaml_parser_load inside the loop. A syntax error is left for the loader to report. */
+static int check_depth(struct ctx *c, const char *buf, size_t len)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	int depth = 0, err = 0;
+	bool done = false;
+
+	if (!yaml_parser_initialize(&p))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+	while (!done && !err && yaml_parser_parse(&p, &ev)) {
+		if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT)
+			depth++;
+		else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT)
+			depth--;
+		done = ev.type == YAML_STREAM_END_EVENT;
+		if (depth > CONFIG_MAX_DEPTH) {
+			if (c->diag)
+				fprintf(c->diag, "%s:%zu:%zu: nesting deeper than %d levels (the limit); aod's keys need "
+					"fewer than 10: flatten the file\n", c->file, ev.start_mark.line + 1,
+					ev.start_mark.column + 1, CONFIG_MAX_DEPTH);
+			c->nerr++;
+			err = -EINVAL;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&p);
+	return err;
+}
+
 int config_load_buffer(struct cfg_config *cfg, const char *name, const char *buf, size_t len, FILE *diag)
 {
 	struct ctx c = { .cfg = cfg, .file = name, .diag = diag };
 	yaml_parser_t parser;
 	yaml_document_t doc, extra;
+	int err;
 
 	set_defaults(cfg, name);
+	if ((err = check_depth(&c, buf, len)))
+		return err;
 	if (!yaml_parser_initialize(&parser))
 		return -ENOMEM;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
