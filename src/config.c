@@ -1475,8 +1475,11 @@ static void parse_small_sections(struct ctx *c, const yaml_node_t *root)
 
 	if ((n = get(c, root, "audit", NULL)) && (v = one_key(c, n, "audit", "enabled")))
 		get_bool(c, v, "audit.enabled", &cfg->audit);
-	if ((n = get(c, root, "memory", NULL)) && (v = one_key(c, n, "memory", "arena_kb")))
+	if ((n = get(c, root, "memory", NULL)) && (v = one_key(c, n, "memory", "arena_kb"))) {
 		get_u32(c, v, "memory.arena_kb", 1024, 1048576, &cfg->arena_kb);
+		cfg->arena_line = (int)v->start_mark.line + 1;
+		cfg->arena_col = (int)v->start_mark.column + 1;
+	}
 	if ((n = get(c, root, "syslog", NULL)) && (v = one_key(c, n, "syslog", "facility")) &&
 	    (i = get_word(c, v, "syslog.facility", "facility", facilities, ARRAY_SIZE(facilities))) >= 0)
 		cfg->syslog_facility = facility_values[i];
@@ -1890,6 +1893,22 @@ void config_print(const struct cfg_config *cfg, FILE *out)
 
 static const char check_usage[] = "usage: aod check-config [-c FILE]\n";
 
+int config_check_arena(const struct cfg_config *cfg, size_t need, FILE *diag)
+{
+	unsigned long long min_kb = (need + 1023) / 1024;
+
+	if ((uint64_t)cfg->arena_kb * 1024 >= need)
+		return 0;
+	if (cfg->arena_line)
+		fprintf(diag, "%s:%d:%d: ", cfg->path, cfg->arena_line, cfg->arena_col);
+	else
+		fprintf(diag, "%s: ", cfg->path);
+	fprintf(diag, "memory.arena_kb %u is too small: bundle collection with max_concurrent_bundles %u needs at "
+		"least %llu KiB; raise memory.arena_kb to %llu or more, or lower max_concurrent_bundles\n",
+		cfg->arena_kb, cfg->max_concurrent_bundles, min_kb, min_kb);
+	return -EINVAL;
+}
+
 int config_check_main(int argc, char **argv)
 {
 	/* static: the config is large, and check-config may run with a small stack */
@@ -1913,6 +1932,9 @@ int config_check_main(int argc, char **argv)
 		}
 	}
 	err = config_load_default_chain(&cfg, path, stderr);
+	/* run would fail later with a bare "Out of memory" from collect_init; say which key to raise now */
+	if (!err)
+		err = config_check_arena(&cfg, collect_arena_need(&cfg), stderr);
 	if (err) {
 		if (err == -EINVAL)
 			fprintf(stderr, "aod: config %s is not valid\n", cfg.path[0] ? cfg.path : path);
