@@ -140,6 +140,22 @@ static int open_batches(const char *out_dir)
 	return err ? err : bfd;
 }
 
+static int bundle_slots(const struct cfg_config *cfg)
+{
+	int n = cfg->max_concurrent_bundles ? (int)cfg->max_concurrent_bundles : 1;
+
+	return n > COLLECT_MAX_BUNDLES ? COLLECT_MAX_BUNDLES : n;
+}
+
+size_t collect_arena_need(const struct cfg_config *cfg)
+{
+	size_t n = (size_t)bundle_slots(cfg), zstd = archive_arena_need(COLLECT_LEVEL);
+
+	/* What collect_init takes below, plus 64 bytes of alignment slack per allocation. */
+	return sizeof(struct collect) + n * sizeof(struct bundle) + COLLECT_BUF_SIZE + COLLECT_MANIFEST_SIZE + zstd +
+	       n * COLLECT_EXECS_PER_BUNDLE * sizeof(struct act_child) + (5 + n) * 64;
+}
+
 static int alloc_state(struct collect *c, struct arena *arena, int nslots)
 {
 	size_t need = archive_arena_need(COLLECT_LEVEL), per = COLLECT_EXECS_PER_BUNDLE * sizeof(struct act_child);
@@ -159,12 +175,10 @@ static int alloc_state(struct collect *c, struct arena *arena, int nslots)
 
 int collect_init(struct collect **cp, const struct cfg_config *cfg, struct arena *arena)
 {
-	int n = cfg->max_concurrent_bundles ? (int)cfg->max_concurrent_bundles : 1, err;
+	int n = bundle_slots(cfg), err;
 	size_t mark = arena_mark(arena);
 	struct collect *c;
 
-	if (n > COLLECT_MAX_BUNDLES)
-		n = COLLECT_MAX_BUNDLES;
 	c = arena_new(arena, struct collect, 1);
 	if (!c)
 		return -ENOMEM;

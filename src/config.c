@@ -25,6 +25,8 @@
 #define DEFAULT_MAX_BYTES (4ull << 20)
 #define DEFAULT_EXEC_TIMEOUT_MS 10000
 #define ETC_CONFIG "/etc/aod/aod.yaml"
+/* aod's schema nests fewer than 10 levels; libyaml's loader is quadratic in depth, so refuse before it runs */
+#define CONFIG_MAX_DEPTH 32
 
 _Static_assert(NAMES_SMB2_NCMD == CFG_SMB2_NCMD && CFG_SMB2_NCMD == AOD_SMB2_NCMD, "one SMB2 command table");
 
@@ -1495,8 +1497,11 @@ static void parse_small_sections(struct ctx *c, const yaml_node_t *root)
 
 	if ((n = get(c, root, "audit", NULL)) && (v = one_key(c, n, "audit", "enabled")))
 		get_bool(c, v, "audit.enabled", &cfg->audit);
-	if ((n = get(c, root, "memory", NULL)) && (v = one_key(c, n, "memory", "arena_kb")))
+	if ((n = get(c, root, "memory", NULL)) && (v = one_key(c, n, "memory", "arena_kb"))) {
 		get_u32(c, v, "memory.arena_kb", 1024, 1048576, &cfg->arena_kb);
+		cfg->arena_line = (int)v->start_mark.line + 1;
+		cfg->arena_col = (int)v->start_mark.column + 1;
+	}
 	if ((n = get(c, root, "syslog", NULL)) && (v = one_key(c, n, "syslog", "facility")) &&
 	    (i = get_word(c, v, "syslog.facility", "facility", facilities, ARRAY_SIZE(facilities))) >= 0)
 		cfg->syslog_facility = facility_values[i];
@@ -1615,13 +1620,48 @@ static void report_syntax(struct ctx *c, const yaml_parser_t *p)
 	c->nerr++;
 }
 
+/* Walk the events once, refusing at the first collection past CONFIG_MAX_DEPTH: a HUP with a deeply nested file
+ * would otherwise spend minutes in yaml_parser_load inside the loop. A syntax error is left for the loader to report. */
+static int check_depth(struct ctx *c, const char *buf, size_t len)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	int depth = 0, err = 0;
+	bool done = false;
+
+	if (!yaml_parser_initialize(&p))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+	while (!done && !err && yaml_parser_parse(&p, &ev)) {
+		if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT)
+			depth++;
+		else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT)
+			depth--;
+		done = ev.type == YAML_STREAM_END_EVENT;
+		if (depth > CONFIG_MAX_DEPTH) {
+			if (c->diag)
+				fprintf(c->diag, "%s:%zu:%zu: nesting deeper than %d levels (the limit); aod's keys need "
+					"fewer than 10: flatten the file\n", c->file, ev.start_mark.line + 1,
+					ev.start_mark.column + 1, CONFIG_MAX_DEPTH);
+			c->nerr++;
+			err = -EINVAL;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&p);
+	return err;
+}
+
 int config_load_buffer(struct cfg_config *cfg, const char *name, const char *buf, size_t len, FILE *diag)
 {
 	struct ctx c = { .cfg = cfg, .file = name, .diag = diag };
 	yaml_parser_t parser;
 	yaml_document_t doc, extra;
+	int err;
 
 	set_defaults(cfg, name);
+	if ((err = check_depth(&c, buf, len)))
+		return err;
 	if (!yaml_parser_initialize(&parser))
 		return -ENOMEM;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
@@ -1880,6 +1920,22 @@ void config_print(const struct cfg_config *cfg, FILE *out)
 
 static const char check_usage[] = "usage: aod check-config [-c FILE]\n";
 
+int config_check_arena(const struct cfg_config *cfg, size_t need, FILE *diag)
+{
+	unsigned long long min_kb = (need + 1023) / 1024;
+
+	if ((uint64_t)cfg->arena_kb * 1024 >= need)
+		return 0;
+	if (cfg->arena_line)
+		fprintf(diag, "%s:%d:%d: ", cfg->path, cfg->arena_line, cfg->arena_col);
+	else
+		fprintf(diag, "%s: ", cfg->path);
+	fprintf(diag, "memory.arena_kb %u is too small: bundle collection with max_concurrent_bundles %u needs at "
+		"least %llu KiB; raise memory.arena_kb to %llu or more, or lower max_concurrent_bundles\n",
+		cfg->arena_kb, cfg->max_concurrent_bundles, min_kb, min_kb);
+	return -EINVAL;
+}
+
 int config_check_main(int argc, char **argv)
 {
 	/* static: the config is large, and check-config may run with a small stack */
@@ -1903,6 +1959,9 @@ int config_check_main(int argc, char **argv)
 		}
 	}
 	err = config_load_default_chain(&cfg, path, stderr);
+	/* run would fail later with a bare "Out of memory" from collect_init; say which key to raise now */
+	if (!err)
+		err = config_check_arena(&cfg, collect_arena_need(&cfg), stderr);
 	if (err) {
 		if (err == -EINVAL)
 			fprintf(stderr, "aod: config %s is not valid\n", cfg.path[0] ? cfg.path : path);

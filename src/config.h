@@ -108,6 +108,7 @@ struct cfg_config {
 	bool audit;
 	uint32_t max_concurrent_bundles;	/* default 4 */
 	uint32_t arena_kb;		/* memory.arena_kb, default 4096 */
+	int arena_line, arena_col;	/* where memory.arena_kb was given; 0 when defaulted */
 	char metrics_listen[64];	/* "" = off */
 	char metrics_textfile[PATH_MAX];
 	int syslog_facility;		/* LOG_DAEMON by default */
@@ -139,6 +140,8 @@ static inline bool config_worst_is_count(const struct cfg_anomaly *an)
 {
 	return an && an->type == CFG_HEALTH && !cfg_health_is_latency(an->health);
 }
+/* -EINVAL, with a message naming memory.arena_kb and the minimum, when the arena is smaller than need bytes. */
+int config_check_arena(const struct cfg_config *cfg, size_t need, FILE *diag);
 /* `aod check-config [-c FILE]`: diagnostics on stderr, exit 1 on error; config_print on stdout, exit 0. */
 int config_check_main(int argc, char **argv);
 

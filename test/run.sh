@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# The one test entry point: unit (static, ASan/UBSan, valgrind), cli and live suites; last line N passed, N failed, N skipped.
+# The one test entry point: unit (static, ASan/UBSan, valgrind), cli, live and fuzz suites; last line N passed, N failed, N skipped.
 #
 # usage: test/run.sh [SUITE...] [-k PATTERN]
-#   SUITE: unit asan valgrind cli live vm (default: all but vm unless AOD_VM_TESTS=1 or CI=true)
-#   -k PATTERN  only test files whose name contains PATTERN
+#   SUITE: unit asan valgrind cli live vm fuzz (default: all but vm and fuzz; CI=true adds both, AOD_VM_TESTS=1 vm)
+#   -k PATTERN  only test files (fuzz: targets) whose name contains PATTERN
+#   FUZZ_SECS=N  how long each libFuzzer target runs (default 60); test/fuzz/README.md for longer runs
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +18,7 @@ SUITES=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	-k) PATTERN=$2; shift ;;
-	unit|asan|valgrind|cli|live|vm) SUITES+=("$1") ;;
+	unit|asan|valgrind|cli|live|vm|fuzz) SUITES+=("$1") ;;
 	*) echo "test/run.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 	shift
@@ -25,6 +26,7 @@ done
 if [ ${#SUITES[@]} = 0 ]; then
 	SUITES=(unit asan valgrind cli live)
 	if [ "${AOD_VM_TESTS:-}" = 1 ] || [ "${CI:-}" = true ]; then SUITES+=(vm); fi
+	if [ "${CI:-}" = true ]; then SUITES+=(fuzz); fi
 fi
 
 note() { echo "== $*"; }
@@ -81,6 +83,39 @@ run_shell_dir() {
 	done
 }
 
+# Each libFuzzer target runs FUZZ_SECS from its seeds (new inputs go to a scratch directory, never the seeds);
+# any crash, leak, timeout or OOM fails it, and libFuzzer saves the input under build/fuzz/artifacts/TARGET/.
+run_fuzz() {
+	local secs=${FUZZ_SECS:-60} t name art work out rc why
+	why=$("$ROOT/test/fuzz/build.sh" 2>&1 >/dev/null)
+	rc=$?
+	if [ "$rc" != 0 ]; then
+		if [ "$rc" = 2 ]; then count_skip fuzz "$why"; else count_fail 1 "fuzz build"; echo "not ok - fuzz build"; echo "$why" | tail -n 20 | sed 's/^/#   /'; fi
+		return
+	fi
+	for t in "$ROOT"/test/fuzz/*_fuzz.c; do
+		name=$(basename "$t" .c)
+		[ -z "$PATTERN" ] || [[ $name == *"$PATTERN"* ]] || continue
+		art=$B/fuzz/artifacts/$name
+		work=$(mktemp -d /tmp/aod-fuzz.XXXXXX)
+		out=$work.log
+		mkdir -p "$art"
+		# -timeout: one input that runs this long is a hang; the outer timeout only guards libFuzzer itself.
+		(cd "$ROOT" && timeout $((secs + 120)) "$B/fuzz/$name" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2048 \
+			-artifact_prefix="$art/" -print_final_stats=1 "$work" "$ROOT/test/fuzz/corpus/$name") >"$out" 2>&1
+		rc=$?
+		if [ "$rc" = 0 ]; then
+			count_pass 1
+			echo "ok - fuzz/$name ($(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$out" | grep -Eo '[0-9]+$') runs in $secs s)"
+		else
+			count_fail 1 "fuzz/$name"
+			echo "not ok - fuzz/$name (exit $rc); input saved: $(grep -Eo 'Test unit written to .*' "$out" | sed 's/Test unit written to //')"
+			grep -E '^(==[0-9]+==ERROR|SUMMARY|    #[0-9] )' "$out" | head -n 12 | sed 's/^/#   /'
+		fi
+		rm -rf "$work" "$out"
+	done
+}
+
 live_ready() {
 	[ "$(id -u)" = 0 ] || { echo "not root"; return 1; }
 	[ -r /sys/kernel/btf/vmlinux ] || { echo "no kernel BTF at /sys/kernel/btf/vmlinux"; return 1; }
@@ -103,6 +138,7 @@ for s in "${SUITES[@]}"; do
 		if why=$(live_ready); then run_shell_dir "$ROOT/test/live" live
 		else count_skip live "$why"; fi
 		;;
+	fuzz) note "libFuzzer targets, ${FUZZ_SECS:-60} s each (clang, ASan/UBSan)"; run_fuzz ;;
 	vm)
 		note "QEMU guest tests"
 		if [ -x "$ROOT/test/vm/run.sh" ]; then

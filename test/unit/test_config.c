@@ -8,6 +8,13 @@
 
 #include "check.h"
 
+/* config_check_main sizes the arena with collect.c's figure; these tests give config_check_arena their own. */
+size_t collect_arena_need(const struct cfg_config *c)
+{
+	(void)c;
+	return 0;
+}
+
 static struct cfg_config cfg;	/* large: keep it off the stack */
 static char *diag;		/* what the last load printed */
 static int lines;		/* how many lines it printed */
@@ -521,6 +528,53 @@ static void test_print(void)
 	free(out);
 }
 
+/* The depth cap: 32 nested collections load (and fail on schema), 33 are refused at the 33rd. */
+static void test_nesting_cap(void)
+{
+	static char yaml[2 * (CONFIG_MAX_DEPTH + 1) + 1];
+
+	memset(yaml, '[', CONFIG_MAX_DEPTH);
+	memset(yaml + CONFIG_MAX_DEPTH, ']', CONFIG_MAX_DEPTH);
+	yaml[2 * CONFIG_MAX_DEPTH] = 0;
+	CHECK(load(yaml) == -EINVAL);
+	CHECK(!strstr(diag, "nesting deeper"));
+	memset(yaml, '[', CONFIG_MAX_DEPTH + 1);
+	memset(yaml + CONFIG_MAX_DEPTH + 1, ']', CONFIG_MAX_DEPTH + 1);
+	CHECK(load(yaml) == -EINVAL);
+	CHECK(has("t.yaml:1:33: nesting deeper than 32 levels (the limit); aod's keys need fewer than 10"));
+	CHECK(lines == 1);
+	CHECK(load("a:\n  - b:\n      - c: [d, {e: f}]\n") == -EINVAL);	/* unknown keys, not depth */
+	CHECK(!strstr(diag, "nesting deeper"));
+}
+
+static int check_arena(size_t need)
+{
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	free(diag);
+	f = open_memstream(&diag, &len);
+	rc = config_check_arena(&cfg, need, f);
+	fclose(f);
+	return rc;
+}
+
+/* memory.arena_kb smaller than what collection takes is refused at its position, with the minimum. */
+static void test_arena_minimum(void)
+{
+	CHECK(load("memory:\n  arena_kb: 1024\nmax_concurrent_bundles: 2\n") == 0);
+	CHECK(cfg.arena_line == 2 && cfg.arena_col == 13);
+	CHECK(check_arena(1024 * 1024) == 0);
+	CHECK(check_arena(1024 * 1024 + 1) == -EINVAL);
+	CHECK(has("t.yaml:2:13: memory.arena_kb 1024 is too small: bundle collection with max_concurrent_bundles 2 "
+		  "needs at least 1025 KiB; raise memory.arena_kb to 1025 or more, or lower max_concurrent_bundles\n"));
+	CHECK(load("watch_interval_sec: 1\n") == 0);
+	CHECK(cfg.arena_line == 0);
+	CHECK(check_arena(5000 * 1024) == -EINVAL);
+	CHECK(has("t.yaml: memory.arena_kb 4096 is too small"));
+}
+
 int main(void)
 {
 	test_embedded_default();
@@ -538,6 +592,8 @@ int main(void)
 	test_many_errors_and_syntax();
 	test_files_and_chain();
 	test_print();
+	test_nesting_cap();
+	test_arena_minimum();
 	free(diag);
 	return CHECK_DONE();
 }
