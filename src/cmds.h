@@ -5,7 +5,7 @@
 
 int daemon_run_main(int argc, char **argv);	/* daemon.c */
 int daemon_replay_main(int argc, char **argv);	/* daemon.c */
-int config_check_main(int argc, char **argv);	/* config.c */
+int config_check_main(int argc, char **argv);	/* check_config.c */
 int probe_main(int argc, char **argv);		/* probe.c */
 int monitor_main(int argc, char **argv);	/* monitor.c */
 int trace_main(int argc, char **argv);		/* trace.c */

@@ -142,8 +142,6 @@ static inline bool config_worst_is_count(const struct cfg_anomaly *an)
 }
 /* -EINVAL, with a message naming memory.arena_kb and the minimum, when the arena is smaller than need bytes. */
 int config_check_arena(const struct cfg_config *cfg, size_t need, FILE *diag);
-/* `aod check-config [-c FILE]`: diagnostics on stderr, exit 1 on error; config_print on stdout, exit 0. */
-int config_check_main(int argc, char **argv);
 
 extern const char config_default_yaml[];
 extern const unsigned long config_default_yaml_len;

@@ -8,13 +8,6 @@
 
 #include "check.h"
 
-/* config_check_main sizes the arena with collect.c's figure; these tests give config_check_arena their own. */
-size_t collect_arena_need(const struct cfg_config *c)
-{
-	(void)c;
-	return 0;
-}
-
 static struct cfg_config cfg;	/* large: keep it off the stack */
 static char *diag;		/* what the last load printed */
 static int lines;		/* how many lines it printed */
