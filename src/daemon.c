@@ -573,6 +573,23 @@ out:
 
 static const char replay_usage[] = "usage: aod replay FILE [-c CONFIG] [--output-dir DIR] [--repeat N]\n";
 
+/* strtoul takes "-1" as ULONG_MAX and wraps silently: digits only, 1 .. UINT_MAX. */
+static int parse_repeat(const char *arg, unsigned *repeat)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = arg[0] >= '0' && arg[0] <= '9' ? strtoull(arg, &end, 10) : 0;
+	if (!v || *end || errno || v > UINT_MAX) {
+		fprintf(stderr, "aod replay: --repeat needs a count of at least 1 and at most %u, not '%s'\n",
+			UINT_MAX, arg);
+		return -EINVAL;
+	}
+	*repeat = (unsigned)v;
+	return 0;
+}
+
 static int parse_replay_args(struct daemon *d, int argc, char **argv, const char **file, unsigned *repeat)
 {
 	static const struct option opts[] = {
@@ -582,7 +599,6 @@ static int parse_replay_args(struct daemon *d, int argc, char **argv, const char
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	char *end;
 	int c;
 
 	optind = 1;
@@ -591,11 +607,8 @@ static int parse_replay_args(struct daemon *d, int argc, char **argv, const char
 		case 'c': d->cli_config = optarg; break;
 		case 'o': d->output_dir = optarg; break;
 		case 'r':
-			*repeat = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || !*repeat) {
-				fprintf(stderr, "aod replay: --repeat needs a count of at least 1, not '%s'\n", optarg);
+			if (parse_repeat(optarg, repeat))
 				return -EINVAL;
-			}
 			break;
 		case 'h': fputs(replay_usage, stdout); return 1;
 		default: fputs(replay_usage, stderr); return -EINVAL;
@@ -606,6 +619,26 @@ static int parse_replay_args(struct daemon *d, int argc, char **argv, const char
 		return -EINVAL;
 	}
 	*file = argv[optind];
+	return 0;
+}
+
+/* Without --output-dir, a fresh directory of its own: replay must never write into (nor sweep,
+ * nor clear the .part files of) the output directory of a daemon that may be running. */
+static int replay_default_outdir(struct daemon *d)
+{
+	static char dir[PATH_MAX];
+	const char *tmp = getenv("TMPDIR");
+
+	if (d->output_dir)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/aod-replay-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		log_error("aod: unable to create a replay output directory %s: %s; give one with --output-dir",
+			  dir, strerror(errno));
+		return -errno;
+	}
+	d->output_dir = dir;
+	fprintf(stderr, "aod replay: no --output-dir; writing bundles to %s\n", dir);
 	return 0;
 }
 
@@ -640,6 +673,13 @@ static int replay_stream(struct daemon *d, struct record_reader *r, unsigned rep
 			shift += last_ts - first_ts + interval;
 			record_reader_rewind(r);
 		}
+		/* times are at most INT64_MAX (record_next): a shift up to half that cannot wrap */
+		if (shift > (uint64_t)INT64_MAX / 2) {
+			log_error("aod: unable to replay pass %u of %s: the shifted timeline would overflow; lower --repeat",
+				  pass + 1, r->path);
+			got = -EOVERFLOW;
+			break;
+		}
 		while ((got = record_next(r, &h)) == 1) {
 			if (pass && h->size <= sizeof(shifted)) {
 				memcpy(&shifted, h, h->size);
@@ -652,7 +692,7 @@ static int replay_stream(struct daemon *d, struct record_reader *r, unsigned rep
 				first_ts = h->ts_ns;
 				first = false;
 			}
-			if (!pass)
+			if (!pass && h->ts_ns > last_ts)
 				last_ts = h->ts_ns;
 			while (h->ts_ns >= end) {
 				daemon_close_window(d, end);
@@ -673,7 +713,7 @@ static int replay_stream(struct daemon *d, struct record_reader *r, unsigned rep
 int daemon_replay_main(int argc, char **argv)
 {
 	static struct daemon d;
-	struct record_reader r;
+	static struct record_reader r;
 	struct collect_stats st;
 	const char *file = NULL;
 	unsigned repeat = 1;
@@ -687,7 +727,7 @@ int daemon_replay_main(int argc, char **argv)
 	err = parse_replay_args(&d, argc, argv, &file, &repeat);
 	if (err)
 		return err > 0 ? 0 : 2;
-	if (load_config(&d) < 0)
+	if (replay_default_outdir(&d) < 0 || load_config(&d) < 0)
 		return 1;
 	err = record_reader_open(&r, file);
 	if (err < 0) {
@@ -709,7 +749,8 @@ int daemon_replay_main(int argc, char **argv)
 	       (unsigned long long)st.coalesced, (unsigned long long)st.refused_busy,
 	       (unsigned long long)st.bundles_failed);
 	if (err < 0) {
-		log_error("aod: unable to replay all of %s; replayed what came before", record_reader_error(&r));
+		if (err == -EBADMSG)
+			log_error("aod: unable to replay all of %s; replayed what came before", record_reader_error(&r));
 		record_reader_close(&r);
 		return 1;
 	}
