@@ -116,6 +116,21 @@ static void apply_overrides(struct daemon *d, struct cfg_config *cfg)
 		snprintf(cfg->output_dir, sizeof(cfg->output_dir), "%s", d->output_dir);
 }
 
+/* The listening socket and the metrics buffer are set up once at start (the buffer from the
+ * arena, which does not grow): a HUP that changed these keys said "reloaded" and did nothing. */
+static void keep_metrics_keys(const struct cfg_config *cur, struct cfg_config *next)
+{
+	bool listen = strcmp(next->metrics_listen, cur->metrics_listen) != 0;
+	bool textfile = strcmp(next->metrics_textfile, cur->metrics_textfile) != 0;
+
+	if (!listen && !textfile)
+		return;
+	log_warn("HUP: %s%s%s take%s effect at restart only; keeping the current ones", listen ? "metrics.listen" : "",
+		 listen && textfile ? " and " : "", textfile ? "metrics.textfile" : "", listen && textfile ? "" : "s");
+	snprintf(next->metrics_listen, sizeof(next->metrics_listen), "%s", cur->metrics_listen);
+	snprintf(next->metrics_textfile, sizeof(next->metrics_textfile), "%s", cur->metrics_textfile);
+}
+
 void daemon_reload(struct daemon *d)
 {
 	struct cfg_config *next = d->cfg == &d->cfgs[0] ? &d->cfgs[1] : &d->cfgs[0];
@@ -134,6 +149,7 @@ void daemon_reload(struct daemon *d)
 		log_warn("HUP: aod_output_dir and memory.arena_kb take effect at restart only; keeping the current ones");
 	snprintf(next->output_dir, sizeof(next->output_dir), "%s", d->cfg->output_dir);
 	next->arena_kb = d->cfg->arena_kb;
+	keep_metrics_keys(d->cfg, next);
 	d->cfg = next;
 	memset(d->anomaly_counts, 0, sizeof(d->anomaly_counts));	/* indices may now name other anomalies */
 	detect_init(&d->detect, d->cfg, mono_ns());
@@ -312,6 +328,12 @@ static int setup_core(struct daemon *d)
 		return err;
 	}
 	err = collect_init(&d->collect, d->cfg, &d->arena);
+	if (err == -EBUSY) {
+		log_error("aod: unable to lock the output directory %s: aod pid %d uses it; stop it or give another "
+			  "directory (--output-dir, aod_output_dir)", d->cfg->output_dir,
+			  collect_lock_holder(d->cfg->output_dir));
+		return err;
+	}
 	if (err < 0) {
 		log_error("aod: unable to prepare the output directory %s/batches: %s%s", d->cfg->output_dir,
 			  strerror(-err), err == -EACCES || err == -EPERM ?

@@ -68,6 +68,7 @@ static void test_round_trip(void)
 	memset(&odd, 0, sizeof(odd));
 	odd.h.kind = 99;	/* a kind this reader does not know passes through */
 	odd.h.size = sizeof(odd.h) + 5;
+	odd.h.ts_ns = ev_smb(17).h.ts_ns;	/* in sequence: a time far back is refused */
 	memcpy(odd.tail, "abcde", 5);
 	/* enough records to cross the writer's buffer several times */
 	for (uint64_t i = 0; i < 5000; i++) {
