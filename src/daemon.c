@@ -749,13 +749,17 @@ int daemon_replay_main(int argc, char **argv)
 	err = parse_replay_args(&d, argc, argv, &file, &repeat);
 	if (err)
 		return err > 0 ? 0 : 2;
-	if (replay_default_outdir(&d) < 0 || load_config(&d) < 0)
+	if (load_config(&d) < 0)
 		return 1;
 	err = record_reader_open(&r, file);
 	if (err < 0) {
 		log_error("aod: unable to read the record stream %s", record_reader_error(&r));
 		return 1;
 	}
+	/* only once the inputs are good, so a failed start leaves no empty directory behind */
+	if (replay_default_outdir(&d) < 0)
+		return 1;
+	apply_overrides(&d, d.cfg);
 	signal(SIGPIPE, SIG_IGN);
 	if (setup_core(&d) < 0)
 		return 1;
