@@ -24,7 +24,7 @@ anomalies:
 CFG
 "$GEN" "$WORK/e.rec" --scenario emergency >/dev/null
 for i in $(seq "$RUNS"); do
-	"$AOD" replay "$WORK/e.rec" -c "$WORK/aod.yaml" 2>&1 | sed -n 's/.*wrote bundle .*, \([0-9.]*\) ms[,)].*/\1/p'
+	"$AOD" replay "$WORK/e.rec" -c "$WORK/aod.yaml" --output-dir "$WORK/out" 2>&1 | sed -n 's/.*wrote bundle .*, \([0-9.]*\) ms[,)].*/\1/p'
 done | sort -n >"$WORK/ms"
 n=$(wc -l <"$WORK/ms")
 [ "$n" = "$RUNS" ] || { echo "bundle_latency: expected $RUNS bundles, got $n" >&2; exit 1; }

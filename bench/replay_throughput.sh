@@ -49,13 +49,13 @@ command -v taskset >/dev/null && PIN=(taskset -c "$CPU")
 . "$ROOT/bench/lib.sh"
 bench_machine
 echo "stream:  $STREAM, $RECORDS records, $(stat -c %s "$STREAM") bytes"
-echo "command: ${PIN[*]} $AOD replay $STREAM -c $CONFIG"
+echo "command: ${PIN[*]} $AOD replay $STREAM -c $CONFIG --output-dir $OUTDIR"
 
 best=0
 for run in $(seq 1 "$RUNS"); do
 	rm -rf "$OUTDIR"
 	t0=$(date +%s%N)
-	if ! "${PIN[@]}" "$AOD" replay "$STREAM" -c "$CONFIG" >"$WORK/replay.out" 2>&1; then
+	if ! "${PIN[@]}" "$AOD" replay "$STREAM" -c "$CONFIG" --output-dir "$OUTDIR" >"$WORK/replay.out" 2>&1; then
 		tail -n 20 "$WORK/replay.out" >&2
 		die "aod replay failed (run $run); output above, full log in $WORK/replay.out"
 	fi

@@ -27,7 +27,7 @@ cleanup:
   max_total_log_size_mb: 2
 CFG
 "$GEN" "$WORK/flood.rec" --scenario flood --events 50 >/dev/null
-"$AOD" replay "$WORK/flood.rec" -c "$WORK/aod.yaml" --repeat 1000000 >"$WORK/out.log" 2>&1 &
+"$AOD" replay "$WORK/flood.rec" -c "$WORK/aod.yaml" --output-dir "$WORK/out" --repeat 1000000 >"$WORK/out.log" 2>&1 &
 pid=$!
 end=$((SECONDS + SECS))
 while [ $SECONDS -lt $end ] && kill -0 $pid 2>/dev/null; do

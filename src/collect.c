@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,6 +77,7 @@ struct bundle {
 struct collect {
 	const struct cfg_config *cfg;
 	int dirfd;			/* <output_dir>/batches */
+	int lockfd;			/* <output_dir>/.aod.lock, flocked while this process lives */
 	int nslots;
 	struct bundle *slots;
 	/* One archive at a time: bundles queue for the compressor and share its arena instead
@@ -156,6 +158,71 @@ size_t collect_arena_need(const struct cfg_config *cfg)
 	       n * COLLECT_EXECS_PER_BUNDLE * sizeof(struct act_child) + (5 + n) * 64;
 }
 
+/* batches/ removed under a running aod (rm -rf by hand, a cleanup script): every later bundle
+ * failed with ENOENT until restart. Checked before each bundle: one fstat. The new directory
+ * takes the old fd number, so retention and an archive in flight keep a valid fd. */
+static void batches_recheck(struct collect *c)
+{
+	struct stat st;
+	int fd;
+
+	if (fstat(c->dirfd, &st) == 0 && st.st_nlink > 0)
+		return;
+	fd = open_batches(c->cfg->output_dir);
+	if (fd < 0) {
+		log_error("aod: unable to recreate %s/batches (it was removed): %s; check the output directory",
+			  c->cfg->output_dir, strerror(-fd));
+		return;
+	}
+	if (dup3(fd, c->dirfd, O_CLOEXEC) < 0)
+		log_error("aod: unable to reopen %s/batches: %s", c->cfg->output_dir, strerror(errno));
+	else
+		log_warn("%s/batches was removed while aod ran; created it again", c->cfg->output_dir);
+	close(fd);
+}
+
+/* Another aod on the same directory would clear this one's in-flight .part files at its start
+ * and race its retention: one process per output directory, the pid written for the message. */
+static int lock_outdir(const char *out_dir)
+{
+	char path[PATH_MAX], pid[24];
+	int fd, n, err;
+
+	if (snprintf(path, sizeof(path), "%s/%s", out_dir, COLLECT_LOCK_FILE) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		close(fd);
+		return err;
+	}
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int collect_lock_holder(const char *out_dir)
+{
+	char path[PATH_MAX], buf[24];
+	ssize_t n;
+	int fd, pid;
+
+	snprintf(path, sizeof(path), "%s/%s", out_dir, COLLECT_LOCK_FILE);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return sscanf(buf, "%d", &pid) == 1 && pid > 0 ? pid : -ENODATA;
+}
+
 static int alloc_state(struct collect *c, struct arena *arena, int nslots)
 {
 	size_t need = archive_arena_need(COLLECT_LEVEL), per = COLLECT_EXECS_PER_BUNDLE * sizeof(struct act_child);
@@ -191,6 +258,13 @@ int collect_init(struct collect **cp, const struct cfg_config *cfg, struct arena
 	c->dirfd = open_batches(cfg->output_dir);
 	if (c->dirfd < 0) {
 		err = c->dirfd;
+		arena_reset(arena, mark);
+		return err;
+	}
+	c->lockfd = lock_outdir(cfg->output_dir);
+	if (c->lockfd < 0) {
+		err = c->lockfd;
+		close(c->dirfd);
 		arena_reset(arena, mark);
 		return err;
 	}
@@ -551,6 +625,7 @@ int collect_start(struct collect *c, const struct collect_request *req, uint64_t
 		c->st.refused_busy++;
 		return -EBUSY;
 	}
+	batches_recheck(c);
 	bundle_setup(c, b, req, now_ns);
 	/* Children first, so they run while the internal reads happen inline. */
 	for (pass = 0; pass < 2; pass++) {

@@ -24,10 +24,15 @@ struct collect_request {
 
 struct collect;			/* opaque; lives in the arena */
 
-/* out_dir is created 0700 if missing; "<out_dir>/batches" holds the bundles. */
+#define COLLECT_LOCK_FILE ".aod.lock"
+
+/* out_dir is created 0700 if missing; "<out_dir>/batches" holds the bundles. The directory is
+ * locked (flock on <out_dir>/.aod.lock) for the life of the process: -EBUSY when another has it. */
 int collect_init(struct collect **c, const struct cfg_config *cfg, struct arena *arena);
 /* Bytes collect_init takes from the arena for this config: the least memory.arena_kb can be. */
 size_t collect_arena_need(const struct cfg_config *cfg);
+/* The pid written in out_dir's lock file (after -EBUSY from collect_init), or -errno. */
+int collect_lock_holder(const char *out_dir);
 void collect_set_config(struct collect *c, const struct cfg_config *cfg);	/* after HUP */
 void collect_set_probe_info(struct collect *c, const struct collect_probe_info *pi);
 /* 0 started, 1 counted into a running bundle of the same anomaly, -EBUSY at the concurrency

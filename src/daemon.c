@@ -116,6 +116,21 @@ static void apply_overrides(struct daemon *d, struct cfg_config *cfg)
 		snprintf(cfg->output_dir, sizeof(cfg->output_dir), "%s", d->output_dir);
 }
 
+/* The listening socket and the metrics buffer are set up once at start (the buffer from the
+ * arena, which does not grow): a HUP that changed these keys said "reloaded" and did nothing. */
+static void keep_metrics_keys(const struct cfg_config *cur, struct cfg_config *next)
+{
+	bool listen = strcmp(next->metrics_listen, cur->metrics_listen) != 0;
+	bool textfile = strcmp(next->metrics_textfile, cur->metrics_textfile) != 0;
+
+	if (!listen && !textfile)
+		return;
+	log_warn("HUP: %s%s%s take%s effect at restart only; keeping the current ones", listen ? "metrics.listen" : "",
+		 listen && textfile ? " and " : "", textfile ? "metrics.textfile" : "", listen && textfile ? "" : "s");
+	snprintf(next->metrics_listen, sizeof(next->metrics_listen), "%s", cur->metrics_listen);
+	snprintf(next->metrics_textfile, sizeof(next->metrics_textfile), "%s", cur->metrics_textfile);
+}
+
 void daemon_reload(struct daemon *d)
 {
 	struct cfg_config *next = d->cfg == &d->cfgs[0] ? &d->cfgs[1] : &d->cfgs[0];
@@ -134,6 +149,7 @@ void daemon_reload(struct daemon *d)
 		log_warn("HUP: aod_output_dir and memory.arena_kb take effect at restart only; keeping the current ones");
 	snprintf(next->output_dir, sizeof(next->output_dir), "%s", d->cfg->output_dir);
 	next->arena_kb = d->cfg->arena_kb;
+	keep_metrics_keys(d->cfg, next);
 	d->cfg = next;
 	memset(d->anomaly_counts, 0, sizeof(d->anomaly_counts));	/* indices may now name other anomalies */
 	detect_init(&d->detect, d->cfg, mono_ns());
@@ -312,6 +328,12 @@ static int setup_core(struct daemon *d)
 		return err;
 	}
 	err = collect_init(&d->collect, d->cfg, &d->arena);
+	if (err == -EBUSY) {
+		log_error("aod: unable to lock the output directory %s: aod pid %d uses it; stop it or give another "
+			  "directory (--output-dir, aod_output_dir)", d->cfg->output_dir,
+			  collect_lock_holder(d->cfg->output_dir));
+		return err;
+	}
 	if (err < 0) {
 		log_error("aod: unable to prepare the output directory %s/batches: %s%s", d->cfg->output_dir,
 			  strerror(-err), err == -EACCES || err == -EPERM ?
@@ -575,6 +597,23 @@ out:
 
 static const char replay_usage[] = "usage: aod replay FILE [-c CONFIG] [--output-dir DIR] [--repeat N]\n";
 
+/* strtoul takes "-1" as ULONG_MAX and wraps silently: digits only, 1 .. UINT_MAX. */
+static int parse_repeat(const char *arg, unsigned *repeat)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = arg[0] >= '0' && arg[0] <= '9' ? strtoull(arg, &end, 10) : 0;
+	if (!v || *end || errno || v > UINT_MAX) {
+		fprintf(stderr, "aod replay: --repeat needs a count of at least 1 and at most %u, not '%s'\n",
+			UINT_MAX, arg);
+		return -EINVAL;
+	}
+	*repeat = (unsigned)v;
+	return 0;
+}
+
 static int parse_replay_args(struct daemon *d, int argc, char **argv, const char **file, unsigned *repeat)
 {
 	static const struct option opts[] = {
@@ -584,7 +623,6 @@ static int parse_replay_args(struct daemon *d, int argc, char **argv, const char
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	char *end;
 	int c;
 
 	optind = 1;
@@ -593,11 +631,8 @@ static int parse_replay_args(struct daemon *d, int argc, char **argv, const char
 		case 'c': d->cli_config = optarg; break;
 		case 'o': d->output_dir = optarg; break;
 		case 'r':
-			*repeat = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || !*repeat) {
-				fprintf(stderr, "aod replay: --repeat needs a count of at least 1, not '%s'\n", optarg);
+			if (parse_repeat(optarg, repeat))
 				return -EINVAL;
-			}
 			break;
 		case 'h': fputs(replay_usage, stdout); return 1;
 		default: fputs(replay_usage, stderr); return -EINVAL;
@@ -608,6 +643,26 @@ static int parse_replay_args(struct daemon *d, int argc, char **argv, const char
 		return -EINVAL;
 	}
 	*file = argv[optind];
+	return 0;
+}
+
+/* Without --output-dir, a fresh directory of its own: replay must never write into (nor sweep,
+ * nor clear the .part files of) the output directory of a daemon that may be running. */
+static int replay_default_outdir(struct daemon *d)
+{
+	static char dir[PATH_MAX];
+	const char *tmp = getenv("TMPDIR");
+
+	if (d->output_dir)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/aod-replay-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		log_error("aod: unable to create a replay output directory %s: %s; give one with --output-dir",
+			  dir, strerror(errno));
+		return -errno;
+	}
+	d->output_dir = dir;
+	fprintf(stderr, "aod replay: no --output-dir; writing bundles to %s\n", dir);
 	return 0;
 }
 
@@ -642,6 +697,13 @@ static int replay_stream(struct daemon *d, struct record_reader *r, unsigned rep
 			shift += last_ts - first_ts + interval;
 			record_reader_rewind(r);
 		}
+		/* times are at most INT64_MAX (record_next): a shift up to half that cannot wrap */
+		if (shift > (uint64_t)INT64_MAX / 2) {
+			log_error("aod: unable to replay pass %u of %s: the shifted timeline would overflow; lower --repeat",
+				  pass + 1, r->path);
+			got = -EOVERFLOW;
+			break;
+		}
 		while ((got = record_next(r, &h)) == 1) {
 			if (pass && h->size <= sizeof(shifted)) {
 				memcpy(&shifted, h, h->size);
@@ -654,7 +716,7 @@ static int replay_stream(struct daemon *d, struct record_reader *r, unsigned rep
 				first_ts = h->ts_ns;
 				first = false;
 			}
-			if (!pass)
+			if (!pass && h->ts_ns > last_ts)
 				last_ts = h->ts_ns;
 			while (h->ts_ns >= end) {
 				daemon_close_window(d, end);
@@ -675,7 +737,7 @@ static int replay_stream(struct daemon *d, struct record_reader *r, unsigned rep
 int daemon_replay_main(int argc, char **argv)
 {
 	static struct daemon d;
-	struct record_reader r;
+	static struct record_reader r;
 	struct collect_stats st;
 	const char *file = NULL;
 	unsigned repeat = 1;
@@ -696,6 +758,10 @@ int daemon_replay_main(int argc, char **argv)
 		log_error("aod: unable to read the record stream %s", record_reader_error(&r));
 		return 1;
 	}
+	/* only once the inputs are good, so a failed start leaves no empty directory behind */
+	if (replay_default_outdir(&d) < 0)
+		return 1;
+	apply_overrides(&d, d.cfg);
 	signal(SIGPIPE, SIG_IGN);
 	if (setup_core(&d) < 0)
 		return 1;
@@ -711,7 +777,8 @@ int daemon_replay_main(int argc, char **argv)
 	       (unsigned long long)st.coalesced, (unsigned long long)st.refused_busy,
 	       (unsigned long long)st.bundles_failed);
 	if (err < 0) {
-		log_error("aod: unable to replay all of %s; replayed what came before", record_reader_error(&r));
+		if (err == -EBADMSG)
+			log_error("aod: unable to replay all of %s; replayed what came before", record_reader_error(&r));
 		record_reader_close(&r);
 		return 1;
 	}

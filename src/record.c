@@ -3,7 +3,9 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -151,7 +153,79 @@ static void reader_clear(struct record_reader *r)
 	r->off = 0;
 	r->records = 0;
 	r->err_offset = 0;
+	r->ts_max = 0;
+	r->map_size = 0;
 	r->err[0] = '\0';
+}
+
+/* The mapped reader, for the SIGBUS handler; one reader at a time. */
+static struct {
+	const unsigned char *base;
+	size_t size;
+	uintptr_t page;
+	volatile sig_atomic_t shrunk;
+	struct sigaction old;
+} guard;
+
+/* A page past the end of a file truncated under the mapping raises SIGBUS. Put zero pages
+ * over the rest of the mapping so the faulting read completes, and let record_next report it. */
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	const unsigned char *a = si->si_addr;
+	uintptr_t from = (uintptr_t)a & ~(guard.page - 1), to = (uintptr_t)guard.base + guard.size;
+
+	(void)uc;
+	/* mmap is a plain system call on Linux, safe here although POSIX does not list it */
+	if (!guard.base || a < guard.base || a >= guard.base + guard.size ||
+	    mmap((void *)from, to - from, PROT_READ, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED) {
+		sigaction(sig, &guard.old, NULL);	/* not ours: the fault repeats and kills as before */
+		return;
+	}
+	guard.shrunk = 1;
+}
+
+static int guard_install(const struct record_reader *r)
+{
+	bool was_guarded = guard.base != NULL;	/* keep the handler from before the first reader */
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigbus;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	guard.page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	guard.base = r->base;
+	guard.size = r->map_size;
+	guard.shrunk = 0;
+	return sigaction(SIGBUS, &sa, was_guarded ? NULL : &guard.old) < 0 ? -errno : 0;
+}
+
+static void guard_remove(const struct record_reader *r)
+{
+	if (!guard.base || guard.base != r->base)
+		return;
+	sigaction(SIGBUS, &guard.old, NULL);
+	guard.base = NULL;
+}
+
+static int open_regular(struct record_reader *r, const char *path, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+
+	if (fd < 0 || fstat(fd, st) < 0) {
+		err = -errno;
+		snprintf(r->err, sizeof(r->err), "%s: %s", path, strerror(-err));
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(r->err, sizeof(r->err), "%s: not a regular file; replay maps its input, so save the stream "
+			 "to a file first", path);
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
 }
 
 int record_reader_open(struct record_reader *r, const char *path)
@@ -164,14 +238,9 @@ int record_reader_open(struct record_reader *r, const char *path)
 	snprintf(r->path, sizeof(r->path), "%s", path);
 	if (!RECORD_HOST_LE)
 		return bad(r, 0, "record files are little-endian; this host is not"), -ENOTSUP;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		err = -errno;
-		snprintf(r->err, sizeof(r->err), "%s: %s", path, strerror(-err));
-		if (fd >= 0)
-			close(fd);
-		return err;
-	}
+	fd = open_regular(r, path, &st);
+	if (fd < 0)
+		return fd;
 	r->size = (size_t)st.st_size;
 	/* an empty file cannot be mapped; the header check reports it */
 	p = r->size ? mmap(NULL, r->size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
@@ -183,9 +252,14 @@ int record_reader_open(struct record_reader *r, const char *path)
 		return err;
 	}
 	r->base = p;
+	r->map_size = r->size;
 	if (r->size)
 		madvise(p, r->size, MADV_SEQUENTIAL);
-	err = check_file_hdr(r);
+	err = r->size ? guard_install(r) : 0;
+	if (err)
+		snprintf(r->err, sizeof(r->err), "%s: unable to guard the mapping: %s", path, strerror(-err));
+	else
+		err = check_file_hdr(r);
 	if (err)
 		record_reader_close(r);
 	return err;
@@ -208,6 +282,36 @@ size_t record_kind_min_size(uint16_t kind)
 	}
 }
 
+/* Read every page of the record here, so a truncation under it faults now and is reported
+ * (the handler maps zeros) rather than while detection reads it. */
+static bool record_shrunk(const struct record_reader *r, size_t off, size_t n)
+{
+	const size_t page = 4096;
+	volatile const unsigned char *p = r->base;
+	size_t i;
+
+	for (i = off; i < off + n; i += page - (i % page))
+		(void)p[i];
+	(void)p[off + n - 1];
+	return guard.shrunk;
+}
+
+static int check_ts(struct record_reader *r, uint64_t ts)
+{
+	if (ts > INT64_MAX)
+		return bad(r, r->off, "corrupt record: timestamp %llu ns is beyond any CLOCK_MONOTONIC time",
+			   (unsigned long long)ts);
+	if (r->records && ts > r->ts_max && ts - r->ts_max > RECORD_MAX_TS_LEAD_NS)
+		return bad(r, r->off, "corrupt record: timestamp jumps %.0f s ahead of the one before (at most a day)",
+			   (double)(ts - r->ts_max) / 1e9);
+	if (r->records && ts < r->ts_max && r->ts_max - ts > RECORD_MAX_TS_LAG_NS)
+		return bad(r, r->off, "corrupt record: timestamp goes %.0f s back from the one before (at most 60 s)",
+			   (double)(r->ts_max - ts) / 1e9);
+	if (!r->records || ts > r->ts_max)
+		r->ts_max = ts;
+	return 0;
+}
+
 int record_next(struct record_reader *r, const struct aod_ev_hdr **ev)
 {
 	size_t left = r->size - r->off;
@@ -219,11 +323,17 @@ int record_next(struct record_reader *r, const struct aod_ev_hdr **ev)
 		return bad(r, r->off, "truncated record: %zu bytes left, a record header is %zu",
 			   left, sizeof(*h));
 	h = (const struct aod_ev_hdr *)(r->base + r->off);
+	if (record_shrunk(r, r->off, sizeof(*h)) ||
+	    (h->size >= sizeof(*h) && h->size <= left && record_shrunk(r, r->off, h->size)))
+		return bad(r, r->off, "the file shrank while it was replayed (was %zu bytes); replayed what came before",
+			   r->map_size);
 	if (h->size < record_kind_min_size(h->kind))
 		return bad(r, r->off, "corrupt record: size %u is below the %zu bytes of kind %u",
 			   h->size, record_kind_min_size(h->kind), h->kind);
 	if (h->size > left)
 		return bad(r, r->off, "truncated record: size %u, only %zu bytes left", h->size, left);
+	if (check_ts(r, h->ts_ns))
+		return -EBADMSG;
 	r->off += pad_to_align(h->size);
 	if (r->off > r->size)
 		r->off = r->size;	/* the last record's padding was cut: the record itself is whole */
@@ -236,6 +346,7 @@ void record_reader_rewind(struct record_reader *r)
 {
 	r->off = r->hsize;
 	r->records = 0;
+	r->ts_max = 0;
 }
 
 const char *record_reader_error(const struct record_reader *r)
@@ -245,9 +356,11 @@ const char *record_reader_error(const struct record_reader *r)
 
 void record_reader_close(struct record_reader *r)
 {
+	guard_remove(r);
 	if (r->base)
-		munmap((void *)r->base, r->size);
+		munmap((void *)r->base, r->map_size);
 	r->base = NULL;
 	r->size = 0;
+	r->map_size = 0;
 	r->off = 0;
 }

@@ -507,6 +507,34 @@ static void test_big(struct collect *c)
 	cfg.nactions--;
 }
 
+/* A second collector on the same directory is refused (it would clear the first one's .part
+ * files) and learns the pid that holds it. */
+static void test_lock(void)
+{
+	struct collect *c2;
+	size_t mark = arena_mark(&arena);
+
+	CHECK(collect_init(&c2, &cfg, &arena) == -EBUSY);
+	CHECK(collect_lock_holder(outdir) == (int)getpid());
+	CHECK(arena_mark(&arena) == mark);
+}
+
+/* batches/ removed while aod runs: the next bundle recreates it instead of failing with ENOENT. */
+static void test_batches_removed(struct collect *c)
+{
+	struct collect_request req = { .proto = "aod", .anomaly = "snapshot", .anomaly_idx = -1,
+				       .wall_ns = 1700000009000000000ll };
+	struct collect_stats before, after;
+
+	collect_get_stats(c, &before);
+	CHECK(sh("rm -rf %s/batches", outdir) == 0);
+	CHECK(collect_start(c, &req, mono_ns()) == 0);
+	CHECK(drive(c, 10000000000ull) == 0);
+	collect_get_stats(c, &after);
+	CHECK(after.bundles_failed == before.bundles_failed && after.bundles_written == before.bundles_written + 1);
+	CHECK(count_files("_aod_snapshot.tar.zst") == 1);
+}
+
 int main(void)
 {
 	struct collect_probe_info pi = { .smb_method = "replay", .ringbuf_full = 3, .events_total = 100 };
@@ -528,6 +556,8 @@ int main(void)
 	test_failure(c);
 	test_oom(c);
 	test_big(c);
+	test_batches_removed(c);
+	test_lock();
 	fprintf(stderr, "arena used %zu of %zu\n", arena.used, arena.size);
 	if (!getenv("AOD_KEEP"))
 		sh("rm -rf %s", tdir);

@@ -68,6 +68,7 @@ static void test_round_trip(void)
 	memset(&odd, 0, sizeof(odd));
 	odd.h.kind = 99;	/* a kind this reader does not know passes through */
 	odd.h.size = sizeof(odd.h) + 5;
+	odd.h.ts_ns = ev_smb(17).h.ts_ns;	/* in sequence: a time far back is refused */
 	memcpy(odd.tail, "abcde", 5);
 	/* enough records to cross the writer's buffer several times */
 	for (uint64_t i = 0; i < 5000; i++) {
@@ -223,6 +224,93 @@ static void test_bad_records(void)
 	}
 }
 
+/* Write n SMB records, record i at ts[i]. */
+static void write_ts(const uint64_t *ts, int n)
+{
+	CHECK(record_writer_open(&w, path) == 0);
+	for (int i = 0; i < n; i++) {
+		struct aod_ev_smb e = ev_smb((uint64_t)i);
+
+		e.h.ts_ns = ts[i];
+		CHECK(record_write(&w, &e.h) == 0);
+	}
+	CHECK(record_writer_close(&w) == 0);
+}
+
+/* Read all; the last rc, and the number of records read before it. */
+static int read_all(int *n)
+{
+	const struct aod_ev_hdr *ev;
+	int rc;
+
+	*n = 0;
+	CHECK(record_reader_open(&r, path) == 0);
+	while ((rc = record_next(&r, &ev)) == 1)
+		(*n)++;
+	return rc;
+}
+
+/* A time near 2^64 wrapped the replay window arithmetic into a loop that never ended. */
+static void test_timestamps(void)
+{
+	const uint64_t t0 = 5000000000000ull, s = 1000000000ull, rs = sizeof(struct aod_ev_smb);
+	const uint64_t wrap[] = { 0xfffffffffffffff0ull };
+	const uint64_t lead[] = { t0, t0 + s, t0 + s + 86401 * s };
+	const uint64_t lag[] = { t0, t0 + 100 * s, t0 + 39 * s };
+	const uint64_t ok[] = { t0, t0 + 2 * s, t0 + s, t0 + 86400 * s, t0 + 86400 * s - 59 * s };
+	char want[64];
+	int n;
+
+	write_ts(wrap, 1);
+	CHECK(read_all(&n) == -EBADMSG && n == 0 && r.err_offset == 16);
+	CHECK(strstr(record_reader_error(&r), "byte offset 16") && strstr(record_reader_error(&r), "timestamp"));
+	record_reader_close(&r);
+
+	write_ts(lead, 3);
+	CHECK(read_all(&n) == -EBADMSG && n == 2 && r.err_offset == 16 + 2 * rs);
+	snprintf(want, sizeof(want), "byte offset %llu", (unsigned long long)(16 + 2 * rs));
+	CHECK(strstr(record_reader_error(&r), want) && strstr(record_reader_error(&r), "ahead"));
+	record_reader_close(&r);
+
+	write_ts(lag, 3);
+	CHECK(read_all(&n) == -EBADMSG && n == 2 && strstr(record_reader_error(&r), "back"));
+	record_reader_close(&r);
+
+	write_ts(ok, 5);	/* small steps back and a day ahead are real recordings */
+	CHECK(read_all(&n) == 0 && n == 5);
+	record_reader_rewind(&r);	/* the bound restarts with the pass */
+	CHECK(read_all(&n) == 0 && n == 5);
+	record_reader_close(&r);
+}
+
+/* The file cut under the mapping: SIGBUS killed replay; now the read error says so. */
+static void test_shrunk(void)
+{
+	const struct aod_ev_hdr *ev;
+	int n = 0, rc;
+
+	CHECK(record_writer_open(&w, path) == 0);
+	for (uint64_t i = 0; i < 400; i++) {
+		struct aod_ev_smb e = ev_smb(i);
+
+		record_write(&w, &e.h);
+	}
+	CHECK(record_writer_close(&w) == 0);
+	CHECK(record_reader_open(&r, path) == 0);
+	CHECK(record_next(&r, &ev) == 1);
+	CHECK(truncate(path, 4096) == 0);
+	while ((rc = record_next(&r, &ev)) == 1)
+		n++;
+	CHECK(rc == -EBADMSG && n >= 49 && n < 60);
+	CHECK(strstr(record_reader_error(&r), "shrank") != NULL);
+	record_reader_close(&r);
+
+	/* a second reader after the first still has the guard */
+	CHECK(record_writer_open(&w, path) == 0 && record_writer_close(&w) == 0);
+	CHECK(record_reader_open(&r, path) == 0 && record_next(&r, &ev) == 0);
+	record_reader_close(&r);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -233,6 +321,8 @@ int main(void)
 	test_round_trip();
 	test_file_header();
 	test_bad_records();
+	test_timestamps();
+	test_shrunk();
 	unlink(path);
 	rmdir(dir);
 	return CHECK_DONE();
