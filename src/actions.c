@@ -6,6 +6,7 @@
 #include "actions.h"
 #include "clock.h"
 #include "dirlist.h"
+#include "io.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -62,22 +63,6 @@ static void note(struct act_result *res, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int act_write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static void out_init(struct act_out *o, int fd, uint64_t cap)
 {
 	memset(o, 0, sizeof(*o));
@@ -97,7 +82,7 @@ static void out_write(struct act_out *o, const char *p, size_t n)
 	}
 	if (!n || o->err)
 		return;
-	r = act_write_all(o->fd, p, n);
+	r = io_write_all(o->fd, p, n);
 	if (r)
 		o->err = r;
 	else
@@ -129,7 +114,7 @@ static int out_finish(struct act_out *o, struct act_result *res)
 	res->bytes = o->kept;
 	if (o->truncated && !o->err) {
 		n = snprintf(tmp, sizeof(tmp), "\n[truncated at %llu bytes]\n", (unsigned long long)o->cap);
-		o->err = act_write_all(o->fd, tmp, (size_t)n);
+		o->err = io_write_all(o->fd, tmp, (size_t)n);
 		if (res->status == ACT_OK)
 			res->status = ACT_TRUNCATED;
 		note(res, "truncated at %llu bytes", (unsigned long long)o->cap);

@@ -17,6 +17,7 @@
 #include "actions.h"
 #include "archive.h"
 #include "clock.h"
+#include "io.h"
 #include "log.h"
 #include "manifest.h"
 #include "tar.h"
@@ -101,31 +102,11 @@ static int limit(const struct collect *c)
 	return n < c->nslots ? n : c->nslots;
 }
 
-/* mkdir -p with mode 0700 for what it creates; existing directories are left as they are. */
-static int mkdirs(const char *path)
-{
-	char tmp[PATH_MAX];
-	size_t i, n = strlen(path);
-
-	if (n == 0 || n >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	memcpy(tmp, path, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (tmp[i] != '/' && tmp[i] != '\0')
-			continue;
-		tmp[i] = '\0';
-		if (mkdir(tmp, 0700) && errno != EEXIST)
-			return -errno;
-		tmp[i] = i < n ? '/' : '\0';
-	}
-	return 0;
-}
-
 static int open_batches(const char *out_dir)
 {
 	int dfd, bfd, err;
 
-	err = mkdirs(out_dir);
+	err = io_mkdir_p(out_dir, 0700, 0700);
 	if (err)
 		return err;
 	dfd = open(out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -170,12 +151,12 @@ static void batches_recheck(struct collect *c)
 		return;
 	fd = open_batches(c->cfg->output_dir);
 	if (fd < 0) {
-		log_error("aod: unable to recreate %s/batches (it was removed): %s; check the output directory",
+		log_error("unable to recreate %s/batches (it was removed): %s; check the output directory",
 			  c->cfg->output_dir, strerror(-fd));
 		return;
 	}
 	if (dup3(fd, c->dirfd, O_CLOEXEC) < 0)
-		log_error("aod: unable to reopen %s/batches: %s", c->cfg->output_dir, strerror(errno));
+		log_error("unable to reopen %s/batches: %s", c->cfg->output_dir, strerror(errno));
 	else
 		log_warn("%s/batches was removed while aod ran; created it again", c->cfg->output_dir);
 	close(fd);
@@ -532,7 +513,7 @@ static void bundle_finish(struct collect *c, struct bundle *b, int r)
 	}
 	if (r) {
 		c->st.bundles_failed++;
-		log_error("aod: unable to write bundle %s: %s", b->name, strerror(-r));
+		log_error("unable to write bundle %s: %s", b->name, strerror(-r));
 	} else {
 		c->st.bundles_written++;
 		if (fstatat(c->dirfd, b->name, &st, AT_SYMLINK_NOFOLLOW))

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "names.h"
 
 struct out {
@@ -362,22 +363,18 @@ void metrics_server_close(struct metrics_server *m)
 int metrics_write_textfile(const char *path, const char *text, size_t len)
 {
 	char part[PATH_MAX];
-	ssize_t w;
-	int fd, err = 0;
+	int fd, err;
 
 	if (snprintf(part, sizeof(part), "%s.part", path) >= (int)sizeof(part))
 		return -ENAMETOOLONG;
 	fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	w = write(fd, text, len);
-	if (w != (ssize_t)len)
-		err = w < 0 ? -errno : -EIO;
-	if (!err && fsync(fd) < 0)
-		err = -errno;
-	close(fd);
-	if (!err && rename(part, path) < 0)
-		err = -errno;
+	err = io_write_all(fd, text, len);
+	if (err)
+		close(fd);
+	else
+		err = io_seal_part(fd, AT_FDCWD, part, path);
 	if (err)
 		unlink(part);
 	return err;

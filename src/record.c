@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "record.h"
 
 _Static_assert(sizeof(struct record_file_hdr) == 16, "the file header is 16 bytes");
@@ -26,25 +27,9 @@ static size_t pad_to_align(size_t n)
 	return (n + RECORD_ALIGN - 1) & ~(size_t)(RECORD_ALIGN - 1);
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, p, n);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 int record_writer_flush(struct record_writer *w)
 {
-	int err = write_all(w->fd, w->buf, w->used);
+	int err = io_write_all(w->fd, w->buf, w->used);
 
 	if (!err)
 		w->bytes += w->used;

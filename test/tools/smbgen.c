@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/io.c"
 #include "../../src/record.c"
 
 #define MS 1000000ull

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #endif
 #include "../../src/dirlist.c"
+#include "../../src/io.c"
 #include "../../src/actions.c"
 #include "check.h"
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for the Prometheus text rendering (counters, labels, cumulative histogram buckets, overflow)
  * and the scrape server on loopback (request checks, eviction of stalled clients, 503, fd refusal). */
+#include "../../src/io.c"
 #include "../../src/metrics.c"
 #include "../../src/names.c"
 #include "check.h"

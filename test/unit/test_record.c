@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/io.c"
 #include "../../src/record.c"
 #include "check.h"
 
@@ -286,8 +287,16 @@ static void test_timestamps(void)
 /* The file cut under the mapping: SIGBUS killed replay; now the read error says so. */
 static void test_shrunk(void)
 {
+	const char *pre = getenv("LD_PRELOAD");
 	const struct aod_ev_hdr *ev;
 	int n = 0, rc;
+
+	/* valgrind turns the fault in a truncated mapping into its own SIGSEGV instead of delivering
+	 * SIGBUS to the handler; the static and ASan runs test the guard. */
+	if (pre && strstr(pre, "vgpreload")) {
+		printf("SKIP test_shrunk: valgrind does not deliver SIGBUS for a truncated file mapping\n");
+		return;
+	}
 
 	CHECK(record_writer_open(&w, path) == 0);
 	for (uint64_t i = 0; i < 400; i++) {
