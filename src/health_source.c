@@ -20,6 +20,7 @@
 
 #include "block.skel.h"
 #include "bpf_light.h"
+#include "bpflog.h"
 #include "clock.h"
 #include "kbtf.h"
 #include "log.h"
@@ -260,19 +261,6 @@ static const struct hs_def defs[HEALTH_NFAM] = {
 };
 
 /* ---- probing what the kernel offers ---- */
-
-static int quiet_print(enum libbpf_print_level lvl, const char *fmt, va_list ap)
-{
-	char line[512];
-
-	/* libbpf narrates every refused fallback; keep that for AOD_LOG_LEVEL=debug */
-	if (log_get_level() < LOG_LVL_DEBUG || lvl == LIBBPF_DEBUG)
-		return 0;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	line[strcspn(line, "\n")] = 0;
-	log_debug("libbpf: %s", line);
-	return 0;
-}
 
 static void load_drop_names(struct health_source *hs, const struct kbtf *k, int id, struct arena *a)
 {
@@ -707,7 +695,7 @@ int health_source_open(struct health_source **out, struct arena *a, const struct
 	if (!hs->percpu)
 		return -ENOMEM;
 	/* restored below: the caller's libbpf logging is its own business */
-	prev_print = libbpf_set_print(quiet_print);
+	prev_print = bpflog_install();
 	probe_kernel(hs, a);
 	for (i = 0; i < HEALTH_NFAM; i++) {
 		if (!(want & (1u << i))) {

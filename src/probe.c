@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <linux/types.h>
 
+#include "bpflog.h"
 #include "log.h"
 #include "names.h"
 #include "probe.skel.h"
@@ -38,18 +39,6 @@ const char *probe_family_name(enum probe_family fam)
 const char *probe_method_name(enum probe_method m)
 {
 	return (unsigned)m < PROBE_METHOD_COUNT ? method_names[m] : "?";
-}
-
-static int libbpf_print(enum libbpf_print_level lvl, const char *fmt, va_list ap)
-{
-	if (log_get_level() < LOG_LVL_DEBUG || lvl == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
-void probe_libbpf_log_init(void)
-{
-	libbpf_set_print(libbpf_print);
 }
 
 static bool path_exists(const char *p)
@@ -620,7 +609,9 @@ int probe_main(int argc, char **argv)
 		return 2;
 	}
 	(void)argv;
-	probe_libbpf_log_init();
+	/* AOD_LOG_LEVEL=debug shows what libbpf says of each method tried */
+	log_level_from_env();
+	bpflog_install();
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		fprintf(stderr, "aod: unable to probe the kernel: %s\n", strerror(ENOMEM));

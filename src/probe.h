@@ -69,7 +69,5 @@ const char *probe_method_name(enum probe_method m);
 /* One real attempt: load the `m` test program against `target` and attach it, then detach.
  * target: "sched_switch" (tp_btf, raw_tp), "sched/sched_switch" (tracepoint), "vfs_read". */
 int probe_try(enum probe_method m, const char *target, struct probe_try *out);
-/* Route libbpf's messages to the debug log, silent unless AOD_LOG_LEVEL=debug. */
-void probe_libbpf_log_init(void);
 
 #endif /* AOD_PROBE_H */

@@ -3,6 +3,7 @@
 #include "../../src/log.c"
 #include "../../src/names.c"
 #include "../../src/smb_source.c"
+#include "../../src/bpflog.c"
 #include "../../src/probe.c"
 #include "check.h"
 
