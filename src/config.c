@@ -51,7 +51,8 @@ static void bprintf(char *buf, size_t size, const char *fmt, ...)
 
 /* ---- diagnostics ---- */
 
-static void vreport(struct ctx *c, const yaml_mark_t *m, const char *kind, const char *fmt, va_list ap)
+static void __attribute__((format(printf, 4, 0)))
+vreport(struct ctx *c, const yaml_mark_t *m, const char *kind, const char *fmt, va_list ap)
 {
 	if (!c->diag)
 		return;

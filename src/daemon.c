@@ -59,7 +59,7 @@ static void start_bundle(struct daemon *d, const struct detect_anomaly *a)
 		log_warn("%s %s: %u bundles already running (max_concurrent_bundles); this anomaly is counted, not collected",
 			 an->proto, an->name, d->cfg->max_concurrent_bundles);
 	else if (err < 0)
-		log_error("aod: unable to start bundle for %s %s: %s", an->proto, an->name, strerror(-err));
+		log_error("unable to start bundle for %s %s: %s", an->proto, an->name, strerror(-err));
 }
 
 void daemon_handle_event(struct daemon *d, const struct aod_ev_hdr *h, uint64_t now_ns)
@@ -74,7 +74,7 @@ void daemon_handle_event(struct daemon *d, const struct aod_ev_hdr *h, uint64_t 
 	d->events++;
 	d->now_ns = now_ns;
 	if (d->recording && (err = record_write(&d->rec, h)) < 0) {
-		log_error("aod: unable to write the record stream: %s; recording stopped", strerror(-err));
+		log_error("unable to write the record stream: %s; recording stopped", strerror(-err));
 		d->recording = false;
 	}
 	if (detect_feed(&d->detect, (const union detect_event *)h, &a) != 1)
@@ -105,7 +105,7 @@ void daemon_system_bundle(struct daemon *d, const char *what, uint64_t now_ns)
 	update_probe_info(d);
 	err = collect_start(d->collect, &req, now_ns);
 	if (err < 0 && err != -EBUSY)
-		log_error("aod: unable to start the %s bundle: %s", what, strerror(-err));
+		log_error("unable to start the %s bundle: %s", what, strerror(-err));
 	else if (err == -EBUSY)
 		log_warn("%s bundle refused: max_concurrent_bundles reached", what);
 }
@@ -141,7 +141,7 @@ void daemon_reload(struct daemon *d)
 	err = config_load_default_chain(next, d->cli_config, stderr);
 	malloc_guard_resume();
 	if (err < 0) {
-		log_error("aod: unable to reload the config: the new one has errors (above); keeping %s", d->cfg->path);
+		log_error("unable to reload the config: the new one has errors (above); keeping %s", d->cfg->path);
 		return;
 	}
 	apply_overrides(d, next);
@@ -236,7 +236,7 @@ static void write_metrics_textfile(struct daemon *d)
 		return;
 	err = metrics_write_textfile(d->cfg->metrics_textfile, d->metrics_buf, (size_t)n);
 	if (err < 0)
-		log_warn("aod: unable to write metrics.textfile %s: %s", d->cfg->metrics_textfile, strerror(-err));
+		log_warn("unable to write metrics.textfile %s: %s", d->cfg->metrics_textfile, strerror(-err));
 }
 
 void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns)
@@ -248,7 +248,7 @@ void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns)
 	err = retain_sweep(collect_outdir_fd(d->collect), d->cfg->max_total_log_bytes, d->cfg->max_log_age_sec,
 			   (int64_t)(wall_ns() / 1000000000ll), NULL, &res);
 	if (err < 0)
-		log_error("aod: unable to sweep %s/batches: %s", d->cfg->output_dir, strerror(-err));
+		log_error("unable to sweep %s/batches: %s", d->cfg->output_dir, strerror(-err));
 	else if (res.deleted_files)
 		log_info("retention: deleted %u bundles (%llu bytes) from %s/batches", res.deleted_files,
 			 (unsigned long long)res.deleted_bytes, d->cfg->output_dir);
@@ -256,7 +256,7 @@ void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns)
 	if (err > 0)
 		log_info("removed %d traces older than %u s from %s", err, d->cfg->trace_max_age_sec, d->cfg->trace_dir);
 	else if (err < 0 && err != -ENOENT)
-		log_warn("aod: unable to clean up traces in %s: %s", d->cfg->trace_dir, strerror(-err));
+		log_warn("unable to clean up traces in %s: %s", d->cfg->trace_dir, strerror(-err));
 	if (d->smb && smb_source_check(d->smb) < 0)
 		log_warn("smb: module check failed; will retry on the next cleanup tick");
 	write_metrics_textfile(d);
@@ -323,19 +323,19 @@ static int setup_core(struct daemon *d)
 
 	err = arena_init(&d->arena, arena_bytes);
 	if (err < 0) {
-		log_error("aod: unable to reserve the %u KiB arena (memory.arena_kb): %s", d->cfg->arena_kb,
+		log_error("unable to reserve the %u KiB arena (memory.arena_kb): %s", d->cfg->arena_kb,
 			  strerror(-err));
 		return err;
 	}
 	err = collect_init(&d->collect, d->cfg, &d->arena);
 	if (err == -EBUSY) {
-		log_error("aod: unable to lock the output directory %s: aod pid %d uses it; stop it or give another "
+		log_error("unable to lock the output directory %s: aod pid %d uses it; stop it or give another "
 			  "directory (--output-dir, aod_output_dir)", d->cfg->output_dir,
 			  collect_lock_holder(d->cfg->output_dir));
 		return err;
 	}
 	if (err < 0) {
-		log_error("aod: unable to prepare the output directory %s/batches: %s%s", d->cfg->output_dir,
+		log_error("unable to prepare the output directory %s/batches: %s%s", d->cfg->output_dir,
 			  strerror(-err), err == -EACCES || err == -EPERM ?
 			  " (run as root, or set aod_output_dir in the config to a directory you can write)" : "");
 		return err;
@@ -347,9 +347,10 @@ static int setup_core(struct daemon *d)
 	return 0;
 }
 
-static void usage_run(void)
+/* Asked for (-h): stdout, as every command's help; after a usage error: stderr. */
+static void usage_run(FILE *f)
 {
-	fprintf(stderr, "usage: aod run [-c FILE] [--record FILE] [--smb-attach auto|tracepoint|fentry|kprobe]\n");
+	fprintf(f, "usage: aod run [-c FILE] [--record FILE] [--smb-attach auto|tracepoint|fentry|kprobe]\n");
 }
 
 static int parse_run_args(struct daemon *d, int argc, char **argv, const char **record, const char **attach)
@@ -371,13 +372,13 @@ static int parse_run_args(struct daemon *d, int argc, char **argv, const char **
 		case 'r': *record = optarg; break;
 		case 'a': *attach = optarg; break;
 		case 'o': d->output_dir = optarg; break;
-		case 'h': usage_run(); return 1;
-		default: usage_run(); return -EINVAL;
+		case 'h': usage_run(stdout); return 1;
+		default: usage_run(stderr); return -EINVAL;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "aod run: unexpected argument '%s'\n", argv[optind]);
-		usage_run();
+		usage_run(stderr);
 		return -EINVAL;
 	}
 	if (*attach && strcmp(*attach, "auto") && strcmp(*attach, "tracepoint") && strcmp(*attach, "fentry") &&
@@ -471,7 +472,7 @@ static void start_health(struct daemon *d)
 		return;
 	d->kmsg = arena_new(&d->arena, struct kmsg_reader, 1);
 	if (!d->kmsg || (err = kmsg_open(d->kmsg)) < 0) {
-		log_warn("aod: unable to read /dev/kmsg: %s; the kmsg anomaly is off",
+		log_warn("unable to read /dev/kmsg: %s; the kmsg anomaly is off",
 			 d->kmsg ? strerror(-err) : "arena exhausted (raise memory.arena_kb)");
 		d->kmsg = NULL;
 		return;
@@ -493,7 +494,7 @@ static int start_sources(struct daemon *d)
 	int err = smb_source_open(&d->smb, d->cfg, ringbuf_event, d);
 
 	if (err < 0) {
-		log_error("aod: unable to set up the SMB probes: %s", strerror(-err));
+		log_error("unable to set up the SMB probes: %s", strerror(-err));
 		return err;
 	}
 	smb_source_check(d->smb);
@@ -510,14 +511,14 @@ static int setup_metrics(struct daemon *d)
 	d->metrics_cap = 256 * 1024;
 	d->metrics_buf = arena_new(&d->arena, char, d->metrics_cap);
 	if (!d->metrics_buf) {
-		log_error("aod: unable to reserve the metrics buffer: the arena is full (raise memory.arena_kb)");
+		log_error("unable to reserve the metrics buffer: the arena is full (raise memory.arena_kb)");
 		return -ENOMEM;
 	}
 	if (!d->cfg->metrics_listen[0])
 		return 0;
 	fd = metrics_listen(d->cfg->metrics_listen);
 	if (fd < 0) {
-		log_error("aod: unable to listen on metrics.listen %s: %s", d->cfg->metrics_listen, strerror(-fd));
+		log_error("unable to listen on metrics.listen %s: %s", d->cfg->metrics_listen, strerror(-fd));
 		return fd;
 	}
 	metrics_server_init(&d->metrics, fd);
@@ -568,7 +569,7 @@ int daemon_run_main(int argc, char **argv)
 	if (record) {
 		err = record_writer_open(&d.rec, record);
 		if (err < 0) {
-			log_error("aod: unable to open the record file %s: %s", record, strerror(-err));
+			log_error("unable to open the record file %s: %s", record, strerror(-err));
 			goto out;
 		}
 		d.recording = true;
@@ -580,7 +581,7 @@ int daemon_run_main(int argc, char **argv)
 	d.watch_tfd = make_timer(d.cfg->watch_interval_ms ? d.cfg->watch_interval_ms : 1000);
 	d.cleanup_tfd = make_timer((d.cfg->cleanup_interval_sec ? d.cfg->cleanup_interval_sec : 60) * 1000);
 	if (d.watch_tfd < 0 || d.cleanup_tfd < 0) {
-		log_error("aod: unable to create the interval timers: %s", strerror(errno));
+		log_error("unable to create the interval timers: %s", strerror(errno));
 		goto out;
 	}
 	detect_init(&d.detect, d.cfg, mono_ns());
@@ -657,7 +658,7 @@ static int replay_default_outdir(struct daemon *d)
 		return 0;
 	snprintf(dir, sizeof(dir), "%s/aod-replay-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir)) {
-		log_error("aod: unable to create a replay output directory %s: %s; give one with --output-dir",
+		log_error("unable to create a replay output directory %s: %s; give one with --output-dir",
 			  dir, strerror(errno));
 		return -errno;
 	}
@@ -699,7 +700,7 @@ static int replay_stream(struct daemon *d, struct record_reader *r, unsigned rep
 		}
 		/* times are at most INT64_MAX (record_next): a shift up to half that cannot wrap */
 		if (shift > (uint64_t)INT64_MAX / 2) {
-			log_error("aod: unable to replay pass %u of %s: the shifted timeline would overflow; lower --repeat",
+			log_error("unable to replay pass %u of %s: the shifted timeline would overflow; lower --repeat",
 				  pass + 1, r->path);
 			got = -EOVERFLOW;
 			break;
@@ -755,7 +756,7 @@ int daemon_replay_main(int argc, char **argv)
 		return 1;
 	err = record_reader_open(&r, file);
 	if (err < 0) {
-		log_error("aod: unable to read the record stream %s", record_reader_error(&r));
+		log_error("unable to read the record stream %s", record_reader_error(&r));
 		return 1;
 	}
 	/* only once the inputs are good, so a failed start leaves no empty directory behind */
@@ -778,7 +779,7 @@ int daemon_replay_main(int argc, char **argv)
 	       (unsigned long long)st.bundles_failed);
 	if (err < 0) {
 		if (err == -EBADMSG)
-			log_error("aod: unable to replay all of %s; replayed what came before", record_reader_error(&r));
+			log_error("unable to replay all of %s; replayed what came before", record_reader_error(&r));
 		record_reader_close(&r);
 		return 1;
 	}

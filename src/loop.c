@@ -28,7 +28,7 @@ static void add_fd(int fd, fd_set *rd, int *maxfd)
 		return;
 	if (fd >= FD_SETSIZE) {
 		if (!said)
-			log_error("aod: unable to watch fd %d: select() takes fds below %d; "
+			log_error("unable to watch fd %d: select() takes fds below %d; "
 				  "lower the fds aod inherits or its open-file count", fd, FD_SETSIZE);
 		said = true;
 		return;
@@ -134,7 +134,7 @@ int loop_run(struct daemon *d)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			log_error("aod: unable to wait in select: %s", strerror(errno));
+			log_error("unable to wait in select: %s", strerror(errno));
 			return 1;
 		}
 		if (n == 0)

@@ -752,7 +752,7 @@ int monitor_main(int argc, char **argv)
 	memset(&mon, 0, sizeof(mon));
 	err = parse_args(argc, argv, &mon.o);
 	if (err) {
-		fprintf(stderr, "usage: aod monitor [--duration S] [--sched-warn US] [--bio-warn US] "
+		fprintf(err > 0 ? stdout : stderr, "usage: aod monitor [--duration S] [--sched-warn US] [--bio-warn US] "
 			"[--vfs-warn US]\n                   [--no-histogram] [-q] [--pid N]\n"
 			"                   [--families sched,block,vfs,oom,tcp,drops,faults]\n");
 		return err > 0 ? 0 : 2;

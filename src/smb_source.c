@@ -430,7 +430,7 @@ static int became_present(struct smb_source *s)
 	module_id(s->module_id, sizeof(s->module_id));
 	if (err) {
 		s->state = SMB_FAILED;
-		log_error("aod: unable to attach the SMB probes to the cifs module: %s", why);
+		log_error("unable to attach the SMB probes to the cifs module: %s", why);
 		return err;
 	}
 	s->state = SMB_ATTACHED;
