@@ -18,8 +18,9 @@ int bpflog_print(enum libbpf_print_level lvl, const char *fmt, va_list ap)
 	/* The first warning of a load names the program that failed, not the summary after it. */
 	if (lvl <= LIBBPF_WARN && !first_warning[0])
 		snprintf(first_warning, sizeof(first_warning), "%s", line);
+	/* most of libbpf's lines carry its own "libbpf: " already */
 	if (lvl != LIBBPF_DEBUG)
-		log_debug("libbpf: %s", line);
+		log_debug("%s%s", strncmp(line, "libbpf: ", 8) ? "libbpf: " : "", line);
 	return 0;
 }
 

@@ -65,5 +65,22 @@ int main(void)
 	CHECK(strstr(buf, "aod debug: libbpf: prog 'x': failed to attach: -1\n") != NULL);
 	CHECK(strstr(buf, "libbpf: info 2\n") != NULL);
 	CHECK(strstr(buf, "relo 3") == NULL);	/* libbpf's own debug level stays out */
+	{
+		FILE *f = tmpfile();
+		int saved = dup(2);
+		size_t n;
+
+		fflush(stderr);
+		dup2(fileno(f), 2);
+		say(LIBBPF_WARN, "libbpf: %s\n", "prefixed by libbpf");
+		fflush(stderr);
+		dup2(saved, 2);
+		close(saved);
+		rewind(f);
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[n] = '\0';
+		fclose(f);
+		CHECK(strstr(buf, "aod debug: libbpf: prefixed by libbpf\n") != NULL);	/* not "libbpf: libbpf:" */
+	}
 	return CHECK_DONE();
 }
