@@ -147,8 +147,8 @@ static int part_refused(int dirfd, const char *part, int err)
 	struct stat st;
 
 	if (log_msg && fstatat(dirfd, part, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-		log_error("aod: unable to create %s: %s is a symbolic link; refused (aod never writes through links); "
-			  "remove it", part, part);
+		log_error("aod: unable to create %s: it is a symbolic link; refused (aod never writes through links); "
+			  "remove it", part);
 	return err;
 }
 
