@@ -4,6 +4,10 @@
 #define _GNU_SOURCE	/* sync_file_range */
 #endif
 #include "archive.h"
+#include "log.h"
+
+/* Weak: the unit tests build this file without the logger; there the caller's errno alone reports. */
+#pragma weak log_msg
 
 #include <errno.h>
 #include <fcntl.h>
@@ -136,6 +140,18 @@ static int setup_zstd(struct archive *ar, struct arena *a, int level)
 	return set_params(ar->zcs, level);
 }
 
+/* A planted link at the .part name shows up as "File exists" or "Symbolic link loop", which
+ * sends the reader looking for a crash or a loop; say what was found and that it was refused. */
+static int part_refused(int dirfd, const char *part, int err)
+{
+	struct stat st;
+
+	if (log_msg && fstatat(dirfd, part, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+		log_error("aod: unable to create %s: it is a symbolic link; refused (aod never writes through links); "
+			  "remove it", part);
+	return err;
+}
+
 int archive_open(struct archive **arp, struct arena *a, int dirfd, const char *final_name, int level)
 {
 	struct archive *ar;
@@ -160,7 +176,7 @@ int archive_open(struct archive **arp, struct arena *a, int dirfd, const char *f
 	/* O_EXCL: a leftover .part is either another bundle in flight or a crash to clean first. */
 	ar->fd = openat(dirfd, ar->part_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (ar->fd < 0)
-		return -errno;
+		return part_refused(dirfd, ar->part_name, -errno);
 	ar->open = true;
 	*arp = ar;
 	return 0;

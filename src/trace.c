@@ -281,6 +281,15 @@ static int save_path(struct trace_run *r)
 	return 0;
 }
 
+/* -o naming a directory used to fail only at the rename, after the whole trace had run:
+ * the .part beside it opened fine. The caller's message names the path. */
+static int out_path_check(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISDIR(st.st_mode) ? -EISDIR : 0;
+}
+
 static int open_output(struct trace_run *r)
 {
 	int err;
@@ -293,6 +302,9 @@ static int open_output(struct trace_run *r)
 	} else if (r->o.out_path && strcmp(r->o.out_path, "-")) {
 		if (snprintf(r->final, sizeof(r->final), "%s", r->o.out_path) >= (int)sizeof(r->final))
 			return -ENAMETOOLONG;
+		err = out_path_check(r->final);
+		if (err)
+			return err;
 	} else {
 		return 0;
 	}
