@@ -4,10 +4,6 @@
 #define _GNU_SOURCE	/* sync_file_range */
 #endif
 #include "archive.h"
-#include "log.h"
-
-/* Weak: the unit tests build this file without the logger; there the caller's errno alone reports. */
-#pragma weak log_msg
 
 #include <errno.h>
 #include <fcntl.h>
@@ -140,15 +136,14 @@ static int setup_zstd(struct archive *ar, struct arena *a, int level)
 	return set_params(ar->zcs, level);
 }
 
-/* A planted link at the .part name shows up as "File exists" or "Symbolic link loop", which
- * sends the reader looking for a crash or a loop; say what was found and that it was refused. */
+/* A planted link at the .part name fails as "File exists" (O_EXCL) or ELOOP (O_NOFOLLOW); both
+ * come back as -ELOOP so the caller can say a link was found and refused, not hint at a crash. */
 static int part_refused(int dirfd, const char *part, int err)
 {
 	struct stat st;
 
-	if (log_msg && fstatat(dirfd, part, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-		log_error("aod: unable to create %s: it is a symbolic link; refused (aod never writes through links); "
-			  "remove it", part);
+	if (fstatat(dirfd, part, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+		return -ELOOP;
 	return err;
 }
 

@@ -24,7 +24,8 @@ size_t archive_arena_need(int level);
  * Create "<final_name>.part" in dirfd (O_EXCL|O_NOFOLLOW, mode 0600) and a compressor inside arena a.
  * dirfd must be opened O_RDONLY|O_DIRECTORY (not O_PATH): archive_finish fsyncs it.
  * final_name is a plain file name. level 0 means ARCHIVE_LEVEL_DEFAULT; otherwise 1..ARCHIVE_LEVEL_MAX.
- * Returns 0, -EINVAL, -ENAMETOOLONG, -ENOMEM (arena too small), -EEXIST (a .part is there) or -errno.
+ * Returns 0, -EINVAL, -ENAMETOOLONG, -ENOMEM (arena too small), -EEXIST (a .part is there), -ELOOP (the
+ * .part name is a symbolic link: refused) or -errno.
  * zstd never calls malloc: its context is static in the arena. The arena is reset by the caller after
  * archive_finish() or archive_abort().
  */

@@ -513,7 +513,11 @@ static void bundle_finish(struct collect *c, struct bundle *b, int r)
 	}
 	if (r) {
 		c->st.bundles_failed++;
-		log_error("unable to write bundle %s: %s", b->name, strerror(-r));
+		if (r == -ELOOP)
+			log_error("unable to create %s.part: it is a symbolic link; refused (aod never writes through "
+				  "links); remove it", b->name);
+		else
+			log_error("unable to write bundle %s: %s", b->name, strerror(-r));
 	} else {
 		c->st.bundles_written++;
 		if (fstatat(c->dirfd, b->name, &st, AT_SYMLINK_NOFOLLOW))
