@@ -217,7 +217,8 @@ def case_replay(res, mk, tmp, aod, root):
     conf = os.path.join(out, "aod.yaml")
     with open(conf, "w") as f:
         f.write(read(os.path.join(root, "test/vm/conf/smb.yaml")).replace("@OUT@", out))
-    r = subprocess.run([aod, "replay", rec, "-c", conf], capture_output=True, text=True, timeout=120)
+    # replay never writes into a config's aod_output_dir on its own (a daemon may be using it): name it
+    r = subprocess.run([aod, "replay", rec, "-c", conf, "--output-dir", out], capture_output=True, text=True, timeout=120)
     need(r.returncode == 0, f"aod replay exited {r.returncode}: {(r.stdout + r.stderr)[-600:]}")
     # The host has no /proc/fs/cifs: the actions say so; the anomaly and its events are what replay proves.
     lat = check_latency_bundles(out, tmp, None, 150.0, 600.0, actions=False)
