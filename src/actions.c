@@ -834,18 +834,24 @@ static char cg_path[96];
 static int cg_dfd = -2;		/* -2: not tried yet, -1: no writable cgroup v2 */
 static unsigned cg_seq;
 
-/* Remove the per-action cgroups whose processes are gone (rmdir fails on the busy ones). */
+static int cg_prune_one(void *ctx, int dfd, const char *name, unsigned char type)
+{
+	(void)ctx;
+	(void)type;
+	if (name[0] == 'a')
+		unlinkat(dfd, name, AT_REMOVEDIR);
+	return 0;
+}
+
+/* Remove the per-action cgroups whose processes are gone (rmdir fails on the busy ones).
+ * Runs in the loop, before each exec action: dirlist, not opendir, which would malloc. */
 static void cg_prune(void)
 {
-	struct dirent *de;
-	DIR *d;
+	uint64_t buf[256];
 
-	if (cg_dfd < 0 || !(d = opendir(cg_path)))
+	if (cg_dfd < 0 || lseek(cg_dfd, 0, SEEK_SET) < 0)
 		return;
-	while ((de = readdir(d)))
-		if (de->d_name[0] == 'a')
-			unlinkat(cg_dfd, de->d_name, AT_REMOVEDIR);
-	closedir(d);
+	dirlist_each(cg_dfd, buf, sizeof(buf), cg_prune_one, NULL);
 }
 
 static void cg_cleanup(void)

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Command-line entry: the usage text and the dispatch to each command's module. */
 #include <bpf/libbpf.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 
 #include "version.h"
 #include "cmds.h"
+#include "dirlist.h"
 
 /* One string; `aod help CMD` prints the paragraph that starts with "  aod CMD". */
 static const char usage[] =
@@ -152,22 +152,30 @@ static void hold_std_fds(void)
  * fds below FD_SETSIZE, so its own (signalfd, timers, ring buffers, child pipes) must
  * get low numbers: nothing inherited above 2 is aod's, close it all before opening any.
  */
+static int close_listed_fd(void *ctx, int dfd, const char *name, unsigned char type)
+{
+	int fd = atoi(name);
+
+	(void)ctx;
+	(void)type;
+	if (fd > 2 && fd != dfd)
+		close(fd);
+	return 0;
+}
+
 static void close_inherited_fds(void)
 {
+	uint64_t buf[512];
 	struct rlimit rl;
-	struct dirent *de;
-	DIR *d;
-	int fd;
+	int fd, dfd;
 
 	if (syscall(__NR_close_range, 3u, ~0u, 0u) == 0)
 		return;
 	/* Before 5.9 or under a seccomp filter: /proc names the open ones. */
-	d = opendir("/proc/self/fd");
-	if (d) {
-		while ((de = readdir(d)))
-			if ((fd = atoi(de->d_name)) > 2 && fd != dirfd(d))
-				close(fd);
-		closedir(d);
+	dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		dirlist_each(dfd, buf, sizeof(buf), close_listed_fd, NULL);
+		close(dfd);
 		return;
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (1u << 20))
