@@ -13,6 +13,7 @@
 
 enum aod_ev_kind {
 	AOD_EV_SMB = 1,		/* one completed (or failed) SMB2 command */
+	AOD_EV_NFS = 2,		/* one completed NFS RPC (latency), or an NFS status error */
 	AOD_EV_SCHED = 10,	/* run-queue latency over the floor */
 	AOD_EV_BIO = 11,	/* block request latency over the floor */
 	AOD_EV_VFS = 12,	/* vfs read/write latency over the floor */
@@ -54,6 +55,42 @@ struct aod_ev_smb {
 	__u16 flags;		/* enum aod_smb_flags */
 	__u32 status;		/* NT status, 0 on success */
 	__s32 rc;		/* negative errno from the client, 0 on success */
+};
+
+/*
+ * NFS (sunrpc client).  One record per completed NFS RPC, from sunrpc's
+ * rpc_stats_latency, or per NFS status error, from nfs4_xdr_status /
+ * nfs_xdr_status (AOD_NFS_ERR).  The header's pid is the task that owns the
+ * RPC (tk_owner), not the rpciod worker that completed it.
+ *
+ * Units, named because AODv2 mixed them up: `proc` is the client's procedure
+ * index (rpc_procinfo.p_statidx): for NFSv4 the NFSPROC4_CLNT_* index 0..68,
+ * for NFSv3 the procedure number 0..21.  `op` is the NFSv4 *operation* number
+ * (OP_READ = 25 ...) that an nfs4_xdr_status error names, AOD_NFS_NO_OP otherwise.
+ */
+#define AOD_NFS_NO_OP 0xffff
+
+enum aod_nfs_flags {
+	AOD_NFS_ERR = 1 << 0,		/* an NFS status error (nfs_status set), not a latency record */
+	AOD_NFS_OVER = 1 << 1,		/* latency at or over the procedure's threshold */
+	AOD_NFS_SPLIT = 1 << 2,		/* queue_ns/rtt_ns are valid (rpc_stats_latency gave them) */
+};
+
+struct aod_ev_nfs {
+	struct aod_ev_hdr h;
+	__u64 latency_ns;	/* task start to completion (rpc_stats_latency's execute) */
+	__u64 queue_ns;		/* task start to first transmit: queued on the client (backlog) */
+	__u64 rtt_ns;		/* transmit to reply: network plus server */
+	__u32 xid;
+	__u32 prog;		/* RPC program, 100003 for NFS */
+	__u16 vers;		/* 3 or 4 */
+	__u16 proc;		/* client procedure index, see above */
+	__u16 op;		/* NFSv4 operation number of an error, or AOD_NFS_NO_OP */
+	__u16 flags;		/* enum aod_nfs_flags */
+	__s32 rpc_status;	/* tk_status: negative errno, 0 on success */
+	__u32 nfs_status;	/* NFS4ERR_* / NFS3ERR_* value of an error record, 0 otherwise */
+	__u32 client_id;	/* rpc_clnt cl_clid: which mount/server (joined with mountstats) */
+	__u32 pad;
 };
 
 /* Counters every family keeps in a BPF global: what it could not deliver. */
