@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unit tests for detect.c: window edges, the 1 s emergency, thresholds, error rules, worst-N. */
+/* Unit tests for detect.c: window edges, the 1 s emergency, thresholds, error rules, worst-N, SMB and NFS. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/names.c"
 #include "../../src/detect.c"
 #include "check.h"
 
@@ -33,7 +34,7 @@ static struct cfg_anomaly *add_latency(uint32_t acceptable, uint64_t default_ns)
 	an->acceptable_count = acceptable;
 	for (int c = 0; c < CFG_SMB2_NCMD; c++)
 		an->threshold_ns[c] = default_ns;
-	an->cmd_mask = (1u << CFG_SMB2_NCMD) - 1;
+	an->ops = cfg_ops_all(CFG_SMB2_NCMD);
 	return an;
 }
 
@@ -48,6 +49,14 @@ static struct cfg_anomaly *add_error(void)
 	return an;
 }
 
+/* A set of ops from a mask of the first 32 (SMB2 commands, the NFS procedures the tests use). */
+static struct cfg_ops ops32(uint32_t mask)
+{
+	struct cfg_ops s = { { mask } };
+
+	return s;
+}
+
 static struct cfg_error_rule *add_rule(struct cfg_anomaly *an, uint32_t acceptable, uint32_t cmd_mask)
 {
 	struct cfg_error_rule *r = &an->rules[an->nrules++];
@@ -55,13 +64,13 @@ static struct cfg_error_rule *add_rule(struct cfg_anomaly *an, uint32_t acceptab
 	memset(r, 0, sizeof(*r));
 	snprintf(r->name, sizeof(r->name), "rule%d", an->nrules - 1);
 	r->acceptable_count = acceptable;
-	r->cmd_mask = cmd_mask;
+	r->ops = ops32(cmd_mask);
 	return r;
 }
 
 static void code(struct cfg_code *c, bool nt, uint32_t v)
 {
-	c->ntstatus = nt;
+	c->space = nt ? NAMES_CODE_NTSTATUS : NAMES_CODE_ERRNO;
 	c->value = v;
 }
 
@@ -185,7 +194,7 @@ static void test_untracked_and_thresholds(void)
 
 	reset();
 	an = add_latency(2, 10 * MS);
-	an->cmd_mask = (1u << CMD_WRITE) | (1u << CMD_READ);
+	an->ops = ops32((1u << CMD_WRITE) | (1u << CMD_READ));
 	an->threshold_ns[CMD_WRITE] = 50 * MS;
 	an->threshold_ns[CMD_READ] = 30 * MS;
 	detect_init(&det, &cfg, T0);
@@ -215,7 +224,7 @@ static void test_two_latency_anomalies(void)
 
 	reset();
 	add_latency(10, 10 * MS);
-	add_latency(10, 100 * MS)->cmd_mask = 1u << CMD_READ;
+	add_latency(10, 100 * MS)->ops = ops32(1u << CMD_READ);
 	detect_init(&det, &cfg, T0);
 	e = smb(T0, CMD_READ, 2 * SEC, 0, 0);
 	CHECK(detect_feed(&det, &e, &one) == 1 && one.anomaly == 0);
