@@ -107,9 +107,11 @@ void detect_init(struct detect *d, const struct cfg_config *cfg, uint64_t now_ns
 	d->anomalies_lost = 0;
 	/* 0 means "not set" in a hand-built config; the config's default is 16 as well */
 	d->keep = (keep == 0 || keep > DETECT_MAX_WORST) ? DETECT_MAX_WORST : (int)keep;
-	for (int a = 0; a < CFG_MAX_ANOMALIES; a++) {
+	/* Only the configured slots: each slot is a page of worst events, and untouched ones cost no memory.
+	 * The others are never read (every loop stops at nanomalies and nrules). */
+	for (int a = 0; a < cfg->nanomalies && a < CFG_MAX_ANOMALIES; a++) {
 		slot_reset(&d->lat[a]);
-		for (int r = 0; r < CFG_MAX_RULES; r++)
+		for (int r = 0; r < cfg->anomalies[a].nrules && r < CFG_MAX_RULES; r++)
 			slot_reset(&d->err[a][r]);
 	}
 	build_tables(d);

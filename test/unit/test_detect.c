@@ -670,6 +670,24 @@ static void test_nfs_error_rules(void)
 	CHECK(close_at(T0 + SEC) == 1 && out[0].anomaly == 1 && out[0].rule == 3 && out[0].worst == 60 * SEC);
 }
 
+/* detect_init touches only the configured slots: a slot is a page of worst events, and the 32 x 8
+ * error slots of an unconfigured table would make 1 MiB resident for nothing. */
+static void test_init_touches_configured_only(void)
+{
+	reset();
+	add_latency(1, MS);
+	add_rule(add_error(), 1, 1u << CMD_READ);
+	memset(&det, 0xAA, sizeof(det));
+	detect_init(&det, &cfg, T0);
+	CHECK(det.lat[0].count == 0 && det.err[1][0].count == 0);
+	CHECK(det.lat[2].count == 0xAAAAAAAAu && det.err[1][1].count == 0xAAAAAAAAu);
+	CHECK(det.err[CFG_MAX_ANOMALIES - 1][CFG_MAX_RULES - 1].count == 0xAAAAAAAAu);
+	/* and the stale bytes are never read: a window with events closes as it should */
+	CHECK(feed_n(1, T0, CMD_READ, 2 * MS, 0, 0) == 0);
+	CHECK(feed_n(1, T0, CMD_READ, MS, 0, -EIO) == 0);
+	CHECK(close_at(T0 + SEC) == 2 && out[0].count == 1 && out[1].rule == 0 && out[1].count == 1);
+}
+
 int main(void)
 {
 	test_exact_count();
@@ -685,5 +703,6 @@ int main(void)
 	test_nfs_latency();
 	test_nfs_emergency();
 	test_nfs_error_rules();
+	test_init_touches_configured_only();
 	return CHECK_DONE();
 }
