@@ -559,7 +559,7 @@ static const struct op_block smb_blocks[] = { { names_smb2_cmds, NAMES_SMB2_NCMD
 /* Short NFS names (READ) are NFSv4's, the space AODv2 configs use; v3 is always spelled NFS3PROC_*. */
 static const struct op_block nfs_blocks[] = {
 	{ nfs4_procs, NAMES_NFS4_NPROC, 0, 14, true },
-	{ nfs3_procs, NAMES_NFS3_NPROC, NAMES_NFS3_BASE, 0, false },
+	{ nfs3_procs, NAMES_NFS3_NPROC, NAMES_NFS3_BASE, 9, false },	/* READDIRPLUS: hinted, not taken */
 };
 static const struct op_block io_blocks[] = { { io_ops, NAMES_IO_NOPS, 0, 0, false } };
 

@@ -625,7 +625,8 @@ static void test_nfs_errors(void)
 	CHECK(has("t.yaml:5:22: unknown error code 'NFS4ERR_ROFS' in anomalies.smb.error.track_errors"));
 	CHECK(load("anomalies:\n  nfs:\n    latency:\n      acceptable_count: 1\n      exclude_commands: [READDIRPLUS]\n"
 		   "      actions: [dmesg]\n") == -EINVAL);
-	CHECK(has("t.yaml:5:26: unknown NFS procedure 'READDIRPLUS' in anomalies.nfs.latency.exclude_commands"));
+	CHECK(has("t.yaml:5:26: unknown NFS procedure 'READDIRPLUS' in anomalies.nfs.latency.exclude_commands "
+		  "(did you mean 'NFS3PROC_READDIRPLUS'?)"));
 	CHECK(load("anomalies:\n  nfs:\n    latency:\n      acceptable_count: 1\n"
 		   "      track_commands: [READ, NFSPROC4_CLNT_READ]\n      actions: [dmesg]\n") == -EINVAL);
 	CHECK(has("t.yaml:5:30: duplicate NFS procedure 'NFSPROC4_CLNT_READ' in anomalies.nfs.latency.track_commands "

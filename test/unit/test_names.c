@@ -236,6 +236,10 @@ static void test_nfs_nearest(void)
 	CHECK(STREQ(names_op_nearest(NAMES_NFS, "NFS3PROC_READDIRPLSU"), "NFS3PROC_READDIRPLUS"));
 	CHECK(STREQ(names_op_nearest(NAMES_IO, "fsnyc"), "fsync"));
 	CHECK(names_op_nearest(NAMES_NFS, "totally_unrelated_words") == NULL);
+	/* a v3-only procedure without its prefix is refused, with the v3 name as the hint */
+	CHECK(names_op_id(NAMES_NFS, "READDIRPLUS") == -ENOENT && names_op_id(NAMES_NFS, "MKNOD") == -ENOENT);
+	CHECK(STREQ(names_op_nearest(NAMES_NFS, "READDIRPLUS"), "NFS3PROC_READDIRPLUS"));
+	CHECK(STREQ(names_op_nearest(NAMES_NFS, "mknod"), "NFS3PROC_MKNOD"));
 	CHECK(STREQ(names_op_what(NAMES_NFS), "NFS procedure"));
 }
 
