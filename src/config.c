@@ -664,6 +664,12 @@ static int get_op(struct ctx *c, const yaml_node_t *n, const char *path, enum na
 	id = names_op_id(p, s);
 	if (id >= 0)
 		return id;
+	/* the unit AODv2 mixed up: an NFSv4 operation where a client procedure belongs */
+	if (p == NAMES_NFS && !strncasecmp(s, "OP_", 3) && names_nfs4_op_value(s) >= 0) {
+		cerr(c, n, "'%s' in %s is an NFSv4 operation, not a procedure: error rules list operations under "
+			   "track_ops", s, path);
+		return -1;
+	}
 	hint = names_op_nearest(p, s);
 	if (hint)
 		cerr(c, n, "unknown %s '%s' in %s (did you mean '%s'?)", names_op_what(p), s, path, hint);

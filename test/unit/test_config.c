@@ -639,6 +639,10 @@ static void test_nfs_errors(void)
 	CHECK(load("anomalies:\n  smb:\n    error:\n      acceptable_count: 1\n      track_ops: [OP_READ]\n"
 		   "      actions: [dmesg]\n") == -EINVAL);
 	CHECK(has("t.yaml:5:7: unknown key 'track_ops' in anomalies.smb.error"));
+	CHECK(load("anomalies:\n  nfs:\n    error:\n      acceptable_count: 1\n      track_commands: [OP_READ]\n"
+		   "      actions: [dmesg]\n") == -EINVAL);
+	CHECK(has("t.yaml:5:24: 'OP_READ' in anomalies.nfs.error.track_commands is an NFSv4 operation, not a "
+		  "procedure: error rules list operations under track_ops"));
 	/* tracked and excluded at once */
 	CHECK(load("anomalies:\n  nfs:\n    error:\n      acceptable_count: 1\n      track_errors: [NFS4ERR_ROFS]\n"
 		   "      exclude_errors: [NFS4ERR_ROFS]\n      actions: [dmesg]\n") == -EINVAL);
