@@ -41,8 +41,11 @@ bench_tool() {
 bench_median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 bench_max() { sort -g | tail -n1; }
 bench_min() { sort -g | head -n1; }
-# bench_range FMT: "min–max", each printed with printf FMT (e.g. %.1f)
-bench_range() { sort -g | awk -v f="$1" 'NR == 1 { lo = $1 } { hi = $1 } END { printf f "–" f "\n", lo, hi }'; }
+# bench_fig FMT: "median (min–max)", each printed with awk's printf FMT (e.g. %.1f).
+bench_fig() {
+	sort -g | awk -v f="$1" '{ v[NR] = $1 }
+		END { printf f " (" f "–" f ")\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[1], v[NR] }'
+}
 
 # bench_ms_since T0: milliseconds since T0, an $EPOCHREALTIME.
 bench_ms_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }'; }
