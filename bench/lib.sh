@@ -90,6 +90,7 @@ bench_stop() {
 	kill -INT "${BENCH_PID[$1]}" 2>/dev/null || true
 	wait "${BENCH_PID[$1]}" 2>/dev/null || true
 	wait "${BENCH_DRAIN[$1]}" 2>/dev/null || true
+	unset "BENCH_PID[$1]" "BENCH_DRAIN[$1]"
 }
 
 # bench_hwm_kb PID: peak resident memory (VmHWM) in kB.

@@ -48,6 +48,10 @@ W=$(mktemp -d /tmp/aod-bench-peers.XXXXXX)
 STATS_WAS=
 BLOCK_FILE=
 cleanup() {
+	local pid
+	for pid in "${BENCH_PID[@]}"; do	# an interrupted run leaves its tools attached
+		kill -INT "$pid" 2>/dev/null || true
+	done
 	[ -z "$STATS_WAS" ] || echo "$STATS_WAS" >"$STATS"
 	[ -z "$BLOCK_FILE" ] || rm -f "$BLOCK_FILE"
 	rm -rf "$W"
@@ -182,6 +186,7 @@ one_side() {
 		side_stats "$row" "$side" "$storm" "${IDS[@]}"
 	done
 	for p in "${PIDS[@]}"; do
+		kill -0 "$p" 2>/dev/null || bench_die "$row/$side: pid $p exited during the storms"
 		kb=$((kb + $(bench_hwm_kb "$p")))
 	done
 	echo "$kb" >>"$W/$row.$side.kb"
@@ -247,6 +252,7 @@ for row in $ROWS; do
 			pn=$(bench_median <"$W/$row.peer.$fam.nspe")
 			awk -v a="$a" -v p="$p" -v an="$an" -v pn="$pn" -v row="$row" -v s="$storm" -v fam="$fam" 'BEGIN {
 				if (p <= 0) v = "cannot be judged: libbpf-tools slowed it by " p " %, within noise"
+				else if (a < 0) v = "MET, but aod'"'"'s storms ran faster than bare (" a " %): the machine is not quiet"
 				else v = (a <= p / 5 ? "MET" : "NOT MET") sprintf(" (aod = %.2f of libbpf-tools)", a / p)
 				printf "  target, %s row, %s storm: aod slowdown <= 1/5 of libbpf-tools: %s\n", row, s, v
 				if (pn > 0)
