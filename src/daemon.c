@@ -245,8 +245,7 @@ void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns)
 	int err;
 
 	(void)now_ns;
-	err = retain_sweep(collect_outdir_fd(d->collect), d->cfg->max_total_log_bytes, d->cfg->max_log_age_sec,
-			   (int64_t)(wall_ns() / 1000000000ll), NULL, &res);
+	err = fleet_sweep(d, &res);
 	if (err < 0)
 		log_error("unable to sweep %s/batches: %s", d->cfg->output_dir, strerror(-err));
 	else if (res.deleted_files)
@@ -576,7 +575,7 @@ int daemon_run_main(int argc, char **argv)
 	}
 	if (start_sources(&d) < 0)
 		goto out;
-	if (setup_metrics(&d) < 0)
+	if (setup_metrics(&d) < 0 || fleet_start(&d) < 0)
 		goto out;
 	d.watch_tfd = make_timer(d.cfg->watch_interval_ms ? d.cfg->watch_interval_ms : 1000);
 	d.cleanup_tfd = make_timer((d.cfg->cleanup_interval_sec ? d.cfg->cleanup_interval_sec : 60) * 1000);
