@@ -65,6 +65,7 @@ struct upload {
 	struct upload_stats st;
 	bool overflow;			/* a bundle found no queue slot: rescan on the cleanup tick */
 	bool full_warned;
+	bool partial;			/* the journal ends in a line cut short */
 	uint64_t jlines, jlines_compacted;
 	uint32_t rng;
 	char buf[ACTIONS_BUF_MIN];	/* pipe reads of running commands */
@@ -300,6 +301,7 @@ static int journal_read(struct upload *u)
 		}
 	}
 	/* a last line without its newline was cut by a crash mid-append: the upload is not recorded */
+	u->partial = have > 0 || skipping;
 	return 0;
 }
 
@@ -622,9 +624,13 @@ int upload_open(struct upload **up, const struct cfg_upload *cfg, const char *ou
 	if (rc)
 		return rc;
 	rc = scan(u, true);
-	if (rc)
+	if (rc) {
 		log_warn("upload: unable to compact %s/%s: %s; it is appended to as it is", out_dir, UPLOAD_JOURNAL,
 			 strerror(-rc));
+		/* end the cut line, or the next record would be glued to it */
+		if (u->partial && io_write_all(u->jfd, "\n", 1) < 0)
+			return -EIO;
+	}
 	*up = u;
 	return 0;
 }
