@@ -151,6 +151,7 @@ void daemon_reload(struct daemon *d)
 	next->arena_kb = d->cfg->arena_kb;
 	keep_metrics_keys(d->cfg, next);
 	d->cfg = next;
+	d->reloads++;
 	memset(d->anomaly_counts, 0, sizeof(d->anomaly_counts));	/* indices may now name other anomalies */
 	detect_init(&d->detect, d->cfg, mono_ns());
 	collect_set_config(d->collect, d->cfg);

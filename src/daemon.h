@@ -42,6 +42,7 @@ struct daemon {
 	char *metrics_buf;		/* rendered text, from the arena */
 	size_t metrics_cap;
 	uint64_t anomaly_counts[CFG_MAX_ANOMALIES];	/* per cfg anomaly, reset by HUP */
+	unsigned reloads;		/* successful HUP reloads */
 	bool stopping;
 };
 

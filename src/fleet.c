@@ -24,7 +24,8 @@
 /* One daemon per process: what status.json reports beyond the daemon's own counters. */
 static struct {
 	int64_t started_wall, loaded_wall, last_bundle_wall;
-	const struct cfg_config *cfg_seen;	/* a HUP swaps d->cfg: that is the reload time */
+	unsigned reloads_seen;			/* d->reloads at the last watch tick */
+	char status_path[PATH_MAX];		/* the status_file in use, to remove it when a HUP moves it */
 	char last_bundle[PATH_MAX + 256];
 	uint64_t dir_bytes;			/* last sweep's total plus bundles written since */
 	int status_err;				/* last error writing the file, reported once */
@@ -184,7 +185,8 @@ int fleet_start(struct daemon *d)
 	int err;
 
 	fs.started_wall = fs.loaded_wall = wall_sec();
-	fs.cfg_seen = d->cfg;
+	fs.reloads_seen = d->reloads;
+	snprintf(fs.status_path, sizeof(fs.status_path), "%s", d->cfg->status_file);
 	collect_on_written(d->collect, bundle_written, d);
 	if (d->cfg->upload.enabled) {
 		err = upload_open(&d->upload, &d->cfg->upload, d->cfg->output_dir, collect_outdir_fd(d->collect));
@@ -203,11 +205,19 @@ int fleet_start(struct daemon *d)
 	return 0;
 }
 
-/* A HUP swapped the config: upload settings apply to the next attempts; turning upload on or off
+/* A HUP loaded a new config: upload settings apply to the next attempts; turning upload on or off
  * needs the journal opened or closed, which happens at start only. */
 static void config_changed(struct daemon *d)
 {
-	fs.cfg_seen = d->cfg;
+	if (strcmp(fs.status_path, d->cfg->status_file)) {
+		if (fs.status_path[0])
+			unlink(fs.status_path);
+		if (d->cfg->status_file[0])
+			make_status_dir(d->cfg->status_file);
+		snprintf(fs.status_path, sizeof(fs.status_path), "%s", d->cfg->status_file);
+		fs.status_err = 0;
+	}
+	fs.reloads_seen = d->reloads;
 	fs.loaded_wall = wall_sec();
 	if (d->upload && d->cfg->upload.enabled)
 		upload_set_config(d->upload, &d->cfg->upload);
@@ -217,7 +227,7 @@ static void config_changed(struct daemon *d)
 
 void fleet_watch_tick(struct daemon *d)
 {
-	if (d->cfg != fs.cfg_seen)
+	if (d->reloads != fs.reloads_seen)
 		config_changed(d);
 	write_status(d);
 }
@@ -241,6 +251,6 @@ void fleet_stop(struct daemon *d)
 	if (d->upload)
 		upload_stop(d->upload);
 	/* a clean stop leaves no status behind: `aod status` then says no daemon runs */
-	if (d->cfg->status_file[0] && unlink(d->cfg->status_file) && errno != ENOENT)
-		log_warn("unable to remove status_file %s: %s", d->cfg->status_file, strerror(errno));
+	if (fs.status_path[0] && unlink(fs.status_path) && errno != ENOENT)
+		log_warn("unable to remove status_file %s: %s", fs.status_path, strerror(errno));
 }
