@@ -322,6 +322,39 @@ static void test_overflow(void)
 	}
 }
 
+/* A journal that grew past its slack is rewritten on the tick, without the bundles retention deleted. */
+static void test_compact(void)
+{
+	struct cfg_upload c = copy_cfg();
+	struct upload *u = NULL;
+	char j[4096], cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -f %s/*", batches);	/* only this test's bundles from here */
+	CHECK(system(cmd) == 0);
+	mkbundle("aod_quick_20_smb_latency.tar.zst", "a");
+	mkbundle("aod_quick_21_smb_latency.tar.zst", "b");
+	put_journal("ok aod_quick_20_smb_latency.tar.zst\nok aod_quick_21_smb_latency.tar.zst\n");
+	CHECK(upload_open(&u, &c, out_dir, bfd) == 0);
+	CHECK(u->ndone == 2 && u->jlines == 2);
+	CHECK(unlinkat(bfd, "aod_quick_20_smb_latency.tar.zst", 0) == 0);
+	upload_tick(u);			/* not grown: left alone */
+	read_journal(j, sizeof(j));
+	CHECK(strstr(j, "aod_quick_20_") != NULL && u->ndone == 2);
+	u->jlines = 2 * u->jlines_compacted + COMPACT_SLACK + 1;
+	upload_tick(u);
+	read_journal(j, sizeof(j));
+	CHECK(!strcmp(j, "ok aod_quick_21_smb_latency.tar.zst\n") && u->ndone == 1 && u->jlines == 1);
+	/* appends go to the new file */
+	mkbundle("aod_quick_22_smb_latency.tar.zst", "c");
+	upload_bundle_written(u, "aod_quick_22_smb_latency.tar.zst");
+	CHECK(run_until(u, idle));
+	read_journal(j, sizeof(j));
+	CHECK(!strcmp(j, "ok aod_quick_21_smb_latency.tar.zst\nok aod_quick_22_smb_latency.tar.zst\n"));
+	close_upload(u);
+	unlinkat(bfd, "aod_quick_21_smb_latency.tar.zst", 0);
+	unlinkat(bfd, "aod_quick_22_smb_latency.tar.zst", 0);
+}
+
 int main(void)
 {
 	char cmd[PATH_MAX + 16];
@@ -344,6 +377,7 @@ int main(void)
 	test_give_up();
 	test_missing();
 	test_overflow();
+	test_compact();
 	close(bfd);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tdir);
 	CHECK(system(cmd) == 0);
