@@ -1616,15 +1616,13 @@ static void parse_upload_command(struct ctx *c, const yaml_node_t *v)
 			   "in an argument, e.g. [curl, -fsS, -T, '{bundle}', 'https://host/dir/{name}']");
 }
 
-static void parse_upload(struct ctx *c, const yaml_node_t *k, const yaml_node_t *n)
+static void parse_upload(struct ctx *c, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "command", "dir", "timeout_sec", "retry_base_sec", "retry_max_sec",
 					    "max_attempts", "max_concurrent" };
 	struct cfg_upload *u = &c->cfg->upload;
 	yaml_node_t *v, *cmd, *dir;
 
-	u->line = (int)k->start_mark.line + 1;
-	u->col = (int)k->start_mark.column + 1;
 	if (want_map(c, n, "upload") <= 0)
 		return;
 	check_keys(c, n, keys, ARRAY_SIZE(keys), "upload");
@@ -1660,10 +1658,10 @@ static void parse_upload(struct ctx *c, const yaml_node_t *k, const yaml_node_t 
 
 static void parse_fleet_keys(struct ctx *c, const yaml_node_t *root)
 {
-	yaml_node_t *n, *k = NULL;
+	yaml_node_t *n;
 
-	if ((n = get(c, root, "upload", &k)))
-		parse_upload(c, k, n);
+	if ((n = get(c, root, "upload", NULL)))
+		parse_upload(c, n);
 	if ((n = get(c, root, "status_file", NULL))) {
 		/* an empty value turns it off: hosts without a writable /run */
 		if (is_empty(n) && n->type == YAML_SCALAR_NODE)

@@ -54,7 +54,6 @@ struct cfg_upload {
 	uint32_t retry_max_ms;			/* cap of the delay; default 1 h */
 	uint32_t max_attempts;			/* then the bundle is marked failed; default 8 */
 	uint32_t max_concurrent;		/* uploads at once; default 2 */
-	int line, col;				/* where upload: was given, for messages */
 };
 
 #define CFG_UPLOAD_MAX_CONCURRENT 8
