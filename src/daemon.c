@@ -24,6 +24,7 @@
 #include "retain.h"
 #include "smb_source.h"
 #include "trace.h"
+#include "upload.h"
 
 static int64_t wall_ns(void)
 {
@@ -218,6 +219,8 @@ int daemon_metrics_render(void *daemon)
 	s.events_total = d->events;
 	memcpy(s.anomalies, d->anomaly_counts, sizeof(s.anomalies));
 	collect_get_stats(d->collect, &s.bundles);
+	if ((s.upload_on = d->upload != NULL))
+		upload_get_stats(d->upload, &s.upload);
 	s.arena_size = d->arena.size;
 	s.arena_used = d->arena.high;
 	s.arena_failures = d->arena.failures;
