@@ -56,7 +56,8 @@ struct run {
 
 struct upload {
 	struct cfg_upload cfg;
-	char batches[PATH_MAX];		/* <out_dir>/batches: {bundle} is a path in it */
+	char out_dir[PATH_MAX];		/* holds the journal */
+	char batches[PATH_MAX + 8];	/* <out_dir>/batches: {bundle} is a path in it */
 	int batches_fd, out_fd, jfd;
 	struct q_ent q[UPLOAD_QUEUE];
 	struct done_ent done[UPLOAD_DONE_MAX];
@@ -243,8 +244,8 @@ static void journal_append(struct upload *u, const char *line)
 	if (!err)
 		err = io_fsync(u->jfd);
 	if (err)
-		log_error("unable to append to %s/../%s: %s; after a restart this bundle may be sent again",
-			  u->batches, UPLOAD_JOURNAL, strerror(-err));
+		log_error("unable to append to %s/%s: %s; after a restart this bundle may be sent again",
+			  u->out_dir, UPLOAD_JOURNAL, strerror(-err));
 	u->jlines++;
 }
 
@@ -470,8 +471,8 @@ static void attempt_failed(struct upload *u, struct q_ent *q, const char *why, u
 	if (q->failed >= u->cfg.max_attempts) {
 		record_done(u, q, DONE_FAILED);
 		u->st.failed++;
-		log_error("upload: giving up on %s after %u attempts (last: %s); it stays in %s, marked failed in %s",
-			  q->name, q->failed, why, u->batches, UPLOAD_JOURNAL);
+		log_error("upload: giving up on %s after %u attempts (last: %s); it stays in %s, marked failed in %s/%s",
+			  q->name, q->failed, why, u->batches, u->out_dir, UPLOAD_JOURNAL);
 		free_entry(q);
 		return;
 	}
@@ -533,7 +534,7 @@ static void start_attempt(struct upload *u, struct run *r, int qi, uint64_t now_
 {
 	struct q_ent *q = &u->q[qi];
 	struct act_env env = { .now_ns = now_ns, .buf = u->buf, .bufsz = sizeof(u->buf) };
-	char path[PATH_MAX + UPLOAD_NAME_MAX + 2];
+	char path[PATH_MAX + UPLOAD_NAME_MAX + 16];
 	struct stat st;
 	int rc;
 
@@ -607,6 +608,7 @@ int upload_open(struct upload **up, const struct cfg_upload *cfg, const char *ou
 	u->jfd = u->out_fd = -1;
 	u->cfg = *cfg;
 	u->batches_fd = batches_fd;
+	snprintf(u->out_dir, sizeof(u->out_dir), "%s", out_dir);
 	snprintf(u->batches, sizeof(u->batches), "%s/batches", out_dir);
 	u->rng = (uint32_t)(mono_ns() ^ ((uint64_t)getpid() << 16));
 	u->out_fd = open(out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
