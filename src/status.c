@@ -56,9 +56,11 @@ static const char *skip_value(const char *p, const char *e, int depth)
 	if (*p == '"')
 		return skip_string(p, e);
 	if (*p != '{' && *p != '[') {
+		const char *start = p;
+
 		while (p < e && !strchr(",}] \n\t\r", *p))
 			p++;
-		return p;
+		return p > start ? p : NULL;	/* a number, true, false or null: never empty */
 	}
 	close = *p == '{' ? '}' : ']';
 	p = ws(p + 1, e);
