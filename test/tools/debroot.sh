@@ -32,6 +32,7 @@ for p in "$@"; do
 	if [ -z "$f" ]; then
 		(cd "$DEBS" && apt-get download -qq "$p" >"$DEBS/apt-download-$p.log" 2>&1) ||
 			skip "apt-get download $p failed: $(tail -n 2 "$DEBS/apt-download-$p.log")"
+		rm -f "$DEBS/apt-download-$p.log"
 		f=$(ls "$DEBS/${p}_${v//:/%3a}_"*.deb 2>/dev/null | head -n1)
 		[ -n "$f" ] || skip "apt-get download $p left no deb in $DEBS"
 	fi
