@@ -318,6 +318,7 @@ static const char *status_text(int status)
 	case 200: return "200 OK";
 	case 400: return "400 Bad Request";
 	case 404: return "404 Not Found";
+	case 431: return "431 Request Header Fields Too Large";
 	case 503: return "503 Service Unavailable";
 	default: return "500 Internal Server Error";
 	}
@@ -380,10 +381,18 @@ static void accept_new(struct metrics_server *m, uint64_t now_ns)
 
 /* One reply, then close, as HTTP/1.0 without keep-alive: of pipelined requests only the first is answered
  * and the scraper reconnects for the next. */
-static void reply(struct metrics_server *m, int i, metrics_render_fn render, void *ctx, const char *const *text)
+static void reply(struct metrics_server *m, int i, int status, metrics_render_fn render, void *ctx,
+		  const char *const *text)
 {
-	int fd = m->conn[i].fd, status = metrics_request_status(m->conn[i].req);
-	int len = status == 200 ? render(ctx) : 0;
+	int fd = m->conn[i].fd, len;
+
+	if (!status)
+		status = metrics_request_status(m->conn[i].req);
+	len = status == 200 ? render(ctx) : 0;
+	/* Unread input makes close() send a reset, which can overtake the reply: drain what has arrived
+	 * (a bounded amount; the socket is non-blocking). */
+	for (int k = 0; status == 431 && k < 64 && read(fd, m->conn[i].req, sizeof(m->conn[i].req)) > 0; k++)
+		;
 
 	if (send_reply(fd, status, *text, len) && status == 200 && len > 0)
 		m->served++;
@@ -403,9 +412,10 @@ static void conn_read(struct metrics_server *m, int i, metrics_render_fn render,
 	if (r > 0)
 		m->conn[i].got += (size_t)r;
 	m->conn[i].req[m->conn[i].got] = 0;
-	if (r == 0 || strstr(m->conn[i].req, "\r\n\r\n") || strstr(m->conn[i].req, "\n\n") ||
-	    m->conn[i].got == sizeof(m->conn[i].req) - 1)
-		reply(m, i, render, ctx, text);
+	if (r == 0 || strstr(m->conn[i].req, "\r\n\r\n") || strstr(m->conn[i].req, "\n\n"))
+		reply(m, i, 0, render, ctx, text);
+	else if (m->conn[i].got == sizeof(m->conn[i].req) - 1)
+		reply(m, i, 431, render, ctx, text);	/* a scraper's request is a few lines: never served */
 	else if (r < 0 && errno != EAGAIN && errno != EINTR)
 		conn_close(m, i);
 }

@@ -71,7 +71,7 @@ struct metrics_server {
 		int fd;			/* -1 when free */
 		uint64_t accepted_ns, deadline_ns;
 		size_t got;
-		char req[512];
+		char req[512];		/* the request cap: one that fills it unfinished gets 431 */
 	} conn[METRICS_MAX_CONNS];
 	uint64_t served, dropped;
 };

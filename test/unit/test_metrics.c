@@ -268,6 +268,19 @@ static void test_stalled_clients(void)
 	fd = dial(port, "BLAH\r\n\r\n");
 	pump(&m, t0 + METRICS_EVICT_AGE_NS);
 	CHECK(starts(answer(fd), "HTTP/1.0 400 Bad Request\r\n"));
+	/* a request that fills the buffer without ending is refused, not served (pre-fix: 200 and the metrics) */
+	{
+		char big[600];
+
+		memset(big, 'a', sizeof(big) - 1);
+		big[sizeof(big) - 1] = 0;
+		memcpy(big, "GET /metrics HTTP/1.0\r\nX-Pad: ", 30);
+		fd = dial(port, big);
+		pump(&m, t0 + METRICS_EVICT_AGE_NS);
+		a = answer(fd);
+		CHECK(starts(a, "HTTP/1.0 431 Request Header Fields Too Large\r\n"));
+		CHECK(!strstr(a, "aod_events_total"));
+	}
 	fd = dial(port, "GET /metrics HTTP/1.0\r\n\r\nGET /metrics HTTP/1.0\r\n\r\n");
 	pump(&m, t0 + METRICS_EVICT_AGE_NS);
 	a = answer(fd);
