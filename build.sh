@@ -293,27 +293,9 @@ dist() {
 	say "release tarballs in $B/dist: $(cd "$B/dist" && echo aod-"$v"-*.tar.zst)"
 }
 
-# dist_one VERSION: one tarball, aod-VERSION-ARCH/ inside, with a SHA256SUMS of its own files.
-# The conf.d file ships when the tree has it; test/cli/dist.test checks what went in.
+# dist_one VERSION: this architecture's tarball (tools/dist.sh says what goes in).
 dist_one() {
-	local name=aod-$1-$TARGET stage f
-	stage=$B/dist/$name
-	rm -rf "$stage"
-	mkdir -p "$stage"
-	install -m 0755 "$OUT/aod" "$stage/aod"
-	install -m 0755 aod.init "$stage/aod.init"
-	install -m 0644 config/aod.yaml "$stage/aod.yaml"
-	install -m 0644 LICENSE "$stage/LICENSE"
-	install -m 0644 dist/INSTALL "$stage/INSTALL"
-	for f in config/aod.confd; do
-		[ -f "$f" ] && install -m 0644 "$f" "$stage/$(basename "$f")"
-	done
-	(cd "$stage" && find . -type f ! -name SHA256SUMS | sed 's#^\./##' | LC_ALL=C sort | xargs sha256sum >SHA256SUMS)
-	# Fixed owner, order and mtime (the commit's), so the same tree packs to the same bytes.
-	tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$(git log -1 --format=%ct 2>/dev/null || echo 0)" \
-		-C "$B/dist" -cf - "$name" | zstd -19 -q -o "$B/dist/$name.tar.zst.tmp" -f
-	mv "$B/dist/$name.tar.zst.tmp" "$B/dist/$name.tar.zst"
-	rm -rf "$stage"
+	step "dist-$TARGET" tools/dist.sh "$1" "$TARGET" "$OUT/aod" "$B/dist"
 }
 
 cmd=build
