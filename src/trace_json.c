@@ -408,10 +408,15 @@ static const size_t rec_size[TR_EV_LAST - TR_EV_SYSCALL] = {
 static enum trace_type file_type(unsigned nr)
 {
 	switch (nr) {
+#ifdef SYS_creat	/* x86_64's pre-*at calls; asm-generic architectures (arm64) have only the *at forms */
 	case SYS_creat: return TT_FILE_CREAT;
-	case SYS_unlink: case SYS_unlinkat: return TT_FILE_UNLINK;
-	case SYS_rename: case SYS_renameat: case SYS_renameat2: return TT_FILE_RENAME;
-	case SYS_mkdir: case SYS_mkdirat: return TT_FILE_MKDIR;
+	case SYS_unlink: return TT_FILE_UNLINK;
+	case SYS_rename: return TT_FILE_RENAME;
+	case SYS_mkdir: return TT_FILE_MKDIR;
+#endif
+	case SYS_unlinkat: return TT_FILE_UNLINK;
+	case SYS_renameat: case SYS_renameat2: return TT_FILE_RENAME;
+	case SYS_mkdirat: return TT_FILE_MKDIR;
 	default: return TT_FILE_OPEN;
 	}
 }
