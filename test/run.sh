@@ -121,10 +121,10 @@ run_fuzz() {
 	done
 }
 
-# The cli tests that run unchanged on the aarch64 binary. Left out: binary (it checks this machine's
-# build; the arm64 suite checks the aarch64 file itself), layers (source only, already run), and faults
-# and faults_disk, which attach strace and count the daemon's own children, and so would see qemu's.
-ARM64_CLI=(config replay retain metrics daemon)
+# The cli tests that run unchanged on the aarch64 binary: all that run $AOD. Left out: binary (it checks
+# the x86 file; run_arm64 checks the aarch64 one itself), layers (source only) and dist (packs both builds
+# by path, whichever suite runs it).
+ARM64_CLI=(config replay retain metrics daemon faults faults_disk)
 
 # qemu-user for aarch64, run explicitly: binfmt_misc registration is host-wide state CI may not have.
 arm64_qemu() {
