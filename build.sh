@@ -8,10 +8,11 @@ usage() {
 usage: ./build.sh [--host] [--arch ARCH] [--btf FILE] [build|run [ARGS...]|test [ARGS...]|dist|libs|clean]
 
   build        (default) build build/aod: static musl binary with embedded BPF skeletons
-  dist         build both architectures, then build/dist/aod-VERSION-ARCH.tar.zst for each
   run [ARGS]   build, then run `build/aod run ARGS` (the embedded default config unless -c is given)
-  test [ARGS]  build, then run every test suite (test/run.sh ARGS); last line: N passed, N failed, N skipped
-  libs         only fetch and build the third-party libraries into build/sysroot
+  test [ARGS]  build, then run every test suite (test/run.sh ARGS); last line: N passed, N failed, N skipped;
+               builds build/aarch64/aod too when the arm64 suite runs (CI=true, AOD_ARM64_TESTS=1, `test arm64`)
+  dist         build both architectures, then build/dist/aod-VERSION-ARCH.tar.zst for each (tools/dist.sh)
+  libs         only fetch and build the third-party libraries into build/sysroot (build/aarch64/sysroot)
   clean        remove build/ (the downloaded sources under build/third_party are removed too)
 
   --arch ARCH  x86_64 (default) or aarch64 (arm64): cross-builds build/aarch64/aod with its own
