@@ -3,10 +3,11 @@
 # The one test entry point: unit (static, ASan/UBSan, valgrind), cli, live, fuzz and arm64 suites; last line N passed, N failed, N skipped.
 #
 # usage: test/run.sh [SUITE...] [-k PATTERN]
-#   SUITE: unit asan valgrind cli live vm fuzz arm64 (default: all but vm, fuzz and arm64; CI=true adds all three,
-#          AOD_VM_TESTS=1 vm, AOD_ARM64_TESTS=1 arm64)
+#   SUITE: unit asan valgrind cli live vm fuzz arm64 vm-arm64 (default: all but vm, fuzz, arm64 and vm-arm64;
+#          CI=true adds them all, AOD_VM_TESTS=1 vm, AOD_ARM64_TESTS=1 arm64 and vm-arm64)
 #   -k PATTERN  only test files (fuzz: targets) whose name contains PATTERN
 #   arm64: build/aarch64 (./build.sh --arch aarch64) under qemu-user: its unit tests and the cli tests in ARM64_CLI
+#   vm-arm64: build/aarch64/aod in Debian's arm64 cloud kernel under qemu-system-aarch64 (test/vm-arm64/run.sh)
 #   FUZZ_SECS=N  how long each libFuzzer target runs (default 60); test/fuzz/README.md for longer runs
 set -uo pipefail
 
@@ -20,7 +21,7 @@ SUITES=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	-k) PATTERN=$2; shift ;;
-	unit|asan|valgrind|cli|live|vm|fuzz|arm64) SUITES+=("$1") ;;
+	unit|asan|valgrind|cli|live|vm|fuzz|arm64|vm-arm64) SUITES+=("$1") ;;
 	*) echo "test/run.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 	shift
@@ -29,7 +30,7 @@ if [ ${#SUITES[@]} = 0 ]; then
 	SUITES=(unit asan valgrind cli live)
 	if [ "${AOD_VM_TESTS:-}" = 1 ] || [ "${CI:-}" = true ]; then SUITES+=(vm); fi
 	if [ "${CI:-}" = true ]; then SUITES+=(fuzz); fi
-	if [ "${AOD_ARM64_TESTS:-}" = 1 ] || [ "${CI:-}" = true ]; then SUITES+=(arm64); fi
+	if [ "${AOD_ARM64_TESTS:-}" = 1 ] || [ "${CI:-}" = true ]; then SUITES+=(arm64 vm-arm64); fi
 fi
 
 note() { echo "== $*"; }
@@ -184,6 +185,7 @@ for s in "${SUITES[@]}"; do
 		;;
 	fuzz) note "libFuzzer targets, ${FUZZ_SECS:-60} s each (clang, ASan/UBSan)"; run_fuzz ;;
 	arm64) note "aarch64 build under qemu-user: binary, unit tests, cli tests (${ARM64_CLI[*]})"; run_arm64 ;;
+	vm-arm64) note "arm64 QEMU guest (TCG)"; run_shell_dir "$ROOT/test/vm-arm64" vm-arm64 ;;
 	vm)
 		note "QEMU guest tests"
 		if [ -x "$ROOT/test/vm/run.sh" ]; then
