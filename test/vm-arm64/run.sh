@@ -4,17 +4,18 @@
 #
 # usage: test/vm-arm64/run.sh      AOD=path (default build/aarch64/aod). Prints one ok / not ok / skip line per case.
 #
-# A reduced arm64 guest: busybox and aod in an initramfs, no modules, no SMB. It proves on a real arm64
-# kernel what qemu-user cannot: the arm64 BPF objects load and attach (aod probes, aod monitor), and
-# aod trace reads the right registers and names the arm64 syscalls (an openat of a marker file by cat).
-# The SMB scenarios stay in the x86 guest (test/vm). Results come back on the console between markers.
+# A reduced arm64 guest: busybox, aod and the cifs modules in an initramfs, no SMB server. It proves on a
+# real arm64 kernel what qemu-user cannot: the arm64 BPF objects load and attach (aod probes, aod monitor),
+# aod trace reads the right registers and names the arm64 syscalls (an openat of a marker file by cat),
+# and with cifs loaded the SMB tracepoint and kprobe methods (arm64 pt_regs) load and attach.
+# The SMB latency and error scenarios stay in the x86 guest (test/vm). Results come back on the console.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 VM=$ROOT/build/vm-arm64
 AOD=${AOD:-$ROOT/build/aarch64/aod}
 CONSOLE=$VM/console.log
-CASES=(boot version probes monitor trace)
+CASES=(boot version probes monitor trace smb)
 
 unavailable() {
 	local c
@@ -47,8 +48,17 @@ bdeb=$(fetch busybox-static) || unavailable "apt-get download busybox-static:arm
 
 rm -rf "$VM/root" "$VM/x"
 mkdir -p "$VM/root"/{bin,dev,proc,sys,tmp,etc} "$VM/x"
-dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$VM/x" --wildcards './boot/vmlinuz-*'
+# cifs and what it needs, in load order (the package has no modules.dep: depmod runs at install).
+MODS="netfs fscache cifs_arc4 cifs_md4 dns_resolver cifs"
+dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$VM/x" --wildcards './boot/vmlinuz-*' './lib/modules/*/kernel/fs/*' \
+	'./lib/modules/*/kernel/net/dns_resolver/*'
 cp "$VM/x"/boot/vmlinuz-* "$VM/Image"
+mkdir -p "$VM/root/lib/modules"
+for m in $MODS; do
+	f=$(find "$VM/x/lib/modules" -name "$m.ko" | head -n1)
+	[ -n "$f" ] || unavailable "$kpkg has no $m.ko"
+	cp "$f" "$VM/root/lib/modules/"
+done
 dpkg-deb -x "$bdeb" "$VM/x"
 cp "$VM/x/bin/busybox" "$VM/root/bin/busybox"
 cp "$AOD" "$VM/root/bin/aod"
@@ -68,9 +78,12 @@ sec monitor aod monitor --duration 3 --no-histogram
 ( sleep 2; for i in 1 2 3 4 5; do cat /etc/aodvm-marker >/dev/null; sleep 0.2; done ) &
 sec trace aod trace syscall,file --duration 5 --comm cat -o /tmp/trace.jsonl
 echo "AODVM-BEGIN tracefile"; grep aodvm-marker /tmp/trace.jsonl | head -n 3; echo "AODVM-END rc=0"
+for m in MODS; do insmod /lib/modules/$m.ko || echo "insmod $m failed"; done
+sec smb aod probes
 echo "AODVM-DONE"
 poweroff -f
 EOF
+sed -i "s/for m in MODS;/for m in $MODS;/" "$VM/root/init"
 chmod 755 "$VM/root/init"
 (cd "$VM/root" && find . | cpio -o -H newc --quiet | gzip -1) >"$VM/initramfs.cpio.gz"
 
@@ -107,3 +120,8 @@ else
 	echo "not ok - trace: cat's openat of the marker, named and with its path (arm64 numbers and registers)"
 	sed 's/^/#   /' "$VM/tracefile.out" | head -n 5
 fi
+check smb '^module BTF +yes' "with cifs loaded: module BTF found"
+check smb '^smb +(tp_btf|tracepoint|raw_tp) ' "with cifs loaded: smb attaches by tracepoint"
+check smb '^smb\.tracepoint +usable' "smb tracepoint method loads and attaches"
+check smb '^smb\.kprobe +usable' "smb kprobe method (arm64 pt_regs) loads and attaches"
+grep -E '^smb\.fentry' "$VM/smb.out" | sed 's/^/# /'
