@@ -160,6 +160,7 @@ build_libs() {
 		export CC=$SYSROOT/bin/musl-gcc REALGCC=${CROSS}gcc AR=${CROSS}ar RANLIB=${CROSS}ranlib \
 			CROSS_HOST=${CROSS%-} SYSROOT JOBS
 		order="musl $order"
+		relocate_musl
 	fi
 	[ -f "$SYSROOT/include/linux/bpf.h" ] || step uapi recipe_uapi "$TARGET"
 	local pkg ver tarball sum
@@ -173,6 +174,17 @@ build_libs() {
 			echo "$ver $sum" >"$TP/stamp.$pkg"
 		done < <(grep -v "^#" "$ROOT/third_party/versions")
 	done
+}
+
+# musl's wrapper and specs name the sysroot by absolute path: a build tree copied from another checkout
+# (as worktrees get build/ copied in) would compile against the old one. Point them here.
+relocate_musl() {
+	local old
+	[ -f "$SYSROOT/bin/musl-gcc" ] || return 0
+	old=$(sed -n 's#.*-specs "\(.*\)/lib/musl-gcc\.specs".*#\1#p' "$SYSROOT/bin/musl-gcc")
+	[ -n "$old" ] && [ "$old" != "$SYSROOT" ] || return 0
+	say "musl wrapper: $old -> $SYSROOT"
+	sed -i "s#$old#$SYSROOT#g" "$SYSROOT/bin/musl-gcc" "$SYSROOT/lib/musl-gcc.specs"
 }
 
 # arm64_btf: the BTF of Debian's current arm64 cloud kernel, for the aarch64 vmlinux.h. The package
