@@ -6,10 +6,14 @@
 #   GEN      generated headers (build/gen: vmlinux.h, *.skel.h, config_default.c, version.h)
 #   SYSROOT  the third-party static libraries and their headers
 #   HOST=1   glibc build against Debian's -dev libraries, with ASan/UBSan (SAN=0: without, for valgrind)
+#   BPF_ARCH the kernel architecture the BPF objects read pt_regs for (x86, arm64), as bpf_tracing.h names it
+#   STRIP    the target's strip (aarch64-linux-gnu-strip for the arm64 build)
 
 GEN ?= build/gen
 O ?= build
 SYSROOT ?= build/sysroot
+BPF_ARCH ?= x86
+STRIP ?= strip
 Q := $(if $(V),,@)
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -42,7 +46,7 @@ LDFLAGS := -static -L$(SYSROOT)/lib -Wl,--gc-sections
 LIBS := -lbpf -lelf -lz -lzstd -lyaml $(EXTRA_LIBS)
 endif
 
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(GEN) -Ibpf -I$(SYSROOT)/include/bpf/.. -Wall -Werror \
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(GEN) -Ibpf -I$(SYSROOT)/include/bpf/.. -Wall -Werror \
 	-Wno-unused-function -Wno-unused-variable
 
 .PHONY: all skels units tools
@@ -80,7 +84,7 @@ $(O)/aod: $(O)/aod.unstripped
 ifeq ($(HOST),1)
 	$(Q)cp $< $@
 else
-	$(Q)strip -s -R .comment -o $@ $<
+	$(Q)$(STRIP) -s -R .comment -o $@ $<
 endif
 
 $(O)/test/%: test/unit/%.c $(SKELS) $(GEN)/version.h $(GEN)/config_default.c src/*.h src/*.c bpf/*.h test/unit/check.h
