@@ -122,7 +122,7 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 } cmds[] = {
 	{ "run", daemon_run_main },
-	{ "replay", daemon_replay_main },
+	{ "replay", replay_main },
 	{ "check-config", config_check_main },
 	{ "probes", probe_main },
 	{ "monitor", monitor_main },
