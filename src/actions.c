@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "dirlist.h"
 #include "io.h"
+#include "kmsg_record.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -343,25 +344,16 @@ static void run_file(const struct cfg_action *a, const struct act_env *env, stru
 
 /* ---- KMSG ---- */
 
-/* One /dev/kmsg record: "prio,seq,usec,flags[,...];text\n" then " KEY=value" dictionary lines.
- * Returns false for anything else. */
-static bool kmsg_parse(const char *rec, size_t n, uint64_t *usec, const char **text, size_t *tlen)
+/* One record as a dmesg line, when it is a record logged at or after since (microseconds). The text is
+ * kmsg_record.c's decoded one, so a bundle's dmesg.log reads as what the kmsg anomaly matched. */
+static bool kmsg_line(struct act_out *o, const char *buf, size_t n, uint64_t since, struct kmsg_record *r)
 {
-	const char *semi = memchr(rec, ';', n), *p = rec, *nl;
-	int field;
-
-	if (!semi)
+	if (kmsg_parse(buf, n, r) || r->usec < since)
 		return false;
-	for (field = 0; field < 2; field++) {
-		p = memchr(p, ',', (size_t)(semi - p));
-		if (!p)
-			return false;
-		p++;
-	}
-	*usec = strtoull(p, NULL, 10);
-	*text = semi + 1;
-	nl = memchr(*text, '\n', n - (size_t)(*text - rec));
-	*tlen = nl ? (size_t)(nl - *text) : n - (size_t)(*text - rec);
+	out_printf(o, "[%5llu.%06llu] ", (unsigned long long)(r->usec / 1000000),
+		   (unsigned long long)(r->usec % 1000000));
+	out_write(o, r->text, r->len);
+	out_write(o, "\n", 1);
 	return true;
 }
 
@@ -369,10 +361,9 @@ static void run_kmsg(const struct cfg_action *a, const struct act_env *env, stru
 		     struct act_result *res)
 {
 	uint64_t window = (uint64_t)(a->seconds ? a->seconds : env->interval_sec) * 1000000ull;
-	uint64_t now_us = env->now_ns / 1000, since = now_us > window ? now_us - window : 0, usec;
+	uint64_t now_us = env->now_ns / 1000, since = now_us > window ? now_us - window : 0;
 	unsigned long kept = 0, records;
-	const char *text;
-	size_t tlen;
+	struct kmsg_record rec;
 	ssize_t n = 0;
 	int fd;
 
@@ -392,13 +383,8 @@ static void run_kmsg(const struct cfg_action *a, const struct act_env *env, stru
 			note(res, "/dev/kmsg: %s", strerror(errno));
 		if (n <= 0)
 			break;
-		if (!kmsg_parse(env->buf, (size_t)n, &usec, &text, &tlen) || usec < since)
-			continue;
-		out_printf(o, "[%5llu.%06llu] ", (unsigned long long)(usec / 1000000),
-			   (unsigned long long)(usec % 1000000));
-		out_write(o, text, tlen);
-		out_write(o, "\n", 1);
-		kept++;
+		if (kmsg_line(o, env->buf, (size_t)n, since, &rec))
+			kept++;
 	}
 	if (!out_full(o) && n > 0)
 		note(res, "stopped after %lu records", records);

@@ -10,6 +10,7 @@
 #include "../../src/tar.c"
 #include "../../src/io.c"
 #include "../../src/archive.c"
+#include "../../src/kmsg_record.c"
 #include "../../src/actions.c"
 #include "../../src/manifest.c"
 #include "../../src/collect.c"
