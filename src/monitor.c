@@ -24,6 +24,7 @@
 #include "hist.h"
 #include "kmsg.h"
 #include "log.h"
+#include "text.h"
 
 #define MON_COLS 80
 #define MON_ARENA (2u << 20)
@@ -592,16 +593,13 @@ static int make_fds(int *sfd, int *tfd)
 
 static int parse_u32(const char *opt, const char *s, uint32_t min, uint32_t *out)
 {
-	char *end;
-	unsigned long v;
+	uint32_t v;
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v > UINT32_MAX || v < min) {
+	if (text_parse_u32(s, &v) < 0 || v < min) {
 		fprintf(stderr, "aod monitor: invalid %s '%s': expected a whole number >= %u\n", opt, s, min);
 		return -EINVAL;
 	}
-	*out = (uint32_t)v;
+	*out = v;
 	return 0;
 }
 
