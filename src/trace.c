@@ -29,6 +29,7 @@
 #include "io.h"
 #include "log.h"
 #include "malloc_guard.h"
+#include "text.h"
 #include "trace.skel.h"
 
 #define OUT_BUF (256 * 1024)
@@ -139,19 +140,6 @@ static void note(struct trace_run *r, const char *fmt, ...)
 
 /* ---- command line ---- */
 
-static int parse_u32(const char *s, uint32_t *v)
-{
-	char *end;
-	unsigned long x;
-
-	errno = 0;
-	x = strtoul(s, &end, 10);
-	if (errno || end == s || *end || x > UINT32_MAX || s[0] == '-')
-		return -EINVAL;
-	*v = (uint32_t)x;
-	return 0;
-}
-
 static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int bad_usage(const char *fmt, ...)
@@ -183,9 +171,9 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:h", lopts, NULL)) != -1) {
 		switch (c) {
-		case 'd': if (parse_u32(optarg, &o->duration)) return bad_usage("bad --duration '%s'", optarg); break;
+		case 'd': if (text_parse_u32(optarg, &o->duration)) return bad_usage("bad --duration '%s'", optarg); break;
 		case 'p':
-			if (parse_u32(optarg, &o->pid) || !o->pid)
+			if (text_parse_u32(optarg, &o->pid) || !o->pid)
 				return bad_usage("bad --pid '%s'", optarg);
 			break;
 		case 'c':
@@ -256,7 +244,7 @@ static int64_t trace_max_age(void)
 	const struct cfg_config *cfg;
 	uint32_t v;
 
-	if (s && !parse_u32(s, &v))
+	if (s && !text_parse_u32(s, &v))
 		return v;
 	cfg = trace_config();
 	return cfg && cfg->trace_max_age_sec ? cfg->trace_max_age_sec : TRACE_DEFAULT_MAX_AGE_SEC;
