@@ -16,23 +16,21 @@
 #include "malloc_guard.h"
 #include "record.h"
 #include "retain.h"
+#include "text.h"
 
 static const char replay_usage[] = "usage: aod replay FILE [-c CONFIG] [--output-dir DIR] [--repeat N]\n";
 
-/* strtoul takes "-1" as ULONG_MAX and wraps silently: digits only, 1 .. UINT_MAX. */
+/* A count of at least 1, written with digits only (no blank, no sign), up to UINT_MAX. */
 static int parse_repeat(const char *arg, unsigned *repeat)
 {
-	unsigned long long v;
-	char *end;
+	uint32_t v = 0;
 
-	errno = 0;
-	v = arg[0] >= '0' && arg[0] <= '9' ? strtoull(arg, &end, 10) : 0;
-	if (!v || *end || errno || v > UINT_MAX) {
+	if (arg[0] < '0' || arg[0] > '9' || text_parse_u32(arg, &v) < 0 || !v) {
 		fprintf(stderr, "aod replay: --repeat needs a count of at least 1 and at most %u, not '%s'\n",
 			UINT_MAX, arg);
 		return -EINVAL;
 	}
-	*repeat = (unsigned)v;
+	*repeat = v;
 	return 0;
 }
 
