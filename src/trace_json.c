@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "names.h"
 
 /* x86_64 numbers, from arch/x86/entry/syscalls/syscall_64.tbl (through Linux 6.18). */
 static const char *const syscall_names[] = {
@@ -122,43 +123,20 @@ const char *trace_cap_name(int cap)
 	return cap >= 0 && cap < TR_NCAPS ? caps[cap].name : "?";
 }
 
-/* Levenshtein distance, capped inputs: names here are short. */
-static size_t edit_distance(const char *a, size_t la, const char *b)
-{
-	size_t lb = strlen(b), row[40], i, j, prev, tmp, best;
-
-	if (la >= 40 || lb >= 40)
-		return (size_t)-1;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			tmp = row[j];
-			best = prev + (a[i - 1] != b[j - 1]);
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			prev = tmp;
-		}
-	}
-	return row[lb];
-}
-
+/* Always a name, however far: the list of capabilities is short enough to read whole. */
 static const char *nearest_cap(const char *s, size_t n)
 {
-	size_t best = (size_t)-1, d;
+	unsigned int best = ~0u, d;
 	const char *name = caps[0].alias;
+	char word[64];
 	int i;
 
+	snprintf(word, sizeof(word), "%.*s", (int)(n < sizeof(word) ? n : sizeof(word) - 1), s);
 	for (i = 0; i < TR_NCAPS; i++) {
-		d = edit_distance(s, n, caps[i].alias);
+		d = names_distance(word, caps[i].alias);
 		if (d < best)
 			best = d, name = caps[i].alias;
-		d = edit_distance(s, n, caps[i].name);
+		d = names_distance(word, caps[i].name);
 		if (d < best)
 			best = d, name = caps[i].name;
 	}

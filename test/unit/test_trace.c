@@ -2,6 +2,7 @@
 /* Unit tests for the I/O-free half of `aod trace`: capability names, syscall table, JSON lines, cleanup. */
 #include "../../src/dirlist.c"
 #include "../../src/json.c"
+#include "../../src/names.c"
 #include "../../src/trace_json.c"
 
 #include <asm/unistd_64.h>
