@@ -8,6 +8,7 @@
 #include "dirlist.h"
 #include "io.h"
 #include "kmsg_record.h"
+#include "text.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -47,22 +48,7 @@ bool actions_is_internal(const struct cfg_action *a)
 }
 
 /* Notes accumulate, separated by "; ", and are cut (not overrun) when long. */
-static void note(struct act_result *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct act_result *res, const char *fmt, ...)
-{
-	size_t len = strlen(res->note);
-	va_list ap;
-
-	if (len && len + 2 < sizeof(res->note)) {
-		memcpy(res->note + len, "; ", 3);
-		len += 2;
-	}
-	if (len + 1 >= sizeof(res->note))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(res->note + len, sizeof(res->note) - len, fmt, ap);
-	va_end(ap);
-}
+#define note(res, ...) text_note((res)->note, sizeof((res)->note), __VA_ARGS__)
 
 static void out_init(struct act_out *o, int fd, uint64_t cap)
 {

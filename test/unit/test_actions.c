@@ -6,6 +6,7 @@
 #include "../../src/dirlist.c"
 #include "../../src/io.c"
 #include "../../src/kmsg_record.c"
+#include "../../src/text.c"
 #include "../../src/actions.c"
 #include "check.h"
 

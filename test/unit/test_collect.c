@@ -11,6 +11,7 @@
 #include "../../src/io.c"
 #include "../../src/archive.c"
 #include "../../src/kmsg_record.c"
+#include "../../src/text.c"
 #include "../../src/actions.c"
 #include "../../src/manifest.c"
 #include "../../src/collect.c"
