@@ -122,21 +122,8 @@ struct trace_run {
 static char out_buf[OUT_BUF];
 static uint32_t oncpu_keys[ONCPU_MAX];
 
-static void note(struct trace_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void note(struct trace_run *r, const char *fmt, ...)
-{
-	size_t n = strlen(r->notes);
-	va_list ap;
-
-	if (n + 3 >= sizeof(r->notes))
-		return;
-	if (n)
-		r->notes[n++] = ';', r->notes[n++] = ' ';
-	va_start(ap, fmt);
-	vsnprintf(r->notes + n, sizeof(r->notes) - n, fmt, ap);
-	va_end(ap);
-}
+/* What the run could not do, "; "-separated, for the summary line. */
+#define note(r, ...) text_note((r)->notes, sizeof((r)->notes), __VA_ARGS__)
 
 /* ---- command line ---- */
 
