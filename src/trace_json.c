@@ -14,6 +14,7 @@
 
 #include "json.h"
 #include "names.h"
+#include "tcp_state.h"
 
 /* x86_64 numbers, from arch/x86/entry/syscalls/syscall_64.tbl (through Linux 6.18). */
 static const char *const syscall_names[] = {
@@ -215,16 +216,6 @@ const char *trace_type_name(enum trace_type t)
 	return t < TT_COUNT ? type_names[t] : "?";
 }
 
-static const char *tcp_state_name(int s)
-{
-	static const char *const names[] = {
-		"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSE",
-		"CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV", "BOUND_INACTIVE",
-	};
-
-	return s > 0 && s < (int)(sizeof(names) / sizeof(names[0])) ? names[s] : "UNKNOWN";
-}
-
 static const char *family_name(unsigned f)
 {
 	switch (f) {
@@ -393,10 +384,10 @@ static void fmt_sendrecv(struct json *j, const struct tr_ev_sendrecv *e)
 static void fmt_sock(struct json *j, const struct tr_ev_sock *e)
 {
 	if (e->t.h.kind == TR_EV_TCP_STATE) {
-		json_str(j, "old_state", tcp_state_name(e->oldstate));
-		json_str(j, "new_state", tcp_state_name(e->newstate));
+		json_str(j, "old_state", tcp_state_name((unsigned)e->oldstate));
+		json_str(j, "new_state", tcp_state_name((unsigned)e->newstate));
 	} else {
-		json_str(j, "state", tcp_state_name(e->newstate));
+		json_str(j, "state", tcp_state_name((unsigned)e->newstate));
 	}
 	json_str(j, "family", family_name(e->local.family));
 	jl_sockaddr(j, "saddr", "sport", &e->local);

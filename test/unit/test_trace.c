@@ -3,6 +3,7 @@
 #include "../../src/dirlist.c"
 #include "../../src/json.c"
 #include "../../src/names.c"
+#include "../../src/tcp_state.c"
 #include "../../src/trace_json.c"
 
 #include <asm/unistd_64.h>
