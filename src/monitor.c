@@ -24,6 +24,7 @@
 #include "hist.h"
 #include "kmsg.h"
 #include "log.h"
+#include "tcp_state.h"
 #include "text.h"
 
 #define MON_COLS 80
@@ -219,14 +220,6 @@ static void on_oom(struct monitor *m, const struct aod_ev_oom *e)
 	emit(m, &e->h, "OOM", d, MON_CRITICAL);
 }
 
-static const char *tcp_state(unsigned s)
-{
-	static const char *const n[] = { "?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
-					 "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING" };
-
-	return s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
-}
-
 static void on_tcp(struct monitor *m, const struct aod_ev_tcp *e)
 {
 	char s[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], d[160];
@@ -234,7 +227,7 @@ static void on_tcp(struct monitor *m, const struct aod_ev_tcp *e)
 
 	inet_ntop(af, e->saddr, s, sizeof(s));
 	inet_ntop(af, e->daddr, dst, sizeof(dst));
-	snprintf(d, sizeof(d), "retransmit %s:%u -> %s:%u %s", s, e->sport, dst, e->dport, tcp_state(e->state));
+	snprintf(d, sizeof(d), "retransmit %s:%u -> %s:%u %s", s, e->sport, dst, e->dport, tcp_state_name(e->state));
 	emit(m, &e->h, "TCP", d, MON_WARNING);
 }
 
