@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "hist.h"
 #include "json.h"
 #include "names.h"
 #include "tcp_state.h"
@@ -611,25 +612,6 @@ int trace_format(const void *rec, size_t len, int64_t mono_to_real_ns, char *buf
 	return json_finish(&j);
 }
 
-uint64_t trace_hist_percentile(const uint64_t *hist, int nslots, unsigned pct)
-{
-	uint64_t total = 0, want, seen = 0;
-	int i;
-
-	for (i = 0; i < nslots; i++)
-		total += hist[i];
-	if (!total)
-		return 0;
-	/* The rank of the pct-th percentile, rounded up: p50 of 1 sample is that sample. */
-	want = (total * pct + 99) / 100;
-	for (i = 0; i < nslots; i++) {
-		seen += hist[i];
-		if (seen >= want)
-			return (uint64_t)1 << (i + 1);
-	}
-	return (uint64_t)1 << nslots;
-}
-
 int trace_format_perf(const struct trace_perf *p, char *buf, size_t cap)
 {
 	struct json j;
@@ -659,8 +641,8 @@ int trace_format_perf(const struct trace_perf *p, char *buf, size_t cap)
 	json_obj_begin(&j, "runq_latency");
 	json_u64(&j, "count", p->runq_count);
 	json_u64(&j, "avg_us", p->runq_count ? p->runq_sum_ns / p->runq_count / 1000 : 0);
-	json_u64(&j, "p50_us", trace_hist_percentile(p->hist, TR_HIST_SLOTS, 50));
-	json_u64(&j, "p99_us", trace_hist_percentile(p->hist, TR_HIST_SLOTS, 99));
+	json_u64(&j, "p50_us", hist_percentile(p->hist, TR_HIST_SLOTS, 50));
+	json_u64(&j, "p99_us", hist_percentile(p->hist, TR_HIST_SLOTS, 99));
 	json_obj_end(&j);
 	json_obj_begin(&j, "block_io");
 	json_u64(&j, "count", p->bio_count);
