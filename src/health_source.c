@@ -25,6 +25,7 @@
 #include "kbtf.h"
 #include "log.h"
 #include "names.h"
+#include "topn.h"
 #include "mm.skel.h"
 #include "net.skel.h"
 #include "sched.skel.h"
@@ -880,18 +881,9 @@ uint64_t health_source_count(const struct health_source *hs, enum health_family 
 	}
 }
 
-/* Into out[0..*n), largest first, at most max: a new slot, or the smallest gives way. */
-static void top_insert(struct health_drop_reason *out, int *n, int max, uint32_t reason, uint64_t count)
+static uint64_t drop_count(const void *e)
 {
-	int i;
-
-	if (max <= 0 || (*n == max && out[max - 1].count >= count))
-		return;
-	i = *n < max ? (*n)++ : max - 1;
-	for (; i > 0 && out[i - 1].count < count; i--)
-		out[i] = out[i - 1];
-	out[i].reason = reason;
-	out[i].count = count;
+	return ((const struct health_drop_reason *)e)->count;
 }
 
 int health_source_drops(const struct health_source *hs, struct health_drop_reason *out, int max)
@@ -899,14 +891,15 @@ int health_source_drops(const struct health_source *hs, struct health_drop_reaso
 	const struct hs_fam *fam = &hs->fam[HEALTH_DROP];
 	uint32_t key, *prev = NULL;
 	uint64_t val;
-	int fd = fam->drops_fd, n = 0;
+	int fd = fam->drops_fd, n = 0, i;
 
 	if (!fam->attached || fd < 0)
 		return 0;
 	/* every reason is looked at: the largest may be the last key the map hands out */
 	while (!bpf_map_get_next_key(fd, prev, &key)) {
-		if (!bpf_map_lookup_elem(fd, &key, &val))
-			top_insert(out, &n, max, key, val);
+		if (!bpf_map_lookup_elem(fd, &key, &val) &&
+		    (i = topn_slot(out, sizeof(*out), &n, max, val, drop_count)) >= 0)
+			out[i] = (struct health_drop_reason){ .reason = key, .count = val };
 		prev = &key;
 	}
 	return n;
