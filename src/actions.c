@@ -9,6 +9,7 @@
 #include "io.h"
 #include "kmsg_record.h"
 #include "text.h"
+#include "topn.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -531,22 +532,16 @@ static uint64_t status_field(const char *buf, const char *key)
 	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
 }
 
-/* Keep the top N by a key with an insertion into a short sorted array. */
+static uint64_t ps_cpu(const void *e) { return ((const struct ps_ent *)e)->cpu_ticks; }
+static uint64_t ps_rss(const void *e) { return ((const struct ps_ent *)e)->rss_kb; }
+
 static void top_insert(struct ps_ent *arr, int *n, const struct ps_ent *e, bool by_rss)
 {
-	uint64_t key = by_rss ? e->rss_kb : e->cpu_ticks;
-	int i = *n;
+	int i = topn_slot(arr, sizeof(*arr), n, ACTIONS_PS_TOP, by_rss ? e->rss_kb : e->cpu_ticks,
+			  by_rss ? ps_rss : ps_cpu);
 
-	if (i == ACTIONS_PS_TOP) {
-		if ((by_rss ? arr[i - 1].rss_kb : arr[i - 1].cpu_ticks) >= key)
-			return;
-		i--;
-	} else {
-		(*n)++;
-	}
-	for (; i > 0 && (by_rss ? arr[i - 1].rss_kb : arr[i - 1].cpu_ticks) < key; i--)
-		arr[i] = arr[i - 1];
-	arr[i] = *e;
+	if (i >= 0)
+		arr[i] = *e;
 }
 
 static int ps_one(void *arg, int dfd, const char *name, unsigned char type)

@@ -7,6 +7,7 @@
 #include "../../src/io.c"
 #include "../../src/kmsg_record.c"
 #include "../../src/text.c"
+#include "../../src/topn.c"
 #include "../../src/actions.c"
 #include "check.h"
 

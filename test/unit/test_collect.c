@@ -12,6 +12,7 @@
 #include "../../src/archive.c"
 #include "../../src/kmsg_record.c"
 #include "../../src/text.c"
+#include "../../src/topn.c"
 #include "../../src/actions.c"
 #include "../../src/manifest.c"
 #include "../../src/collect.c"
