@@ -30,6 +30,7 @@
 #include "log.h"
 #include "malloc_guard.h"
 #include "text.h"
+#include "topn.h"
 #include "trace.skel.h"
 
 #define OUT_BUF (256 * 1024)
@@ -370,17 +371,18 @@ static void read_vmstat(struct trace_run *r, uint64_t *pgfault, uint64_t *pgmaj)
 		*pgmaj = strtoull(p + 12, NULL, 10);
 }
 
+static uint64_t top_ns(const void *e)
+{
+	return ((const struct trace_top *)e)->ns;
+}
+
 static void top_insert(struct trace_perf *p, uint32_t pid, const struct tr_oncpu *v)
 {
-	uint32_t i = p->ntop < TRACE_TOP_PROCS ? p->ntop++ : TRACE_TOP_PROCS - 1;
+	int n = (int)p->ntop, i = topn_slot(p->top, sizeof(p->top[0]), &n, TRACE_TOP_PROCS, v->ns, top_ns);
 
-	if (i == TRACE_TOP_PROCS - 1 && p->ntop == TRACE_TOP_PROCS && p->top[i].ns >= v->ns && p->top[i].pid)
+	p->ntop = (uint32_t)n;
+	if (i < 0)
 		return;
-	/* Insertion sort, largest first; the list is ten long. */
-	while (i > 0 && p->top[i - 1].ns < v->ns) {
-		p->top[i] = p->top[i - 1];
-		i--;
-	}
 	p->top[i].pid = pid;
 	p->top[i].ns = v->ns;
 	memcpy(p->top[i].comm, v->comm, sizeof(p->top[i].comm));

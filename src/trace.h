@@ -42,7 +42,7 @@ struct trace_perf {
 	uint64_t cpu_total_ns;		/* on-CPU time of every process seen */
 	uint32_t nprocs;
 	uint32_t ntop;
-	struct { uint32_t pid; char comm[AOD_COMM_LEN]; uint64_t ns; } top[TRACE_TOP_PROCS];
+	struct trace_top { uint32_t pid; char comm[AOD_COMM_LEN]; uint64_t ns; } top[TRACE_TOP_PROCS];
 };
 
 /* Parse "file,net" style lists (full names and short aliases) into a mask of 1 << enum tr_cap.
