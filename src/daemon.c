@@ -23,7 +23,6 @@
 #include "metrics.h"
 #include "retain.h"
 #include "smb_source.h"
-#include "trace.h"
 
 static void update_probe_info(struct daemon *d);
 
@@ -247,7 +246,7 @@ void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns)
 	else if (res.deleted_files)
 		log_info("retention: deleted %u bundles (%llu bytes) from %s/batches", res.deleted_files,
 			 (unsigned long long)res.deleted_bytes, d->cfg->output_dir);
-	err = trace_cleanup(d->cfg->trace_dir, d->cfg->trace_max_age_sec, wall_ns() / 1000000000ll);
+	err = retain_traces(d->cfg->trace_dir, d->cfg->trace_max_age_sec, wall_ns() / 1000000000ll);
 	if (err > 0)
 		log_info("removed %d traces older than %u s from %s", err, d->cfg->trace_max_age_sec, d->cfg->trace_dir);
 	else if (err < 0 && err != -ENOENT)
