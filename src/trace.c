@@ -29,6 +29,7 @@
 #include "io.h"
 #include "log.h"
 #include "malloc_guard.h"
+#include "retain.h"
 #include "text.h"
 #include "topn.h"
 #include "trace.skel.h"
@@ -820,7 +821,7 @@ static void summary(struct trace_run *r, uint64_t elapsed_ns)
 
 static void clean_old_traces(void)
 {
-	int n = trace_cleanup(trace_dir(), trace_max_age(), (int64_t)time(NULL));
+	int n = retain_traces(trace_dir(), trace_max_age(), (int64_t)time(NULL));
 
 	if (n < 0 && n != -ENOENT)
 		fprintf(stderr, "aod: unable to clean old traces in %s: %s\n", trace_dir(), strerror(-n));

@@ -60,10 +60,6 @@ int trace_format(const void *rec, size_t len, int64_t mono_to_real_ns, char *buf
 		 enum trace_type *type);
 int trace_format_perf(const struct trace_perf *p, char *buf, size_t cap);
 
-/* Remove trace_*.jsonl files in dir modified more than max_age_sec before now (epoch s).
- * Returns how many were removed, or -errno when dir cannot be read (-ENOENT: nothing to do). */
-int trace_cleanup(const char *dir, int64_t max_age_sec, int64_t now);
-
 int trace_main(int argc, char **argv);
 
 #endif /* AOD_TRACE_H */

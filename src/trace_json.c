@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The I/O-free half of `aod trace`: capability names, the syscall table, JSON lines; plus trace file cleanup. */
+/* The I/O-free half of `aod trace`: capability names, the syscall table and its JSON lines. */
 #include "trace.h"
-#include "dirlist.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -660,48 +659,4 @@ int trace_format_perf(const struct trace_perf *p, char *buf, size_t cap)
 	json_obj_end(&j);
 	json_obj_end(&j);
 	return json_finish(&j);
-}
-
-/* ---- old trace files ---- */
-
-static bool is_trace_file(const char *name)
-{
-	size_t n = strlen(name);
-
-	return n > 12 && !strncmp(name, "trace_", 6) &&
-	       (!strcmp(name + n - 6, ".jsonl") || (n > 11 && !strcmp(name + n - 11, ".jsonl.part")));
-}
-
-struct cleanup_ctx {
-	int64_t max_age_sec, now;
-	int removed;
-};
-
-static int cleanup_entry(void *arg, int dfd, const char *name, unsigned char type)
-{
-	struct cleanup_ctx *c = arg;
-	struct stat st;
-
-	if (!is_trace_file(name))
-		return 0;
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
-		return 0;
-	if (c->now - (int64_t)st.st_mtime > c->max_age_sec && !unlinkat(dfd, name, 0))
-		c->removed++;
-	return 0;
-}
-
-int trace_cleanup(const char *dir, int64_t max_age_sec, int64_t now)
-{
-	/* The daemon calls this from its running loop: no readdir, which would malloc its DIR. */
-	char buf[8192] __attribute__((aligned(8)));
-	struct cleanup_ctx c = { .max_age_sec = max_age_sec, .now = now };
-	int dfd, err;
-
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	err = dirlist_each(dfd, buf, sizeof(buf), cleanup_entry, &c);
-	close(dfd);
-	return err ? err : c.removed;
 }

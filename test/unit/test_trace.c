@@ -250,53 +250,6 @@ static void test_perf(void)
 	CHECK(!strstr(buf, "user_faults"));
 }
 
-static void touch(const char *dir, const char *name, time_t mtime)
-{
-	char path[512];
-	struct timeval tv[2] = { { mtime, 0 }, { mtime, 0 } };
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		close(fd);
-	utimes(path, tv);
-}
-
-static bool exists(const char *dir, const char *name)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return access(path, F_OK) == 0;
-}
-
-static void test_cleanup(void)
-{
-	char dir[] = "/tmp/aod-test-trace-XXXXXX";
-	time_t now = 1700000000;
-
-	CHECK(mkdtemp(dir) != NULL);
-	touch(dir, "trace_1_file_trace.jsonl", now - 3601);
-	touch(dir, "trace_2_file_trace.jsonl.part", now - 7200);
-	touch(dir, "trace_3_file_trace.jsonl", now - 3600);	/* exactly the limit: kept */
-	touch(dir, "trace_4_perf.jsonl", now);
-	touch(dir, "other.jsonl", now - 99999);			/* not ours */
-	touch(dir, "trace_.json", now - 99999);
-	CHECK(trace_cleanup(dir, 3600, now) == 2);
-	CHECK(!exists(dir, "trace_1_file_trace.jsonl"));
-	CHECK(!exists(dir, "trace_2_file_trace.jsonl.part"));
-	CHECK(exists(dir, "trace_3_file_trace.jsonl"));
-	CHECK(exists(dir, "trace_4_perf.jsonl"));
-	CHECK(exists(dir, "other.jsonl"));
-	CHECK(exists(dir, "trace_.json"));
-	CHECK(trace_cleanup(dir, 0, now + 1) == 2);
-	CHECK(trace_cleanup("/nonexistent/aod", 1, now) == -ENOENT);
-	unlink(strcat(strcat(strcpy((char[600]){ 0 }, dir), "/"), "other.jsonl"));
-	unlink(strcat(strcat(strcpy((char[600]){ 0 }, dir), "/"), "trace_.json"));
-	CHECK(rmdir(dir) == 0);
-}
-
 int main(void)
 {
 	test_caps();
@@ -304,6 +257,5 @@ int main(void)
 	test_json_file();
 	test_json_exec_net();
 	test_perf();
-	test_cleanup();
 	return CHECK_DONE();
 }
