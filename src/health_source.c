@@ -587,18 +587,23 @@ static int try_method(struct health_source *hs, struct hs_fam *f, const struct h
 	return try_classic(f, d, m);
 }
 
+static bool syscall_level_name(const char *method)
+{
+	return !strncmp(method, HEALTH_SYSCALL_LEVEL, strlen(HEALTH_SYSCALL_LEVEL));
+}
+
 /* The syscall-level methods run on every syscall of every task: used only when asked for. */
 static bool syscall_level(const struct hs_method *m)
 {
-	return !strncmp(m->name, "syscall-level", 13);
+	return syscall_level_name(m->name);
 }
 
 /* fentry and kprobe failed and syscall-level was not asked for: off, with the reasons and the key. */
 static void vfs_left_off(struct hs_fam *f, const char *failed)
 {
 	snprintf(f->method, sizeof(f->method),
-		 "left off: only syscall-level hooks on this kernel, every syscall pays (%.80s); "
-		 "turn on with health.vfs_latency.attach: syscall (monitor: --families vfs)", failed);
+		 "left off: " HEALTH_VFS_OFF_WHY " (%.80s); turn on with " HEALTH_VFS_OPT_IN " (monitor: --families vfs)",
+		 failed);
 }
 
 static int open_vmstat(struct health_source *hs, struct arena *a)
@@ -804,7 +809,7 @@ const char *health_source_method(const struct health_source *hs, enum health_fam
 
 const char *health_source_cost_note(const struct health_source *hs)
 {
-	if (!hs->fam[HEALTH_VFS].attached || strncmp(hs->fam[HEALTH_VFS].method, "syscall-level", 13))
+	if (!hs->fam[HEALTH_VFS].attached || !syscall_level_name(hs->fam[HEALTH_VFS].method))
 		return NULL;
 	return "vfs is measured at syscall level here, so every syscall of every task runs two BPF programs "
 	       "(a pipe ping-pong ran about 20 % slower in README's benchmark)";

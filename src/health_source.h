@@ -23,6 +23,14 @@ enum health_family {
 /* Called for every record (each starts with struct aod_ev_hdr); return non-zero to stop consuming. */
 typedef int (*health_event_fn)(void *ctx, const struct aod_ev_hdr *h, size_t size);
 
+/*
+ * The cost rule (DESIGN.md), worded once for aod run, aod monitor and aod probes: a family whose only
+ * working method hooks every syscall (vfs without fentry or kprobes) is left off unless the config asks.
+ */
+#define HEALTH_SYSCALL_LEVEL "syscall-level"	/* the prefix of such a method's name */
+#define HEALTH_VFS_OFF_WHY "only syscall-level hooks on this kernel, every syscall pays"
+#define HEALTH_VFS_OPT_IN "health.vfs_latency.attach: syscall"
+
 struct health_opts {
 	uint32_t sched_warn_us;		/* floors: only latencies at or over them cross the ring buffer */
 	uint32_t bio_warn_us;

@@ -18,6 +18,7 @@
 #include <linux/types.h>
 
 #include "bpflog.h"
+#include "health_source.h"
 #include "log.h"
 #include "names.h"
 #include "probe.skel.h"
@@ -350,10 +351,10 @@ static void fam_vfs(const struct probe_caps *c, struct probe_choice *ch)
 	else if (try_all(c, PROBE_RAW_TP, raw, 2, rb, sizeof(rb)))
 		via = "raw_syscalls raw_tp";
 	if (via) {
-		/* as health_source decides: syscall-level hooks tax every syscall, so only on request */
+		/* health_source.h's cost rule: syscall-level hooks tax every syscall, so only on request */
 		choose(ch, "syscalls", true,
-		       "off by default: only syscall-level hooks on this kernel, every syscall pays; turn on with "
-		       "health.vfs_latency.attach: syscall (would use %s; %s; %s)", via, fe, kp);
+		       "off by default: " HEALTH_VFS_OFF_WHY "; turn on with " HEALTH_VFS_OPT_IN " (would use %s; %s; %s)",
+		       via, fe, kp);
 		return;
 	}
 	choose(ch, "none", false, "%s; %s; %s; %s", fe, kp, tp, rb);
