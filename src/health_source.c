@@ -252,13 +252,13 @@ static const struct hs_method fault_methods[] = {
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 static const struct hs_def defs[HEALTH_NFAM] = {
-	[HEALTH_SCHED] = { "sched", &sched_ops, sched_methods, N(sched_methods) },
-	[HEALTH_BIO] = { "block", &block_ops, block_methods, N(block_methods) },
-	[HEALTH_VFS] = { "vfs", &vfs_ops, vfs_methods, N(vfs_methods) },
-	[HEALTH_OOM] = { "oom", &mm_ops, oom_methods, N(oom_methods) },
-	[HEALTH_TCP] = { "tcp", &net_ops, tcp_methods, N(tcp_methods) },
-	[HEALTH_DROP] = { "drops", &net_ops, drop_methods, N(drop_methods) },
-	[HEALTH_FAULT] = { "faults", &mm_ops, fault_methods, N(fault_methods) },
+	[CFG_H_SCHED] = { "sched", &sched_ops, sched_methods, N(sched_methods) },
+	[CFG_H_BIO] = { "block", &block_ops, block_methods, N(block_methods) },
+	[CFG_H_VFS] = { "vfs", &vfs_ops, vfs_methods, N(vfs_methods) },
+	[CFG_H_OOM] = { "oom", &mm_ops, oom_methods, N(oom_methods) },
+	[CFG_H_TCP] = { "tcp", &net_ops, tcp_methods, N(tcp_methods) },
+	[CFG_H_DROP] = { "drops", &net_ops, drop_methods, N(drop_methods) },
+	[CFG_H_FAULT] = { "faults", &mm_ops, fault_methods, N(fault_methods) },
 };
 
 /* ---- probing what the kernel offers ---- */
@@ -615,7 +615,7 @@ static int open_vmstat(struct health_source *hs, struct arena *a)
 	return hs->vmstat_fd < 0 ? -errno : 0;
 }
 
-static void fam_open(struct health_source *hs, enum health_family fi, struct arena *a)
+static void fam_open(struct health_source *hs, enum cfg_health_kind fi, struct arena *a)
 {
 	const struct hs_def *d = &defs[fi];
 	struct hs_fam *f = &hs->fam[fi];
@@ -775,7 +775,7 @@ int health_source_tick(struct health_source *hs, uint64_t now_ns)
 	uint64_t v = 0, d;
 	int err;
 
-	if (!hs->fam[HEALTH_FAULT].vmstat)
+	if (!hs->fam[CFG_H_FAULT].vmstat)
 		return 0;
 	err = vmstat_read(hs, &v);
 	if (err)
@@ -797,30 +797,30 @@ int health_source_tick(struct health_source *hs, uint64_t now_ns)
 	return 0;
 }
 
-bool health_source_attached(const struct health_source *hs, enum health_family f)
+bool health_source_attached(const struct health_source *hs, enum cfg_health_kind f)
 {
 	return f < HEALTH_NFAM && hs->fam[f].attached;
 }
 
-const char *health_source_method(const struct health_source *hs, enum health_family f)
+const char *health_source_method(const struct health_source *hs, enum cfg_health_kind f)
 {
 	return f < HEALTH_NFAM ? hs->fam[f].method : "";
 }
 
 const char *health_source_cost_note(const struct health_source *hs)
 {
-	if (!hs->fam[HEALTH_VFS].attached || !syscall_level_name(hs->fam[HEALTH_VFS].method))
+	if (!hs->fam[CFG_H_VFS].attached || !syscall_level_name(hs->fam[CFG_H_VFS].method))
 		return NULL;
 	return "vfs is measured at syscall level here, so every syscall of every task runs two BPF programs "
 	       "(a pipe ping-pong ran about 20 % slower in README's benchmark)";
 }
 
-const char *health_source_family_name(enum health_family f)
+const char *health_source_family_name(enum cfg_health_kind f)
 {
 	return f < HEALTH_NFAM ? fam_names[f] : "?";
 }
 
-int health_source_loss(const struct health_source *hs, enum health_family f, struct aod_loss *out)
+int health_source_loss(const struct health_source *hs, enum cfg_health_kind f, struct aod_loss *out)
 {
 	const struct hs_fam *fam;
 
@@ -833,14 +833,14 @@ int health_source_loss(const struct health_source *hs, enum health_family f, str
 	return 0;
 }
 
-int health_source_hist(const struct health_source *hs, enum health_family f, struct aod_hist *out)
+int health_source_hist(const struct health_source *hs, enum cfg_health_kind f, struct aod_hist *out)
 {
 	const struct hs_fam *fam;
 	uint32_t zero = 0;
 	int i, s;
 
 	memset(out, 0, sizeof(*out));
-	if (f > HEALTH_VFS)
+	if (f > CFG_H_VFS)
 		return -EINVAL;
 	fam = &hs->fam[f];
 	if (!fam->attached || fam->hist_fd < 0)
@@ -861,7 +861,7 @@ int health_source_hist(const struct health_source *hs, enum health_family f, str
 	return 0;
 }
 
-uint64_t health_source_count(const struct health_source *hs, enum health_family f)
+uint64_t health_source_count(const struct health_source *hs, enum cfg_health_kind f)
 {
 	const struct hs_fam *fam;
 	struct aod_count *c;
@@ -870,18 +870,18 @@ uint64_t health_source_count(const struct health_source *hs, enum health_family 
 	if (f >= HEALTH_NFAM)
 		return 0;
 	fam = &hs->fam[f];
-	if (f <= HEALTH_VFS)
+	if (f <= CFG_H_VFS)
 		return health_source_hist(hs, f, &h) ? 0 : h.count;
-	if (f == HEALTH_FAULT && fam->vmstat)
+	if (f == CFG_H_FAULT && fam->vmstat)
 		return hs->vm_total;
 	if (!fam->bss || defs[f].ops->counts_off < 0)
 		return 0;
 	c = (struct aod_count *)((char *)fam->bss + defs[f].ops->counts_off);
 	switch (f) {
-	case HEALTH_OOM: return c->oom;
-	case HEALTH_TCP: return c->tcp_retrans;
-	case HEALTH_DROP: return c->drops;
-	case HEALTH_FAULT: return c->faults;
+	case CFG_H_OOM: return c->oom;
+	case CFG_H_TCP: return c->tcp_retrans;
+	case CFG_H_DROP: return c->drops;
+	case CFG_H_FAULT: return c->faults;
 	default: return 0;
 	}
 }
@@ -893,7 +893,7 @@ static uint64_t drop_count(const void *e)
 
 int health_source_drops(const struct health_source *hs, struct health_drop_reason *out, int max)
 {
-	const struct hs_fam *fam = &hs->fam[HEALTH_DROP];
+	const struct hs_fam *fam = &hs->fam[CFG_H_DROP];
 	uint32_t key, *prev = NULL;
 	uint64_t val;
 	int fd = fam->drops_fd, n = 0, i;

@@ -11,11 +11,21 @@
 #include "../bpf/events.h"
 #include "../bpf/health.h"
 #include "arena.h"
+#include "config.h"
 
-enum health_family {
-	HEALTH_SCHED, HEALTH_BIO, HEALTH_VFS, HEALTH_OOM, HEALTH_TCP, HEALTH_DROP, HEALTH_FAULT,
-	HEALTH_NFAM
-};
+/* The BPF families are config.h's health kinds before kmsg, which comes from /dev/kmsg (kmsg.c):
+ * one enum for the config, detection, the loader, aod monitor and the manifest. */
+#define HEALTH_NFAM CFG_H_KMSG
+
+/* The old names, while the callers move to CFG_H_*; removed with the last one. */
+#define HEALTH_SCHED CFG_H_SCHED
+#define HEALTH_BIO CFG_H_BIO
+#define HEALTH_VFS CFG_H_VFS
+#define HEALTH_OOM CFG_H_OOM
+#define HEALTH_TCP CFG_H_TCP
+#define HEALTH_DROP CFG_H_DROP
+#define HEALTH_FAULT CFG_H_FAULT
+#define health_family cfg_health_kind
 
 #define HEALTH_ALL ((1u << HEALTH_NFAM) - 1)
 #define HEALTH_METHOD_MAX 256
@@ -72,22 +82,22 @@ int health_source_consume(struct health_source *hs);
 /* Once a second: the /proc/vmstat major-fault fallback reads its delta and emits one record. */
 int health_source_tick(struct health_source *hs, uint64_t now_ns);
 
-bool health_source_attached(const struct health_source *hs, enum health_family f);
+bool health_source_attached(const struct health_source *hs, enum cfg_health_kind f);
 /* e.g. "tp_btf" or "syscall-level read/write latency via raw_syscalls tp_btf (fentry refused: ...)". */
-const char *health_source_method(const struct health_source *hs, enum health_family f);
-const char *health_source_family_name(enum health_family f);
+const char *health_source_method(const struct health_source *hs, enum cfg_health_kind f);
+const char *health_source_family_name(enum cfg_health_kind f);
 /*
  * When vfs latency is measured at syscall level (no fentry, no kprobes), every syscall of every
  * task runs two BPF programs and takes the kernel's tracing slow path: the one family whose cost
  * a busy host notices. The sentence that says so, for the monitor and the daemon; NULL otherwise.
  */
 const char *health_source_cost_note(const struct health_source *hs);
-int health_source_loss(const struct health_source *hs, enum health_family f, struct aod_loss *out);
+int health_source_loss(const struct health_source *hs, enum cfg_health_kind f, struct aod_loss *out);
 
-/* In-kernel histogram for HEALTH_SCHED, HEALTH_BIO, HEALTH_VFS, summed over CPUs. */
-int health_source_hist(const struct health_source *hs, enum health_family f, struct aod_hist *out);
+/* In-kernel histogram for CFG_H_SCHED, CFG_H_BIO, CFG_H_VFS, summed over CPUs. */
+int health_source_hist(const struct health_source *hs, enum cfg_health_kind f, struct aod_hist *out);
 /* Events counted in the kernel (latency families: every measurement; others: every occurrence). */
-uint64_t health_source_count(const struct health_source *hs, enum health_family f);
+uint64_t health_source_count(const struct health_source *hs, enum cfg_health_kind f);
 
 struct health_drop_reason {
 	uint32_t reason;
