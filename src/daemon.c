@@ -165,12 +165,12 @@ static void health_info(const struct daemon *d, struct collect_probe_info *pi)
 	if (!d->health)
 		return;
 	for (f = 0; f < HEALTH_NFAM && off < sizeof(pi->health_methods); f++) {
-		if (!health_source_attached(d->health, (enum health_family)f))
+		if (!health_source_attached(d->health, (enum cfg_health_kind)f))
 			continue;
 		off += (size_t)snprintf(pi->health_methods + off, sizeof(pi->health_methods) - off, "%s%s %s",
-					off ? "; " : "", health_source_family_name((enum health_family)f),
-					health_source_method(d->health, (enum health_family)f));
-		if (health_source_loss(d->health, (enum health_family)f, &l) == 0)
+					off ? "; " : "", health_source_family_name((enum cfg_health_kind)f),
+					health_source_method(d->health, (enum cfg_health_kind)f));
+		if (health_source_loss(d->health, (enum cfg_health_kind)f, &l) == 0)
 			pi->health_lost += l.ringbuf_full + l.map_full;
 	}
 }
@@ -407,11 +407,6 @@ static void floor_us(uint32_t *floor, uint64_t threshold_us)
 /* Families and in-kernel floors from the health anomalies: only what detection can use crosses. */
 static bool health_opts_from_cfg(const struct cfg_config *cfg, struct health_opts *o, bool *want_kmsg)
 {
-	static const int fam[CFG_H_COUNT] = {
-		[CFG_H_SCHED] = HEALTH_SCHED, [CFG_H_BIO] = HEALTH_BIO, [CFG_H_VFS] = HEALTH_VFS,
-		[CFG_H_OOM] = HEALTH_OOM, [CFG_H_TCP] = HEALTH_TCP, [CFG_H_DROP] = HEALTH_DROP,
-		[CFG_H_FAULT] = HEALTH_FAULT, [CFG_H_KMSG] = -1,
-	};
 	const struct cfg_anomaly *an;
 	int i;
 
@@ -425,7 +420,7 @@ static bool health_opts_from_cfg(const struct cfg_config *cfg, struct health_opt
 			*want_kmsg = true;
 			continue;
 		}
-		o->families |= 1u << fam[an->health];
+		o->families |= 1u << an->health;
 		if (an->health == CFG_H_SCHED)
 			floor_us(&o->sched_warn_us, an->threshold);
 		else if (an->health == CFG_H_BIO)
@@ -457,8 +452,8 @@ static void start_health(struct daemon *d)
 		}
 		for (i = 0; d->health && i < HEALTH_NFAM; i++)
 			if (o.families & (1u << i))
-				log_info("health: %s: %s", health_source_family_name((enum health_family)i),
-					 health_source_method(d->health, (enum health_family)i));
+				log_info("health: %s: %s", health_source_family_name((enum cfg_health_kind)i),
+					 health_source_method(d->health, (enum cfg_health_kind)i));
 		if (d->health && health_source_cost_note(d->health))
 			log_warn("health: %s. Remove vfs_latency from health: to avoid it.", health_source_cost_note(d->health));
 	}
