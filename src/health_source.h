@@ -17,16 +17,6 @@
  * one enum for the config, detection, the loader, aod monitor and the manifest. */
 #define HEALTH_NFAM CFG_H_KMSG
 
-/* The old names, while the callers move to CFG_H_*; removed with the last one. */
-#define HEALTH_SCHED CFG_H_SCHED
-#define HEALTH_BIO CFG_H_BIO
-#define HEALTH_VFS CFG_H_VFS
-#define HEALTH_OOM CFG_H_OOM
-#define HEALTH_TCP CFG_H_TCP
-#define HEALTH_DROP CFG_H_DROP
-#define HEALTH_FAULT CFG_H_FAULT
-#define health_family cfg_health_kind
-
 #define HEALTH_ALL ((1u << HEALTH_NFAM) - 1)
 #define HEALTH_METHOD_MAX 256
 
