@@ -22,6 +22,7 @@
 #include "bpf_light.h"
 #include "bpflog.h"
 #include "clock.h"
+#include "family.h"
 #include "kbtf.h"
 #include "log.h"
 #include "names.h"
@@ -60,8 +61,8 @@ struct hs_skel_ops {
 	long counts_off;		/* where struct aod_count sits in .bss, -1 for none */
 };
 
+/* One family's loader: its name and kinds are family.c's row of the same index. */
 struct hs_def {
-	const char *name;
 	const struct hs_skel_ops *ops;
 	const struct hs_method *methods;
 	int nmethods;
@@ -112,10 +113,6 @@ struct health_source {
 	uint64_t vm_last, vm_total;
 	bool vm_primed;
 	char unknown_name[24];
-};
-
-static const char *const fam_names[HEALTH_NFAM] = {
-	"sched", "block", "vfs", "oom", "tcp", "drops", "faults",
 };
 
 /* ---- skeleton adapters ---- */
@@ -252,14 +249,19 @@ static const struct hs_method fault_methods[] = {
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 static const struct hs_def defs[HEALTH_NFAM] = {
-	[CFG_H_SCHED] = { "sched", &sched_ops, sched_methods, N(sched_methods) },
-	[CFG_H_BIO] = { "block", &block_ops, block_methods, N(block_methods) },
-	[CFG_H_VFS] = { "vfs", &vfs_ops, vfs_methods, N(vfs_methods) },
-	[CFG_H_OOM] = { "oom", &mm_ops, oom_methods, N(oom_methods) },
-	[CFG_H_TCP] = { "tcp", &net_ops, tcp_methods, N(tcp_methods) },
-	[CFG_H_DROP] = { "drops", &net_ops, drop_methods, N(drop_methods) },
-	[CFG_H_FAULT] = { "faults", &mm_ops, fault_methods, N(fault_methods) },
+	[CFG_H_SCHED] = { &sched_ops, sched_methods, N(sched_methods) },
+	[CFG_H_BIO] = { &block_ops, block_methods, N(block_methods) },
+	[CFG_H_VFS] = { &vfs_ops, vfs_methods, N(vfs_methods) },
+	[CFG_H_OOM] = { &mm_ops, oom_methods, N(oom_methods) },
+	[CFG_H_TCP] = { &net_ops, tcp_methods, N(tcp_methods) },
+	[CFG_H_DROP] = { &net_ops, drop_methods, N(drop_methods) },
+	[CFG_H_FAULT] = { &mm_ops, fault_methods, N(fault_methods) },
 };
+
+static const char *def_name(const struct hs_def *d)
+{
+	return family_table[d - defs].name;
+}
 
 /* ---- probing what the kernel offers ---- */
 
@@ -471,7 +473,7 @@ static int try_light(struct hs_fam *f, const struct hs_def *d, const struct hs_m
 	err = light_load(obj, &f->lo, msg, sizeof(msg));
 	t1 = mono_ns();
 	if (err) {
-		log_debug("health: %s %s: light load: %s", d->name, m->name, msg);
+		log_debug("health: %s %s: light load: %s", def_name(d), m->name, msg);
 		d->ops->destroy(skel);
 		return err;
 	}
@@ -483,7 +485,7 @@ static int try_light(struct hs_fam *f, const struct hs_def *d, const struct hs_m
 		else
 			f->link_fds[f->nlink_fds++] = fd;
 	}
-	log_debug("health: %s %s: loader ran in %" PRIu64 " us, attached in %" PRIu64 " us", d->name, m->name,
+	log_debug("health: %s %s: loader ran in %" PRIu64 " us, attached in %" PRIu64 " us", def_name(d), m->name,
 		  (t1 - t0) / 1000, (mono_ns() - t1) / 1000);
 	if (!err) {
 		f->events_fd = light_map_fd(&f->lo, obj, "events");
@@ -576,7 +578,7 @@ static int try_method(struct health_source *hs, struct hs_fam *f, const struct h
 		 */
 		if (err != -EINVAL && err != -ENOTSUP && err != -E2BIG)
 			return err;
-		log_debug("health: %s %s: light load failed (%s), trying libbpf's", d->name, m->name, errname(-err));
+		log_debug("health: %s %s: light load failed (%s), trying libbpf's", def_name(d), m->name, errname(-err));
 		obj = fam_prepare(hs, d, m, &skel);
 		if (!obj)
 			return errno ? -errno : -ENOMEM;
@@ -634,7 +636,7 @@ static void fam_open(struct health_source *hs, enum cfg_health_kind fi, struct a
 			err = open_vmstat(hs, a);
 		else
 			err = try_method(hs, f, d, m);
-		log_debug("health: %s %s: %s in %" PRIu64 " us", d->name, m->name, err ? errname(-err) : "attached",
+		log_debug("health: %s %s: %s in %" PRIu64 " us", def_name(d), m->name, err ? errname(-err) : "attached",
 			  (mono_ns() - t0) / 1000);
 		if (!err) {
 			f->attached = true;
@@ -817,7 +819,7 @@ const char *health_source_cost_note(const struct health_source *hs)
 
 const char *health_source_family_name(enum cfg_health_kind f)
 {
-	return f < HEALTH_NFAM ? fam_names[f] : "?";
+	return f < HEALTH_NFAM ? family_table[f].name : "?";
 }
 
 int health_source_loss(const struct health_source *hs, enum cfg_health_kind f, struct aod_loss *out)
