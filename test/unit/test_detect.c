@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/family.c"
 #include "../../src/detect.c"
 #include "check.h"
 
