@@ -14,6 +14,7 @@
 #include "../../src/text.c"
 #include "../../src/topn.c"
 #include "../../src/actions.c"
+#include "../../src/family.c"
 #include "../../src/manifest.c"
 #include "../../src/collect.c"
 /* Last: its static `level` would shadow archive.c's parameters under -Wshadow. */
