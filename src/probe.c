@@ -18,24 +18,16 @@
 #include <linux/types.h>
 
 #include "bpflog.h"
+#include "family.h"
 #include "health_source.h"
 #include "log.h"
 #include "names.h"
 #include "probe.skel.h"
 #include "smb_source.h"
 
-static const char *const family_names[PROBE_FAMILY_COUNT] = {
-	"smb", "sched", "block", "vfs", "oom", "tcp", "drops", "faults",
-};
-
 static const char *const method_names[PROBE_METHOD_COUNT] = {
 	"tp_btf", "raw_tp", "tracepoint", "fentry", "fexit", "kprobe",
 };
-
-const char *probe_family_name(enum probe_family fam)
-{
-	return (unsigned)fam < PROBE_FAMILY_COUNT ? family_names[fam] : "?";
-}
 
 const char *probe_method_name(enum probe_method m)
 {
@@ -487,17 +479,17 @@ static void probe_families(struct probe_caps *c)
 	if (!vmlinux_btf)
 		vmlinux_btf = btf__load_vmlinux_btf();
 	reason = tp_has_enum_arg(vmlinux_btf, "kfree_skb", "skb_drop_reason");
-	fam_smb(c, &c->family[PROBE_SMB]);
+	fam_smb(c, &c->smb);
 	smb_each_method(c);
-	fam_sched(c, &c->family[PROBE_SCHED], sched);
-	fam_tracepoints(c, &c->family[PROBE_BLOCK], block, 2, "block_rq_issue, block_rq_complete");
-	fam_vfs(c, &c->family[PROBE_VFS]);
-	fam_tracepoints(c, &c->family[PROBE_OOM], oom, 1, "oom:mark_victim");
-	fam_tracepoints(c, &c->family[PROBE_TCP], tcp, 1, "tcp:tcp_retransmit_skb");
-	fam_tracepoints(c, &c->family[PROBE_DROPS], drops, 1,
+	fam_sched(c, &c->family[CFG_H_SCHED], sched);
+	fam_tracepoints(c, &c->family[CFG_H_BIO], block, 2, "block_rq_issue, block_rq_complete");
+	fam_vfs(c, &c->family[CFG_H_VFS]);
+	fam_tracepoints(c, &c->family[CFG_H_OOM], oom, 1, "oom:mark_victim");
+	fam_tracepoints(c, &c->family[CFG_H_TCP], tcp, 1, "tcp:tcp_retransmit_skb");
+	fam_tracepoints(c, &c->family[CFG_H_DROP], drops, 1,
 			reason ? "skb:kfree_skb, with the drop reason"
 			       : "skb:kfree_skb (no drop reason on this kernel: every free counts)");
-	fam_faults(c, &c->family[PROBE_FAULTS]);
+	fam_faults(c, &c->family[CFG_H_FAULT]);
 }
 
 /*
@@ -531,16 +523,6 @@ int probe_caps(struct probe_caps *caps)
 	btf__free(vmlinux_btf);
 	vmlinux_btf = NULL;
 	return caps->bpf_ok ? 0 : caps->bpf_err;
-}
-
-const char *probe_family_method(const struct probe_caps *caps, enum probe_family fam, char *why, size_t len)
-{
-	if ((unsigned)fam >= PROBE_FAMILY_COUNT) {
-		snprintf(why, len, "unknown family");
-		return "none";
-	}
-	snprintf(why, len, "%s", caps->family[fam].why);
-	return caps->family[fam].method;
 }
 
 /* ---- aod probes ---- */
@@ -599,10 +581,18 @@ static void print_host(const struct probe_caps *c, FILE *out)
 	print_memlock(c, out);
 }
 
+static void print_family(const struct probe_caps *c, const char *name, const struct probe_choice *ch)
+{
+	const char *why = ch->why;
+
+	if (!c->bpf_ok && c->bpf_err == -EPERM && !strcmp(ch->method, "none"))
+		why = "no permission to load BPF (run as root, or with CAP_BPF and CAP_PERFMON)";
+	printf("%-7s %-9s %s\n", name, ch->method, why);
+}
+
 int probe_main(int argc, char **argv)
 {
 	struct probe_caps *c;
-	char why[320];
 	int err;
 
 	if (argc > 1) {
@@ -625,13 +615,9 @@ int probe_main(int argc, char **argv)
 		       err == -EPERM ? " (run as root)" : "");
 	print_methods(c, stdout);
 	printf("\n");
-	for (int f = 0; f < PROBE_FAMILY_COUNT; f++) {
-		const char *m = probe_family_method(c, (enum probe_family)f, why, sizeof(why));
-
-		if (!c->bpf_ok && c->bpf_err == -EPERM && !strcmp(m, "none"))
-			snprintf(why, sizeof(why), "no permission to load BPF (run as root, or with CAP_BPF and CAP_PERFMON)");
-		printf("%-7s %-9s %s\n", family_names[f], m, why);
-	}
+	print_family(c, "smb", &c->smb);
+	for (int f = 0; f < CFG_H_KMSG; f++)
+		print_family(c, family_table[f].name, &c->family[f]);
 	if (c->cifs_loaded) {
 		static const char *const forced[] = { "tracepoint", "fentry", "kprobe" };
 
