@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/capability.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -88,7 +89,9 @@ struct hs_fam {
 	int events_fd, hist_fd, drops_fd;	/* -1 when absent */
 	bool attached;
 	bool vmstat;			/* faults from /proc/vmstat in userspace */
+	int chosen;			/* index of the method attached (or left off at), -1 */
 	char method[HEALTH_METHOD_MAX];
+	char failed[HEALTH_METHOD_MAX];	/* why the methods before it did not attach */
 };
 
 struct hs_drop_name {
@@ -248,6 +251,8 @@ static const struct hs_method fault_methods[] = {
 };
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+/* One family at a time for aod probes: the source, its per-CPU histograms, the vmstat buffer. */
+#define HS_PROBE_ARENA (4u << 20)
 static const struct hs_def defs[HEALTH_NFAM] = {
 	[CFG_H_SCHED] = { &sched_ops, sched_methods, N(sched_methods) },
 	[CFG_H_BIO] = { &block_ops, block_methods, N(block_methods) },
@@ -341,6 +346,17 @@ static const char *errname(int err)
 	return buf;
 }
 
+/* EPERM without CAP_BPF or CAP_SYS_ADMIN says nothing about the method: nothing would load. */
+static bool bpf_privileged(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct c[2];
+
+	if (syscall(SYS_capget, &h, c))
+		return true;	/* cannot tell: let the kernel's answer stand */
+	return (c[0].effective & (1u << CAP_SYS_ADMIN)) || (c[1].effective & (1u << (CAP_BPF - 32)));
+}
+
 /* Why a method failed, in the words a user can act on. */
 static void why(char *buf, size_t len, const char *method, int err)
 {
@@ -349,6 +365,9 @@ static void why(char *buf, size_t len, const char *method, int err)
 
 	if (err == ECANCELED)
 		snprintf(buf, len, "%s: avoided (AOD_HEALTH_AVOID)", method);
+	else if (err == EPERM && !bpf_privileged())
+		snprintf(buf, len, "%s not tried: no permission to load BPF (run as root, or with CAP_BPF and CAP_PERFMON)",
+			 method);
 	else if (access("/sys/kernel/btf/vmlinux", R_OK))
 		snprintf(buf, len, "%s: no kernel BTF (/sys/kernel/btf/vmlinux)", method);
 	else if (!strcmp(method, "kprobe") && access("/sys/bus/event_source/devices/kprobe", F_OK))
@@ -358,7 +377,7 @@ static void why(char *buf, size_t len, const char *method, int err)
 	else if (!strcmp(method, "tracepoint") && !tracefs)
 		snprintf(buf, len, "tracepoint: tracefs not mounted");
 	else
-		snprintf(buf, len, "%s refused: %s", method, errname(err));
+		snprintf(buf, len, "%s refused by kernel (%s)", method, errname(err));
 }
 
 /* ---- attach ---- */
@@ -551,7 +570,7 @@ static bool avoided(const char *method)
 	return false;
 }
 
-static int try_method(struct health_source *hs, struct hs_fam *f, const struct hs_def *d,
+static int fam_try_method(struct health_source *hs, struct hs_fam *f, const struct hs_def *d,
 		      const struct hs_method *m)
 {
 	struct bpf_object *obj;
@@ -621,26 +640,30 @@ static void fam_open(struct health_source *hs, enum cfg_health_kind fi, struct a
 {
 	const struct hs_def *d = &defs[fi];
 	struct hs_fam *f = &hs->fam[fi];
-	char failed[HEALTH_METHOD_MAX] = "", one[96];
+	char failed[HEALTH_METHOD_MAX] = "", one[160];
 	int i, err = 0;
 
+	f->chosen = -1;
 	for (i = 0; i < d->nmethods; i++) {
 		const struct hs_method *m = &d->methods[i];
 		uint64_t t0 = mono_ns();
 
 		if (syscall_level(m) && !hs->o.vfs_syscall_ok) {
+			f->chosen = i;
+			memcpy(f->failed, failed, sizeof(f->failed));
 			vfs_left_off(f, failed);
 			return;
 		}
 		if (!m->progs[0])	/* the userspace vmstat fallback */
 			err = open_vmstat(hs, a);
 		else
-			err = try_method(hs, f, d, m);
+			err = fam_try_method(hs, f, d, m);
 		log_debug("health: %s %s: %s in %" PRIu64 " us", def_name(d), m->name, err ? errname(-err) : "attached",
 			  (mono_ns() - t0) / 1000);
 		if (!err) {
 			f->attached = true;
 			f->vmstat = !m->progs[0];
+			f->chosen = i;
 			break;
 		}
 		/* a faster build of the same method failed: not news, the next entry is that method */
@@ -650,6 +673,7 @@ static void fam_open(struct health_source *hs, enum cfg_health_kind fi, struct a
 		snprintf(failed + strlen(failed), sizeof(failed) - strlen(failed), "%s%s", *failed ? "; " : "",
 			 one);
 	}
+	memcpy(f->failed, failed, sizeof(f->failed));	/* aod probes reports it (health_source_probe) */
 	if (f->attached && *failed)
 		snprintf(f->method, sizeof(f->method), "%.44s (%.150s)", d->methods[i].name, failed);
 	else if (f->attached)
@@ -923,4 +947,88 @@ const char *health_source_drop_name(const struct health_source *hs, uint32_t rea
 		return "UNKNOWN (no reasons before 5.17)";
 	snprintf(w->unknown_name, sizeof(w->unknown_name), "reason %u", reason);
 	return w->unknown_name;
+}
+
+/* ---- aod probes ---- */
+
+/* The short name aod probes prints: the method's first word, or what stands for it. */
+static void short_method(const struct hs_method *m, char *out, size_t len)
+{
+	size_t n = strcspn(m->name, " ");
+
+	if (syscall_level(m))
+		snprintf(out, len, "syscalls");
+	else if (!m->progs[0])
+		snprintf(out, len, "vmstat");
+	else
+		snprintf(out, len, "%.*s", (int)n, m->name);
+}
+
+/* "sched_switch + sched_info" from the method's name, else its programs without their method suffix
+ * ("block_rq_issue_btf" -> "block_rq_issue"). */
+static void attach_targets(const struct hs_method *m, char *out, size_t len)
+{
+	const char *rest = m->name + strcspn(m->name, " ");
+	size_t off = 0;
+
+	if (*rest) {
+		snprintf(out, len, "%s", rest + 1);
+		return;
+	}
+	out[0] = 0;
+	for (int i = 0; i < HS_MAX_PROGS && m->progs[i] && off < len; i++) {
+		const char *cut = strrchr(m->progs[i], '_');
+		int n = cut ? (int)(cut - m->progs[i]) : (int)strlen(m->progs[i]);
+
+		off += (size_t)snprintf(out + off, len - off, "%s%.*s", off ? ", " : "", n, m->progs[i]);
+	}
+}
+
+/* What an attached method measures with, in aod probes' words; the cost rule for syscall level. */
+static void probe_detail(const struct hs_fam *f, const struct hs_method *m, char *why, size_t wlen)
+{
+	const char *via = strchr(m->name, '(');
+
+	if (syscall_level(m))
+		snprintf(why, wlen, "off by default: " HEALTH_VFS_OFF_WHY "; turn on with " HEALTH_VFS_OPT_IN
+			 " (would use %.*s%s%s)", via ? (int)strcspn(via + 1, ")") : 0, via ? via + 1 : "",
+			 *f->failed ? "; " : "", f->failed);
+	else if (!m->progs[0])
+		snprintf(why, wlen, "/proc/vmstat pgmajfault deltas%s%s%s", *f->failed ? " (" : "", f->failed,
+			 *f->failed ? ")" : "");
+	else
+		attach_targets(m, why, wlen);
+	if (!syscall_level(m) && m->progs[0] && *f->failed)
+		snprintf(why + strlen(why), wlen - strlen(why), " (%s)", f->failed);
+}
+
+int health_source_probe(enum cfg_health_kind fam, char *method, size_t mlen, char *why, size_t wlen)
+{
+	/* vfs_syscall_ok: find out whether syscall level would work; the report says it stays off */
+	struct health_opts o = { .families = 1u << fam, .vfs_syscall_ok = true };
+	struct health_source *hs = NULL;
+	const struct hs_fam *f;
+	struct arena a;
+	int err;
+
+	if ((unsigned)fam >= HEALTH_NFAM)
+		return -EINVAL;
+	err = arena_init(&a, HS_PROBE_ARENA);
+	if (err < 0)
+		return err;
+	err = health_source_open(&hs, &a, &o);
+	f = hs ? &hs->fam[fam] : NULL;
+	if (f && f->attached) {
+		short_method(&defs[fam].methods[f->chosen], method, mlen);
+		probe_detail(f, &defs[fam].methods[f->chosen], why, wlen);
+		err = 0;
+	} else {
+		snprintf(method, mlen, "none");
+		snprintf(why, wlen, "%s", f && *f->failed ? f->failed : strerror(err < 0 ? -err : ENODEV));
+		err = err < 0 ? err : -ENODEV;
+	}
+	if (hs)
+		health_source_close(hs);
+	arena_fini(&a);
+	return err;
 }

@@ -61,6 +61,14 @@ struct health_source;
  * state comes from the arena. AOD_HEALTH_AVOID and AOD_NO_LIGHT_LOAD steer the choice.
  */
 int health_source_open(struct health_source **out, struct arena *a, const struct health_opts *o);
+/*
+ * aod probes: the method fam would attach with, found as aod run and aod monitor find it (the same
+ * method tables and order, AOD_HEALTH_AVOID honoured), by opening that family alone and closing it.
+ * method: "tp_btf", "raw_tp", "tracepoint", "fentry", "fexit", "kprobe", "syscalls" (would work, off
+ * by default: the cost rule), "vmstat" or "none"; why: the method and what failed before it, or why
+ * none works. Returns 0 when one attaches, else -errno (-ENODEV: every method was refused).
+ */
+int health_source_probe(enum cfg_health_kind fam, char *method, size_t mlen, char *why, size_t wlen);
 /* Detach every probe but keep the maps: what is queued can still be consumed and counted exactly. */
 void health_source_stop(struct health_source *hs);
 void health_source_close(struct health_source *hs);

@@ -5,6 +5,11 @@
 #include "../../src/smb_source.c"
 #include "../../src/bpflog.c"
 #include "../../src/family.c"
+#include "../../src/arena.c"
+#include "../../src/topn.c"
+#include "../../src/kbtf.c"
+#include "../../src/bpf_light.c"
+#include "../../src/health_source.c"
 #include "../../src/probe.c"
 #include "check.h"
 
