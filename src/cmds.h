@@ -4,7 +4,7 @@
 #define AOD_CMDS_H
 
 int daemon_run_main(int argc, char **argv);	/* daemon.c */
-int daemon_replay_main(int argc, char **argv);	/* daemon.c */
+int replay_main(int argc, char **argv);		/* replay.c */
 int config_check_main(int argc, char **argv);	/* check_config.c */
 int probe_main(int argc, char **argv);		/* probe.c */
 int monitor_main(int argc, char **argv);	/* monitor.c */

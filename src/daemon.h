@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The daemon's state shared by setup (daemon.c) and the select loop (loop.c). */
+/* The daemon's state shared by setup (daemon.c), the select loop (loop.c) and replay (replay.c). */
 #ifndef AOD_DAEMON_H
 #define AOD_DAEMON_H
 
@@ -62,6 +62,12 @@ void daemon_read_kmsg(struct daemon *d);
 int daemon_metrics_render(void *daemon);
 /* The cleanup tick: retention, SMB module re-check, source health. */
 void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns);
+
+/* Shared by `aod run` and `aod replay` (replay.c): the config chain with -c and --output-dir applied,
+ * then the arena, the output directory (locked) and the partial bundles an earlier crash left. */
+int daemon_load_config(struct daemon *d);
+void daemon_apply_overrides(struct daemon *d, struct cfg_config *cfg);
+int daemon_setup_core(struct daemon *d);
 
 /* loop.c: the one select() loop; returns the exit code. */
 int loop_run(struct daemon *d);

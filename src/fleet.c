@@ -68,13 +68,13 @@ static void status_families(struct daemon *d, struct json *j)
 	json_u64(j, "lost", l.ringbuf_full + l.map_full + l.expired);
 	json_obj_end(j);
 	for (f = 0; d->health && f < HEALTH_NFAM; f++) {
-		if (!health_source_attached(d->health, (enum health_family)f))
+		if (!health_source_attached(d->health, (enum cfg_health_kind)f))
 			continue;
 		memset(&l, 0, sizeof(l));
-		health_source_loss(d->health, (enum health_family)f, &l);
-		json_obj_begin(j, health_source_family_name((enum health_family)f));
-		json_str(j, "method", health_source_method(d->health, (enum health_family)f));
-		json_u64(j, "events", health_source_count(d->health, (enum health_family)f));
+		health_source_loss(d->health, (enum cfg_health_kind)f, &l);
+		json_obj_begin(j, health_source_family_name((enum cfg_health_kind)f));
+		json_str(j, "method", health_source_method(d->health, (enum cfg_health_kind)f));
+		json_u64(j, "events", health_source_count(d->health, (enum cfg_health_kind)f));
 		json_u64(j, "lost", l.ringbuf_full + l.map_full);
 		json_obj_end(j);
 	}

@@ -144,7 +144,7 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 } cmds[] = {
 	{ "run", daemon_run_main },
-	{ "replay", daemon_replay_main },
+	{ "replay", replay_main },
 	{ "status", status_main },
 	{ "upload-copy", upload_copy_main },
 	{ "check-config", config_check_main },

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Retention: which finished bundles to delete (pure), and the sweep that lists, stats and unlinks them. */
+/* Retention: which finished bundles to delete (pure), the sweep that lists, stats and unlinks them, and old traces. */
 #include "retain.h"
 #include "dirlist.h"
 
@@ -493,4 +493,47 @@ int retain_remove_parts(int dirfd, unsigned *removed)
 	if (removed)
 		*removed = p.removed;
 	return rc ? rc : p.first_err;
+}
+
+/* ---- aod trace's output files ---- */
+
+/* trace_<...>.jsonl, or a run cut short: trace_<...>.jsonl.part */
+static bool is_trace_file(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 12 && !strncmp(name, "trace_", 6) &&
+	       (has_suffix(name, n, ".jsonl") || (n > 11 && has_suffix(name, n, ".jsonl.part")));
+}
+
+struct trace_sweep {
+	int64_t max_age_sec, now;
+	int removed;
+};
+
+static int trace_entry(void *arg, int dfd, const char *name, unsigned char type)
+{
+	struct trace_sweep *t = arg;
+	struct stat st;
+
+	if (!is_trace_file(name) || !regular_file(dfd, name, type, &st))
+		return 0;
+	if (t->now - (int64_t)st.st_mtime > t->max_age_sec && !unlinkat(dfd, name, 0))
+		t->removed++;
+	return 0;
+}
+
+int retain_traces(const char *dir, int64_t max_age_sec, int64_t now_sec)
+{
+	/* The daemon calls this from its running loop: no readdir, which would malloc its DIR. */
+	char buf[8192] __attribute__((aligned(8)));
+	struct trace_sweep t = { .max_age_sec = max_age_sec, .now = now_sec };
+	int dfd, err;
+
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	err = dirlist_each(dfd, buf, sizeof(buf), trace_entry, &t);
+	close(dfd);
+	return err ? err : t.removed;
 }

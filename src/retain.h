@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Retention of finished bundles (AODv2's rules): a size budget with 90 % / 50 % marks, and a maximum age. */
+/* Retention of finished bundles (AODv2's rules: a size budget with 90 % / 50 % marks, a maximum age) and of old traces. */
 #ifndef AOD_RETAIN_H
 #define AOD_RETAIN_H
 
@@ -82,5 +82,10 @@ size_t retain_scratch_need(size_t slots);
 /* At start: remove leftover aod_*.part regular files from a crash (not symlinks, not other names).
  * Goes on past a failed unlink and returns the first -errno. removed may be NULL. */
 int retain_remove_parts(int dirfd, unsigned *removed);
+
+/* aod trace's files in dir (trace_*.jsonl and the .part of a run cut short; regular files only) whose
+ * mtime is more than max_age_sec before now_sec; 0 removes all but this second's. Returns how many
+ * were removed, or -errno when dir cannot be opened or listed. */
+int retain_traces(const char *dir, int64_t max_age_sec, int64_t now_sec);
 
 #endif /* AOD_RETAIN_H */

@@ -29,6 +29,9 @@
 #include "io.h"
 #include "log.h"
 #include "malloc_guard.h"
+#include "retain.h"
+#include "text.h"
+#include "topn.h"
 #include "trace.skel.h"
 
 #define OUT_BUF (256 * 1024)
@@ -121,36 +124,10 @@ struct trace_run {
 static char out_buf[OUT_BUF];
 static uint32_t oncpu_keys[ONCPU_MAX];
 
-static void note(struct trace_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void note(struct trace_run *r, const char *fmt, ...)
-{
-	size_t n = strlen(r->notes);
-	va_list ap;
-
-	if (n + 3 >= sizeof(r->notes))
-		return;
-	if (n)
-		r->notes[n++] = ';', r->notes[n++] = ' ';
-	va_start(ap, fmt);
-	vsnprintf(r->notes + n, sizeof(r->notes) - n, fmt, ap);
-	va_end(ap);
-}
+/* What the run could not do, "; "-separated, for the summary line. */
+#define note(r, ...) text_note((r)->notes, sizeof((r)->notes), __VA_ARGS__)
 
 /* ---- command line ---- */
-
-static int parse_u32(const char *s, uint32_t *v)
-{
-	char *end;
-	unsigned long x;
-
-	errno = 0;
-	x = strtoul(s, &end, 10);
-	if (errno || end == s || *end || x > UINT32_MAX || s[0] == '-')
-		return -EINVAL;
-	*v = (uint32_t)x;
-	return 0;
-}
 
 static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -183,9 +160,9 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:h", lopts, NULL)) != -1) {
 		switch (c) {
-		case 'd': if (parse_u32(optarg, &o->duration)) return bad_usage("bad --duration '%s'", optarg); break;
+		case 'd': if (text_parse_u32(optarg, &o->duration)) return bad_usage("bad --duration '%s'", optarg); break;
 		case 'p':
-			if (parse_u32(optarg, &o->pid) || !o->pid)
+			if (text_parse_u32(optarg, &o->pid) || !o->pid)
 				return bad_usage("bad --pid '%s'", optarg);
 			break;
 		case 'c':
@@ -256,7 +233,7 @@ static int64_t trace_max_age(void)
 	const struct cfg_config *cfg;
 	uint32_t v;
 
-	if (s && !parse_u32(s, &v))
+	if (s && !text_parse_u32(s, &v))
 		return v;
 	cfg = trace_config();
 	return cfg && cfg->trace_max_age_sec ? cfg->trace_max_age_sec : TRACE_DEFAULT_MAX_AGE_SEC;
@@ -395,17 +372,18 @@ static void read_vmstat(struct trace_run *r, uint64_t *pgfault, uint64_t *pgmaj)
 		*pgmaj = strtoull(p + 12, NULL, 10);
 }
 
+static uint64_t top_ns(const void *e)
+{
+	return ((const struct trace_top *)e)->ns;
+}
+
 static void top_insert(struct trace_perf *p, uint32_t pid, const struct tr_oncpu *v)
 {
-	uint32_t i = p->ntop < TRACE_TOP_PROCS ? p->ntop++ : TRACE_TOP_PROCS - 1;
+	int n = (int)p->ntop, i = topn_slot(p->top, sizeof(p->top[0]), &n, TRACE_TOP_PROCS, v->ns, top_ns);
 
-	if (i == TRACE_TOP_PROCS - 1 && p->ntop == TRACE_TOP_PROCS && p->top[i].ns >= v->ns && p->top[i].pid)
+	p->ntop = (uint32_t)n;
+	if (i < 0)
 		return;
-	/* Insertion sort, largest first; the list is ten long. */
-	while (i > 0 && p->top[i - 1].ns < v->ns) {
-		p->top[i] = p->top[i - 1];
-		i--;
-	}
 	p->top[i].pid = pid;
 	p->top[i].ns = v->ns;
 	memcpy(p->top[i].comm, v->comm, sizeof(p->top[i].comm));
@@ -855,7 +833,7 @@ static void summary(struct trace_run *r, uint64_t elapsed_ns)
 
 static void clean_old_traces(void)
 {
-	int n = trace_cleanup(trace_dir(), trace_max_age(), (int64_t)time(NULL));
+	int n = retain_traces(trace_dir(), trace_max_age(), (int64_t)time(NULL));
 
 	if (n < 0 && n != -ENOENT)
 		fprintf(stderr, "aod: unable to clean old traces in %s: %s\n", trace_dir(), strerror(-n));

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The I/O-free half of `aod trace`: capability names, the syscall table, JSON lines; plus trace file cleanup. */
+/* The I/O-free half of `aod trace`: capability names, the syscall table and its JSON lines. */
 #include "trace.h"
-#include "dirlist.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,7 +11,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "hist.h"
 #include "json.h"
+#include "names.h"
+#include "tcp_state.h"
 
 /*
  * Syscall names by number for the architecture aod is built for. Each has its own numbers below
@@ -199,43 +201,20 @@ const char *trace_cap_name(int cap)
 	return cap >= 0 && cap < TR_NCAPS ? caps[cap].name : "?";
 }
 
-/* Levenshtein distance, capped inputs: names here are short. */
-static size_t edit_distance(const char *a, size_t la, const char *b)
-{
-	size_t lb = strlen(b), row[40], i, j, prev, tmp, best;
-
-	if (la >= 40 || lb >= 40)
-		return (size_t)-1;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			tmp = row[j];
-			best = prev + (a[i - 1] != b[j - 1]);
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			prev = tmp;
-		}
-	}
-	return row[lb];
-}
-
+/* Always a name, however far: the list of capabilities is short enough to read whole. */
 static const char *nearest_cap(const char *s, size_t n)
 {
-	size_t best = (size_t)-1, d;
+	unsigned int best = ~0u, d;
 	const char *name = caps[0].alias;
+	char word[64];
 	int i;
 
+	snprintf(word, sizeof(word), "%.*s", (int)(n < sizeof(word) ? n : sizeof(word) - 1), s);
 	for (i = 0; i < TR_NCAPS; i++) {
-		d = edit_distance(s, n, caps[i].alias);
+		d = names_distance(word, caps[i].alias);
 		if (d < best)
 			best = d, name = caps[i].alias;
-		d = edit_distance(s, n, caps[i].name);
+		d = names_distance(word, caps[i].name);
 		if (d < best)
 			best = d, name = caps[i].name;
 	}
@@ -312,16 +291,6 @@ static const char *const type_names[TT_COUNT] = {
 const char *trace_type_name(enum trace_type t)
 {
 	return t < TT_COUNT ? type_names[t] : "?";
-}
-
-static const char *tcp_state_name(int s)
-{
-	static const char *const names[] = {
-		"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSE",
-		"CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV", "BOUND_INACTIVE",
-	};
-
-	return s > 0 && s < (int)(sizeof(names) / sizeof(names[0])) ? names[s] : "UNKNOWN";
 }
 
 static const char *family_name(unsigned f)
@@ -497,10 +466,10 @@ static void fmt_sendrecv(struct json *j, const struct tr_ev_sendrecv *e)
 static void fmt_sock(struct json *j, const struct tr_ev_sock *e)
 {
 	if (e->t.h.kind == TR_EV_TCP_STATE) {
-		json_str(j, "old_state", tcp_state_name(e->oldstate));
-		json_str(j, "new_state", tcp_state_name(e->newstate));
+		json_str(j, "old_state", tcp_state_name((unsigned)e->oldstate));
+		json_str(j, "new_state", tcp_state_name((unsigned)e->newstate));
 	} else {
-		json_str(j, "state", tcp_state_name(e->newstate));
+		json_str(j, "state", tcp_state_name((unsigned)e->newstate));
 	}
 	json_str(j, "family", family_name(e->local.family));
 	jl_sockaddr(j, "saddr", "sport", &e->local);
@@ -724,25 +693,6 @@ int trace_format(const void *rec, size_t len, int64_t mono_to_real_ns, char *buf
 	return json_finish(&j);
 }
 
-uint64_t trace_hist_percentile(const uint64_t *hist, int nslots, unsigned pct)
-{
-	uint64_t total = 0, want, seen = 0;
-	int i;
-
-	for (i = 0; i < nslots; i++)
-		total += hist[i];
-	if (!total)
-		return 0;
-	/* The rank of the pct-th percentile, rounded up: p50 of 1 sample is that sample. */
-	want = (total * pct + 99) / 100;
-	for (i = 0; i < nslots; i++) {
-		seen += hist[i];
-		if (seen >= want)
-			return (uint64_t)1 << (i + 1);
-	}
-	return (uint64_t)1 << nslots;
-}
-
 int trace_format_perf(const struct trace_perf *p, char *buf, size_t cap)
 {
 	struct json j;
@@ -772,8 +722,8 @@ int trace_format_perf(const struct trace_perf *p, char *buf, size_t cap)
 	json_obj_begin(&j, "runq_latency");
 	json_u64(&j, "count", p->runq_count);
 	json_u64(&j, "avg_us", p->runq_count ? p->runq_sum_ns / p->runq_count / 1000 : 0);
-	json_u64(&j, "p50_us", trace_hist_percentile(p->hist, TR_HIST_SLOTS, 50));
-	json_u64(&j, "p99_us", trace_hist_percentile(p->hist, TR_HIST_SLOTS, 99));
+	json_u64(&j, "p50_us", hist_percentile(p->hist, TR_HIST_SLOTS, 50));
+	json_u64(&j, "p99_us", hist_percentile(p->hist, TR_HIST_SLOTS, 99));
 	json_obj_end(&j);
 	json_obj_begin(&j, "block_io");
 	json_u64(&j, "count", p->bio_count);
@@ -791,48 +741,4 @@ int trace_format_perf(const struct trace_perf *p, char *buf, size_t cap)
 	json_obj_end(&j);
 	json_obj_end(&j);
 	return json_finish(&j);
-}
-
-/* ---- old trace files ---- */
-
-static bool is_trace_file(const char *name)
-{
-	size_t n = strlen(name);
-
-	return n > 12 && !strncmp(name, "trace_", 6) &&
-	       (!strcmp(name + n - 6, ".jsonl") || (n > 11 && !strcmp(name + n - 11, ".jsonl.part")));
-}
-
-struct cleanup_ctx {
-	int64_t max_age_sec, now;
-	int removed;
-};
-
-static int cleanup_entry(void *arg, int dfd, const char *name, unsigned char type)
-{
-	struct cleanup_ctx *c = arg;
-	struct stat st;
-
-	if (!is_trace_file(name))
-		return 0;
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
-		return 0;
-	if (c->now - (int64_t)st.st_mtime > c->max_age_sec && !unlinkat(dfd, name, 0))
-		c->removed++;
-	return 0;
-}
-
-int trace_cleanup(const char *dir, int64_t max_age_sec, int64_t now)
-{
-	/* The daemon calls this from its running loop: no readdir, which would malloc its DIR. */
-	char buf[8192] __attribute__((aligned(8)));
-	struct cleanup_ctx c = { .max_age_sec = max_age_sec, .now = now };
-	int dfd, err;
-
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	err = dirlist_each(dfd, buf, sizeof(buf), cleanup_entry, &c);
-	close(dfd);
-	return err ? err : c.removed;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 
 #include "check.h"
 
@@ -553,6 +554,61 @@ static void test_sweep_keep(void)
 	clean_dir();
 }
 
+static void trace_touch(const char *d, const char *name, time_t mtime)
+{
+	char path[512];
+	struct timeval tv[2] = { { mtime, 0 }, { mtime, 0 } };
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", d, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	utimes(path, tv);
+}
+
+static bool trace_exists(const char *d, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", d, name);
+	return access(path, F_OK) == 0;
+}
+
+/* aod trace's files: by name and age only, never another file, never a symlink. */
+static void test_traces(void)
+{
+	char d[] = "/tmp/aod-test-trace-XXXXXX", path[600];
+	time_t now = 1700000000;
+
+	CHECK(mkdtemp(d) != NULL);
+	trace_touch(d, "trace_1_file_trace.jsonl", now - 3601);
+	trace_touch(d, "trace_2_file_trace.jsonl.part", now - 7200);
+	trace_touch(d, "trace_3_file_trace.jsonl", now - 3600);	/* exactly the limit: kept */
+	trace_touch(d, "trace_4_perf.jsonl", now);
+	trace_touch(d, "other.jsonl", now - 99999);			/* not ours */
+	trace_touch(d, "trace_.json", now - 99999);
+	snprintf(path, sizeof(path), "%s/trace_5_link.jsonl", d);
+	CHECK(symlink("other.jsonl", path) == 0);
+	CHECK(lutimes(path, (struct timeval[2]){ { now - 99999, 0 }, { now - 99999, 0 } }) == 0);	/* aged, yet kept */
+	CHECK(retain_traces(d, 3600, now) == 2);
+	CHECK(!trace_exists(d, "trace_1_file_trace.jsonl"));
+	CHECK(!trace_exists(d, "trace_2_file_trace.jsonl.part"));
+	CHECK(trace_exists(d, "trace_3_file_trace.jsonl"));
+	CHECK(trace_exists(d, "trace_4_perf.jsonl"));
+	CHECK(trace_exists(d, "other.jsonl"));
+	CHECK(trace_exists(d, "trace_.json"));
+	CHECK(trace_exists(d, "trace_5_link.jsonl"));
+	CHECK(unlink(path) == 0);
+	CHECK(retain_traces(d, 0, now + 1) == 2);
+	CHECK(retain_traces("/nonexistent/aod", 1, now) == -ENOENT);
+	snprintf(path, sizeof(path), "%s/other.jsonl", d);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/trace_.json", d);
+	unlink(path);
+	CHECK(rmdir(d) == 0);
+}
+
 int main(void)
 {
 	test_names();
@@ -578,6 +634,7 @@ int main(void)
 	test_sweep_matches_choose();
 	test_keep_choose();
 	test_sweep_keep();
+	test_traces();
 	close(dfd);
 	CHECK(rmdir(dir) == 0);
 	return CHECK_DONE();

@@ -7,6 +7,9 @@
 #include "../../src/io.c"
 #include "../../src/arena.c"
 #include "../../src/retain.c"
+#include "../../src/kmsg_record.c"
+#include "../../src/text.c"
+#include "../../src/topn.c"
 #include "../../src/actions.c"
 #include "../../src/log.c"	/* after retain.c: its file-scope names[] would shadow a local there */
 #include "../../src/upload.c"
