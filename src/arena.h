@@ -38,6 +38,9 @@ void arena_fini(struct arena *a);
 
 /* Zero-filled, aligned; NULL (and failures++) on overflow or exhaustion. */
 void *arena_alloc(struct arena *a, size_t size, size_t count, size_t align);
+/* Not zeroed: for scratch buffers that are always written before they are read, so their pages
+ * stay non-resident until first used (an idle daemon's bundle buffers). */
+void *arena_reserve(struct arena *a, size_t size, size_t count, size_t align);
 /* Carve a child arena out of the parent, for per-bundle or per-batch scratch. The region is not
  * touched (its pages stay non-resident until the child hands them out, zeroed). */
 int arena_sub(struct arena *parent, struct arena *child, size_t size);

@@ -212,8 +212,9 @@ static int alloc_state(struct collect *c, struct arena *arena, int nslots)
 	int i;
 
 	c->slots = arena_new(arena, struct bundle, (size_t)nslots);
-	c->buf = arena_new(arena, char, COLLECT_BUF_SIZE);
-	c->manifest = arena_new(arena, char, COLLECT_MANIFEST_SIZE);
+	/* written before read, so left untouched until the first bundle */
+	c->buf = arena_reserve(arena, 1, COLLECT_BUF_SIZE, 64);
+	c->manifest = arena_reserve(arena, 1, COLLECT_MANIFEST_SIZE, 64);
 	if (!c->slots || !c->buf || !c->manifest || !need || arena_sub(arena, &c->archive_arena, need))
 		return -ENOMEM;
 	for (i = 0; i < nslots; i++)

@@ -451,6 +451,7 @@ static bool health_opts_from_cfg(const struct cfg_config *cfg, struct health_opt
 	int i;
 
 	memset(o, 0, sizeof(*o));
+	o->ringbuf_kb = HEALTH_RING_KB;
 	*want_kmsg = false;
 	for (i = 0; i < cfg->nanomalies; i++) {
 		an = &cfg->anomalies[i];

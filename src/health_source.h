@@ -31,6 +31,15 @@ typedef int (*health_event_fn)(void *ctx, const struct aod_ev_hdr *h, size_t siz
 #define HEALTH_VFS_OFF_WHY "only syscall-level hooks on this kernel, every syscall pays"
 #define HEALTH_VFS_OPT_IN "health.vfs_latency.attach: syscall"
 
+/*
+ * The ring each family's records cross, for aod run and aod monitor. Only records at or over a floor
+ * cross it, and the loop drains it as soon as one is submitted: 64 KiB holds about 800 sched or block
+ * records (80 bytes with the ring's header), a burst of 800 over-threshold events before aod runs
+ * again. A ring's data pages are resident twice (the kernel maps them twice), so the objects' own
+ * 256 KiB cost 516 KiB each. What does not fit is counted as ringbuf_full (aod probes, metrics, manifests).
+ */
+#define HEALTH_RING_KB 64
+
 struct health_opts {
 	uint32_t sched_warn_us;		/* floors: only latencies at or over them cross the ring buffer */
 	uint32_t bio_warn_us;

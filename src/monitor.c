@@ -699,7 +699,7 @@ static int start(struct monitor *m, struct arena *a)
 				   * once; their pages count in the monitor's resident memory, so 64 KiB each
 				   * (the daemon keeps 256). What does not fit is counted as lost and shown.
 				   */
-				  .ringbuf_kb = 64 };
+				  .ringbuf_kb = HEALTH_RING_KB };
 	uint64_t t0 = mono_ns();
 	struct timespec rt;
 	int err;
