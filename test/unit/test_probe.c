@@ -2,6 +2,7 @@
 /* The pure parts of the probe modules: the SMB filter tables built from a config, the attach-mode ranges. */
 #include "../../src/log.c"
 #include "../../src/names.c"
+#include "../../src/modsrc.c"
 #include "../../src/smb_source.c"
 #include "../../src/bpflog.c"
 #include "../../src/probe.c"
@@ -92,14 +93,15 @@ static void test_error_tables(void)
 
 static void test_method_ranges(void)
 {
-	enum smb_method lo, hi;
+	int lo, hi;
 
-	CHECK(method_range("auto", &lo, &hi) == 0 && lo == SMB_M_TP_BTF && hi == SMB_M_KPROBE);
-	CHECK(method_range("", &lo, &hi) == 0 && lo == SMB_M_TP_BTF && hi == SMB_M_KPROBE);
-	CHECK(method_range("tracepoint", &lo, &hi) == 0 && lo == SMB_M_TP_BTF && hi == SMB_M_RAW_TP);
-	CHECK(method_range("fentry", &lo, &hi) == 0 && lo == SMB_M_FENTRY && hi == SMB_M_FENTRY);
-	CHECK(method_range("kprobe", &lo, &hi) == 0 && lo == SMB_M_KPROBE && hi == SMB_M_KPROBE);
-	CHECK(method_range("uprobe", &lo, &hi) == -EINVAL);
+	/* the range is the protocol's table read by kind: auto walks all, a kind only its own rows */
+	CHECK(modsrc_range(&smb_proto, "auto", &lo, &hi) == 0 && lo == SMB_M_TP_BTF && hi == SMB_M_KPROBE);
+	CHECK(modsrc_range(&smb_proto, "", &lo, &hi) == 0 && lo == SMB_M_TP_BTF && hi == SMB_M_KPROBE);
+	CHECK(modsrc_range(&smb_proto, "tracepoint", &lo, &hi) == 0 && lo == SMB_M_TP_BTF && hi == SMB_M_RAW_TP);
+	CHECK(modsrc_range(&smb_proto, "fentry", &lo, &hi) == 0 && lo == SMB_M_FENTRY && hi == SMB_M_FENTRY);
+	CHECK(modsrc_range(&smb_proto, "kprobe", &lo, &hi) == 0 && lo == SMB_M_KPROBE && hi == SMB_M_KPROBE);
+	CHECK(modsrc_range(&smb_proto, "uprobe", &lo, &hi) == -EINVAL);
 }
 
 static void test_method_possible(void)
