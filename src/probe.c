@@ -20,11 +20,12 @@
 #include "bpflog.h"
 #include "log.h"
 #include "names.h"
+#include "nfs_source.h"
 #include "probe.skel.h"
 #include "smb_source.h"
 
 static const char *const family_names[PROBE_FAMILY_COUNT] = {
-	"smb", "sched", "block", "vfs", "oom", "tcp", "drops", "faults",
+	"smb", "nfs", "sched", "block", "vfs", "oom", "tcp", "drops", "faults",
 };
 
 static const char *const method_names[PROBE_METHOD_COUNT] = {
@@ -201,6 +202,7 @@ static void probe_host(struct probe_caps *c)
 	c->btf_modules = any_module_btf();
 	c->btf_cifs = path_exists("/sys/kernel/btf/cifs");
 	c->cifs_loaded = smb_source_cifs_present();
+	c->nfs_loaded = nfs_source_present();
 	c->tracefs = tracefs_mounted(c->tracefs_path, sizeof(c->tracefs_path));
 	c->kprobe_pmu = path_exists("/sys/bus/event_source/devices/kprobe");
 	snprintf(kev, sizeof(kev), "%s/kprobe_events", c->tracefs ? c->tracefs_path : "/sys/kernel/tracing");
@@ -459,6 +461,28 @@ static void fam_smb(const struct probe_caps *c, struct probe_choice *ch)
 		choose(ch, "none", false, "%s", why);
 }
 
+/* Without the modules nothing attaches; say which methods the verifier already accepts here. */
+static void fam_nfs(const struct probe_caps *c, struct probe_choice *ch)
+{
+	static const char *const methods[] = { "tp_btf", "raw_tp", "fentry", "kprobe" };
+	char method[48], why[200], ok[64] = "";
+	size_t off = 0;
+
+	if (c->nfs_loaded) {
+		if (nfs_source_probe("auto", method, sizeof(method), ch->why, sizeof(ch->why)) == 0)
+			choose(ch, method, true, "%.300s", ch->why);
+		else
+			choose(ch, "none", false, "%.300s", ch->why);
+		return;
+	}
+	for (int i = 0; i < 4; i++)
+		if (nfs_source_verify(methods[i], why, sizeof(why)) == 0)
+			off += (size_t)snprintf(ok + off, sizeof(ok) - off, "%s%s", off ? ", " : "", methods[i]);
+	choose(ch, "waiting", false, "%s module not loaded: will attach when sunrpc and nfs appear; %s%s",
+	       nfs_source_missing() ? nfs_source_missing() : "sunrpc", off ? "verified here: " : "no method verifiable "
+	       "without them (their BTF carries the tracepoints and struct rpc_task)", ok);
+}
+
 /* `aod run --smb-attach` can force any of them, so the report tries each, not only auto's choice. */
 static void smb_each_method(struct probe_caps *c)
 {
@@ -488,6 +512,7 @@ static void probe_families(struct probe_caps *c)
 	reason = tp_has_enum_arg(vmlinux_btf, "kfree_skb", "skb_drop_reason");
 	fam_smb(c, &c->family[PROBE_SMB]);
 	smb_each_method(c);
+	fam_nfs(c, &c->family[PROBE_NFS]);
 	fam_sched(c, &c->family[PROBE_SCHED], sched);
 	fam_tracepoints(c, &c->family[PROBE_BLOCK], block, 2, "block_rq_issue, block_rq_complete");
 	fam_vfs(c, &c->family[PROBE_VFS]);

@@ -18,7 +18,7 @@ enum probe_method {
 };
 
 enum probe_family {
-	PROBE_SMB, PROBE_SCHED, PROBE_BLOCK, PROBE_VFS, PROBE_OOM, PROBE_TCP, PROBE_DROPS, PROBE_FAULTS,
+	PROBE_SMB, PROBE_NFS, PROBE_SCHED, PROBE_BLOCK, PROBE_VFS, PROBE_OOM, PROBE_TCP, PROBE_DROPS, PROBE_FAULTS,
 	PROBE_FAMILY_COUNT
 };
 
@@ -43,6 +43,7 @@ struct probe_caps {
 	bool btf_modules;		/* any module BTF in /sys/kernel/btf */
 	bool btf_cifs;			/* /sys/kernel/btf/cifs */
 	bool cifs_loaded;		/* /sys/module/cifs, live */
+	bool nfs_loaded;		/* /sys/module/sunrpc and nfs, live */
 	bool tracefs;			/* mounted */
 	char tracefs_path[64];		/* where, "" if not */
 	bool kprobe_pmu;		/* /sys/bus/event_source/devices/kprobe */

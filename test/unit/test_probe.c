@@ -4,6 +4,7 @@
 #include "../../src/names.c"
 #include "../../src/modsrc.c"
 #include "../../src/smb_source.c"
+#include "../../src/nfs_source.c"
 #include "../../src/bpflog.c"
 #include "../../src/probe.c"
 #include "check.h"
