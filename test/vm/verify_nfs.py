@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+# Host-side checks of the NFS guest suite: aod's NFS records (latency, queue/rtt split, status errors) and logs.
+"""Prints one `ok - NAME` / `not ok - NAME` / `skip - NAME: reason` line per case.  Procedure names come from the
+guest kernel itself: /proc/self/mountstats lists each client's procedures in p_statidx order, which is the `proc`
+unit of struct aod_ev_nfs."""
+
+import argparse
+import os
+import re
+import struct
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from verify import Fail, markers, need, read, exit_ok  # noqa: E402
+
+CASES = ["nfs-boot", "nfs-late", "nfs-latency-tracepoint", "nfs-latency-fentry", "nfs-latency-kprobe", "nfs-probes"]
+
+AOD_EV_NFS = 2
+AOD_NFS_ERR, AOD_NFS_OVER, AOD_NFS_SPLIT = 1, 2, 4
+NFS_NO_OP = 0xFFFF
+# struct aod_ev_hdr (40 bytes) then struct aod_ev_nfs's own fields, bpf/events.h
+HDR = struct.Struct("<HHIQII16s")
+NFS = struct.Struct("<QQQIIHHHHiIII")
+ROFS, NOENT = 30, 2		# NFS3ERR_ROFS = NFS4ERR_ROFS, NFS3ERR_NOENT = NFS4ERR_NOENT
+OP_OPEN, OP_LOOKUP = 18, 15	# NFSv4 operation numbers (RFC 7530)
+THRESHOLD_MS = 150		# AOD_NFS_TRACK in test/vm/init
+NETEM_MS = 100			# each way on lo: a round trip is about 200 ms
+
+
+def records(path):
+    """The NFS records of an `aod run --record` stream (docs/record-format.md)."""
+    data = open(path, "rb").read()
+    need(data[:8] == b"AODREC\n\0", f"{path}: not a record stream")
+    off = struct.unpack_from("<I", data, 12)[0]
+    out = []
+    while off + HDR.size <= len(data):
+        kind, size, cpu, ts, pid, tid, comm = HDR.unpack_from(data, off)
+        need(size >= HDR.size, f"{path}: record of size {size} at {off}")
+        if kind == AOD_EV_NFS:
+            need(size >= HDR.size + NFS.size, f"{path}: short NFS record ({size} bytes)")
+            (lat, queue, rtt, xid, prog, vers, proc, op, flags, rpc_status, nfs_status, clid,
+             _pad) = NFS.unpack_from(data, off + HDR.size)
+            out.append(dict(pid=pid, comm=comm.rstrip(b"\0").decode(errors="replace"), lat=lat / 1e6,
+                            queue=queue / 1e6, rtt=rtt / 1e6, xid=xid, prog=prog, vers=vers, proc=proc, op=op,
+                            flags=flags, rpc_status=rpc_status, nfs_status=nfs_status, clid=clid))
+        off += (size + 7) & ~7
+    return out
+
+
+def proc_names(mountstats):
+    """{vers: [name by procedure index]} from the per-op sections of /proc/self/mountstats."""
+    names = {}
+    for sect in re.split(r"\n(?=device )", mountstats):
+        v = re.search(r"RPC iostats version: \S+\s+p/v: 100003/(\d+)", sect)
+        per = sect.split("per-op statistics", 1)
+        if not v or len(per) < 2:
+            continue
+        names[int(v.group(1))] = re.findall(r"^\s*([A-Z0-9_]+):", per[1], re.M)
+    return names
+
+
+def name(names, e):
+    n = names.get(e["vers"], [])
+    return n[e["proc"]] if e["proc"] < len(n) else f"v{e['vers']}#{e['proc']}"
+
+
+def check_run(res, scen, method):
+    d = os.path.join(res, scen)
+    evs = records(os.path.join(d, "nfs.rec"))
+    names = proc_names(read(os.path.join(d, "mountstats.txt")))
+    need(3 in names and 4 in names, f"no v3 and v4 per-op statistics in {scen}/mountstats.txt: {sorted(names)}")
+    need(all(e["prog"] == 100003 for e in evs), "a record of another RPC program than NFS crossed")
+    lat = [e for e in evs if not e["flags"] & AOD_NFS_ERR]
+    errs = [e for e in evs if e["flags"] & AOD_NFS_ERR]
+    facts = []
+    for v in (3, 4):
+        lv = [e for e in lat if e["vers"] == v]
+        need(lv, f"no NFSv{v} latency record")
+        for e in lv:
+            need(e["lat"] >= THRESHOLD_MS or e["lat"] >= 1000, f"v{v} {name(names, e)} under the threshold: {e}")
+            need(e["flags"] & AOD_NFS_OVER, f"v{v} {name(names, e)}: OVER flag missing: {e}")
+            need(e["pid"] > 0, f"v{v} {name(names, e)}: no owner pid: {e}")
+            need(e["flags"] & AOD_NFS_SPLIT, f"v{v} {name(names, e)}: no queue/rtt split: {e}")
+            parts = e["queue"] + e["rtt"]
+            need(abs(parts - e["lat"]) <= 0.10 * e["lat"],
+                 f"v{v} {name(names, e)}: queue {e['queue']:.1f} + rtt {e['rtt']:.1f} ms is not within 10 % of "
+                 f"{e['lat']:.1f} ms")
+        near = [e for e in lv if 2 * NETEM_MS * 0.9 <= e["lat"] <= 2 * NETEM_MS * 1.5]
+        need(near, f"no v{v} RPC near the {2 * NETEM_MS} ms round trip: "
+             + ", ".join(f"{name(names, e)} {e['lat']:.0f}" for e in lv[:8]))
+        ops = sorted({name(names, e) for e in lv})
+        need(all(not o.startswith("v") for o in ops), f"v{v} records name procedures the client lacks: {ops}")
+        worst = max(abs(e["queue"] + e["rtt"] - e["lat"]) / e["lat"] for e in lv)
+        facts.append(f"v{v}: {len(lv)} slow ({', '.join(ops[:6])}), {len(near)} near {2 * NETEM_MS} ms, "
+                     f"split within {100 * worst:.1f} %")
+        ev = [e for e in errs if e["vers"] == v]
+        rofs = [e for e in ev if e["nfs_status"] == ROFS]
+        need(rofs, f"no NFSv{v} ROFS error record: " + ", ".join(f"{name(names, e)}/{e['nfs_status']}" for e in ev))
+        noent = [e for e in ev if e["nfs_status"] == NOENT]
+        need(noent, f"no NFSv{v} NOENT error record")
+        if v == 4 and method == "tracepoint":
+            need(any(e["op"] == OP_OPEN for e in rofs), f"v4 ROFS does not name OP_OPEN: {rofs}")
+            need(any(e["op"] == OP_LOOKUP for e in noent), f"v4 NOENT does not name OP_LOOKUP: {noent}")
+        elif v == 4:
+            need(all(e["op"] == NFS_NO_OP for e in ev), "rpc_exit_task cannot know the op, yet one is named")
+        facts.append(f"v{v} errors: ROFS on {sorted({name(names, e) for e in rofs})}, NOENT on "
+                     f"{sorted({name(names, e) for e in noent})}")
+    want = {"tracepoint": r"nfs: attached via tracepoint", "fentry": r"nfs: attached via fentry",
+            "kprobe": r"nfs: attached via kprobe"}[method]
+    need(re.search(want, read(os.path.join(d, "aod.log"))), f"aod.log has no /{want}/")
+    exit_ok(d)
+    return "; ".join(facts)
+
+
+def case_late(res, mk):
+    m = mk.get("nfs-late") or {}
+    need(m.get("waiting") == "yes", "aod did not log that it waits for the sunrpc/nfs modules")
+    need(m.get("attached") == "yes", "aod did not attach within 20 s of loading the NFS client")
+    need(m.get("reattached") == "yes", "aod did not re-attach when nfsv4 loaded")
+    log = read(os.path.join(res, "nfs-late", "aod.log"))
+    w, a = log.find("nfs: waiting for the sunrpc/nfs modules"), log.find("nfs: attached via")
+    need(0 <= w < a, "the waiting line does not come before the attach line")
+    need(m.get("v3") == "refused,missing" and m.get("v4") == "refused,missing",
+         f"the server did not refuse as planned: v3={m.get('v3')} v4={m.get('v4')}")
+    return check_run(res, "nfs-late", "tracepoint")
+
+
+def case_latency(method):
+    def run(res, mk):
+        return check_run(res, "nfs-latency-" + method, method)
+    return run
+
+
+def case_probes(res, mk):
+    d = os.path.join(res, "nfs-probes")
+    out = read(os.path.join(d, "probes.txt"))
+    line = re.search(r"^nfs +(\S+) +(.*)$", out, re.M)
+    need(line, "aod probes printed no nfs line:\n" + out[-800:])
+    need(line.group(1) == "tp_btf", f"nfs method is {line.group(1)}, wanted tp_btf: {line.group(0)}")
+    need("rpc_stats_latency" in line.group(2) and "nfs4:nfs4_xdr_status" in line.group(2)
+         and "once nfsv4" not in line.group(2), f"nfs line does not name every hook: {line.group(0)}")
+    need(read(os.path.join(d, "exit")).strip() == "0", "aod probes failed")
+    return line.group(0)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--results", required=True)
+    ap.add_argument("--console", required=True)
+    ap.add_argument("--aod", required=True)
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--only", default="")
+    o = ap.parse_args()
+    console = read(o.console)
+    mk = markers(console)
+    only = [s for s in o.only.split(",") if s]
+    booted = "AODVM done" in console and "AODVM results written" in console
+    funcs = {"nfs-late": case_late, "nfs-probes": case_probes}
+    for meth in ("tracepoint", "fentry", "kprobe"):
+        funcs["nfs-latency-" + meth] = case_latency(meth)
+    failed = False
+    for c in CASES:
+        if c != "nfs-boot" and only and c not in only:
+            print(f"skip - {c}: not in --only {o.only}")
+            continue
+        try:
+            need(booted, "the guest did not finish: no 'AODVM done' / 'AODVM results written' on the console")
+            need("AODVM setup nfs=failed" not in console, "the NFS server did not start in the guest")
+            if c == "nfs-boot":
+                print("ok - nfs-boot (nfsd, mountd and rpcbind on lo)")
+                continue
+            need(c in mk, f"the guest printed no result marker for scenario {c}")
+            print(f"ok - {c} ({funcs[c](o.results, mk)})")
+        except Fail as e:
+            failed = True
+            print(f"not ok - {c}")
+            for line in str(e).splitlines()[:12]:
+                print(f"#   {line}")
+            log = os.path.join(o.results, c, "aod.log")
+            if os.path.exists(log):
+                print(f"#   last lines of {c}/aod.log:")
+                for line in read(log).splitlines()[-15:]:
+                    print(f"#     {line}")
+        except Exception as e:  # a checker bug must show, not hide as a pass
+            failed = True
+            print(f"not ok - {c}")
+            print(f"#   checker error: {type(e).__name__}: {e}")
+    if failed:
+        print("#   guest console, last 60 lines:")
+        for line in console.splitlines()[-60:]:
+            print(f"#   | {line}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
