@@ -44,6 +44,9 @@ char LICENSE[] SEC("license") = "GPL";
 #define NFS3_NPROC 22		/* NFS3PROC_NULL .. NFS3PROC_COMMIT */
 #define NFS_ROW_OTHER (NFS4_NPROC + NFS3_NPROC)
 #define NFS_ROWS (NFS_ROW_OTHER + 1)
+/* The globals indexed by row have a power-of-two size, so `row & NFS_ROW_MASK` is a bound the verifier keeps. */
+#define NFS_ROW_SLOTS 128
+#define NFS_ROW_MASK (NFS_ROW_SLOTS - 1)
 #define NFS_HIST_BUCKETS 32
 #define NFS_HIST_SLOTS (2 + NFS_HIST_BUCKETS)	/* [0] completions, [1] errors, [2..33] log2(us) buckets */
 #define NFS_MAX_CODES 32
@@ -53,8 +56,8 @@ char LICENSE[] SEC("license") = "GPL";
  * Filter settings in .bss, rewritten by userspace while attached (HUP).
  * A threshold of all ones means the row's latency is not tracked.
  */
-__u64 thr_ns[NFS_ROWS];
-__u32 err_rows[(NFS_ROWS + 31) / 32];	/* bit per row: its status errors are tracked */
+__u64 thr_ns[NFS_ROW_SLOTS];
+__u32 err_rows[NFS_ROW_SLOTS / 32];	/* bit per row: its status errors are tracked */
 __u32 err_all_codes;			/* 1: every status crosses */
 __u32 n_status;
 __u32 err_status[NFS_MAX_CODES];	/* NFS3ERR_* / NFS4ERR_* values to pass */
@@ -143,6 +146,16 @@ static __always_inline __u16 row_of(__u32 vers, __u32 proc)
 	return NFS_ROW_OTHER;
 }
 
+/*
+ * clang knows row_of() stays under NFS_ROWS and drops a plain mask; the
+ * verifier, which sees the arithmetic on proc, needs the mask to be there.
+ */
+static __always_inline __u64 row_bound(__u64 row)
+{
+	asm volatile("%[r] &= %[m]" : [r] "+r"(row) : [m] "i"(NFS_ROW_MASK));
+	return row;
+}
+
 /* false for a task that is not an NFS RPC */
 static __always_inline bool task_facts(struct rpc_task___aod *t, struct rpc_facts *f)
 {
@@ -196,10 +209,11 @@ static __always_inline void hist_add(__u32 row, __u64 lat_ns, bool err)
 
 static __always_inline bool err_tracked(__u16 row, __u32 status, __u16 op)
 {
+	__u64 r = row_bound(row);
 	__u32 i, n;
 	bool hit = false;
 
-	if (row >= NFS_ROWS || !(err_rows[row / 32] & (1u << (row % 32))))
+	if (!(err_rows[r / 32] & (1u << (r % 32))))
 		return false;
 	n = n_op;
 	if (n) {
@@ -260,7 +274,7 @@ static __always_inline void emit(const struct rpc_facts *f, __u64 lat, __u64 que
 /* One finished RPC: the histogram always, the ring buffer at or over its threshold. */
 static __always_inline void rpc_done(const struct rpc_facts *f, __u64 lat, __u64 queue, __u64 rtt, bool split)
 {
-	__u64 thr = f->row < NFS_ROWS ? thr_ns[f->row] : ~0ULL;
+	__u64 thr = thr_ns[row_bound(f->row)];
 	__u16 flags = split ? AOD_NFS_SPLIT : 0;
 
 	hist_add(f->row, lat, f->status < 0);

@@ -25,7 +25,8 @@ static const char *const nfs_kind[NFS_M_COUNT] = { "tracepoint", "tracepoint", "
 
 #define NFS_MAX_CODES 32	/* bpf/nfs.bpf.c NFS_MAX_CODES */
 #define NFS_MAX_OPS 16
-#define NFS_ERR_WORDS ((NFS_SOURCE_ROWS + 31) / 32)
+#define NFS_ROW_SLOTS 128	/* bpf/nfs.bpf.c: the row-indexed globals, a power of two */
+#define NFS_ERR_WORDS (NFS_ROW_SLOTS / 32)
 
 struct nfs_filter {
 	uint64_t thr_ns[NFS_SOURCE_ROWS];	/* UINT64_MAX: latency not tracked */
@@ -54,7 +55,8 @@ struct nfs_source {
 	void *ctx;
 };
 
-_Static_assert(sizeof(((struct nfs_bpf__bss *)0)->thr_ns) == sizeof(uint64_t) * NFS_SOURCE_ROWS, "rows");
+_Static_assert(sizeof(((struct nfs_bpf__bss *)0)->thr_ns) == sizeof(uint64_t) * NFS_ROW_SLOTS, "rows");
+_Static_assert(NFS_SOURCE_ROWS <= NFS_ROW_SLOTS, "row space");
 _Static_assert(sizeof(((struct nfs_bpf__bss *)0)->err_rows) == sizeof(uint32_t) * NFS_ERR_WORDS, "err rows");
 _Static_assert(sizeof(((struct nfs_bpf__bss *)0)->err_status) == sizeof(uint32_t) * NFS_MAX_CODES, "codes");
 _Static_assert(sizeof(((struct nfs_bpf__bss *)0)->err_op) == sizeof(uint32_t) * NFS_MAX_OPS, "ops");
@@ -110,8 +112,8 @@ static void nfs_filter_apply(const struct nfs_filter *f, struct nfs_bpf *skel)
 	b->err_all_codes = f->err_all;
 	memcpy(b->err_rows, f->err_rows, sizeof(b->err_rows));
 	/* one 64-bit store per row: a row is tracked at its threshold or not at all */
-	for (int r = 0; r < NFS_SOURCE_ROWS; r++)
-		__atomic_store_n(&b->thr_ns[r], f->thr_ns[r], __ATOMIC_RELEASE);
+	for (int r = 0; r < NFS_ROW_SLOTS; r++)
+		__atomic_store_n(&b->thr_ns[r], r < NFS_SOURCE_ROWS ? f->thr_ns[r] : UINT64_MAX, __ATOMIC_RELEASE);
 }
 
 /* ---- what the modules' BTF says ---- */

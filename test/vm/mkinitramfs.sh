@@ -221,6 +221,9 @@ root:x:0:
 aod:x:1000:
 nogroup:x:65534:
 EOF
+# rpc.nfsd resolves "nfs" and mount.nfs "tcp" by name (netbase's files, reduced to what they ask).
+printf 'ip 0 IP\nicmp 1 ICMP\ntcp 6 TCP\nudp 17 UDP\n' >"$STAGE/etc/protocols"
+printf 'sunrpc 111/tcp portmapper\nsunrpc 111/udp portmapper\nnfs 2049/tcp\nnfs 2049/udp\n' >"$STAGE/etc/services"
 echo "aodvm" >"$STAGE/etc/hostname"
 printf '127.0.0.1 localhost aodvm\n' >"$STAGE/etc/hosts"
 
