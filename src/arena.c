@@ -36,7 +36,8 @@ void arena_fini(struct arena *a)
 	memset(a, 0, sizeof(*a));
 }
 
-void *arena_alloc(struct arena *a, size_t size, size_t count, size_t align)
+/* Bump-reserve without touching the memory: the pages of an mmap'd arena stay non-resident. */
+static void *reserve(struct arena *a, size_t size, size_t count, size_t align)
 {
 	size_t off, bytes;
 	void *p;
@@ -53,16 +54,26 @@ void *arena_alloc(struct arena *a, size_t size, size_t count, size_t align)
 	a->used = off + bytes;
 	if (a->used > a->high)
 		a->high = a->used;
-	memset(p, 0, bytes);
 	return p;
 fail:
 	a->failures++;
 	return NULL;
 }
 
+void *arena_alloc(struct arena *a, size_t size, size_t count, size_t align)
+{
+	void *p = reserve(a, size, count, align);
+
+	if (p)
+		memset(p, 0, size * count);
+	return p;
+}
+
 int arena_sub(struct arena *parent, struct arena *child, size_t size)
 {
-	void *p = arena_alloc(parent, 1, size, 64);
+	/* not zeroed here: the child zeroes what it hands out, so a region reserved for the
+	 * compressor costs no resident memory until a bundle is written */
+	void *p = reserve(parent, 1, size, 64);
 
 	if (!p)
 		return -ENOMEM;

@@ -22,7 +22,8 @@ void arena_fini(struct arena *a);
 
 /* Zero-filled, aligned; NULL (and failures++) on overflow or exhaustion. */
 void *arena_alloc(struct arena *a, size_t size, size_t count, size_t align);
-/* Carve a child arena out of the parent, for per-bundle or per-batch scratch. */
+/* Carve a child arena out of the parent, for per-bundle or per-batch scratch. The region is not
+ * touched (its pages stay non-resident until the child hands them out, zeroed). */
 int arena_sub(struct arena *parent, struct arena *child, size_t size);
 
 static inline size_t arena_mark(const struct arena *a) { return a->used; }

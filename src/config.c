@@ -641,100 +641,118 @@ static void parse_action_refs(struct ctx *c, const yaml_node_t *n, const char *p
 	}
 }
 
-/* ---- SMB commands and error codes ---- */
+/* ---- operations (SMB2 commands, NFS procedures, io ops) and error codes ---- */
 
-/* A command name, or -1 after an error naming the nearest one. */
-static int get_cmd(struct ctx *c, const yaml_node_t *n, const char *path)
+/* The error code spaces a protocol's rules may name. */
+static unsigned int code_spaces(enum names_proto p)
+{
+	switch (p) {
+	case NAMES_SMB: return 1u << NAMES_CODE_NTSTATUS | 1u << NAMES_CODE_ERRNO;
+	case NAMES_NFS: return 1u << NAMES_CODE_NFS4 | 1u << NAMES_CODE_NFS3 | 1u << NAMES_CODE_ERRNO;
+	default: return 1u << NAMES_CODE_ERRNO;
+	}
+}
+
+/* An op name of space p, or -1 after an error naming the nearest one. */
+static int get_op(struct ctx *c, const yaml_node_t *n, const char *path, enum names_proto p)
 {
 	const char *s = want_scalar(c, n, path), *hint;
 	int id;
 
 	if (!s)
 		return -1;
-	id = names_smb2_cmd_id(s);
+	id = names_op_id(p, s);
 	if (id >= 0)
 		return id;
-	hint = names_nearest_cmd(s);
+	/* the unit AODv2 mixed up: an NFSv4 operation where a client procedure belongs */
+	if (p == NAMES_NFS && !strncasecmp(s, "OP_", 3) && names_nfs4_op_value(s) >= 0) {
+		cerr(c, n, "'%s' in %s is an NFSv4 operation, not a procedure: error rules list operations under "
+			   "track_ops", s, path);
+		return -1;
+	}
+	hint = names_op_nearest(p, s);
 	if (hint)
-		cerr(c, n, "unknown command '%s' in %s (did you mean '%s'?)", s, path, hint);
+		cerr(c, n, "unknown %s '%s' in %s (did you mean '%s'?)", names_op_what(p), s, path, hint);
 	else
-		cerr(c, n, "unknown command '%s' in %s (SMB2_NEGOTIATE .. SMB2_SERVER_TO_CLIENT_NOTIFICATION)", s, path);
+		cerr(c, n, "unknown %s '%s' in %s (%s)", names_op_what(p), s, path, names_op_range(p));
 	return -1;
 }
 
-/* The commands of a list of names: a bit mask, the node of each for later messages. */
-static uint32_t parse_cmd_list(struct ctx *c, const yaml_node_t *n, const char *path,
-			       const yaml_node_t *where[CFG_SMB2_NCMD])
+/* The ops of a list of names; the node of each for later messages. */
+static struct cfg_ops parse_op_list(struct ctx *c, const yaml_node_t *n, const char *path, enum names_proto p,
+				    const yaml_node_t *where[CFG_MAX_OPS])
 {
-	uint32_t mask = 0;
+	struct cfg_ops set = { { 0 } };
 
 	if (want_seq(c, n, path) <= 0)
-		return 0;
+		return set;
 	FOR_ITEMS(n, it) {
 		yaml_node_t *v = node(c, *it);
-		int id = get_cmd(c, v, path);
+		int id = get_op(c, v, path, p);
 
 		if (id < 0)
 			continue;
-		if (mask & 1u << id) {
-			cerr(c, v, "duplicate command '%s' in %s (first at line %zu)", names_smb2_cmd_name((unsigned)id),
-			     path, where[id]->start_mark.line + 1);
+		if (cfg_ops_has(&set, (unsigned)id)) {
+			cerr(c, v, "duplicate %s '%s' in %s (first at line %zu)", names_op_what(p),
+			     names_op_name(p, (unsigned)id), path, where[id]->start_mark.line + 1);
 			continue;
 		}
-		mask |= 1u << id;
+		cfg_ops_add(&set, (unsigned)id);
 		where[id] = v;
 	}
-	return mask;
+	return set;
 }
 
 static bool same_code(struct cfg_code a, struct cfg_code b)
 {
-	return a.ntstatus == b.ntstatus && a.value == b.value;
+	return a.space == b.space && a.value == b.value;
 }
 
 static const char *code_name(struct cfg_code code, char *buf, size_t size)
 {
-	const char *s = code.ntstatus ? names_ntstatus_name(code.value) : names_errno_name((int)code.value);
+	const char *s = names_code_name((enum names_code_space)code.space, code.value);
 
 	if (s)
 		return s;
-	bprintf(buf, size, code.ntstatus ? "0x%08X" : "errno %u", code.value);
+	bprintf(buf, size, code.space == NAMES_CODE_NTSTATUS ? "0x%08X" : code.space == NAMES_CODE_ERRNO ?
+		"errno %u" : "nfsstat %u", code.value);
 	return buf;
 }
 
-/* STATUS_* names and errno names, or an NT status in hex (0xC000xxxx) for codes the table lacks. */
-static bool get_code(struct ctx *c, const yaml_node_t *n, const char *path, struct cfg_code *out)
+/* The code names of the protocol's spaces, or (SMB) an NT status in hex for codes the table lacks. */
+static bool get_code(struct ctx *c, const yaml_node_t *n, const char *path, enum names_proto p,
+		     struct cfg_code *out)
 {
 	const char *s = want_scalar(c, n, path), *hint;
+	enum names_code_space sp;
 	char *end;
-	int e;
 
 	if (!s)
 		return false;
-	if (!names_ntstatus_value(s, &out->value)) {
-		out->ntstatus = true;
+	if (!names_code_value(code_spaces(p), s, &sp, &out->value)) {
+		out->space = (uint8_t)sp;
 		return true;
 	}
-	if ((e = names_errno_value(s)) > 0) {
-		out->ntstatus = false;
-		out->value = (uint32_t)e;
-		return true;
-	}
-	if (!strncasecmp(s, "0x", 2)) {
+	if (p == NAMES_SMB && !strncasecmp(s, "0x", 2)) {
 		unsigned long v = strtoul(s + 2, &end, 16);
 
 		if (!*end && end != s + 2 && v <= 0xFFFFFFFFul) {
-			out->ntstatus = true;
+			out->space = NAMES_CODE_NTSTATUS;
 			out->value = (uint32_t)v;
 			return true;
 		}
 	}
-	hint = names_nearest_code(s);
+	hint = names_code_nearest(code_spaces(p), s);
 	if (hint)
 		cerr(c, n, "unknown error code '%s' in %s (did you mean '%s'?)", s, path, hint);
-	else
+	else if (p == NAMES_SMB)
 		cerr(c, n, "unknown error code '%s' in %s (an NT status such as STATUS_IO_TIMEOUT or an errno "
 			   "name such as EIO)", s, path);
+	else if (p == NAMES_NFS)
+		cerr(c, n, "unknown error code '%s' in %s (an NFS4ERR_* or NFS3ERR_* status such as "
+			   "NFS4ERR_BAD_STATEID, or an errno name such as ETIMEDOUT)", s, path);
+	else
+		cerr(c, n, "unknown error code '%s' in %s (an errno name such as ENOSPC)", s, path);
 	return false;
 }
 
@@ -745,9 +763,10 @@ struct code_list {
 	const yaml_node_t *node;	/* the list itself, NULL when absent */
 };
 
-static void parse_code_list(struct ctx *c, const yaml_node_t *n, const char *path, struct code_list *l)
+static void parse_code_list(struct ctx *c, const yaml_node_t *n, const char *path, enum names_proto p,
+			    struct code_list *l)
 {
-	char b1[16];
+	char b1[24];
 
 	l->n = 0;
 	l->node = n;
@@ -758,7 +777,7 @@ static void parse_code_list(struct ctx *c, const yaml_node_t *n, const char *pat
 		struct cfg_code code;
 		int i;
 
-		if (!get_code(c, v, path, &code))
+		if (!get_code(c, v, path, p, &code))
 			continue;
 		for (i = 0; i < l->n && !same_code(l->codes[i], code); i++)
 			;
@@ -771,10 +790,59 @@ static void parse_code_list(struct ctx *c, const yaml_node_t *n, const char *pat
 			cerr(c, v, "too many error codes in %s (at most %d)", path, CFG_MAX_CODES);
 			return;
 		}
-		if (code.ntstatus && (code.value == 0 || code.value == AOD_NT_STATUS_MORE_PROCESSING_REQUIRED))
+		if ((code.space == NAMES_CODE_NTSTATUS && (code.value == 0 ||
+							   code.value == AOD_NT_STATUS_MORE_PROCESSING_REQUIRED)) ||
+		    ((code.space == NAMES_CODE_NFS4 || code.space == NAMES_CODE_NFS3) && code.value == 0))
 			cwarn(c, v, "%s in %s never counts: it is not an error", sval(v), path);
 		l->where[l->n] = v;
 		l->codes[l->n++] = code;
+	}
+}
+
+/* Tracked and excluded codes may not overlap. */
+static void check_code_overlap(struct ctx *c, const struct code_list *t, const struct code_list *e,
+			       const char *path)
+{
+	char b[24];
+
+	for (int i = 0; i < e->n; i++)
+		for (int j = 0; j < t->n; j++)
+			if (same_code(e->codes[i], t->codes[j]))
+				cerr(c, e->where[i], "%s is both tracked and excluded in %s",
+				     code_name(e->codes[i], b, sizeof(b)), path);
+}
+
+/* NFS error rules' track_ops: NFSv4 operation names (OP_READ or READ), the op an nfs4_xdr_status error names. */
+static void parse_nfs_ops(struct ctx *c, const yaml_node_t *n, const char *path, struct cfg_error_rule *r)
+{
+	r->nnfs_ops = 0;
+	if (want_seq(c, n, path) <= 0)
+		return;
+	FOR_ITEMS(n, it) {
+		yaml_node_t *v = node(c, *it);
+		const char *s = want_scalar(c, v, path), *hint;
+		int op, i;
+
+		if (!s)
+			continue;
+		if ((op = names_nfs4_op_value(s)) < 0) {
+			if ((hint = names_nfs4_op_nearest(s)))
+				cerr(c, v, "unknown NFSv4 operation '%s' in %s (did you mean '%s'?)", s, path, hint);
+			else
+				cerr(c, v, "unknown NFSv4 operation '%s' in %s (OP_ACCESS .. OP_REMOVEXATTR)", s, path);
+			continue;
+		}
+		for (i = 0; i < r->nnfs_ops && r->nfs_ops[i] != op; i++)
+			;
+		if (i < r->nnfs_ops) {
+			cerr(c, v, "duplicate NFSv4 operation '%s' in %s", names_nfs4_op_name((unsigned)op), path);
+			continue;
+		}
+		if (r->nnfs_ops == CFG_MAX_NFS_OPS) {
+			cerr(c, v, "too many NFSv4 operations in %s (at most %d)", path, CFG_MAX_NFS_OPS);
+			return;
+		}
+		r->nfs_ops[r->nnfs_ops++] = (uint16_t)op;
 	}
 }
 
@@ -782,6 +850,15 @@ static void parse_code_list(struct ctx *c, const yaml_node_t *n, const char *pat
 
 static const char *const modes[] = { "all", "trackonly", "excludeonly" };
 enum { MODE_ALL, MODE_TRACKONLY, MODE_EXCLUDEONLY };
+
+static enum names_proto space_of_proto(const char *proto)
+{
+	if (!strcmp(proto, "nfs"))
+		return NAMES_NFS;
+	if (!strcmp(proto, "io"))
+		return NAMES_IO;
+	return NAMES_SMB;
+}
 
 static struct cfg_anomaly *new_anomaly(struct ctx *c, const yaml_node_t *k, const char *name, const char *proto,
 				       enum cfg_anomaly_type type)
@@ -807,6 +884,7 @@ static struct cfg_anomaly *new_anomaly(struct ctx *c, const yaml_node_t *k, cons
 	memset(a, 0, sizeof(*a));
 	bprintf(a->name, sizeof(a->name), "%s", name);
 	bprintf(a->proto, sizeof(a->proto), "%s", proto);
+	a->space = space_of_proto(proto);
 	a->type = type;
 	a->line = (int)k->start_mark.line + 1;
 	a->col = (int)k->start_mark.column + 1;
@@ -826,11 +904,17 @@ static int get_mode(struct ctx *c, const yaml_node_t *map, const char *path, str
 	return m;
 }
 
-static bool get_count(struct ctx *c, const yaml_node_t *map, const yaml_node_t *k, const char *path, uint32_t *out)
+/* acceptable_count: required where AODv2's own sections always gave it (latency, error), else deflt. */
+static bool get_count(struct ctx *c, const yaml_node_t *map, const yaml_node_t *k, const char *path, uint32_t *out,
+		      uint32_t deflt)
 {
 	char p[PATH_LEN];
 	yaml_node_t *v = get(c, map, "acceptable_count", NULL);
 
+	if (!v && deflt) {
+		*out = deflt;
+		return true;
+	}
 	if (!v) {
 		cerr(c, k, "missing key 'acceptable_count' in %s", path);
 		return false;
@@ -839,27 +923,62 @@ static bool get_count(struct ctx *c, const yaml_node_t *map, const yaml_node_t *
 	return get_u32(c, v, p, 1, 1000000000, out);
 }
 
-/* tool: smbslower for latency, smbiosnoop for errors; captures refused by name. */
+/* AODv2's tool per protocol and anomaly type; aod's own types (stall, reconnect) take none. */
+struct tool {
+	const char *proto;
+	enum cfg_anomaly_type type;
+	const char *name;
+};
+
+static const struct tool tools[] = {
+	{ "smb", CFG_LATENCY, "smbslower" }, { "smb", CFG_ERROR, "smbiosnoop" }, { "smb", CFG_SOCKCONN, "ss" },
+	{ "nfs", CFG_LATENCY, "nfsslower" }, { "nfs", CFG_ERROR, "nfsiosnoop" }, { "nfs", CFG_SOCKCONN, "ss" },
+	{ "io", CFG_ERROR, "iosnoop" },
+};
+static const char *const tool_names[] = { "smbslower", "smbiosnoop", "ss", "nfsslower", "nfsiosnoop", "iosnoop" };
+
+static const struct tool *tool_for(const char *proto, enum cfg_anomaly_type type)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(tools); i++)
+		if (!strcmp(tools[i].proto, proto) && tools[i].type == type)
+			return &tools[i];
+	return NULL;
+}
+
+static const char *measures(enum cfg_anomaly_type type)
+{
+	return type == CFG_ERROR ? "errors" : type == CFG_SOCKCONN ? "connections" : "latency";
+}
+
+/* tool: the one AODv2 names for this protocol and type; captures refused by name. */
 static void check_tool(struct ctx *c, const yaml_node_t *map, const char *path, struct cfg_anomaly *a)
 {
-	static const char *const tools[] = { "smbslower", "smbiosnoop" };
-	const char *want = tools[a->type == CFG_ERROR], *s;
+	const struct tool *want = tool_for(a->proto, a->type);
 	yaml_node_t *v = get(c, map, "tool", NULL);
+	const char *s;
 	char p[PATH_LEN];
 
-	strcpy(a->tool, want);
+	if (!want)
+		return;
+	strcpy(a->tool, want->name);
 	if (!v)
 		return;
 	join(p, path, "tool");
 	if (!(s = want_scalar(c, v, p)) || refuse_capture_tool(c, v, s))
 		return;
-	if (!strcasecmp(s, want))
+	if (!strcasecmp(s, want->name))
 		return;
-	if (in_list(s, tools, ARRAY_SIZE(tools)))
-		cerr(c, v, "%s: tool '%s' does not measure %s; use '%s'", p, s,
-		     a->type == CFG_ERROR ? "errors" : "latency", want);
-	else
-		get_word(c, v, p, "tool", tools, ARRAY_SIZE(tools));
+	for (size_t i = 0; i < ARRAY_SIZE(tools); i++) {
+		if (strcasecmp(s, tools[i].name))
+			continue;
+		if (!strcmp(tools[i].proto, a->proto))
+			cerr(c, v, "%s: tool '%s' does not measure %s; use '%s'", p, s, measures(a->type), want->name);
+		else
+			cerr(c, v, "%s: tool '%s' watches %s, not %s; use '%s'", p, s, tools[i].proto, a->proto,
+			     want->name);
+		return;
+	}
+	get_word(c, v, p, "tool", tool_names, ARRAY_SIZE(tool_names));
 }
 
 static bool has_items(const yaml_node_t *n)
@@ -885,8 +1004,9 @@ static void parse_actions_of(struct ctx *c, const yaml_node_t *ak, const yaml_no
 }
 
 /* track_commands items: a name (default threshold) or {command, threshold (ms)}. */
-static void parse_track_cmds(struct ctx *c, const yaml_node_t *n, const char *path, double deflt_ms,
-			     uint64_t thr_ns[CFG_SMB2_NCMD], uint32_t *mask, const yaml_node_t *where[CFG_SMB2_NCMD])
+static void parse_track_ops(struct ctx *c, const yaml_node_t *n, const char *path, enum names_proto sp,
+			    double deflt_ms, uint64_t thr_ns[CFG_MAX_OPS], struct cfg_ops *set,
+			    const yaml_node_t *where[CFG_MAX_OPS])
 {
 	static const char *const item_keys[] = { "command", "threshold" };
 
@@ -905,97 +1025,115 @@ static void parse_track_cmds(struct ctx *c, const yaml_node_t *n, const char *pa
 			}
 			thn = get(c, v, "threshold", NULL);
 		} else if (v->type != YAML_SCALAR_NODE) {
-			cerr(c, v, "items of %s must be a command name or {command: NAME, threshold: MS}", path);
+			cerr(c, v, "items of %s must be a %s name or {command: NAME, threshold: MS}", path,
+			     names_op_what(sp));
 			continue;
 		}
-		if ((id = get_cmd(c, cmdn, path)) < 0)
+		if ((id = get_op(c, cmdn, path, sp)) < 0)
 			continue;
 		if (thn) {
-			char p[PATH_LEN + 16];
+			char p[PATH_LEN + 48];
 
-			bprintf(p, sizeof(p), "threshold of %s", names_smb2_cmd_name((unsigned)id));
+			bprintf(p, sizeof(p), "threshold of %s", names_op_name(sp, (unsigned)id));
 			if (!get_num(c, thn, p, 0, 3600e3, &ms))
 				continue;
 		}
-		if (*mask & 1u << id) {
-			cerr(c, cmdn, "duplicate command '%s' in %s (first at line %zu)",
-			     names_smb2_cmd_name((unsigned)id), path, where[id]->start_mark.line + 1);
+		if (cfg_ops_has(set, (unsigned)id)) {
+			cerr(c, cmdn, "duplicate %s '%s' in %s (first at line %zu)", names_op_what(sp),
+			     names_op_name(sp, (unsigned)id), path, where[id]->start_mark.line + 1);
 			continue;
 		}
-		*mask |= 1u << id;
+		cfg_ops_add(set, (unsigned)id);
 		where[id] = cmdn;
 		thr_ns[id] = (uint64_t)(ms * 1e6 + 0.5);
 	}
 }
 
-/* Mode semantics shared by both layouts: all / trackonly / excludeonly over the 20 commands. */
+/* Mode semantics shared by both layouts and every protocol: all / trackonly / excludeonly over its ops. */
 static void parse_latency_body(struct ctx *c, struct cfg_anomaly *a, const yaml_node_t *k, const yaml_node_t *map,
 			       const char *path)
 {
-	const yaml_node_t *tw[CFG_SMB2_NCMD] = { 0 }, *ew[CFG_SMB2_NCMD] = { 0 };
+	const yaml_node_t *tw[CFG_MAX_OPS] = { 0 }, *ew[CFG_MAX_OPS] = { 0 };
 	yaml_node_t *tk = NULL, *ek = NULL, *tn, *en, *modek = NULL, *v;
-	uint64_t thr[CFG_SMB2_NCMD] = { 0 };
-	uint32_t tracked = 0, excluded = 0, all = (1u << CFG_SMB2_NCMD) - 1;
+	uint64_t thr[CFG_MAX_OPS] = { 0 };
+	enum names_proto sp = a->space;
+	unsigned int nops = names_op_count(sp);
+	struct cfg_ops tracked = { { 0 } }, excluded = { { 0 } };
 	double deflt = 10;
 	char p[PATH_LEN];
 	int mode = get_mode(c, map, path, a);
 
-	get_count(c, map, k, path, &a->acceptable_count);
+	get_count(c, map, k, path, &a->acceptable_count, 0);
 	join(p, path, "default_threshold_ms");
 	if ((v = get(c, map, "default_threshold_ms", NULL)))
 		get_num(c, v, p, 0, 3600e3, &deflt);
 	join(p, path, "track_commands");
 	if ((tn = get(c, map, "track_commands", &tk)))
-		parse_track_cmds(c, tn, p, deflt, thr, &tracked, tw);
+		parse_track_ops(c, tn, p, sp, deflt, thr, &tracked, tw);
 	join(p, path, "exclude_commands");
 	if ((en = get(c, map, "exclude_commands", &ek)))
-		excluded = parse_cmd_list(c, en, p, ew);
-	for (int i = 0; i < CFG_SMB2_NCMD; i++)
-		if (tracked & excluded & 1u << i)
-			cerr(c, ew[i], "%s is both tracked and excluded in %s", names_smb2_cmd_name((unsigned)i), path);
+		excluded = parse_op_list(c, en, p, sp, ew);
+	for (unsigned int i = 0; i < nops; i++)
+		if (cfg_ops_has(&tracked, i) && cfg_ops_has(&excluded, i))
+			cerr(c, ew[i], "%s is both tracked and excluded in %s", names_op_name(sp, i), path);
 	if (mode == MODE_TRACKONLY && en && has_items(en))
 		cwarn(c, ek, "%s.exclude_commands is ignored in mode 'trackonly'", path);
 	if (mode == MODE_EXCLUDEONLY && tn && has_items(tn))
 		cwarn(c, tk, "%s.track_commands is ignored in mode 'excludeonly'", path);
-	if (mode == MODE_TRACKONLY)
-		a->cmd_mask = tracked;
-	else
-		a->cmd_mask = all & ~excluded;
-	for (int i = 0; i < CFG_SMB2_NCMD; i++) {
-		bool own = mode != MODE_EXCLUDEONLY && (tracked & 1u << i);
+	for (unsigned int i = 0; i < nops; i++) {
+		bool own = mode != MODE_EXCLUDEONLY && cfg_ops_has(&tracked, i);
+		bool on = mode == MODE_TRACKONLY ? cfg_ops_has(&tracked, i) : !cfg_ops_has(&excluded, i);
 
-		a->threshold_ns[i] = !(a->cmd_mask & 1u << i) ? 0 : own ? thr[i] : (uint64_t)(deflt * 1e6 + 0.5);
+		if (on)
+			cfg_ops_add(&a->ops, i);
+		a->threshold_ns[i] = !on ? 0 : own ? thr[i] : (uint64_t)(deflt * 1e6 + 0.5);
 	}
 	get(c, map, "mode", &modek);
-	if (!a->cmd_mask)
-		cerr(c, modek ? modek : k, "%s resolves to no SMB2 command to watch (mode '%s')", path, a->mode);
+	if (cfg_ops_empty(&a->ops))
+		cerr(c, modek ? modek : k, "%s resolves to no %s to watch (mode '%s')", path,
+		     sp == NAMES_SMB ? "SMB2 command" : names_op_what(sp), a->mode);
 	check_tool(c, map, path, a);
 	parse_actions_of(c, k, map, path, a);
 }
 
-/* One error rule: commands (none = all), codes (none = every code). */
-static void parse_rule(struct ctx *c, struct cfg_error_rule *r, const yaml_node_t *k, const yaml_node_t *map,
-		       const char *path)
+/* One error rule: ops (none = all), codes (none = every code) minus excluded codes, NFSv4 operations. */
+static void parse_rule(struct ctx *c, struct cfg_error_rule *r, enum names_proto sp, const yaml_node_t *k,
+		       const yaml_node_t *map, const char *path)
 {
-	const yaml_node_t *cw[CFG_SMB2_NCMD] = { 0 };
-	struct code_list l;
+	const yaml_node_t *cw[CFG_MAX_OPS] = { 0 };
+	struct code_list t, e;
 	yaml_node_t *v;
 	char p[PATH_LEN];
 
-	get_count(c, map, k, path, &r->acceptable_count);
+	get_count(c, map, k, path, &r->acceptable_count, 0);
 	join(p, path, "track_commands");
-	r->cmd_mask = 0;
+	memset(&r->ops, 0, sizeof(r->ops));
 	if ((v = get(c, map, "track_commands", NULL)))
-		r->cmd_mask = parse_cmd_list(c, v, p, cw);
-	if (!r->cmd_mask)
-		r->cmd_mask = (1u << CFG_SMB2_NCMD) - 1;
+		r->ops = parse_op_list(c, v, p, sp, cw);
+	if (cfg_ops_empty(&r->ops))
+		r->ops = cfg_ops_all(names_op_count(sp));
 	join(p, path, "track_errors");
-	parse_code_list(c, get(c, map, "track_errors", NULL), p, &l);
-	memcpy(r->codes, l.codes, sizeof(l.codes));
-	r->ncodes = l.n;
+	parse_code_list(c, get(c, map, "track_errors", NULL), p, sp, &t);
+	join(p, path, "exclude_errors");
+	parse_code_list(c, get(c, map, "exclude_errors", NULL), p, sp, &e);
+	check_code_overlap(c, &t, &e, path);
+	memcpy(r->codes, t.codes, sizeof(t.codes));
+	r->ncodes = t.n;
+	memcpy(r->exclude, e.codes, sizeof(e.codes));
+	r->nexclude = e.n;
+	join(p, path, "track_ops");
+	if (sp == NAMES_NFS && (v = get(c, map, "track_ops", NULL)))
+		parse_nfs_ops(c, v, p, r);
 }
 
-static const char *const rule_keys[] = { "name", "acceptable_count", "track_commands", "track_errors" };
+/* Rule keys; track_ops (NFSv4 operation numbers) is NFS's alone, and last so the others can leave it out. */
+static const char *const rule_keys[] = { "name", "acceptable_count", "track_commands", "track_errors",
+					 "exclude_errors", "track_ops" };
+
+static size_t nkeys_for(enum names_proto sp, size_t n)
+{
+	return sp == NAMES_NFS ? n : n - 1;
+}
 
 static void parse_rules(struct ctx *c, struct cfg_anomaly *a, const yaml_node_t *n, const char *path)
 {
@@ -1019,7 +1157,7 @@ static void parse_rules(struct ctx *c, struct cfg_anomaly *a, const yaml_node_t 
 				cerr(c, v, "%s is empty", p);
 			continue;
 		}
-		check_keys(c, v, rule_keys, ARRAY_SIZE(rule_keys), p);
+		check_keys(c, v, rule_keys, nkeys_for(a->space, ARRAY_SIZE(rule_keys)), p);
 		if (a->nrules == CFG_MAX_RULES) {
 			cerr(c, v, "too many rules in %s (at most %d)", path, CFG_MAX_RULES);
 			return;
@@ -1039,16 +1177,17 @@ static void parse_rules(struct ctx *c, struct cfg_anomaly *a, const yaml_node_t 
 			}
 		}
 		bprintf(p, sizeof(p), "%s.%s", path, r->name);
-		parse_rule(c, r, name, v, p);
+		parse_rule(c, r, a->space, name, v, p);
 		a->nrules++;
 	}
 }
 
-/* anomalies.smb.error: the flat form is one rule named after the anomaly; `rules:` may not be mixed in. */
-static void parse_smb_error(struct ctx *c, struct cfg_anomaly *a, const yaml_node_t *k, const yaml_node_t *map,
-			    const char *path)
+/* anomalies.<proto>.error: the flat form is one rule named after the anomaly; `rules:` may not be mixed in. */
+static void parse_error_body(struct ctx *c, struct cfg_anomaly *a, const yaml_node_t *k, const yaml_node_t *map,
+			     const char *path)
 {
-	static const char *const flat[] = { "acceptable_count", "track_commands", "track_errors" };
+	static const char *const flat[] = { "acceptable_count", "track_commands", "track_errors", "exclude_errors",
+					     "track_ops" };
 	yaml_node_t *rules = get(c, map, "rules", NULL), *fk;
 	char p[PATH_LEN];
 
@@ -1062,70 +1201,109 @@ static void parse_smb_error(struct ctx *c, struct cfg_anomaly *a, const yaml_nod
 		parse_rules(c, a, rules, p);
 	} else {
 		bprintf(a->rules[0].name, sizeof(a->rules[0].name), "%s", a->name);
-		parse_rule(c, &a->rules[0], k, map, path);
+		parse_rule(c, &a->rules[0], a->space, k, map, path);
 		a->nrules = 1;
 	}
 	check_tool(c, map, path, a);
 	parse_actions_of(c, k, map, path, a);
 }
 
-static void parse_smb(struct ctx *c, const yaml_node_t *n, const char *path)
+/* sockconn, stall, reconnect: a count (default 1), stall_ms for stall, actions. */
+static void parse_outage_body(struct ctx *c, struct cfg_anomaly *a, const yaml_node_t *k, const yaml_node_t *map,
+			      const char *path)
 {
-	static const char *const lat_keys[] = { "tool", "mode", "acceptable_count", "default_threshold_ms",
-						"track_commands", "exclude_commands", "actions" };
-	static const char *const err_keys[] = { "tool", "acceptable_count", "track_commands", "track_errors",
-						"rules", "actions" };
-	static const char *const types[] = { "latency", "error" };
+	yaml_node_t *v;
 	char p[PATH_LEN];
 
+	get_count(c, map, k, path, &a->acceptable_count, 1);
+	if (a->type == CFG_STALL) {
+		a->stall_ms = CFG_DEFAULT_STALL_MS;
+		join(p, path, "stall_ms");
+		if ((v = get(c, map, "stall_ms", NULL)))
+			get_u32(c, v, p, 1, 86400000, &a->stall_ms);
+	}
+	check_tool(c, map, path, a);
+	parse_actions_of(c, k, map, path, a);
+}
+
+/* The anomaly types of anomalies.<proto>, their keys and their parser. */
+struct type_desc {
+	const char *name;
+	enum cfg_anomaly_type type;
+	const char *const *keys;
+	size_t nkeys;
+	void (*parse)(struct ctx *, struct cfg_anomaly *, const yaml_node_t *, const yaml_node_t *, const char *);
+};
+
+static const char *const lat_keys[] = { "tool", "mode", "acceptable_count", "default_threshold_ms",
+					"track_commands", "exclude_commands", "actions" };
+static const char *const err_keys[] = { "tool", "acceptable_count", "track_commands", "track_errors",
+					"exclude_errors", "rules", "actions", "track_ops" };
+static const char *const conn_keys[] = { "tool", "acceptable_count", "actions" };
+static const char *const stall_keys[] = { "stall_ms", "acceptable_count", "actions" };
+static const char *const reconn_keys[] = { "acceptable_count", "actions" };
+
+static const struct type_desc type_descs[] = {
+	{ "latency", CFG_LATENCY, lat_keys, ARRAY_SIZE(lat_keys), parse_latency_body },
+	{ "error", CFG_ERROR, err_keys, ARRAY_SIZE(err_keys), parse_error_body },
+	{ "sockconn", CFG_SOCKCONN, conn_keys, ARRAY_SIZE(conn_keys), parse_outage_body },
+	{ "stall", CFG_STALL, stall_keys, ARRAY_SIZE(stall_keys), parse_outage_body },
+	{ "reconnect", CFG_RECONNECT, reconn_keys, ARRAY_SIZE(reconn_keys), parse_outage_body },
+};
+
+/* anomalies.<proto>: smb and nfs take every type, io only error. */
+static void parse_proto(struct ctx *c, const yaml_node_t *n, const char *proto)
+{
+	static const char *const all_types[] = { "latency", "error", "sockconn", "stall", "reconnect" };
+	static const char *const io_types[] = { "error" };
+	bool io = !strcmp(proto, "io");
+	const char *const *types = io ? io_types : all_types;
+	size_t ntypes = io ? ARRAY_SIZE(io_types) : ARRAY_SIZE(all_types);
+	char path[PATH_LEN], p[PATH_LEN];
+
+	join(path, "anomalies", proto);
 	if (want_map(c, n, path) <= 0)
 		return;
-	check_keys(c, n, types, ARRAY_SIZE(types), path);
+	check_keys(c, n, types, ntypes, path);
 	FOR_PAIRS(n, pr) {
 		yaml_node_t *k = node(c, pr->key), *v = node(c, pr->value);
 		const char *t = sval(k);
+		const struct type_desc *td = NULL;
 		struct cfg_anomaly *a;
-		bool lat;
 
-		if (!t || !in_list(t, types, ARRAY_SIZE(types)))
+		if (!t || !in_list(t, types, ntypes))
 			continue;
-		lat = !strcmp(t, "latency");
+		for (size_t i = 0; i < ARRAY_SIZE(type_descs); i++)
+			if (!strcmp(type_descs[i].name, t))
+				td = &type_descs[i];
 		join(p, path, t);
 		if (want_map(c, v, p) <= 0) {
-			if (is_empty(v))
+			if (is_empty(v) && (td->type == CFG_LATENCY || td->type == CFG_ERROR))
 				cerr(c, v, "%s is empty: give at least acceptable_count", p);
+			else if (is_empty(v))
+				cerr(c, v, "%s is empty: give at least its actions", p);
 			continue;
 		}
-		if (!(a = new_anomaly(c, k, t, "smb", lat ? CFG_LATENCY : CFG_ERROR)))
+		if (!(a = new_anomaly(c, k, t, proto, td->type)))
 			continue;
-		if (lat) {
-			check_keys(c, v, lat_keys, ARRAY_SIZE(lat_keys), p);
-			parse_latency_body(c, a, k, v, p);
-		} else {
-			check_keys(c, v, err_keys, ARRAY_SIZE(err_keys), p);
-			parse_smb_error(c, a, k, v, p);
-		}
+		check_keys(c, v, td->keys, td->type == CFG_ERROR ? nkeys_for(a->space, td->nkeys) : td->nkeys, p);
+		td->parse(c, a, k, v, p);
 	}
 }
 
 /* The current upstream layout: anomalies.<protocol>.<type>. */
 static void parse_anomalies(struct ctx *c, const yaml_node_t *n)
 {
-	static const char *const protos[] = { "smb", "nfs", "io", "sockconn" };
+	static const char *const protos[] = { "smb", "nfs", "io" };
 
 	if (want_map(c, n, "anomalies") <= 0)
 		return;
 	check_keys(c, n, protos, ARRAY_SIZE(protos), "anomalies");
 	FOR_PAIRS(n, pr) {
-		yaml_node_t *k = node(c, pr->key);
-		const char *s = sval(k);
+		const char *s = sval(node(c, pr->key));
 
-		if (!s || !in_list(s, protos, ARRAY_SIZE(protos)))
-			continue;
-		if (!strcmp(s, "smb"))
-			parse_smb(c, node(c, pr->value), "anomalies.smb");
-		else
-			cerr(c, k, "%s anomalies are not supported by this build", s);
+		if (s && in_list(s, protos, ARRAY_SIZE(protos)))
+			parse_proto(c, node(c, pr->value), s);
 	}
 }
 
@@ -1136,23 +1314,19 @@ static void parse_guardian_error(struct ctx *c, struct cfg_anomaly *a, const yam
 	struct cfg_error_rule *r = &a->rules[0];
 	struct code_list t, e;
 	yaml_node_t *tk = NULL, *ek = NULL, *modek = NULL;
-	char p[PATH_LEN], b[16];
+	char p[PATH_LEN];
 	int mode = get_mode(c, map, path, a);
 
 	bprintf(r->name, sizeof(r->name), "%s", a->name);
 	a->nrules = 1;
-	r->cmd_mask = (1u << CFG_SMB2_NCMD) - 1;
-	if (get_count(c, map, k, path, &r->acceptable_count))
+	r->ops = cfg_ops_all(names_op_count(a->space));
+	if (get_count(c, map, k, path, &r->acceptable_count, 0))
 		a->acceptable_count = r->acceptable_count;
 	join(p, path, "track_codes");
-	parse_code_list(c, get(c, map, "track_codes", &tk), p, &t);
+	parse_code_list(c, get(c, map, "track_codes", &tk), p, a->space, &t);
 	join(p, path, "exclude_codes");
-	parse_code_list(c, get(c, map, "exclude_codes", &ek), p, &e);
-	for (int i = 0; i < e.n; i++)
-		for (int j = 0; j < t.n; j++)
-			if (same_code(e.codes[i], t.codes[j]))
-				cerr(c, e.where[i], "%s is both tracked and excluded in %s",
-				     code_name(e.codes[i], b, sizeof(b)), path);
+	parse_code_list(c, get(c, map, "exclude_codes", &ek), p, a->space, &e);
+	check_code_overlap(c, &t, &e, path);
 	if (mode == MODE_TRACKONLY && e.n)
 		cwarn(c, ek, "%s.exclude_codes is ignored in mode 'trackonly'", path);
 	if (mode != MODE_TRACKONLY && t.n)
@@ -1771,12 +1945,12 @@ static void print_ms(uint64_t ns, FILE *out)
 
 static void print_latency(const struct cfg_anomaly *a, FILE *out)
 {
-	fprintf(out, "  mode %s, fires at %u commands over threshold per interval (or one of 1 s or more)\n", a->mode,
-		a->acceptable_count);
-	fprintf(out, "  %-36s %s\n", "command", "threshold");
-	for (unsigned int i = 0; i < CFG_SMB2_NCMD; i++) {
-		fprintf(out, "  %-36s ", names_smb2_cmd_name(i));
-		if (a->cmd_mask & 1u << i)
+	fprintf(out, "  mode %s, fires at %u %ss over threshold per interval (or one of 1 s or more)\n", a->mode,
+		a->acceptable_count, names_op_what(a->space));
+	fprintf(out, "  %-36s %s\n", names_op_what(a->space), "threshold");
+	for (unsigned int i = 0; i < names_op_count(a->space); i++) {
+		fprintf(out, "  %-36s ", names_op_name(a->space, i));
+		if (cfg_ops_has(&a->ops, i))
 			print_ms(a->threshold_ns[i], out);
 		else
 			fputc('-', out);
@@ -1786,7 +1960,7 @@ static void print_latency(const struct cfg_anomaly *a, FILE *out)
 
 static void print_codes(const char *label, const struct cfg_code *codes, int n, FILE *out)
 {
-	char b[16];
+	char b[24];
 
 	fprintf(out, " %s", label);
 	for (int i = 0; i < n; i++)
@@ -1795,15 +1969,19 @@ static void print_codes(const char *label, const struct cfg_code *codes, int n, 
 
 static void print_error(const struct cfg_anomaly *a, FILE *out)
 {
+	const char *what = a->space == NAMES_SMB ? "commands" : a->space == NAMES_NFS ? "procedures" : "ops";
+	struct cfg_ops all = cfg_ops_all(names_op_count(a->space));
+
 	for (int r = 0; r < a->nrules; r++) {
 		const struct cfg_error_rule *rule = &a->rules[r];
+		bool every = cfg_ops_equal(&rule->ops, &all);
 
-		fprintf(out, "  rule %s: fires at %u errors per interval; commands", rule->name, rule->acceptable_count);
-		if (rule->cmd_mask == (1u << CFG_SMB2_NCMD) - 1)
+		fprintf(out, "  rule %s: fires at %u errors per interval; %s", rule->name, rule->acceptable_count, what);
+		if (every)
 			fprintf(out, " all");
-		for (unsigned int i = 0; i < CFG_SMB2_NCMD && rule->cmd_mask != (1u << CFG_SMB2_NCMD) - 1; i++)
-			if (rule->cmd_mask & 1u << i)
-				fprintf(out, " %s", names_smb2_cmd_name(i));
+		for (unsigned int i = 0; i < names_op_count(a->space) && !every; i++)
+			if (cfg_ops_has(&rule->ops, i))
+				fprintf(out, " %s", names_op_name(a->space, i));
 		fprintf(out, ";");
 		if (rule->ncodes)
 			print_codes("codes", rule->codes, rule->ncodes, out);
@@ -1811,8 +1989,29 @@ static void print_error(const struct cfg_anomaly *a, FILE *out)
 			fprintf(out, " codes: every error");
 		if (rule->nexclude)
 			print_codes("except", rule->exclude, rule->nexclude, out);
+		if (rule->nnfs_ops) {
+			fprintf(out, "; NFSv4 operations");
+			for (int i = 0; i < rule->nnfs_ops; i++)
+				fprintf(out, "%s%s", i ? "," : " ", names_nfs4_op_name(rule->nfs_ops[i]));
+		}
 		fputc('\n', out);
 	}
+}
+
+/* sockconn, stall, reconnect */
+static void print_outage(const struct cfg_anomaly *a, FILE *out)
+{
+	const char *port = !strcmp(a->proto, "nfs") ? "2049" : "445";
+
+	if (a->type == CFG_SOCKCONN)
+		fprintf(out, "  fires when the established connections to port %s change, %u change%s per interval\n",
+			port, a->acceptable_count, a->acceptable_count == 1 ? "" : "s");
+	else if (a->type == CFG_STALL)
+		fprintf(out, "  fires when %u request%s %s been pending %u ms or more\n", a->acceptable_count,
+			a->acceptable_count == 1 ? "" : "s", a->acceptable_count == 1 ? "has" : "have", a->stall_ms);
+	else
+		fprintf(out, "  fires at %u reconnect%s the client reports per interval\n", a->acceptable_count,
+			a->acceptable_count == 1 ? "" : "s");
 }
 
 static void print_health(const struct cfg_anomaly *a, FILE *out)
@@ -1891,15 +2090,19 @@ void config_print(const struct cfg_config *cfg, FILE *out)
 	for (int i = 0; i < cfg->nanomalies; i++) {
 		const struct cfg_anomaly *a = &cfg->anomalies[i];
 
+		static const char *const tnames[] = { "latency", "error", "health", "sockconn", "stall", "reconnect" };
+
 		fprintf(out, "\nanomaly %s/%s (%s%s%s)\n", a->proto, a->name,
-			a->type == CFG_LATENCY ? "latency" : a->type == CFG_ERROR ? "error" : "health",
-			a->type == CFG_HEALTH ? "" : ", tool ", a->type == CFG_HEALTH ? "" : a->tool);
+			(unsigned)a->type < ARRAY_SIZE(tnames) ? tnames[a->type] : "?",
+			a->type != CFG_HEALTH && a->tool[0] ? ", tool " : "", a->type != CFG_HEALTH ? a->tool : "");
 		if (a->type == CFG_LATENCY)
 			print_latency(a, out);
 		else if (a->type == CFG_ERROR)
 			print_error(a, out);
-		else
+		else if (a->type == CFG_HEALTH)
 			print_health(a, out);
+		else
+			print_outage(a, out);
 		print_action_list(cfg, "  actions:", a->actions, a->nactions, out);
 	}
 	if (!cfg->nanomalies)

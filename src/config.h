@@ -8,11 +8,17 @@
 #include <stdio.h>
 #include <limits.h>
 
+#include "names.h"
+
 #define CFG_SMB2_NCMD 20	/* SMB2 commands 0..19 (NEGOTIATE .. SERVER_TO_CLIENT_NOTIFICATION) */
+#define CFG_NFS_NOPS NAMES_NFS_NOPS	/* NFSv4 procedures 0..68, then NFSv3 procedures 69..90 */
+#define CFG_MAX_OPS 128		/* room in a per-protocol op table: the largest space is NFS's 91 */
+#define CFG_MAX_NFS_OPS 16	/* NFSv4 operation numbers one error rule may name */
+#define CFG_DEFAULT_STALL_MS 5000
 #define CFG_NAME_MAX 64
 #define CFG_MAX_BUNDLES 16		/* ceiling of max_concurrent_bundles */
 #define CFG_MAX_WORST 16		/* ceiling of manifest_events: worst-N events kept per anomaly */
-#define CFG_MAX_ANOMALIES 16
+#define CFG_MAX_ANOMALIES 32
 #define CFG_MAX_ANOM_ACTIONS 24
 #define CFG_MAX_RULES 8
 #define CFG_MAX_CODES 24
@@ -43,22 +49,71 @@ struct cfg_action {
 	uint32_t lines;				/* TAIL */
 };
 
-enum cfg_anomaly_type { CFG_LATENCY, CFG_ERROR, CFG_HEALTH };
+enum cfg_anomaly_type {
+	CFG_LATENCY, CFG_ERROR, CFG_HEALTH,
+	CFG_SOCKCONN,		/* the set of established connections to the protocol's port changed */
+	CFG_STALL,		/* a request pending longer than stall_ms */
+	CFG_RECONNECT,		/* the client reported a reconnect */
+};
 
-/* One error code a rule tracks: an NT status or a positive errno number. */
+/* A set of operations of one protocol's space (see names.h): bit i = op i. */
+struct cfg_ops {
+	uint64_t w[CFG_MAX_OPS / 64];
+};
+
+static inline bool cfg_ops_has(const struct cfg_ops *s, unsigned int i)
+{
+	return i < CFG_MAX_OPS && (s->w[i / 64] >> (i % 64) & 1);
+}
+
+static inline void cfg_ops_add(struct cfg_ops *s, unsigned int i)
+{
+	if (i < CFG_MAX_OPS)
+		s->w[i / 64] |= 1ull << (i % 64);
+}
+
+/* Ops 0..n-1, every op of a space of n. */
+static inline struct cfg_ops cfg_ops_all(unsigned int n)
+{
+	struct cfg_ops s = { { 0 } };
+
+	for (unsigned int i = 0; i < n && i < CFG_MAX_OPS; i++)
+		cfg_ops_add(&s, i);
+	return s;
+}
+
+static inline bool cfg_ops_empty(const struct cfg_ops *s)
+{
+	for (unsigned int i = 0; i < CFG_MAX_OPS / 64; i++)
+		if (s->w[i])
+			return false;
+	return true;
+}
+
+static inline bool cfg_ops_equal(const struct cfg_ops *a, const struct cfg_ops *b)
+{
+	for (unsigned int i = 0; i < CFG_MAX_OPS / 64; i++)
+		if (a->w[i] != b->w[i])
+			return false;
+	return true;
+}
+
+/* One error code a rule tracks, in its space: an errno (positive), NT status, nfsstat4 or nfsstat3. */
 struct cfg_code {
-	bool ntstatus;
+	uint8_t space;			/* enum names_code_space */
 	uint32_t value;
 };
 
 struct cfg_error_rule {
 	char name[CFG_NAME_MAX];
 	uint32_t acceptable_count;
-	uint32_t cmd_mask;		/* bit i set: SMB2 command i counts; all 20 bits when none listed */
+	struct cfg_ops ops;		/* the protocol's ops that count; all of them when none listed */
 	struct cfg_code codes[CFG_MAX_CODES];	/* empty = every error code */
 	int ncodes;
 	struct cfg_code exclude[CFG_MAX_CODES];
 	int nexclude;
+	uint16_t nfs_ops[CFG_MAX_NFS_OPS];	/* NFS: NFSv4 operation numbers (OP_*) an error must name; none = any */
+	int nnfs_ops;
 };
 
 enum cfg_health_kind {
@@ -75,12 +130,14 @@ static inline bool cfg_health_is_latency(enum cfg_health_kind k)
 struct cfg_anomaly {
 	char name[CFG_NAME_MAX];	/* "latency", "error", or the guardian key; health: "sched_latency" ... */
 	enum cfg_anomaly_type type;
-	char proto[8];			/* "smb" or "health" */
+	char proto[8];			/* "smb", "nfs", "io" or "health" */
+	enum names_proto space;		/* whose op names ops, threshold_ns and rules index (not for health) */
 	char tool[32];
 	uint32_t acceptable_count;
-	/* CFG_LATENCY: per-command threshold in ns; cmd_mask says which are tracked. */
-	uint64_t threshold_ns[CFG_SMB2_NCMD];
-	uint32_t cmd_mask;
+	/* CFG_LATENCY: per-op threshold in ns, indexed by the op's id in `space`; ops says which are tracked. */
+	uint64_t threshold_ns[CFG_MAX_OPS];
+	struct cfg_ops ops;
+	uint32_t stall_ms;		/* CFG_STALL: a request pending this long fires */
 	/* CFG_ERROR: independent rules (the flat form becomes one rule named after the anomaly). */
 	struct cfg_error_rule rules[CFG_MAX_RULES];
 	int nrules;

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Anomaly detection: per-window counting of SMB latency/errors and health events, worst-N kept. */
+/* Anomaly detection: per-window counting of SMB and NFS latency/errors and health events, worst-N kept. */
 #include <string.h>
 
 #include "detect.h"
 
-_Static_assert(CFG_MAX_ANOMALIES <= 16, "anomaly bitmasks are uint16_t");
+_Static_assert(CFG_MAX_ANOMALIES <= 32, "anomaly bitmasks are uint32_t");
+_Static_assert(CFG_NFS_NOPS <= CFG_MAX_OPS && CFG_SMB2_NCMD <= CFG_MAX_OPS, "op tables hold every space");
 _Static_assert(CFG_SMB2_NCMD == AOD_SMB2_NCMD, "config and events disagree on SMB2 commands");
 
 #define DETECT_NONE UINT64_MAX
@@ -53,31 +54,32 @@ static void build_tables(struct detect *d)
 {
 	const struct cfg_config *cfg = d->cfg;
 
-	for (int c = 0; c < CFG_SMB2_NCMD; c++) {
-		d->smb_floor_ns[c] = DETECT_NONE;
-		d->smb_lat_mask[c] = 0;
-	}
-	d->err_mask = 0;
+	for (int p = 0; p < NAMES_NPROTO; p++)
+		for (int c = 0; c < CFG_MAX_OPS; c++)
+			d->floor_ns[p][c] = DETECT_NONE;
+	memset(d->lat_mask, 0, sizeof(d->lat_mask));
+	memset(d->err_mask, 0, sizeof(d->err_mask));
 	memset(d->health_mask, 0, sizeof(d->health_mask));
 	for (int a = 0; a < cfg->nanomalies && a < CFG_MAX_ANOMALIES; a++) {
 		const struct cfg_anomaly *an = &cfg->anomalies[a];
+		unsigned int sp = an->space < NAMES_NPROTO ? an->space : NAMES_SMB;
 
 		if (an->type == CFG_ERROR) {
-			d->err_mask |= 1u << a;
+			d->err_mask[sp] |= 1u << a;
 		} else if (an->type == CFG_HEALTH) {
 			if (an->health < CFG_H_COUNT)
 				d->health_mask[an->health] |= 1u << a;
-		} else {
-			for (int c = 0; c < CFG_SMB2_NCMD; c++) {
+		} else if (an->type == CFG_LATENCY) {
+			for (unsigned int c = 0; c < names_op_count(sp) && c < CFG_MAX_OPS; c++) {
 				uint64_t bar = an->threshold_ns[c];
 
-				if (!(an->cmd_mask & (1u << c)))
+				if (!cfg_ops_has(&an->ops, c))
 					continue;
-				d->smb_lat_mask[c] |= 1u << a;
+				d->lat_mask[sp][c] |= 1u << a;
 				if (bar > DETECT_EMERGENCY_NS)
 					bar = DETECT_EMERGENCY_NS;	/* the 1 s rule ignores thresholds */
-				if (bar < d->smb_floor_ns[c])
-					d->smb_floor_ns[c] = bar;
+				if (bar < d->floor_ns[sp][c])
+					d->floor_ns[sp][c] = bar;
 			}
 		}
 	}
@@ -105,9 +107,11 @@ void detect_init(struct detect *d, const struct cfg_config *cfg, uint64_t now_ns
 	d->anomalies_lost = 0;
 	/* 0 means "not set" in a hand-built config; the config's default is 16 as well */
 	d->keep = (keep == 0 || keep > DETECT_MAX_WORST) ? DETECT_MAX_WORST : (int)keep;
-	for (int a = 0; a < CFG_MAX_ANOMALIES; a++) {
+	/* Only the configured slots: each slot is a page of worst events, and untouched ones cost no memory.
+	 * The others are never read (every loop stops at nanomalies and nrules). */
+	for (int a = 0; a < cfg->nanomalies && a < CFG_MAX_ANOMALIES; a++) {
 		slot_reset(&d->lat[a]);
-		for (int r = 0; r < CFG_MAX_RULES; r++)
+		for (int r = 0; r < cfg->anomalies[a].nrules && r < CFG_MAX_RULES; r++)
 			slot_reset(&d->err[a][r]);
 	}
 	build_tables(d);
@@ -192,7 +196,7 @@ int detect_take_pending(struct detect *d, struct detect_anomaly *out)
 	if (!d->pending)
 		return 0;
 	a = __builtin_ctz(d->pending);
-	d->pending &= (uint16_t)(d->pending - 1);
+	d->pending &= d->pending - 1;
 	slot_emit(&d->lat[a], a, -1, true, d->lat[a].fired_ts, out);
 	return 1;
 }
@@ -213,49 +217,96 @@ static void count_latency(struct detect *d, int a, const union detect_event *ev,
 	}
 }
 
-static void feed_smb_latency(struct detect *d, const union detect_event *ev)
+/* A successful command or RPC of op `op` in protocol sp that took ns: every latency anomaly tracking it. */
+static void feed_latency(struct detect *d, const union detect_event *ev, unsigned int sp, unsigned int op,
+			 uint64_t ns)
 {
-	const struct aod_ev_smb *e = &ev->smb;
-	uint64_t ns = e->latency_ns;
-	unsigned mask = d->smb_lat_mask[e->cmd];
+	uint32_t mask = d->lat_mask[sp][op];
 
 	while (mask) {
 		int a = __builtin_ctz(mask);
 		bool emergency = ns >= DETECT_EMERGENCY_NS;
 
 		mask &= mask - 1;
-		if (emergency || ns >= d->cfg->anomalies[a].threshold_ns[e->cmd])
+		if (emergency || ns >= d->cfg->anomalies[a].threshold_ns[op])
 			count_latency(d, a, ev, ns, emergency);
 	}
 }
 
-static bool code_matches(const struct cfg_code *c, const struct aod_ev_smb *ev)
+/* The codes an error carries, one per space it has a value in: what a rule's codes are compared with. */
+struct err_codes {
+	uint32_t v[NAMES_CODE_NSPACES];
+	unsigned int has;		/* bit s: v[s] is set */
+};
+
+static bool code_in(const struct cfg_code *c, const struct err_codes *e)
 {
-	if (c->ntstatus)
-		return ev->status == c->value;
-	return ev->rc < 0 && (uint32_t)-(int64_t)ev->rc == c->value;
+	return c->space < NAMES_CODE_NSPACES && (e->has >> c->space & 1) && e->v[c->space] == c->value;
+}
+
+/* The rule's op set, its NFSv4 operations (when it names any), then excluded and tracked codes. */
+static bool rule_matches(const struct cfg_error_rule *r, unsigned int op, unsigned int nfs_op,
+			 const struct err_codes *e)
+{
+	bool hit;
+
+	if (!cfg_ops_has(&r->ops, op))
+		return false;
+	if (r->nnfs_ops) {
+		hit = false;
+		for (int i = 0; i < r->nnfs_ops && !hit; i++)
+			hit = r->nfs_ops[i] == nfs_op;
+		if (!hit)
+			return false;
+	}
+	for (int i = 0; i < r->nexclude; i++)
+		if (code_in(&r->exclude[i], e))
+			return false;
+	hit = r->ncodes == 0;
+	for (int i = 0; i < r->ncodes && !hit; i++)
+		hit = code_in(&r->codes[i], e);
+	return hit;
+}
+
+static void errno_code(struct err_codes *e, int32_t rc)
+{
+	if (rc < 0) {
+		e->v[NAMES_CODE_ERRNO] = (uint32_t)-(int64_t)rc;
+		e->has |= 1u << NAMES_CODE_ERRNO;
+	}
 }
 
 bool detect_error_matches(const struct cfg_error_rule *r, const struct aod_ev_smb *ev)
 {
-	bool hit;
+	struct err_codes e = { .v[NAMES_CODE_NTSTATUS] = ev->status, .has = 1u << NAMES_CODE_NTSTATUS };
 
-	if (ev->status == AOD_NT_STATUS_MORE_PROCESSING_REQUIRED)
+	if (ev->status == AOD_NT_STATUS_MORE_PROCESSING_REQUIRED || ev->cmd >= CFG_SMB2_NCMD)
 		return false;
-	if (ev->cmd >= CFG_SMB2_NCMD || !(r->cmd_mask & (1u << ev->cmd)))
-		return false;
-	for (int i = 0; i < r->nexclude; i++)
-		if (code_matches(&r->exclude[i], ev))
-			return false;
-	hit = r->ncodes == 0;
-	for (int i = 0; i < r->ncodes && !hit; i++)
-		hit = code_matches(&r->codes[i], ev);
-	return hit;
+	errno_code(&e, ev->rc);
+	return rule_matches(r, ev->cmd, AOD_NFS_NO_OP, &e);
 }
 
-static void feed_smb_error(struct detect *d, const union detect_event *ev)
+bool detect_nfs_error_matches(const struct cfg_error_rule *r, const struct aod_ev_nfs *ev)
 {
-	unsigned mask = d->err_mask;
+	struct err_codes e = { .has = 0 };
+	int op = names_nfs_op_index(ev->vers, ev->proc);
+
+	if (op < 0)
+		return false;
+	if (ev->nfs_status) {
+		int sp = ev->vers == 3 ? NAMES_CODE_NFS3 : NAMES_CODE_NFS4;
+
+		e.v[sp] = ev->nfs_status;
+		e.has |= 1u << sp;
+	}
+	errno_code(&e, ev->rpc_status);
+	return rule_matches(r, (unsigned)op, ev->op, &e);
+}
+
+/* Count ev into every matching rule of the protocol's error anomalies; worst is its latency. */
+static void feed_error(struct detect *d, const union detect_event *ev, unsigned int sp, uint64_t ns)
+{
+	uint32_t mask = d->err_mask[sp];
 
 	while (mask) {
 		int a = __builtin_ctz(mask);
@@ -264,21 +315,36 @@ static void feed_smb_error(struct detect *d, const union detect_event *ev)
 		mask &= mask - 1;
 		for (int r = 0; r < an->nrules && r < CFG_MAX_RULES; r++) {
 			struct detect_slot *s = &d->err[a][r];
+			bool hit = sp == NAMES_NFS ? detect_nfs_error_matches(&an->rules[r], &ev->nfs) :
+						     detect_error_matches(&an->rules[r], &ev->smb);
 
-			if (!detect_error_matches(&an->rules[r], &ev->smb))
+			if (!hit)
 				continue;
 			s->count++;
-			if (ev->smb.latency_ns > s->worst)
-				s->worst = ev->smb.latency_ns;
+			if (ns > s->worst)
+				s->worst = ns;
 			slot_keep_first(s, ev, d->keep);
 		}
 	}
 }
 
+static void feed_nfs(struct detect *d, const union detect_event *ev)
+{
+	const struct aod_ev_nfs *e = &ev->nfs;
+	int op = names_nfs_op_index(e->vers, e->proc);
+
+	if (op < 0)
+		return;
+	if (detect_nfs_is_error(e))
+		feed_error(d, ev, NAMES_NFS, e->latency_ns);
+	else if (e->latency_ns >= d->floor_ns[NAMES_NFS][op])
+		feed_latency(d, ev, NAMES_NFS, (unsigned)op, e->latency_ns);
+}
+
 static void feed_health(struct detect *d, const union detect_event *ev)
 {
 	int k = health_kind_of(ev->h.kind);
-	unsigned mask;
+	uint32_t mask;
 	uint64_t ns = 0;
 
 	if (k < 0 || !(mask = d->health_mask[k]))
@@ -314,17 +380,19 @@ static __attribute__((noinline)) int feed_slow(struct detect *d, const union det
 	/* what the previous event fired goes out first, before this one changes the slots */
 	int fired = detect_take_pending(d, out);
 
-	if (ev->h.kind != AOD_EV_SMB) {
+	if (ev->h.kind == AOD_EV_NFS) {
+		feed_nfs(d, ev);
+	} else if (ev->h.kind != AOD_EV_SMB) {
 		feed_health(d, ev);
 	} else if (e->cmd >= CFG_SMB2_NCMD) {
 		return fired;
 	} else if (!((e->flags & AOD_SMB_ERR) | e->status | (uint32_t)e->rc) ||
 		   (e->rc == 0 && e->status == AOD_NT_STATUS_MORE_PROCESSING_REQUIRED)) {
 		/* a success, or a session setup step that worked: its latency counts */
-		if (e->latency_ns >= d->smb_floor_ns[e->cmd])
-			feed_smb_latency(d, ev);
+		if (e->latency_ns >= d->floor_ns[NAMES_SMB][e->cmd])
+			feed_latency(d, ev, NAMES_SMB, e->cmd, e->latency_ns);
 	} else {
-		feed_smb_error(d, ev);
+		feed_error(d, ev, NAMES_SMB, e->latency_ns);
 	}
 	if (!fired)
 		fired = detect_take_pending(d, out);
@@ -340,7 +408,7 @@ int detect_feed(struct detect *d, const union detect_event *ev, struct detect_an
 	 * It touches no slot; everything else leaves through feed_slow. */
 	if (__builtin_expect(!d->pending && ev->h.kind == AOD_EV_SMB && e->cmd < CFG_SMB2_NCMD &&
 			     !((e->flags & AOD_SMB_ERR) | e->status | (uint32_t)e->rc) &&
-			     e->latency_ns < d->smb_floor_ns[e->cmd], 1))
+			     e->latency_ns < d->floor_ns[NAMES_SMB][e->cmd], 1))
 		return 0;
 	return feed_slow(d, ev, out);
 }
@@ -369,7 +437,7 @@ int detect_close_window(struct detect *d, uint64_t now_ns, struct detect_anomaly
 		if (n < max)
 			n += detect_take_pending(d, &out[n]);
 		else
-			d->pending &= (uint16_t)(d->pending - 1), d->anomalies_lost++;
+			d->pending &= d->pending - 1, d->anomalies_lost++;
 	}
 	for (int a = 0; a < cfg->nanomalies && a < CFG_MAX_ANOMALIES; a++) {
 		const struct cfg_anomaly *an = &cfg->anomalies[a];

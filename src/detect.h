@@ -11,12 +11,13 @@
 #include "config.h"
 
 #define DETECT_MAX_WORST CFG_MAX_WORST	/* worst-N events kept per anomaly for the manifest */
-#define DETECT_EMERGENCY_NS 1000000000ull	/* any single command this slow fires at once */
+#define DETECT_EMERGENCY_NS 1000000000ull	/* any single command or RPC this slow fires at once */
 
 /* One record as detection and the manifest see it; a union so any family fits. */
 union detect_event {
 	struct aod_ev_hdr h;
 	struct aod_ev_smb smb;
+	struct aod_ev_nfs nfs;
 	struct aod_ev_sched sched;
 	struct aod_ev_bio bio;
 	struct aod_ev_vfs vfs;
@@ -60,12 +61,13 @@ struct detect {
 	uint64_t events_seen;
 	struct detect_slot lat[CFG_MAX_ANOMALIES];
 	struct detect_slot err[CFG_MAX_ANOMALIES][CFG_MAX_RULES];
-	/* Tables built by detect_init so the common under-threshold event costs one compare. */
-	uint64_t smb_floor_ns[CFG_SMB2_NCMD];	/* lowest bar any latency anomaly sets; UINT64_MAX: none */
-	uint16_t smb_lat_mask[CFG_SMB2_NCMD];	/* bit a: latency anomaly a tracks this command */
-	uint16_t err_mask;			/* bit a: anomaly a is an error anomaly */
-	uint16_t health_mask[CFG_H_COUNT];	/* bit a: health anomaly a watches this kind */
-	uint16_t pending;			/* bit a: fired by the last event, not handed out yet */
+	/* Tables built by detect_init so the common under-threshold event costs one compare.
+	 * Indexed by protocol (enum names_proto) and op id in its space (SMB2 command, NFS procedure). */
+	uint64_t floor_ns[NAMES_NPROTO][CFG_MAX_OPS];	/* lowest bar any latency anomaly sets; UINT64_MAX: none */
+	uint32_t lat_mask[NAMES_NPROTO][CFG_MAX_OPS];	/* bit a: latency anomaly a tracks this op */
+	uint32_t err_mask[NAMES_NPROTO];	/* bit a: anomaly a is an error anomaly of this protocol */
+	uint32_t health_mask[CFG_H_COUNT];	/* bit a: health anomaly a watches this kind */
+	uint32_t pending;			/* bit a: fired by the last event, not handed out yet */
 	int keep;				/* worst-N kept per slot: manifest_events capped */
 	uint64_t anomalies_lost;		/* fired but no room in detect_close_window's out */
 };
@@ -95,5 +97,16 @@ static inline bool detect_window_due(const struct detect *d, uint64_t now_ns)
 int detect_close_window(struct detect *d, uint64_t now_ns, struct detect_anomaly *out, int max);
 /* True when err matches a rule (command mask, code list, never STATUS_MORE_PROCESSING_REQUIRED). */
 bool detect_error_matches(const struct cfg_error_rule *r, const struct aod_ev_smb *ev);
+/*
+ * The same for an NFS error record: its procedure (by version and p_statidx) among the rule's,
+ * nfs_status against NFS4ERR_* (v4) or NFS3ERR_* (v3) codes, rpc_status against errno codes,
+ * and, when the rule names NFSv4 operations, the record's op among them.
+ */
+bool detect_nfs_error_matches(const struct cfg_error_rule *r, const struct aod_ev_nfs *ev);
+/* Whether an NFS record is an error (status record, or an RPC that failed) rather than a latency. */
+static inline bool detect_nfs_is_error(const struct aod_ev_nfs *e)
+{
+	return (e->flags & AOD_NFS_ERR) || e->rpc_status < 0;
+}
 
 #endif /* AOD_DETECT_H */

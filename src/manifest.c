@@ -91,6 +91,40 @@ static void ev_smb(struct json *j, const struct aod_ev_smb *e)
 	json_bool(j, "error", e->flags & AOD_SMB_ERR);
 }
 
+/* One NFS RPC or status error: the procedure by name, its version and xid, where the time went, the status. */
+static void ev_nfs(struct json *j, const struct aod_ev_nfs *e)
+{
+	const char *proc = names_nfs_proc_name(e->vers, e->proc);
+	const char *op = e->op == AOD_NFS_NO_OP ? NULL : names_nfs4_op_name(e->op);
+	enum names_code_space sp = e->vers == 3 ? NAMES_CODE_NFS3 : NAMES_CODE_NFS4;
+
+	json_str(j, "proc", proc ? proc : "unknown");
+	json_u64(j, "proc_id", e->proc);
+	json_u64(j, "vers", e->vers);
+	json_u64(j, "prog", e->prog);
+	json_hex32(j, "xid", e->xid);
+	json_u64(j, "client_id", e->client_id);
+	json_u64(j, "latency_ns", e->latency_ns);
+	json_fixed(j, "latency_ms", e->latency_ns, 6);
+	/* queued on the client against network plus server: which side to look at */
+	json_bool(j, "split", e->flags & AOD_NFS_SPLIT);
+	if (e->flags & AOD_NFS_SPLIT) {
+		json_u64(j, "queue_ns", e->queue_ns);
+		json_fixed(j, "queue_ms", e->queue_ns, 6);
+		json_u64(j, "rtt_ns", e->rtt_ns);
+		json_fixed(j, "rtt_ms", e->rtt_ns, 6);
+	}
+	if (e->op != AOD_NFS_NO_OP) {
+		json_str(j, "op", op ? op : "unknown");
+		json_u64(j, "op_id", e->op);
+	}
+	json_u64(j, "nfs_status", e->nfs_status);
+	json_str(j, "nfs_status_name", names_code_name(sp, e->nfs_status));
+	json_i64(j, "rpc_status", e->rpc_status);
+	json_str(j, "errno", e->rpc_status < 0 ? names_errno_name(-e->rpc_status) : NULL);
+	json_bool(j, "error", (e->flags & AOD_NFS_ERR) || e->rpc_status < 0);
+}
+
 static void ev_addr(struct json *j, const char *key, unsigned family, const uint8_t *a)
 {
 	char tmp[INET6_ADDRSTRLEN];
@@ -209,9 +243,11 @@ static void write_event(struct json *j, const union detect_event *ev)
 	/* A record shorter than its kind's struct is shown with its header only. */
 	if (ev->h.kind == AOD_EV_SMB && ev->h.size >= sizeof(struct aod_ev_smb))
 		ev_smb(j, &ev->smb);
+	else if (ev->h.kind == AOD_EV_NFS && ev->h.size >= sizeof(struct aod_ev_nfs))
+		ev_nfs(j, &ev->nfs);
 	else if (ev->h.kind == AOD_EV_SCHED || ev->h.kind == AOD_EV_BIO || ev->h.kind == AOD_EV_VFS)
 		ev_latency(j, ev);
-	else if (ev->h.kind != AOD_EV_SMB)
+	else if (ev->h.kind != AOD_EV_SMB && ev->h.kind != AOD_EV_NFS)
 		ev_counted(j, ev);
 	json_obj_end(j);
 }
@@ -224,6 +260,12 @@ static const char *anomaly_type(const struct cfg_anomaly *an)
 		return "latency";
 	if (an->type == CFG_ERROR)
 		return "error";
+	if (an->type == CFG_SOCKCONN)
+		return "sockconn";
+	if (an->type == CFG_STALL)
+		return "stall";
+	if (an->type == CFG_RECONNECT)
+		return "reconnect";
 	return (unsigned)an->health < CFG_H_COUNT ? health_names[an->health] : "health";
 }
 

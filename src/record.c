@@ -255,6 +255,7 @@ size_t record_kind_min_size(uint16_t kind)
 {
 	switch (kind) {
 	case AOD_EV_SMB: return sizeof(struct aod_ev_smb);
+	case AOD_EV_NFS: return sizeof(struct aod_ev_nfs);
 	case AOD_EV_SCHED: return sizeof(struct aod_ev_sched);
 	case AOD_EV_BIO: return sizeof(struct aod_ev_bio);
 	case AOD_EV_VFS: return sizeof(struct aod_ev_vfs);

@@ -73,16 +73,17 @@ _Static_assert(CFG_SMB2_NCMD == AOD_SMB2_NCMD, "command count");
 
 static void filter_add_code(struct smb_filter *f, const struct cfg_code *c)
 {
-	uint32_t *n = c->ntstatus ? &f->n_status : &f->n_errno;
+	bool nt = c->space == NAMES_CODE_NTSTATUS;
+	uint32_t *n = nt ? &f->n_status : &f->n_errno;
 
 	for (uint32_t i = 0; i < *n; i++)
-		if ((c->ntstatus ? f->status[i] : (uint32_t)f->errnos[i]) == c->value)
+		if ((nt ? f->status[i] : (uint32_t)f->errnos[i]) == c->value)
 			return;
 	if (*n >= SMB_MAX_CODES) {
 		f->err_all = 1;	/* too many to list: let all through, detection filters */
 		return;
 	}
-	if (c->ntstatus)
+	if (nt)
 		f->status[(*n)++] = c->value;
 	else
 		f->errnos[(*n)++] = (int32_t)c->value;
@@ -100,12 +101,12 @@ static void filter_from_config(struct smb_filter *f, const struct cfg_config *cf
 			continue;
 		if (a->type == CFG_LATENCY) {
 			for (int c = 0; c < CFG_SMB2_NCMD; c++)
-				if ((a->cmd_mask & (1u << c)) && a->threshold_ns[c] < f->thr_ns[c])
+				if (cfg_ops_has(&a->ops, (unsigned)c) && a->threshold_ns[c] < f->thr_ns[c])
 					f->thr_ns[c] = a->threshold_ns[c];
-			f->lat_mask |= a->cmd_mask;
+			f->lat_mask |= (uint32_t)a->ops.w[0] & ((1u << CFG_SMB2_NCMD) - 1);
 		}
 		for (int r = 0; a->type == CFG_ERROR && r < a->nrules; r++) {
-			f->err_mask |= a->rules[r].cmd_mask;
+			f->err_mask |= (uint32_t)a->rules[r].ops.w[0] & ((1u << CFG_SMB2_NCMD) - 1);
 			if (a->rules[r].ncodes == 0)
 				f->err_all = 1;
 			for (int k = 0; k < a->rules[r].ncodes; k++)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* smbgen: writes a recorded SMB event stream (the `aod run --record` format) for replay tests and benchmarks. */
+/* smbgen: writes a recorded SMB (or NFS) event stream (the `aod run --record` format) for replay tests and benchmarks. */
 
 /*
  * Build (libc only): gcc -std=gnu11 -O2 -Isrc -Ibpf test/tools/smbgen.c -o build/smbgen
@@ -49,6 +49,10 @@
 
 enum { NEGOTIATE = 0, SESSION_SETUP = 1, TREE_CONNECT = 3, CREATE = 5, CLOSE = 6, READ = 8,
        WRITE = 9, QUERY_INFO = 16 };
+/* NFS client procedure indices (NFSPROC4_CLNT_*, NFS3PROC_*), the NFSv4 op and the status the nfs scenario uses */
+enum { NFS4_READ = 1, NFS4_WRITE = 2, NFS4_GETATTR = 18, NFS3_READ = 6, NFS3_WRITE = 7 };
+#define NFS_OP_WRITE 38
+#define NFS_ERR_ROFS 30		/* NFS4ERR_ROFS and NFS3ERR_ROFS */
 
 static const char usage[] =
 	"usage: smbgen OUT --scenario NAME [--events N] [--seed S] [--interval-ms MS]\n"
@@ -70,6 +74,15 @@ static const char usage[] =
 	"  flood         4 + 112 N records (N default 30): in each of N intervals, 100 background\n"
 	"                records and 12 slow WRITEs as in slow-writes. N latency anomalies,\n"
 	"                one per interval.\n"
+	"  nfs           4 + N + 15 (N default 500), the background NFS RPCs instead (NFSv4 READ/\n"
+	"                WRITE/GETATTR, NFSv3 READ/WRITE, 0.1-9 ms, a tenth of it queued). For\n"
+	"                nfs.latency default_threshold_ms 50, acceptable_count 4, and nfs.error\n"
+	"                rules on NFS4ERR_ROFS+NFS3ERR_ROFS at 5 and at 6: 6 NFSv4 READs of\n"
+	"                150-200 ms (100 ms of it queued on the client) at 2.4 I + k*5 ms, 4 NFSv3\n"
+	"                WRITEs of 60-75 ms (1 ms queued) at 3.4 I + k*5 ms, 5 ROFS errors at\n"
+	"                4.4 I + k*5 ms (3 NFSv4 WRITEs naming OP_WRITE, 2 NFSv3 WRITEs).\n"
+	"                2 latency anomalies (count 6, worst 200 ms; count 4, worst 75 ms) and\n"
+	"                1 error anomaly of the rule at 5 (count 5); the rule at 6 does not fire.\n"
 	"  storm         4 + N records (N default 10000000) every 1 us; record i is a 25 ms WRITE\n"
 	"                when i % 1048576 == 1048575 (floor(N/1048576) of them, about one per\n"
 	"                second), the rest under 10 ms. 0 anomalies for intervals up to 10 s.\n"
@@ -81,6 +94,7 @@ struct gen {
 	uint64_t interval_ns;
 	uint64_t step_ns;		/* between background records */
 	uint64_t bg_next_ts;
+	bool nfs;			/* background records are NFS RPCs */
 	int err;
 };
 
@@ -120,6 +134,34 @@ static void emit(uint64_t ts, int cmd, uint64_t lat, uint32_t status, int rc, bo
 		g.err = record_write(&g.w, &e.h);
 }
 
+static void emit_nfs(uint64_t ts, unsigned vers, unsigned proc, uint64_t lat, uint64_t queue, uint32_t status,
+		     bool dd)
+{
+	struct aod_ev_nfs e;
+
+	memset(&e, 0, sizeof(e));
+	e.h.kind = AOD_EV_NFS;
+	e.h.size = sizeof(e);
+	e.h.cpu = (uint32_t)(g.mid & 3);
+	e.h.ts_ns = ts;
+	e.h.pid = dd ? 4343 : 4242;
+	e.h.tid = e.h.pid;
+	memcpy(e.h.comm, dd ? "dd" : "cp", 3);
+	e.latency_ns = lat;
+	e.queue_ns = queue;
+	e.rtt_ns = lat - queue;
+	e.xid = (uint32_t)(0x5eed0000u + g.mid++);
+	e.prog = 100003;
+	e.vers = (uint16_t)vers;
+	e.proc = (uint16_t)proc;
+	e.op = status && vers == 4 ? NFS_OP_WRITE : AOD_NFS_NO_OP;
+	e.flags = status ? AOD_NFS_ERR : AOD_NFS_SPLIT;
+	e.nfs_status = status;
+	e.client_id = 1;
+	if (!g.err)
+		g.err = record_write(&g.w, &e.h);
+}
+
 static void prologue(void)
 {
 	emit(T0 + 500 * US, NEGOTIATE, 400 * US, 0, 0, false);
@@ -132,9 +174,14 @@ static void prologue(void)
 static void background_one(void)
 {
 	static const int mix[10] = { READ, READ, READ, READ, WRITE, WRITE, WRITE, CREATE, CLOSE, QUERY_INFO };
-	uint64_t r = rnd();
+	static const unsigned nfs_mix[5][2] = { { 4, NFS4_READ }, { 4, NFS4_WRITE }, { 4, NFS4_GETATTR },
+						{ 3, NFS3_READ }, { 3, NFS3_WRITE } };
+	uint64_t r = rnd(), lat = 100 * US + (r >> 8) % (8900 * US);
 
-	emit(g.bg_next_ts, mix[r % 10], 100 * US + (r >> 8) % (8900 * US), 0, 0, (r >> 40) & 1);
+	if (g.nfs)
+		emit_nfs(g.bg_next_ts, nfs_mix[r % 5][0], nfs_mix[r % 5][1], lat, lat / 10, 0, (r >> 40) & 1);
+	else
+		emit(g.bg_next_ts, mix[r % 10], lat, 0, 0, (r >> 40) & 1);
 	g.bg_next_ts += g.step_ns;
 }
 
@@ -164,6 +211,28 @@ static void eacces(uint64_t at, uint64_t *left)
 
 		background_until(ts, left);
 		emit(ts, CREATE, 300 * US + (uint64_t)k * 90 * US, ST_ACCESS_DENIED, -EACCES, false);
+	}
+}
+
+static void nfs_scenario(uint64_t I, uint64_t *left)
+{
+	for (int k = 0; k < 6; k++) {
+		uint64_t ts = T0 + I * 24 / 10 + (uint64_t)k * 5 * MS;
+
+		background_until(ts, left);
+		emit_nfs(ts, 4, NFS4_READ, 150 * MS + (uint64_t)k * 10 * MS, 100 * MS, 0, true);
+	}
+	for (int k = 0; k < 4; k++) {
+		uint64_t ts = T0 + I * 34 / 10 + (uint64_t)k * 5 * MS;
+
+		background_until(ts, left);
+		emit_nfs(ts, 3, NFS3_WRITE, 60 * MS + (uint64_t)k * 5 * MS, 1 * MS, 0, false);
+	}
+	for (int k = 0; k < 5; k++) {
+		uint64_t ts = T0 + I * 44 / 10 + (uint64_t)k * 5 * MS;
+
+		background_until(ts, left);
+		emit_nfs(ts, k < 3 ? 4 : 3, k < 3 ? NFS4_WRITE : NFS3_WRITE, 2 * MS, 0, NFS_ERR_ROFS, true);
 	}
 }
 
@@ -207,6 +276,8 @@ static int run(const char *scenario, uint64_t n, bool n_given)
 		emit(T0 + I * 25 / 10, READ, 1500 * MS, 0, 0, false);
 	} else if (!strcmp(scenario, "eacces-burst"))
 		eacces(T0 + I * 24 / 10, &left);
+	else if (!strcmp(scenario, "nfs"))
+		g.nfs = true, nfs_scenario(I, &left);
 	else if (strcmp(scenario, "quiet") != 0)
 		return -EINVAL;
 	background_until(UINT64_MAX, &left);
@@ -269,7 +340,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (run(scenario, n, n_given) < 0) {
-		fprintf(stderr, "smbgen: unknown scenario '%s' (quiet, slow-writes, emergency, eacces-burst, flood, storm)\n",
+		fprintf(stderr, "smbgen: unknown scenario '%s' (quiet, slow-writes, emergency, eacces-burst, nfs, flood, storm)\n",
 			scenario);
 		record_writer_close(&g.w);
 		unlink(out);

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "check.h"
 
@@ -144,6 +146,27 @@ static void test_mmap(void)
 	CHECK(a.base == NULL && a.size == 0);
 }
 
+/* A sub-arena reserves without touching: an idle daemon's compressor region is not resident. */
+static void test_sub_untouched(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t len = 2u << 20, i, resident = 0;
+	struct arena a, child;
+	unsigned char *vec;
+
+	CHECK(arena_init(&a, 4u << 20) == 0);
+	CHECK(arena_alloc(&a, 1, 100, 1) != NULL);
+	CHECK(arena_sub(&a, &child, len) == 0);
+	vec = calloc(len / (size_t)page + 1, 1);
+	CHECK(vec && mincore((void *)((uintptr_t)child.base & ~(uintptr_t)(page - 1)), len, vec) == 0);
+	for (i = 1; vec && i < len / (size_t)page; i++)	/* page 0 may share the first allocation's page */
+		resident += vec[i] & 1;
+	CHECK(resident == 0);
+	CHECK(child.base && child.base[len - 1] == 0 && arena_alloc(&child, 1, 64, 64));
+	free(vec);
+	arena_fini(&a);
+}
+
 int main(void)
 {
 	test_overflow();
@@ -151,5 +174,6 @@ int main(void)
 	test_mark_reset();
 	test_exhaustion();
 	test_mmap();
+	test_sub_untouched();
 	return CHECK_DONE();
 }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unit tests for detect.c: window edges, the 1 s emergency, thresholds, error rules, worst-N. */
+/* Unit tests for detect.c: window edges, the 1 s emergency, thresholds, error rules, worst-N, SMB and NFS. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/names.c"
 #include "../../src/detect.c"
 #include "check.h"
 
@@ -33,7 +34,7 @@ static struct cfg_anomaly *add_latency(uint32_t acceptable, uint64_t default_ns)
 	an->acceptable_count = acceptable;
 	for (int c = 0; c < CFG_SMB2_NCMD; c++)
 		an->threshold_ns[c] = default_ns;
-	an->cmd_mask = (1u << CFG_SMB2_NCMD) - 1;
+	an->ops = cfg_ops_all(CFG_SMB2_NCMD);
 	return an;
 }
 
@@ -48,6 +49,14 @@ static struct cfg_anomaly *add_error(void)
 	return an;
 }
 
+/* A set of ops from a mask of the first 32 (SMB2 commands, the NFS procedures the tests use). */
+static struct cfg_ops ops32(uint32_t mask)
+{
+	struct cfg_ops s = { { mask } };
+
+	return s;
+}
+
 static struct cfg_error_rule *add_rule(struct cfg_anomaly *an, uint32_t acceptable, uint32_t cmd_mask)
 {
 	struct cfg_error_rule *r = &an->rules[an->nrules++];
@@ -55,13 +64,13 @@ static struct cfg_error_rule *add_rule(struct cfg_anomaly *an, uint32_t acceptab
 	memset(r, 0, sizeof(*r));
 	snprintf(r->name, sizeof(r->name), "rule%d", an->nrules - 1);
 	r->acceptable_count = acceptable;
-	r->cmd_mask = cmd_mask;
+	r->ops = ops32(cmd_mask);
 	return r;
 }
 
 static void code(struct cfg_code *c, bool nt, uint32_t v)
 {
-	c->ntstatus = nt;
+	c->space = nt ? NAMES_CODE_NTSTATUS : NAMES_CODE_ERRNO;
 	c->value = v;
 }
 
@@ -185,7 +194,7 @@ static void test_untracked_and_thresholds(void)
 
 	reset();
 	an = add_latency(2, 10 * MS);
-	an->cmd_mask = (1u << CMD_WRITE) | (1u << CMD_READ);
+	an->ops = ops32((1u << CMD_WRITE) | (1u << CMD_READ));
 	an->threshold_ns[CMD_WRITE] = 50 * MS;
 	an->threshold_ns[CMD_READ] = 30 * MS;
 	detect_init(&det, &cfg, T0);
@@ -215,7 +224,7 @@ static void test_two_latency_anomalies(void)
 
 	reset();
 	add_latency(10, 10 * MS);
-	add_latency(10, 100 * MS)->cmd_mask = 1u << CMD_READ;
+	add_latency(10, 100 * MS)->ops = ops32(1u << CMD_READ);
 	detect_init(&det, &cfg, T0);
 	e = smb(T0, CMD_READ, 2 * SEC, 0, 0);
 	CHECK(detect_feed(&det, &e, &one) == 1 && one.anomaly == 0);
@@ -461,6 +470,224 @@ static void test_health_latency(void)
 	CHECK(close_at(T0 + 3 * SEC) == 0);	/* fired at once, not again at the close */
 }
 
+/* ---- NFS ---- */
+
+#define NFS4_READ 1		/* NFSPROC4_CLNT_READ */
+#define NFS4_WRITE 2
+#define NFS4_REMOVE 21
+#define NFS3_READ 6		/* NFS3PROC_READ */
+#define NFS3_REMOVE 12
+#define OP_READ 25
+#define OP_WRITE 38
+#define OP_REMOVE 28
+#define NFS4ERR_ROFS_ 30
+#define NFS4ERR_BAD_STATEID_ 10025
+
+static union detect_event nfs(uint64_t ts, unsigned vers, unsigned proc, uint64_t lat)
+{
+	union detect_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.h.kind = AOD_EV_NFS;
+	e.h.size = sizeof(struct aod_ev_nfs);
+	e.h.ts_ns = ts;
+	e.h.pid = 777;
+	strcpy(e.h.comm, "dd");
+	e.nfs.vers = (uint16_t)vers;
+	e.nfs.proc = (uint16_t)proc;
+	e.nfs.prog = 100003;
+	e.nfs.latency_ns = lat;
+	e.nfs.queue_ns = lat / 4;
+	e.nfs.rtt_ns = lat - lat / 4;
+	e.nfs.xid = (uint32_t)(ts / 1000);
+	e.nfs.op = AOD_NFS_NO_OP;
+	e.nfs.flags = AOD_NFS_SPLIT;
+	return e;
+}
+
+static union detect_event nfs_err(uint64_t ts, unsigned vers, unsigned proc, unsigned op, uint32_t status)
+{
+	union detect_event e = nfs(ts, vers, proc, 2 * MS);
+
+	e.nfs.op = (uint16_t)op;
+	e.nfs.nfs_status = status;
+	e.nfs.flags = AOD_NFS_ERR;
+	return e;
+}
+
+static int feed_ev(union detect_event e, int n)
+{
+	int fired = 0;
+
+	for (int i = 0; i < n; i++) {
+		e.h.ts_ns += MS;
+		fired += detect_feed(&det, &e, &one);
+	}
+	return fired;
+}
+
+static struct cfg_anomaly *add_nfs_latency(uint32_t acceptable)
+{
+	struct cfg_anomaly *an = add_latency(acceptable, 0);
+
+	strcpy(an->proto, "nfs");
+	an->space = NAMES_NFS;
+	memset(&an->ops, 0, sizeof(an->ops));
+	memset(an->threshold_ns, 0, sizeof(an->threshold_ns));
+	return an;
+}
+
+static void track(struct cfg_anomaly *an, unsigned vers, unsigned proc, uint64_t ns)
+{
+	int i = names_nfs_op_index(vers, proc);
+
+	cfg_ops_add(&an->ops, (unsigned)i);
+	an->threshold_ns[i] = ns;
+}
+
+static void test_nfs_latency(void)
+{
+	struct cfg_anomaly *an;
+
+	reset();
+	add_latency(1, 1 * MS);		/* an SMB anomaly: NFS records never reach it */
+	an = add_nfs_latency(3);
+	track(an, 4, NFS4_READ, 30 * MS);
+	track(an, 3, NFS3_READ, 10 * MS);
+	detect_init(&det, &cfg, T0);
+	CHECK(feed_ev(nfs(T0, 4, NFS4_READ, 29 * MS), 5) == 0);		/* under its bar */
+	CHECK(feed_ev(nfs(T0, 3, NFS3_READ, 12 * MS), 2) == 0);		/* v3 READ: over its 10 ms */
+	CHECK(feed_ev(nfs(T0, 4, NFS4_WRITE, 500 * MS), 3) == 0);	/* not tracked */
+	CHECK(feed_ev(nfs(T0, 3, 7, 500 * MS), 3) == 0);		/* NFS3PROC_WRITE: not tracked */
+	CHECK(close_at(T0 + SEC) == 0);					/* 2 < 3 */
+	CHECK(feed_ev(nfs(T0 + SEC, 3, NFS3_READ, 12 * MS), 2) == 0);
+	CHECK(feed_ev(nfs(T0 + SEC, 4, NFS4_READ, 31 * MS), 1) == 0);
+	CHECK(close_at(T0 + 2 * SEC) == 1);
+	CHECK(out[0].anomaly == 1 && out[0].count == 3 && out[0].worst == 31 * MS && !out[0].emergency);
+	CHECK(out[0].nworst == 3 && out[0].worst_events[0].h.kind == AOD_EV_NFS);
+	CHECK(out[0].worst_events[0].nfs.vers == 4 && out[0].worst_events[0].nfs.proc == NFS4_READ);
+	CHECK(out[0].worst_events[0].nfs.queue_ns + out[0].worst_events[0].nfs.rtt_ns == 31 * MS);
+	/* an error record's latency is not a slow RPC; nor a bad version or index */
+	CHECK(feed_ev(nfs_err(T0 + 2 * SEC, 4, NFS4_READ, OP_READ, NFS4ERR_ROFS_), 5) == 0);
+	CHECK(feed_ev(nfs(T0 + 2 * SEC, 2, NFS4_READ, 900 * MS), 5) == 0);
+	CHECK(feed_ev(nfs(T0 + 2 * SEC, 4, 69, 900 * MS), 5) == 0);
+	CHECK(feed_ev(nfs(T0 + 2 * SEC, 3, 22, 900 * MS), 5) == 0);
+	CHECK(close_at(T0 + 3 * SEC) == 0);
+}
+
+static void test_nfs_emergency(void)
+{
+	struct cfg_anomaly *an;
+
+	reset();
+	an = add_nfs_latency(100);
+	track(an, 4, NFS4_WRITE, 5 * SEC);		/* the 1 s rule ignores a higher bar */
+	detect_init(&det, &cfg, T0);
+	CHECK(feed_ev(nfs(T0, 4, NFS4_WRITE, 999 * MS), 1) == 0);
+	CHECK(feed_ev(nfs(T0, 4, NFS4_WRITE, SEC), 1) == 1);
+	CHECK(one.anomaly == 0 && one.emergency && one.worst == SEC && one.worst_events[0].nfs.proc == NFS4_WRITE);
+	CHECK(feed_ev(nfs(T0, 4, NFS4_WRITE, 2 * SEC), 1) == 0);	/* once per window */
+	CHECK(feed_ev(nfs(T0, 4, NFS4_READ, 2 * SEC), 1) == 0);	/* untracked: not even the 1 s rule */
+	CHECK(close_at(T0 + SEC) == 0);		/* 2 of 100 */
+}
+
+static void test_nfs_error_rules(void)
+{
+	struct cfg_anomaly *an;
+	struct cfg_error_rule *low, *high, *ops, *rpc;
+	union detect_event e;
+
+	reset();
+	add_error();			/* an SMB error anomaly: NFS errors never reach it */
+	add_rule(&cfg.anomalies[0], 1, (1u << CFG_SMB2_NCMD) - 1);
+	an = add_error();
+	strcpy(an->proto, "nfs");
+	an->space = NAMES_NFS;
+	low = add_rule(an, 2, 0);
+	low->ops = cfg_ops_all(CFG_NFS_NOPS);
+	low->codes[low->ncodes++] = (struct cfg_code){ NAMES_CODE_NFS4, NFS4ERR_ROFS_ };
+	low->codes[low->ncodes++] = (struct cfg_code){ NAMES_CODE_NFS3, NFS4ERR_ROFS_ };
+	high = add_rule(an, 3, 0);	/* the same codes, a higher count */
+	high->ops = low->ops;
+	memcpy(high->codes, low->codes, sizeof(low->codes));
+	high->ncodes = 2;
+	ops = add_rule(an, 1, 0);	/* BAD_STATEID only when a READ or WRITE op names it, on READ/WRITE procs */
+	cfg_ops_add(&ops->ops, NFS4_READ);
+	cfg_ops_add(&ops->ops, NFS4_WRITE);
+	ops->codes[ops->ncodes++] = (struct cfg_code){ NAMES_CODE_NFS4, NFS4ERR_BAD_STATEID_ };
+	ops->nfs_ops[ops->nnfs_ops++] = OP_READ;
+	ops->nfs_ops[ops->nnfs_ops++] = OP_WRITE;
+	rpc = add_rule(an, 1, 0);	/* every error but NOENT, v3 REMOVE only */
+	cfg_ops_add(&rpc->ops, (unsigned)names_nfs_op_index(3, NFS3_REMOVE));
+	rpc->exclude[rpc->nexclude++] = (struct cfg_code){ NAMES_CODE_NFS3, 2 };
+	detect_init(&det, &cfg, T0);
+
+	/* ROFS once from v4 and once from v3: the count-2 rule fires, the count-3 rule does not */
+	CHECK(feed_ev(nfs_err(T0, 4, NFS4_WRITE, OP_WRITE, NFS4ERR_ROFS_), 1) == 0);
+	CHECK(feed_ev(nfs_err(T0, 3, 7, AOD_NFS_NO_OP, NFS4ERR_ROFS_), 1) == 0);
+	CHECK(close_at(T0 + SEC) == 1);
+	CHECK(out[0].anomaly == 1 && out[0].rule == 0 && out[0].count == 2);
+	CHECK(out[0].worst_events[0].nfs.vers == 4 && out[0].worst_events[1].nfs.vers == 3);
+	/* a third makes the higher rule fire too */
+	CHECK(feed_ev(nfs_err(T0 + SEC, 4, NFS4_WRITE, OP_WRITE, NFS4ERR_ROFS_), 3) == 0);
+	CHECK(close_at(T0 + 2 * SEC) == 2 && out[0].rule == 0 && out[1].rule == 1 && out[1].count == 3);
+
+	/* op filter: BAD_STATEID named by OP_READ on a READ counts; by OP_REMOVE, or with no op, does not */
+	e = nfs_err(0, 4, NFS4_READ, OP_REMOVE, NFS4ERR_BAD_STATEID_);
+	CHECK(!detect_nfs_error_matches(ops, &e.nfs));
+	e.nfs.op = AOD_NFS_NO_OP;
+	CHECK(!detect_nfs_error_matches(ops, &e.nfs));
+	e.nfs.op = OP_READ;
+	CHECK(detect_nfs_error_matches(ops, &e.nfs));
+	e.nfs.proc = NFS4_REMOVE;		/* right op, procedure not in the rule */
+	CHECK(!detect_nfs_error_matches(ops, &e.nfs));
+	/* a v3 status never matches an NFS4ERR code of the same number, and the other way round */
+	e = nfs_err(0, 3, NFS3_READ, AOD_NFS_NO_OP, NFS4ERR_BAD_STATEID_);
+	e.nfs.proc = NFS4_READ;			/* v3 proc 1 is GETATTR: not in ops's set either */
+	CHECK(!detect_nfs_error_matches(ops, &e.nfs));
+	low->codes[1] = (struct cfg_code){ NAMES_CODE_NFS4, 2 };
+	e = nfs_err(0, 3, NFS3_READ, AOD_NFS_NO_OP, 2);
+	CHECK(!detect_nfs_error_matches(low, &e.nfs));
+	/* excluded codes and rpc_status errnos */
+	e = nfs_err(0, 3, NFS3_REMOVE, AOD_NFS_NO_OP, 2);		/* NFS3ERR_NOENT: excluded */
+	CHECK(!detect_nfs_error_matches(rpc, &e.nfs));
+	e.nfs.nfs_status = 13;						/* NFS3ERR_ACCES */
+	CHECK(detect_nfs_error_matches(rpc, &e.nfs));
+	e = nfs(0, 3, NFS3_REMOVE, 60 * SEC);				/* the RPC itself failed */
+	e.nfs.rpc_status = -ETIMEDOUT;
+	CHECK(detect_nfs_is_error(&e.nfs) && detect_nfs_error_matches(rpc, &e.nfs));
+	rpc->codes[rpc->ncodes++] = (struct cfg_code){ NAMES_CODE_ERRNO, EIO };
+	CHECK(!detect_nfs_error_matches(rpc, &e.nfs));
+	e.nfs.rpc_status = -EIO;
+	CHECK(detect_nfs_error_matches(rpc, &e.nfs));
+	e.nfs.vers = 2;
+	CHECK(!detect_nfs_error_matches(rpc, &e.nfs));
+	/* fed: an rpc_status failure is counted as an error, its 60 s never as a latency emergency */
+	detect_init(&det, &cfg, T0);
+	e = nfs(T0, 3, NFS3_REMOVE, 60 * SEC);
+	e.nfs.rpc_status = -EIO;
+	CHECK(feed_ev(e, 1) == 0);
+	CHECK(close_at(T0 + SEC) == 1 && out[0].anomaly == 1 && out[0].rule == 3 && out[0].worst == 60 * SEC);
+}
+
+/* detect_init touches only the configured slots: a slot is a page of worst events, and the 32 x 8
+ * error slots of an unconfigured table would make 1 MiB resident for nothing. */
+static void test_init_touches_configured_only(void)
+{
+	reset();
+	add_latency(1, MS);
+	add_rule(add_error(), 1, 1u << CMD_READ);
+	memset(&det, 0xAA, sizeof(det));
+	detect_init(&det, &cfg, T0);
+	CHECK(det.lat[0].count == 0 && det.err[1][0].count == 0);
+	CHECK(det.lat[2].count == 0xAAAAAAAAu && det.err[1][1].count == 0xAAAAAAAAu);
+	CHECK(det.err[CFG_MAX_ANOMALIES - 1][CFG_MAX_RULES - 1].count == 0xAAAAAAAAu);
+	/* and the stale bytes are never read: a window with events closes as it should */
+	CHECK(feed_n(1, T0, CMD_READ, 2 * MS, 0, 0) == 0);
+	CHECK(feed_n(1, T0, CMD_READ, MS, 0, -EIO) == 0);
+	CHECK(close_at(T0 + SEC) == 2 && out[0].count == 1 && out[1].rule == 0 && out[1].count == 1);
+}
+
 int main(void)
 {
 	test_exact_count();
@@ -473,5 +700,9 @@ int main(void)
 	test_worst_n();
 	test_health_immediate_and_counts();
 	test_health_latency();
+	test_nfs_latency();
+	test_nfs_emergency();
+	test_nfs_error_rules();
+	test_init_touches_configured_only();
 	return CHECK_DONE();
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unit tests for the SMB2 command, NT status and errno tables and the "did you mean" hints. */
+/* Unit tests for the SMB2/NFS/io name spaces, the NT status, nfsstat and errno tables and the "did you mean" hints. */
 #include "../../src/names.c"
 
 #include <errno.h>
@@ -148,11 +148,109 @@ static void test_nearest(void)
 	CHECK(names_distance(longname, "a") == 126);
 }
 
+static void test_nfs_procs(void)
+{
+	/* AODv2's spelling, the kernel's NFSPROC4_CLNT_* indices */
+	CHECK(names_op_id(NAMES_NFS, "NFSPROC4_CLNT_NULL") == 0);
+	CHECK(names_op_id(NAMES_NFS, "NFSPROC4_CLNT_READ") == 1);
+	CHECK(names_op_id(NAMES_NFS, "nfsproc4_clnt_write") == 2);
+	CHECK(names_op_id(NAMES_NFS, "NFSPROC4_CLNT_GETATTR") == 18);
+	CHECK(names_op_id(NAMES_NFS, "NFSPROC4_CLNT_SEQUENCE") == 41);
+	CHECK(names_op_id(NAMES_NFS, "NFSPROC4_CLNT_BIND_CONN_TO_SESSION") == 52);
+	CHECK(names_op_id(NAMES_NFS, "NFSPROC4_CLNT_READ_PLUS") == 68);
+	/* the short form is NFSv4's */
+	CHECK(names_op_id(NAMES_NFS, "READ") == 1 && names_op_id(NAMES_NFS, "Lookup") == 19);
+	/* NFSv3 procedures come after the 69 v4 ones, by their RFC 1813 number */
+	CHECK(names_op_id(NAMES_NFS, "NFS3PROC_NULL") == 69);
+	CHECK(names_op_id(NAMES_NFS, "NFS3PROC_READ") == 69 + 6);
+	CHECK(names_op_id(NAMES_NFS, "nfs3proc_write") == 69 + 7);
+	CHECK(names_op_id(NAMES_NFS, "NFS3PROC_COMMIT") == 69 + 21);
+	CHECK(names_op_id(NAMES_NFS, "READDIRPLUS") == -ENOENT);	/* v3 only: needs NFS3PROC_ */
+	CHECK(names_op_id(NAMES_NFS, "NFSPROC4_CLNT_") == -ENOENT);
+	CHECK(names_op_id(NAMES_NFS, "SMB2_READ") == -ENOENT);
+	CHECK(names_op_id(NAMES_SMB, "NFSPROC4_CLNT_READ") == -ENOENT);
+	CHECK(names_op_count(NAMES_NFS) == 91 && names_op_count(NAMES_SMB) == 20);
+	CHECK(names_op_count(NAMES_IO) == NAMES_IO_NOPS);
+	for (unsigned int i = 0; i < names_op_count(NAMES_NFS); i++)
+		CHECK(names_op_id(NAMES_NFS, names_op_name(NAMES_NFS, i)) == (int)i);
+	for (unsigned int i = 0; i < names_op_count(NAMES_IO); i++)
+		CHECK(names_op_id(NAMES_IO, names_op_name(NAMES_IO, i)) == (int)i);
+	CHECK(names_op_name(NAMES_NFS, 91) == NULL);
+	CHECK(STREQ(names_nfs_proc_name(4, 1), "NFSPROC4_CLNT_READ"));
+	CHECK(STREQ(names_nfs_proc_name(3, 6), "NFS3PROC_READ"));
+	CHECK(names_nfs_proc_name(3, 22) == NULL && names_nfs_proc_name(4, 69) == NULL);
+	CHECK(names_nfs_proc_name(2, 1) == NULL);
+	CHECK(names_nfs_op_index(3, 7) == 76 && names_nfs_op_index(4, 68) == 68 && names_nfs_op_index(4, 69) < 0);
+	CHECK(names_op_id(NAMES_IO, "fsync") == 3 && names_op_id(NAMES_IO, "WRITE") == 2);
+	CHECK(names_op_id(NAMES_IO, "fsycn") == -ENOENT);
+}
+
+static void test_nfs_codes(void)
+{
+	enum names_code_space sp = NAMES_CODE_ERRNO;
+	uint32_t v = 0;
+	unsigned int nfs = 1u << NAMES_CODE_NFS4 | 1u << NAMES_CODE_NFS3 | 1u << NAMES_CODE_ERRNO;
+
+	CHECK(names_code_value(nfs, "NFS4ERR_BAD_STATEID", &sp, &v) == 0 && sp == NAMES_CODE_NFS4 && v == 10025);
+	CHECK(names_code_value(nfs, "NFS4ERR_OLD_STATEID", &sp, &v) == 0 && v == 10024);
+	CHECK(names_code_value(nfs, "nfs4err_rofs", &sp, &v) == 0 && sp == NAMES_CODE_NFS4 && v == 30);
+	CHECK(names_code_value(nfs, "NFS4ERR_DELAY", &sp, &v) == 0 && v == 10008);
+	CHECK(names_code_value(nfs, "NFS4ERR_XATTR2BIG", &sp, &v) == 0 && v == 10096);
+	CHECK(names_code_value(nfs, "NFS3ERR_ROFS", &sp, &v) == 0 && sp == NAMES_CODE_NFS3 && v == 30);
+	CHECK(names_code_value(nfs, "NFS3ERR_JUKEBOX", &sp, &v) == 0 && v == 10008);
+	CHECK(names_code_value(nfs, "NFS3ERR_NOENT", &sp, &v) == 0 && v == 2);
+	CHECK(names_code_value(nfs, "ETIMEDOUT", &sp, &v) == 0 && sp == NAMES_CODE_ERRNO && v == ETIMEDOUT);
+	CHECK(names_code_value(nfs, "STATUS_IO_TIMEOUT", &sp, &v) == -ENOENT);	/* not an NFS code */
+	CHECK(names_code_value(1u << NAMES_CODE_ERRNO, "NFS4ERR_ROFS", &sp, &v) == -ENOENT);
+	CHECK(STREQ(names_code_name(NAMES_CODE_NFS4, 10087), "NFS4ERR_DELEG_REVOKED"));
+	CHECK(STREQ(names_code_name(NAMES_CODE_NFS3, 10001), "NFS3ERR_BADHANDLE"));
+	CHECK(STREQ(names_code_name(NAMES_CODE_NFS4, 0), "NFS4_OK"));
+	CHECK(names_code_name(NAMES_CODE_NFS4, 10073) == NULL);	/* unassigned */
+	CHECK(names_code_name(NAMES_CODE_NSPACES, 1) == NULL);
+	/* names and values unique in each table */
+	for (int t = 0; t < NAMES_CODE_NSPACES; t++) {
+		const struct code_table *ct = &code_tables[t];
+
+		for (size_t i = 0; i < ct->n; i++)
+			for (size_t j = i + 1; j < ct->n; j++)
+				if (!strcmp(ct->t[i].name, ct->t[j].name) ||
+				    (ct->t[i].value == ct->t[j].value && t != NAMES_CODE_ERRNO))
+					CHECK(!"duplicate name or value in a code table");
+	}
+	CHECK(STREQ(names_code_nearest(nfs, "NFS4ERR_BAD_STATID"), "NFS4ERR_BAD_STATEID"));
+	CHECK(STREQ(names_code_nearest(nfs, "NFS3ERR_ROFFS"), "NFS3ERR_ROFS"));
+	CHECK(STREQ(names_code_nearest(nfs, "ETIMEOUT"), "ETIMEDOUT"));
+	CHECK(names_code_nearest(nfs, "NOT_EVEN_CLOSE_TO_ANYTHING") == NULL);
+	/* NFSv4 operation numbers, for error records' op */
+	CHECK(names_nfs4_op_value("OP_READ") == 25 && names_nfs4_op_value("write") == 38);
+	CHECK(names_nfs4_op_value("OP_SEQUENCE") == 53 && names_nfs4_op_value("OP_REMOVEXATTR") == 75);
+	CHECK(names_nfs4_op_value("OP_ILLEGAL") == 10044 && names_nfs4_op_value("OP_NOPE") == -ENOENT);
+	CHECK(STREQ(names_nfs4_op_name(22), "OP_PUTFH") && names_nfs4_op_name(2) == NULL);
+	CHECK(STREQ(names_nfs4_op_nearest("OP_PUTHF"), "OP_PUTFH"));
+}
+
+static void test_nfs_nearest(void)
+{
+	CHECK(STREQ(names_op_nearest(NAMES_NFS, "NFSPROC4_CLNT_RAED"), "NFSPROC4_CLNT_READ"));
+	CHECK(STREQ(names_op_nearest(NAMES_NFS, "GETATTRS"), "NFSPROC4_CLNT_GETATTR"));
+	CHECK(STREQ(names_op_nearest(NAMES_NFS, "NFS3PROC_READDIRPLSU"), "NFS3PROC_READDIRPLUS"));
+	CHECK(STREQ(names_op_nearest(NAMES_IO, "fsnyc"), "fsync"));
+	CHECK(names_op_nearest(NAMES_NFS, "totally_unrelated_words") == NULL);
+	/* a v3-only procedure without its prefix is refused, with the v3 name as the hint */
+	CHECK(names_op_id(NAMES_NFS, "READDIRPLUS") == -ENOENT && names_op_id(NAMES_NFS, "MKNOD") == -ENOENT);
+	CHECK(STREQ(names_op_nearest(NAMES_NFS, "READDIRPLUS"), "NFS3PROC_READDIRPLUS"));
+	CHECK(STREQ(names_op_nearest(NAMES_NFS, "mknod"), "NFS3PROC_MKNOD"));
+	CHECK(STREQ(names_op_what(NAMES_NFS), "NFS procedure"));
+}
+
 int main(void)
 {
 	test_commands();
 	test_ntstatus();
 	test_errno();
 	test_nearest();
+	test_nfs_procs();
+	test_nfs_codes();
+	test_nfs_nearest();
 	return CHECK_DONE();
 }

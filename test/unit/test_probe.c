@@ -9,6 +9,7 @@
 #include "../../src/probe.c"
 #include "check.h"
 
+
 static struct cfg_config cfg;
 
 static struct cfg_anomaly *add(enum cfg_anomaly_type type, const char *proto)
@@ -28,11 +29,11 @@ static void test_latency_tables(void)
 
 	memset(&cfg, 0, sizeof(cfg));
 	a = add(CFG_LATENCY, "smb");
-	a->cmd_mask = (1u << 8) | (1u << 9);		/* READ, WRITE */
+	a->ops = (struct cfg_ops){ { (1u << 8) | (1u << 9) } };		/* READ, WRITE */
 	a->threshold_ns[8] = 50000000;
 	a->threshold_ns[9] = 20000000;
 	b = add(CFG_LATENCY, "smb");
-	b->cmd_mask = (1u << 9) | (1u << 5);		/* WRITE, CREATE */
+	b->ops = (struct cfg_ops){ { (1u << 9) | (1u << 5) } };		/* WRITE, CREATE */
 	b->threshold_ns[9] = 30000000;
 	b->threshold_ns[5] = 10000000;
 	b->threshold_ns[8] = 1;				/* not in b's mask: must not count */
@@ -57,13 +58,13 @@ static void test_error_tables(void)
 	a = add(CFG_ERROR, "smb");
 	a->nrules = 2;
 	r = &a->rules[0];
-	r->cmd_mask = 1u << 5;
-	r->codes[r->ncodes++] = (struct cfg_code){ .ntstatus = true, .value = 0xC0000034 };
-	r->codes[r->ncodes++] = (struct cfg_code){ .ntstatus = false, .value = 13 };	/* EACCES */
+	r->ops = (struct cfg_ops){ { 1u << 5 } };
+	r->codes[r->ncodes++] = (struct cfg_code){ .space = NAMES_CODE_NTSTATUS, .value = 0xC0000034 };
+	r->codes[r->ncodes++] = (struct cfg_code){ .space = NAMES_CODE_ERRNO, .value = 13 };	/* EACCES */
 	r = &a->rules[1];
-	r->cmd_mask = 1u << 8;
-	r->codes[r->ncodes++] = (struct cfg_code){ .ntstatus = true, .value = 0xC0000034 };	/* duplicate */
-	r->codes[r->ncodes++] = (struct cfg_code){ .ntstatus = false, .value = 5 };	/* EIO */
+	r->ops = (struct cfg_ops){ { 1u << 8 } };
+	r->codes[r->ncodes++] = (struct cfg_code){ .space = NAMES_CODE_NTSTATUS, .value = 0xC0000034 };	/* duplicate */
+	r->codes[r->ncodes++] = (struct cfg_code){ .space = NAMES_CODE_ERRNO, .value = 5 };	/* EIO */
 
 	filter_from_config(&f, &cfg);
 	CHECK(f.err_mask == ((1u << 5) | (1u << 8)));
@@ -82,10 +83,10 @@ static void test_error_tables(void)
 	a = add(CFG_ERROR, "smb");
 	a->nrules = 2;
 	for (int i = 0; i < 2; i++) {
-		a->rules[i].cmd_mask = 1;
+		a->rules[i].ops = (struct cfg_ops){ { 1 } };
 		for (int k = 0; k < CFG_MAX_CODES; k++)
 			a->rules[i].codes[a->rules[i].ncodes++] =
-				(struct cfg_code){ .ntstatus = true, .value = 0xC0000000u + (uint32_t)(i * 100 + k) };
+				(struct cfg_code){ .space = NAMES_CODE_NTSTATUS, .value = 0xC0000000u + (uint32_t)(i * 100 + k) };
 	}
 	filter_from_config(&f, &cfg);
 	CHECK(f.n_status == SMB_MAX_CODES);

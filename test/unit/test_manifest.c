@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests for manifest.c's event records: NFS RPCs and errors by name, with their queue/rtt split. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "../../src/dirlist.c"
+#include "../../src/arena.c"
+#include "../../src/json.c"
+#include "../../src/names.c"
+#include "../../src/io.c"
+#include "../../src/actions.c"
+#include "../../src/manifest.c"
+/* Last: its static `level` would shadow other modules' parameters under -Wshadow. */
+#include "../../src/log.c"
+
+#include "check.h"
+
+static char buf[1 << 16];
+
+static bool has(const char *s)
+{
+	bool ok = strstr(buf, s) != NULL;
+
+	if (!ok)
+		fprintf(stderr, "expected in the manifest: %s\n", s);
+	return ok;
+}
+
+static union detect_event nfs(unsigned vers, unsigned proc, uint64_t lat, uint64_t queue)
+{
+	union detect_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.h.kind = AOD_EV_NFS;
+	e.h.size = sizeof(struct aod_ev_nfs);
+	e.h.ts_ns = 5000000000ull;
+	e.h.pid = 777;
+	strcpy(e.h.comm, "dd");
+	e.nfs.vers = (uint16_t)vers;
+	e.nfs.proc = (uint16_t)proc;
+	e.nfs.prog = 100003;
+	e.nfs.xid = 0xdeadbeef;
+	e.nfs.client_id = 3;
+	e.nfs.latency_ns = lat;
+	e.nfs.queue_ns = queue;
+	e.nfs.rtt_ns = lat - queue;
+	e.nfs.op = AOD_NFS_NO_OP;
+	e.nfs.flags = AOD_NFS_SPLIT;
+	return e;
+}
+
+static int build(const struct cfg_anomaly *an, const struct detect_anomaly *d)
+{
+	struct manifest_input in = {
+		.bundle = "aod_quick_1_nfs_latency.tar.zst", .proto = an->proto, .anomaly = an->name,
+		.anom = an, .det = d, .wall_ns = 1700000000000000000ll, .start_ns = 1,
+	};
+
+	memset(buf, 0, sizeof(buf));
+	return manifest_build(buf, sizeof(buf), &in);
+}
+
+static void test_nfs_latency(void)
+{
+	static struct detect_anomaly d;
+	struct cfg_anomaly an = { .name = "latency", .proto = "nfs", .type = CFG_LATENCY, .space = NAMES_NFS };
+
+	d.anomaly = 0;
+	d.rule = -1;
+	d.count = 2;
+	d.worst = 31500000;
+	d.nworst = 2;
+	d.worst_events[0] = nfs(4, 1, 31500000, 500000);	/* NFSPROC4_CLNT_READ: network or server */
+	d.worst_events[1] = nfs(3, 7, 12000000, 11000000);	/* NFS3PROC_WRITE: queued on the client */
+	CHECK(build(&an, &d) > 0);
+	CHECK(has("\"type\": \"latency\""));
+	CHECK(has("\"proc\": \"NFSPROC4_CLNT_READ\""));
+	CHECK(has("\"proc\": \"NFS3PROC_WRITE\""));
+	CHECK(has("\"vers\": 4") && has("\"vers\": 3"));
+	CHECK(has("\"xid\": \"0xdeadbeef\""));
+	CHECK(has("\"latency_ms\": 31.500000"));
+	CHECK(has("\"queue_ns\": 500000") && has("\"rtt_ns\": 31000000"));
+	CHECK(has("\"queue_ms\": 11.000000") && has("\"rtt_ms\": 1.000000"));
+	CHECK(has("\"split\": true"));
+	CHECK(has("\"nfs_status_name\": \"NFS4_OK\"") && has("\"nfs_status_name\": \"NFS3_OK\""));
+	CHECK(strstr(buf, "\"op\"") == NULL);	/* a latency record names no operation */
+	/* without the split, no queue/rtt figures that would read as zero */
+	d.worst_events[0].nfs.flags = 0;
+	d.nworst = 1;
+	CHECK(build(&an, &d) > 0);
+	CHECK(has("\"split\": false") && strstr(buf, "queue_ns") == NULL);
+	/* a record shorter than its struct is shown with its header only */
+	d.worst_events[0].h.size = 80;
+	CHECK(build(&an, &d) > 0);
+	CHECK(strstr(buf, "\"proc\"") == NULL && has("\"comm\": \"dd\""));
+}
+
+static void test_nfs_error(void)
+{
+	static struct detect_anomaly d;
+	struct cfg_anomaly an = { .name = "error", .proto = "nfs", .type = CFG_ERROR, .space = NAMES_NFS,
+				  .nrules = 1 };
+
+	strcpy(an.rules[0].name, "readonly");
+	d.rule = 0;
+	d.count = 2;
+	d.nworst = 2;
+	d.worst_events[0] = nfs(4, 2, 2000000, 0);
+	d.worst_events[0].nfs.flags = AOD_NFS_ERR;
+	d.worst_events[0].nfs.op = 38;
+	d.worst_events[0].nfs.nfs_status = 30;
+	d.worst_events[1] = nfs(3, 12, 1000000, 0);
+	d.worst_events[1].nfs.flags = 0;
+	d.worst_events[1].nfs.rpc_status = -ETIMEDOUT;
+	CHECK(build(&an, &d) > 0);
+	CHECK(has("\"type\": \"error\"") && has("\"rule\": \"readonly\""));
+	CHECK(has("\"op\": \"OP_WRITE\"") && has("\"op_id\": 38"));
+	CHECK(has("\"nfs_status\": 30") && has("\"nfs_status_name\": \"NFS4ERR_ROFS\""));
+	CHECK(has("\"proc\": \"NFS3PROC_REMOVE\""));
+	CHECK(has("\"rpc_status\": -110") && has("\"errno\": \"ETIMEDOUT\""));
+	CHECK(has("\"error\": true") && strstr(buf, "\"error\": false") == NULL);
+}
+
+static void test_outage_types(void)
+{
+	struct cfg_anomaly an = { .name = "stall", .proto = "nfs", .type = CFG_STALL, .space = NAMES_NFS };
+	static struct detect_anomaly d;
+
+	d.rule = -1;
+	CHECK(build(&an, &d) > 0 && has("\"type\": \"stall\""));
+	an.type = CFG_RECONNECT;
+	CHECK(build(&an, &d) > 0 && has("\"type\": \"reconnect\""));
+	an.type = CFG_SOCKCONN;
+	CHECK(build(&an, &d) > 0 && has("\"type\": \"sockconn\""));
+}
+
+int main(void)
+{
+	test_nfs_latency();
+	test_nfs_error();
+	test_outage_types();
+	return CHECK_DONE();
+}
