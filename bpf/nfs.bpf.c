@@ -61,6 +61,8 @@ __u32 err_rows[NFS_ROW_SLOTS / 32];	/* bit per row: its status errors are tracke
 __u32 err_all_codes;			/* 1: every status crosses */
 __u32 n_status;
 __u32 err_status[NFS_MAX_CODES];	/* NFS3ERR_* / NFS4ERR_* values to pass */
+__u32 n_errno;
+__s32 err_errno[NFS_MAX_CODES];		/* positive errno values (tk_status = -errno) to pass */
 __u32 n_op;
 __u32 err_op[NFS_MAX_OPS];		/* NFSv4 operation numbers to pass; none = any */
 __u64 emergency_ns = 1000000000ULL;	/* a tracked procedure this slow crosses whatever its threshold */
@@ -74,6 +76,18 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64[NFS_HIST_SLOTS]);
 } nfs_hist SEC(".maps");
+
+/*
+ * tp only: tasks whose NFS status error already crossed from an XDR hook,
+ * so their end (tk_status < 0, the errno the status became) is not sent
+ * again as a second error of the same failure.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u8);
+} nfs_reported SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -207,7 +221,8 @@ static __always_inline void hist_add(__u32 row, __u64 lat_ns, bool err)
 	__sync_fetch_and_add(&h[2 + b], 1);
 }
 
-static __always_inline bool err_tracked(__u16 row, __u32 status, __u16 op)
+/* Would an error of this row, NFS status, NFSv4 op and errno count for some rule?  (0: not given.) */
+static __always_inline bool err_tracked(__u16 row, __u32 status, __u16 op, __u32 err)
 {
 	__u64 r = row_bound(row);
 	__u32 i, n;
@@ -229,11 +244,15 @@ static __always_inline bool err_tracked(__u16 row, __u32 status, __u16 op)
 	for (i = 0; i < NFS_MAX_CODES && i < n; i++)
 		if (status && err_status[i] == status)
 			return true;
+	n = n_errno;
+	for (i = 0; i < NFS_MAX_CODES && i < n; i++)
+		if (err && err_errno[i] == (__s32)err)
+			return true;
 	return false;
 }
 
 static __always_inline void emit(const struct rpc_facts *f, __u64 lat, __u64 queue, __u64 rtt, __u16 op,
-				 __u16 flags, __u32 nfs_status)
+				 __u16 flags, __u32 nfs_status, __s32 rpc_status)
 {
 	struct aod_ev_nfs *e = bpf_ringbuf_reserve(&nfs_events, sizeof(*e), 0);
 	__u64 id = bpf_get_current_pid_tgid();
@@ -264,7 +283,7 @@ static __always_inline void emit(const struct rpc_facts *f, __u64 lat, __u64 que
 	e->proc = f->proc;
 	e->op = op;
 	e->flags = flags;
-	e->rpc_status = f->status;
+	e->rpc_status = rpc_status;
 	e->nfs_status = nfs_status;
 	e->client_id = f->clid;
 	e->pad = 0;
@@ -277,7 +296,7 @@ static __always_inline void rpc_done(const struct rpc_facts *f, __u64 lat, __u64
 	__u64 thr = thr_ns[row_bound(f->row)];
 	__u16 flags = split ? AOD_NFS_SPLIT : 0;
 
-	hist_add(f->row, lat, f->status < 0);
+	hist_add(f->row, lat, false);
 	if (thr == ~0ULL)
 		return;
 	if (lat >= thr)
@@ -285,28 +304,51 @@ static __always_inline void rpc_done(const struct rpc_facts *f, __u64 lat, __u64
 	/* the 1 s emergency fires even where a threshold was set higher */
 	else if (lat < emergency_ns)
 		return;
-	emit(f, lat, queue, rtt, AOD_NFS_NO_OP, flags, 0);
+	emit(f, lat, queue, rtt, AOD_NFS_NO_OP, flags, 0, f->status);
 }
 
+/* An XDR decoder saw an NFS status error: its record carries that status (rpc_status stays 0). */
 static __always_inline void status_error(struct rpc_task___aod *t, __u32 status, __u16 op)
 {
 	struct rpc_facts f = {};
+	__u64 key = (__u64)t;
+	__u8 one = 1;
 
 	if (!t) {
 		__sync_fetch_and_add(&unmatched, 1);
 		return;
 	}
-	if (!task_facts(t, &f) || !err_tracked(f.row, status, op))
+	if (!task_facts(t, &f) || !err_tracked(f.row, status, op, 0))
 		return;
-	emit(&f, 0, 0, 0, op, AOD_NFS_ERR, status);
+	emit(&f, 0, 0, 0, op, AOD_NFS_ERR, status, 0);
+	if (bpf_map_update_elem(&nfs_reported, &key, &one, BPF_ANY))
+		__sync_fetch_and_add(&loss.map_full, 1);
 }
 
+/*
+ * A task ended.  Detection counts a record with rpc_status < 0 as an error,
+ * never as latency, so a failed task gives at most one error record: none
+ * when its NFS status already crossed, else one with the errno.
+ */
 static __always_inline int on_latency(struct rpc_task___aod *t, __s64 backlog, __s64 rtt, __s64 execute)
 {
 	struct rpc_facts f = {};
+	__u64 key = (__u64)t, lat = execute > 0 ? execute : 0;
 
-	if (t && task_facts(t, &f))
-		rpc_done(&f, execute > 0 ? execute : 0, backlog > 0 ? backlog : 0, rtt > 0 ? rtt : 0, true);
+	if (!t || !task_facts(t, &f))
+		return 0;
+	if (f.status >= 0) {
+		rpc_done(&f, lat, backlog > 0 ? backlog : 0, rtt > 0 ? rtt : 0, true);
+		return 0;
+	}
+	hist_add(f.row, lat, true);
+	if (bpf_map_lookup_elem(&nfs_reported, &key)) {
+		bpf_map_delete_elem(&nfs_reported, &key);
+		return 0;
+	}
+	if (err_tracked(f.row, 0, AOD_NFS_NO_OP, (__u32)-f.status))
+		emit(&f, lat, backlog > 0 ? backlog : 0, rtt > 0 ? rtt : 0, AOD_NFS_NO_OP, AOD_NFS_ERR | AOD_NFS_SPLIT,
+		     0, f.status);
 	return 0;
 }
 
@@ -433,30 +475,36 @@ static __always_inline __u32 status_of_errno(__s32 rc, __u32 vers)
 	}
 }
 
+/* The fallback's one hook: a success is timed, a failure is one error record with its status mapped back. */
 static __always_inline void on_exit_task(struct rpc_task___aod *t)
 {
 	struct rpc_facts f = {};
 	struct rpc_rqst___aod *rq;
-	__u64 now = bpf_ktime_get_ns();
-	__s64 start, xtime, rtt;
+	__u64 now = bpf_ktime_get_ns(), lat = 0, queue = 0, rtt = 0;
+	__s64 start, xtime, r;
 	__u32 st;
 
 	if (!t || !task_facts(t, &f))
 		return;
-	/* rpc_count_iostats_metrics gives up without a rqst: so do we, for the latency */
+	/* rpc_count_iostats_metrics gives up without a rqst, and so does the latency here */
 	rq = BPF_CORE_READ(t, tk_rqstp);
 	if (rq) {
 		start = BPF_CORE_READ(t, tk_start);
 		xtime = BPF_CORE_READ(rq, rq_xtime);
-		rtt = BPF_CORE_READ(rq, rq_rtt);
-		rpc_done(&f, now > (__u64)start ? now - start : 0, xtime > start ? xtime - start : 0,
-			 rtt > 0 ? rtt : 0, true);
+		r = BPF_CORE_READ(rq, rq_rtt);
+		lat = now > (__u64)start ? now - start : 0;
+		queue = xtime > start ? xtime - start : 0;
+		rtt = r > 0 ? r : 0;
 	}
-	if (f.status >= 0)
+	if (f.status >= 0) {
+		if (rq)
+			rpc_done(&f, lat, queue, rtt, true);
 		return;
+	}
+	hist_add(f.row, lat, true);
 	st = status_of_errno(f.status, f.vers);
-	if (err_tracked(f.row, st, AOD_NFS_NO_OP))
-		emit(&f, 0, 0, 0, AOD_NFS_NO_OP, AOD_NFS_ERR, st);
+	if (err_tracked(f.row, st, AOD_NFS_NO_OP, (__u32)-f.status))
+		emit(&f, lat, queue, rtt, AOD_NFS_NO_OP, AOD_NFS_ERR | (rq ? AOD_NFS_SPLIT : 0), st, f.status);
 }
 
 SEC("?fentry/rpc_exit_task")

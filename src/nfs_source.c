@@ -32,8 +32,10 @@ struct nfs_filter {
 	uint64_t thr_ns[NFS_SOURCE_ROWS];	/* UINT64_MAX: latency not tracked */
 	uint32_t err_rows[NFS_ERR_WORDS];
 	uint32_t err_all;
-	uint32_t n_status, status[NFS_MAX_CODES];
-	uint32_t n_op, op[NFS_MAX_OPS];
+	uint32_t n_status, status[NFS_MAX_CODES];	/* NFS3ERR_* and NFS4ERR_* values, one set */
+	uint32_t n_errno;
+	int32_t errnos[NFS_MAX_CODES];
+	uint32_t n_op, op[NFS_MAX_OPS];		/* NFSv4 ops, when every error rule names some */
 };
 
 /* What the sunrpc, nfs and nfsv4 BTF offer. */
@@ -60,7 +62,9 @@ _Static_assert(NFS_SOURCE_ROWS <= NFS_ROW_SLOTS, "row space");
 _Static_assert(sizeof(((struct nfs_bpf__bss *)0)->err_rows) == sizeof(uint32_t) * NFS_ERR_WORDS, "err rows");
 _Static_assert(sizeof(((struct nfs_bpf__bss *)0)->err_status) == sizeof(uint32_t) * NFS_MAX_CODES, "codes");
 _Static_assert(sizeof(((struct nfs_bpf__bss *)0)->err_op) == sizeof(uint32_t) * NFS_MAX_OPS, "ops");
+_Static_assert(sizeof(((struct nfs_bpf__bss *)0)->err_errno) == sizeof(int32_t) * NFS_MAX_CODES, "errnos");
 _Static_assert(NFS_SOURCE_HIST_BUCKETS == MODSRC_HIST_BUCKETS, "histogram layout");
+_Static_assert(CFG_NFS_NOPS == NFS_SOURCE_ROWS - 1, "rows are the config's NFS op space plus other");
 
 unsigned nfs_source_row(unsigned vers, unsigned proc)
 {
@@ -73,32 +77,64 @@ unsigned nfs_source_row(unsigned vers, unsigned proc)
 
 /* ---- the filter ---- */
 
+static void add_value(uint32_t *set, uint32_t *n, uint32_t max, uint32_t v, uint32_t *overflow)
+{
+	for (uint32_t i = 0; i < *n; i++)
+		if (set[i] == v)
+			return;
+	if (*n >= max)
+		*overflow = 1;	/* too many to list: let all through, detection filters */
+	else
+		set[(*n)++] = v;
+}
+
+static void nfs_filter_rule(struct nfs_filter *f, const struct cfg_error_rule *r, uint32_t *any_op)
+{
+	for (int row = 0; row < CFG_NFS_NOPS && row < NFS_SOURCE_ROWS - 1; row++)
+		if (cfg_ops_has(&r->ops, (unsigned)row))
+			f->err_rows[row / 32] |= 1u << (row % 32);
+	if (r->ncodes == 0)
+		f->err_all = 1;
+	for (int k = 0; k < r->ncodes; k++) {
+		const struct cfg_code *c = &r->codes[k];
+
+		if (c->space == NAMES_CODE_NFS4 || c->space == NAMES_CODE_NFS3)
+			add_value(f->status, &f->n_status, NFS_MAX_CODES, c->value, &f->err_all);
+		else if (c->space == NAMES_CODE_ERRNO)
+			add_value((uint32_t *)f->errnos, &f->n_errno, NFS_MAX_CODES, c->value, &f->err_all);
+	}
+	if (r->nnfs_ops == 0)
+		*any_op = 1;
+	for (int k = 0; k < r->nnfs_ops; k++)
+		add_value(f->op, &f->n_op, NFS_MAX_OPS, r->nfs_ops[k], any_op);
+}
+
 /*
- * Until the config carries nfs.latency and nfs.error, nothing is tracked
- * (the histograms still fill).  AOD_NFS_TRACK=MS, for tests, tracks every
- * procedure at MS milliseconds and every status error.
+ * The in-kernel floors from the config: per procedure the lowest threshold
+ * of the nfs latency anomalies that track it; for errors, the union of the
+ * rules' procedures, codes and NFSv4 ops (excludes are left to detection).
+ * Rows are the config's NFS op space: v4 procedures, then v3's.
  */
 static void nfs_filter_from_config(struct nfs_filter *f, const struct cfg_config *cfg)
 {
-	const char *env = getenv("AOD_NFS_TRACK");
-	char *end;
-	unsigned long ms;
+	uint32_t any_op = 0;	/* a rule without ops, or more ops than the kernel lists: no op filter */
 
-	(void)cfg;
 	memset(f, 0, sizeof(*f));
 	for (int r = 0; r < NFS_SOURCE_ROWS; r++)
 		f->thr_ns[r] = UINT64_MAX;
-	if (!env || !*env)
-		return;
-	ms = strtoul(env, &end, 10);
-	if (*end) {
-		log_warn("nfs: AOD_NFS_TRACK='%s' is not a number of milliseconds; tracking nothing", env);
-		return;
+	for (int i = 0; i < cfg->nanomalies; i++) {
+		const struct cfg_anomaly *a = &cfg->anomalies[i];
+
+		if (strcmp(a->proto, "nfs") != 0)
+			continue;
+		for (int r = 0; a->type == CFG_LATENCY && r < CFG_NFS_NOPS && r < NFS_SOURCE_ROWS - 1; r++)
+			if (cfg_ops_has(&a->ops, (unsigned)r) && a->threshold_ns[r] < f->thr_ns[r])
+				f->thr_ns[r] = a->threshold_ns[r];
+		for (int r = 0; a->type == CFG_ERROR && r < a->nrules; r++)
+			nfs_filter_rule(f, &a->rules[r], &any_op);
 	}
-	for (int r = 0; r < NFS_SOURCE_ROWS; r++)
-		f->thr_ns[r] = (uint64_t)ms * 1000000ull;
-	memset(f->err_rows, 0xff, sizeof(f->err_rows));
-	f->err_all = 1;
+	if (any_op)
+		f->n_op = 0;
 }
 
 static void nfs_filter_apply(const struct nfs_filter *f, struct nfs_bpf *skel)
@@ -107,6 +143,8 @@ static void nfs_filter_apply(const struct nfs_filter *f, struct nfs_bpf *skel)
 
 	memcpy(b->err_status, f->status, sizeof(b->err_status));
 	memcpy(b->err_op, f->op, sizeof(b->err_op));
+	memcpy(b->err_errno, f->errnos, sizeof(b->err_errno));
+	b->n_errno = f->n_errno;
 	b->n_status = f->n_status;
 	b->n_op = f->n_op;
 	b->err_all_codes = f->err_all;

@@ -465,14 +465,14 @@ static void fam_smb(const struct probe_caps *c, struct probe_choice *ch)
 static void fam_nfs(const struct probe_caps *c, struct probe_choice *ch)
 {
 	static const char *const methods[] = { "tp_btf", "raw_tp", "fentry", "kprobe" };
-	char method[48], why[200], ok[64] = "";
+	char method[48], why[300], ok[64] = "";
 	size_t off = 0;
 
 	if (c->nfs_loaded) {
-		if (nfs_source_probe("auto", method, sizeof(method), ch->why, sizeof(ch->why)) == 0)
-			choose(ch, method, true, "%.300s", ch->why);
+		if (nfs_source_probe("auto", method, sizeof(method), why, sizeof(why)) == 0)
+			choose(ch, method, true, "%s", why);
 		else
-			choose(ch, "none", false, "%.300s", ch->why);
+			choose(ch, "none", false, "%s", why);
 		return;
 	}
 	for (int i = 0; i < 4; i++)
