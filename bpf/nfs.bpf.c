@@ -5,6 +5,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "events.h"
+#include "modsrc.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -38,7 +39,6 @@ char LICENSE[] SEC("license") = "GPL";
  */
 
 #define NFS_PROGRAM 100003
-#define NSEC_PER_USEC 1000ULL
 /* Rows of thresholds and histograms: the NFSv4 procedure indices, then the NFSv3 procedures, then "other". */
 #define NFS4_NPROC 69		/* NFSPROC4_CLNT_NULL .. NFSPROC4_CLNT_READ_PLUS */
 #define NFS3_NPROC 22		/* NFS3PROC_NULL .. NFS3PROC_COMMIT */
@@ -47,8 +47,7 @@ char LICENSE[] SEC("license") = "GPL";
 /* The globals indexed by row have a power-of-two size, so `row & NFS_ROW_MASK` is a bound the verifier keeps. */
 #define NFS_ROW_SLOTS 128
 #define NFS_ROW_MASK (NFS_ROW_SLOTS - 1)
-#define NFS_HIST_BUCKETS 32
-#define NFS_HIST_SLOTS (2 + NFS_HIST_BUCKETS)	/* [0] completions, [1] errors, [2..33] log2(us) buckets */
+#define NFS_HIST_SLOTS MODSRC_HIST_SLOTS
 #define NFS_MAX_CODES 32
 #define NFS_MAX_OPS 16
 
@@ -162,12 +161,13 @@ static __always_inline __u16 row_of(__u32 vers, __u32 proc)
 
 /*
  * clang knows row_of() stays under NFS_ROWS and drops a plain mask; the
- * verifier, which sees the arithmetic on proc, needs the mask to be there.
+ * verifier, which sees the arithmetic on proc, needs the mask to be there:
+ * the opaque barrier keeps it.
  */
 static __always_inline __u64 row_bound(__u64 row)
 {
-	asm volatile("%[r] &= %[m]" : [r] "+r"(row) : [m] "i"(NFS_ROW_MASK));
-	return row;
+	barrier_var(row);
+	return row & NFS_ROW_MASK;
 }
 
 /* false for a task that is not an NFS RPC */
@@ -192,33 +192,9 @@ static __always_inline bool task_facts(struct rpc_task___aod *t, struct rpc_fact
 	return true;
 }
 
-static __always_inline __u32 log2_u64(__u64 v)
-{
-	__u32 r = 0;
-
-	if (v >> 32) { v >>= 32; r += 32; }
-	if (v >> 16) { v >>= 16; r += 16; }
-	if (v >> 8) { v >>= 8; r += 8; }
-	if (v >> 4) { v >>= 4; r += 4; }
-	if (v >> 2) { v >>= 2; r += 2; }
-	if (v >> 1) r += 1;
-	return r;
-}
-
 static __always_inline void hist_add(__u32 row, __u64 lat_ns, bool err)
 {
-	__u64 *h = bpf_map_lookup_elem(&nfs_hist, &row);
-	__u32 b;
-
-	if (!h)
-		return;
-	b = log2_u64(lat_ns / NSEC_PER_USEC);
-	if (b >= NFS_HIST_BUCKETS)
-		b = NFS_HIST_BUCKETS - 1;
-	__sync_fetch_and_add(&h[0], 1);
-	if (err)
-		__sync_fetch_and_add(&h[1], 1);
-	__sync_fetch_and_add(&h[2 + b], 1);
+	modsrc_hist_add(&nfs_hist, row, lat_ns, err);
 }
 
 /* Would an error of this row, NFS status, NFSv4 op and errno count for some rule?  (0: not given.) */
