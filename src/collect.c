@@ -93,6 +93,8 @@ struct collect {
 	struct collect_probe_info probe;
 	struct collect_stats st;
 	unsigned tmp_seq;
+	collect_written_fn on_written;
+	void *on_written_ctx;
 };
 
 static int limit(const struct collect *c)
@@ -262,6 +264,12 @@ void collect_set_config(struct collect *c, const struct cfg_config *cfg)
 	if (strcmp(cfg->output_dir, c->cfg->output_dir))
 		log_warn("aod_output_dir changed to %s: takes effect at restart", cfg->output_dir);
 	c->cfg = cfg;
+}
+
+void collect_on_written(struct collect *c, collect_written_fn fn, void *ctx)
+{
+	c->on_written = fn;
+	c->on_written_ctx = ctx;
 }
 
 void collect_set_probe_info(struct collect *c, const struct collect_probe_info *pi)
@@ -525,6 +533,8 @@ static void bundle_finish(struct collect *c, struct bundle *b, int r)
 		log_info("wrote bundle %s/batches/%s (%lld bytes, %d actions, %u coalesced, %.1f ms, %u archive steps)",
 			 c->cfg->output_dir, b->name, (long long)st.st_size, b->nacts, b->coalesced,
 			 (double)(mono_ns() - b->start_ns) / 1e6, b->steps);
+		if (c->on_written)
+			c->on_written(c->on_written_ctx, b->name, (uint64_t)st.st_size, b->wall_ns);
 	}
 	for (i = 0; i < b->nacts; i++)
 		if (b->acts[i].fd >= 0)

@@ -53,6 +53,10 @@ int collect_running(const struct collect *c);
 void collect_drain(struct collect *c, uint64_t grace_ns);
 int collect_outdir_fd(const struct collect *c);	/* the batches directory */
 
+/* Called once per bundle renamed into place (name in the batches directory, its size): upload and status. */
+typedef void (*collect_written_fn)(void *ctx, const char *name, uint64_t size, int64_t wall_ns);
+void collect_on_written(struct collect *c, collect_written_fn fn, void *ctx);
+
 struct collect_stats {
 	uint64_t bundles_written, bundles_failed, coalesced, refused_busy;
 };

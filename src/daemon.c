@@ -25,6 +25,7 @@
 #include "retain.h"
 #include "smb_source.h"
 #include "trace.h"
+#include "upload.h"
 
 static int64_t wall_ns(void)
 {
@@ -152,6 +153,7 @@ void daemon_reload(struct daemon *d)
 	next->arena_kb = d->cfg->arena_kb;
 	keep_metrics_keys(d->cfg, next);
 	d->cfg = next;
+	d->reloads++;
 	memset(d->anomaly_counts, 0, sizeof(d->anomaly_counts));	/* indices may now name other anomalies */
 	detect_init(&d->detect, d->cfg, mono_ns());
 	collect_set_config(d->collect, d->cfg);
@@ -220,6 +222,8 @@ int daemon_metrics_render(void *daemon)
 	s.events_total = d->events;
 	memcpy(s.anomalies, d->anomaly_counts, sizeof(s.anomalies));
 	collect_get_stats(d->collect, &s.bundles);
+	if ((s.upload_on = d->upload != NULL))
+		upload_get_stats(d->upload, &s.upload);
 	s.arena_size = d->arena.size;
 	s.arena_used = d->arena.high;
 	s.arena_failures = d->arena.failures;
@@ -248,8 +252,7 @@ void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns)
 	int err;
 
 	(void)now_ns;
-	err = retain_sweep(collect_outdir_fd(d->collect), d->cfg->max_total_log_bytes, d->cfg->max_log_age_sec,
-			   (int64_t)(wall_ns() / 1000000000ll), NULL, &res);
+	err = fleet_sweep(d, &res);
 	if (err < 0)
 		log_error("unable to sweep %s/batches: %s", d->cfg->output_dir, strerror(-err));
 	else if (res.deleted_files)
@@ -596,7 +599,7 @@ int daemon_run_main(int argc, char **argv)
 	}
 	if (start_sources(&d) < 0)
 		goto out;
-	if (setup_metrics(&d) < 0)
+	if (setup_metrics(&d) < 0 || fleet_start(&d) < 0)
 		goto out;
 	d.watch_tfd = make_timer(d.cfg->watch_interval_ms ? d.cfg->watch_interval_ms : 1000);
 	d.cleanup_tfd = make_timer((d.cfg->cleanup_interval_sec ? d.cfg->cleanup_interval_sec : 60) * 1000);

@@ -17,6 +17,8 @@ struct smb_source;
 struct nfs_source;
 struct health_source;
 struct kmsg_reader;
+struct upload;
+struct retain_result;
 
 struct daemon {
 	struct cfg_config *cfg;		/* in force; points into cfgs[] */
@@ -31,6 +33,7 @@ struct daemon {
 	struct nfs_source *nfs;
 	struct health_source *health;
 	struct kmsg_reader *kmsg;
+	struct upload *upload;		/* upload: in the config at start; NULL when off */
 	struct record_writer rec;
 	bool recording;
 	bool replay;			/* events come from a file; no kernel sources */
@@ -42,6 +45,7 @@ struct daemon {
 	char *metrics_buf;		/* rendered text, from the arena */
 	size_t metrics_cap;
 	uint64_t anomaly_counts[CFG_MAX_ANOMALIES];	/* per cfg anomaly, reset by HUP */
+	unsigned reloads;		/* successful HUP reloads */
 	bool stopping;
 };
 
@@ -62,6 +66,15 @@ void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns);
 
 /* loop.c: the one select() loop; returns the exit code. */
 int loop_run(struct daemon *d);
+
+/* fleet.c: upload and status.json. Start opens the upload journal and writes the first status. */
+int fleet_start(struct daemon *d);
+/* Each watch interval: notice a HUP's new config, write status_file. */
+void fleet_watch_tick(struct daemon *d);
+/* The cleanup tick's retention: bundles not yet uploaded go last; then the upload rescan. */
+int fleet_sweep(struct daemon *d, struct retain_result *res);
+/* Shutdown: stop running uploads, remove status_file. */
+void fleet_stop(struct daemon *d);
 
 
 #endif /* AOD_DAEMON_H */

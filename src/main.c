@@ -65,6 +65,18 @@ static const char usage[] =
 "      --output-dir the bundles go to a new directory ${TMPDIR:-/tmp}/aod-replay-XXXXXX\n"
 "      (its name is printed), never to the daemon's aod_output_dir.\n"
 "\n"
+"  aod status [--json] [-f FILE]\n"
+"      What the running daemon reports in its status file (status_file in the\n"
+"      config; default /run/aod/status.json, or $AOD_STATUS_FILE): pid, uptime,\n"
+"      config, each probe family's method, events and losses, anomalies, bundles,\n"
+"      upload backlog, bundle directory use. --json prints the file itself.\n"
+"      Exit 0: the daemon is live; 1: the file is stale (its pid is gone, or it\n"
+"      is older than three watch intervals plus 2 s); 3: no file, no daemon.\n"
+"\n"
+"  aod upload-copy FILE DIR\n"
+"      Copy FILE into DIR as DIR/NAME.part, fsync, rename to DIR/NAME. The daemon\n"
+"      runs it as a child for upload: {dir: PATH}, so a hung share never blocks it.\n"
+"\n"
 "  aod version\n"
 "      Print the versions of aod and of the libraries it was built with.\n"
 "\n"
@@ -83,7 +95,7 @@ static int help_main(int argc, char **argv)
 	snprintf(key, sizeof(key), "\n  aod %s", argv[1]);
 	p = strstr(usage, key);
 	if (!p || (p[strlen(key)] != ' ' && p[strlen(key)] != '\n')) {
-		fprintf(stderr, "aod: no help for '%s'; commands: run check-config probes monitor trace replay version help\n",
+		fprintf(stderr, "aod: no help for '%s'; commands: run check-config probes monitor trace replay status upload-copy version help\n",
 			argv[1]);
 		return 2;
 	}
@@ -124,6 +136,8 @@ static const struct {
 } cmds[] = {
 	{ "run", daemon_run_main },
 	{ "replay", daemon_replay_main },
+	{ "status", status_main },
+	{ "upload-copy", upload_copy_main },
 	{ "check-config", config_check_main },
 	{ "probes", probe_main },
 	{ "monitor", monitor_main },

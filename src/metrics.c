@@ -64,6 +64,20 @@ static void render_bundles(struct out *o, const struct metrics_snapshot *s)
 	put(o, "aod_bundles_total{outcome=\"refused\"} %llu\n", (unsigned long long)s->bundles.refused_busy);
 }
 
+static void render_upload(struct out *o, const struct metrics_snapshot *s)
+{
+	if (!s->upload_on)
+		return;
+	put(o, "# HELP aod_uploads_total Bundles by upload outcome: sent, failed (gave up after max_attempts), "
+	       "lost (deleted before they were sent).\n# TYPE aod_uploads_total counter\n");
+	put(o, "aod_uploads_total{outcome=\"sent\"} %llu\n", (unsigned long long)s->upload.uploaded);
+	put(o, "aod_uploads_total{outcome=\"failed\"} %llu\n", (unsigned long long)s->upload.failed);
+	put(o, "aod_uploads_total{outcome=\"lost\"} %llu\n", (unsigned long long)s->upload.lost);
+	counter(o, "aod_upload_retries_total", "Upload attempts that failed and were scheduled again.", s->upload.retries);
+	put(o, "# HELP aod_upload_backlog Bundles waiting to be sent or being sent.\n# TYPE aod_upload_backlog gauge\n"
+	       "aod_upload_backlog %u\n", s->upload.backlog);
+}
+
 static void render_losses(struct out *o, const struct metrics_snapshot *s)
 {
 	const struct collect_probe_info *p = &s->probes;
@@ -116,6 +130,7 @@ int metrics_render(const struct metrics_snapshot *s, const struct cfg_config *cf
 	counter(&o, "aod_events_total", "Decoded events seen (SMB, health, kmsg).", s->events_total);
 	render_anomalies(&o, s, cfg);
 	render_bundles(&o, s);
+	render_upload(&o, s);
 	render_losses(&o, s);
 	put(&o, "# HELP aod_smb_attached Whether the SMB probes are attached (0: waiting for cifs).\n"
 			"# TYPE aod_smb_attached gauge\naod_smb_attached %d\n", s->smb_attached ? 1 : 0);

@@ -11,6 +11,7 @@
 
 #include "collect.h"
 #include "config.h"
+#include "upload.h"
 
 #define METRICS_HIST_BUCKETS 32		/* log2(us), as the BPF histograms */
 
@@ -24,6 +25,8 @@ struct metrics_snapshot {
 	bool smb_attached;
 	uint64_t smb_hist[CFG_SMB2_NCMD][METRICS_HIST_BUCKETS];
 	uint64_t smb_count[CFG_SMB2_NCMD];
+	bool upload_on;				/* upload: configured; the aod_upload_* series only then */
+	struct upload_stats upload;
 };
 
 /* Pure: the Prometheus text exposition of s into buf. Returns the length, or -ENOSPC. */

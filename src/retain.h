@@ -26,6 +26,17 @@ struct retain_result {
 	unsigned deleted_files, kept_files;	/* bundles only: other files are never counted */
 	uint64_t deleted_bytes, kept_bytes;
 	unsigned errors;			/* unlinks that failed (ENOENT is not one) */
+	unsigned lost_files;			/* of deleted_files: bundles the keep hook wanted kept */
+};
+
+/*
+ * Bundles a caller still needs (upload: not yet uploaded). They are never deleted for their age, and
+ * for size only after every other bundle has gone; each such deletion is reported through lost().
+ */
+struct retain_keep {
+	bool (*keep)(void *ctx, const char *name);
+	void (*lost)(void *ctx, const char *name, uint64_t size);	/* may be NULL */
+	void *ctx;
 };
 
 /* Whether name is a finished bundle: aod_quick_*.tar.zst or aod_capture_*.tar.zst (never *.part). */
@@ -45,6 +56,9 @@ bool retain_aged(const struct retain_entry *e, uint64_t max_age_sec, int64_t now
  */
 size_t retain_choose(const struct retain_entry *e, size_t n, uint64_t max_total, uint64_t max_age_sec,
 		     int64_t now_sec, bool *del);
+/* The same with kept[i] set for bundles to keep (see struct retain_keep); kept NULL is retain_choose. */
+size_t retain_choose_keep(const struct retain_entry *e, size_t n, uint64_t max_total, uint64_t max_age_sec,
+			  int64_t now_sec, const bool *kept, bool *del);
 
 /*
  * Apply the same rules to dirfd in fixed memory, whatever it holds: one listing (getdents64, no malloc)
@@ -58,6 +72,9 @@ size_t retain_choose(const struct retain_entry *e, size_t n, uint64_t max_total,
  */
 int retain_sweep(int dirfd, uint64_t max_total, uint64_t max_age_sec, int64_t now_sec,
 		 struct arena *scratch, struct retain_result *res);
+/* retain_sweep honouring keep (NULL: retain_sweep). */
+int retain_sweep_keep(int dirfd, uint64_t max_total, uint64_t max_age_sec, int64_t now_sec,
+		      const struct retain_keep *keep, struct arena *scratch, struct retain_result *res);
 
 /* Scratch bytes a sweep needs to keep `slots` candidates per pass (RETAIN_PASS_SLOTS at most are used). */
 size_t retain_scratch_need(size_t slots);

@@ -482,6 +482,77 @@ static void test_sweep_matches_choose(void)
 	clean_dir();
 }
 
+/* Bundles a keep hook wants (not yet uploaded): never aged out, deleted for size only after all others. */
+static void test_keep_choose(void)
+{
+	const struct retain_entry e[] = {
+		E("aod_quick_1_smb_latency.tar.zst", 300, NOW - 40),
+		E("aod_quick_2_smb_latency.tar.zst", 300, NOW - 30),
+		E("aod_quick_3_smb_latency.tar.zst", 300, NOW - 20),
+		E("aod_quick_4_smb_latency.tar.zst", 300, NOW - 10),
+	};
+	const bool kept[N(e)] = { true, true, false, false };
+	const bool none[N(e)] = { false, false, false, false };
+	bool del[N(e)];
+
+	/* 1200 of 1000: the two not kept go first (600 left, still over 500), then the oldest kept one */
+	CHECK(retain_choose_keep(e, N(e), 1000, 2 * DAY, NOW, kept, del) == 3);
+	CHECK(del[0] && !del[1] && del[2] && del[3]);
+	/* without a keep hook: plain oldest first */
+	CHECK(retain_choose_keep(e, N(e), 1000, 2 * DAY, NOW, none, del) == 3);
+	CHECK(del[0] && del[1] && del[2] && !del[3]);
+	CHECK(retain_choose_keep(e, N(e), 1000, 2 * DAY, NOW, NULL, del) == 3);
+	CHECK(del[0] && del[1] && del[2] && !del[3]);
+	/* enough room once the unkept are gone: the kept ones all stay */
+	CHECK(retain_choose_keep(e, N(e), 1400, 2 * DAY, NOW, kept, del) == 0);
+	CHECK(retain_choose_keep(e, N(e), 1250, 2 * DAY, NOW, kept, del) == 2);
+	CHECK(!del[0] && !del[1] && del[2] && del[3]);
+	/* age: a kept bundle is never deleted for its age */
+	CHECK(retain_choose_keep(e, N(e), 0, 15, NOW, kept, del) == 1);
+	CHECK(!del[0] && !del[1] && del[2] && !del[3]);
+}
+
+static char lost_names[4][64];
+static int nlost;
+
+static bool keep_low(void *ctx, const char *name)
+{
+	(void)ctx;
+	return !strcmp(name, "aod_quick_00001_smb_latency.tar.zst") || !strcmp(name, "aod_quick_00002_smb_latency.tar.zst");
+}
+
+static void note_lost(void *ctx, const char *name, uint64_t size)
+{
+	(*(uint64_t *)ctx) += size;
+	if (nlost < 4)
+		snprintf(lost_names[nlost++], sizeof(lost_names[0]), "%s", name);
+}
+
+/* The sweep with a keep hook does what retain_choose_keep says, and reports each kept bundle it deleted. */
+static void test_sweep_keep(void)
+{
+	uint64_t lost_bytes = 0;
+	struct retain_keep k = { keep_low, note_lost, &lost_bytes };
+	struct retain_result r;
+	int i;
+
+	for (i = 1; i <= 4; i++)
+		mkbundle(i, 300, NOW - 50 + i * 10);
+	CHECK(retain_sweep_keep(dfd, 1000, 2 * DAY, NOW, &k, NULL, &r) == 0);
+	CHECK(r.deleted_files == 3 && r.lost_files == 1 && r.kept_files == 1);
+	CHECK(!exists("aod_quick_00001_smb_latency.tar.zst") && exists("aod_quick_00002_smb_latency.tar.zst"));
+	CHECK(!exists("aod_quick_00003_smb_latency.tar.zst") && !exists("aod_quick_00004_smb_latency.tar.zst"));
+	CHECK(nlost == 1 && !strcmp(lost_names[0], "aod_quick_00001_smb_latency.tar.zst") && lost_bytes == 300);
+	clean_dir();
+	/* aged out, but kept: stays; the unkept one of the same age goes */
+	mkbundle(1, 10, NOW - 3 * DAY);
+	mkbundle(3, 10, NOW - 3 * DAY);
+	CHECK(retain_sweep_keep(dfd, 0, 2 * DAY, NOW, &k, NULL, &r) == 0);
+	CHECK(r.deleted_files == 1 && r.lost_files == 0 && nlost == 1);
+	CHECK(exists("aod_quick_00001_smb_latency.tar.zst") && !exists("aod_quick_00003_smb_latency.tar.zst"));
+	clean_dir();
+}
+
 int main(void)
 {
 	test_names();
@@ -505,6 +576,8 @@ int main(void)
 	test_sweep_10000_aged();
 	test_sweep_10000_size();
 	test_sweep_matches_choose();
+	test_keep_choose();
+	test_sweep_keep();
 	close(dfd);
 	CHECK(rmdir(dir) == 0);
 	return CHECK_DONE();
