@@ -530,15 +530,19 @@ static void bundle_finish(struct collect *c, struct bundle *b, int r)
 		c->st.bundles_written++;
 		if (fstatat(c->dirfd, b->name, &st, AT_SYMLINK_NOFOLLOW))
 			st.st_size = 0;
+		c->st.bytes_written += (uint64_t)st.st_size;
 		log_info("wrote bundle %s/batches/%s (%lld bytes, %d actions, %u coalesced, %.1f ms, %u archive steps)",
 			 c->cfg->output_dir, b->name, (long long)st.st_size, b->nacts, b->coalesced,
 			 (double)(mono_ns() - b->start_ns) / 1e6, b->steps);
 		if (c->on_written)
 			c->on_written(c->on_written_ctx, b->name, (uint64_t)st.st_size, b->wall_ns);
 	}
-	for (i = 0; i < b->nacts; i++)
+	for (i = 0; i < b->nacts; i++) {
 		if (b->acts[i].fd >= 0)
 			close(b->acts[i].fd);
+		c->st.actions_failed += b->acts[i].res.status == ACT_FAILED;
+		c->st.actions_timeout += b->acts[i].res.status == ACT_TIMEOUT;
+	}
 	arena_reset(&b->scratch, 0);
 	b->active = false;
 }

@@ -59,6 +59,8 @@ void collect_on_written(struct collect *c, collect_written_fn fn, void *ctx);
 
 struct collect_stats {
 	uint64_t bundles_written, bundles_failed, coalesced, refused_busy;
+	uint64_t bytes_written;			/* sizes of the bundles written */
+	uint64_t actions_failed, actions_timeout;	/* actions of finished bundles, by outcome */
 };
 void collect_get_stats(const struct collect *c, struct collect_stats *st);
 

@@ -211,6 +211,32 @@ static void update_probe_info(struct daemon *d)
 	collect_set_probe_info(d->collect, &pi);
 }
 
+/* Each family's method, kernel counts and histogram, for the metrics; method "" when it did not attach. */
+static void metrics_families(const struct daemon *d, const struct collect_probe_info *pi, struct metrics_snapshot *s)
+{
+	struct metrics_family *m = &s->fam[s->nfam++];
+	struct aod_hist h;
+	int f;
+
+	snprintf(m->name, sizeof(m->name), "smb");
+	metrics_family_method(m, s->smb_attached ? pi->smb_method : "");
+	for (f = 0; f < HEALTH_NFAM && s->nfam < METRICS_MAX_FAMILIES; f++) {
+		m = &s->fam[s->nfam++];
+		snprintf(m->name, sizeof(m->name), "%s", health_source_family_name((enum health_family)f));
+		if (!d->health || !health_source_attached(d->health, (enum health_family)f))
+			continue;
+		metrics_family_method(m, health_source_method(d->health, (enum health_family)f));
+		m->counts = true;
+		m->events = health_source_count(d->health, (enum health_family)f);
+		if (health_source_hist(d->health, (enum health_family)f, &h) == 0) {
+			_Static_assert(AOD_HIST_SLOTS == METRICS_HIST_BUCKETS, "one log2 layout");
+			memcpy(m->hist, h.slots, sizeof(m->hist));
+			m->hist_sum_ns = h.sum_ns;
+			m->has_hist = true;
+		}
+	}
+}
+
 int daemon_metrics_render(void *daemon)
 {
 	struct daemon *d = daemon;
@@ -230,6 +256,10 @@ int daemon_metrics_render(void *daemon)
 	s.smb_attached = d->smb && smb_source_attached(d->smb);
 	for (c = 0; s.smb_attached && c < CFG_SMB2_NCMD; c++)
 		smb_source_histogram(d->smb, c, s.smb_hist[c], &s.smb_count[c]);
+	metrics_families(d, &s.probes, &s);
+	/* The last sweep's total plus what was written since: exact between sweeps, without listing the directory. */
+	s.bundle_dir_bytes = d->bundle_dir_bytes + (s.bundles.bytes_written - d->bundle_dir_mark);
+	s.bundle_dir_limit = d->cfg->max_total_log_bytes;
 	if (!d->metrics_buf)
 		return -ENOMEM;
 	return metrics_render(&s, d->cfg, d->metrics_buf, d->metrics_cap);
@@ -253,6 +283,13 @@ void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns)
 
 	(void)now_ns;
 	err = fleet_sweep(d, &res);
+	if (err >= 0) {
+		struct collect_stats st;
+
+		collect_get_stats(d->collect, &st);
+		d->bundle_dir_bytes = res.kept_bytes;
+		d->bundle_dir_mark = st.bytes_written;
+	}
 	if (err < 0)
 		log_error("unable to sweep %s/batches: %s", d->cfg->output_dir, strerror(-err));
 	else if (res.deleted_files)

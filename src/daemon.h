@@ -46,6 +46,8 @@ struct daemon {
 	size_t metrics_cap;
 	uint64_t anomaly_counts[CFG_MAX_ANOMALIES];	/* per cfg anomaly, reset by HUP */
 	unsigned reloads;		/* successful HUP reloads */
+	uint64_t bundle_dir_bytes;	/* finished bundles at the last retention sweep, for the metrics */
+	uint64_t bundle_dir_mark;	/* collect's bytes_written at that sweep */
 	bool stopping;
 };
 

@@ -104,6 +104,15 @@ static int help_main(int argc, char **argv)
 	return 0;
 }
 
+/* The architecture this binary runs on, as uname -m names it (the release tarballs use the same name). */
+#if defined(__x86_64__)
+#define AOD_ARCH "x86_64"
+#elif defined(__aarch64__)
+#define AOD_ARCH "aarch64"
+#else
+#error "aod is built for x86_64 and aarch64; add this architecture's syscall table (src/trace_json.c) first"
+#endif
+
 static int version_main(int argc, char **argv)
 {
 	const char *libc;
@@ -116,6 +125,7 @@ static int version_main(int argc, char **argv)
 	libc = AOD_LIBC_STATIC " (static)";
 #endif
 	printf("aod %s\n", AOD_VERSION);
+	printf("arch %s\n", AOD_ARCH);
 #ifdef AOD_HOST_BUILD
 	printf("libbpf %s\n", libbpf_version_string());
 #else

@@ -49,7 +49,7 @@ struct trace_perf {
  * On an unknown name, err gets "unknown capability 'X' (nearest: Y)" and -EINVAL comes back. */
 int trace_parse_caps(const char *list, unsigned *mask, char *err, size_t errlen);
 const char *trace_cap_name(int cap);		/* "syscall_trace" ... */
-/* x86_64 syscall name, or NULL for a number with no syscall. */
+/* The name of syscall NR on the architecture aod is built for, or NULL for a number with no syscall. */
 const char *trace_syscall_name(unsigned nr);
 const char *trace_type_name(enum trace_type t);
 
