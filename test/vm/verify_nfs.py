@@ -13,7 +13,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tempfile  # noqa: E402
-from verify import Fail, bundles, markers, need, read, exit_ok  # noqa: E402
+from verify import Fail, bundles, exit_ok, markers, need, not_ok, read  # noqa: E402
 
 CASES = ["nfs-boot", "nfs-late", "nfs-latency-tracepoint", "nfs-latency-fentry", "nfs-latency-kprobe", "nfs-probes"]
 
@@ -212,20 +212,9 @@ def main():
                 continue
             need(c in mk, f"the guest printed no result marker for scenario {c}")
             print(f"ok - {c} ({funcs[c](o.results, mk)})")
-        except Fail as e:
+        except Exception as e:
             failed = True
-            print(f"not ok - {c}")
-            for line in str(e).splitlines()[:12]:
-                print(f"#   {line}")
-            log = os.path.join(o.results, c, "aod.log")
-            if os.path.exists(log):
-                print(f"#   last lines of {c}/aod.log:")
-                for line in read(log).splitlines()[-15:]:
-                    print(f"#     {line}")
-        except Exception as e:  # a checker bug must show, not hide as a pass
-            failed = True
-            print(f"not ok - {c}")
-            print(f"#   checker error: {type(e).__name__}: {e}")
+            not_ok(c, e, o.results, c)
     if failed:
         print("#   guest console, last 60 lines:")
         for line in console.splitlines()[-60:]:
