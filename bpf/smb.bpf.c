@@ -5,6 +5,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "events.h"
+#include "modsrc.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -40,10 +41,8 @@ char LICENSE[] SEC("license") = "GPL";
  */
 
 #define SMB2_SESSION_SETUP 1
-#define NSEC_PER_USEC 1000ULL
-#define SMB_HIST_BUCKETS 32
 /* per command: [0] completions, [1] errors, [2..33] log2(us) buckets */
-#define SMB_HIST_SLOTS (2 + SMB_HIST_BUCKETS)
+#define SMB_HIST_SLOTS MODSRC_HIST_SLOTS
 /* slot AOD_SMB2_NCMD counts command ids outside 0..19 */
 #define SMB_HIST_ROWS (AOD_SMB2_NCMD + 1)
 #define SMB_MAX_CODES 32
@@ -194,35 +193,9 @@ static __always_inline void pending_start(struct pending_key *key, __u16 cmd, __
 		__sync_fetch_and_add(&loss.map_full, 1);
 }
 
-static __always_inline __u32 log2_u64(__u64 v)
-{
-	__u32 r = 0;
-
-	/* unrolled binary search: bounded for the verifier */
-	if (v >> 32) { v >>= 32; r += 32; }
-	if (v >> 16) { v >>= 16; r += 16; }
-	if (v >> 8) { v >>= 8; r += 8; }
-	if (v >> 4) { v >>= 4; r += 4; }
-	if (v >> 2) { v >>= 2; r += 2; }
-	if (v >> 1) r += 1;
-	return r;
-}
-
 static __always_inline void hist_add(__u16 cmd, __u64 lat_ns, bool err)
 {
-	__u32 row = cmd < AOD_SMB2_NCMD ? cmd : AOD_SMB2_NCMD;
-	__u64 *h = bpf_map_lookup_elem(&smb_hist, &row);
-	__u32 b;
-
-	if (!h)
-		return;
-	b = log2_u64(lat_ns / NSEC_PER_USEC);
-	if (b >= SMB_HIST_BUCKETS)
-		b = SMB_HIST_BUCKETS - 1;
-	__sync_fetch_and_add(&h[0], 1);
-	if (err)
-		__sync_fetch_and_add(&h[1], 1);
-	__sync_fetch_and_add(&h[2 + b], 1);
+	modsrc_hist_add(&smb_hist, cmd < AOD_SMB2_NCMD ? cmd : AOD_SMB2_NCMD, lat_ns, err);
 }
 
 static __always_inline bool err_tracked(__u16 cmd, __u32 status, __s32 rc)

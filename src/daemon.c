@@ -21,6 +21,7 @@
 #include "log.h"
 #include "malloc_guard.h"
 #include "metrics.h"
+#include "nfs_source.h"
 #include "retain.h"
 #include "smb_source.h"
 #include "upload.h"
@@ -152,6 +153,8 @@ void daemon_reload(struct daemon *d)
 	collect_set_config(d->collect, d->cfg);
 	if (d->smb)
 		smb_source_update_config(d->smb, d->cfg);
+	if (d->nfs)
+		nfs_source_update_config(d->nfs, d->cfg);
 	log_info("config reloaded from %s", d->cfg->path);
 }
 
@@ -293,6 +296,8 @@ void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns)
 		log_warn("unable to clean up traces in %s: %s", d->cfg->trace_dir, strerror(-err));
 	if (d->smb && smb_source_check(d->smb) < 0)
 		log_warn("smb: module check failed; will retry on the next cleanup tick");
+	if (d->nfs && nfs_source_check(d->nfs) < 0)
+		log_warn("nfs: module check failed; will retry after the sunrpc/nfs modules reload");
 	write_metrics_textfile(d);
 }
 
@@ -384,7 +389,8 @@ int daemon_setup_core(struct daemon *d)
 /* Asked for (-h): stdout, as every command's help; after a usage error: stderr. */
 static void usage_run(FILE *f)
 {
-	fprintf(f, "usage: aod run [-c FILE] [--record FILE] [--smb-attach auto|tracepoint|fentry|kprobe]\n");
+	fprintf(f, "usage: aod run [-c FILE] [--record FILE] [--smb-attach auto|tracepoint|fentry|kprobe]\n"
+		   "               [--nfs-attach auto|tracepoint|fentry|kprobe]\n");
 }
 
 static int parse_run_args(struct daemon *d, int argc, char **argv, const char **record, const char **attach)
@@ -393,6 +399,7 @@ static int parse_run_args(struct daemon *d, int argc, char **argv, const char **
 		{ "config", required_argument, NULL, 'c' },
 		{ "record", required_argument, NULL, 'r' },
 		{ "smb-attach", required_argument, NULL, 'a' },
+		{ "nfs-attach", required_argument, NULL, 'n' },
 		{ "output-dir", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -405,6 +412,7 @@ static int parse_run_args(struct daemon *d, int argc, char **argv, const char **
 		case 'c': d->cli_config = optarg; break;
 		case 'r': *record = optarg; break;
 		case 'a': *attach = optarg; break;
+		case 'n': d->nfs_attach = optarg; break;
 		case 'o': d->output_dir = optarg; break;
 		case 'h': usage_run(stdout); return 1;
 		default: usage_run(stderr); return -EINVAL;
@@ -415,10 +423,14 @@ static int parse_run_args(struct daemon *d, int argc, char **argv, const char **
 		usage_run(stderr);
 		return -EINVAL;
 	}
-	if (*attach && strcmp(*attach, "auto") && strcmp(*attach, "tracepoint") && strcmp(*attach, "fentry") &&
-	    strcmp(*attach, "kprobe")) {
-		fprintf(stderr, "aod run: --smb-attach must be auto, tracepoint, fentry or kprobe, not '%s'\n", *attach);
-		return -EINVAL;
+	for (int i = 0; i < 2; i++) {
+		const char *a = i ? d->nfs_attach : *attach;
+
+		if (a && strcmp(a, "auto") && strcmp(a, "tracepoint") && strcmp(a, "fentry") && strcmp(a, "kprobe")) {
+			fprintf(stderr, "aod run: --%s-attach must be auto, tracepoint, fentry or kprobe, not '%s'\n",
+				i ? "nfs" : "smb", a);
+			return -EINVAL;
+		}
 	}
 	return 0;
 }
@@ -528,6 +540,12 @@ static int start_sources(struct daemon *d)
 		return err;
 	}
 	smb_source_check(d->smb);
+	err = nfs_source_open(&d->nfs, d->cfg, d->nfs_attach, ringbuf_event, d);
+	if (err < 0) {
+		log_error("unable to set up the NFS probes: %s", strerror(-err));
+		return err;
+	}
+	nfs_source_check(d->nfs);
 	start_health(d);
 	return 0;
 }
@@ -561,6 +579,8 @@ static void teardown(struct daemon *d)
 	metrics_server_close(&d->metrics);
 	if (d->smb)
 		smb_source_close(d->smb);
+	if (d->nfs)
+		nfs_source_close(d->nfs);
 	if (d->health)
 		health_source_close(d->health);
 	if (d->kmsg)

@@ -14,6 +14,7 @@
 #include "record.h"
 
 struct smb_source;
+struct nfs_source;
 struct health_source;
 struct kmsg_reader;
 struct upload;
@@ -24,10 +25,12 @@ struct daemon {
 	struct cfg_config cfgs[2];	/* HUP parses into the spare one, then swaps */
 	const char *cli_config;		/* -c FILE, kept for HUP */
 	const char *output_dir;		/* --output-dir override (replay, tests) */
+	const char *nfs_attach;		/* --nfs-attach: auto, tracepoint, fentry, kprobe */
 	struct arena arena;
 	struct detect detect;
 	struct collect *collect;
 	struct smb_source *smb;
+	struct nfs_source *nfs;
 	struct health_source *health;
 	struct kmsg_reader *kmsg;
 	struct upload *upload;		/* upload: in the config at start; NULL when off */

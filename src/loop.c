@@ -15,6 +15,7 @@
 #include "health_source.h"
 #include "kmsg.h"
 #include "metrics.h"
+#include "nfs_source.h"
 #include "smb_source.h"
 #include "upload.h"
 
@@ -89,12 +90,15 @@ static struct timeval *select_timeout(uint64_t deadline, uint64_t now, struct ti
 static void loop_pass(struct daemon *d, const fd_set *rd, uint64_t now)
 {
 	int smb_fd = d->smb ? smb_source_fd(d->smb) : -1;
+	int nfs_fd = d->nfs ? nfs_source_fd(d->nfs) : -1;
 	int health_fd = d->health ? health_source_fd(d->health) : -1;
 
 	if (FD_ISSET(d->sigfd, rd))
 		handle_signals(d, now);
 	if (smb_fd >= 0 && FD_ISSET(smb_fd, rd) && smb_source_consume(d->smb) < 0)
 		log_warn("smb: ring buffer read failed; will re-check the probes on the cleanup tick");
+	if (nfs_fd >= 0 && FD_ISSET(nfs_fd, rd) && nfs_source_consume(d->nfs) < 0)
+		log_warn("nfs: ring buffer read failed; will re-check the probes on the cleanup tick");
 	if (health_fd >= 0 && FD_ISSET(health_fd, rd) && health_source_consume(d->health) < 0)
 		log_warn("health: ring buffer read failed");
 	if (d->kmsg && FD_ISSET(d->kmsg->fd, rd))
@@ -129,6 +133,7 @@ int loop_run(struct daemon *d)
 		add_fd(d->watch_tfd, &rd, &maxfd);
 		add_fd(d->cleanup_tfd, &rd, &maxfd);
 		add_fd(d->smb ? smb_source_fd(d->smb) : -1, &rd, &maxfd);
+		add_fd(d->nfs ? nfs_source_fd(d->nfs) : -1, &rd, &maxfd);
 		add_fd(d->health ? health_source_fd(d->health) : -1, &rd, &maxfd);
 		add_fd(d->kmsg ? d->kmsg->fd : -1, &rd, &maxfd);
 		metrics_server_fill(&d->metrics, &rd, &maxfd, &deadline);

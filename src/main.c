@@ -27,6 +27,7 @@ static const char usage[] =
 "of the kernel SMB client, or the kernel's health signals, go wrong.\n"
 "\n"
 "  aod run [-c FILE] [--record FILE] [--smb-attach auto|tracepoint|fentry|kprobe]\n"
+"          [--nfs-attach auto|tracepoint|fentry|kprobe]\n"
 "      The daemon. Stays in the foreground, logs to stderr and syslog. Config: -c,\n"
 "      then $AOD_CONFIG, then /etc/aod/aod.yaml, then the embedded default.\n"
 "      --record FILE also writes every decoded event to FILE (see aod replay).\n"

@@ -22,6 +22,7 @@
 #include "health_source.h"
 #include "log.h"
 #include "names.h"
+#include "nfs_source.h"
 #include "probe.skel.h"
 #include "smb_source.h"
 
@@ -194,6 +195,7 @@ static void probe_host(struct probe_caps *c)
 	c->btf_modules = any_module_btf();
 	c->btf_cifs = path_exists("/sys/kernel/btf/cifs");
 	c->cifs_loaded = smb_source_cifs_present();
+	c->nfs_loaded = nfs_source_present();
 	c->tracefs = tracefs_mounted(c->tracefs_path, sizeof(c->tracefs_path));
 	c->kprobe_pmu = path_exists("/sys/bus/event_source/devices/kprobe");
 	snprintf(kev, sizeof(kev), "%s/kprobe_events", c->tracefs ? c->tracefs_path : "/sys/kernel/tracing");
@@ -282,6 +284,28 @@ static void fam_smb(const struct probe_caps *c, struct probe_choice *ch)
 		choose(ch, "none", false, "%s", why);
 }
 
+/* Without the modules nothing attaches; say which methods the verifier already accepts here. */
+static void fam_nfs(const struct probe_caps *c, struct probe_choice *ch)
+{
+	static const char *const methods[] = { "tp_btf", "raw_tp", "fentry", "kprobe" };
+	char method[48], why[300], ok[64] = "";
+	size_t off = 0;
+
+	if (c->nfs_loaded) {
+		if (nfs_source_probe("auto", method, sizeof(method), why, sizeof(why)) == 0)
+			choose(ch, method, true, "%s", why);
+		else
+			choose(ch, "none", false, "%s", why);
+		return;
+	}
+	for (int i = 0; i < 4; i++)
+		if (nfs_source_verify(methods[i], why, sizeof(why)) == 0)
+			off += (size_t)snprintf(ok + off, sizeof(ok) - off, "%s%s", off ? ", " : "", methods[i]);
+	choose(ch, "waiting", false, "%s module not loaded: will attach when sunrpc and nfs appear; %s%s",
+	       nfs_source_missing() ? nfs_source_missing() : "sunrpc", off ? "verified here: " : "no method verifiable "
+	       "without them (their BTF carries the tracepoints and struct rpc_task)", ok);
+}
+
 /* `aod run --smb-attach` can force any of them, so the report tries each, not only auto's choice. */
 static void smb_each_method(struct probe_caps *c)
 {
@@ -309,6 +333,7 @@ static void probe_families(struct probe_caps *c)
 		ch->usable = health_source_probe((enum cfg_health_kind)f, ch->method, sizeof(ch->method), ch->why,
 						 sizeof(ch->why)) == 0;
 	}
+	fam_nfs(c, &c->nfs);
 }
 
 /*
@@ -435,6 +460,7 @@ int probe_main(int argc, char **argv)
 	print_methods(c, stdout);
 	printf("\n");
 	print_family(c, "smb", &c->smb);
+	print_family(c, "nfs", &c->nfs);
 	for (int f = 0; f < CFG_H_KMSG; f++)
 		print_family(c, family_table[f].name, &c->family[f]);
 	if (c->cifs_loaded) {

@@ -40,6 +40,7 @@ struct probe_caps {
 	bool btf_modules;		/* any module BTF in /sys/kernel/btf */
 	bool btf_cifs;			/* /sys/kernel/btf/cifs */
 	bool cifs_loaded;		/* /sys/module/cifs, live */
+	bool nfs_loaded;		/* /sys/module/sunrpc and nfs, live */
 	bool tracefs;			/* mounted */
 	char tracefs_path[64];		/* where, "" if not */
 	bool kprobe_pmu;		/* /sys/bus/event_source/devices/kprobe */
@@ -53,6 +54,7 @@ struct probe_caps {
 	/* generic methods, on sched_switch (tracepoints) and vfs_read (functions) */
 	struct probe_try method[PROBE_METHOD_COUNT];
 	struct probe_choice smb;
+	struct probe_choice nfs;
 	struct probe_choice family[CFG_H_KMSG];	/* the BPF health families, by enum cfg_health_kind (family.h) */
 	/* With cifs loaded: each SMB attach method tried for real, in the order auto prefers them. */
 	struct probe_choice smb_method[3];	/* tracepoint, fentry, kprobe */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The SMB event source: waits for cifs, attaches smb.bpf.c by the first method that works, follows reloads. */
+/* The SMB event source: the cifs row of the module source (modsrc.c), its BTF checks, filter and programs. */
 #include "smb_source.h"
 
 #include <bpf/bpf.h>
@@ -8,12 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "clock.h"
 #include "log.h"
+#include "modsrc.h"
 #include "smb.skel.h"
 
 enum smb_method { SMB_M_TP_BTF, SMB_M_RAW_TP, SMB_M_FENTRY, SMB_M_KPROBE, SMB_M_COUNT };
@@ -27,11 +24,7 @@ static const char *const method_short[SMB_M_COUNT] = { "tp_btf", "raw_tp", "fent
 /* Which __release_mid: the kref form up to 6.18, (server, mid) from 6.19 on. */
 enum release_form { REL_NONE, REL_KREF, REL_MID };
 
-enum smb_state { SMB_WAITING, SMB_ATTACHED, SMB_FAILED };
-
 #define SMB_MAX_CODES 32	/* bpf/smb.bpf.c SMB_MAX_CODES */
-#define SMB_HIST_SLOTS 34	/* bpf/smb.bpf.c: [0] completions, [1] errors, [2..33] buckets */
-#define SMB_SWEEP_BATCH 256
 #define SMB_MAX_AGE_NS (60ull * 1000000000ull)
 
 /* bpf/smb.bpf.c struct pending_key / struct pending */
@@ -54,25 +47,20 @@ struct smb_filter {
 	int32_t errnos[SMB_MAX_CODES];
 };
 
-struct smb_source {
-	struct smb_bpf *skel;
-	struct ring_buffer *rb;
-	ring_buffer_sample_fn cb;
-	void *ctx;
-	enum smb_state state;
-	enum smb_method method;
+/* What the cifs module's BTF says. */
+struct cifs_btf_facts {
+	bool btf;		/* the module has BTF */
+	bool tp_enter;		/* btf_trace_smb3_cmd_enter: tp_btf possible */
+	bool mid_struct;	/* struct mid_q_entry */
+	bool alloc_fn;		/* smb2_mid_entry_alloc not inlined */
 	enum release_form rel;
-	char attach[16];
-	uint32_t check_every;
-	char module_id[32];		/* /sys/module/cifs/sections/.text: changes on reload */
-	bool was_attached;
-	bool waiting_logged;
-	bool reattach;			/* smb.attach changed by a HUP */
+};
+
+struct smb_source {
+	struct modsrc m;	/* first: the callbacks get back here with a cast */
 	struct smb_filter f;
-	struct aod_loss kept;		/* counters of earlier attachments */
-	uint64_t kept_unmatched;
-	uint64_t swept;			/* pending entries expired by the userspace sweep */
-	struct smb_pending_key sweep[SMB_SWEEP_BATCH];
+	struct cifs_btf_facts k;
+	enum release_form rel;	/* the form the attached programs use */
 };
 
 _Static_assert(sizeof(struct smb_pending_key) == 16, "pending key layout");
@@ -80,36 +68,6 @@ _Static_assert(sizeof(struct smb_pending_val) == 48, "pending value layout");
 _Static_assert(sizeof(((struct smb_bpf__bss *)0)->thr_ns) == sizeof(uint64_t) * CFG_SMB2_NCMD, "thr_ns");
 _Static_assert(sizeof(((struct smb_bpf__bss *)0)->err_status) == sizeof(uint32_t) * SMB_MAX_CODES, "codes");
 _Static_assert(CFG_SMB2_NCMD == AOD_SMB2_NCMD, "command count");
-
-/* ---- module presence ---- */
-
-static void read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-
-	buf[0] = 0;
-	if (!f)
-		return;
-	if (fgets(buf, (int)len, f))
-		buf[strcspn(buf, "\n")] = 0;
-	fclose(f);
-}
-
-bool smb_source_cifs_present(void)
-{
-	char st[32];
-
-	if (access("/sys/module/cifs", F_OK) != 0)
-		return false;
-	/* "coming" while its init runs (tracepoints and BTF not ready); built-in cifs has no initstate */
-	read_line("/sys/module/cifs/initstate", st, sizeof(st));
-	return st[0] == 0 || strcmp(st, "live") == 0;
-}
-
-static void module_id(char *buf, size_t len)
-{
-	read_line("/sys/module/cifs/sections/.text", buf, len);
-}
 
 /* ---- the filter tables from the config ---- */
 
@@ -173,14 +131,6 @@ static void filter_apply(const struct smb_filter *f, struct smb_bpf *skel)
 }
 
 /* ---- what the cifs module's BTF says ---- */
-
-struct cifs_btf_facts {
-	bool btf;		/* the module has BTF */
-	bool tp_enter;		/* btf_trace_smb3_cmd_enter: tp_btf possible */
-	bool mid_struct;	/* struct mid_q_entry */
-	bool alloc_fn;		/* smb2_mid_entry_alloc not inlined */
-	enum release_form rel;
-};
 
 static const struct btf_type *func_proto(const struct btf *btf, const char *name)
 {
@@ -274,136 +224,110 @@ static int select_programs(struct smb_bpf *skel, enum smb_method m, enum release
 	return 0;
 }
 
-static void detach(struct smb_source *s)
+/* ---- the cifs row of the module source ---- */
+
+static struct smb_source *smb_of(const struct modsrc *m)
 {
-	if (s->skel) {
-		s->kept.ringbuf_full += s->skel->bss->loss.ringbuf_full;
-		s->kept.map_full += s->skel->bss->loss.map_full;
-		s->kept.expired += s->skel->bss->loss.expired;
-		s->kept_unmatched += s->skel->bss->unmatched;
-	}
-	ring_buffer__free(s->rb);
-	smb_bpf__destroy(s->skel);
-	s->rb = NULL;
-	s->skel = NULL;
+	return (struct smb_source *)m;
 }
 
-/* One method: open, set, choose, load, attach, ring buffer.  load_only stops after the verifier. */
-static int try_method(struct smb_source *s, enum smb_method m, enum release_form rel, bool load_only,
-		      char *why, size_t len)
+static void smb_facts(struct modsrc *m)
 {
-	const char *step = "open";
-	int err;
-
-	s->skel = smb_bpf__open();
-	if (!s->skel) {
-		err = -errno;
-		goto fail;
-	}
-	s->skel->rodata->max_age_ns = SMB_MAX_AGE_NS;
-	step = "select";
-	if ((err = select_programs(s->skel, m, rel)))
-		goto fail;
-	step = "load";
-	if ((err = smb_bpf__load(s->skel)) || load_only)
-		goto done;
-	filter_apply(&s->f, s->skel);
-	step = "attach";
-	if ((err = smb_bpf__attach(s->skel)))
-		goto fail;
-	step = "ring buffer";
-	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.smb_events), s->cb, s->ctx, NULL);
-	if (!s->rb) {
-		err = -errno;
-		goto fail;
-	}
-	s->method = m;
-	s->rel = rel;
-	return 0;
-done:
-	if (!err)
-		return 0;
-fail:
-	snprintf(why, len, "%s: %s failed: %s", method_label[m], step, strerror(-err));
-	if (m == SMB_M_FENTRY && err == -EPERM)
-		snprintf(why, len, "%s: fentry refused by kernel (EPERM)", method_label[m]);
-	detach(s);
-	return err;
+	cifs_btf_read(&smb_of(m)->k);
 }
 
-/* The order auto walks; an explicit smb.attach narrows it. */
-static int method_range(const char *attach, enum smb_method *lo, enum smb_method *hi)
+static bool smb_possible(struct modsrc *m, int method, char *why, size_t len)
 {
-	if (!attach[0] || strcmp(attach, "auto") == 0)
-		*lo = SMB_M_TP_BTF, *hi = SMB_M_KPROBE;
-	else if (strcmp(attach, "tracepoint") == 0)
-		*lo = SMB_M_TP_BTF, *hi = SMB_M_RAW_TP;
-	else if (strcmp(attach, "fentry") == 0)
-		*lo = *hi = SMB_M_FENTRY;
-	else if (strcmp(attach, "kprobe") == 0)
-		*lo = *hi = SMB_M_KPROBE;
-	else
-		return -EINVAL;
-	return 0;
+	return method_possible((enum smb_method)method, &smb_of(m)->k, why, len);
 }
 
-/* Walk the methods; why collects every refusal, "; "-separated. */
-static int attach_first(struct smb_source *s, char *why, size_t len)
+static int smb_open(struct modsrc *m, int method)
 {
-	struct cifs_btf_facts k;
-	enum smb_method lo, hi;
-	char one[160];
-	int err = -ENOENT;
-	size_t used = 0;
+	struct smb_source *s = smb_of(m);
+	struct smb_bpf *skel = smb_bpf__open();
 
-	why[0] = 0;
-	if (method_range(s->attach, &lo, &hi)) {
-		snprintf(why, len, "smb.attach '%s' is not auto, tracepoint, fentry or kprobe", s->attach);
-		return -EINVAL;
-	}
-	cifs_btf_read(&k);
-	for (enum smb_method m = lo; m <= hi; m++) {
-		if (!method_possible(m, &k, one, sizeof(one)))
-			err = -ENOENT;
-		else if ((err = try_method(s, m, k.rel, false, one, sizeof(one))) == 0)
-			return 0;
-		if (used < len)
-			used += (size_t)snprintf(why + used, len - used, "%s%s", used ? "; " : "", one);
-	}
-	return err;
+	if (!skel)
+		return -errno;
+	m->skel = skel;
+	skel->rodata->max_age_ns = SMB_MAX_AGE_NS;
+	s->rel = s->k.rel;
+	return select_programs(skel, (enum smb_method)method, s->rel);
 }
 
-/* ---- pending-map sweep ---- */
-
-/*
- * Requests that never complete (chained parts of a failed compound) stay in
- * the LRU until evicted; expire what is older than the maximum age and
- * count it, a batch per tick.
- */
-static void sweep(struct smb_source *s)
+static int smb_load(struct modsrc *m)
 {
-	int fd = bpf_map__fd(s->skel->maps.smb_pending);
-	uint32_t max = bpf_map__max_entries(s->skel->maps.smb_pending);
-	struct smb_pending_key cur, next;
-	struct smb_pending_val v;
-	uint64_t now = mono_ns();
-	int n = 0;
-
-	if (bpf_map__value_size(s->skel->maps.smb_pending) != sizeof(v))
-		return;
-	for (uint32_t i = 0; i <= max && n < SMB_SWEEP_BATCH; i++) {
-		if (bpf_map_get_next_key(fd, i ? &cur : NULL, &next))
-			break;
-		if (bpf_map_lookup_elem(fd, &next, &v) == 0 && now > v.ts && now - v.ts > SMB_MAX_AGE_NS)
-			s->sweep[n++] = next;
-		cur = next;
-	}
-	for (int i = 0; i < n; i++)
-		if (bpf_map_delete_elem(fd, &s->sweep[i]) == 0)
-			s->swept++;
+	return smb_bpf__load(m->skel);
 }
+
+static int smb_attach(struct modsrc *m)
+{
+	return smb_bpf__attach(m->skel);
+}
+
+static void smb_destroy(struct modsrc *m)
+{
+	smb_bpf__destroy(m->skel);
+}
+
+static void smb_apply(struct modsrc *m)
+{
+	filter_apply(&smb_of(m)->f, m->skel);
+}
+
+static struct bpf_map *smb_map(const struct modsrc *m, enum modsrc_map which)
+{
+	struct smb_bpf *skel = m->skel;
+
+	return which == MODSRC_MAP_EVENTS ? skel->maps.smb_events :
+	       which == MODSRC_MAP_HIST ? skel->maps.smb_hist : skel->maps.smb_pending;
+}
+
+static void smb_counters(const struct modsrc *m, struct aod_loss *loss, uint64_t *unmatched)
+{
+	const struct smb_bpf *skel = m->skel;
+
+	*loss = skel->bss->loss;
+	*unmatched = skel->bss->unmatched;
+}
+
+static void smb_targets(const struct modsrc *m, int method, char *buf, size_t len)
+{
+	bool tp = method == SMB_M_TP_BTF || method == SMB_M_RAW_TP;
+
+	snprintf(buf, len, "%s%s", tp ? "cifs:smb3_cmd_enter, smb3_cmd_done, smb3_cmd_err"
+				      : "smb2_mid_entry_alloc, __release_mid",
+		 !tp && smb_of(m)->rel == REL_MID ? " (the 6.19+ __release_mid(server, mid) form)" : "");
+}
+
+static const char *const smb_modules[] = { "cifs", NULL };
+static const char *const method_kind[SMB_M_COUNT] = { "tracepoint", "tracepoint", "fentry", "kprobe" };
+
+static const struct modsrc_proto smb_proto = {
+	.name = "smb",
+	.modules = smb_modules,
+	.nmethods = SMB_M_COUNT,
+	.label = method_label,
+	.short_name = method_short,
+	.kind = method_kind,
+	.hist_rows = CFG_SMB2_NCMD,
+	.facts = smb_facts,
+	.possible = smb_possible,
+	.open = smb_open,
+	.load = smb_load,
+	.attach = smb_attach,
+	.destroy = smb_destroy,
+	.apply = smb_apply,
+	.map = smb_map,
+	.counters = smb_counters,
+	.targets = smb_targets,
+};
 
 /* ---- the public face ---- */
+
+bool smb_source_cifs_present(void)
+{
+	return modsrc_present(&smb_proto);
+}
 
 int smb_source_open(struct smb_source **out, const struct cfg_config *cfg, ring_buffer_sample_fn cb, void *ctx)
 {
@@ -412,166 +336,65 @@ int smb_source_open(struct smb_source **out, const struct cfg_config *cfg, ring_
 	*out = NULL;
 	if (!s)
 		return -ENOMEM;
-	s->cb = cb;
-	s->ctx = ctx;
-	s->state = SMB_WAITING;
-	s->check_every = cfg->cleanup_interval_sec;
-	snprintf(s->attach, sizeof(s->attach), "%s", cfg->smb_attach[0] ? cfg->smb_attach : "auto");
+	modsrc_init(&s->m, &smb_proto, cb, ctx, cfg->cleanup_interval_sec, cfg->smb_attach);
+	s->m.max_age_ns = SMB_MAX_AGE_NS;
 	filter_from_config(&s->f, cfg);
 	*out = s;
 	return 0;
 }
 
-static int became_present(struct smb_source *s)
-{
-	char why[512];
-	int err;
-
-	err = attach_first(s, why, sizeof(why));
-	module_id(s->module_id, sizeof(s->module_id));
-	if (err) {
-		s->state = SMB_FAILED;
-		log_error("unable to attach the SMB probes to the cifs module: %s", why);
-		return err;
-	}
-	s->state = SMB_ATTACHED;
-	if (s->was_attached)
-		log_alert(LOG_WARNING, "smb: re-attached via %s after the cifs module came back",
-			  method_label[s->method]);
-	else
-		log_info("smb: attached via %s", method_label[s->method]);
-	s->was_attached = true;
-	s->waiting_logged = false;
-	return 1;
-}
-
-static void start_waiting(struct smb_source *s)
-{
-	s->state = SMB_WAITING;
-	if (!s->waiting_logged)
-		log_info("smb: waiting for the cifs module (checked every %u s)", s->check_every);
-	s->waiting_logged = true;
-}
-
 int smb_source_check(struct smb_source *s)
 {
-	bool present = smb_source_cifs_present();
-	char id[32];
-
-	if (present)
-		module_id(id, sizeof(id));
-	if (s->state != SMB_WAITING && (!present || strcmp(id, s->module_id) != 0 || s->reattach)) {
-		/* tp/raw_tp/fentry links pin the module; a kprobe attach does not, so it can vanish */
-		if (s->state == SMB_ATTACHED && !s->reattach)
-			log_warn("smb: the cifs module was unloaded or reloaded: detached the SMB probes");
-		detach(s);
-		s->state = SMB_WAITING;
-		s->reattach = false;
-		if (!present) {
-			start_waiting(s);
-			return 1;
-		}
-	}
-	if (s->state == SMB_ATTACHED) {
-		sweep(s);
-		return 0;
-	}
-	if (s->state == SMB_FAILED)
-		return 0;
-	if (!present) {
-		start_waiting(s);
-		return 0;
-	}
-	return became_present(s);
+	return modsrc_check(&s->m);
 }
 
 int smb_source_fd(const struct smb_source *s)
 {
-	return s && s->rb ? ring_buffer__epoll_fd(s->rb) : -1;
+	return s ? modsrc_fd(&s->m) : -1;
 }
 
 int smb_source_consume(struct smb_source *s)
 {
-	return s && s->rb ? ring_buffer__consume(s->rb) : 0;
+	return s ? modsrc_consume(&s->m) : 0;
 }
 
 int smb_source_update_config(struct smb_source *s, const struct cfg_config *cfg)
 {
-	const char *attach = cfg->smb_attach[0] ? cfg->smb_attach : "auto";
-
 	filter_from_config(&s->f, cfg);
-	s->check_every = cfg->cleanup_interval_sec;
-	if (s->skel)
-		filter_apply(&s->f, s->skel);
-	if (strcmp(attach, s->attach) != 0) {
-		snprintf(s->attach, sizeof(s->attach), "%s", attach);
-		s->reattach = s->state != SMB_WAITING;	/* applied by the next smb_source_check */
-	}
+	s->m.check_every = cfg->cleanup_interval_sec;
+	if (s->m.skel)
+		filter_apply(&s->f, s->m.skel);
+	modsrc_set_attach(&s->m, cfg->smb_attach);	/* applied by the next smb_source_check */
 	return 0;
 }
 
 void smb_source_info(const struct smb_source *s, char *method, size_t len, struct aod_loss *loss)
 {
-	*loss = s->kept;
-	loss->expired += s->swept;
-	if (s->skel) {
-		loss->ringbuf_full += s->skel->bss->loss.ringbuf_full;
-		loss->map_full += s->skel->bss->loss.map_full;
-		loss->expired += s->skel->bss->loss.expired;
-	}
-	if (s->state == SMB_ATTACHED)
-		snprintf(method, len, "%s", method_label[s->method]);
-	else if (s->state == SMB_FAILED)
-		snprintf(method, len, "failed (cifs loaded, no method attached)");
-	else
-		snprintf(method, len, "waiting for cifs");
+	modsrc_info(&s->m, method, len, loss);
 }
 
 uint64_t smb_source_unmatched(const struct smb_source *s)
 {
-	return s->kept_unmatched + (s->skel ? s->skel->bss->unmatched : 0);
+	return modsrc_unmatched(&s->m);
 }
 
 bool smb_source_attached(const struct smb_source *s)
 {
-	return s && s->state == SMB_ATTACHED;
+	return s && modsrc_attached(&s->m);
 }
 
 int smb_source_histogram(const struct smb_source *s, unsigned cmd, uint64_t counts[SMB_SOURCE_HIST_BUCKETS],
 			 uint64_t *total)
 {
-	uint64_t row[SMB_HIST_SLOTS];
-	__u32 key = cmd;
-	int err;
-
-	memset(counts, 0, sizeof(uint64_t) * SMB_SOURCE_HIST_BUCKETS);
-	*total = 0;
-	if (cmd >= CFG_SMB2_NCMD)
-		return -EINVAL;
-	if (!s->skel)
-		return -ENODEV;
-	err = bpf_map__lookup_elem(s->skel->maps.smb_hist, &key, sizeof(key), row, sizeof(row), 0);
-	if (err)
-		return err;
-	memcpy(counts, row + 2, sizeof(uint64_t) * SMB_SOURCE_HIST_BUCKETS);
-	*total = row[0];
-	return 0;
+	return modsrc_histogram(&s->m, cmd, counts, total);
 }
 
 void smb_source_close(struct smb_source *s)
 {
 	if (!s)
 		return;
-	detach(s);
+	modsrc_close(&s->m);
 	free(s);
-}
-
-/* ---- for aod probes and the live tests ---- */
-
-static int ignore_event(void *ctx, void *data, size_t size)
-{
-	(void)ctx, (void)data, (void)size;
-	return 0;
 }
 
 int smb_source_probe(const char *attach, char *method, size_t mlen, char *why, size_t wlen)
@@ -581,36 +404,21 @@ int smb_source_probe(const char *attach, char *method, size_t mlen, char *why, s
 
 	if (!s)
 		return -ENOMEM;
-	s->cb = ignore_event;
-	snprintf(s->attach, sizeof(s->attach), "%s", attach);
-	/* the zeroed filter tracks nothing: no event crosses while attached */
-	err = attach_first(s, why, wlen);
-	if (!err) {
-		bool tp = s->method == SMB_M_TP_BTF || s->method == SMB_M_RAW_TP;
-
-		snprintf(method, mlen, "%s", method_short[s->method]);
-		snprintf(why, wlen, "%s%s", tp ? "cifs:smb3_cmd_enter, smb3_cmd_done, smb3_cmd_err"
-					       : "smb2_mid_entry_alloc, __release_mid",
-			 !tp && s->rel == REL_MID ? " (the 6.19+ __release_mid(server, mid) form)" : "");
-	}
+	modsrc_init(&s->m, &smb_proto, NULL, NULL, 0, attach);
+	err = modsrc_probe(&s->m, method, mlen, why, wlen);
 	smb_source_close(s);
 	return err;
 }
 
 int smb_source_verify(const char *method, char *why, size_t wlen)
 {
-	struct smb_source *s;
-	int err = -EINVAL;
+	struct smb_source *s = calloc(1, sizeof(*s));
+	int err;
 
-	why[0] = 0;
-	for (int m = 0; m < SMB_M_COUNT; m++) {
-		if (strcmp(method, method_short[m]) != 0)
-			continue;
-		s = calloc(1, sizeof(*s));
-		if (!s)
-			return -ENOMEM;
-		err = try_method(s, (enum smb_method)m, REL_KREF, true, why, wlen);
-		smb_source_close(s);
-	}
+	if (!s)
+		return -ENOMEM;
+	modsrc_init(&s->m, &smb_proto, NULL, NULL, 0, "auto");
+	err = modsrc_verify(&s->m, method, why, wlen);
+	smb_source_close(s);
 	return err;
 }

@@ -2,7 +2,9 @@
 /* The pure parts of the probe modules: the SMB filter tables built from a config, the attach-mode ranges. */
 #include "../../src/log.c"
 #include "../../src/names.c"
+#include "../../src/modsrc.c"
 #include "../../src/smb_source.c"
+#include "../../src/nfs_source.c"
 #include "../../src/bpflog.c"
 #include "../../src/family.c"
 #include "../../src/arena.c"
@@ -99,14 +101,15 @@ static void test_error_tables(void)
 
 static void test_method_ranges(void)
 {
-	enum smb_method lo, hi;
+	int lo, hi;
 
-	CHECK(method_range("auto", &lo, &hi) == 0 && lo == SMB_M_TP_BTF && hi == SMB_M_KPROBE);
-	CHECK(method_range("", &lo, &hi) == 0 && lo == SMB_M_TP_BTF && hi == SMB_M_KPROBE);
-	CHECK(method_range("tracepoint", &lo, &hi) == 0 && lo == SMB_M_TP_BTF && hi == SMB_M_RAW_TP);
-	CHECK(method_range("fentry", &lo, &hi) == 0 && lo == SMB_M_FENTRY && hi == SMB_M_FENTRY);
-	CHECK(method_range("kprobe", &lo, &hi) == 0 && lo == SMB_M_KPROBE && hi == SMB_M_KPROBE);
-	CHECK(method_range("uprobe", &lo, &hi) == -EINVAL);
+	/* the range is the protocol's table read by kind: auto walks all, a kind only its own rows */
+	CHECK(modsrc_range(&smb_proto, "auto", &lo, &hi) == 0 && lo == SMB_M_TP_BTF && hi == SMB_M_KPROBE);
+	CHECK(modsrc_range(&smb_proto, "", &lo, &hi) == 0 && lo == SMB_M_TP_BTF && hi == SMB_M_KPROBE);
+	CHECK(modsrc_range(&smb_proto, "tracepoint", &lo, &hi) == 0 && lo == SMB_M_TP_BTF && hi == SMB_M_RAW_TP);
+	CHECK(modsrc_range(&smb_proto, "fentry", &lo, &hi) == 0 && lo == SMB_M_FENTRY && hi == SMB_M_FENTRY);
+	CHECK(modsrc_range(&smb_proto, "kprobe", &lo, &hi) == 0 && lo == SMB_M_KPROBE && hi == SMB_M_KPROBE);
+	CHECK(modsrc_range(&smb_proto, "uprobe", &lo, &hi) == -EINVAL);
 }
 
 static void test_method_possible(void)
@@ -202,6 +205,46 @@ static void test_reasons(void)
 	CHECK(strcmp(probe_method_name(PROBE_RAW_TP), "raw_tp") == 0);
 }
 
+/* NFS: the row space (v4 procedure indices, then v3 procedures, then other) and what its BTF allows. */
+static void test_nfs_rows_and_methods(void)
+{
+	struct nfs_btf_facts k = { 0 };
+	struct btf *sunrpc, *nfs;
+	char why[200];
+	int lo, hi, voidp;
+
+	CHECK(nfs_source_row(4, 0) == 0 && nfs_source_row(4, 68) == 68);
+	CHECK(nfs_source_row(3, 0) == 69 && nfs_source_row(3, 21) == 90);
+	CHECK(nfs_source_row(4, 69) == NFS_SOURCE_ROWS - 1 && nfs_source_row(2, 1) == NFS_SOURCE_ROWS - 1);
+	CHECK(nfs_source_row(3, 22) == NFS_SOURCE_ROWS - 1);
+	CHECK(modsrc_range(&nfs_proto, "tracepoint", &lo, &hi) == 0 && lo == NFS_M_TP_BTF && hi == NFS_M_RAW_TP);
+	CHECK(modsrc_range(&nfs_proto, "kprobe", &lo, &hi) == 0 && lo == NFS_M_KPROBE && hi == NFS_M_KPROBE);
+
+	/* no BTF at all: only raw_tp can be tried */
+	nfs_btf_facts(NULL, NULL, NULL, NULL, false, &k);
+	CHECK(nfs_method_possible(NFS_M_RAW_TP, &k, why, sizeof(why)));
+	CHECK(!nfs_method_possible(NFS_M_TP_BTF, &k, why, sizeof(why)) && strstr(why, "rpc_stats_latency"));
+	CHECK(!nfs_method_possible(NFS_M_KPROBE, &k, why, sizeof(why)) && strstr(why, "rpc_task"));
+
+	/* sunrpc with its tracepoint and rpc_task but rpc_exit_task inlined; nfs with nfs_xdr_status; no nfsv4 */
+	sunrpc = btf__new_empty();
+	nfs = btf__new_empty();
+	voidp = btf__add_ptr(sunrpc, 0);
+	btf__add_typedef(sunrpc, "btf_trace_rpc_stats_latency", voidp);
+	btf__add_struct(sunrpc, "rpc_task", 8);
+	btf__add_typedef(nfs, "btf_trace_nfs_xdr_status", btf__add_ptr(nfs, 0));
+	nfs_btf_facts(NULL, sunrpc, nfs, NULL, false, &k);
+	CHECK(k.tp_latency && k.tp_xdr && !k.tp_xdr4 && !k.v4_loaded && k.task_struct && !k.exit_fn);
+	CHECK(nfs_method_possible(NFS_M_TP_BTF, &k, why, sizeof(why)));
+	CHECK(!nfs_method_possible(NFS_M_FENTRY, &k, why, sizeof(why)) && strstr(why, "rpc_exit_task"));
+	CHECK(nfs_method_possible(NFS_M_KPROBE, &k, why, sizeof(why)));
+	/* nfsv4 loaded without BTF: raw_tp can still take its tracepoint, tp_btf cannot */
+	nfs_btf_facts(NULL, sunrpc, nfs, NULL, true, &k);
+	CHECK(k.v4_loaded && !k.tp_xdr4);
+	btf__free(sunrpc);
+	btf__free(nfs);
+}
+
 int main(void)
 {
 	test_latency_tables();
@@ -210,5 +253,6 @@ int main(void)
 	test_method_possible();
 	test_cifs_btf_facts();
 	test_reasons();
+	test_nfs_rows_and_methods();
 	return CHECK_DONE();
 }

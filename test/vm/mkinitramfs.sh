@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Builds the QEMU guest for test/vm from Debian packages alone: kernel, busybox, Samba, cifs-utils, iproute2, aod.
+# Builds the QEMU guest for test/vm from Debian packages alone: kernel, busybox, Samba, cifs-utils, the kernel NFS
+# server's userland (nfs-kernel-server, nfs-common, rpcbind), iproute2, aod.
 #
 # usage: test/vm/mkinitramfs.sh [AOD_BINARY]
 #   Writes build/vm/vmlinuz and build/vm/initramfs.cpio.gz; both are cached and rebuilt when an input changes.
@@ -44,11 +45,12 @@ KVER=${KPKG#linux-image-}
 
 # Userland: the programs the guest runs, and the shared libraries of their recursive dependencies.
 # Only library packages (and zlib1g) are taken from the closure: perl, python and the maintainer-script
-# tools that samba also depends on are never executed in the guest.
-TOP=(samba samba-libs samba-common-bin cifs-utils iproute2)
+# tools that samba also depends on are never executed in the guest. With a foreign architecture enabled (arm64 for
+# the cross build), apt also lists "libc6:arm64" and the like: only the native packages are wanted.
+TOP=(samba samba-libs samba-common-bin cifs-utils iproute2 nfs-kernel-server nfs-common rpcbind)
 lib_closure() {
 	apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \
-		--no-enhances "${TOP[@]}" 2>/dev/null | grep -v '^ ' | grep -E '^(lib|zlib1g$)' |
+		--no-enhances "${TOP[@]}" 2>/dev/null | grep -v '^ ' | grep -E '^(lib|zlib1g$)' | grep -v ':' |
 		grep -vE '^lib(python|perl|debian-installer|file-find|number-compare|text-glob|pam-runtime|semanage-common)' |
 		sort -u
 }
@@ -66,8 +68,11 @@ deb_of() {
 }
 want_debs() {
 	local p v missing=()
+	# One apt-cache call for every package: each call reloads the whole cache (seconds on a busy machine).
+	while read -r p v; do VER[$p]=$v; done < <(apt-cache policy "${PKGS[@]}" 2>/dev/null |
+		awk '/^[^ ]/ { sub(/:$/, "", $1); p = $1 } /^  Candidate:/ { print p, $2 }')
 	for p in "${PKGS[@]}"; do
-		v=$(apt-cache policy "$p" 2>/dev/null | awk '/Candidate:/ { print $2; exit }')
+		v=${VER[$p]:-}
 		if [ -z "$v" ] || [ "$v" = "(none)" ]; then skip "package $p has no candidate version"; fi
 		VER[$p]=${v//:/%3a}
 		[ -n "$(deb_of "$p")" ] || missing+=("$p")
@@ -118,6 +123,7 @@ echo "mkinitramfs: building $OUT for $KVER" >&2
 rm -rf "$STAGE"
 mkdir -p "$STAGE"/{bin,sbin,usr/bin,usr/sbin,lib64,etc,proc,sys,dev,tmp,run,mnt,out,srv}
 mkdir -p "$STAGE"/{var/lib/samba/private,var/cache/samba,var/log/samba,run/samba,etc/samba,etc/aod}
+mkdir -p "$STAGE"/{var/lib/nfs/v4recovery,var/lib/nfs/rpc_pipefs,run/rpcbind}
 
 # busybox first; the real tc, ip and mount.cifs are installed after it so they are what the paths hold.
 cp "$PKGROOT/bin/busybox" "$STAGE/bin/busybox"
@@ -140,7 +146,7 @@ find_prog() {
 	done
 	die "program $n not found in the unpacked packages"
 }
-PROGS=(smbd smbpasswd mount.cifs tc ip)
+PROGS=(smbd smbpasswd mount.cifs tc ip rpc.nfsd rpc.mountd exportfs mount.nfs rpcbind)
 for n in "${PROGS[@]}"; do put "$(find_prog "$n")" "/usr/sbin/$n"; done
 
 # Shared libraries: the ldd closure, resolved inside the unpacked tree (samba's private libraries too).
@@ -160,6 +166,8 @@ done < <(closure)
 put "$PKGROOT/lib/$ARCH_LIB/ld-linux-x86-64.so.2" /lib64/ld-linux-x86-64.so.2
 # smbd dlopens its process-model, auth and gensec modules, which ldd cannot see: take samba's private dir whole.
 cp -a "$PKGROOT/usr/lib/$ARCH_LIB/samba/." "$STAGE/usr/lib/$ARCH_LIB/samba/"
+# rpcbind, mountd and mount.nfs find their transports in libtirpc's /etc/netconfig.
+put "$PKGROOT/etc/netconfig" /etc/netconfig
 # smbd stats its codepage and data directories at start.
 [ -d "$PKGROOT/usr/share/samba" ] && cp -a "$PKGROOT/usr/share/samba" "$STAGE/usr/share/"
 
@@ -167,6 +175,8 @@ cp -a "$PKGROOT/usr/lib/$ARCH_LIB/samba/." "$STAGE/usr/lib/$ARCH_LIB/samba/"
 #   base: the results disk (virtio_blk), netem, and the crypto cifs asks for by softdep or at mount time
 #         (cmac(aes), gcm, ccm, ...); loaded at boot.
 #   cifs: cifs and its modules.dep dependencies; loaded by the late-module scenario while aod watches.
+#   nfsd: the kernel NFS server (and sunrpc, lockd, ...), loaded when an NFS scenario is to run.
+#   nfs, nfsv4: the NFS client, v3 first and v4 after it, loaded by nfs-late while aod watches.
 depmod -b "$KROOT" "$KVER"
 KM=lib/modules/$KVER
 mkdir -p "$STAGE/$KM" "$STAGE/etc/aodvm"
@@ -191,6 +201,9 @@ modlist() {
 modlist base virtio_pci virtio_blk sch_netem $softdeps ctr ghash-generic cbc
 modlist cifs cifs
 grep -q '/cifs.ko$' "$STAGE/etc/aodvm/cifs.modules" || die "cifs.ko not in $KPKG"
+modlist nfsd nfsd
+modlist nfs nfs nfsv3
+modlist nfsv4 nfsv4
 cp "$KROOT/$KM"/modules.{order,builtin,builtin.modinfo} "$STAGE/$KM/" 2>/dev/null || true
 # modules.alias of this subset, so the kernel's own request_module (busybox modprobe) finds crypto-* too.
 depmod -b "$STAGE" "$KVER"
@@ -199,6 +212,8 @@ depmod -b "$STAGE" "$KVER"
 cat >"$STAGE/etc/passwd" <<'EOF'
 root:x:0:0:root:/root:/bin/sh
 aod:x:1000:1000:aod:/tmp:/bin/sh
+_rpc:x:100:65534::/run/rpcbind:/bin/false
+statd:x:101:65534::/var/lib/nfs:/bin/false
 nobody:x:65534:65534:nobody:/nonexistent:/bin/false
 EOF
 cat >"$STAGE/etc/group" <<'EOF'
@@ -206,6 +221,9 @@ root:x:0:
 aod:x:1000:
 nogroup:x:65534:
 EOF
+# rpc.nfsd resolves "nfs" and mount.nfs "tcp" by name (netbase's files, reduced to what they ask).
+printf 'ip 0 IP\nicmp 1 ICMP\ntcp 6 TCP\nudp 17 UDP\n' >"$STAGE/etc/protocols"
+printf 'sunrpc 111/tcp portmapper\nsunrpc 111/udp portmapper\nnfs 2049/tcp\nnfs 2049/udp\n' >"$STAGE/etc/services"
 echo "aodvm" >"$STAGE/etc/hostname"
 printf '127.0.0.1 localhost aodvm\n' >"$STAGE/etc/hosts"
 

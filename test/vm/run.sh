@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Boots the test/vm guest under QEMU once, brings its results disk back and checks every SMB scenario on the host.
+# Boots the test/vm guest under QEMU once, brings its results disk back and checks every scenario of a suite on the host.
 #
-# usage: test/vm/run.sh [--only a,b,c] [--update-fixture] [--keep]
+# usage: test/vm/run.sh [--suite smb|nfs] [--only a,b,c] [--update-fixture] [--keep]
 #   AOD=path (default build/aod, must be static).  Prints one ok / not ok / skip line per scenario.
+#   --suite           smb (default: Samba and cifs, checked by verify.py) or nfs (the kernel NFS server and the
+#                     v3/v4.2 client, checked by verify_nfs.py); each suite boots its own guest
 #   --only            run some guest scenarios only (late probes health quiet latency-tracepoint latency-fentry
 #                     latency-kprobe single errors emergency crash); the other cases then say skip
 #   --update-fixture  copy the recorded stream of latency-tracepoint to test/fixtures/smb-latency.rec
@@ -15,18 +17,27 @@ VM=$ROOT/build/vm
 AOD=${AOD:-$ROOT/build/aod}
 RES=$VM/results
 CONSOLE=$VM/console.log
-ONLY='' UPDATE=0 KEEP=0
-CASES=(boot late probes health quiet latency-tracepoint latency-fentry latency-kprobe replay single errors emergency crash)
+ONLY='' UPDATE=0 KEEP=0 SUITE=smb
 
 while [ $# -gt 0 ]; do
 	case $1 in
+	--suite) SUITE=$2; shift ;;
 	--only) ONLY=$2; shift ;;
 	--update-fixture) UPDATE=1 ;;
 	--keep) KEEP=1 ;;
-	*) echo "usage: test/vm/run.sh [--only a,b,c] [--update-fixture] [--keep]" >&2; exit 2 ;;
+	*) echo "usage: test/vm/run.sh [--suite smb|nfs] [--only a,b,c] [--update-fixture] [--keep]" >&2; exit 2 ;;
 	esac
 	shift
 done
+case $SUITE in
+smb) CASES=(boot late probes health quiet latency-tracepoint latency-fentry latency-kprobe replay single errors emergency
+	    crash)
+     VERIFY=verify.py ;;
+nfs) CASES=(nfs-boot nfs-late nfs-latency-tracepoint nfs-latency-fentry nfs-latency-kprobe nfs-probes)
+     VERIFY=verify_nfs.py RES=$VM/results-nfs CONSOLE=$VM/console-nfs.log ;;
+*) echo "test/vm/run.sh: --suite is smb or nfs, not '$SUITE'" >&2; exit 2 ;;
+esac
+IMG=$VM/results-$SUITE.img
 
 # Without the tools, every case says why; on CI the suite must run, so there a missing tool is a failure.
 all_cases() {
@@ -58,24 +69,24 @@ if [ "$KEEP" = 0 ]; then
 	fi
 
 	# The results disk: the guest writes a tar stream onto the raw device, the host's tar reads it back.
-	rm -rf "$RES" "$VM/results.img"
-	truncate -s 256M "$VM/results.img"
-	APPEND="console=ttyS0 panic=-1 quiet"
+	rm -rf "$RES" "$IMG"
+	truncate -s 256M "$IMG"
+	APPEND="console=ttyS0 panic=-1 quiet aodvm.suite=$SUITE"
 	[ -n "$ONLY" ] && APPEND="$APPEND aodvm.only=$ONLY"
 	# KVM is not used: on some hosts it fails with MSR errors and hangs QEMU, so TCG under a timeout it is.
 	start=$(date +%s)
 	timeout 420 qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 2 -nographic -no-reboot -nic none \
 		-kernel "$VM/vmlinuz" -initrd "$VM/initramfs.cpio.gz" -append "$APPEND" \
-		-drive file="$VM/results.img",format=raw,if=virtio >"$CONSOLE" 2>&1 </dev/null
+		-drive file="$IMG",format=raw,if=virtio >"$CONSOLE" 2>&1 </dev/null
 	qrc=$?
 	echo "# guest ran $(($(date +%s) - start)) s, qemu exit $qrc$([ "$qrc" = 124 ] && echo ' (killed by the 420 s timeout)')"
 	mkdir -p "$RES"
-	tar -xf "$VM/results.img" -C "$RES" 2>"$VM/untar.log" || true
+	tar -xf "$IMG" -C "$RES" 2>"$VM/untar-$SUITE.log" || true
 fi
 
 args=(--results "$RES" --console "$CONSOLE" --aod "$AOD" --root "$ROOT")
 [ -n "$ONLY" ] && args+=(--only "$ONLY")
-python3 "$ROOT/test/vm/verify.py" "${args[@]}"
+python3 "$ROOT/test/vm/$VERIFY" "${args[@]}"
 vrc=$?
 
 REC=$RES/latency-tracepoint/smb-latency.rec

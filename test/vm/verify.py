@@ -113,13 +113,16 @@ def check_latency_bundles(d, tmp, method=None, low=150.0, high=1000.0, actions=T
             need(float(e.get("latency_ms", 0)) >= 150.0, f"{b.name}: event under the 150 ms threshold: {e}")
         near = [e for e in evs if low <= float(e["latency_ms"]) < high]
         need(near, f"{b.name}: no command between {low:.0f} and {high:.0f} ms: {describe(evs)}")
+        # A bundle of the mount's own handshake (slow under a loaded TCG host) is written before the mount exists.
+        handshake = all(e.get("command") in ("SMB2_NEGOTIATE", "SMB2_SESSION_SETUP", "SMB2_TREE_CONNECT")
+                        for e in evs)
         for act, want in () if not actions else (("debugdata", r"CIFS Version|Display Internal CIFS Data Structures"),
                           ("stats", r"Resources in use|SMBs"), ("mounts", r"\scifs\s"), ("dmesg", None)):
             r = b.action(act)
             need(r is not None, f"{b.name}: manifest has no '{act}' action")
             body = b.file(f"{act}.log")
             need(body is not None, f"{b.name}: no {act}.log in the bundle")
-            if want:
+            if want and not (act == "mounts" and handshake):
                 need(re.search(want, body), f"{b.name}: {act}.log lacks /{want}/ (action {r})")
         if method:
             sm = str((b.manifest.get("probes") or {}).get("smb_method", ""))
@@ -307,6 +310,21 @@ def case_crash(res, mk, tmp):
     return "nothing visible after a kill in the action; the .part of a kill in the archive removed at restart"
 
 
+def not_ok(case, err, results, scen):
+    """The failure of one case: why, and the last lines of that scenario's aod.log."""
+    print(f"not ok - {case}")
+    if not isinstance(err, Fail):  # a checker bug must show, not hide as a pass
+        print(f"#   checker error: {type(err).__name__}: {err}")
+        return
+    for line in str(err).splitlines()[:12]:
+        print(f"#   {line}")
+    log = os.path.join(results, scen or "", "aod.log")
+    if scen and os.path.exists(log):
+        print(f"#   last lines of {scen}/aod.log:")
+        for line in read(log).splitlines()[-15:]:
+            print(f"#     {line}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--results", required=True)
@@ -344,20 +362,9 @@ def main():
                 if scen and scen not in mk:
                     raise Fail(f"the guest printed no result marker for scenario {scen}")
                 print(f"ok - {c} ({funcs[c](o.results, mk, tmp)})")
-            except Fail as e:
+            except Exception as e:
                 failed = True
-                print(f"not ok - {c}")
-                for line in str(e).splitlines()[:12]:
-                    print(f"#   {line}")
-                log = os.path.join(o.results, scen or "", "aod.log")
-                if scen and os.path.exists(log):
-                    print(f"#   last lines of {scen}/aod.log:")
-                    for line in read(log).splitlines()[-15:]:
-                        print(f"#     {line}")
-            except Exception as e:  # a checker bug must show, not hide as a pass
-                failed = True
-                print(f"not ok - {c}")
-                print(f"#   checker error: {type(e).__name__}: {e}")
+                not_ok(c, e, o.results, scen)
     if failed:
         print("#   guest console, last 60 lines:")
         for line in console.splitlines()[-60:]:

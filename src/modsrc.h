@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* A probe family that lives in kernel modules (smb: cifs, nfs: sunrpc + nfs): wait, attach by fallback, follow reloads. */
+#ifndef AOD_MODSRC_H
+#define AOD_MODSRC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include <bpf/libbpf.h>
+
+#include "../bpf/events.h"
+
+#define MODSRC_HIST_BUCKETS 32	/* log2(us): bucket i holds [2^i, 2^(i+1)) us, bucket 0 also 0 us */
+#define MODSRC_MAX_METHODS 4
+
+struct modsrc;
+
+enum modsrc_map { MODSRC_MAP_EVENTS, MODSRC_MAP_HIST, MODSRC_MAP_PENDING };
+
+/*
+ * One protocol's row: which modules it follows, its attach methods in
+ * fallback order, and the few calls that touch its own skeleton.  The
+ * protocol's state embeds struct modsrc and gets back to itself with
+ * container_of in these callbacks.
+ */
+struct modsrc_proto {
+	const char *name;			/* "smb": log lines, attach key words */
+	const char *const *modules;		/* all must be live before attaching; NULL-terminated */
+	const char *const *optional;		/* their arrival or departure re-attaches (nfsv4); NULL-terminated */
+	int nmethods;
+	const char *const *label;		/* "tracepoint (tp_btf)" per method */
+	const char *const *short_name;		/* "tp_btf" per method: aod probes, verify */
+	const char *const *kind;		/* "tracepoint", "fentry", "kprobe" per method: the attach key */
+	uint32_t hist_rows;			/* rows of the histogram map (commands, procedures) */
+	/* Read what the modules' BTF offers, once before a walk over the methods. */
+	void (*facts)(struct modsrc *s);
+	/* Can method m be tried at all?  If not, say why in why. */
+	bool (*possible)(struct modsrc *s, int m, char *why, size_t len);
+	/* Open the skeleton into s->skel, set its read-only settings, choose method m's programs. */
+	int (*open)(struct modsrc *s, int m);
+	int (*load)(struct modsrc *s);
+	int (*attach)(struct modsrc *s);
+	void (*destroy)(struct modsrc *s);
+	/* Copy the filter into the attached programs' globals (also after a HUP). */
+	void (*apply)(struct modsrc *s);
+	struct bpf_map *(*map)(const struct modsrc *s, enum modsrc_map which);
+	/* The in-kernel counters of the attachment in s->skel. */
+	void (*counters)(const struct modsrc *s, struct aod_loss *loss, uint64_t *unmatched);
+	/* What method m hooks, for aod probes. */
+	void (*targets)(const struct modsrc *s, int m, char *buf, size_t len);
+};
+
+enum modsrc_state { MODSRC_WAITING, MODSRC_ATTACHED, MODSRC_FAILED };
+
+struct modsrc {
+	const struct modsrc_proto *p;
+	void *skel;
+	struct ring_buffer *rb;
+	ring_buffer_sample_fn cb;
+	void *ctx;
+	enum modsrc_state state;
+	int method;
+	char attach[16];		/* auto, tracepoint, fentry, kprobe */
+	uint32_t check_every;
+	char module_id[160];		/* the modules' .text addresses: change on reload */
+	bool was_attached;
+	bool waiting_logged;
+	bool reattach;			/* the attach key changed (HUP) */
+	struct aod_loss kept;		/* counters of earlier attachments */
+	uint64_t kept_unmatched;
+	uint64_t swept;			/* pending entries expired by the userspace sweep */
+	uint64_t max_age_ns;		/* pending entries older than this are swept */
+};
+
+/* Set up s for proto p; nothing is attached until modsrc_check. */
+void modsrc_init(struct modsrc *s, const struct modsrc_proto *p, ring_buffer_sample_fn cb, void *ctx,
+		 uint32_t check_every, const char *attach);
+/*
+ * Follow the modules: attach when all are live (by s->attach: auto walks every
+ * method), detach when one vanished or was reloaded, sweep stale pending
+ * entries.  1 when the state changed (take modsrc_fd again), 0 if not, -errno
+ * when the modules are there but no method attached (retried after a reload
+ * or an attach change).
+ */
+int modsrc_check(struct modsrc *s);
+/* A new attach key (HUP, or forced): applied by the next check. */
+void modsrc_set_attach(struct modsrc *s, const char *attach);
+int modsrc_fd(const struct modsrc *s);
+int modsrc_consume(struct modsrc *s);
+/* "tracepoint (tp_btf)", "waiting for cifs" ...; loss = in-kernel counters plus userspace expiries. */
+void modsrc_info(const struct modsrc *s, char *method, size_t len, struct aod_loss *loss);
+uint64_t modsrc_unmatched(const struct modsrc *s);
+bool modsrc_attached(const struct modsrc *s);
+/* Row `row` of the in-kernel log2(us) histogram since attach: -ENODEV while waiting. */
+int modsrc_histogram(const struct modsrc *s, unsigned row, uint64_t counts[MODSRC_HIST_BUCKETS], uint64_t *total);
+/* Detach; s itself belongs to the caller. */
+void modsrc_close(struct modsrc *s);
+/* Every module of p live (a built-in one has no initstate and counts as live). */
+bool modsrc_present(const struct modsrc_proto *p);
+/* The first required module that is not live, or NULL. */
+const char *modsrc_missing(const struct modsrc_proto *p);
+/* aod probes: attach as the daemon would with `attach`, detach at once; method = short name, why = targets
+ * or every refusal. 0 or -errno. */
+int modsrc_probe(struct modsrc *s, char *method, size_t mlen, char *why, size_t wlen);
+/* Load one method's programs (verifier only, no attach), named by its short name. */
+int modsrc_verify(struct modsrc *s, const char *method, char *why, size_t wlen);
+/* The attach key to a method range; -EINVAL for a word the protocol has no method of. */
+int modsrc_range(const struct modsrc_proto *p, const char *attach, int *lo, int *hi);
+
+#endif /* AOD_MODSRC_H */

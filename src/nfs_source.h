@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The daemon's NFS event source: waits for sunrpc and nfs, attaches bpf/nfs.bpf.c, follows module reloads. */
+#ifndef AOD_NFS_SOURCE_H
+#define AOD_NFS_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include <bpf/libbpf.h>
+
+#include "../bpf/events.h"
+#include "config.h"
+
+#define NFS_SOURCE_HIST_BUCKETS 32	/* log2(us), as SMB's */
+/* Histogram and threshold rows: NFSv4 procedure indices 0..68, NFSv3 procedures at 69..90, then "other". */
+#define NFS_SOURCE_V4_PROCS 69
+#define NFS_SOURCE_V3_PROCS 22
+#define NFS_SOURCE_ROWS (NFS_SOURCE_V4_PROCS + NFS_SOURCE_V3_PROCS + 1)
+
+struct nfs_source;
+
+/*
+ * Never fails because the modules are absent: the source then waits for
+ * sunrpc and nfs (nfsv4 is optional: its arrival re-attaches to add the v4
+ * error hook).  cb receives each struct aod_ev_nfs, with the owner's comm
+ * filled in when the RPC ended on a worker thread.  attach: auto,
+ * tracepoint, fentry or kprobe.
+ */
+int nfs_source_open(struct nfs_source **s, const struct cfg_config *cfg, const char *attach,
+		    ring_buffer_sample_fn cb, void *ctx);
+/* As smb_source_check: 1 state changed (take the fd again), 0 not, -errno no method attached. */
+int nfs_source_check(struct nfs_source *s);
+int nfs_source_fd(const struct nfs_source *s);
+int nfs_source_consume(struct nfs_source *s);
+/* After a HUP: the thresholds and error filter again. */
+int nfs_source_update_config(struct nfs_source *s, const struct cfg_config *cfg);
+/* "tracepoint (tp_btf)", "waiting for sunrpc" ...; loss = in-kernel counters. */
+void nfs_source_info(const struct nfs_source *s, char *method, size_t len, struct aod_loss *loss);
+bool nfs_source_attached(const struct nfs_source *s);
+/* In-kernel log2(us) latency histogram of row (see above) since attach; -ENODEV while waiting. */
+int nfs_source_histogram(const struct nfs_source *s, unsigned row, uint64_t counts[NFS_SOURCE_HIST_BUCKETS],
+			 uint64_t *total);
+void nfs_source_close(struct nfs_source *s);
+/* The histogram row of (vers, proc): the unit is the client's procedure index. */
+unsigned nfs_source_row(unsigned vers, unsigned proc);
+
+/* sunrpc and nfs both live. */
+bool nfs_source_present(void);
+/* The first of sunrpc, nfs that is not loaded, or NULL. */
+const char *nfs_source_missing(void);
+/* aod probes: attach like the daemon would, detach at once; method and targets or reasons. 0 or -errno. */
+int nfs_source_probe(const char *attach, char *method, size_t mlen, char *why, size_t wlen);
+/* Load (verifier only, no attach) one method's programs, named by its short name (tp_btf, raw_tp, fentry, kprobe). */
+int nfs_source_verify(const char *method, char *why, size_t wlen);
+
+#endif /* AOD_NFS_SOURCE_H */

@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+# Host-side checks of the NFS guest suite: aod's NFS records (latency, queue/rtt split, status errors) and logs.
+"""Prints one `ok - NAME` / `not ok - NAME` / `skip - NAME: reason` line per case.  Procedure names come from the
+guest kernel itself: /proc/self/mountstats lists each client's procedures in p_statidx order, which is the `proc`
+unit of struct aod_ev_nfs."""
+
+import argparse
+import os
+import re
+import struct
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tempfile  # noqa: E402
+from verify import Fail, bundles, exit_ok, markers, need, not_ok, read  # noqa: E402
+
+CASES = ["nfs-boot", "nfs-late", "nfs-latency-tracepoint", "nfs-latency-fentry", "nfs-latency-kprobe", "nfs-probes"]
+
+AOD_EV_NFS = 2
+AOD_NFS_ERR, AOD_NFS_OVER, AOD_NFS_SPLIT = 1, 2, 4
+NFS_NO_OP = 0xFFFF
+# struct aod_ev_hdr (40 bytes) then struct aod_ev_nfs's own fields, bpf/events.h
+HDR = struct.Struct("<HHIQII16s")
+NFS = struct.Struct("<QQQIIHHHHiIII")
+ROFS, NOENT = 30, 2		# NFS3ERR_ROFS = NFS4ERR_ROFS, NFS3ERR_NOENT = NFS4ERR_NOENT
+OP_OPEN, OP_LOOKUP = 18, 15	# NFSv4 operation numbers (RFC 7530)
+THRESHOLD_MS = 150		# nfs.latency in test/vm/conf/nfs.yaml
+NETEM_MS = 100			# each way on lo: a round trip is about 200 ms
+
+
+def records(path):
+    """The NFS records of an `aod run --record` stream (docs/record-format.md)."""
+    data = open(path, "rb").read()
+    need(data[:8] == b"AODREC\n\0", f"{path}: not a record stream")
+    off = struct.unpack_from("<I", data, 12)[0]
+    out = []
+    while off + HDR.size <= len(data):
+        kind, size, cpu, ts, pid, tid, comm = HDR.unpack_from(data, off)
+        need(size >= HDR.size, f"{path}: record of size {size} at {off}")
+        if kind == AOD_EV_NFS:
+            need(size >= HDR.size + NFS.size, f"{path}: short NFS record ({size} bytes)")
+            (lat, queue, rtt, xid, prog, vers, proc, op, flags, rpc_status, nfs_status, clid,
+             _pad) = NFS.unpack_from(data, off + HDR.size)
+            out.append(dict(pid=pid, comm=comm.rstrip(b"\0").decode(errors="replace"), lat=lat / 1e6,
+                            queue=queue / 1e6, rtt=rtt / 1e6, xid=xid, prog=prog, vers=vers, proc=proc, op=op,
+                            flags=flags, rpc_status=rpc_status, nfs_status=nfs_status, clid=clid))
+        off += (size + 7) & ~7
+    return out
+
+
+def proc_names(mountstats):
+    """{vers: [name by procedure index]} from the per-op sections of /proc/self/mountstats."""
+    names = {}
+    for sect in re.split(r"\n(?=device )", mountstats):
+        v = re.search(r"RPC iostats version: \S+\s+p/v: 100003/(\d+)", sect)
+        per = sect.split("per-op statistics", 1)
+        if not v or len(per) < 2:
+            continue
+        names[int(v.group(1))] = re.findall(r"^\s*([A-Z0-9_]+):", per[1], re.M)
+    return names
+
+
+def name(names, e):
+    n = names.get(e["vers"], [])
+    return n[e["proc"]] if e["proc"] < len(n) else f"v{e['vers']}#{e['proc']}"
+
+
+def check_run(res, scen, method):
+    d = os.path.join(res, scen)
+    evs = records(os.path.join(d, "nfs.rec"))
+    names = proc_names(read(os.path.join(d, "mountstats.txt")))
+    need(3 in names and 4 in names, f"no v3 and v4 per-op statistics in {scen}/mountstats.txt: {sorted(names)}")
+    need(all(e["prog"] == 100003 for e in evs), "a record of another RPC program than NFS crossed")
+    lat = [e for e in evs if not e["flags"] & AOD_NFS_ERR]
+    errs = [e for e in evs if e["flags"] & AOD_NFS_ERR]
+    facts = []
+    for v in (3, 4):
+        lv = [e for e in lat if e["vers"] == v]
+        need(lv, f"no NFSv{v} latency record")
+        for e in lv:
+            need(e["lat"] >= THRESHOLD_MS or e["lat"] >= 1000, f"v{v} {name(names, e)} under the threshold: {e}")
+            need(e["flags"] & AOD_NFS_OVER, f"v{v} {name(names, e)}: OVER flag missing: {e}")
+            need(e["pid"] > 0, f"v{v} {name(names, e)}: no owner pid: {e}")
+            need(e["flags"] & AOD_NFS_SPLIT, f"v{v} {name(names, e)}: no queue/rtt split: {e}")
+            need(e["queue"] + e["rtt"] <= e["lat"] + 0.01,
+                 f"v{v} {name(names, e)}: queue {e['queue']:.1f} + rtt {e['rtt']:.1f} ms exceed {e['lat']:.1f} ms")
+        near = [e for e in lv if 2 * NETEM_MS * 0.9 <= e["lat"] <= 2 * NETEM_MS * 1.5]
+        need(near, f"no v{v} RPC near the {2 * NETEM_MS} ms round trip: "
+             + ", ".join(f"{name(names, e)} {e['lat']:.0f}" for e in lv[:8]))
+        ops = sorted({name(names, e) for e in lv})
+        need(all(not o.startswith("v") for o in ops), f"v{v} records name procedures the client lacks: {ops}")
+        # What queue and rtt leave over is the client's time after the reply (wakeup, decode): under TCG one
+        # RPC in ten loses tens of ms there, so the sum over the run must be within 10 %, and most RPCs each.
+        total = sum(e["lat"] for e in lv)
+        rest = total - sum(e["queue"] + e["rtt"] for e in lv)
+        need(rest <= 0.10 * total, f"v{v}: queue + rtt leave {100 * rest / total:.1f} % of the latency unexplained")
+        gaps = sorted((e["lat"] - e["queue"] - e["rtt"]) / e["lat"] for e in lv)
+        within = sum(1 for g in gaps if g <= 0.10)
+        need(within >= 0.8 * len(gaps), f"v{v}: only {within} of {len(gaps)} RPCs split within 10 %")
+        worst = gaps[-1]
+        facts.append(f"v{v}: {len(lv)} slow ({', '.join(ops[:6])}), {len(near)} near {2 * NETEM_MS} ms, "
+                     f"split sums to {100 * (total - rest) / total:.1f} % of the latency, {within}/{len(gaps)} RPCs within "
+                     f"10 %, worst {100 * worst:.1f} %")
+        ev = [e for e in errs if e["vers"] == v]
+        rofs = [e for e in ev if e["nfs_status"] == ROFS]
+        need(rofs, f"no NFSv{v} ROFS error record: " + ", ".join(f"{name(names, e)}/{e['nfs_status']}" for e in ev))
+        noent = [e for e in ev if e["nfs_status"] == NOENT]
+        need(noent, f"no NFSv{v} NOENT error record")
+        if v == 4 and method == "tracepoint":
+            need(any(e["op"] == OP_OPEN for e in rofs), f"v4 ROFS does not name OP_OPEN: {rofs}")
+            need(any(e["op"] == OP_LOOKUP for e in noent), f"v4 NOENT does not name OP_LOOKUP: {noent}")
+        elif v == 4:
+            need(all(e["op"] == NFS_NO_OP for e in ev), "rpc_exit_task cannot know the op, yet one is named")
+        facts.append(f"v{v} errors: ROFS on {sorted({name(names, e) for e in rofs})}, NOENT on "
+                     f"{sorted({name(names, e) for e in noent})}")
+    facts.append(check_bundles(d))
+    want = {"tracepoint": r"nfs: attached via tracepoint", "fentry": r"nfs: attached via fentry",
+            "kprobe": r"nfs: attached via kprobe"}[method]
+    need(re.search(want, read(os.path.join(d, "aod.log"))), f"aod.log has no /{want}/")
+    exit_ok(d)
+    return "; ".join(facts)
+
+
+def check_bundles(d):
+    """What detection made of the records: latency bundles naming procedures, rule rofs fired, rofs_many not."""
+    with tempfile.TemporaryDirectory() as tmp:
+        lat = bundles(d, tmp, "nfs_latency")
+        need(lat, "no nfs latency bundle")
+        names = set()
+        split = [0.0, 0.0]
+        for b in lat:
+            for e in b.events():
+                need(str(e.get("proc", "")).startswith(("NFSPROC4_CLNT_", "NFS3PROC_")),
+                     f"{b.name}: event without an NFS procedure name: {e}")
+                need(float(e.get("latency_ms", 0)) >= THRESHOLD_MS, f"{b.name}: event under the threshold: {e}")
+                if "queue_ms" in e:
+                    parts = float(e["queue_ms"]) + float(e["rtt_ms"])
+                    need(parts <= float(e["latency_ms"]) + 0.01, f"{b.name}: manifest split exceeds the latency: {e}")
+                    split[0] += parts
+                    split[1] += float(e["latency_ms"])
+                names.add(e["proc"])
+        need(split[1] > 0, "no manifest event carries the queue/rtt split")
+        need(split[0] >= 0.9 * split[1], f"manifest events: queue + rtt are {100 * split[0] / split[1]:.1f} % of the latency")
+        err = bundles(d, tmp, "nfs_error")
+        rules = sorted({b.anomaly.get("rule") for b in err})
+        need("rofs" in rules, f"rule 'rofs' (2 ROFS per interval) did not fire; rules fired: {rules}")
+        need("rofs_many" not in rules, f"rule 'rofs_many' (7 per interval, one more than the refusals) fired: {rules}")
+        codes = {e.get("nfs_status_name") for b in err if b.anomaly.get("rule") == "rofs" for e in b.events()}
+        need(codes & {"NFS4ERR_ROFS", "NFS3ERR_ROFS"}, f"rule 'rofs' events carry no ROFS status: {codes}")
+    return (f"{len(lat)} latency bundles ({', '.join(sorted(names)[:5])}), manifest split "
+            f"{100 * split[0] / split[1]:.1f} %; rules fired {rules}, "
+            f"codes {sorted(c for c in codes if c)}")
+
+
+def case_late(res, mk):
+    m = mk.get("nfs-late") or {}
+    need(m.get("waiting") == "yes", "aod did not log that it waits for the sunrpc/nfs modules")
+    need(m.get("attached") == "yes", "aod did not attach within 20 s of loading the NFS client")
+    need(m.get("reattached") == "yes", "aod did not re-attach when nfsv4 loaded")
+    log = read(os.path.join(res, "nfs-late", "aod.log"))
+    w, a = log.find("nfs: waiting for the sunrpc/nfs modules"), log.find("nfs: attached via")
+    need(0 <= w < a, "the waiting line does not come before the attach line")
+    need(m.get("v3") == "refused,missing" and m.get("v4") == "refused,missing",
+         f"the server did not refuse as planned: v3={m.get('v3')} v4={m.get('v4')}")
+    return check_run(res, "nfs-late", "tracepoint")
+
+
+def case_latency(method):
+    def run(res, mk):
+        return check_run(res, "nfs-latency-" + method, method)
+    return run
+
+
+def case_probes(res, mk):
+    d = os.path.join(res, "nfs-probes")
+    out = read(os.path.join(d, "probes.txt"))
+    line = re.search(r"^nfs +(\S+) +(.*)$", out, re.M)
+    need(line, "aod probes printed no nfs line:\n" + out[-800:])
+    need(line.group(1) == "tp_btf", f"nfs method is {line.group(1)}, wanted tp_btf: {line.group(0)}")
+    need("rpc_stats_latency" in line.group(2) and "nfs4:nfs4_xdr_status" in line.group(2)
+         and "once nfsv4" not in line.group(2), f"nfs line does not name every hook: {line.group(0)}")
+    need(read(os.path.join(d, "exit")).strip() == "0", "aod probes failed")
+    return line.group(0)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--results", required=True)
+    ap.add_argument("--console", required=True)
+    ap.add_argument("--aod", required=True)
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--only", default="")
+    o = ap.parse_args()
+    console = read(o.console)
+    mk = markers(console)
+    only = [s for s in o.only.split(",") if s]
+    booted = "AODVM done" in console and "AODVM results written" in console
+    funcs = {"nfs-late": case_late, "nfs-probes": case_probes}
+    for meth in ("tracepoint", "fentry", "kprobe"):
+        funcs["nfs-latency-" + meth] = case_latency(meth)
+    failed = False
+    for c in CASES:
+        if c != "nfs-boot" and only and c not in only:
+            print(f"skip - {c}: not in --only {o.only}")
+            continue
+        try:
+            need(booted, "the guest did not finish: no 'AODVM done' / 'AODVM results written' on the console")
+            need("AODVM setup nfs=failed" not in console, "the NFS server did not start in the guest")
+            if c == "nfs-boot":
+                print("ok - nfs-boot (nfsd, mountd and rpcbind on lo)")
+                continue
+            need(c in mk, f"the guest printed no result marker for scenario {c}")
+            print(f"ok - {c} ({funcs[c](o.results, mk)})")
+        except Exception as e:
+            failed = True
+            not_ok(c, e, o.results, c)
+    if failed:
+        print("#   guest console, last 60 lines:")
+        for line in console.splitlines()[-60:]:
+            print(f"#   | {line}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
