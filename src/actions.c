@@ -1114,12 +1114,13 @@ static void exec_deadlines(struct act_child *ch, uint64_t now_ns)
 	if (!ch->termed && now_ns >= ch->term_at) {
 		kill(-ch->pid, SIGTERM);
 		ch->termed = ch->timed_out = true;
-		ch->kill_at = now_ns + ACTIONS_KILL_GRACE_NS;
+		ch->grace_ns = ACTIONS_KILL_GRACE_NS;
+		ch->kill_at = now_ns + ch->grace_ns;
 		note(ch->res, "timed out after %u ms", ch->timeout_ms);
 	} else if (ch->termed && !ch->killed && now_ns >= ch->kill_at) {
 		kill(-ch->pid, SIGKILL);
 		ch->killed = true;
-		note(ch->res, "SIGKILL after %llu ms grace", ACTIONS_KILL_GRACE_NS / 1000000ull);
+		note(ch->res, "SIGKILL after %llu ms grace", (unsigned long long)(ch->grace_ns / 1000000ull));
 	}
 }
 
@@ -1146,6 +1147,17 @@ static const char *sig_name(int sig)
 	case SIGSYS: return "SIGSYS";
 	}
 	return "signal";
+}
+
+void actions_exec_stop(struct act_child *ch, int sig, uint64_t grace_ns, uint64_t now_ns)
+{
+	if (ch->pid <= 0 || ch->reaped || ch->termed)
+		return;
+	kill(-ch->pid, sig);
+	ch->termed = true;
+	ch->grace_ns = grace_ns;
+	ch->kill_at = now_ns + grace_ns;
+	note(ch->res, "stopped with %s", sig_name(sig));
 }
 
 static void exec_result(struct act_child *ch, uint64_t now_ns)

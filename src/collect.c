@@ -70,6 +70,8 @@ struct bundle {
 	int64_t wall_ns;
 	uint64_t start_ns;
 	uint32_t coalesced;
+	char captures[CFG_CAPTURE_LINKS][CFG_CAPTURE_NAME_MAX];	/* the capture bundles that belong with it */
+	int ncaptures;
 	int nacts, nrunning;
 	struct bundle_action acts[CFG_MAX_ACTIONS];
 	struct arena scratch;
@@ -348,6 +350,19 @@ static struct bundle *free_slot(struct collect *c)
 	return NULL;
 }
 
+/* The capture bundles cut for req, each named once. */
+static void add_captures(struct bundle *b, const struct collect_request *req)
+{
+	for (int i = 0; i < req->ncaptures && i < CFG_CAPTURES_PER_REQ; i++) {
+		int j;
+
+		for (j = 0; j < b->ncaptures && strcmp(b->captures[j], req->captures[i]); j++)
+			;
+		if (j == b->ncaptures && b->ncaptures < CFG_CAPTURE_LINKS)
+			snprintf(b->captures[b->ncaptures++], CFG_CAPTURE_NAME_MAX, "%s", req->captures[i]);
+	}
+}
+
 static void bundle_setup(struct collect *c, struct bundle *b, const struct collect_request *req, uint64_t now_ns)
 {
 	const struct cfg_config *cfg = c->cfg;
@@ -366,6 +381,7 @@ static void bundle_setup(struct collect *c, struct bundle *b, const struct colle
 	snprintf(b->name, sizeof(b->name), "aod_quick_%lld_%s_%s.tar.zst", (long long)req->wall_ns, proto, anom);
 	b->wall_ns = req->wall_ns;
 	b->start_ns = now_ns;
+	add_captures(b, req);
 	b->manifest_events = cfg->manifest_events;
 	if (req->det) {
 		b->det = *req->det;
@@ -435,6 +451,7 @@ static int build_manifest(struct collect *c, const struct bundle *b)
 		.anom = b->has_anom ? &b->anom : NULL, .det = b->has_det ? &b->det : NULL,
 		.coalesced = b->coalesced, .wall_ns = b->wall_ns, .start_ns = b->start_ns,
 		.max_events = b->manifest_events, .acts = ma, .nacts = b->nacts, .probe = &c->probe,
+		.captures = b->captures, .ncaptures = b->ncaptures,
 	};
 	int i, len;
 
@@ -603,6 +620,7 @@ int collect_start(struct collect *c, const struct collect_request *req, uint64_t
 	if (b) {
 		b->coalesced++;
 		c->st.coalesced++;
+		add_captures(b, req);
 		return 1;
 	}
 	b = free_slot(c);

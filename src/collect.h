@@ -20,6 +20,8 @@ struct collect_request {
 	int anomaly_idx;		/* into cfg->anomalies, -1 for snapshot/shutdown (all actions) */
 	const struct detect_anomaly *det;	/* NULL for snapshot/shutdown */
 	int64_t wall_ns;		/* CLOCK_REALTIME at detection: names the file */
+	char captures[CFG_CAPTURES_PER_REQ][CFG_CAPTURE_NAME_MAX];	/* capture bundles cut for it */
+	int ncaptures;
 };
 
 struct collect;			/* opaque; lives in the arena */

@@ -27,6 +27,9 @@
 #define CFG_ARG_MAX 160
 #define CFG_MAX_KMSG_PATTERNS 16
 #define CFG_MAX_CAPTURES 2	/* one rolling capture per protocol: smb, nfs */
+#define CFG_CAPTURE_NAME_MAX 160	/* aod_capture_<ts>_<proto>_<anomaly>.tar.zst */
+#define CFG_CAPTURES_PER_REQ CFG_MAX_CAPTURES
+#define CFG_CAPTURE_LINKS 4	/* capture bundles one quick bundle names (a repeat anomaly may add a cut) */
 
 enum cfg_action_kind {
 	CFG_ACT_FILE,		/* capped internal cat of a file (or every file matching a glob) */

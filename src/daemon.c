@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "cmds.h"
 #include "health_source.h"
+#include "capture.h"
 #include "kmsg.h"
 #include "log.h"
 #include "malloc_guard.h"
@@ -52,6 +53,9 @@ static void start_bundle(struct daemon *d, const struct detect_anomaly *a)
 		  rule ? " rule " : "", rule ? rule : "", a->count, worst,
 		  !a->emergency ? "" : an->type == CFG_HEALTH ? " [fires at once]" : " [emergency: one command >= 1 s]");
 	update_probe_info(d);
+	if (an->capture)
+		req.ncaptures = capture_trigger(d->capture, an->proto, an->name, req.wall_ns, false, req.captures,
+						CFG_CAPTURES_PER_REQ);
 	err = collect_start(d->collect, &req, mono_ns());
 	if (err == 1)
 		log_info("%s %s: counted into the bundle already running", an->proto, an->name);
@@ -103,6 +107,8 @@ void daemon_system_bundle(struct daemon *d, const char *what, uint64_t now_ns)
 	snprintf(req.anomaly, sizeof(req.anomaly), "%s", what);
 	log_info("writing a %s bundle", what);
 	update_probe_info(d);
+	req.ncaptures = capture_trigger(d->capture, NULL, what, req.wall_ns, !strcmp(what, "shutdown"), req.captures,
+					CFG_CAPTURES_PER_REQ);
 	err = collect_start(d->collect, &req, now_ns);
 	if (err < 0 && err != -EBUSY)
 		log_error("unable to start the %s bundle: %s", what, strerror(-err));
@@ -217,6 +223,7 @@ int daemon_metrics_render(void *daemon)
 	s.events_total = d->events;
 	memcpy(s.anomalies, d->anomaly_counts, sizeof(s.anomalies));
 	collect_get_stats(d->collect, &s.bundles);
+	capture_get_stats(d->capture, &s.captures);
 	s.arena_size = d->arena.size;
 	s.arena_used = d->arena.high;
 	s.arena_failures = d->arena.failures;
@@ -344,6 +351,13 @@ static int setup_core(struct daemon *d)
 	if (err == 0 && removed)
 		log_warn("removed %u partial bundles (*.part) left by an earlier crash in %s/batches", removed,
 			 d->cfg->output_dir);
+	err = capture_init(&d->capture, d->cfg, &d->arena, collect_outdir_fd(d->collect));
+	if (err == -ENOMEM)
+		log_error("unable to set up the captures: memory.arena_kb %u is too small for them (aod check-config "
+			  "says how much is needed)", d->cfg->arena_kb);
+	if (err < 0)
+		return err;
+	capture_poll(d->capture, NULL, mono_ns());
 	return 0;
 }
 
@@ -679,6 +693,7 @@ static void replay_housekeeping(struct daemon *d, uint64_t *next_sweep)
 	retain_sweep(collect_outdir_fd(d->collect), d->cfg->max_total_log_bytes, d->cfg->max_log_age_sec,
 		     wall_ns() / 1000000000ll, NULL, &res);
 	collect_poll(d->collect, NULL, now);
+	capture_poll(d->capture, NULL, now);
 }
 
 /* Event time drives the watch windows, so a recording replays as it happened, only faster.
@@ -770,6 +785,7 @@ int daemon_replay_main(int argc, char **argv)
 	malloc_guard_arm();
 	err = replay_stream(&d, &r, repeat);
 	collect_drain(d.collect, 60ull * 1000000000ull);
+	capture_drain(d.capture, CAPTURE_DRAIN_NS);
 	malloc_guard_report("replay");
 	collect_get_stats(d.collect, &st);
 	printf("replayed %llu events in %.3f s: %llu anomalies, %llu bundles written, %llu coalesced, %llu refused (busy), %llu failed\n",

@@ -16,6 +16,7 @@
 struct smb_source;
 struct health_source;
 struct kmsg_reader;
+struct capture;
 
 struct daemon {
 	struct cfg_config *cfg;		/* in force; points into cfgs[] */
@@ -28,6 +29,7 @@ struct daemon {
 	struct smb_source *smb;
 	struct health_source *health;
 	struct kmsg_reader *kmsg;
+	struct capture *capture;	/* tcpdump/trace-cmd captures; NULL when none configured */
 	struct record_writer rec;
 	bool recording;
 	bool replay;			/* events come from a file; no kernel sources */

@@ -9,6 +9,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "clock.h"
 #include "daemon.h"
 #include "log.h"
@@ -67,7 +68,7 @@ static void handle_signals(struct daemon *d, uint64_t now)
 			daemon_reload(d);
 			break;
 		case SIGCHLD:
-			/* collect_poll reaps with WNOHANG on every pass. */
+			/* collect_poll and capture_poll reap with WNOHANG on every pass. */
 			break;
 		}
 	}
@@ -108,6 +109,7 @@ static void loop_pass(struct daemon *d, const fd_set *rd, uint64_t now)
 		daemon_cleanup_tick(d, now);
 	metrics_server_poll(&d->metrics, rd, now, daemon_metrics_render, d, (const char *const *)&d->metrics_buf);
 	collect_poll(d->collect, rd, now);
+	capture_poll(d->capture, rd, now);
 }
 
 int loop_run(struct daemon *d)
@@ -129,6 +131,7 @@ int loop_run(struct daemon *d)
 		add_fd(d->kmsg ? d->kmsg->fd : -1, &rd, &maxfd);
 		metrics_server_fill(&d->metrics, &rd, &maxfd, &deadline);
 		collect_fill_fds(d->collect, &rd, &maxfd, &deadline);
+		capture_fill_fds(d->capture, &rd, &maxfd, &deadline);
 		now = mono_ns();
 		n = select(maxfd + 1, &rd, NULL, NULL, select_timeout(deadline, now, &tv));
 		if (n < 0) {
@@ -143,6 +146,7 @@ int loop_run(struct daemon *d)
 	}
 	daemon_system_bundle(d, "shutdown", mono_ns());
 	collect_drain(d->collect, SHUTDOWN_GRACE_NS);
+	capture_drain(d->capture, CAPTURE_DRAIN_NS);
 	log_info("stopped");
 	return 0;
 }
