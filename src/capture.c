@@ -621,7 +621,7 @@ static void name_cut(struct cut *c, const struct cap *k, const char *anomaly, in
 }
 
 int capture_trigger(struct capture *cp, const char *proto, const char *anomaly, int64_t wall_ns, bool final,
-		    char names[][CAPTURE_NAME_MAX], int max)
+		    char out[][CAPTURE_NAME_MAX], int max)
 {
 	uint64_t now = mono_ns();
 	int n = 0;
@@ -655,7 +655,7 @@ int capture_trigger(struct capture *cp, const char *proto, const char *anomaly, 
 			name_cut(c, k, anomaly, wall_ns, now);
 		}
 		if (n < max)
-			snprintf(names[n++], CAPTURE_NAME_MAX, "%s", c->name);
+			snprintf(out[n++], CAPTURE_NAME_MAX, "%s", c->name);
 		/* stop now rather than on the next pass: the capture ends as close to the trigger as it can */
 		if (k->phase == PH_RUNNING && k->cur.on && !(k->busy && k->ch.termed))
 			begin_stop(cp, k, now);
@@ -681,8 +681,7 @@ static bool all_off(const struct capture *cp)
 
 void capture_drain(struct capture *cp, uint64_t grace_ns)
 {
-	uint64_t until = mono_ns() + grace_ns, now, deadline;
-	struct timeval tv;
+	uint64_t until = mono_ns() + grace_ns, deadline;
 	fd_set rd;
 	int maxfd;
 
@@ -697,16 +696,12 @@ void capture_drain(struct capture *cp, uint64_t grace_ns)
 		else if (!k->cur.on && k->phase != PH_OFF)
 			k->cur = (struct cut){ .on = true, .discard = true, .trig_ns = mono_ns() };
 	}
-	while (!all_off(cp) && (now = mono_ns()) < until) {
+	while (!all_off(cp) && mono_ns() < until) {
 		FD_ZERO(&rd);
 		maxfd = -1;
 		deadline = until;
 		capture_fill_fds(cp, &rd, &maxfd, &deadline);
-		deadline = deadline > now ? deadline - now : 0;
-		tv.tv_sec = (time_t)(deadline / 1000000000ull);
-		tv.tv_usec = (suseconds_t)(deadline % 1000000000ull / 1000);
-		if (select(maxfd + 1, &rd, NULL, NULL, &tv) <= 0)
-			FD_ZERO(&rd);
+		io_select_until(maxfd, &rd, deadline);
 		capture_poll(cp, &rd, mono_ns());
 	}
 	for (int i = 0; i < cp->n; i++) {

@@ -38,10 +38,10 @@ size_t capture_arena_need(const struct cfg_config *cfg);
 int capture_init(struct capture **cp, const struct cfg_config *cfg, struct arena *arena, int batches_fd);
 /* A trigger: the captures of proto (NULL: all of them, for snapshot and shutdown) are cut into
  * aod_capture_<wall_ns>_<proto>_<anomaly>.tar.zst, merged into a cut already queued when there is one.
- * final (shutdown): no restart after the cut. The bundle names go into names (at most max); returns
+ * final (shutdown): no restart after the cut. The bundle names go into out (at most max); returns
  * how many. Never blocks: the cut runs in capture_poll. */
 int capture_trigger(struct capture *cp, const char *proto, const char *anomaly, int64_t wall_ns, bool final,
-		    char names[][CAPTURE_NAME_MAX], int max);
+		    char out[][CAPTURE_NAME_MAX], int max);
 /* Add the children's pipes to rd; lower *deadline_ns to the next stop/restart deadline, or to now
  * while a cut has archiving left. */
 void capture_fill_fds(struct capture *cp, fd_set *rd, int *maxfd, uint64_t *deadline_ns);

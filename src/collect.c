@@ -693,25 +693,17 @@ void collect_poll(struct collect *c, const fd_set *rd, uint64_t now_ns)
 
 static void drain_wait(struct collect *c, uint64_t until)
 {
-	uint64_t now, dl, wait;
-	struct timeval tv;
+	uint64_t dl;
 	fd_set rd;
-	int maxfd, n;
+	int maxfd;
 
-	while (collect_running(c) > 0 && (now = mono_ns()) < until) {
+	while (collect_running(c) > 0 && mono_ns() < until) {
 		FD_ZERO(&rd);
 		maxfd = -1;
 		dl = until;
 		collect_fill_fds(c, &rd, &maxfd, &dl);
-		wait = dl > now ? dl - now : 0;
-		tv.tv_sec = (time_t)(wait / 1000000000ull);
-		tv.tv_usec = (suseconds_t)(wait % 1000000000ull / 1000);
 		/* Shutdown is the one place aod waits: nothing else is left to serve. */
-		n = select(maxfd + 1, &rd, NULL, NULL, &tv);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			FD_ZERO(&rd);
+		io_select_until(maxfd, &rd, dl);
 		collect_poll(c, &rd, mono_ns());
 	}
 }
