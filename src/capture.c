@@ -95,6 +95,7 @@ struct cap {
 };
 
 struct capture {
+	char cfg_path[PATH_MAX];	/* for messages naming where a capture was configured */
 	int batches_fd;
 	int n;
 	struct cap caps[CFG_MAX_CAPTURES];
@@ -274,21 +275,46 @@ static int run_step(struct capture *cp, struct cap *k, enum tc_step step, uint64
 	return r;
 }
 
+/* Why it failed: the note (exit status, not found) and the last line the tool printed, if any. */
+static const char *why(struct cap *k, char *buf, size_t cap)
+{
+	char tail[160], *end, *line;
+	struct stat st;
+	ssize_t n = 0;
+
+	if (!fstat(k->logfd, &st) && st.st_size > 0) {
+		off_t from = st.st_size > (off_t)sizeof(tail) - 1 ? st.st_size - (off_t)sizeof(tail) + 1 : 0;
+
+		n = pread(k->logfd, tail, sizeof(tail) - 1, from);
+	}
+	tail[n > 0 ? n : 0] = 0;
+	end = tail + strlen(tail);
+	while (end > tail && strchr("\n\r \t", end[-1]))
+		*--end = 0;
+	line = strrchr(tail, '\n');
+	line = line ? line + 1 : tail;
+	while (*line == ' ' || *line == '\t')
+		line++;
+	snprintf(buf, cap, "%s%s%s", k->res.note[0] ? k->res.note : "no reason given", *line ? ": " : "", line);
+	return buf;
+}
+
 static void start_failed(struct capture *cp, struct cap *k, uint64_t now)
 {
+	char reason[ACTIONS_NOTE_MAX + 200];
+
 	cp->st.spawn_failures++;
+	why(k, reason, sizeof(reason));
 	if (++k->failures < CAPTURE_MAX_FAILURES) {
 		log_warn("capture %s: %s did not start (%s); trying again in %llu s (%d of %d)", k->cfg.proto,
-			 k->cfg.tool, k->res.note[0] ? k->res.note : "no reason given",
-			 CAPTURE_RESTART_NS / 1000000000ull, k->failures, CAPTURE_MAX_FAILURES);
+			 k->cfg.tool, reason, CAPTURE_RESTART_NS / 1000000000ull, k->failures, CAPTURE_MAX_FAILURES);
 		k->phase = PH_IDLE;
 		k->restart_at = now + CAPTURE_RESTART_NS;
 		return;
 	}
 	log_error("capture %s: %s failed to start %d times in a row (last: %s); capture disabled until aod restarts: "
-		  "check %s or the capture's arguments (%s:%d:%d)", k->cfg.proto, k->cfg.tool, k->failures,
-		  k->res.note[0] ? k->res.note : "no reason given",
-		  k->tcpdump ? "AOD_TCPDUMP_BIN / tcpdump" : "AOD_TRACECMD_BIN / trace-cmd", "the config", k->cfg.line,
+		  "check %s or the capture's arguments (%s:%d:%d)", k->cfg.proto, k->cfg.tool, k->failures, reason,
+		  k->tcpdump ? "AOD_TCPDUMP_BIN / tcpdump" : "AOD_TRACECMD_BIN / trace-cmd", cp->cfg_path, k->cfg.line,
 		  k->cfg.col);
 	cp->st.disabled++;
 	k->disabled = true;
@@ -306,6 +332,9 @@ static void start(struct capture *cp, struct cap *k, uint64_t now)
 	int r;
 
 	k->started_ns = now;
+	/* the log holds one run's output: a tool that keeps dying cannot grow it without bound */
+	if (ftruncate(k->logfd, 0) < 0)
+		log_warn("capture %s: unable to empty %s/%s.log: %s", k->cfg.proto, k->dir, k->cfg.tool, strerror(errno));
 	if (!k->tcpdump) {
 		/* a trace left armed by an earlier run (or another tool) is cleared first, as AODv2 does */
 		k->phase = PH_STARTING;
@@ -744,7 +773,7 @@ static int open_dir(struct cap *k, const char *out_dir)
 	if (k->dirfd < 0)
 		return -errno;
 	snprintf(log, sizeof(log), "%s.log", k->cfg.tool);
-	k->logfd = openat(k->dirfd, log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	k->logfd = openat(k->dirfd, log, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
 	return k->logfd < 0 ? -errno : 0;
 }
 
@@ -766,6 +795,7 @@ int capture_init(struct capture **out, const struct cfg_config *cfg, struct aren
 		return -ENOMEM;
 	}
 	cp->batches_fd = batches_fd;
+	snprintf(cp->cfg_path, sizeof(cp->cfg_path), "%s", cfg->path);
 	for (int i = 0; i < cfg->ncaptures; i++) {
 		struct cap *k = &cp->caps[cp->n];
 
