@@ -692,6 +692,20 @@ int capture_trigger(struct capture *cp, const char *proto, const char *anomaly, 
 	return n;
 }
 
+void capture_keep_config(const struct capture *cp, const struct cfg_config *cur, struct cfg_config *next)
+{
+	bool same = cur->ncaptures == next->ncaptures;
+
+	(void)cp;
+	for (int i = 0; same && i < cur->ncaptures; i++)
+		same = !memcmp(&cur->captures[i], &next->captures[i], offsetof(struct cfg_capture, line));
+	if (same)
+		return;
+	log_warn("HUP: the captures (tcpdump, trace-cmd) take effect at restart only; keeping the running ones");
+	memcpy(next->captures, cur->captures, sizeof(next->captures));
+	next->ncaptures = cur->ncaptures;
+}
+
 void capture_get_stats(const struct capture *cp, struct capture_stats *st)
 {
 	if (cp)

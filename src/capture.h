@@ -50,6 +50,9 @@ void capture_poll(struct capture *cp, const fd_set *rd, uint64_t now_ns);
 /* End: let cuts in flight finish, stop the rest without a bundle (files deleted, trace-cmd reset),
  * within grace_ns; what is still running then is killed. */
 void capture_drain(struct capture *cp, uint64_t grace_ns);
+/* HUP: the captures run as started; a changed capture is said to take effect at restart, and next's
+ * captures are set back to the running ones so check-config-like output and triggers agree with them. */
+void capture_keep_config(const struct capture *cp, const struct cfg_config *cur, struct cfg_config *next);
 void capture_get_stats(const struct capture *cp, struct capture_stats *st);
 /* For check-config: each capture's command lines as aod runs them. */
 void capture_print(const struct cfg_config *cfg, FILE *out);

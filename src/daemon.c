@@ -156,6 +156,7 @@ void daemon_reload(struct daemon *d)
 	snprintf(next->output_dir, sizeof(next->output_dir), "%s", d->cfg->output_dir);
 	next->arena_kb = d->cfg->arena_kb;
 	keep_metrics_keys(d->cfg, next);
+	capture_keep_config(d->capture, d->cfg, next);
 	d->cfg = next;
 	memset(d->anomaly_counts, 0, sizeof(d->anomaly_counts));	/* indices may now name other anomalies */
 	detect_init(&d->detect, d->cfg, mono_ns());
