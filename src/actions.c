@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -954,7 +955,7 @@ static void exec_sweep(struct act_child *ch, char *buf, size_t bufsz)
 }
 
 /* Between fork and execve: async-signal-safe calls only. */
-static void __attribute__((noreturn)) child_exec(struct act_child *ch, int wfd, int cgfd)
+static void __attribute__((noreturn)) child_exec(struct act_child *ch, int wfd, int cgfd, pid_t parent)
 {
 	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "SYSTEMD_PAGER=", NULL };
 	struct sigaction sa;
@@ -969,6 +970,10 @@ static void __attribute__((noreturn)) child_exec(struct act_child *ch, int wfd, 
 		sigaction(sig, &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Nothing aod starts outlives it: a daemon killed with SIGKILL left its captures (tcpdump) running
+	 * for good. If aod died before the prctl, the parent is already someone else. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 && getppid() != parent)
+		_exit(127);
 	setpgid(0, 0);
 	/* Before execve, so nothing the command starts is outside the cgroup. */
 	if (cgfd >= 0)
@@ -1011,6 +1016,7 @@ int actions_exec_start(struct act_child *ch, const struct cfg_action *a, const s
 		       int outfd, struct act_result *res, uint64_t now_ns)
 {
 	int p[2], err, cgfd;
+	pid_t parent;
 
 	memset(ch, 0, sizeof(*ch));
 	memset(res, 0, sizeof(*res));
@@ -1041,6 +1047,7 @@ int actions_exec_start(struct act_child *ch, const struct cfg_action *a, const s
 		goto fail;
 	}
 	cgfd = cg_make(ch);
+	parent = getpid();
 	ch->pid = fork();
 	if (ch->pid < 0) {
 		err = -errno;
@@ -1051,7 +1058,7 @@ int actions_exec_start(struct act_child *ch, const struct cfg_action *a, const s
 		goto fail;
 	}
 	if (ch->pid == 0)
-		child_exec(ch, p[1], cgfd);
+		child_exec(ch, p[1], cgfd, parent);
 	if (cgfd >= 0)
 		close(cgfd);
 	/* Both sides set the group so a TERM sent right after fork already reaches it. */
