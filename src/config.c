@@ -2279,8 +2279,8 @@ int config_check_arena(const struct cfg_config *cfg, size_t need, FILE *diag)
 		fprintf(diag, "%s:%d:%d: ", cfg->path, cfg->arena_line, cfg->arena_col);
 	else
 		fprintf(diag, "%s: ", cfg->path);
-	fprintf(diag, "memory.arena_kb %u is too small: bundle collection with max_concurrent_bundles %u needs at "
+	fprintf(diag, "memory.arena_kb %u is too small: bundle collection with max_concurrent_bundles %u%s needs at "
 		"least %llu KiB; raise memory.arena_kb to %llu or more, or lower max_concurrent_bundles\n",
-		cfg->arena_kb, cfg->max_concurrent_bundles, min_kb, min_kb);
+		cfg->arena_kb, cfg->max_concurrent_bundles, cfg->ncaptures ? " and the captures" : "", min_kb, min_kb);
 	return -EINVAL;
 }
