@@ -8,25 +8,19 @@
 # Figures: start-to-attached time, peak RSS, and the throughput of a context-switch storm
 # (bench/pingpong.c: two processes bouncing a byte over pipes on one CPU) with nothing attached,
 # with aod monitor and with bpftrace. Each is the median (time, throughput) or max (RSS) of REPS runs.
-set -uo pipefail
+set -euo pipefail
 
-. "$(dirname "$0")/lib.sh"	# ROOT, AOD, bench_machine
-PINGPONG=${PINGPONG:-$ROOT/build/tools/pingpong}
+. "$(dirname "$0")/lib.sh"	# ROOT, AOD, bench_machine, bench_start/stop, bench_storm, statistics
 REPS=${REPS:-3}
 SECS=${SECS:-5}
 CPU=${CPU:-0}
 W=$(mktemp -d /tmp/aod-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
-die() { echo "monitor_vs_bpftrace: $*" >&2; exit 1; }
-
-[ "$(id -u)" = 0 ] || die "needs root (both tools load BPF programs)"
-[ -x "$AOD" ] || die "no aod binary at $AOD (./build.sh, or set AOD=)"
-command -v bpftrace >/dev/null || die "bpftrace not installed"
-if [ ! -x "$PINGPONG" ]; then
-	cc -O2 -o "$W/pingpong" "$ROOT/bench/pingpong.c" || die "cannot build bench/pingpong.c"
-	PINGPONG=$W/pingpong
-fi
+[ "$(id -u)" = 0 ] || bench_die "needs root (both tools load BPF programs)"
+[ -x "$AOD" ] || bench_die "no aod binary at $AOD (./build.sh, or set AOD=)"
+bench_need_cmd bpftrace bpftrace
+PINGPONG=${PINGPONG:-$(bench_tool pingpong)}
 
 # The bpftrace side: runqlat.bt from bpftrace's tools, plus a BEGIN line that says it is attached
 # (bpftrace fires BEGIN once every probe is attached).
@@ -51,40 +45,7 @@ fi
 MON=("$AOD" monitor ${FAMILIES:+--families "$FAMILIES"})
 NO_BPFTRACE=${NO_BPFTRACE:-}
 
-# start_tool NAME READY_REGEX CMD...: start CMD, wait for its ready line; sets TPID and T_MS (start to ready).
-start_tool() {
-	local name=$1 ready=$2 line t0 t1
-	shift 2
-	rm -f "$W/fifo.$name"
-	mkfifo "$W/fifo.$name"
-	t0=$EPOCHREALTIME
-	"$@" >"$W/fifo.$name" 2>"$W/err.$name" &
-	TPID=$!
-	exec {FD}<"$W/fifo.$name"
-	while read -r -u "$FD" line; do
-		[[ $line =~ $ready ]] && break
-	done
-	t1=$EPOCHREALTIME
-	T_MS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
-	# keep draining so the tool never blocks on a full pipe
-	cat <&"$FD" >/dev/null &
-	DRAIN=$!
-	exec {FD}<&-
-	kill -0 "$TPID" 2>/dev/null || die "$name exited early: $(tail -n 5 "$W/err.$name")"
-}
-
-stop_tool() {
-	kill -INT "$TPID" 2>/dev/null
-	wait "$TPID" 2>/dev/null
-	wait "$DRAIN" 2>/dev/null
-}
-
-hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
-
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-maxof() { sort -n | tail -n1; }
-
-storm() { "$PINGPONG" "$SECS" "$CPU" | awk '{ print $2 }'; }
+storm() { bench_storm "$PINGPONG" "$SECS" "$CPU"; }
 
 bench_machine
 echo "aod: $("$AOD" version 2>/dev/null | head -n1), bpftrace: $(bpftrace --version 2>/dev/null)"
@@ -94,33 +55,33 @@ echo "reps: $REPS, storm: $SECS s of pipe ping-pong pinned to CPU $CPU, aod fami
 for r in $(seq 1 "$REPS"); do
 	storm >>"$W/none.rt"
 
-	start_tool aod '^attached: ' "${MON[@]}"
+	bench_start aod '^attached: ' "${MON[@]}"
 	echo "$T_MS" >>"$W/aod.ms"
 	storm >>"$W/aod.rt"
-	hwm_kb "$TPID" >>"$W/aod.kb"
-	stop_tool
+	bench_hwm_kb "${BENCH_PID[aod]}" >>"$W/aod.kb"
+	bench_stop aod
 
 	if [ -n "$NO_BPFTRACE" ]; then
 		echo "${BT_MS:-1}" >>"$W/bt.ms"; echo 1 >>"$W/bt.kb"; echo 0 >>"$W/bt.rt"
 	else
-		start_tool bpftrace '^attached$' "${BT[@]}"
+		bench_start bpftrace '^attached$' "${BT[@]}"
 		echo "$T_MS" >>"$W/bt.ms"
 		storm >>"$W/bt.rt"
-		hwm_kb "$TPID" >>"$W/bt.kb"
-		stop_tool
+		bench_hwm_kb "${BENCH_PID[bpftrace]}" >>"$W/bt.kb"
+		bench_stop bpftrace
 	fi
 	echo "run $r: aod $(tail -n1 "$W/aod.ms") ms $(tail -n1 "$W/aod.kb") kB, bpftrace $(tail -n1 "$W/bt.ms") ms" \
 		"$(tail -n1 "$W/bt.kb") kB; storm none $(tail -n1 "$W/none.rt") aod $(tail -n1 "$W/aod.rt")" \
 		"bpftrace $(tail -n1 "$W/bt.rt") round trips/s"
 done
 
-a_ms=$(median <"$W/aod.ms"); b_ms=$(median <"$W/bt.ms")
-a_kb=$(maxof <"$W/aod.kb"); b_kb=$(maxof <"$W/bt.kb")
-n_rt=$(median <"$W/none.rt"); a_rt=$(median <"$W/aod.rt"); b_rt=$(median <"$W/bt.rt")
+a_ms=$(bench_median <"$W/aod.ms"); b_ms=$(bench_median <"$W/bt.ms")
+a_kb=$(bench_max <"$W/aod.kb"); b_kb=$(bench_max <"$W/bt.kb")
+n_rt=$(bench_median <"$W/none.rt"); a_rt=$(bench_median <"$W/aod.rt"); b_rt=$(bench_median <"$W/bt.rt")
 # Each run's slowdown against the bare storm of the same run, then the median of those: the bare
 # throughput drifts by a few percent over a minute here, and a run's own pair is the fair one.
-a_sd=$(paste "$W/none.rt" "$W/aod.rt" | awk '{ printf "%.2f\n", ($1 - $2) * 100 / $1 }' | median)
-b_sd=$(paste "$W/none.rt" "$W/bt.rt" | awk '{ printf "%.2f\n", ($1 - $2) * 100 / $1 }' | median)
+a_sd=$(bench_slowdown "$W/none.rt" "$W/aod.rt" | bench_median)
+b_sd=$(bench_slowdown "$W/none.rt" "$W/bt.rt" | bench_median)
 
 awk -v am="$a_ms" -v bm="$b_ms" -v ak="$a_kb" -v bk="$b_kb" -v n="$n_rt" -v a="$a_rt" -v b="$b_rt" \
 	-v sa="$a_sd" -v sb="$b_sd" 'BEGIN {

@@ -29,6 +29,11 @@ struct mm_struct___old {
 	struct mm_rss_stat___old rss_stat;
 } __attribute__((preserve_access_index));
 
+/* The 6.2+ layout, spelled out so the object also builds against an older vmlinux.h (the arm64 one is 6.1). */
+struct mm_struct___new {
+	struct percpu_counter rss_stat[4];
+} __attribute__((preserve_access_index));
+
 static __always_inline __u64 rss_pages(struct mm_struct *mm, int i)
 {
 	long v;
@@ -38,7 +43,7 @@ static __always_inline __u64 rss_pages(struct mm_struct *mm, int i)
 	if (bpf_core_type_exists(struct mm_rss_stat___old))
 		v = BPF_CORE_READ((struct mm_struct___old *)mm, rss_stat.count[i].counter);
 	else
-		v = BPF_CORE_READ(mm, rss_stat[i].count);
+		v = BPF_CORE_READ((struct mm_struct___new *)mm, rss_stat[i].count);
 	return v > 0 ? v : 0;
 }
 

@@ -71,6 +71,13 @@ static __always_inline int on_retransmit(const struct sock *sk)
 	return 0;
 }
 
+/*
+ * SKB_CONSUMED (6.3+), declared here so the object also builds against an older vmlinux.h (the arm64
+ * one is 6.1): CO-RE matches the enumerator by its name without the ___new suffix and takes the value
+ * from the running kernel.
+ */
+enum skb_drop_reason___new { SKB_CONSUMED___new = 1 };
+
 static __always_inline int on_drop(struct sk_buff *skb, void *location, __u32 reason)
 {
 	struct aod_ev_drop *e;
@@ -80,8 +87,8 @@ static __always_inline int on_drop(struct sk_buff *skb, void *location, __u32 re
 	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_NOT_DROPPED_YET) &&
 	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_NOT_DROPPED_YET))
 		return 0;
-	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_CONSUMED) &&
-	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_CONSUMED))
+	if (bpf_core_enum_value_exists(enum skb_drop_reason___new, SKB_CONSUMED___new) &&
+	    reason == bpf_core_enum_value(enum skb_drop_reason___new, SKB_CONSUMED___new))
 		return 0;
 	if (filtered())
 		return 0;

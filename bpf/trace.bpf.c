@@ -6,6 +6,7 @@
 #include <bpf/bpf_core_read.h>
 #include "events.h"
 #include "trace_events.h"
+#include "sysregs.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -26,13 +27,6 @@ char LICENSE[] SEC("license") = "GPL";
 #define AF_INET6 10
 #define TASK_RUNNING 0
 #define AT_FDCWD -100
-#define X86_NR_EXIT 60
-#define X86_NR_EXIT_GROUP 231
-#define X86_NR_FINIT_MODULE 313
-#define X86_NR_INIT_MODULE 175
-#define X86_NR_EXECVE 59
-#define X86_NR_EXECVEAT 322
-#define X86_NR_RENAMEAT2 316
 
 /* Settings, written by userspace between open and load. */
 const volatile __u32 self_pid;			/* aod itself: never traced */
@@ -43,6 +37,8 @@ const volatile __u32 prefix_len;		/* file_trace path prefix, 0: any */
 const volatile char path_prefix[TR_PATH_LEN];
 const volatile __u32 caps;			/* bit per enum tr_cap */
 const volatile __u8 nr_kind[TR_NR_MAX];		/* enum tr_nk per syscall number */
+/* The few syscalls told apart inside one kind: numbers differ per architecture, so userspace sets them. */
+const volatile __u32 nr_exit, nr_exit_group, nr_execveat, nr_renameat2, nr_finit_module;
 
 /* What could not be delivered, per capability: userspace reports both. */
 __u64 drops[TR_NCAPS];
@@ -363,8 +359,8 @@ static __always_inline void enter_exec(__u32 tid, long nr, const __u64 *a)
 	e->truncated = 0;
 	e->old_pid = tid;
 	bpf_probe_read_user_str(e->filename, sizeof(e->filename),
-				(const char *)(nr == X86_NR_EXECVEAT ? a[1] : a[0]));
-	argv = (const char *const *)(nr == X86_NR_EXECVEAT ? a[2] : a[1]);
+				(const char *)(nr == nr_execveat ? a[1] : a[0]));
+	argv = (const char *const *)(nr == nr_execveat ? a[2] : a[1]);
 	for (i = 0; i < TR_ARGC_MAX; i++) {
 		arg = NULL;
 		if (!argv || bpf_probe_read_user(&arg, sizeof(arg), &argv[i]) < 0 || !arg)
@@ -421,7 +417,7 @@ static __always_inline void enter_file(__u32 tid, long nr, const __u64 *a, int n
 		e->dfd = a[0];
 		fp->p1 = a[1];
 		fp->p2 = a[3];
-		e->flags = nr == X86_NR_RENAMEAT2 ? a[4] : 0;	/* r8 is stale for renameat */
+		e->flags = nr == nr_renameat2 ? a[4] : 0;	/* the fifth argument is stale for renameat */
 	}
 	e->path[0] = 0;
 	e->path2[0] = 0;
@@ -452,7 +448,7 @@ static __always_inline void enter_security(__u32 tid, long nr, const __u64 *a, i
 	read_creds(e->old_ids);
 	e->str[0] = 0;
 	if (nk == TR_NK_MODULE)
-		str = (const char *)(nr == X86_NR_FINIT_MODULE ? a[1] : a[2]);
+		str = (const char *)(nr == nr_finit_module ? a[1] : a[2]);
 	else if (nk == TR_NK_DELMODULE)
 		str = (const char *)a[0];
 	if (str)
@@ -494,7 +490,7 @@ static __always_inline int do_sys_enter(long nr, const __u64 *a)
 	if (!comm_ok() && nk != TR_NK_EXECVE && nk != TR_NK_EXECVEAT)
 		return 0;
 	if (cap_on(TR_CAP_SYSCALL) && comm_ok()) {
-		if (nr == X86_NR_EXIT || nr == X86_NR_EXIT_GROUP) {
+		if (nr == nr_exit || nr == nr_exit_group) {
 			syscall_noreturn(nr);
 		} else {
 			struct sc_start st = { .ts = bpf_ktime_get_ns(), .nr = nr };
@@ -697,25 +693,25 @@ static __always_inline int do_sys_exit(long nr, long ret)
 	return 0;
 }
 
-/* x86_64 syscall arguments: di, si, dx, r10, r8, r9. */
+/* The syscall's own registers (bpf/sysregs.h names them per architecture). */
 static __always_inline int sys_enter_regs(struct pt_regs *regs, long nr)
 {
 	__u64 a[6];
 
 	if (!nr_wanted(nr))
 		return 0;
-	a[0] = BPF_CORE_READ(regs, di);
-	a[1] = BPF_CORE_READ(regs, si);
-	a[2] = BPF_CORE_READ(regs, dx);
-	a[3] = BPF_CORE_READ(regs, r10);
-	a[4] = BPF_CORE_READ(regs, r8);
-	a[5] = BPF_CORE_READ(regs, r9);
+	a[0] = BPF_CORE_READ(regs, AOD_SC_ARG0);
+	a[1] = BPF_CORE_READ(regs, AOD_SC_ARG1);
+	a[2] = BPF_CORE_READ(regs, AOD_SC_ARG2);
+	a[3] = BPF_CORE_READ(regs, AOD_SC_ARG3);
+	a[4] = BPF_CORE_READ(regs, AOD_SC_ARG4);
+	a[5] = BPF_CORE_READ(regs, AOD_SC_ARG5);
 	return do_sys_enter(nr, a);
 }
 
 static __always_inline int sys_exit_regs(struct pt_regs *regs, long ret)
 {
-	long nr = BPF_CORE_READ(regs, orig_ax);
+	long nr = (long)BPF_CORE_READ(regs, AOD_SC_NR);
 
 	if (!nr_wanted(nr))
 		return 0;

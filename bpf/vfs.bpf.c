@@ -6,6 +6,7 @@
 #include <bpf/bpf_tracing.h>
 #include "events.h"
 #include "health.h"
+#include "sysregs.h"
 
 const volatile __u64 min_ns = 5000000;
 const volatile __u32 targ_tgid = 0;
@@ -231,13 +232,7 @@ SC_PAIR(writev, AOD_VFS_WRITE)
  */
 #define RD(btf, p, f) ((btf) ? (p)->f : BPF_CORE_READ(p, f))
 
-#if defined(__TARGET_ARCH_x86)
-#define SC_NR(btf, regs) ((long)RD(btf, regs, orig_ax))
-#elif defined(__TARGET_ARCH_arm64)
-#define SC_NR(btf, regs) ((long)RD(btf, regs, syscallno))
-#else
-#define SC_NR(btf, regs) (-2L)	/* unknown here: every exit looks for a start */
-#endif
+#define SC_NR(btf, regs) ((long)RD(btf, regs, AOD_SC_NR))
 
 /* AOD_VFS_READ or AOD_VFS_WRITE, -1 for the other syscalls */
 static __always_inline int rw_op(long id)
@@ -256,14 +251,14 @@ static __always_inline int raw_enter(struct pt_regs *regs, long id, const bool b
 	if (op < 0)
 		return 0;
 	/* the first argument is the fd in all six */
-	return enter(op, AOD_VFS_M_SYSCALL, id, btf ? regs->di : PT_REGS_PARM1_CORE(regs), btf);
+	return enter(op, AOD_VFS_M_SYSCALL, id, RD(btf, regs, AOD_SC_ARG0), btf);
 }
 
 static __always_inline int raw_leave(struct pt_regs *regs, long ret, const bool btf)
 {
 	long id = SC_NR(btf, regs);
 
-	if (id != -2 && rw_op(id) < 0)
+	if (rw_op(id) < 0)
 		return 0;
 	return leave(ret, btf);
 }

@@ -7,6 +7,9 @@
 #include "clock.h"
 #include "dirlist.h"
 #include "io.h"
+#include "kmsg_record.h"
+#include "text.h"
+#include "topn.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -47,22 +50,7 @@ bool actions_is_internal(const struct cfg_action *a)
 }
 
 /* Notes accumulate, separated by "; ", and are cut (not overrun) when long. */
-static void note(struct act_result *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct act_result *res, const char *fmt, ...)
-{
-	size_t len = strlen(res->note);
-	va_list ap;
-
-	if (len && len + 2 < sizeof(res->note)) {
-		memcpy(res->note + len, "; ", 3);
-		len += 2;
-	}
-	if (len + 1 >= sizeof(res->note))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(res->note + len, sizeof(res->note) - len, fmt, ap);
-	va_end(ap);
-}
+#define note(res, ...) text_note((res)->note, sizeof((res)->note), __VA_ARGS__)
 
 static void out_init(struct act_out *o, int fd, uint64_t cap)
 {
@@ -344,25 +332,16 @@ static void run_file(const struct cfg_action *a, const struct act_env *env, stru
 
 /* ---- KMSG ---- */
 
-/* One /dev/kmsg record: "prio,seq,usec,flags[,...];text\n" then " KEY=value" dictionary lines.
- * Returns false for anything else. */
-static bool kmsg_parse(const char *rec, size_t n, uint64_t *usec, const char **text, size_t *tlen)
+/* One record as a dmesg line, when it is a record logged at or after since (microseconds). The text is
+ * kmsg_record.c's decoded one, so a bundle's dmesg.log reads as what the kmsg anomaly matched. */
+static bool kmsg_line(struct act_out *o, const char *buf, size_t n, uint64_t since, struct kmsg_record *r)
 {
-	const char *semi = memchr(rec, ';', n), *p = rec, *nl;
-	int field;
-
-	if (!semi)
+	if (kmsg_parse(buf, n, r) || r->usec < since)
 		return false;
-	for (field = 0; field < 2; field++) {
-		p = memchr(p, ',', (size_t)(semi - p));
-		if (!p)
-			return false;
-		p++;
-	}
-	*usec = strtoull(p, NULL, 10);
-	*text = semi + 1;
-	nl = memchr(*text, '\n', n - (size_t)(*text - rec));
-	*tlen = nl ? (size_t)(nl - *text) : n - (size_t)(*text - rec);
+	out_printf(o, "[%5llu.%06llu] ", (unsigned long long)(r->usec / 1000000),
+		   (unsigned long long)(r->usec % 1000000));
+	out_write(o, r->text, r->len);
+	out_write(o, "\n", 1);
 	return true;
 }
 
@@ -370,10 +349,9 @@ static void run_kmsg(const struct cfg_action *a, const struct act_env *env, stru
 		     struct act_result *res)
 {
 	uint64_t window = (uint64_t)(a->seconds ? a->seconds : env->interval_sec) * 1000000ull;
-	uint64_t now_us = env->now_ns / 1000, since = now_us > window ? now_us - window : 0, usec;
+	uint64_t now_us = env->now_ns / 1000, since = now_us > window ? now_us - window : 0;
 	unsigned long kept = 0, records;
-	const char *text;
-	size_t tlen;
+	struct kmsg_record rec;
 	ssize_t n = 0;
 	int fd;
 
@@ -393,13 +371,8 @@ static void run_kmsg(const struct cfg_action *a, const struct act_env *env, stru
 			note(res, "/dev/kmsg: %s", strerror(errno));
 		if (n <= 0)
 			break;
-		if (!kmsg_parse(env->buf, (size_t)n, &usec, &text, &tlen) || usec < since)
-			continue;
-		out_printf(o, "[%5llu.%06llu] ", (unsigned long long)(usec / 1000000),
-			   (unsigned long long)(usec % 1000000));
-		out_write(o, text, tlen);
-		out_write(o, "\n", 1);
-		kept++;
+		if (kmsg_line(o, env->buf, (size_t)n, since, &rec))
+			kept++;
 	}
 	if (!out_full(o) && n > 0)
 		note(res, "stopped after %lu records", records);
@@ -560,22 +533,16 @@ static uint64_t status_field(const char *buf, const char *key)
 	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
 }
 
-/* Keep the top N by a key with an insertion into a short sorted array. */
+static uint64_t ps_cpu(const void *e) { return ((const struct ps_ent *)e)->cpu_ticks; }
+static uint64_t ps_rss(const void *e) { return ((const struct ps_ent *)e)->rss_kb; }
+
 static void top_insert(struct ps_ent *arr, int *n, const struct ps_ent *e, bool by_rss)
 {
-	uint64_t key = by_rss ? e->rss_kb : e->cpu_ticks;
-	int i = *n;
+	int i = topn_slot(arr, sizeof(*arr), n, ACTIONS_PS_TOP, by_rss ? e->rss_kb : e->cpu_ticks,
+			  by_rss ? ps_rss : ps_cpu);
 
-	if (i == ACTIONS_PS_TOP) {
-		if ((by_rss ? arr[i - 1].rss_kb : arr[i - 1].cpu_ticks) >= key)
-			return;
-		i--;
-	} else {
-		(*n)++;
-	}
-	for (; i > 0 && (by_rss ? arr[i - 1].rss_kb : arr[i - 1].cpu_ticks) < key; i--)
-		arr[i] = arr[i - 1];
-	arr[i] = *e;
+	if (i >= 0)
+		arr[i] = *e;
 }
 
 static int ps_one(void *arg, int dfd, const char *name, unsigned char type)

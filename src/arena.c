@@ -37,7 +37,7 @@ void arena_fini(struct arena *a)
 }
 
 /* Bump-reserve without touching the memory: the pages of an mmap'd arena stay non-resident. */
-static void *reserve(struct arena *a, size_t size, size_t count, size_t align)
+void *arena_reserve(struct arena *a, size_t size, size_t count, size_t align)
 {
 	size_t off, bytes;
 	void *p;
@@ -62,7 +62,7 @@ fail:
 
 void *arena_alloc(struct arena *a, size_t size, size_t count, size_t align)
 {
-	void *p = reserve(a, size, count, align);
+	void *p = arena_reserve(a, size, count, align);
 
 	if (p)
 		memset(p, 0, size * count);
@@ -73,7 +73,7 @@ int arena_sub(struct arena *parent, struct arena *child, size_t size)
 {
 	/* not zeroed here: the child zeroes what it hands out, so a region reserved for the
 	 * compressor costs no resident memory until a bundle is written */
-	void *p = reserve(parent, 1, size, 64);
+	void *p = arena_reserve(parent, 1, size, 64);
 
 	if (!p)
 		return -ENOMEM;

@@ -96,7 +96,7 @@ struct cap {
 
 struct capture {
 	char cfg_path[PATH_MAX];	/* for messages naming where a capture was configured */
-	int batches_fd;
+	struct collect *collect;	/* its batches directory and its written callback (upload, status) */
 	int n;
 	struct cap caps[CFG_MAX_CAPTURES];
 	struct arena archive_arena;
@@ -451,7 +451,7 @@ static void begin_archive(struct capture *cp, struct cap *k, uint64_t now)
 	k->bytes = 0;
 }
 
-static int build_manifest(struct capture *cp, struct cap *k)
+static int cut_manifest(struct capture *cp, struct cap *k)
 {
 	struct json j;
 	struct stat st;
@@ -508,8 +508,14 @@ static void archive_done(struct capture *cp, struct cap *k, int err, uint64_t no
 		cp->st.failed++;
 		log_error("unable to write the capture bundle %s: %s", k->cur.name, strerror(-err));
 	} else {
+		struct stat st;
+
 		cp->st.written++;
-		log_info("capture %s: wrote %s (%d files)", k->cfg.proto, k->cur.name, k->nfiles);
+		if (fstatat(collect_outdir_fd(cp->collect), k->cur.name, &st, AT_SYMLINK_NOFOLLOW))
+			st.st_size = 0;
+		log_info("capture %s: wrote %s (%d files, %lld bytes)", k->cfg.proto, k->cur.name, k->nfiles,
+			 (long long)st.st_size);
+		collect_notify_written(cp->collect, k->cur.name, (uint64_t)st.st_size, k->cur.wall_ns);
 	}
 	clear_files(cp, k);
 	finish_cut(cp, k, now);
@@ -539,13 +545,13 @@ static int next_member(struct capture *cp, struct cap *k)
 }
 
 /* One bounded step of the bundle: the manifest, then each file, then the rename. */
-static void archive_work(struct capture *cp, struct cap *k, uint64_t now)
+static void cut_archive_step(struct capture *cp, struct cap *k, uint64_t now)
 {
 	size_t budget = CAP_ARCHIVE_STEP;
 	int r, len;
 
 	if (!cp->arch) {
-		r = archive_open(&cp->ar, &cp->archive_arena, cp->batches_fd, k->cur.name, CAP_LEVEL);
+		r = archive_open(&cp->ar, &cp->archive_arena, collect_outdir_fd(cp->collect), k->cur.name, CAP_LEVEL);
 		if (r < 0) {
 			log_error("unable to create the capture bundle %s: %s", k->cur.name, strerror(-r));
 			cp->st.failed++;
@@ -555,7 +561,7 @@ static void archive_work(struct capture *cp, struct cap *k, uint64_t now)
 			return;
 		}
 		cp->arch = k;
-		len = build_manifest(cp, k);
+		len = cut_manifest(cp, k);
 		r = len < 0 ? len : archive_begin(cp->ar, "manifest.json", cp->manifest, (size_t)len, k->cur.wall_ns / 1000000000);
 		if (r < 0) {
 			archive_done(cp, k, r, now);
@@ -598,7 +604,7 @@ static void poll_one(struct capture *cp, struct cap *k, const fd_set *rd, uint64
 	if (k->phase == PH_RUNNING && k->cur.on && !k->busy)
 		begin_stop(cp, k, now);
 	if (k->phase == PH_ARCHIVE && (!cp->arch || cp->arch == k))
-		archive_work(cp, k, now);
+		cut_archive_step(cp, k, now);
 }
 
 void capture_poll(struct capture *cp, const fd_set *rd, uint64_t now_ns)
@@ -791,7 +797,7 @@ static int open_dir(struct cap *k, const char *out_dir)
 	return k->logfd < 0 ? -errno : 0;
 }
 
-int capture_init(struct capture **out, const struct cfg_config *cfg, struct arena *arena, int batches_fd)
+int capture_init(struct capture **out, const struct cfg_config *cfg, struct arena *arena, struct collect *collect)
 {
 	size_t mark = arena_mark(arena);
 	struct capture *cp;
@@ -808,7 +814,7 @@ int capture_init(struct capture **out, const struct cfg_config *cfg, struct aren
 		arena_reset(arena, mark);
 		return -ENOMEM;
 	}
-	cp->batches_fd = batches_fd;
+	cp->collect = collect;
 	snprintf(cp->cfg_path, sizeof(cp->cfg_path), "%s", cfg->path);
 	for (int i = 0; i < cfg->ncaptures; i++) {
 		struct cap *k = &cp->caps[cp->n];

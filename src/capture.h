@@ -10,6 +10,7 @@
 #include <sys/select.h>
 
 #include "arena.h"
+#include "collect.h"
 #include "config.h"
 
 #define CAPTURE_NAME_MAX CFG_CAPTURE_NAME_MAX	/* aod_capture_<ts>_<proto>_<anomaly>.tar.zst */
@@ -32,10 +33,10 @@ struct capture_stats {
 /* Bytes capture_init takes from the arena: 0 without captures. */
 size_t capture_arena_need(const struct cfg_config *cfg);
 /* Prepare <output_dir>/capture/<proto> (leftover files of an earlier run removed) for each configured
- * capture; batches_fd is where bundles go. *cp is NULL when the config has no captures. The binaries are
+ * capture; bundles go into collect's batches directory and are reported through its written callback. *cp is NULL when the config has no captures. The binaries are
  * $AOD_TCPDUMP_BIN and $AOD_TRACECMD_BIN, else tcpdump and trace-cmd from /usr/sbin, /usr/bin, /sbin, /bin.
  * Captures start on the first capture_poll. 0 or -errno. */
-int capture_init(struct capture **cp, const struct cfg_config *cfg, struct arena *arena, int batches_fd);
+int capture_init(struct capture **cp, const struct cfg_config *cfg, struct arena *arena, struct collect *collect);
 /* A trigger: the captures of proto (NULL: all of them, for snapshot and shutdown) are cut into
  * aod_capture_<wall_ns>_<proto>_<anomaly>.tar.zst, merged into a cut already queued when there is one.
  * final (shutdown): no restart after the cut. The bundle names go into out (at most max); returns

@@ -20,4 +20,10 @@ static inline uint64_t mono_ns(void)
 	return clock_ns(CLOCK_MONOTONIC);
 }
 
+/* CLOCK_REALTIME: bundle names, retention ages, anything a person reads as a date. */
+static inline int64_t wall_ns(void)
+{
+	return (int64_t)clock_ns(CLOCK_REALTIME);
+}
+
 #endif /* AOD_CLOCK_H */

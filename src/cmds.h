@@ -4,10 +4,12 @@
 #define AOD_CMDS_H
 
 int daemon_run_main(int argc, char **argv);	/* daemon.c */
-int daemon_replay_main(int argc, char **argv);	/* daemon.c */
+int replay_main(int argc, char **argv);		/* replay.c */
 int config_check_main(int argc, char **argv);	/* check_config.c */
 int probe_main(int argc, char **argv);		/* probe.c */
 int monitor_main(int argc, char **argv);	/* monitor.c */
 int trace_main(int argc, char **argv);		/* trace.c */
+int status_main(int argc, char **argv);		/* status.c */
+int upload_copy_main(int argc, char **argv);	/* upload.c */
 
 #endif /* AOD_CMDS_H */

@@ -95,6 +95,8 @@ struct collect {
 	struct collect_probe_info probe;
 	struct collect_stats st;
 	unsigned tmp_seq;
+	collect_written_fn on_written;
+	void *on_written_ctx;
 };
 
 static int limit(const struct collect *c)
@@ -212,8 +214,9 @@ static int alloc_state(struct collect *c, struct arena *arena, int nslots)
 	int i;
 
 	c->slots = arena_new(arena, struct bundle, (size_t)nslots);
-	c->buf = arena_new(arena, char, COLLECT_BUF_SIZE);
-	c->manifest = arena_new(arena, char, COLLECT_MANIFEST_SIZE);
+	/* written before read, so left untouched until the first bundle */
+	c->buf = arena_reserve(arena, 1, COLLECT_BUF_SIZE, 64);
+	c->manifest = arena_reserve(arena, 1, COLLECT_MANIFEST_SIZE, 64);
 	if (!c->slots || !c->buf || !c->manifest || !need || arena_sub(arena, &c->archive_arena, need))
 		return -ENOMEM;
 	for (i = 0; i < nslots; i++)
@@ -264,6 +267,18 @@ void collect_set_config(struct collect *c, const struct cfg_config *cfg)
 	if (strcmp(cfg->output_dir, c->cfg->output_dir))
 		log_warn("aod_output_dir changed to %s: takes effect at restart", cfg->output_dir);
 	c->cfg = cfg;
+}
+
+void collect_notify_written(const struct collect *c, const char *name, uint64_t size, int64_t wall_ns)
+{
+	if (c->on_written)
+		c->on_written(c->on_written_ctx, name, size, wall_ns);
+}
+
+void collect_on_written(struct collect *c, collect_written_fn fn, void *ctx)
+{
+	c->on_written = fn;
+	c->on_written_ctx = ctx;
 }
 
 void collect_set_probe_info(struct collect *c, const struct collect_probe_info *pi)
@@ -539,13 +554,19 @@ static void bundle_finish(struct collect *c, struct bundle *b, int r)
 		c->st.bundles_written++;
 		if (fstatat(c->dirfd, b->name, &st, AT_SYMLINK_NOFOLLOW))
 			st.st_size = 0;
+		c->st.bytes_written += (uint64_t)st.st_size;
 		log_info("wrote bundle %s/batches/%s (%lld bytes, %d actions, %u coalesced, %.1f ms, %u archive steps)",
 			 c->cfg->output_dir, b->name, (long long)st.st_size, b->nacts, b->coalesced,
 			 (double)(mono_ns() - b->start_ns) / 1e6, b->steps);
+		if (c->on_written)
+			c->on_written(c->on_written_ctx, b->name, (uint64_t)st.st_size, b->wall_ns);
 	}
-	for (i = 0; i < b->nacts; i++)
+	for (i = 0; i < b->nacts; i++) {
 		if (b->acts[i].fd >= 0)
 			close(b->acts[i].fd);
+		c->st.actions_failed += b->acts[i].res.status == ACT_FAILED;
+		c->st.actions_timeout += b->acts[i].res.status == ACT_TIMEOUT;
+	}
 	arena_reset(&b->scratch, 0);
 	b->active = false;
 }

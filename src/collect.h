@@ -55,8 +55,16 @@ int collect_running(const struct collect *c);
 void collect_drain(struct collect *c, uint64_t grace_ns);
 int collect_outdir_fd(const struct collect *c);	/* the batches directory */
 
+/* Called once per bundle renamed into place (name in the batches directory, its size): upload and status. */
+typedef void (*collect_written_fn)(void *ctx, const char *name, uint64_t size, int64_t wall_ns);
+void collect_on_written(struct collect *c, collect_written_fn fn, void *ctx);
+/* A bundle another module renamed into the batches directory (a capture bundle): the same callback. */
+void collect_notify_written(const struct collect *c, const char *name, uint64_t size, int64_t wall_ns);
+
 struct collect_stats {
 	uint64_t bundles_written, bundles_failed, coalesced, refused_busy;
+	uint64_t bytes_written;			/* sizes of the bundles written */
+	uint64_t actions_failed, actions_timeout;	/* actions of finished bundles, by outcome */
 };
 void collect_get_stats(const struct collect *c, struct collect_stats *st);
 

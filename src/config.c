@@ -1867,12 +1867,14 @@ static void parse_watcher(struct ctx *c, const yaml_node_t *n)
 		parse_action_refs(c, v, "watcher.actions", c->cfg->watcher_actions, &c->cfg->nwatcher_actions, NULL);
 }
 
+static void parse_fleet_keys(struct ctx *c, const yaml_node_t *root);
+
 static void parse_root(struct ctx *c, const yaml_node_t *root)
 {
 	static const char *const keys[] = { "watch_interval_sec", "aod_output_dir", "watcher", "guardian",
 					    "anomalies", "cleanup", "audit", "health", "actions", "memory",
 					    "metrics", "syslog", "smb", "max_concurrent_bundles", "manifest_events",
-					    "trace_dir", "trace_max_age" };
+					    "trace_dir", "trace_max_age", "upload", "status_file" };
 	yaml_node_t *n, *gk = NULL, *ak = NULL;
 
 	if (want_map(c, root, "") <= 0)
@@ -1880,6 +1882,7 @@ static void parse_root(struct ctx *c, const yaml_node_t *root)
 	check_keys(c, root, keys, ARRAY_SIZE(keys), "");
 	parse_globals(c, root);
 	parse_small_sections(c, root);
+	parse_fleet_keys(c, root);
 	/* user actions first: anomalies refer to them by name wherever they appear in the file */
 	if ((n = get(c, root, "actions", NULL)))
 		parse_user_actions(c, n);
@@ -1896,6 +1899,95 @@ static void parse_root(struct ctx *c, const yaml_node_t *root)
 		parse_anomalies(c, n);
 	if ((n = get(c, root, "health", NULL)))
 		parse_health(c, n);
+}
+
+/* ---- upload: and status_file (issue 14) ---- */
+
+/* Seconds with a fraction (tests retry after 0.2 s) into ms; at least 1 ms. */
+static void get_ms(struct ctx *c, const yaml_node_t *n, const char *path, double max_sec, uint32_t *out)
+{
+	double d;
+
+	if (!get_num(c, n, path, 0, max_sec, &d))
+		return;
+	if (d * 1000 < 1) {
+		cerr(c, n, "%s must be at least 0.001 seconds, got '%s'", path, sval(n));
+		return;
+	}
+	*out = (uint32_t)(d * 1000 + 0.5);
+}
+
+static void parse_upload_command(struct ctx *c, const yaml_node_t *v)
+{
+	static struct cfg_action tmp;	/* parse_argv's shape; static: 3 KiB off the stack */
+	struct cfg_upload *u = &c->cfg->upload;
+
+	memset(&tmp, 0, sizeof(tmp));
+	parse_argv(c, &tmp, v, "upload.command");
+	memcpy(u->argv, tmp.argv, sizeof(u->argv));
+	u->argc = tmp.argc;
+	for (int i = 0; i < u->argc; i++)
+		if (strstr(u->argv[i], "{bundle}") || strstr(u->argv[i], "{name}"))
+			return;
+	if (u->argc)
+		cerr(c, v, "upload.command never names the bundle: put {bundle} (its path) or {name} (its file name) "
+			   "in an argument, e.g. [curl, -fsS, -T, '{bundle}', 'https://host/dir/{name}']");
+}
+
+static void parse_upload(struct ctx *c, const yaml_node_t *n)
+{
+	static const char *const keys[] = { "command", "dir", "timeout_sec", "retry_base_sec", "retry_max_sec",
+					    "max_attempts", "max_concurrent" };
+	struct cfg_upload *u = &c->cfg->upload;
+	yaml_node_t *v, *cmd, *dir;
+
+	if (want_map(c, n, "upload") <= 0)
+		return;
+	check_keys(c, n, keys, ARRAY_SIZE(keys), "upload");
+	cmd = get(c, n, "command", NULL);
+	dir = get(c, n, "dir", NULL);
+	if (cmd && dir) {
+		cerr(c, dir, "upload.command and upload.dir are two ways to ship a bundle: give one");
+		return;
+	}
+	if (!cmd && !dir) {
+		cerr(c, n, "upload needs command: [PROGRAM, ARGS...] or dir: PATH");
+		return;
+	}
+	if (cmd)
+		parse_upload_command(c, cmd);
+	if (dir && get_str(c, dir, "upload.dir", u->dir, sizeof(u->dir)) && u->dir[0] != '/')
+		cerr(c, dir, "upload.dir must be an absolute path, got '%s'", u->dir);
+	if ((v = get(c, n, "timeout_sec", NULL)))
+		get_ms(c, v, "upload.timeout_sec", 86400, &u->timeout_ms);
+	if ((v = get(c, n, "retry_base_sec", NULL)))
+		get_ms(c, v, "upload.retry_base_sec", 86400, &u->retry_base_ms);
+	if ((v = get(c, n, "retry_max_sec", NULL)))
+		get_ms(c, v, "upload.retry_max_sec", 7 * 86400, &u->retry_max_ms);
+	if ((v = get(c, n, "max_attempts", NULL)))
+		get_u32(c, v, "upload.max_attempts", 1, 1000, &u->max_attempts);
+	if ((v = get(c, n, "max_concurrent", NULL)))
+		get_u32(c, v, "upload.max_concurrent", 1, CFG_UPLOAD_MAX_CONCURRENT, &u->max_concurrent);
+	if (u->retry_max_ms < u->retry_base_ms)
+		cerr(c, n, "upload.retry_max_sec (%g) must not be below upload.retry_base_sec (%g)",
+		     u->retry_max_ms / 1000.0, u->retry_base_ms / 1000.0);
+	u->enabled = u->argc > 0 || u->dir[0];
+}
+
+static void parse_fleet_keys(struct ctx *c, const yaml_node_t *root)
+{
+	yaml_node_t *n;
+
+	if ((n = get(c, root, "upload", NULL)))
+		parse_upload(c, n);
+	if ((n = get(c, root, "status_file", NULL))) {
+		/* an empty value turns it off: hosts without a writable /run */
+		if (is_empty(n) && n->type == YAML_SCALAR_NODE)
+			c->cfg->status_file[0] = 0;
+		else if (get_str(c, n, "status_file", c->cfg->status_file, sizeof(c->cfg->status_file)) &&
+			 c->cfg->status_file[0] != '/')
+			cerr(c, n, "status_file must be an absolute path, got '%s'", c->cfg->status_file);
+	}
 }
 
 /* ---- loading ---- */
@@ -1919,6 +2011,12 @@ static void set_defaults(struct cfg_config *cfg, const char *name)
 	strcpy(cfg->smb_attach, "auto");
 	cfg->manifest_events = 16;
 	cfg->audit = true;		/* AODv2's default */
+	cfg->upload.timeout_ms = 300000;
+	cfg->upload.retry_base_ms = 30000;		/* AODv2's retry schedule: 30 s doubling to 1 h, 8 tries */
+	cfg->upload.retry_max_ms = 3600000;
+	cfg->upload.max_attempts = 8;
+	cfg->upload.max_concurrent = 2;
+	strcpy(cfg->status_file, "/run/aod/status.json");
 	add_builtins(cfg);
 }
 
@@ -2205,6 +2303,27 @@ static void print_action_def(const struct cfg_action *a, FILE *out)
 	fprintf(out, ", max %llu bytes%s\n", (unsigned long long)a->max_bytes, a->builtin ? "" : " (user)");
 }
 
+static void print_upload(const struct cfg_config *cfg, FILE *out)
+{
+	const struct cfg_upload *u = &cfg->upload;
+
+	fprintf(out, "status file: %s\n", cfg->status_file[0] ? cfg->status_file : "off");
+	if (!u->enabled) {
+		fprintf(out, "upload: off\n");
+		return;
+	}
+	if (u->dir[0]) {
+		fprintf(out, "upload: copy into %s", u->dir);
+	} else {
+		fprintf(out, "upload: run");
+		for (int i = 0; i < u->argc; i++)
+			fprintf(out, " %s", u->argv[i]);
+	}
+	fprintf(out, "; timeout %g s, %u attempts, retry after %g s doubling to %g s, %u at once\n",
+		u->timeout_ms / 1000.0, u->max_attempts, u->retry_base_ms / 1000.0, u->retry_max_ms / 1000.0,
+		u->max_concurrent);
+}
+
 static void print_globals(const struct cfg_config *cfg, FILE *out)
 {
 	fprintf(out, "config: %s\n", cfg->path);
@@ -2226,6 +2345,7 @@ static void print_globals(const struct cfg_config *cfg, FILE *out)
 		cfg->metrics_listen[0] ? cfg->metrics_listen : "no listener",
 		cfg->metrics_textfile[0] ? ", textfile " : ", no textfile", cfg->metrics_textfile);
 	fprintf(out, "audit: %s\n", cfg->audit ? "on" : "off");
+	print_upload(cfg, out);
 }
 
 void config_print(const struct cfg_config *cfg, FILE *out)

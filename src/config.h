@@ -53,6 +53,21 @@ struct cfg_action {
 	uint32_t lines;				/* TAIL */
 };
 
+/* upload: how each finished bundle leaves the host (a command, or an atomic copy into a directory). */
+struct cfg_upload {
+	bool enabled;				/* command or dir given */
+	char argv[CFG_MAX_ARGS][CFG_ARG_MAX];	/* "{bundle}" (its path) and "{name}" are substituted */
+	int argc;
+	char dir[PATH_MAX];
+	uint32_t timeout_ms;			/* per attempt; default 300 s */
+	uint32_t retry_base_ms;			/* first retry delay, doubled per attempt; default 30 s */
+	uint32_t retry_max_ms;			/* cap of the delay; default 1 h */
+	uint32_t max_attempts;			/* then the bundle is marked failed; default 8 */
+	uint32_t max_concurrent;		/* uploads at once; default 2 */
+};
+
+#define CFG_UPLOAD_MAX_CONCURRENT 8
+
 enum cfg_anomaly_type {
 	CFG_LATENCY, CFG_ERROR, CFG_HEALTH,
 	CFG_SOCKCONN,		/* the set of established connections to the protocol's port changed */
@@ -198,6 +213,8 @@ struct cfg_config {
 	int nwatcher_actions;
 	struct cfg_capture captures[CFG_MAX_CAPTURES];
 	int ncaptures;
+	struct cfg_upload upload;
+	char status_file[PATH_MAX];	/* status_file: written each watch interval; "" = off */
 };
 
 /* Where a diagnostic goes; config_load prints `file:line:col: message` lines into it. */

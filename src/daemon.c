@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* `aod run` and `aod replay`: setup, the event path (record -> detect -> collect), reload and teardown. */
+/* `aod run`: setup, the event path (record -> detect -> collect), reload and teardown. */
 #include "daemon.h"
 
 #include <errno.h>
@@ -24,12 +24,7 @@
 #include "metrics.h"
 #include "retain.h"
 #include "smb_source.h"
-#include "trace.h"
-
-static int64_t wall_ns(void)
-{
-	return (int64_t)clock_ns(CLOCK_REALTIME);
-}
+#include "upload.h"
 
 static void update_probe_info(struct daemon *d);
 
@@ -116,7 +111,7 @@ void daemon_system_bundle(struct daemon *d, const char *what, uint64_t now_ns)
 		log_warn("%s bundle refused: max_concurrent_bundles reached", what);
 }
 
-static void apply_overrides(struct daemon *d, struct cfg_config *cfg)
+void daemon_apply_overrides(struct daemon *d, struct cfg_config *cfg)
 {
 	if (d->output_dir)
 		snprintf(cfg->output_dir, sizeof(cfg->output_dir), "%s", d->output_dir);
@@ -150,7 +145,7 @@ void daemon_reload(struct daemon *d)
 		log_error("unable to reload the config: the new one has errors (above); keeping %s", d->cfg->path);
 		return;
 	}
-	apply_overrides(d, next);
+	daemon_apply_overrides(d, next);
 	if (strcmp(next->output_dir, d->cfg->output_dir) || next->arena_kb != d->cfg->arena_kb)
 		log_warn("HUP: aod_output_dir and memory.arena_kb take effect at restart only; keeping the current ones");
 	snprintf(next->output_dir, sizeof(next->output_dir), "%s", d->cfg->output_dir);
@@ -158,6 +153,7 @@ void daemon_reload(struct daemon *d)
 	keep_metrics_keys(d->cfg, next);
 	capture_keep_config(d->capture, d->cfg, next);
 	d->cfg = next;
+	d->reloads++;
 	memset(d->anomaly_counts, 0, sizeof(d->anomaly_counts));	/* indices may now name other anomalies */
 	detect_init(&d->detect, d->cfg, mono_ns());
 	collect_set_config(d->collect, d->cfg);
@@ -178,12 +174,12 @@ static void health_info(const struct daemon *d, struct collect_probe_info *pi)
 	if (!d->health)
 		return;
 	for (f = 0; f < HEALTH_NFAM && off < sizeof(pi->health_methods); f++) {
-		if (!health_source_attached(d->health, (enum health_family)f))
+		if (!health_source_attached(d->health, (enum cfg_health_kind)f))
 			continue;
 		off += (size_t)snprintf(pi->health_methods + off, sizeof(pi->health_methods) - off, "%s%s %s",
-					off ? "; " : "", health_source_family_name((enum health_family)f),
-					health_source_method(d->health, (enum health_family)f));
-		if (health_source_loss(d->health, (enum health_family)f, &l) == 0)
+					off ? "; " : "", health_source_family_name((enum cfg_health_kind)f),
+					health_source_method(d->health, (enum cfg_health_kind)f));
+		if (health_source_loss(d->health, (enum cfg_health_kind)f, &l) == 0)
 			pi->health_lost += l.ringbuf_full + l.map_full;
 	}
 }
@@ -213,6 +209,32 @@ static void update_probe_info(struct daemon *d)
 	collect_set_probe_info(d->collect, &pi);
 }
 
+/* Each family's method, kernel counts and histogram, for the metrics; method "" when it did not attach. */
+static void metrics_families(const struct daemon *d, const struct collect_probe_info *pi, struct metrics_snapshot *s)
+{
+	struct metrics_family *m = &s->fam[s->nfam++];
+	struct aod_hist h;
+	int f;
+
+	snprintf(m->name, sizeof(m->name), "smb");
+	metrics_family_method(m, s->smb_attached ? pi->smb_method : "");
+	for (f = 0; f < HEALTH_NFAM && s->nfam < METRICS_MAX_FAMILIES; f++) {
+		m = &s->fam[s->nfam++];
+		snprintf(m->name, sizeof(m->name), "%s", health_source_family_name((enum cfg_health_kind)f));
+		if (!d->health || !health_source_attached(d->health, (enum cfg_health_kind)f))
+			continue;
+		metrics_family_method(m, health_source_method(d->health, (enum cfg_health_kind)f));
+		m->counts = true;
+		m->events = health_source_count(d->health, (enum cfg_health_kind)f);
+		if (health_source_hist(d->health, (enum cfg_health_kind)f, &h) == 0) {
+			_Static_assert(AOD_HIST_SLOTS == METRICS_HIST_BUCKETS, "one log2 layout");
+			memcpy(m->hist, h.slots, sizeof(m->hist));
+			m->hist_sum_ns = h.sum_ns;
+			m->has_hist = true;
+		}
+	}
+}
+
 int daemon_metrics_render(void *daemon)
 {
 	struct daemon *d = daemon;
@@ -225,12 +247,18 @@ int daemon_metrics_render(void *daemon)
 	memcpy(s.anomalies, d->anomaly_counts, sizeof(s.anomalies));
 	collect_get_stats(d->collect, &s.bundles);
 	capture_get_stats(d->capture, &s.captures);
+	if ((s.upload_on = d->upload != NULL))
+		upload_get_stats(d->upload, &s.upload);
 	s.arena_size = d->arena.size;
 	s.arena_used = d->arena.high;
 	s.arena_failures = d->arena.failures;
 	s.smb_attached = d->smb && smb_source_attached(d->smb);
 	for (c = 0; s.smb_attached && c < CFG_SMB2_NCMD; c++)
 		smb_source_histogram(d->smb, c, s.smb_hist[c], &s.smb_count[c]);
+	metrics_families(d, &s.probes, &s);
+	/* The last sweep's total plus what was written since: exact between sweeps, without listing the directory. */
+	s.bundle_dir_bytes = d->bundle_dir_bytes + (s.bundles.bytes_written - d->bundle_dir_mark);
+	s.bundle_dir_limit = d->cfg->max_total_log_bytes;
 	if (!d->metrics_buf)
 		return -ENOMEM;
 	return metrics_render(&s, d->cfg, d->metrics_buf, d->metrics_cap);
@@ -253,14 +281,20 @@ void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns)
 	int err;
 
 	(void)now_ns;
-	err = retain_sweep(collect_outdir_fd(d->collect), d->cfg->max_total_log_bytes, d->cfg->max_log_age_sec,
-			   (int64_t)(wall_ns() / 1000000000ll), NULL, &res);
+	err = fleet_sweep(d, &res);
+	if (err >= 0) {
+		struct collect_stats st;
+
+		collect_get_stats(d->collect, &st);
+		d->bundle_dir_bytes = res.kept_bytes;
+		d->bundle_dir_mark = st.bytes_written;
+	}
 	if (err < 0)
 		log_error("unable to sweep %s/batches: %s", d->cfg->output_dir, strerror(-err));
 	else if (res.deleted_files)
 		log_info("retention: deleted %u bundles (%llu bytes) from %s/batches", res.deleted_files,
 			 (unsigned long long)res.deleted_bytes, d->cfg->output_dir);
-	err = trace_cleanup(d->cfg->trace_dir, d->cfg->trace_max_age_sec, wall_ns() / 1000000000ll);
+	err = retain_traces(d->cfg->trace_dir, d->cfg->trace_max_age_sec, wall_ns() / 1000000000ll);
 	if (err > 0)
 		log_info("removed %d traces older than %u s from %s", err, d->cfg->trace_max_age_sec, d->cfg->trace_dir);
 	else if (err < 0 && err != -ENOENT)
@@ -312,18 +346,18 @@ static int ringbuf_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int load_config(struct daemon *d)
+int daemon_load_config(struct daemon *d)
 {
 	int err = config_load_default_chain(&d->cfgs[0], d->cli_config, stderr);
 
 	if (err < 0)
 		return err;
 	d->cfg = &d->cfgs[0];
-	apply_overrides(d, d->cfg);
+	daemon_apply_overrides(d, d->cfg);
 	return 0;
 }
 
-static int setup_core(struct daemon *d)
+int daemon_setup_core(struct daemon *d)
 {
 	size_t arena_bytes = (size_t)d->cfg->arena_kb * 1024;
 	unsigned removed = 0;
@@ -352,7 +386,7 @@ static int setup_core(struct daemon *d)
 	if (err == 0 && removed)
 		log_warn("removed %u partial bundles (*.part) left by an earlier crash in %s/batches", removed,
 			 d->cfg->output_dir);
-	err = capture_init(&d->capture, d->cfg, &d->arena, collect_outdir_fd(d->collect));
+	err = capture_init(&d->capture, d->cfg, &d->arena, d->collect);
 	if (err == -ENOMEM)
 		log_error("unable to set up the captures: memory.arena_kb %u is too small for them (aod check-config "
 			  "says how much is needed)", d->cfg->arena_kb);
@@ -428,15 +462,11 @@ static void floor_us(uint32_t *floor, uint64_t threshold_us)
 /* Families and in-kernel floors from the health anomalies: only what detection can use crosses. */
 static bool health_opts_from_cfg(const struct cfg_config *cfg, struct health_opts *o, bool *want_kmsg)
 {
-	static const int fam[CFG_H_COUNT] = {
-		[CFG_H_SCHED] = HEALTH_SCHED, [CFG_H_BIO] = HEALTH_BIO, [CFG_H_VFS] = HEALTH_VFS,
-		[CFG_H_OOM] = HEALTH_OOM, [CFG_H_TCP] = HEALTH_TCP, [CFG_H_DROP] = HEALTH_DROP,
-		[CFG_H_FAULT] = HEALTH_FAULT, [CFG_H_KMSG] = -1,
-	};
 	const struct cfg_anomaly *an;
 	int i;
 
 	memset(o, 0, sizeof(*o));
+	o->ringbuf_kb = HEALTH_RING_KB;
 	*want_kmsg = false;
 	for (i = 0; i < cfg->nanomalies; i++) {
 		an = &cfg->anomalies[i];
@@ -446,7 +476,7 @@ static bool health_opts_from_cfg(const struct cfg_config *cfg, struct health_opt
 			*want_kmsg = true;
 			continue;
 		}
-		o->families |= 1u << fam[an->health];
+		o->families |= 1u << an->health;
 		if (an->health == CFG_H_SCHED)
 			floor_us(&o->sched_warn_us, an->threshold);
 		else if (an->health == CFG_H_BIO)
@@ -478,8 +508,8 @@ static void start_health(struct daemon *d)
 		}
 		for (i = 0; d->health && i < HEALTH_NFAM; i++)
 			if (o.families & (1u << i))
-				log_info("health: %s: %s", health_source_family_name((enum health_family)i),
-					 health_source_method(d->health, (enum health_family)i));
+				log_info("health: %s: %s", health_source_family_name((enum cfg_health_kind)i),
+					 health_source_method(d->health, (enum cfg_health_kind)i));
 		if (d->health && health_source_cost_note(d->health))
 			log_warn("health: %s. Remove vfs_latency from health: to avoid it.", health_source_cost_note(d->health));
 	}
@@ -572,14 +602,14 @@ int daemon_run_main(int argc, char **argv)
 	err = parse_run_args(&d, argc, argv, &record, &attach);
 	if (err)
 		return err > 0 ? 0 : 2;
-	if (load_config(&d) < 0)
+	if (daemon_load_config(&d) < 0)
 		return 1;
 	if (attach)
 		snprintf(d.cfg->smb_attach, sizeof(d.cfg->smb_attach), "%s", attach);
 	closelog();
 	log_init("aod", d.cfg->syslog_facility);
 	log_use_syslog(1);
-	if (setup_signals(&d) < 0 || setup_core(&d) < 0)
+	if (setup_signals(&d) < 0 || daemon_setup_core(&d) < 0)
 		goto out;
 	if (record) {
 		err = record_writer_open(&d.rec, record);
@@ -591,7 +621,7 @@ int daemon_run_main(int argc, char **argv)
 	}
 	if (start_sources(&d) < 0)
 		goto out;
-	if (setup_metrics(&d) < 0)
+	if (setup_metrics(&d) < 0 || fleet_start(&d) < 0)
 		goto out;
 	d.watch_tfd = make_timer(d.cfg->watch_interval_ms ? d.cfg->watch_interval_ms : 1000);
 	d.cleanup_tfd = make_timer((d.cfg->cleanup_interval_sec ? d.cfg->cleanup_interval_sec : 60) * 1000);
@@ -609,197 +639,4 @@ int daemon_run_main(int argc, char **argv)
 out:
 	teardown(&d);
 	return rc;
-}
-
-static const char replay_usage[] = "usage: aod replay FILE [-c CONFIG] [--output-dir DIR] [--repeat N]\n";
-
-/* strtoul takes "-1" as ULONG_MAX and wraps silently: digits only, 1 .. UINT_MAX. */
-static int parse_repeat(const char *arg, unsigned *repeat)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = arg[0] >= '0' && arg[0] <= '9' ? strtoull(arg, &end, 10) : 0;
-	if (!v || *end || errno || v > UINT_MAX) {
-		fprintf(stderr, "aod replay: --repeat needs a count of at least 1 and at most %u, not '%s'\n",
-			UINT_MAX, arg);
-		return -EINVAL;
-	}
-	*repeat = (unsigned)v;
-	return 0;
-}
-
-static int parse_replay_args(struct daemon *d, int argc, char **argv, const char **file, unsigned *repeat)
-{
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "output-dir", required_argument, NULL, 'o' },
-		{ "repeat", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': d->cli_config = optarg; break;
-		case 'o': d->output_dir = optarg; break;
-		case 'r':
-			if (parse_repeat(optarg, repeat))
-				return -EINVAL;
-			break;
-		case 'h': fputs(replay_usage, stdout); return 1;
-		default: fputs(replay_usage, stderr); return -EINVAL;
-		}
-	}
-	if (optind + 1 != argc) {
-		fputs(replay_usage, stderr);
-		return -EINVAL;
-	}
-	*file = argv[optind];
-	return 0;
-}
-
-/* Without --output-dir, a fresh directory of its own: replay must never write into (nor sweep,
- * nor clear the .part files of) the output directory of a daemon that may be running. */
-static int replay_default_outdir(struct daemon *d)
-{
-	static char dir[PATH_MAX];
-	const char *tmp = getenv("TMPDIR");
-
-	if (d->output_dir)
-		return 0;
-	snprintf(dir, sizeof(dir), "%s/aod-replay-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
-		log_error("unable to create a replay output directory %s: %s; give one with --output-dir",
-			  dir, strerror(errno));
-		return -errno;
-	}
-	d->output_dir = dir;
-	fprintf(stderr, "aod replay: no --output-dir; writing bundles to %s\n", dir);
-	return 0;
-}
-
-/* Retention runs on wall time during a long replay too, so a storm cannot fill the disk. */
-static void replay_housekeeping(struct daemon *d, uint64_t *next_sweep)
-{
-	struct retain_result res;
-	uint64_t now = mono_ns();
-
-	if (now < *next_sweep)
-		return;
-	*next_sweep = now + (uint64_t)(d->cfg->cleanup_interval_sec ? d->cfg->cleanup_interval_sec : 60) * 1000000000ull;
-	retain_sweep(collect_outdir_fd(d->collect), d->cfg->max_total_log_bytes, d->cfg->max_log_age_sec,
-		     wall_ns() / 1000000000ll, NULL, &res);
-	collect_poll(d->collect, NULL, now);
-	capture_poll(d->capture, NULL, now);
-}
-
-/* Event time drives the watch windows, so a recording replays as it happened, only faster.
- * Pass p of --repeat shifts every timestamp by p spans of the file, as if it went on. */
-static int replay_stream(struct daemon *d, struct record_reader *r, unsigned repeat)
-{
-	union detect_event shifted;
-	const struct aod_ev_hdr *h;
-	uint64_t interval = (uint64_t)(d->cfg->watch_interval_ms ? d->cfg->watch_interval_ms : 1000) * 1000000ull;
-	uint64_t end = 0, first_ts = 0, last_ts = 0, shift = 0, next_sweep = 0;
-	bool first = true;
-	unsigned pass;
-	int got = 0;
-
-	for (pass = 0; pass < repeat; pass++) {
-		if (pass) {
-			shift += last_ts - first_ts + interval;
-			record_reader_rewind(r);
-		}
-		/* times are at most INT64_MAX (record_next): a shift up to half that cannot wrap */
-		if (shift > (uint64_t)INT64_MAX / 2) {
-			log_error("unable to replay pass %u of %s: the shifted timeline would overflow; lower --repeat",
-				  pass + 1, r->path);
-			got = -EOVERFLOW;
-			break;
-		}
-		while ((got = record_next(r, &h)) == 1) {
-			if (pass && h->size <= sizeof(shifted)) {
-				memcpy(&shifted, h, h->size);
-				shifted.h.ts_ns += shift;
-				h = &shifted.h;
-			}
-			if (first) {
-				detect_init(&d->detect, d->cfg, h->ts_ns);
-				end = h->ts_ns + interval;
-				first_ts = h->ts_ns;
-				first = false;
-			}
-			if (!pass && h->ts_ns > last_ts)
-				last_ts = h->ts_ns;
-			while (h->ts_ns >= end) {
-				daemon_close_window(d, end);
-				end += interval;
-			}
-			daemon_handle_event(d, h, h->ts_ns);
-			if (!(d->events & 4095))
-				replay_housekeeping(d, &next_sweep);
-		}
-		if (got < 0)
-			break;
-	}
-	if (!first)
-		daemon_close_window(d, end);
-	return got;
-}
-
-int daemon_replay_main(int argc, char **argv)
-{
-	static struct daemon d;
-	static struct record_reader r;
-	struct collect_stats st;
-	const char *file = NULL;
-	unsigned repeat = 1;
-	uint64_t t0;
-	int err;
-
-	d.sigfd = d.watch_tfd = d.cleanup_tfd = -1;
-	metrics_server_init(&d.metrics, -1);
-	d.replay = true;
-	log_init("aod", LOG_DAEMON);
-	err = parse_replay_args(&d, argc, argv, &file, &repeat);
-	if (err)
-		return err > 0 ? 0 : 2;
-	if (load_config(&d) < 0)
-		return 1;
-	err = record_reader_open(&r, file);
-	if (err < 0) {
-		log_error("unable to read the record stream %s", record_reader_error(&r));
-		return 1;
-	}
-	/* only once the inputs are good, so a failed start leaves no empty directory behind */
-	if (replay_default_outdir(&d) < 0)
-		return 1;
-	apply_overrides(&d, d.cfg);
-	signal(SIGPIPE, SIG_IGN);
-	if (setup_core(&d) < 0)
-		return 1;
-	t0 = mono_ns();
-	malloc_guard_arm();
-	err = replay_stream(&d, &r, repeat);
-	collect_drain(d.collect, 60ull * 1000000000ull);
-	capture_drain(d.capture, CAPTURE_DRAIN_NS);
-	malloc_guard_report("replay");
-	collect_get_stats(d.collect, &st);
-	printf("replayed %llu events in %.3f s: %llu anomalies, %llu bundles written, %llu coalesced, %llu refused (busy), %llu failed\n",
-	       (unsigned long long)d.events, (double)(mono_ns() - t0) / 1e9,
-	       (unsigned long long)d.anomalies, (unsigned long long)st.bundles_written,
-	       (unsigned long long)st.coalesced, (unsigned long long)st.refused_busy,
-	       (unsigned long long)st.bundles_failed);
-	if (err < 0) {
-		if (err == -EBADMSG)
-			log_error("unable to replay all of %s; replayed what came before", record_reader_error(&r));
-		record_reader_close(&r);
-		return 1;
-	}
-	record_reader_close(&r);
-	return st.bundles_failed ? 1 : 0;
 }

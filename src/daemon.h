@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The daemon's state shared by setup (daemon.c) and the select loop (loop.c). */
+/* The daemon's state shared by setup (daemon.c), the select loop (loop.c) and replay (replay.c). */
 #ifndef AOD_DAEMON_H
 #define AOD_DAEMON_H
 
@@ -17,6 +17,8 @@ struct smb_source;
 struct health_source;
 struct kmsg_reader;
 struct capture;
+struct upload;
+struct retain_result;
 
 struct daemon {
 	struct cfg_config *cfg;		/* in force; points into cfgs[] */
@@ -30,6 +32,7 @@ struct daemon {
 	struct health_source *health;
 	struct kmsg_reader *kmsg;
 	struct capture *capture;	/* tcpdump/trace-cmd captures; NULL when none configured */
+	struct upload *upload;		/* upload: in the config at start; NULL when off */
 	struct record_writer rec;
 	bool recording;
 	bool replay;			/* events come from a file; no kernel sources */
@@ -41,6 +44,9 @@ struct daemon {
 	char *metrics_buf;		/* rendered text, from the arena */
 	size_t metrics_cap;
 	uint64_t anomaly_counts[CFG_MAX_ANOMALIES];	/* per cfg anomaly, reset by HUP */
+	unsigned reloads;		/* successful HUP reloads */
+	uint64_t bundle_dir_bytes;	/* finished bundles at the last retention sweep, for the metrics */
+	uint64_t bundle_dir_mark;	/* collect's bytes_written at that sweep */
 	bool stopping;
 };
 
@@ -59,8 +65,23 @@ int daemon_metrics_render(void *daemon);
 /* The cleanup tick: retention, SMB module re-check, source health. */
 void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns);
 
+/* Shared by `aod run` and `aod replay` (replay.c): the config chain with -c and --output-dir applied,
+ * then the arena, the output directory (locked) and the partial bundles an earlier crash left. */
+int daemon_load_config(struct daemon *d);
+void daemon_apply_overrides(struct daemon *d, struct cfg_config *cfg);
+int daemon_setup_core(struct daemon *d);
+
 /* loop.c: the one select() loop; returns the exit code. */
 int loop_run(struct daemon *d);
+
+/* fleet.c: upload and status.json. Start opens the upload journal and writes the first status. */
+int fleet_start(struct daemon *d);
+/* Each watch interval: notice a HUP's new config, write status_file. */
+void fleet_watch_tick(struct daemon *d);
+/* The cleanup tick's retention: bundles not yet uploaded go last; then the upload rescan. */
+int fleet_sweep(struct daemon *d, struct retain_result *res);
+/* Shutdown: stop running uploads, remove status_file. */
+void fleet_stop(struct daemon *d);
 
 
 #endif /* AOD_DAEMON_H */

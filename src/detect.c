@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "detect.h"
+#include "family.h"
 
 _Static_assert(CFG_MAX_ANOMALIES <= 32, "anomaly bitmasks are uint32_t");
 _Static_assert(CFG_NFS_NOPS <= CFG_MAX_OPS && CFG_SMB2_NCMD <= CFG_MAX_OPS, "op tables hold every space");
@@ -15,21 +16,6 @@ static bool is_immediate(enum cfg_health_kind k)
 	return k == CFG_H_OOM || k == CFG_H_KMSG;
 }
 
-/* The health signal a record carries; -1 for kinds detection does not know. */
-static int health_kind_of(uint16_t kind)
-{
-	switch (kind) {
-	case AOD_EV_SCHED: return CFG_H_SCHED;
-	case AOD_EV_BIO: return CFG_H_BIO;
-	case AOD_EV_VFS: return CFG_H_VFS;
-	case AOD_EV_OOM: return CFG_H_OOM;
-	case AOD_EV_TCP_RETRANS: return CFG_H_TCP;
-	case AOD_EV_DROP: return CFG_H_DROP;
-	case AOD_EV_FAULT: return CFG_H_FAULT;
-	case AOD_EV_KMSG: return CFG_H_KMSG;
-	default: return -1;
-	}
-}
 
 /* The latency a sched/bio/vfs record measured. */
 static bool health_latency(const union detect_event *ev, uint64_t *ns)
@@ -343,7 +329,7 @@ static void feed_nfs(struct detect *d, const union detect_event *ev)
 
 static void feed_health(struct detect *d, const union detect_event *ev)
 {
-	int k = health_kind_of(ev->h.kind);
+	int k = family_of_event(ev->h.kind);
 	uint32_t mask;
 	uint64_t ns = 0;
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/capability.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,9 +23,11 @@
 #include "bpf_light.h"
 #include "bpflog.h"
 #include "clock.h"
+#include "family.h"
 #include "kbtf.h"
 #include "log.h"
 #include "names.h"
+#include "topn.h"
 #include "mm.skel.h"
 #include "net.skel.h"
 #include "sched.skel.h"
@@ -59,8 +62,8 @@ struct hs_skel_ops {
 	long counts_off;		/* where struct aod_count sits in .bss, -1 for none */
 };
 
+/* One family's loader: its name and kinds are family.c's row of the same index. */
 struct hs_def {
-	const char *name;
 	const struct hs_skel_ops *ops;
 	const struct hs_method *methods;
 	int nmethods;
@@ -86,7 +89,9 @@ struct hs_fam {
 	int events_fd, hist_fd, drops_fd;	/* -1 when absent */
 	bool attached;
 	bool vmstat;			/* faults from /proc/vmstat in userspace */
+	int chosen;			/* index of the method attached (or left off at), -1 */
 	char method[HEALTH_METHOD_MAX];
+	char failed[HEALTH_METHOD_MAX];	/* why the methods before it did not attach */
 };
 
 struct hs_drop_name {
@@ -111,10 +116,6 @@ struct health_source {
 	uint64_t vm_last, vm_total;
 	bool vm_primed;
 	char unknown_name[24];
-};
-
-static const char *const fam_names[HEALTH_NFAM] = {
-	"sched", "block", "vfs", "oom", "tcp", "drops", "faults",
 };
 
 /* ---- skeleton adapters ---- */
@@ -250,15 +251,22 @@ static const struct hs_method fault_methods[] = {
 };
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+/* One family at a time for aod probes: the source, its per-CPU histograms, the vmstat buffer. */
+#define HS_PROBE_ARENA (4u << 20)
 static const struct hs_def defs[HEALTH_NFAM] = {
-	[HEALTH_SCHED] = { "sched", &sched_ops, sched_methods, N(sched_methods) },
-	[HEALTH_BIO] = { "block", &block_ops, block_methods, N(block_methods) },
-	[HEALTH_VFS] = { "vfs", &vfs_ops, vfs_methods, N(vfs_methods) },
-	[HEALTH_OOM] = { "oom", &mm_ops, oom_methods, N(oom_methods) },
-	[HEALTH_TCP] = { "tcp", &net_ops, tcp_methods, N(tcp_methods) },
-	[HEALTH_DROP] = { "drops", &net_ops, drop_methods, N(drop_methods) },
-	[HEALTH_FAULT] = { "faults", &mm_ops, fault_methods, N(fault_methods) },
+	[CFG_H_SCHED] = { &sched_ops, sched_methods, N(sched_methods) },
+	[CFG_H_BIO] = { &block_ops, block_methods, N(block_methods) },
+	[CFG_H_VFS] = { &vfs_ops, vfs_methods, N(vfs_methods) },
+	[CFG_H_OOM] = { &mm_ops, oom_methods, N(oom_methods) },
+	[CFG_H_TCP] = { &net_ops, tcp_methods, N(tcp_methods) },
+	[CFG_H_DROP] = { &net_ops, drop_methods, N(drop_methods) },
+	[CFG_H_FAULT] = { &mm_ops, fault_methods, N(fault_methods) },
 };
+
+static const char *def_name(const struct hs_def *d)
+{
+	return family_table[d - defs].name;
+}
 
 /* ---- probing what the kernel offers ---- */
 
@@ -338,6 +346,17 @@ static const char *errname(int err)
 	return buf;
 }
 
+/* EPERM without CAP_BPF or CAP_SYS_ADMIN says nothing about the method: nothing would load. */
+static bool bpf_privileged(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct c[2];
+
+	if (syscall(SYS_capget, &h, c))
+		return true;	/* cannot tell: let the kernel's answer stand */
+	return (c[0].effective & (1u << CAP_SYS_ADMIN)) || (c[1].effective & (1u << (CAP_BPF - 32)));
+}
+
 /* Why a method failed, in the words a user can act on. */
 static void why(char *buf, size_t len, const char *method, int err)
 {
@@ -346,6 +365,9 @@ static void why(char *buf, size_t len, const char *method, int err)
 
 	if (err == ECANCELED)
 		snprintf(buf, len, "%s: avoided (AOD_HEALTH_AVOID)", method);
+	else if (err == EPERM && !bpf_privileged())
+		snprintf(buf, len, "%s not tried: no permission to load BPF (run as root, or with CAP_BPF and CAP_PERFMON)",
+			 method);
 	else if (access("/sys/kernel/btf/vmlinux", R_OK))
 		snprintf(buf, len, "%s: no kernel BTF (/sys/kernel/btf/vmlinux)", method);
 	else if (!strcmp(method, "kprobe") && access("/sys/bus/event_source/devices/kprobe", F_OK))
@@ -355,7 +377,7 @@ static void why(char *buf, size_t len, const char *method, int err)
 	else if (!strcmp(method, "tracepoint") && !tracefs)
 		snprintf(buf, len, "tracepoint: tracefs not mounted");
 	else
-		snprintf(buf, len, "%s refused: %s", method, errname(err));
+		snprintf(buf, len, "%s refused by kernel (%s)", method, errname(err));
 }
 
 /* ---- attach ---- */
@@ -470,7 +492,7 @@ static int try_light(struct hs_fam *f, const struct hs_def *d, const struct hs_m
 	err = light_load(obj, &f->lo, msg, sizeof(msg));
 	t1 = mono_ns();
 	if (err) {
-		log_debug("health: %s %s: light load: %s", d->name, m->name, msg);
+		log_debug("health: %s %s: light load: %s", def_name(d), m->name, msg);
 		d->ops->destroy(skel);
 		return err;
 	}
@@ -482,7 +504,7 @@ static int try_light(struct hs_fam *f, const struct hs_def *d, const struct hs_m
 		else
 			f->link_fds[f->nlink_fds++] = fd;
 	}
-	log_debug("health: %s %s: loader ran in %" PRIu64 " us, attached in %" PRIu64 " us", d->name, m->name,
+	log_debug("health: %s %s: loader ran in %" PRIu64 " us, attached in %" PRIu64 " us", def_name(d), m->name,
 		  (t1 - t0) / 1000, (mono_ns() - t1) / 1000);
 	if (!err) {
 		f->events_fd = light_map_fd(&f->lo, obj, "events");
@@ -548,7 +570,7 @@ static bool avoided(const char *method)
 	return false;
 }
 
-static int try_method(struct health_source *hs, struct hs_fam *f, const struct hs_def *d,
+static int fam_try_method(struct health_source *hs, struct hs_fam *f, const struct hs_def *d,
 		      const struct hs_method *m)
 {
 	struct bpf_object *obj;
@@ -575,7 +597,7 @@ static int try_method(struct health_source *hs, struct hs_fam *f, const struct h
 		 */
 		if (err != -EINVAL && err != -ENOTSUP && err != -E2BIG)
 			return err;
-		log_debug("health: %s %s: light load failed (%s), trying libbpf's", d->name, m->name, errname(-err));
+		log_debug("health: %s %s: light load failed (%s), trying libbpf's", def_name(d), m->name, errname(-err));
 		obj = fam_prepare(hs, d, m, &skel);
 		if (!obj)
 			return errno ? -errno : -ENOMEM;
@@ -586,18 +608,23 @@ static int try_method(struct health_source *hs, struct hs_fam *f, const struct h
 	return try_classic(f, d, m);
 }
 
+static bool syscall_level_name(const char *method)
+{
+	return !strncmp(method, HEALTH_SYSCALL_LEVEL, strlen(HEALTH_SYSCALL_LEVEL));
+}
+
 /* The syscall-level methods run on every syscall of every task: used only when asked for. */
 static bool syscall_level(const struct hs_method *m)
 {
-	return !strncmp(m->name, "syscall-level", 13);
+	return syscall_level_name(m->name);
 }
 
 /* fentry and kprobe failed and syscall-level was not asked for: off, with the reasons and the key. */
 static void vfs_left_off(struct hs_fam *f, const char *failed)
 {
 	snprintf(f->method, sizeof(f->method),
-		 "left off: only syscall-level hooks on this kernel, every syscall pays (%.80s); "
-		 "turn on with health.vfs_latency.attach: syscall (monitor: --families vfs)", failed);
+		 "left off: " HEALTH_VFS_OFF_WHY " (%.80s); turn on with " HEALTH_VFS_OPT_IN " (monitor: --families vfs)",
+		 failed);
 }
 
 static int open_vmstat(struct health_source *hs, struct arena *a)
@@ -609,30 +636,34 @@ static int open_vmstat(struct health_source *hs, struct arena *a)
 	return hs->vmstat_fd < 0 ? -errno : 0;
 }
 
-static void fam_open(struct health_source *hs, enum health_family fi, struct arena *a)
+static void fam_open(struct health_source *hs, enum cfg_health_kind fi, struct arena *a)
 {
 	const struct hs_def *d = &defs[fi];
 	struct hs_fam *f = &hs->fam[fi];
-	char failed[HEALTH_METHOD_MAX] = "", one[96];
+	char failed[HEALTH_METHOD_MAX] = "", one[160];
 	int i, err = 0;
 
+	f->chosen = -1;
 	for (i = 0; i < d->nmethods; i++) {
 		const struct hs_method *m = &d->methods[i];
 		uint64_t t0 = mono_ns();
 
 		if (syscall_level(m) && !hs->o.vfs_syscall_ok) {
+			f->chosen = i;
+			memcpy(f->failed, failed, sizeof(f->failed));
 			vfs_left_off(f, failed);
 			return;
 		}
 		if (!m->progs[0])	/* the userspace vmstat fallback */
 			err = open_vmstat(hs, a);
 		else
-			err = try_method(hs, f, d, m);
-		log_debug("health: %s %s: %s in %" PRIu64 " us", d->name, m->name, err ? errname(-err) : "attached",
+			err = fam_try_method(hs, f, d, m);
+		log_debug("health: %s %s: %s in %" PRIu64 " us", def_name(d), m->name, err ? errname(-err) : "attached",
 			  (mono_ns() - t0) / 1000);
 		if (!err) {
 			f->attached = true;
 			f->vmstat = !m->progs[0];
+			f->chosen = i;
 			break;
 		}
 		/* a faster build of the same method failed: not news, the next entry is that method */
@@ -642,6 +673,7 @@ static void fam_open(struct health_source *hs, enum health_family fi, struct are
 		snprintf(failed + strlen(failed), sizeof(failed) - strlen(failed), "%s%s", *failed ? "; " : "",
 			 one);
 	}
+	memcpy(f->failed, failed, sizeof(f->failed));	/* aod probes reports it (health_source_probe) */
 	if (f->attached && *failed)
 		snprintf(f->method, sizeof(f->method), "%.44s (%.150s)", d->methods[i].name, failed);
 	else if (f->attached)
@@ -769,7 +801,7 @@ int health_source_tick(struct health_source *hs, uint64_t now_ns)
 	uint64_t v = 0, d;
 	int err;
 
-	if (!hs->fam[HEALTH_FAULT].vmstat)
+	if (!hs->fam[CFG_H_FAULT].vmstat)
 		return 0;
 	err = vmstat_read(hs, &v);
 	if (err)
@@ -791,30 +823,30 @@ int health_source_tick(struct health_source *hs, uint64_t now_ns)
 	return 0;
 }
 
-bool health_source_attached(const struct health_source *hs, enum health_family f)
+bool health_source_attached(const struct health_source *hs, enum cfg_health_kind f)
 {
 	return f < HEALTH_NFAM && hs->fam[f].attached;
 }
 
-const char *health_source_method(const struct health_source *hs, enum health_family f)
+const char *health_source_method(const struct health_source *hs, enum cfg_health_kind f)
 {
 	return f < HEALTH_NFAM ? hs->fam[f].method : "";
 }
 
 const char *health_source_cost_note(const struct health_source *hs)
 {
-	if (!hs->fam[HEALTH_VFS].attached || strncmp(hs->fam[HEALTH_VFS].method, "syscall-level", 13))
+	if (!hs->fam[CFG_H_VFS].attached || !syscall_level_name(hs->fam[CFG_H_VFS].method))
 		return NULL;
 	return "vfs is measured at syscall level here, so every syscall of every task runs two BPF programs "
 	       "(a pipe ping-pong ran about 20 % slower in README's benchmark)";
 }
 
-const char *health_source_family_name(enum health_family f)
+const char *health_source_family_name(enum cfg_health_kind f)
 {
-	return f < HEALTH_NFAM ? fam_names[f] : "?";
+	return f < HEALTH_NFAM ? family_table[f].name : "?";
 }
 
-int health_source_loss(const struct health_source *hs, enum health_family f, struct aod_loss *out)
+int health_source_loss(const struct health_source *hs, enum cfg_health_kind f, struct aod_loss *out)
 {
 	const struct hs_fam *fam;
 
@@ -827,14 +859,14 @@ int health_source_loss(const struct health_source *hs, enum health_family f, str
 	return 0;
 }
 
-int health_source_hist(const struct health_source *hs, enum health_family f, struct aod_hist *out)
+int health_source_hist(const struct health_source *hs, enum cfg_health_kind f, struct aod_hist *out)
 {
 	const struct hs_fam *fam;
 	uint32_t zero = 0;
 	int i, s;
 
 	memset(out, 0, sizeof(*out));
-	if (f > HEALTH_VFS)
+	if (f > CFG_H_VFS)
 		return -EINVAL;
 	fam = &hs->fam[f];
 	if (!fam->attached || fam->hist_fd < 0)
@@ -855,7 +887,7 @@ int health_source_hist(const struct health_source *hs, enum health_family f, str
 	return 0;
 }
 
-uint64_t health_source_count(const struct health_source *hs, enum health_family f)
+uint64_t health_source_count(const struct health_source *hs, enum cfg_health_kind f)
 {
 	const struct hs_fam *fam;
 	struct aod_count *c;
@@ -864,49 +896,41 @@ uint64_t health_source_count(const struct health_source *hs, enum health_family 
 	if (f >= HEALTH_NFAM)
 		return 0;
 	fam = &hs->fam[f];
-	if (f <= HEALTH_VFS)
+	if (f <= CFG_H_VFS)
 		return health_source_hist(hs, f, &h) ? 0 : h.count;
-	if (f == HEALTH_FAULT && fam->vmstat)
+	if (f == CFG_H_FAULT && fam->vmstat)
 		return hs->vm_total;
 	if (!fam->bss || defs[f].ops->counts_off < 0)
 		return 0;
 	c = (struct aod_count *)((char *)fam->bss + defs[f].ops->counts_off);
 	switch (f) {
-	case HEALTH_OOM: return c->oom;
-	case HEALTH_TCP: return c->tcp_retrans;
-	case HEALTH_DROP: return c->drops;
-	case HEALTH_FAULT: return c->faults;
+	case CFG_H_OOM: return c->oom;
+	case CFG_H_TCP: return c->tcp_retrans;
+	case CFG_H_DROP: return c->drops;
+	case CFG_H_FAULT: return c->faults;
 	default: return 0;
 	}
 }
 
-/* Into out[0..*n), largest first, at most max: a new slot, or the smallest gives way. */
-static void top_insert(struct health_drop_reason *out, int *n, int max, uint32_t reason, uint64_t count)
+static uint64_t drop_count(const void *e)
 {
-	int i;
-
-	if (max <= 0 || (*n == max && out[max - 1].count >= count))
-		return;
-	i = *n < max ? (*n)++ : max - 1;
-	for (; i > 0 && out[i - 1].count < count; i--)
-		out[i] = out[i - 1];
-	out[i].reason = reason;
-	out[i].count = count;
+	return ((const struct health_drop_reason *)e)->count;
 }
 
 int health_source_drops(const struct health_source *hs, struct health_drop_reason *out, int max)
 {
-	const struct hs_fam *fam = &hs->fam[HEALTH_DROP];
+	const struct hs_fam *fam = &hs->fam[CFG_H_DROP];
 	uint32_t key, *prev = NULL;
 	uint64_t val;
-	int fd = fam->drops_fd, n = 0;
+	int fd = fam->drops_fd, n = 0, i;
 
 	if (!fam->attached || fd < 0)
 		return 0;
 	/* every reason is looked at: the largest may be the last key the map hands out */
 	while (!bpf_map_get_next_key(fd, prev, &key)) {
-		if (!bpf_map_lookup_elem(fd, &key, &val))
-			top_insert(out, &n, max, key, val);
+		if (!bpf_map_lookup_elem(fd, &key, &val) &&
+		    (i = topn_slot(out, sizeof(*out), &n, max, val, drop_count)) >= 0)
+			out[i] = (struct health_drop_reason){ .reason = key, .count = val };
 		prev = &key;
 	}
 	return n;
@@ -923,4 +947,88 @@ const char *health_source_drop_name(const struct health_source *hs, uint32_t rea
 		return "UNKNOWN (no reasons before 5.17)";
 	snprintf(w->unknown_name, sizeof(w->unknown_name), "reason %u", reason);
 	return w->unknown_name;
+}
+
+/* ---- aod probes ---- */
+
+/* The short name aod probes prints: the method's first word, or what stands for it. */
+static void short_method(const struct hs_method *m, char *out, size_t len)
+{
+	size_t n = strcspn(m->name, " ");
+
+	if (syscall_level(m))
+		snprintf(out, len, "syscalls");
+	else if (!m->progs[0])
+		snprintf(out, len, "vmstat");
+	else
+		snprintf(out, len, "%.*s", (int)n, m->name);
+}
+
+/* "sched_switch + sched_info" from the method's name, else its programs without their method suffix
+ * ("block_rq_issue_btf" -> "block_rq_issue"). */
+static void attach_targets(const struct hs_method *m, char *out, size_t len)
+{
+	const char *rest = m->name + strcspn(m->name, " ");
+	size_t off = 0;
+
+	if (*rest) {
+		snprintf(out, len, "%s", rest + 1);
+		return;
+	}
+	out[0] = 0;
+	for (int i = 0; i < HS_MAX_PROGS && m->progs[i] && off < len; i++) {
+		const char *cut = strrchr(m->progs[i], '_');
+		int n = cut ? (int)(cut - m->progs[i]) : (int)strlen(m->progs[i]);
+
+		off += (size_t)snprintf(out + off, len - off, "%s%.*s", off ? ", " : "", n, m->progs[i]);
+	}
+}
+
+/* What an attached method measures with, in aod probes' words; the cost rule for syscall level. */
+static void probe_detail(const struct hs_fam *f, const struct hs_method *m, char *why, size_t wlen)
+{
+	const char *via = strchr(m->name, '(');
+
+	if (syscall_level(m))
+		snprintf(why, wlen, "off by default: " HEALTH_VFS_OFF_WHY "; turn on with " HEALTH_VFS_OPT_IN
+			 " (would use %.*s%s%s)", via ? (int)strcspn(via + 1, ")") : 0, via ? via + 1 : "",
+			 *f->failed ? "; " : "", f->failed);
+	else if (!m->progs[0])
+		snprintf(why, wlen, "/proc/vmstat pgmajfault deltas%s%s%s", *f->failed ? " (" : "", f->failed,
+			 *f->failed ? ")" : "");
+	else
+		attach_targets(m, why, wlen);
+	if (!syscall_level(m) && m->progs[0] && *f->failed)
+		snprintf(why + strlen(why), wlen - strlen(why), " (%s)", f->failed);
+}
+
+int health_source_probe(enum cfg_health_kind fam, char *method, size_t mlen, char *why, size_t wlen)
+{
+	/* vfs_syscall_ok: find out whether syscall level would work; the report says it stays off */
+	struct health_opts o = { .families = 1u << fam, .vfs_syscall_ok = true };
+	struct health_source *hs = NULL;
+	const struct hs_fam *f;
+	struct arena a;
+	int err;
+
+	if ((unsigned)fam >= HEALTH_NFAM)
+		return -EINVAL;
+	err = arena_init(&a, HS_PROBE_ARENA);
+	if (err < 0)
+		return err;
+	err = health_source_open(&hs, &a, &o);
+	f = hs ? &hs->fam[fam] : NULL;
+	if (f && f->attached) {
+		short_method(&defs[fam].methods[f->chosen], method, mlen);
+		probe_detail(f, &defs[fam].methods[f->chosen], why, wlen);
+		err = 0;
+	} else {
+		snprintf(method, mlen, "none");
+		snprintf(why, wlen, "%s", f && *f->failed ? f->failed : strerror(err < 0 ? -err : ENODEV));
+		err = err < 0 ? err : -ENODEV;
+	}
+	if (hs)
+		health_source_close(hs);
+	arena_fini(&a);
+	return err;
 }

@@ -11,17 +11,34 @@
 #include "../bpf/events.h"
 #include "../bpf/health.h"
 #include "arena.h"
+#include "config.h"
 
-enum health_family {
-	HEALTH_SCHED, HEALTH_BIO, HEALTH_VFS, HEALTH_OOM, HEALTH_TCP, HEALTH_DROP, HEALTH_FAULT,
-	HEALTH_NFAM
-};
+/* The BPF families are config.h's health kinds before kmsg, which comes from /dev/kmsg (kmsg.c):
+ * one enum for the config, detection, the loader, aod monitor and the manifest. */
+#define HEALTH_NFAM CFG_H_KMSG
 
 #define HEALTH_ALL ((1u << HEALTH_NFAM) - 1)
 #define HEALTH_METHOD_MAX 256
 
 /* Called for every record (each starts with struct aod_ev_hdr); return non-zero to stop consuming. */
 typedef int (*health_event_fn)(void *ctx, const struct aod_ev_hdr *h, size_t size);
+
+/*
+ * The cost rule (DESIGN.md), worded once for aod run, aod monitor and aod probes: a family whose only
+ * working method hooks every syscall (vfs without fentry or kprobes) is left off unless the config asks.
+ */
+#define HEALTH_SYSCALL_LEVEL "syscall-level"	/* the prefix of such a method's name */
+#define HEALTH_VFS_OFF_WHY "only syscall-level hooks on this kernel, every syscall pays"
+#define HEALTH_VFS_OPT_IN "health.vfs_latency.attach: syscall"
+
+/*
+ * The ring each family's records cross, for aod run and aod monitor. Only records at or over a floor
+ * cross it, and the loop drains it as soon as one is submitted: 64 KiB holds about 800 sched or block
+ * records (80 bytes with the ring's header), a burst of 800 over-threshold events before aod runs
+ * again. A ring's data pages are resident twice (the kernel maps them twice), so the objects' own
+ * 256 KiB cost 516 KiB each. What does not fit is counted as ringbuf_full (aod probes, metrics, manifests).
+ */
+#define HEALTH_RING_KB 64
 
 struct health_opts {
 	uint32_t sched_warn_us;		/* floors: only latencies at or over them cross the ring buffer */
@@ -53,6 +70,14 @@ struct health_source;
  * state comes from the arena. AOD_HEALTH_AVOID and AOD_NO_LIGHT_LOAD steer the choice.
  */
 int health_source_open(struct health_source **out, struct arena *a, const struct health_opts *o);
+/*
+ * aod probes: the method fam would attach with, found as aod run and aod monitor find it (the same
+ * method tables and order, AOD_HEALTH_AVOID honoured), by opening that family alone and closing it.
+ * method: "tp_btf", "raw_tp", "tracepoint", "fentry", "fexit", "kprobe", "syscalls" (would work, off
+ * by default: the cost rule), "vmstat" or "none"; why: the method and what failed before it, or why
+ * none works. Returns 0 when one attaches, else -errno (-ENODEV: every method was refused).
+ */
+int health_source_probe(enum cfg_health_kind fam, char *method, size_t mlen, char *why, size_t wlen);
 /* Detach every probe but keep the maps: what is queued can still be consumed and counted exactly. */
 void health_source_stop(struct health_source *hs);
 void health_source_close(struct health_source *hs);
@@ -64,22 +89,22 @@ int health_source_consume(struct health_source *hs);
 /* Once a second: the /proc/vmstat major-fault fallback reads its delta and emits one record. */
 int health_source_tick(struct health_source *hs, uint64_t now_ns);
 
-bool health_source_attached(const struct health_source *hs, enum health_family f);
+bool health_source_attached(const struct health_source *hs, enum cfg_health_kind f);
 /* e.g. "tp_btf" or "syscall-level read/write latency via raw_syscalls tp_btf (fentry refused: ...)". */
-const char *health_source_method(const struct health_source *hs, enum health_family f);
-const char *health_source_family_name(enum health_family f);
+const char *health_source_method(const struct health_source *hs, enum cfg_health_kind f);
+const char *health_source_family_name(enum cfg_health_kind f);
 /*
  * When vfs latency is measured at syscall level (no fentry, no kprobes), every syscall of every
  * task runs two BPF programs and takes the kernel's tracing slow path: the one family whose cost
  * a busy host notices. The sentence that says so, for the monitor and the daemon; NULL otherwise.
  */
 const char *health_source_cost_note(const struct health_source *hs);
-int health_source_loss(const struct health_source *hs, enum health_family f, struct aod_loss *out);
+int health_source_loss(const struct health_source *hs, enum cfg_health_kind f, struct aod_loss *out);
 
-/* In-kernel histogram for HEALTH_SCHED, HEALTH_BIO, HEALTH_VFS, summed over CPUs. */
-int health_source_hist(const struct health_source *hs, enum health_family f, struct aod_hist *out);
+/* In-kernel histogram for CFG_H_SCHED, CFG_H_BIO, CFG_H_VFS, summed over CPUs. */
+int health_source_hist(const struct health_source *hs, enum cfg_health_kind f, struct aod_hist *out);
 /* Events counted in the kernel (latency families: every measurement; others: every occurrence). */
-uint64_t health_source_count(const struct health_source *hs, enum health_family f);
+uint64_t health_source_count(const struct health_source *hs, enum cfg_health_kind f);
 
 struct health_drop_reason {
 	uint32_t reason;

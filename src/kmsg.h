@@ -9,6 +9,7 @@
 #include <linux/types.h>
 
 #include "../bpf/events.h"
+#include "kmsg_record.h"
 
 /* Built-in patterns, in this order; user patterns follow at KMSG_NBUILTIN + i. */
 enum kmsg_builtin {
@@ -22,25 +23,12 @@ enum kmsg_builtin {
 
 #define KMSG_MAX_USER 16
 #define KMSG_PATTERN_MAX 160
-#define KMSG_TEXT_MAX 1024
-
-struct kmsg_record {
-	uint64_t seq;
-	uint64_t usec;		/* CLOCK_MONOTONIC microseconds when logged */
-	int level;		/* 0 emerg .. 7 debug */
-	int facility;
-	bool cont;		/* a continuation fragment ('c' flag) */
-	size_t len;
-	char text[KMSG_TEXT_MAX];	/* unescaped (\xNN decoded), NUL-terminated, truncated */
-};
 
 struct kmsg_matcher {
 	char user[KMSG_MAX_USER][KMSG_PATTERN_MAX];
 	int nuser;
 };
 
-/* Parse one read() of /dev/kmsg: "prio,seq,usec,flags[,...];text\n[ KEY=value\n...]". 0 or -EINVAL. */
-int kmsg_parse(const char *buf, size_t len, struct kmsg_record *out);
 /* Plain substring; -EINVAL for an empty pattern, -ENOSPC past KMSG_MAX_USER, -ENAMETOOLONG. */
 int kmsg_matcher_add(struct kmsg_matcher *m, const char *pattern);
 /* Index of the first matching pattern (built-ins first), or -1. */

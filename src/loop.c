@@ -17,6 +17,7 @@
 #include "kmsg.h"
 #include "metrics.h"
 #include "smb_source.h"
+#include "upload.h"
 
 #define SHUTDOWN_GRACE_NS (10ull * 1000000000ull)
 
@@ -104,12 +105,15 @@ static void loop_pass(struct daemon *d, const fd_set *rd, uint64_t now)
 		if (d->health)
 			health_source_tick(d->health, now);
 		daemon_close_window(d, now);
+		fleet_watch_tick(d);
 	}
 	if (timer_fired(d->cleanup_tfd, rd))
 		daemon_cleanup_tick(d, now);
 	metrics_server_poll(&d->metrics, rd, now, daemon_metrics_render, d, (const char *const *)&d->metrics_buf);
 	collect_poll(d->collect, rd, now);
 	capture_poll(d->capture, rd, now);
+	if (d->upload)
+		upload_poll(d->upload, rd, now);
 }
 
 int loop_run(struct daemon *d)
@@ -132,6 +136,8 @@ int loop_run(struct daemon *d)
 		metrics_server_fill(&d->metrics, &rd, &maxfd, &deadline);
 		collect_fill_fds(d->collect, &rd, &maxfd, &deadline);
 		capture_fill_fds(d->capture, &rd, &maxfd, &deadline);
+		if (d->upload)
+			upload_fill(d->upload, &rd, &maxfd, &deadline, mono_ns());
 		now = mono_ns();
 		n = select(maxfd + 1, &rd, NULL, NULL, select_timeout(deadline, now, &tv));
 		if (n < 0) {
@@ -147,6 +153,7 @@ int loop_run(struct daemon *d)
 	daemon_system_bundle(d, "shutdown", mono_ns());
 	collect_drain(d->collect, SHUTDOWN_GRACE_NS);
 	capture_drain(d->capture, CAPTURE_DRAIN_NS);
+	fleet_stop(d);
 	log_info("stopped");
 	return 0;
 }

@@ -66,6 +66,18 @@ static const char usage[] =
 "      --output-dir the bundles go to a new directory ${TMPDIR:-/tmp}/aod-replay-XXXXXX\n"
 "      (its name is printed), never to the daemon's aod_output_dir.\n"
 "\n"
+"  aod status [--json] [-f FILE]\n"
+"      What the running daemon reports in its status file (status_file in the\n"
+"      config; default /run/aod/status.json, or $AOD_STATUS_FILE): pid, uptime,\n"
+"      config, each probe family's method, events and losses, anomalies, bundles,\n"
+"      upload backlog, bundle directory use. --json prints the file itself.\n"
+"      Exit 0: the daemon is live; 1: the file is stale (its pid is gone, or it\n"
+"      is older than three watch intervals plus 2 s); 3: no file, no daemon.\n"
+"\n"
+"  aod upload-copy FILE DIR\n"
+"      Copy FILE into DIR as DIR/NAME.part, fsync, rename to DIR/NAME. The daemon\n"
+"      runs it as a child for upload: {dir: PATH}, so a hung share never blocks it.\n"
+"\n"
 "  aod version\n"
 "      Print the versions of aod and of the libraries it was built with.\n"
 "\n"
@@ -84,7 +96,7 @@ static int help_main(int argc, char **argv)
 	snprintf(key, sizeof(key), "\n  aod %s", argv[1]);
 	p = strstr(usage, key);
 	if (!p || (p[strlen(key)] != ' ' && p[strlen(key)] != '\n')) {
-		fprintf(stderr, "aod: no help for '%s'; commands: run check-config probes monitor trace replay version help\n",
+		fprintf(stderr, "aod: no help for '%s'; commands: run check-config probes monitor trace replay status upload-copy version help\n",
 			argv[1]);
 		return 2;
 	}
@@ -92,6 +104,15 @@ static int help_main(int argc, char **argv)
 	printf("%.*s\n", (int)(end ? end - p - 1 : (long)strlen(p + 1)), p + 1);
 	return 0;
 }
+
+/* The architecture this binary runs on, as uname -m names it (the release tarballs use the same name). */
+#if defined(__x86_64__)
+#define AOD_ARCH "x86_64"
+#elif defined(__aarch64__)
+#define AOD_ARCH "aarch64"
+#else
+#error "aod is built for x86_64 and aarch64; add this architecture's syscall table (src/trace_json.c) first"
+#endif
 
 static int version_main(int argc, char **argv)
 {
@@ -105,6 +126,7 @@ static int version_main(int argc, char **argv)
 	libc = AOD_LIBC_STATIC " (static)";
 #endif
 	printf("aod %s\n", AOD_VERSION);
+	printf("arch %s\n", AOD_ARCH);
 #ifdef AOD_HOST_BUILD
 	printf("libbpf %s\n", libbpf_version_string());
 #else
@@ -124,7 +146,9 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 } cmds[] = {
 	{ "run", daemon_run_main },
-	{ "replay", daemon_replay_main },
+	{ "replay", replay_main },
+	{ "status", status_main },
+	{ "upload-copy", upload_copy_main },
 	{ "check-config", config_check_main },
 	{ "probes", probe_main },
 	{ "monitor", monitor_main },

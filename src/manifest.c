@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "family.h"
 #include "json.h"
 #include "names.h"
 /* build.sh generates version.h; a hand-built unit test has none and says "dev". */
@@ -28,11 +29,6 @@
 #ifndef AOD_VERSION
 #define AOD_VERSION "dev"
 #endif
-
-static const char *const health_names[CFG_H_COUNT] = {
-	"sched_latency", "bio_latency", "vfs_latency", "oom_kill",
-	"tcp_retransmit", "packet_drop", "major_fault", "kmsg",
-};
 
 uint32_t manifest_event_pid(const struct detect_anomaly *det)
 {
@@ -266,7 +262,7 @@ static const char *anomaly_type(const struct cfg_anomaly *an)
 		return "stall";
 	if (an->type == CFG_RECONNECT)
 		return "reconnect";
-	return (unsigned)an->health < CFG_H_COUNT ? health_names[an->health] : "health";
+	return (unsigned)an->health < CFG_H_COUNT ? family_table[an->health].key : "health";
 }
 
 static void write_anomaly(struct json *j, const struct manifest_input *in)

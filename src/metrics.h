@@ -12,8 +12,22 @@
 #include "capture.h"
 #include "collect.h"
 #include "config.h"
+#include "upload.h"
 
 #define METRICS_HIST_BUCKETS 32		/* log2(us), as the BPF histograms */
+#define METRICS_MAX_FAMILIES 12		/* smb and the health families, with room for more sources */
+#define METRICS_METHOD_MAX 32		/* the attach method's first word: a label value stays short */
+
+/* One probe family: how it attached, what the kernel counted, and its latency histogram if it has one. */
+struct metrics_family {
+	char name[16];			/* "smb", "sched", "block", ... */
+	char method[METRICS_METHOD_MAX];	/* e.g. "tp_btf", "raw_tp"; "" when it did not attach */
+	bool counts;			/* events is meaningful (the kernel counts this family's events) */
+	uint64_t events;
+	bool has_hist;
+	uint64_t hist[METRICS_HIST_BUCKETS];	/* slot i: [2^i, 2^(i+1)) us; the last also everything above */
+	uint64_t hist_sum_ns;
+};
 
 /* Everything a scrape reports; the daemon fills it, metrics_render only formats it. */
 struct metrics_snapshot {
@@ -23,10 +37,19 @@ struct metrics_snapshot {
 	struct capture_stats captures;
 	struct collect_probe_info probes;
 	uint64_t arena_used, arena_size, arena_failures;
+	uint64_t bundle_dir_bytes;		/* finished bundles in <output_dir>/batches */
+	uint64_t bundle_dir_limit;		/* max_total_log_size_mb in bytes */
 	bool smb_attached;
 	uint64_t smb_hist[CFG_SMB2_NCMD][METRICS_HIST_BUCKETS];
 	uint64_t smb_count[CFG_SMB2_NCMD];
+	bool upload_on;				/* upload: configured; the aod_upload_* series only then */
+	struct upload_stats upload;
+	struct metrics_family fam[METRICS_MAX_FAMILIES];
+	int nfam;
 };
+
+/* The first word of a probe's method description ("tp_btf", "syscall-level", ...), cut to fit a label. */
+void metrics_family_method(struct metrics_family *f, const char *method);
 
 /* Pure: the Prometheus text exposition of s into buf. Returns the length, or -ENOSPC. */
 int metrics_render(const struct metrics_snapshot *s, const struct cfg_config *cfg, char *buf, size_t cap);
@@ -53,7 +76,7 @@ struct metrics_server {
 		int fd;			/* -1 when free */
 		uint64_t accepted_ns, deadline_ns;
 		size_t got;
-		char req[512];
+		char req[512];		/* the request cap: one that fills it unfinished gets 431 */
 	} conn[METRICS_MAX_CONNS];
 	uint64_t served, dropped;
 };

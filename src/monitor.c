@@ -24,6 +24,8 @@
 #include "hist.h"
 #include "kmsg.h"
 #include "log.h"
+#include "tcp_state.h"
+#include "text.h"
 
 #define MON_COLS 80
 #define MON_ARENA (2u << 20)
@@ -218,14 +220,6 @@ static void on_oom(struct monitor *m, const struct aod_ev_oom *e)
 	emit(m, &e->h, "OOM", d, MON_CRITICAL);
 }
 
-static const char *tcp_state(unsigned s)
-{
-	static const char *const n[] = { "?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
-					 "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING" };
-
-	return s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
-}
-
 static void on_tcp(struct monitor *m, const struct aod_ev_tcp *e)
 {
 	char s[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], d[160];
@@ -233,7 +227,7 @@ static void on_tcp(struct monitor *m, const struct aod_ev_tcp *e)
 
 	inet_ntop(af, e->saddr, s, sizeof(s));
 	inet_ntop(af, e->daddr, dst, sizeof(dst));
-	snprintf(d, sizeof(d), "retransmit %s:%u -> %s:%u %s", s, e->sport, dst, e->dport, tcp_state(e->state));
+	snprintf(d, sizeof(d), "retransmit %s:%u -> %s:%u %s", s, e->sport, dst, e->dport, tcp_state_name(e->state));
 	emit(m, &e->h, "TCP", d, MON_WARNING);
 }
 
@@ -311,7 +305,7 @@ static void print_hists(struct monitor *m)
 	char p50[24], p99[24], mx[24], line[160];
 	struct aod_hist h;
 
-	for (int f = HEALTH_SCHED; f <= HEALTH_VFS; f++) {
+	for (int f = CFG_H_SCHED; f <= CFG_H_VFS; f++) {
 		if (!health_source_attached(m->hs, f) || health_source_hist(m->hs, f, &h))
 			continue;
 		hist_fmt_ns(p50, sizeof(p50), hist_percentile(h.slots, AOD_HIST_SLOTS, 50) * 1000);
@@ -337,7 +331,7 @@ static void fill_rows(struct monitor *m, struct mon_row *r)
 
 	for (f = 0; f < HEALTH_NFAM; f++) {
 		r[f].name = health_source_family_name(f);
-		r[f].latency = f <= HEALTH_VFS;
+		r[f].latency = f <= CFG_H_VFS;
 		if (!health_source_attached(m->hs, f))
 			continue;
 		if (r[f].latency && !health_source_hist(m->hs, f, &h)) {
@@ -349,20 +343,20 @@ static void fill_rows(struct monitor *m, struct mon_row *r)
 		}
 		r[f].events = health_source_count(m->hs, f);
 	}
-	r[HEALTH_OOM].st = count_status(r[HEALTH_OOM].events, MON_CRITICAL);
-	r[HEALTH_TCP].st = count_status(r[HEALTH_TCP].events, MON_WARNING);
-	r[HEALTH_DROP].st = count_status(r[HEALTH_DROP].events, MON_WARNING);
-	r[HEALTH_FAULT].st = m->fault_peak >= MON_FAULT_CRIT ? MON_CRITICAL :
+	r[CFG_H_OOM].st = count_status(r[CFG_H_OOM].events, MON_CRITICAL);
+	r[CFG_H_TCP].st = count_status(r[CFG_H_TCP].events, MON_WARNING);
+	r[CFG_H_DROP].st = count_status(r[CFG_H_DROP].events, MON_WARNING);
+	r[CFG_H_FAULT].st = m->fault_peak >= MON_FAULT_CRIT ? MON_CRITICAL :
 			     m->fault_peak >= MON_FAULT_WARN ? MON_WARNING : MON_OK;
-	for (f = HEALTH_OOM; f < HEALTH_NFAM; f++)
+	for (f = CFG_H_OOM; f < HEALTH_NFAM; f++)
 		if (!health_source_attached(m->hs, f))
 			r[f].st = MON_NA;
-	r[HEALTH_NFAM].name = "kmsg";
-	r[HEALTH_NFAM].events = m->kmsg_total;
-	r[HEALTH_NFAM].st = m->kr ? MON_OK : MON_NA;
+	r[CFG_H_KMSG].name = "kmsg";
+	r[CFG_H_KMSG].events = m->kmsg_total;
+	r[CFG_H_KMSG].st = m->kr ? MON_OK : MON_NA;
 	for (i = 0; m->kr && i < KMSG_NBUILTIN + m->kr->m.nuser; i++)
-		if (m->kmsg_count[i] && kmsg_status(i) > r[HEALTH_NFAM].st)
-			r[HEALTH_NFAM].st = kmsg_status(i);
+		if (m->kmsg_count[i] && kmsg_status(i) > r[CFG_H_KMSG].st)
+			r[CFG_H_KMSG].st = kmsg_status(i);
 }
 
 static enum monitor_status print_table(struct monitor *m, const struct mon_row *r)
@@ -371,7 +365,7 @@ static enum monitor_status print_table(struct monitor *m, const struct mon_row *
 	char worst[24], over[24];
 
 	printf("\n%-10s %12s %12s %12s  %s\n", "SUBSYSTEM", "EVENTS", "OVER WARN", "WORST", "STATUS");
-	for (int f = 0; f <= HEALTH_NFAM; f++) {
+	for (int f = 0; f < CFG_H_COUNT; f++) {
 		if (r[f].latency && r[f].st != MON_NA) {
 			hist_fmt_ns(worst, sizeof(worst), r[f].worst_ns);
 			snprintf(over, sizeof(over), "%" PRIu64, r[f].over);
@@ -379,7 +373,7 @@ static enum monitor_status print_table(struct monitor *m, const struct mon_row *
 			snprintf(worst, sizeof(worst), "-");
 			snprintf(over, sizeof(over), "-");
 		}
-		if (f == HEALTH_FAULT && r[f].st != MON_NA)
+		if (f == CFG_H_FAULT && r[f].st != MON_NA)
 			snprintf(worst, sizeof(worst), "%" PRIu64 "/s", m->fault_peak);
 		printf("%-10s %12" PRIu64 " %12s %12s  %s%s%s\n", r[f].name, r[f].events, over, worst,
 		       paint(m, r[f].st), status_names[r[f].st], r[f].st ? unpaint(m) : "");
@@ -398,36 +392,36 @@ static void recommend_one(struct monitor *m, int f, const struct mon_row *r)
 
 	hist_fmt_ns(w, sizeof(w), r->worst_ns);
 	switch (f) {
-	case HEALTH_SCHED:
+	case CFG_H_SCHED:
 		snprintf(text, sizeof(text), "tasks waited up to %s for a CPU: look at the load (loadavg, top "
 			 "CPU users), CPU quotas and affinity of busy cgroups.", w);
 		break;
-	case HEALTH_BIO:
+	case CFG_H_BIO:
 		snprintf(text, sizeof(text), "block requests took up to %s: check /proc/diskstats, device "
 			 "health and queue depth, and who else does I/O on the device.", w);
 		break;
-	case HEALTH_VFS:
+	case CFG_H_VFS:
 		snprintf(text, sizeof(text), "reads/writes took up to %s: find the files behind the slow calls "
 			 "(at syscall level a read also waits for pipes, sockets and ttys).", w);
 		break;
-	case HEALTH_OOM:
+	case CFG_H_OOM:
 		i = snprintf(text, sizeof(text), "the OOM killer ran (victims:");
 		for (int v = 0; v < m->noom_victims && i < (int)sizeof(text) - 16; v++)
 			i += snprintf(text + i, sizeof(text) - (size_t)i, " %u", m->oom_victims[v]);
 		snprintf(text + i, sizeof(text) - (size_t)i, "): check memory limits (memory.max or "
 			 "memory.limit_in_bytes), leaks and swap.");
 		break;
-	case HEALTH_TCP:
+	case CFG_H_TCP:
 		snprintf(text, sizeof(text), "TCP retransmitted: loss or congestion on the path; check "
 			 "`ip -s link` and /proc/net/netstat.");
 		break;
-	case HEALTH_DROP:
+	case CFG_H_DROP:
 		if (health_source_drops(m->hs, top, 1) < 1)
 			top[0].reason = AOD_DROP_REASON_UNKNOWN;
 		snprintf(text, sizeof(text), "packets were dropped, most for %s (NO_SOCKET: traffic to a "
 			 "closed port); the per-reason counts are below.", health_source_drop_name(m->hs, top[0].reason));
 		break;
-	case HEALTH_FAULT:
+	case CFG_H_FAULT:
 		snprintf(text, sizeof(text), "up to %" PRIu64 " major faults a second: memory pressure or a "
 			 "cold page cache; check free memory and swap-in.", m->fault_peak);
 		break;
@@ -443,7 +437,7 @@ static void print_recommendations(struct monitor *m, const struct mon_row *r)
 {
 	bool any = false;
 
-	for (int f = 0; f <= HEALTH_NFAM; f++) {
+	for (int f = 0; f < CFG_H_COUNT; f++) {
 		if (r[f].st < MON_WARNING)
 			continue;
 		if (!any)
@@ -488,7 +482,7 @@ static void print_probes(struct monitor *m)
 
 static void report(struct monitor *m)
 {
-	struct mon_row rows[HEALTH_NFAM + 1];
+	struct mon_row rows[CFG_H_COUNT];
 	char dur[24], line[160];
 
 	memset(rows, 0, sizeof(rows));
@@ -514,7 +508,7 @@ static void tick(struct monitor *m)
 	uint64_t n;
 
 	health_source_tick(m->hs, mono_ns());
-	n = health_source_count(m->hs, HEALTH_FAULT);
+	n = health_source_count(m->hs, CFG_H_FAULT);
 	if (n - m->last_faults > m->fault_peak && n >= m->last_faults)
 		m->fault_peak = n - m->last_faults;
 	m->last_faults = n;
@@ -592,16 +586,13 @@ static int make_fds(int *sfd, int *tfd)
 
 static int parse_u32(const char *opt, const char *s, uint32_t min, uint32_t *out)
 {
-	char *end;
-	unsigned long v;
+	uint32_t v;
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v > UINT32_MAX || v < min) {
+	if (text_parse_u32(s, &v) < 0 || v < min) {
 		fprintf(stderr, "aod monitor: invalid %s '%s': expected a whole number >= %u\n", opt, s, min);
 		return -EINVAL;
 	}
-	*out = (uint32_t)v;
+	*out = v;
 	return 0;
 }
 
@@ -701,14 +692,14 @@ static int start(struct monitor *m, struct arena *a)
 	struct health_opts ho = { .sched_warn_us = m->o.warn_us[0], .bio_warn_us = m->o.warn_us[1],
 				  .vfs_warn_us = m->o.warn_us[2], .pid = m->o.pid, .families = m->o.families,
 				  /* naming vfs in --families is the opt-in to its syscall-level fallback */
-				  .vfs_syscall_ok = (m->o.families >> HEALTH_VFS) & 1,
+				  .vfs_syscall_ok = (m->o.families >> CFG_H_VFS) & 1,
 				  .cb = on_event, .cb_ctx = m,
 				  /*
 				   * Only slow events cross the ring buffers, and this loop drains them at
 				   * once; their pages count in the monitor's resident memory, so 64 KiB each
 				   * (the daemon keeps 256). What does not fit is counted as lost and shown.
 				   */
-				  .ringbuf_kb = 64 };
+				  .ringbuf_kb = HEALTH_RING_KB };
 	uint64_t t0 = mono_ns();
 	struct timespec rt;
 	int err;

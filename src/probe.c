@@ -18,23 +18,16 @@
 #include <linux/types.h>
 
 #include "bpflog.h"
+#include "family.h"
+#include "health_source.h"
 #include "log.h"
 #include "names.h"
 #include "probe.skel.h"
 #include "smb_source.h"
 
-static const char *const family_names[PROBE_FAMILY_COUNT] = {
-	"smb", "sched", "block", "vfs", "oom", "tcp", "drops", "faults",
-};
-
 static const char *const method_names[PROBE_METHOD_COUNT] = {
 	"tp_btf", "raw_tp", "tracepoint", "fentry", "fexit", "kprobe",
 };
-
-const char *probe_family_name(enum probe_family fam)
-{
-	return (unsigned)fam < PROBE_FAMILY_COUNT ? family_names[fam] : "?";
-}
 
 const char *probe_method_name(enum probe_method m)
 {
@@ -275,176 +268,6 @@ static void choose(struct probe_choice *ch, const char *method, bool usable, con
 	va_end(ap);
 }
 
-/* Try every "cat/name" with method m; on the first failure put the reason in why. */
-static bool try_all(const struct probe_caps *c, enum probe_method m, const char *const *tps, int n,
-		    char *why, size_t len)
-{
-	struct probe_try t;
-
-	for (int i = 0; i < n; i++) {
-		const char *name = strchr(tps[i], '/') + 1;
-		const char *target = m == PROBE_TRACEPOINT ? tps[i] : name;
-
-		if (probe_try(m, target, &t) != 0) {
-			method_reason(c, m, &t, target, why, len);
-			return false;
-		}
-	}
-	return true;
-}
-
-/* Tracepoint families: tp_btf, then raw_tp, then the classic tracepoint through tracefs. */
-static void fam_tracepoints(const struct probe_caps *c, struct probe_choice *ch, const char *const *tps,
-			    int n, const char *detail)
-{
-	static const enum probe_method order[] = { PROBE_TP_BTF, PROBE_RAW_TP, PROBE_TRACEPOINT };
-	char why[3][120];
-
-	for (int i = 0; i < 3; i++) {
-		if (!try_all(c, order[i], tps, n, why[i], sizeof(why[i])))
-			continue;
-		if (i == 0)
-			choose(ch, method_names[order[i]], true, "%s", detail);
-		else
-			choose(ch, method_names[order[i]], true, "%s (%s)", detail, why[0]);
-		return;
-	}
-	choose(ch, "none", false, "%s; %s; %s", why[0], why[1], why[2]);
-}
-
-static bool try_funcs(const struct probe_caps *c, enum probe_method m, const char *const *fns, int n,
-		      char *why, size_t len)
-{
-	struct probe_try t;
-
-	for (int i = 0; i < n; i++) {
-		if (probe_try(m, fns[i], &t) != 0) {
-			method_reason(c, m, &t, fns[i], why, len);
-			return false;
-		}
-	}
-	return true;
-}
-
-static void fam_vfs(const struct probe_caps *c, struct probe_choice *ch)
-{
-	static const char *const fns[] = { "vfs_read", "vfs_write" };
-	static const char *const sc[] = { "syscalls/sys_enter_read", "syscalls/sys_exit_read",
-					  "syscalls/sys_enter_write", "syscalls/sys_exit_write" };
-	static const char *const raw[] = { "raw_syscalls/sys_enter", "raw_syscalls/sys_exit" };
-	char fe[120], kp[120], tp[120], rb[120];
-	const char *via = NULL;
-
-	if (try_funcs(c, PROBE_FENTRY, fns, 2, fe, sizeof(fe)) && try_funcs(c, PROBE_FEXIT, fns, 2, fe, sizeof(fe))) {
-		choose(ch, "fentry", true, "fentry/fexit vfs_read, vfs_write");
-		return;
-	}
-	if (try_funcs(c, PROBE_KPROBE, fns, 2, kp, sizeof(kp))) {
-		choose(ch, "kprobe", true, "kprobe/kretprobe vfs_read, vfs_write (%s)", fe);
-		return;
-	}
-	if (try_all(c, PROBE_TRACEPOINT, sc, 4, tp, sizeof(tp)))
-		via = "syscalls tracepoints";
-	else if (try_all(c, PROBE_TP_BTF, raw, 2, rb, sizeof(rb)))
-		via = "raw_syscalls tp_btf";
-	else if (try_all(c, PROBE_RAW_TP, raw, 2, rb, sizeof(rb)))
-		via = "raw_syscalls raw_tp";
-	if (via) {
-		/* as health_source decides: syscall-level hooks tax every syscall, so only on request */
-		choose(ch, "syscalls", true,
-		       "off by default: only syscall-level hooks on this kernel, every syscall pays; turn on with "
-		       "health.vfs_latency.attach: syscall (would use %s; %s; %s)", via, fe, kp);
-		return;
-	}
-	choose(ch, "none", false, "%s; %s; %s; %s", fe, kp, tp, rb);
-}
-
-static void fam_faults(const struct probe_caps *c, struct probe_choice *ch)
-{
-	static const char *const fns[] = { "handle_mm_fault" };
-	char why[120], line[64] = "";
-	FILE *f;
-	bool vmstat = false;
-
-	if (try_funcs(c, PROBE_FEXIT, fns, 1, why, sizeof(why))) {
-		choose(ch, "fexit", true, "fexit handle_mm_fault, VM_FAULT_MAJOR");
-		return;
-	}
-	f = fopen("/proc/vmstat", "re");
-	while (f && !vmstat && fgets(line, sizeof(line), f))
-		vmstat = strncmp(line, "pgmajfault ", 11) == 0;
-	if (f)
-		fclose(f);
-	if (vmstat) {
-		choose(ch, "vmstat", true, "/proc/vmstat pgmajfault deltas (%s)", why);
-		return;
-	}
-	choose(ch, "none", false, "%s; /proc/vmstat has no pgmajfault", why);
-}
-
-/* Does tracepoint NAME's BTF prototype take an argument of enum type ENUM?  (Prototype
- * parameters carry no names in BTF, so the type is what can be checked.) */
-static bool tp_has_enum_arg(const struct btf *btf, const char *name, const char *enum_name)
-{
-	char tn[96];
-	const struct btf_type *t, *a;
-	const struct btf_param *p;
-	int id;
-
-	snprintf(tn, sizeof(tn), "btf_trace_%s", name);
-	id = btf ? btf__find_by_name_kind(btf, tn, BTF_KIND_TYPEDEF) : -1;
-	if (id < 0)
-		return false;
-	t = btf__type_by_id(btf, btf__resolve_type(btf, (__u32)id));	/* the pointer */
-	t = t && btf_is_ptr(t) ? btf__type_by_id(btf, t->type) : NULL;	/* the prototype */
-	if (!t || !btf_is_func_proto(t))
-		return false;
-	p = btf_params(t);
-	for (int i = 0; i < btf_vlen(t); i++) {
-		int aid = btf__resolve_type(btf, p[i].type);
-
-		a = aid > 0 ? btf__type_by_id(btf, (__u32)aid) : NULL;
-		if (a && btf_is_enum(a) && strcmp(btf__name_by_offset(btf, a->name_off), enum_name) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* Has struct `sname` a direct member `member`? */
-static bool btf_has_member(const struct btf *btf, const char *sname, const char *member)
-{
-	int id = btf ? btf__find_by_name_kind(btf, sname, BTF_KIND_STRUCT) : -1;
-	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, (__u32)id) : NULL;
-	const struct btf_member *m;
-
-	if (!t)
-		return false;
-	m = btf_members(t);
-	for (int i = 0; i < btf_vlen(t); i++, m++)
-		if (!strcmp(btf__name_by_offset(btf, m->name_off), member))
-			return true;
-	return false;
-}
-
-/*
- * The run-queue method health_source tries first: sched_switch alone, reading the wait the
- * scheduler stamped (task->sched_info.last_queued, rq->clock through se.cfs_rq->rq). It needs
- * tp_btf on sched_switch and those fields; without them the wakeup hooks follow.
- */
-static void fam_sched(const struct probe_caps *c, struct probe_choice *ch, const char *const *tps)
-{
-	char why[120];
-
-	if (try_all(c, PROBE_TP_BTF, tps + 2, 1, why, sizeof(why)) &&
-	    btf_has_member(vmlinux_btf, "task_struct", "sched_info") &&
-	    btf_has_member(vmlinux_btf, "sched_info", "last_queued") &&
-	    btf_has_member(vmlinux_btf, "sched_entity", "cfs_rq") && btf_has_member(vmlinux_btf, "cfs_rq", "rq")) {
-		choose(ch, "tp_btf", true, "sched_switch alone (wait from sched_info.last_queued)");
-		return;
-	}
-	fam_tracepoints(c, ch, tps, 3, "sched_wakeup, sched_wakeup_new, sched_switch");
-}
-
 static void fam_smb(const struct probe_caps *c, struct probe_choice *ch)
 {
 	char method[48], why[160];
@@ -474,29 +297,18 @@ static void smb_each_method(struct probe_caps *c)
 	}
 }
 
+/* The health families through health_source's own method tables, in the order aod run and aod monitor
+ * try them (AOD_HEALTH_AVOID honoured): what this report says is what they will do. */
 static void probe_families(struct probe_caps *c)
 {
-	static const char *const sched[] = { "sched/sched_wakeup", "sched/sched_wakeup_new", "sched/sched_switch" };
-	static const char *const block[] = { "block/block_rq_issue", "block/block_rq_complete" };
-	static const char *const oom[] = { "oom/mark_victim" };
-	static const char *const tcp[] = { "tcp/tcp_retransmit_skb" };
-	static const char *const drops[] = { "skb/kfree_skb" };
-	bool reason;
-
-	if (!vmlinux_btf)
-		vmlinux_btf = btf__load_vmlinux_btf();
-	reason = tp_has_enum_arg(vmlinux_btf, "kfree_skb", "skb_drop_reason");
-	fam_smb(c, &c->family[PROBE_SMB]);
+	fam_smb(c, &c->smb);
 	smb_each_method(c);
-	fam_sched(c, &c->family[PROBE_SCHED], sched);
-	fam_tracepoints(c, &c->family[PROBE_BLOCK], block, 2, "block_rq_issue, block_rq_complete");
-	fam_vfs(c, &c->family[PROBE_VFS]);
-	fam_tracepoints(c, &c->family[PROBE_OOM], oom, 1, "oom:mark_victim");
-	fam_tracepoints(c, &c->family[PROBE_TCP], tcp, 1, "tcp:tcp_retransmit_skb");
-	fam_tracepoints(c, &c->family[PROBE_DROPS], drops, 1,
-			reason ? "skb:kfree_skb, with the drop reason"
-			       : "skb:kfree_skb (no drop reason on this kernel: every free counts)");
-	fam_faults(c, &c->family[PROBE_FAULTS]);
+	for (int f = 0; f < CFG_H_KMSG; f++) {
+		struct probe_choice *ch = &c->family[f];
+
+		ch->usable = health_source_probe((enum cfg_health_kind)f, ch->method, sizeof(ch->method), ch->why,
+						 sizeof(ch->why)) == 0;
+	}
 }
 
 /*
@@ -530,16 +342,6 @@ int probe_caps(struct probe_caps *caps)
 	btf__free(vmlinux_btf);
 	vmlinux_btf = NULL;
 	return caps->bpf_ok ? 0 : caps->bpf_err;
-}
-
-const char *probe_family_method(const struct probe_caps *caps, enum probe_family fam, char *why, size_t len)
-{
-	if ((unsigned)fam >= PROBE_FAMILY_COUNT) {
-		snprintf(why, len, "unknown family");
-		return "none";
-	}
-	snprintf(why, len, "%s", caps->family[fam].why);
-	return caps->family[fam].method;
 }
 
 /* ---- aod probes ---- */
@@ -598,10 +400,18 @@ static void print_host(const struct probe_caps *c, FILE *out)
 	print_memlock(c, out);
 }
 
+static void print_family(const struct probe_caps *c, const char *name, const struct probe_choice *ch)
+{
+	const char *why = ch->why;
+
+	if (!c->bpf_ok && c->bpf_err == -EPERM && !strcmp(ch->method, "none"))
+		why = "no permission to load BPF (run as root, or with CAP_BPF and CAP_PERFMON)";
+	printf("%-7s %-9s %s\n", name, ch->method, why);
+}
+
 int probe_main(int argc, char **argv)
 {
 	struct probe_caps *c;
-	char why[320];
 	int err;
 
 	if (argc > 1) {
@@ -624,13 +434,9 @@ int probe_main(int argc, char **argv)
 		       err == -EPERM ? " (run as root)" : "");
 	print_methods(c, stdout);
 	printf("\n");
-	for (int f = 0; f < PROBE_FAMILY_COUNT; f++) {
-		const char *m = probe_family_method(c, (enum probe_family)f, why, sizeof(why));
-
-		if (!c->bpf_ok && c->bpf_err == -EPERM && !strcmp(m, "none"))
-			snprintf(why, sizeof(why), "no permission to load BPF (run as root, or with CAP_BPF and CAP_PERFMON)");
-		printf("%-7s %-9s %s\n", family_names[f], m, why);
-	}
+	print_family(c, "smb", &c->smb);
+	for (int f = 0; f < CFG_H_KMSG; f++)
+		print_family(c, family_table[f].name, &c->family[f]);
 	if (c->cifs_loaded) {
 		static const char *const forced[] = { "tracepoint", "fentry", "kprobe" };
 

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
+
 enum probe_method {
 	PROBE_TP_BTF,		/* BTF-typed raw tracepoint */
 	PROBE_RAW_TP,		/* raw tracepoint, untyped u64 arguments */
@@ -15,11 +17,6 @@ enum probe_method {
 	PROBE_FEXIT,
 	PROBE_KPROBE,
 	PROBE_METHOD_COUNT
-};
-
-enum probe_family {
-	PROBE_SMB, PROBE_SCHED, PROBE_BLOCK, PROBE_VFS, PROBE_OOM, PROBE_TCP, PROBE_DROPS, PROBE_FAULTS,
-	PROBE_FAMILY_COUNT
 };
 
 /* The outcome of one real load+attach. err: 0 when it worked, else a negative errno. */
@@ -55,16 +52,14 @@ struct probe_caps {
 	bool memcg;			/* a map larger than memlock loaded: BPF memory is memcg-charged */
 	/* generic methods, on sched_switch (tracepoints) and vfs_read (functions) */
 	struct probe_try method[PROBE_METHOD_COUNT];
-	struct probe_choice family[PROBE_FAMILY_COUNT];
+	struct probe_choice smb;
+	struct probe_choice family[CFG_H_KMSG];	/* the BPF health families, by enum cfg_health_kind (family.h) */
 	/* With cifs loaded: each SMB attach method tried for real, in the order auto prefers them. */
 	struct probe_choice smb_method[3];	/* tracepoint, fentry, kprobe */
 };
 
 /* Probe everything; needs root for real answers (without it every load reports EPERM). */
 int probe_caps(struct probe_caps *caps);
-/* The family's method name (as in probe_choice.method); copies its detail or reason into why. */
-const char *probe_family_method(const struct probe_caps *caps, enum probe_family fam, char *why, size_t len);
-const char *probe_family_name(enum probe_family fam);
 const char *probe_method_name(enum probe_method m);
 /* One real attempt: load the `m` test program against `target` and attach it, then detach.
  * target: "sched_switch" (tp_btf, raw_tp), "sched/sched_switch" (tracepoint), "vfs_read". */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Retention: which finished bundles to delete (pure), and the sweep that lists, stats and unlinks them. */
+/* Retention: which finished bundles to delete (pure), the sweep that lists, stats and unlinks them, and old traces. */
 #include "retain.h"
 #include "dirlist.h"
 
@@ -66,13 +66,20 @@ static bool bundles_sorted(const struct retain_entry *e, size_t n)
 	return true;
 }
 
-/* The oldest bundle not yet chosen, n if none. A cursor makes it linear on sorted input. */
-static size_t next_oldest(const struct retain_entry *e, size_t n, const bool *del, bool sorted, size_t *cursor)
+static bool is_kept(const bool *kept, size_t i)
+{
+	return kept && kept[i];
+}
+
+/* The oldest bundle not yet chosen (of the kept ones when want_kept), n if none. A cursor makes it
+ * linear on sorted input. */
+static size_t next_oldest(const struct retain_entry *e, size_t n, const bool *del, const bool *kept, bool want_kept,
+			  bool sorted, size_t *cursor)
 {
 	size_t i, best = n;
 
 	for (i = sorted ? *cursor : 0; i < n; i++) {
-		if (del[i] || !retain_is_bundle(e[i].name))
+		if (del[i] || !retain_is_bundle(e[i].name) || is_kept(kept, i) != want_kept)
 			continue;
 		if (sorted) {
 			*cursor = i + 1;
@@ -106,15 +113,22 @@ static uint64_t ninety_percent(uint64_t m)
 size_t retain_choose(const struct retain_entry *e, size_t n, uint64_t max_total, uint64_t max_age_sec,
 		     int64_t now_sec, bool *del)
 {
+	return retain_choose_keep(e, n, max_total, max_age_sec, now_sec, NULL, del);
+}
+
+size_t retain_choose_keep(const struct retain_entry *e, size_t n, uint64_t max_total, uint64_t max_age_sec,
+			  int64_t now_sec, const bool *kept, bool *del)
+{
 	uint64_t total = 0;
 	size_t chosen = 0, i, cursor = 0;
 	bool sorted;
+	int round;
 
 	for (i = 0; i < n; i++) {
 		del[i] = false;
 		if (!retain_is_bundle(e[i].name))
 			continue;
-		if (retain_aged(&e[i], max_age_sec, now_sec)) {
+		if (!is_kept(kept, i) && retain_aged(&e[i], max_age_sec, now_sec)) {
 			del[i] = true;
 			chosen++;
 			continue;
@@ -124,14 +138,18 @@ size_t retain_choose(const struct retain_entry *e, size_t n, uint64_t max_total,
 	if (!max_total || total <= ninety_percent(max_total))
 		return chosen;
 	sorted = bundles_sorted(e, n);
-	while (total > max_total / 2) {
-		size_t k = next_oldest(e, n, del, sorted, &cursor);
+	/* round 0: the bundles nobody needs, oldest first; round 1: the kept ones, only if still over */
+	for (round = 0; round < 2 && total > max_total / 2; round++) {
+		cursor = 0;
+		while (total > max_total / 2) {
+			size_t k = next_oldest(e, n, del, kept, round == 1, sorted, &cursor);
 
-		if (k == n)
-			break;
-		del[k] = true;
-		chosen++;
-		total = total > e[k].size ? total - e[k].size : 0;
+			if (k == n)
+				break;
+			del[k] = true;
+			chosen++;
+			total = total > e[k].size ? total - e[k].size : 0;
+		}
 	}
 	return chosen;
 }
@@ -210,7 +228,14 @@ struct sweep {
 	char boundary_name[NAME_MAX + 1];
 	struct retain_result *res;
 	int first_err;
+	const struct retain_keep *keep;	/* NULL: nothing is kept */
+	bool kept_round;		/* trimming the kept bundles, everything else is gone */
 };
+
+static bool sweep_keeps(const struct sweep *s, const char *name)
+{
+	return s->keep && s->keep->keep(s->keep->ctx, name);
+}
 
 static void note_unlink_error(struct sweep *s, int err)
 {
@@ -226,7 +251,7 @@ static int age_pass_entry(void *ctx, int dfd, const char *name, unsigned char ty
 
 	if (!stat_bundle(dfd, name, type, &en))
 		return 0;
-	if (!retain_aged(&en, s->max_age_sec, s->now_sec)) {
+	if (!retain_aged(&en, s->max_age_sec, s->now_sec) || sweep_keeps(s, name)) {
 		s->total = sat_add(s->total, en.size);
 		s->live++;
 	} else if (unlinkat(dfd, name, 0) == 0) {
@@ -276,8 +301,15 @@ static int trim_pass_entry(void *ctx, int dfd, const char *name, unsigned char t
 	struct sweep *s = ctx;
 	struct retain_entry en;
 
+	bool kept;
+
+	if (!stat_bundle(dfd, name, type, &en))
+		return 0;
+	kept = sweep_keeps(s, name);
 	/* aged-out bundles are out of the total even when their unlink failed */
-	if (!stat_bundle(dfd, name, type, &en) || retain_aged(&en, s->max_age_sec, s->now_sec))
+	if (!kept && retain_aged(&en, s->max_age_sec, s->now_sec))
+		return 0;
+	if (kept != s->kept_round)
 		return 0;
 	if (s->have_boundary && entry_cmp(&en, &s->boundary) <= 0)
 		return 0;
@@ -297,6 +329,11 @@ static void trim_candidates(struct sweep *s, uint64_t max_total)
 		if (unlinkat(s->dfd, en->name, 0) == 0) {
 			s->res->deleted_files++;
 			s->res->deleted_bytes += en->size;
+			if (s->kept_round) {
+				s->res->lost_files++;
+				if (s->keep->lost)
+					s->keep->lost(s->keep->ctx, en->name, en->size);
+			}
 		} else if (errno != ENOENT) {
 			note_unlink_error(s, errno);	/* still there: still counted */
 			continue;
@@ -328,8 +365,15 @@ static int trim_passes(struct sweep *s, void *buf, uint64_t max_total)
 	while (s->total > max_total / 2) {
 		s->n = 0;
 		rc = list_from_start(s, buf, trim_pass_entry);
-		if (rc || s->n == 0)
+		if (rc)
 			return rc;
+		if (s->n == 0 && (s->kept_round || !s->keep))
+			return 0;
+		if (s->n == 0) {	/* only kept bundles are left: they go last, oldest first */
+			s->kept_round = true;
+			s->have_boundary = false;
+			continue;
+		}
 		trim_candidates(s, max_total);
 	}
 	return 0;
@@ -378,9 +422,16 @@ static struct arena *static_scratch(void)
 int retain_sweep(int dirfd, uint64_t max_total, uint64_t max_age_sec, int64_t now_sec,
 		 struct arena *scratch, struct retain_result *res)
 {
+	return retain_sweep_keep(dirfd, max_total, max_age_sec, now_sec, NULL, scratch, res);
+}
+
+int retain_sweep_keep(int dirfd, uint64_t max_total, uint64_t max_age_sec, int64_t now_sec,
+		      const struct retain_keep *keep, struct arena *scratch, struct retain_result *res)
+{
 	struct arena *a = scratch ? scratch : static_scratch();
 	struct retain_result local;
-	struct sweep s = { .max_age_sec = max_age_sec, .now_sec = now_sec, .res = res ? res : &local };
+	struct sweep s = { .max_age_sec = max_age_sec, .now_sec = now_sec, .res = res ? res : &local,
+			   .keep = keep && keep->keep ? keep : NULL };
 	size_t mark = arena_mark(a);
 	void *buf;
 	int rc;
@@ -442,4 +493,47 @@ int retain_remove_parts(int dirfd, unsigned *removed)
 	if (removed)
 		*removed = p.removed;
 	return rc ? rc : p.first_err;
+}
+
+/* ---- aod trace's output files ---- */
+
+/* trace_<...>.jsonl, or a run cut short: trace_<...>.jsonl.part */
+static bool is_trace_file(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 12 && !strncmp(name, "trace_", 6) &&
+	       (has_suffix(name, n, ".jsonl") || (n > 11 && has_suffix(name, n, ".jsonl.part")));
+}
+
+struct trace_sweep {
+	int64_t max_age_sec, now;
+	int removed;
+};
+
+static int trace_entry(void *arg, int dfd, const char *name, unsigned char type)
+{
+	struct trace_sweep *t = arg;
+	struct stat st;
+
+	if (!is_trace_file(name) || !regular_file(dfd, name, type, &st))
+		return 0;
+	if (t->now - (int64_t)st.st_mtime > t->max_age_sec && !unlinkat(dfd, name, 0))
+		t->removed++;
+	return 0;
+}
+
+int retain_traces(const char *dir, int64_t max_age_sec, int64_t now_sec)
+{
+	/* The daemon calls this from its running loop: no readdir, which would malloc its DIR. */
+	char buf[8192] __attribute__((aligned(8)));
+	struct trace_sweep t = { .max_age_sec = max_age_sec, .now = now_sec };
+	int dfd, err;
+
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	err = dirlist_each(dfd, buf, sizeof(buf), trace_entry, &t);
+	close(dfd);
+	return err ? err : t.removed;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Retention of finished bundles (AODv2's rules): a size budget with 90 % / 50 % marks, and a maximum age. */
+/* Retention of finished bundles (AODv2's rules: a size budget with 90 % / 50 % marks, a maximum age) and of old traces. */
 #ifndef AOD_RETAIN_H
 #define AOD_RETAIN_H
 
@@ -26,6 +26,17 @@ struct retain_result {
 	unsigned deleted_files, kept_files;	/* bundles only: other files are never counted */
 	uint64_t deleted_bytes, kept_bytes;
 	unsigned errors;			/* unlinks that failed (ENOENT is not one) */
+	unsigned lost_files;			/* of deleted_files: bundles the keep hook wanted kept */
+};
+
+/*
+ * Bundles a caller still needs (upload: not yet uploaded). They are never deleted for their age, and
+ * for size only after every other bundle has gone; each such deletion is reported through lost().
+ */
+struct retain_keep {
+	bool (*keep)(void *ctx, const char *name);
+	void (*lost)(void *ctx, const char *name, uint64_t size);	/* may be NULL */
+	void *ctx;
 };
 
 /* Whether name is a finished bundle: aod_quick_*.tar.zst or aod_capture_*.tar.zst (never *.part). */
@@ -45,6 +56,9 @@ bool retain_aged(const struct retain_entry *e, uint64_t max_age_sec, int64_t now
  */
 size_t retain_choose(const struct retain_entry *e, size_t n, uint64_t max_total, uint64_t max_age_sec,
 		     int64_t now_sec, bool *del);
+/* The same with kept[i] set for bundles to keep (see struct retain_keep); kept NULL is retain_choose. */
+size_t retain_choose_keep(const struct retain_entry *e, size_t n, uint64_t max_total, uint64_t max_age_sec,
+			  int64_t now_sec, const bool *kept, bool *del);
 
 /*
  * Apply the same rules to dirfd in fixed memory, whatever it holds: one listing (getdents64, no malloc)
@@ -58,6 +72,9 @@ size_t retain_choose(const struct retain_entry *e, size_t n, uint64_t max_total,
  */
 int retain_sweep(int dirfd, uint64_t max_total, uint64_t max_age_sec, int64_t now_sec,
 		 struct arena *scratch, struct retain_result *res);
+/* retain_sweep honouring keep (NULL: retain_sweep). */
+int retain_sweep_keep(int dirfd, uint64_t max_total, uint64_t max_age_sec, int64_t now_sec,
+		      const struct retain_keep *keep, struct arena *scratch, struct retain_result *res);
 
 /* Scratch bytes a sweep needs to keep `slots` candidates per pass (RETAIN_PASS_SLOTS at most are used). */
 size_t retain_scratch_need(size_t slots);
@@ -65,5 +82,10 @@ size_t retain_scratch_need(size_t slots);
 /* At start: remove leftover aod_*.part regular files from a crash (not symlinks, not other names).
  * Goes on past a failed unlink and returns the first -errno. removed may be NULL. */
 int retain_remove_parts(int dirfd, unsigned *removed);
+
+/* aod trace's files in dir (trace_*.jsonl and the .part of a run cut short; regular files only) whose
+ * mtime is more than max_age_sec before now_sec; 0 removes all but this second's. Returns how many
+ * were removed, or -errno when dir cannot be opened or listed. */
+int retain_traces(const char *dir, int64_t max_age_sec, int64_t now_sec);
 
 #endif /* AOD_RETAIN_H */

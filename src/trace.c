@@ -29,6 +29,9 @@
 #include "io.h"
 #include "log.h"
 #include "malloc_guard.h"
+#include "retain.h"
+#include "text.h"
+#include "topn.h"
 #include "trace.skel.h"
 
 #define OUT_BUF (256 * 1024)
@@ -121,36 +124,10 @@ struct trace_run {
 static char out_buf[OUT_BUF];
 static uint32_t oncpu_keys[ONCPU_MAX];
 
-static void note(struct trace_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void note(struct trace_run *r, const char *fmt, ...)
-{
-	size_t n = strlen(r->notes);
-	va_list ap;
-
-	if (n + 3 >= sizeof(r->notes))
-		return;
-	if (n)
-		r->notes[n++] = ';', r->notes[n++] = ' ';
-	va_start(ap, fmt);
-	vsnprintf(r->notes + n, sizeof(r->notes) - n, fmt, ap);
-	va_end(ap);
-}
+/* What the run could not do, "; "-separated, for the summary line. */
+#define note(r, ...) text_note((r)->notes, sizeof((r)->notes), __VA_ARGS__)
 
 /* ---- command line ---- */
-
-static int parse_u32(const char *s, uint32_t *v)
-{
-	char *end;
-	unsigned long x;
-
-	errno = 0;
-	x = strtoul(s, &end, 10);
-	if (errno || end == s || *end || x > UINT32_MAX || s[0] == '-')
-		return -EINVAL;
-	*v = (uint32_t)x;
-	return 0;
-}
 
 static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -183,9 +160,9 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:h", lopts, NULL)) != -1) {
 		switch (c) {
-		case 'd': if (parse_u32(optarg, &o->duration)) return bad_usage("bad --duration '%s'", optarg); break;
+		case 'd': if (text_parse_u32(optarg, &o->duration)) return bad_usage("bad --duration '%s'", optarg); break;
 		case 'p':
-			if (parse_u32(optarg, &o->pid) || !o->pid)
+			if (text_parse_u32(optarg, &o->pid) || !o->pid)
 				return bad_usage("bad --pid '%s'", optarg);
 			break;
 		case 'c':
@@ -256,7 +233,7 @@ static int64_t trace_max_age(void)
 	const struct cfg_config *cfg;
 	uint32_t v;
 
-	if (s && !parse_u32(s, &v))
+	if (s && !text_parse_u32(s, &v))
 		return v;
 	cfg = trace_config();
 	return cfg && cfg->trace_max_age_sec ? cfg->trace_max_age_sec : TRACE_DEFAULT_MAX_AGE_SEC;
@@ -395,17 +372,18 @@ static void read_vmstat(struct trace_run *r, uint64_t *pgfault, uint64_t *pgmaj)
 		*pgmaj = strtoull(p + 12, NULL, 10);
 }
 
+static uint64_t top_ns(const void *e)
+{
+	return ((const struct trace_top *)e)->ns;
+}
+
 static void top_insert(struct trace_perf *p, uint32_t pid, const struct tr_oncpu *v)
 {
-	uint32_t i = p->ntop < TRACE_TOP_PROCS ? p->ntop++ : TRACE_TOP_PROCS - 1;
+	int n = (int)p->ntop, i = topn_slot(p->top, sizeof(p->top[0]), &n, TRACE_TOP_PROCS, v->ns, top_ns);
 
-	if (i == TRACE_TOP_PROCS - 1 && p->ntop == TRACE_TOP_PROCS && p->top[i].ns >= v->ns && p->top[i].pid)
+	p->ntop = (uint32_t)n;
+	if (i < 0)
 		return;
-	/* Insertion sort, largest first; the list is ten long. */
-	while (i > 0 && p->top[i - 1].ns < v->ns) {
-		p->top[i] = p->top[i - 1];
-		i--;
-	}
 	p->top[i].pid = pid;
 	p->top[i].ns = v->ns;
 	memcpy(p->top[i].comm, v->comm, sizeof(p->top[i].comm));
@@ -543,7 +521,11 @@ static void choose(struct trace_run *r, int tier)
 		else
 			r->meth[i] = M_RAW;
 	}
-	/* page_fault_user is x86-only and optional: without BTF to prove it exists, use vmstat. */
+	/*
+	 * page_fault_user (exceptions:page_fault_user) is x86-only and optional: an arm64 kernel's BTF
+	 * has no such tracepoint, so the BTF check above leaves it out there; without BTF to prove it
+	 * exists, use vmstat.
+	 */
 	if (!r->have_btf)
 		r->meth[FAM_FAULT] = M_NONE;
 }
@@ -557,11 +539,14 @@ static void set_rodata(struct trace_run *r)
 		{ SYS_sendmsg, TR_NK_SEND, TR_CAP_NETWORK }, { SYS_recvfrom, TR_NK_RECV, TR_CAP_NETWORK },
 		{ SYS_recvmsg, TR_NK_RECV, TR_CAP_NETWORK },
 		{ SYS_execve, TR_NK_EXECVE, TR_CAP_PROCESS }, { SYS_execveat, TR_NK_EXECVEAT, TR_CAP_PROCESS },
+#ifdef SYS_open	/* x86_64 keeps the pre-*at calls; arm64 (asm-generic) never had them */
 		{ SYS_open, TR_NK_PATH1, TR_CAP_FILE }, { SYS_creat, TR_NK_PATH1, TR_CAP_FILE },
 		{ SYS_unlink, TR_NK_PATH1, TR_CAP_FILE }, { SYS_mkdir, TR_NK_PATH1, TR_CAP_FILE },
+		{ SYS_rename, TR_NK_RENAME, TR_CAP_FILE },
+#endif
 		{ SYS_openat, TR_NK_AT_PATH1, TR_CAP_FILE }, { SYS_openat2, TR_NK_AT_PATH1, TR_CAP_FILE },
 		{ SYS_unlinkat, TR_NK_AT_PATH1, TR_CAP_FILE }, { SYS_mkdirat, TR_NK_AT_PATH1, TR_CAP_FILE },
-		{ SYS_rename, TR_NK_RENAME, TR_CAP_FILE }, { SYS_renameat, TR_NK_RENAMEAT, TR_CAP_FILE },
+		{ SYS_renameat, TR_NK_RENAMEAT, TR_CAP_FILE },
 		{ SYS_renameat2, TR_NK_RENAMEAT, TR_CAP_FILE },
 		{ SYS_setuid, TR_NK_SETID, TR_CAP_SECURITY }, { SYS_setgid, TR_NK_SETID, TR_CAP_SECURITY },
 		{ SYS_setreuid, TR_NK_SETID, TR_CAP_SECURITY }, { SYS_setregid, TR_NK_SETID, TR_CAP_SECURITY },
@@ -585,6 +570,11 @@ static void set_rodata(struct trace_run *r)
 		ro->prefix_len = (uint32_t)strlen(r->o.prefix);
 	}
 	ro->caps = r->o.caps;
+	ro->nr_exit = SYS_exit;
+	ro->nr_exit_group = SYS_exit_group;
+	ro->nr_execveat = SYS_execveat;
+	ro->nr_renameat2 = SYS_renameat2;
+	ro->nr_finit_module = SYS_finit_module;
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if ((r->o.caps & CAPB(table[i].cap)) && table[i].nr < TR_NR_MAX)
 			ro->nr_kind[table[i].nr] = (uint8_t)table[i].nk;
@@ -843,7 +833,7 @@ static void summary(struct trace_run *r, uint64_t elapsed_ns)
 
 static void clean_old_traces(void)
 {
-	int n = trace_cleanup(trace_dir(), trace_max_age(), (int64_t)time(NULL));
+	int n = retain_traces(trace_dir(), trace_max_age(), (int64_t)time(NULL));
 
 	if (n < 0 && n != -ENOENT)
 		fprintf(stderr, "aod: unable to clean old traces in %s: %s\n", trace_dir(), strerror(-n));

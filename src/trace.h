@@ -34,7 +34,7 @@ struct trace_perf {
 	uint64_t ts_ns;			/* wall clock, ns since the epoch */
 	uint64_t interval_ns;
 	uint64_t runq_count, runq_sum_ns;
-	uint64_t hist[TR_HIST_SLOTS];	/* run-queue latency, log2 us slots */
+	__u64 hist[TR_HIST_SLOTS];	/* run-queue latency, log2 us slots (hist.h) */
 	uint64_t bio_count, bio_bytes, bio_read, bio_write, bio_errors;
 	bool faults_traced;		/* exceptions:page_fault_user attached (filters apply) */
 	uint64_t faults;
@@ -42,14 +42,14 @@ struct trace_perf {
 	uint64_t cpu_total_ns;		/* on-CPU time of every process seen */
 	uint32_t nprocs;
 	uint32_t ntop;
-	struct { uint32_t pid; char comm[AOD_COMM_LEN]; uint64_t ns; } top[TRACE_TOP_PROCS];
+	struct trace_top { uint32_t pid; char comm[AOD_COMM_LEN]; uint64_t ns; } top[TRACE_TOP_PROCS];
 };
 
 /* Parse "file,net" style lists (full names and short aliases) into a mask of 1 << enum tr_cap.
  * On an unknown name, err gets "unknown capability 'X' (nearest: Y)" and -EINVAL comes back. */
 int trace_parse_caps(const char *list, unsigned *mask, char *err, size_t errlen);
 const char *trace_cap_name(int cap);		/* "syscall_trace" ... */
-/* x86_64 syscall name, or NULL for a number with no syscall. */
+/* The name of syscall NR on the architecture aod is built for, or NULL for a number with no syscall. */
 const char *trace_syscall_name(unsigned nr);
 const char *trace_type_name(enum trace_type t);
 
@@ -59,12 +59,6 @@ const char *trace_type_name(enum trace_type t);
 int trace_format(const void *rec, size_t len, int64_t mono_to_real_ns, char *buf, size_t cap,
 		 enum trace_type *type);
 int trace_format_perf(const struct trace_perf *p, char *buf, size_t cap);
-/* p50/p99 of a log2 histogram as the upper bound of the slot holding it, in us. */
-uint64_t trace_hist_percentile(const uint64_t *hist, int nslots, unsigned pct);
-
-/* Remove trace_*.jsonl files in dir modified more than max_age_sec before now (epoch s).
- * Returns how many were removed, or -errno when dir cannot be read (-ENOENT: nothing to do). */
-int trace_cleanup(const char *dir, int64_t max_age_sec, int64_t now);
 
 int trace_main(int argc, char **argv);
 

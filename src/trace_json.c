@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The I/O-free half of `aod trace`: capability names, the syscall table, JSON lines; plus trace file cleanup. */
+/* The I/O-free half of `aod trace`: capability names, the syscall table and its JSON lines. */
 #include "trace.h"
-#include "dirlist.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,10 +11,19 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "hist.h"
 #include "json.h"
+#include "names.h"
+#include "tcp_state.h"
 
-/* x86_64 numbers, from arch/x86/entry/syscalls/syscall_64.tbl (through Linux 6.18). */
+/*
+ * Syscall names by number for the architecture aod is built for. Each has its own numbers below
+ * 424; from 424 on every architecture shares one numbering (Linux 5.1 unified it), so that part is
+ * written once.
+ */
 static const char *const syscall_names[] = {
+#if defined(__x86_64__)
+	/* x86_64, from arch/x86/entry/syscalls/syscall_64.tbl (through Linux 6.18). */
 	[0] = "read", [1] = "write", [2] = "open", [3] = "close", [4] = "stat", [5] = "fstat", [6] = "lstat",
 	[7] = "poll", [8] = "lseek", [9] = "mmap", [10] = "mprotect", [11] = "munmap", [12] = "brk",
 	[13] = "rt_sigaction", [14] = "rt_sigprocmask", [15] = "rt_sigreturn", [16] = "ioctl", [17] = "pread64",
@@ -84,6 +92,78 @@ static const char *const syscall_names[] = {
 	[320] = "kexec_file_load", [321] = "bpf", [322] = "execveat", [323] = "userfaultfd", [324] = "membarrier",
 	[325] = "mlock2", [326] = "copy_file_range", [327] = "preadv2", [328] = "pwritev2", [329] = "pkey_mprotect",
 	[330] = "pkey_alloc", [331] = "pkey_free", [332] = "statx", [333] = "io_pgetevents", [334] = "rseq",
+#elif defined(__aarch64__)
+	/*
+	 * arm64 uses asm-generic's numbering (include/uapi/asm-generic/unistd.h, as musl's
+	 * arch/aarch64/bits/syscall.h.in lists it): no open, stat, fork or other pre-*at calls; 244..259
+	 * are reserved for architecture calls, which arm64 has none of; 403..423 are 32-bit time64 only.
+	 */
+	[0] = "io_setup", [1] = "io_destroy", [2] = "io_submit", [3] = "io_cancel", [4] = "io_getevents",
+	[5] = "setxattr", [6] = "lsetxattr", [7] = "fsetxattr", [8] = "getxattr", [9] = "lgetxattr",
+	[10] = "fgetxattr", [11] = "listxattr", [12] = "llistxattr", [13] = "flistxattr", [14] = "removexattr",
+	[15] = "lremovexattr", [16] = "fremovexattr", [17] = "getcwd", [18] = "lookup_dcookie",
+	[19] = "eventfd2", [20] = "epoll_create1", [21] = "epoll_ctl", [22] = "epoll_pwait", [23] = "dup",
+	[24] = "dup3", [25] = "fcntl", [26] = "inotify_init1", [27] = "inotify_add_watch",
+	[28] = "inotify_rm_watch", [29] = "ioctl", [30] = "ioprio_set", [31] = "ioprio_get", [32] = "flock",
+	[33] = "mknodat", [34] = "mkdirat", [35] = "unlinkat", [36] = "symlinkat", [37] = "linkat",
+	[38] = "renameat", [39] = "umount2", [40] = "mount", [41] = "pivot_root", [42] = "nfsservctl",
+	[43] = "statfs", [44] = "fstatfs", [45] = "truncate", [46] = "ftruncate", [47] = "fallocate",
+	[48] = "faccessat", [49] = "chdir", [50] = "fchdir", [51] = "chroot", [52] = "fchmod",
+	[53] = "fchmodat", [54] = "fchownat", [55] = "fchown", [56] = "openat", [57] = "close",
+	[58] = "vhangup", [59] = "pipe2", [60] = "quotactl", [61] = "getdents64", [62] = "lseek",
+	[63] = "read", [64] = "write", [65] = "readv", [66] = "writev", [67] = "pread64", [68] = "pwrite64",
+	[69] = "preadv", [70] = "pwritev", [71] = "sendfile", [72] = "pselect6", [73] = "ppoll",
+	[74] = "signalfd4", [75] = "vmsplice", [76] = "splice", [77] = "tee", [78] = "readlinkat",
+	[79] = "newfstatat", [80] = "fstat", [81] = "sync", [82] = "fsync", [83] = "fdatasync",
+	[84] = "sync_file_range", [85] = "timerfd_create", [86] = "timerfd_settime", [87] = "timerfd_gettime",
+	[88] = "utimensat", [89] = "acct", [90] = "capget", [91] = "capset", [92] = "personality",
+	[93] = "exit", [94] = "exit_group", [95] = "waitid", [96] = "set_tid_address", [97] = "unshare",
+	[98] = "futex", [99] = "set_robust_list", [100] = "get_robust_list", [101] = "nanosleep",
+	[102] = "getitimer", [103] = "setitimer", [104] = "kexec_load", [105] = "init_module",
+	[106] = "delete_module", [107] = "timer_create", [108] = "timer_gettime", [109] = "timer_getoverrun",
+	[110] = "timer_settime", [111] = "timer_delete", [112] = "clock_settime", [113] = "clock_gettime",
+	[114] = "clock_getres", [115] = "clock_nanosleep", [116] = "syslog", [117] = "ptrace",
+	[118] = "sched_setparam", [119] = "sched_setscheduler", [120] = "sched_getscheduler",
+	[121] = "sched_getparam", [122] = "sched_setaffinity", [123] = "sched_getaffinity",
+	[124] = "sched_yield", [125] = "sched_get_priority_max", [126] = "sched_get_priority_min",
+	[127] = "sched_rr_get_interval", [128] = "restart_syscall", [129] = "kill", [130] = "tkill",
+	[131] = "tgkill", [132] = "sigaltstack", [133] = "rt_sigsuspend", [134] = "rt_sigaction",
+	[135] = "rt_sigprocmask", [136] = "rt_sigpending", [137] = "rt_sigtimedwait",
+	[138] = "rt_sigqueueinfo", [139] = "rt_sigreturn", [140] = "setpriority", [141] = "getpriority",
+	[142] = "reboot", [143] = "setregid", [144] = "setgid", [145] = "setreuid", [146] = "setuid",
+	[147] = "setresuid", [148] = "getresuid", [149] = "setresgid", [150] = "getresgid", [151] = "setfsuid",
+	[152] = "setfsgid", [153] = "times", [154] = "setpgid", [155] = "getpgid", [156] = "getsid",
+	[157] = "setsid", [158] = "getgroups", [159] = "setgroups", [160] = "uname", [161] = "sethostname",
+	[162] = "setdomainname", [163] = "getrlimit", [164] = "setrlimit", [165] = "getrusage",
+	[166] = "umask", [167] = "prctl", [168] = "getcpu", [169] = "gettimeofday", [170] = "settimeofday",
+	[171] = "adjtimex", [172] = "getpid", [173] = "getppid", [174] = "getuid", [175] = "geteuid",
+	[176] = "getgid", [177] = "getegid", [178] = "gettid", [179] = "sysinfo", [180] = "mq_open",
+	[181] = "mq_unlink", [182] = "mq_timedsend", [183] = "mq_timedreceive", [184] = "mq_notify",
+	[185] = "mq_getsetattr", [186] = "msgget", [187] = "msgctl", [188] = "msgrcv", [189] = "msgsnd",
+	[190] = "semget", [191] = "semctl", [192] = "semtimedop", [193] = "semop", [194] = "shmget",
+	[195] = "shmctl", [196] = "shmat", [197] = "shmdt", [198] = "socket", [199] = "socketpair",
+	[200] = "bind", [201] = "listen", [202] = "accept", [203] = "connect", [204] = "getsockname",
+	[205] = "getpeername", [206] = "sendto", [207] = "recvfrom", [208] = "setsockopt",
+	[209] = "getsockopt", [210] = "shutdown", [211] = "sendmsg", [212] = "recvmsg", [213] = "readahead",
+	[214] = "brk", [215] = "munmap", [216] = "mremap", [217] = "add_key", [218] = "request_key",
+	[219] = "keyctl", [220] = "clone", [221] = "execve", [222] = "mmap", [223] = "fadvise64",
+	[224] = "swapon", [225] = "swapoff", [226] = "mprotect", [227] = "msync", [228] = "mlock",
+	[229] = "munlock", [230] = "mlockall", [231] = "munlockall", [232] = "mincore", [233] = "madvise",
+	[234] = "remap_file_pages", [235] = "mbind", [236] = "get_mempolicy", [237] = "set_mempolicy",
+	[238] = "migrate_pages", [239] = "move_pages", [240] = "rt_tgsigqueueinfo", [241] = "perf_event_open",
+	[242] = "accept4", [243] = "recvmmsg", [260] = "wait4", [261] = "prlimit64", [262] = "fanotify_init",
+	[263] = "fanotify_mark", [264] = "name_to_handle_at", [265] = "open_by_handle_at",
+	[266] = "clock_adjtime", [267] = "syncfs", [268] = "setns", [269] = "sendmmsg",
+	[270] = "process_vm_readv", [271] = "process_vm_writev", [272] = "kcmp", [273] = "finit_module",
+	[274] = "sched_setattr", [275] = "sched_getattr", [276] = "renameat2", [277] = "seccomp",
+	[278] = "getrandom", [279] = "memfd_create", [280] = "bpf", [281] = "execveat", [282] = "userfaultfd",
+	[283] = "membarrier", [284] = "mlock2", [285] = "copy_file_range", [286] = "preadv2",
+	[287] = "pwritev2", [288] = "pkey_mprotect", [289] = "pkey_alloc", [290] = "pkey_free",
+	[291] = "statx", [292] = "io_pgetevents", [293] = "rseq", [294] = "kexec_file_load",
+#else
+#error "no syscall table for this architecture"
+#endif
+	/* Every architecture, from Linux 5.1 on. */
 	[424] = "pidfd_send_signal", [425] = "io_uring_setup", [426] = "io_uring_enter", [427] = "io_uring_register",
 	[428] = "open_tree", [429] = "move_mount", [430] = "fsopen", [431] = "fsconfig", [432] = "fsmount",
 	[433] = "fspick", [434] = "pidfd_open", [435] = "clone3", [436] = "close_range", [437] = "openat2",
@@ -99,7 +179,6 @@ static const char *const syscall_names[] = {
 };
 
 #define NSYSCALLS (sizeof(syscall_names) / sizeof(syscall_names[0]))
-#define X86_AT_FDCWD (-100)
 
 const char *trace_syscall_name(unsigned nr)
 {
@@ -122,43 +201,20 @@ const char *trace_cap_name(int cap)
 	return cap >= 0 && cap < TR_NCAPS ? caps[cap].name : "?";
 }
 
-/* Levenshtein distance, capped inputs: names here are short. */
-static size_t edit_distance(const char *a, size_t la, const char *b)
-{
-	size_t lb = strlen(b), row[40], i, j, prev, tmp, best;
-
-	if (la >= 40 || lb >= 40)
-		return (size_t)-1;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			tmp = row[j];
-			best = prev + (a[i - 1] != b[j - 1]);
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			prev = tmp;
-		}
-	}
-	return row[lb];
-}
-
+/* Always a name, however far: the list of capabilities is short enough to read whole. */
 static const char *nearest_cap(const char *s, size_t n)
 {
-	size_t best = (size_t)-1, d;
+	unsigned int best = ~0u, d;
 	const char *name = caps[0].alias;
+	char word[64];
 	int i;
 
+	snprintf(word, sizeof(word), "%.*s", (int)(n < sizeof(word) ? n : sizeof(word) - 1), s);
 	for (i = 0; i < TR_NCAPS; i++) {
-		d = edit_distance(s, n, caps[i].alias);
+		d = names_distance(word, caps[i].alias);
 		if (d < best)
 			best = d, name = caps[i].alias;
-		d = edit_distance(s, n, caps[i].name);
+		d = names_distance(word, caps[i].name);
 		if (d < best)
 			best = d, name = caps[i].name;
 	}
@@ -235,16 +291,6 @@ static const char *const type_names[TT_COUNT] = {
 const char *trace_type_name(enum trace_type t)
 {
 	return t < TT_COUNT ? type_names[t] : "?";
-}
-
-static const char *tcp_state_name(int s)
-{
-	static const char *const names[] = {
-		"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSE",
-		"CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV", "BOUND_INACTIVE",
-	};
-
-	return s > 0 && s < (int)(sizeof(names) / sizeof(names[0])) ? names[s] : "UNKNOWN";
 }
 
 static const char *family_name(unsigned f)
@@ -331,10 +377,15 @@ static const size_t rec_size[TR_EV_LAST - TR_EV_SYSCALL] = {
 static enum trace_type file_type(unsigned nr)
 {
 	switch (nr) {
+#ifdef SYS_creat	/* x86_64's pre-*at calls; asm-generic architectures (arm64) have only the *at forms */
 	case SYS_creat: return TT_FILE_CREAT;
-	case SYS_unlink: case SYS_unlinkat: return TT_FILE_UNLINK;
-	case SYS_rename: case SYS_renameat: case SYS_renameat2: return TT_FILE_RENAME;
-	case SYS_mkdir: case SYS_mkdirat: return TT_FILE_MKDIR;
+	case SYS_unlink: return TT_FILE_UNLINK;
+	case SYS_rename: return TT_FILE_RENAME;
+	case SYS_mkdir: return TT_FILE_MKDIR;
+#endif
+	case SYS_unlinkat: return TT_FILE_UNLINK;
+	case SYS_renameat: case SYS_renameat2: return TT_FILE_RENAME;
+	case SYS_mkdirat: return TT_FILE_MKDIR;
 	default: return TT_FILE_OPEN;
 	}
 }
@@ -415,10 +466,10 @@ static void fmt_sendrecv(struct json *j, const struct tr_ev_sendrecv *e)
 static void fmt_sock(struct json *j, const struct tr_ev_sock *e)
 {
 	if (e->t.h.kind == TR_EV_TCP_STATE) {
-		json_str(j, "old_state", tcp_state_name(e->oldstate));
-		json_str(j, "new_state", tcp_state_name(e->newstate));
+		json_str(j, "old_state", tcp_state_name((unsigned)e->oldstate));
+		json_str(j, "new_state", tcp_state_name((unsigned)e->newstate));
 	} else {
-		json_str(j, "state", tcp_state_name(e->newstate));
+		json_str(j, "state", tcp_state_name((unsigned)e->newstate));
 	}
 	json_str(j, "family", family_name(e->local.family));
 	jl_sockaddr(j, "saddr", "sport", &e->local);
@@ -471,7 +522,7 @@ static void fmt_file(struct json *j, const struct tr_ev_file *e)
 	jl_kstr(j, "path", e->path, sizeof(e->path));
 	if (t == TT_FILE_RENAME)
 		jl_kstr(j, "new_path", e->path2, sizeof(e->path2));
-	if (e->dfd != X86_AT_FDCWD)
+	if (e->dfd != AT_FDCWD)
 		json_i64(j, "dfd", e->dfd);
 	if (t == TT_FILE_OPEN && e->nr != SYS_openat2) {
 		jl_open_flags(j, e->flags);
@@ -642,25 +693,6 @@ int trace_format(const void *rec, size_t len, int64_t mono_to_real_ns, char *buf
 	return json_finish(&j);
 }
 
-uint64_t trace_hist_percentile(const uint64_t *hist, int nslots, unsigned pct)
-{
-	uint64_t total = 0, want, seen = 0;
-	int i;
-
-	for (i = 0; i < nslots; i++)
-		total += hist[i];
-	if (!total)
-		return 0;
-	/* The rank of the pct-th percentile, rounded up: p50 of 1 sample is that sample. */
-	want = (total * pct + 99) / 100;
-	for (i = 0; i < nslots; i++) {
-		seen += hist[i];
-		if (seen >= want)
-			return (uint64_t)1 << (i + 1);
-	}
-	return (uint64_t)1 << nslots;
-}
-
 int trace_format_perf(const struct trace_perf *p, char *buf, size_t cap)
 {
 	struct json j;
@@ -690,8 +722,8 @@ int trace_format_perf(const struct trace_perf *p, char *buf, size_t cap)
 	json_obj_begin(&j, "runq_latency");
 	json_u64(&j, "count", p->runq_count);
 	json_u64(&j, "avg_us", p->runq_count ? p->runq_sum_ns / p->runq_count / 1000 : 0);
-	json_u64(&j, "p50_us", trace_hist_percentile(p->hist, TR_HIST_SLOTS, 50));
-	json_u64(&j, "p99_us", trace_hist_percentile(p->hist, TR_HIST_SLOTS, 99));
+	json_u64(&j, "p50_us", hist_percentile(p->hist, TR_HIST_SLOTS, 50));
+	json_u64(&j, "p99_us", hist_percentile(p->hist, TR_HIST_SLOTS, 99));
 	json_obj_end(&j);
 	json_obj_begin(&j, "block_io");
 	json_u64(&j, "count", p->bio_count);
@@ -709,48 +741,4 @@ int trace_format_perf(const struct trace_perf *p, char *buf, size_t cap)
 	json_obj_end(&j);
 	json_obj_end(&j);
 	return json_finish(&j);
-}
-
-/* ---- old trace files ---- */
-
-static bool is_trace_file(const char *name)
-{
-	size_t n = strlen(name);
-
-	return n > 12 && !strncmp(name, "trace_", 6) &&
-	       (!strcmp(name + n - 6, ".jsonl") || (n > 11 && !strcmp(name + n - 11, ".jsonl.part")));
-}
-
-struct cleanup_ctx {
-	int64_t max_age_sec, now;
-	int removed;
-};
-
-static int cleanup_entry(void *arg, int dfd, const char *name, unsigned char type)
-{
-	struct cleanup_ctx *c = arg;
-	struct stat st;
-
-	if (!is_trace_file(name))
-		return 0;
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
-		return 0;
-	if (c->now - (int64_t)st.st_mtime > c->max_age_sec && !unlinkat(dfd, name, 0))
-		c->removed++;
-	return 0;
-}
-
-int trace_cleanup(const char *dir, int64_t max_age_sec, int64_t now)
-{
-	/* The daemon calls this from its running loop: no readdir, which would malloc its DIR. */
-	char buf[8192] __attribute__((aligned(8)));
-	struct cleanup_ctx c = { .max_age_sec = max_age_sec, .now = now };
-	int dfd, err;
-
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	err = dirlist_each(dfd, buf, sizeof(buf), cleanup_entry, &c);
-	close(dfd);
-	return err ? err : c.removed;
 }

@@ -1,10 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# The one test entry point: unit (static, ASan/UBSan, valgrind), cli, live and fuzz suites; last line N passed, N failed, N skipped.
+# The one test entry point: unit (static, ASan/UBSan, valgrind), cli, live, fuzz and arm64 suites; last line N passed, N failed, N skipped.
 #
 # usage: test/run.sh [SUITE...] [-k PATTERN]
-#   SUITE: unit asan valgrind cli live vm fuzz (default: all but vm and fuzz; CI=true adds both, AOD_VM_TESTS=1 vm)
+#   SUITE: unit asan valgrind cli live vm fuzz arm64 vm-arm64 (default: all but vm, fuzz, arm64 and vm-arm64;
+#          CI=true adds them all, AOD_VM_TESTS=1 vm, AOD_ARM64_TESTS=1 arm64 and vm-arm64)
 #   -k PATTERN  only test files (fuzz: targets) whose name contains PATTERN
+#   arm64: build/aarch64 (./build.sh --arch aarch64) under qemu-user: its unit tests and the cli tests in ARM64_CLI
+#   vm-arm64: build/aarch64/aod in Debian's arm64 cloud kernel under qemu-system-aarch64 (test/vm-arm64/run.sh)
 #   FUZZ_SECS=N  how long each libFuzzer target runs (default 60); test/fuzz/README.md for longer runs
 set -uo pipefail
 
@@ -18,7 +21,7 @@ SUITES=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	-k) PATTERN=$2; shift ;;
-	unit|asan|valgrind|cli|live|vm|fuzz) SUITES+=("$1") ;;
+	unit|asan|valgrind|cli|live|vm|fuzz|arm64|vm-arm64) SUITES+=("$1") ;;
 	*) echo "test/run.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 	shift
@@ -27,6 +30,7 @@ if [ ${#SUITES[@]} = 0 ]; then
 	SUITES=(unit asan valgrind cli live)
 	if [ "${AOD_VM_TESTS:-}" = 1 ] || [ "${CI:-}" = true ]; then SUITES+=(vm); fi
 	if [ "${CI:-}" = true ]; then SUITES+=(fuzz); fi
+	if [ "${AOD_ARM64_TESTS:-}" = 1 ] || [ "${CI:-}" = true ]; then SUITES+=(arm64 vm-arm64); fi
 fi
 
 note() { echo "== $*"; }
@@ -61,9 +65,11 @@ run_unit_dir() {
 }
 
 # Shell suites: each file is sourced in a subshell with $AOD, $T and $ROOT; it prints ok / not ok / skip lines.
+# run_shell_dir DIR LABEL [NAME...]: every DIR/*.test, or only DIR/NAME.test for each NAME given.
 run_shell_dir() {
-	local dir=$1 label=$2 f out T
-	for f in "$dir"/*.test; do
+	local dir=$1 label=$2 f out T files=("${@:3}")
+	if [ ${#files[@]} = 0 ]; then files=("$dir"/*.test); else files=("${files[@]/#/$dir/}"); files=("${files[@]/%/.test}"); fi
+	for f in "${files[@]}"; do
 		[ -f "$f" ] || continue
 		[ -z "$PATTERN" ] || [[ $(basename "$f") == *"$PATTERN"* ]] || continue
 		T=$(mktemp -d /tmp/aod-test.XXXXXX)
@@ -116,6 +122,45 @@ run_fuzz() {
 	done
 }
 
+# The cli tests that run unchanged on the aarch64 binary: all that run $AOD. Left out: binary (it checks
+# the x86 file; run_arm64 checks the aarch64 one itself), layers (source only) and dist (packs both builds
+# by path, whichever suite runs it).
+ARM64_CLI=(config replay retain metrics daemon faults faults_disk)
+
+# qemu-user for aarch64, run explicitly: binfmt_misc registration is host-wide state CI may not have.
+arm64_qemu() {
+	local q
+	for q in qemu-aarch64-static qemu-aarch64; do
+		command -v "$q" >/dev/null && { command -v "$q"; return 0; }
+	done
+	return 1
+}
+
+run_arm64() {
+	local qemu a64=$B/aarch64 wrap size
+	qemu=$(arm64_qemu) || { count_skip arm64 "qemu-aarch64-static not installed (apt-get install qemu-user-static)"; return; }
+	[ -x "$a64/aod" ] || { count_skip arm64 "$a64/aod not built (./build.sh --arch aarch64)"; return; }
+	# The release binary itself: an aarch64 static executable that runs and says what it is.
+	local res=ok why=
+	file "$a64/aod" | grep -q 'ARM aarch64.*statically linked.*stripped' || { res="not ok"; why=$(file "$a64/aod"); }
+	echo "$res - arm64/binary: ELF aarch64, static, stripped${why:+ ($why)}"
+	[ "$res" = ok ] && count_pass 1 || count_fail 1 "arm64/binary file type"
+	size=$(stat -c %s "$a64/aod")
+	if [ "$size" -le 1500000 ]; then count_pass 1; echo "ok - arm64/binary: at most 1.5 MB ($size bytes)"
+	else count_fail 1 "arm64/binary size"; echo "not ok - arm64/binary: at most 1.5 MB ($size bytes)"; fi
+	if "$qemu" "$a64/aod" version 2>&1 | grep -qx 'arch aarch64'; then count_pass 1; echo "ok - arm64/binary: version says arch aarch64"
+	else count_fail 1 "arm64/binary version"; echo "not ok - arm64/binary: version says arch aarch64"; "$qemu" "$a64/aod" version 2>&1 | sed 's/^/#   /'; fi
+	run_unit_dir "$a64/test" arm64-unit "$qemu"
+	# The cli tests call "$AOD" as a program: a two-line wrapper makes that the emulated binary.
+	wrap=$(mktemp -d /tmp/aod-arm64.XXXXXX)
+	printf '#!/bin/sh\nexec %s %s "$@"\n' "$qemu" "$a64/aod" >"$wrap/aod"
+	chmod 755 "$wrap/aod"
+	AOD=$wrap/aod run_shell_dir "$ROOT/test/cli" arm64-cli "${ARM64_CLI[@]}"
+	rm -rf "$wrap"
+	# BPF programs load into the running kernel, which qemu-user does not emulate: live tests need an arm64 kernel.
+	count_skip arm64-live "eBPF needs an arm64 kernel; qemu-user emulates only user space (live and vm suites run on x86)"
+}
+
 live_ready() {
 	[ "$(id -u)" = 0 ] || { echo "not root"; return 1; }
 	[ -r /sys/kernel/btf/vmlinux ] || { echo "no kernel BTF at /sys/kernel/btf/vmlinux"; return 1; }
@@ -139,6 +184,8 @@ for s in "${SUITES[@]}"; do
 		else count_skip live "$why"; fi
 		;;
 	fuzz) note "libFuzzer targets, ${FUZZ_SECS:-60} s each (clang, ASan/UBSan)"; run_fuzz ;;
+	arm64) note "aarch64 build under qemu-user: binary, unit tests, cli tests (${ARM64_CLI[*]})"; run_arm64 ;;
+	vm-arm64) note "arm64 QEMU guest (TCG)"; run_shell_dir "$ROOT/test/vm-arm64" vm-arm64 ;;
 	vm)
 		note "QEMU guest tests"
 		if [ -x "$ROOT/test/vm/run.sh" ]; then

@@ -10,7 +10,11 @@
 #include "../../src/tar.c"
 #include "../../src/io.c"
 #include "../../src/archive.c"
+#include "../../src/kmsg_record.c"
+#include "../../src/text.c"
+#include "../../src/topn.c"
 #include "../../src/actions.c"
+#include "../../src/family.c"
 #include "../../src/manifest.c"
 #include "../../src/collect.c"
 /* Last: its static `level` would shadow archive.c's parameters under -Wshadow. */

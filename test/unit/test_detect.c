@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../../src/names.c"
+#include "../../src/family.c"
 #include "../../src/detect.c"
 #include "check.h"
 

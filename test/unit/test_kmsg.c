@@ -2,6 +2,7 @@
 /* Unit tests for the /dev/kmsg record parser and the pattern matcher (no /dev/kmsg needed). */
 #include <string.h>
 
+#include "../../src/kmsg_record.c"
 #include "../../src/kmsg.c"
 #include "check.h"
 

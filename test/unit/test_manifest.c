@@ -8,7 +8,11 @@
 #include "../../src/json.c"
 #include "../../src/names.c"
 #include "../../src/io.c"
+#include "../../src/kmsg_record.c"
+#include "../../src/text.c"
+#include "../../src/topn.c"
 #include "../../src/actions.c"
+#include "../../src/family.c"
 #include "../../src/manifest.c"
 /* Last: its static `level` would shadow other modules' parameters under -Wshadow. */
 #include "../../src/log.c"

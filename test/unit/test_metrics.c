@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unit tests for the Prometheus text rendering (counters, labels, cumulative histogram buckets, overflow)
+/* Unit tests for the Prometheus text rendering (counters, labels, cumulative histogram buckets, families, overflow)
  * and the scrape server on loopback (request checks, eviction of stalled clients, 503, fd refusal). */
 #include "../../src/io.c"
 #include "../../src/metrics.c"
@@ -33,6 +33,114 @@ static void setup(void)
 	s.smb_hist[9][7] = 4;	/* SMB2_WRITE: 4 in [128, 256) us */
 	s.smb_hist[9][17] = 1;	/* and one in [131 ms, 262 ms) */
 	s.smb_count[9] = 5;
+}
+
+/* Every sample's metric was declared by a "# TYPE" line before it (histogram samples by their base
+ * name), and no metric is declared twice: what promtool and Prometheus' parser insist on. */
+static bool well_formed(const char *text)
+{
+	static char declared[64][64];
+	int ndecl = 0, i;
+	char name[64];
+	const char *l;
+
+	for (l = text; *l; l = strchr(l, '\n') + 1) {
+		size_t n = strcspn(l, "{ \n");
+
+		if (!strncmp(l, "# TYPE ", 7)) {
+			n = strcspn(l + 7, " ");
+			snprintf(name, sizeof(name), "%.*s", (int)n, l + 7);
+			for (i = 0; i < ndecl; i++)
+				if (!strcmp(declared[i], name))
+					return false;
+			if (ndecl == 64)
+				return false;
+			snprintf(declared[ndecl++], sizeof(declared[0]), "%s", name);
+		} else if (l[0] != '#') {
+			bool found = false;
+
+			snprintf(name, sizeof(name), "%.*s", (int)n, l);
+			for (i = 0; i < ndecl && !found; i++) {
+				size_t dl = strlen(declared[i]);
+
+				found = !strcmp(declared[i], name) ||
+					(!strncmp(declared[i], name, dl) && (!strcmp(name + dl, "_bucket") ||
+					 !strcmp(name + dl, "_sum") || !strcmp(name + dl, "_count")));
+			}
+			if (!found)
+				return false;
+		}
+		if (!strchr(l, '\n'))
+			return false;
+	}
+	return true;
+}
+
+/* The families, action, directory and build metrics; the last log2 bucket only in +Inf. */
+static void test_families_and_limits(void)
+{
+	struct metrics_family *f;
+	int n;
+
+	setup();
+	s.smb_hist[9][31] = 2;	/* clamped by the kernel: slower than 2^31 us, no finite bound */
+	f = &s.fam[s.nfam++];
+	strcpy(f->name, "smb");
+	metrics_family_method(f, "");
+	f = &s.fam[s.nfam++];
+	strcpy(f->name, "sched");
+	metrics_family_method(f, "tp_btf sched_switch + sched_info");
+	f->counts = true;
+	f->events = 99;
+	f->has_hist = true;
+	f->hist[3] = 10;	/* [8, 16) us */
+	f->hist[31] = 1;
+	f->hist_sum_ns = 1500000000ull;
+	f = &s.fam[s.nfam++];
+	strcpy(f->name, "vfs");
+	metrics_family_method(f, "syscall-level read/write latency via raw_syscalls (fentry refused: EPERM)");
+	f = &s.fam[s.nfam++];
+	strcpy(f->name, "oom");
+	metrics_family_method(f, "a_method_name_much_longer_than_thirty_one_characters");
+	f->counts = true;
+	f->events = 2;
+	s.bundles.actions_failed = 3;
+	s.bundles.actions_timeout = 1;
+	s.bundles.bytes_written = 4096;
+	s.bundle_dir_bytes = 12345;
+	s.bundle_dir_limit = 104857600;
+	n = metrics_render(&s, &cfg, buf, sizeof(buf));
+	CHECK(n > 0);
+	CHECK(well_formed(buf));
+	CHECK(strstr(buf, "command=\"SMB2_WRITE\",le=\"1073.74\"} 5\n") != NULL);
+	CHECK(strstr(buf, "command=\"SMB2_WRITE\",le=\"2147.48\"} 5\n") != NULL);
+	CHECK(strstr(buf, "le=\"4294.97\"") == NULL);
+	CHECK(strstr(buf, "command=\"SMB2_WRITE\",le=\"+Inf\"} 7\n") != NULL);
+	CHECK(strstr(buf, "aod_smb_command_latency_seconds_count{command=\"SMB2_WRITE\"} 7\n") != NULL);
+	CHECK(strstr(buf, "aod_smb_command_latency_seconds_sum") == NULL);	/* the kernel keeps no sum */
+	CHECK(strstr(buf, "aod_probe_attach_info{family=\"smb\",method=\"none\"} 1\n") != NULL);
+	CHECK(strstr(buf, "aod_probe_attach_info{family=\"sched\",method=\"tp_btf\"} 1\n") != NULL);
+	CHECK(strstr(buf, "aod_probe_attach_info{family=\"vfs\",method=\"syscall-level\"} 1\n") != NULL);
+	CHECK(strstr(buf, "{family=\"oom\",method=\"a_method_name_much_longer_than_\"} 1\n") != NULL);
+	CHECK(strstr(buf, "aod_health_events_total{family=\"sched\"} 99\n") != NULL);
+	CHECK(strstr(buf, "aod_health_events_total{family=\"oom\"} 2\n") != NULL);
+	CHECK(strstr(buf, "aod_health_events_total{family=\"vfs\"}") == NULL);	/* not counted */
+	CHECK(strstr(buf, "aod_health_latency_seconds_bucket{family=\"sched\",le=\"8e-06\"} 0\n") != NULL);
+	CHECK(strstr(buf, "aod_health_latency_seconds_bucket{family=\"sched\",le=\"1.6e-05\"} 10\n") != NULL);
+	CHECK(strstr(buf, "aod_health_latency_seconds_bucket{family=\"sched\",le=\"+Inf\"} 11\n") != NULL);
+	CHECK(strstr(buf, "aod_health_latency_seconds_sum{family=\"sched\"} 1.500000000\n") != NULL);
+	CHECK(strstr(buf, "aod_health_latency_seconds_count{family=\"sched\"} 11\n") != NULL);
+	CHECK(strstr(buf, "family=\"oom\",le=") == NULL);
+	CHECK(strstr(buf, "aod_action_failures_total{reason=\"failed\"} 3\n") != NULL);
+	CHECK(strstr(buf, "aod_action_failures_total{reason=\"timeout\"} 1\n") != NULL);
+	CHECK(strstr(buf, "aod_bundle_written_bytes_total 4096\n") != NULL);
+	CHECK(strstr(buf, "aod_bundle_dir_bytes 12345\n") != NULL);
+	CHECK(strstr(buf, "aod_bundle_dir_limit_bytes 104857600\n") != NULL);
+	CHECK(strstr(buf, "aod_build_info{version=\"" AOD_VERSION "\",libbpf=\"") != NULL);
+	/* the structure check itself refuses an undeclared sample and a metric declared twice */
+	CHECK(!well_formed("aod_x 1\n"));
+	CHECK(!well_formed("# TYPE aod_x counter\naod_x 1\n# TYPE aod_x counter\n"));
+	CHECK(well_formed("# TYPE aod_h histogram\naod_h_bucket{le=\"+Inf\"} 1\naod_h_count 1\n"));
 }
 
 static const char *scrape_text = "aod_events_total 1\n";
@@ -161,6 +269,19 @@ static void test_stalled_clients(void)
 	fd = dial(port, "BLAH\r\n\r\n");
 	pump(&m, t0 + METRICS_EVICT_AGE_NS);
 	CHECK(starts(answer(fd), "HTTP/1.0 400 Bad Request\r\n"));
+	/* a request that fills the buffer without ending is refused, not served (pre-fix: 200 and the metrics) */
+	{
+		char big[600];
+
+		memset(big, 'a', sizeof(big) - 1);
+		big[sizeof(big) - 1] = 0;
+		memcpy(big, "GET /metrics HTTP/1.0\r\nX-Pad: ", 30);
+		fd = dial(port, big);
+		pump(&m, t0 + METRICS_EVICT_AGE_NS);
+		a = answer(fd);
+		CHECK(starts(a, "HTTP/1.0 431 Request Header Fields Too Large\r\n"));
+		CHECK(!strstr(a, "aod_events_total"));
+	}
 	fd = dial(port, "GET /metrics HTTP/1.0\r\n\r\nGET /metrics HTTP/1.0\r\n\r\n");
 	pump(&m, t0 + METRICS_EVICT_AGE_NS);
 	a = answer(fd);
@@ -222,6 +343,7 @@ int main(void)
 	CHECK(strstr(buf, "command=\"SMB2_WRITE\",le=\"0.262144\"} 5\n") != NULL);
 	CHECK(strstr(buf, "command=\"SMB2_WRITE\",le=\"+Inf\"} 5\n") != NULL);
 	CHECK(strstr(buf, "aod_smb_command_latency_seconds_count{command=\"SMB2_WRITE\"} 5\n") != NULL);
+	CHECK(well_formed(buf));
 	/* commands never seen get no series */
 	CHECK(strstr(buf, "SMB2_READ") == NULL);
 	/* every line is a comment or "name{labels} value" */
@@ -236,6 +358,7 @@ int main(void)
 	/* listen address parsing refuses what config.c would not produce */
 	CHECK(metrics_listen("nonsense") == -EINVAL);
 	CHECK(metrics_listen("300.1.1.1:80") == -EINVAL);
+	test_families_and_limits();
 	test_request_status();
 	test_stalled_clients();
 	test_fd_past_setsize();

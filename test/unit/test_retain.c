@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 
 #include "check.h"
 
@@ -482,6 +483,132 @@ static void test_sweep_matches_choose(void)
 	clean_dir();
 }
 
+/* Bundles a keep hook wants (not yet uploaded): never aged out, deleted for size only after all others. */
+static void test_keep_choose(void)
+{
+	const struct retain_entry e[] = {
+		E("aod_quick_1_smb_latency.tar.zst", 300, NOW - 40),
+		E("aod_quick_2_smb_latency.tar.zst", 300, NOW - 30),
+		E("aod_quick_3_smb_latency.tar.zst", 300, NOW - 20),
+		E("aod_quick_4_smb_latency.tar.zst", 300, NOW - 10),
+	};
+	const bool kept[N(e)] = { true, true, false, false };
+	const bool none[N(e)] = { false, false, false, false };
+	bool del[N(e)];
+
+	/* 1200 of 1000: the two not kept go first (600 left, still over 500), then the oldest kept one */
+	CHECK(retain_choose_keep(e, N(e), 1000, 2 * DAY, NOW, kept, del) == 3);
+	CHECK(del[0] && !del[1] && del[2] && del[3]);
+	/* without a keep hook: plain oldest first */
+	CHECK(retain_choose_keep(e, N(e), 1000, 2 * DAY, NOW, none, del) == 3);
+	CHECK(del[0] && del[1] && del[2] && !del[3]);
+	CHECK(retain_choose_keep(e, N(e), 1000, 2 * DAY, NOW, NULL, del) == 3);
+	CHECK(del[0] && del[1] && del[2] && !del[3]);
+	/* enough room once the unkept are gone: the kept ones all stay */
+	CHECK(retain_choose_keep(e, N(e), 1400, 2 * DAY, NOW, kept, del) == 0);
+	CHECK(retain_choose_keep(e, N(e), 1250, 2 * DAY, NOW, kept, del) == 2);
+	CHECK(!del[0] && !del[1] && del[2] && del[3]);
+	/* age: a kept bundle is never deleted for its age */
+	CHECK(retain_choose_keep(e, N(e), 0, 15, NOW, kept, del) == 1);
+	CHECK(!del[0] && !del[1] && del[2] && !del[3]);
+}
+
+static char lost_names[4][64];
+static int nlost;
+
+static bool keep_low(void *ctx, const char *name)
+{
+	(void)ctx;
+	return !strcmp(name, "aod_quick_00001_smb_latency.tar.zst") || !strcmp(name, "aod_quick_00002_smb_latency.tar.zst");
+}
+
+static void note_lost(void *ctx, const char *name, uint64_t size)
+{
+	(*(uint64_t *)ctx) += size;
+	if (nlost < 4)
+		snprintf(lost_names[nlost++], sizeof(lost_names[0]), "%s", name);
+}
+
+/* The sweep with a keep hook does what retain_choose_keep says, and reports each kept bundle it deleted. */
+static void test_sweep_keep(void)
+{
+	uint64_t lost_bytes = 0;
+	struct retain_keep k = { keep_low, note_lost, &lost_bytes };
+	struct retain_result r;
+	int i;
+
+	for (i = 1; i <= 4; i++)
+		mkbundle(i, 300, NOW - 50 + i * 10);
+	CHECK(retain_sweep_keep(dfd, 1000, 2 * DAY, NOW, &k, NULL, &r) == 0);
+	CHECK(r.deleted_files == 3 && r.lost_files == 1 && r.kept_files == 1);
+	CHECK(!exists("aod_quick_00001_smb_latency.tar.zst") && exists("aod_quick_00002_smb_latency.tar.zst"));
+	CHECK(!exists("aod_quick_00003_smb_latency.tar.zst") && !exists("aod_quick_00004_smb_latency.tar.zst"));
+	CHECK(nlost == 1 && !strcmp(lost_names[0], "aod_quick_00001_smb_latency.tar.zst") && lost_bytes == 300);
+	clean_dir();
+	/* aged out, but kept: stays; the unkept one of the same age goes */
+	mkbundle(1, 10, NOW - 3 * DAY);
+	mkbundle(3, 10, NOW - 3 * DAY);
+	CHECK(retain_sweep_keep(dfd, 0, 2 * DAY, NOW, &k, NULL, &r) == 0);
+	CHECK(r.deleted_files == 1 && r.lost_files == 0 && nlost == 1);
+	CHECK(exists("aod_quick_00001_smb_latency.tar.zst") && !exists("aod_quick_00003_smb_latency.tar.zst"));
+	clean_dir();
+}
+
+static void trace_touch(const char *d, const char *name, time_t mtime)
+{
+	char path[512];
+	struct timeval tv[2] = { { mtime, 0 }, { mtime, 0 } };
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", d, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	utimes(path, tv);
+}
+
+static bool trace_exists(const char *d, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", d, name);
+	return access(path, F_OK) == 0;
+}
+
+/* aod trace's files: by name and age only, never another file, never a symlink. */
+static void test_traces(void)
+{
+	char d[] = "/tmp/aod-test-trace-XXXXXX", path[600];
+	time_t now = 1700000000;
+
+	CHECK(mkdtemp(d) != NULL);
+	trace_touch(d, "trace_1_file_trace.jsonl", now - 3601);
+	trace_touch(d, "trace_2_file_trace.jsonl.part", now - 7200);
+	trace_touch(d, "trace_3_file_trace.jsonl", now - 3600);	/* exactly the limit: kept */
+	trace_touch(d, "trace_4_perf.jsonl", now);
+	trace_touch(d, "other.jsonl", now - 99999);			/* not ours */
+	trace_touch(d, "trace_.json", now - 99999);
+	snprintf(path, sizeof(path), "%s/trace_5_link.jsonl", d);
+	CHECK(symlink("other.jsonl", path) == 0);
+	CHECK(lutimes(path, (struct timeval[2]){ { now - 99999, 0 }, { now - 99999, 0 } }) == 0);	/* aged, yet kept */
+	CHECK(retain_traces(d, 3600, now) == 2);
+	CHECK(!trace_exists(d, "trace_1_file_trace.jsonl"));
+	CHECK(!trace_exists(d, "trace_2_file_trace.jsonl.part"));
+	CHECK(trace_exists(d, "trace_3_file_trace.jsonl"));
+	CHECK(trace_exists(d, "trace_4_perf.jsonl"));
+	CHECK(trace_exists(d, "other.jsonl"));
+	CHECK(trace_exists(d, "trace_.json"));
+	CHECK(trace_exists(d, "trace_5_link.jsonl"));
+	CHECK(unlink(path) == 0);
+	CHECK(retain_traces(d, 0, now + 1) == 2);
+	CHECK(retain_traces("/nonexistent/aod", 1, now) == -ENOENT);
+	snprintf(path, sizeof(path), "%s/other.jsonl", d);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/trace_.json", d);
+	unlink(path);
+	CHECK(rmdir(d) == 0);
+}
+
 int main(void)
 {
 	test_names();
@@ -505,6 +632,9 @@ int main(void)
 	test_sweep_10000_aged();
 	test_sweep_10000_size();
 	test_sweep_matches_choose();
+	test_keep_choose();
+	test_sweep_keep();
+	test_traces();
 	close(dfd);
 	CHECK(rmdir(dir) == 0);
 	return CHECK_DONE();

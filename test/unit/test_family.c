@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests for the family table: every row filled, names unique, record kinds map back to their row. */
+#include <string.h>
+
+#include "../../src/family.c"
+#include "check.h"
+
+int main(void)
+{
+	for (int f = 0; f < CFG_H_COUNT; f++) {
+		CHECK(family_table[f].name && family_table[f].key && family_table[f].ev_kind);
+		CHECK(family_of_event(family_table[f].ev_kind) == f);
+		for (int g = f + 1; g < CFG_H_COUNT; g++)
+			CHECK(strcmp(family_table[f].name, family_table[g].name) && strcmp(family_table[f].key, family_table[g].key));
+	}
+	/* the names aod probes and aod monitor --families have always used (block, not bio; drops, not drop) */
+	CHECK(!strcmp(family_table[CFG_H_BIO].name, "block") && !strcmp(family_table[CFG_H_DROP].name, "drops"));
+	CHECK(!strcmp(family_table[CFG_H_BIO].key, "bio_latency") && !strcmp(family_table[CFG_H_DROP].key, "packet_drop"));
+	CHECK(family_of_event(AOD_EV_SMB) == -1 && family_of_event(AOD_EV_NFS) == -1 && family_of_event(0) == -1);
+	return CHECK_DONE();
+}
