@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -921,7 +922,7 @@ static void exec_sweep(struct act_child *ch, char *buf, size_t bufsz)
 }
 
 /* Between fork and execve: async-signal-safe calls only. */
-static void __attribute__((noreturn)) child_exec(struct act_child *ch, int wfd, int cgfd)
+static void __attribute__((noreturn)) child_exec(struct act_child *ch, int wfd, int cgfd, pid_t parent)
 {
 	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "SYSTEMD_PAGER=", NULL };
 	struct sigaction sa;
@@ -936,6 +937,10 @@ static void __attribute__((noreturn)) child_exec(struct act_child *ch, int wfd, 
 		sigaction(sig, &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Nothing aod starts outlives it: a daemon killed with SIGKILL left its captures (tcpdump) running
+	 * for good. If aod died before the prctl, the parent is already someone else. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 && getppid() != parent)
+		_exit(127);
 	setpgid(0, 0);
 	/* Before execve, so nothing the command starts is outside the cgroup. */
 	if (cgfd >= 0)
@@ -978,6 +983,7 @@ int actions_exec_start(struct act_child *ch, const struct cfg_action *a, const s
 		       int outfd, struct act_result *res, uint64_t now_ns)
 {
 	int p[2], err, cgfd;
+	pid_t parent;
 
 	memset(ch, 0, sizeof(*ch));
 	memset(res, 0, sizeof(*res));
@@ -1008,6 +1014,7 @@ int actions_exec_start(struct act_child *ch, const struct cfg_action *a, const s
 		goto fail;
 	}
 	cgfd = cg_make(ch);
+	parent = getpid();
 	ch->pid = fork();
 	if (ch->pid < 0) {
 		err = -errno;
@@ -1018,7 +1025,7 @@ int actions_exec_start(struct act_child *ch, const struct cfg_action *a, const s
 		goto fail;
 	}
 	if (ch->pid == 0)
-		child_exec(ch, p[1], cgfd);
+		child_exec(ch, p[1], cgfd, parent);
 	if (cgfd >= 0)
 		close(cgfd);
 	/* Both sides set the group so a TERM sent right after fork already reaches it. */
@@ -1081,12 +1088,13 @@ static void exec_deadlines(struct act_child *ch, uint64_t now_ns)
 	if (!ch->termed && now_ns >= ch->term_at) {
 		kill(-ch->pid, SIGTERM);
 		ch->termed = ch->timed_out = true;
-		ch->kill_at = now_ns + ACTIONS_KILL_GRACE_NS;
+		ch->grace_ns = ACTIONS_KILL_GRACE_NS;
+		ch->kill_at = now_ns + ch->grace_ns;
 		note(ch->res, "timed out after %u ms", ch->timeout_ms);
 	} else if (ch->termed && !ch->killed && now_ns >= ch->kill_at) {
 		kill(-ch->pid, SIGKILL);
 		ch->killed = true;
-		note(ch->res, "SIGKILL after %llu ms grace", ACTIONS_KILL_GRACE_NS / 1000000ull);
+		note(ch->res, "SIGKILL after %llu ms grace", (unsigned long long)(ch->grace_ns / 1000000ull));
 	}
 }
 
@@ -1113,6 +1121,17 @@ static const char *sig_name(int sig)
 	case SIGSYS: return "SIGSYS";
 	}
 	return "signal";
+}
+
+void actions_exec_stop(struct act_child *ch, int sig, uint64_t grace_ns, uint64_t now_ns)
+{
+	if (ch->pid <= 0 || ch->reaped || ch->termed)
+		return;
+	kill(-ch->pid, sig);
+	ch->termed = true;
+	ch->grace_ns = grace_ns;
+	ch->kill_at = now_ns + grace_ns;
+	note(ch->res, "stopped with %s", sig_name(sig));
 }
 
 static void exec_result(struct act_child *ch, uint64_t now_ns)

@@ -56,6 +56,7 @@ struct act_child {
 	int wstatus;
 	uint32_t timeout_ms;
 	uint64_t term_at, kill_at;	/* CLOCK_MONOTONIC deadlines */
+	uint64_t grace_ns;		/* between the stop signal and SIGKILL */
 	char cg[16];			/* its cgroup under the aod actions cgroup, "" if none */
 	struct act_out out;
 	struct act_result *res;
@@ -84,6 +85,9 @@ void actions_exec_fill(const struct act_child *ch, fd_set *rd, int *maxfd, uint6
 /* Read the pipe (rd NULL: try it anyway), enforce the deadlines, reap with WNOHANG.
  * Returns true once the child is reaped and its output complete; res is then final. */
 bool actions_exec_poll(struct act_child *ch, const fd_set *rd, uint64_t now_ns, char *buf, size_t bufsz);
+/* Ask a running child's group to stop with sig (SIGINT: a capture flushes its files on it) instead of
+ * waiting for its timeout; SIGKILL follows grace_ns later if it is still there (actions_exec_poll). */
+void actions_exec_stop(struct act_child *ch, int sig, uint64_t grace_ns, uint64_t now_ns);
 /* Shutdown: SIGKILL the group and finish res as "timeout". Waits at most wait_ns for the exit
  * (a child in uninterruptible sleep may never die; it is then left behind, and said so). */
 void actions_exec_kill(struct act_child *ch, uint64_t wait_ns, const char *why, char *buf, size_t bufsz);

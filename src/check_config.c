@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "capture.h"
 #include "cmds.h"
 #include "collect.h"
 #include "config.h"
@@ -35,12 +36,13 @@ int config_check_main(int argc, char **argv)
 	err = config_load_default_chain(&cfg, path, stderr);
 	/* run would fail later with a bare "Out of memory" from collect_init; say which key to raise now */
 	if (!err)
-		err = config_check_arena(&cfg, collect_arena_need(&cfg), stderr);
+		err = config_check_arena(&cfg, collect_arena_need(&cfg) + capture_arena_need(&cfg), stderr);
 	if (err) {
 		if (err == -EINVAL)
 			fprintf(stderr, "aod: config %s is not valid\n", cfg.path[0] ? cfg.path : path);
 		return 1;
 	}
 	config_print(&cfg, stdout);
+	capture_print(&cfg, stdout);
 	return 0;
 }

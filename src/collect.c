@@ -70,6 +70,8 @@ struct bundle {
 	int64_t wall_ns;
 	uint64_t start_ns;
 	uint32_t coalesced;
+	char captures[CFG_CAPTURE_LINKS][CFG_CAPTURE_NAME_MAX];	/* the capture bundles that belong with it */
+	int ncaptures;
 	int nacts, nrunning;
 	struct bundle_action acts[CFG_MAX_ACTIONS];
 	struct arena scratch;
@@ -267,6 +269,12 @@ void collect_set_config(struct collect *c, const struct cfg_config *cfg)
 	c->cfg = cfg;
 }
 
+void collect_notify_written(const struct collect *c, const char *name, uint64_t size, int64_t wall_ns)
+{
+	if (c->on_written)
+		c->on_written(c->on_written_ctx, name, size, wall_ns);
+}
+
 void collect_on_written(struct collect *c, collect_written_fn fn, void *ctx)
 {
 	c->on_written = fn;
@@ -357,6 +365,19 @@ static struct bundle *free_slot(struct collect *c)
 	return NULL;
 }
 
+/* The capture bundles cut for req, each named once. */
+static void add_captures(struct bundle *b, const struct collect_request *req)
+{
+	for (int i = 0; i < req->ncaptures && i < CFG_CAPTURES_PER_REQ; i++) {
+		int j;
+
+		for (j = 0; j < b->ncaptures && strcmp(b->captures[j], req->captures[i]); j++)
+			;
+		if (j == b->ncaptures && b->ncaptures < CFG_CAPTURE_LINKS)
+			snprintf(b->captures[b->ncaptures++], CFG_CAPTURE_NAME_MAX, "%s", req->captures[i]);
+	}
+}
+
 static void bundle_setup(struct collect *c, struct bundle *b, const struct collect_request *req, uint64_t now_ns)
 {
 	const struct cfg_config *cfg = c->cfg;
@@ -375,6 +396,7 @@ static void bundle_setup(struct collect *c, struct bundle *b, const struct colle
 	snprintf(b->name, sizeof(b->name), "aod_quick_%lld_%s_%s.tar.zst", (long long)req->wall_ns, proto, anom);
 	b->wall_ns = req->wall_ns;
 	b->start_ns = now_ns;
+	add_captures(b, req);
 	b->manifest_events = cfg->manifest_events;
 	if (req->det) {
 		b->det = *req->det;
@@ -444,6 +466,7 @@ static int build_manifest(struct collect *c, const struct bundle *b)
 		.anom = b->has_anom ? &b->anom : NULL, .det = b->has_det ? &b->det : NULL,
 		.coalesced = b->coalesced, .wall_ns = b->wall_ns, .start_ns = b->start_ns,
 		.max_events = b->manifest_events, .acts = ma, .nacts = b->nacts, .probe = &c->probe,
+		.captures = b->captures, .ncaptures = b->ncaptures,
 	};
 	int i, len;
 
@@ -618,6 +641,7 @@ int collect_start(struct collect *c, const struct collect_request *req, uint64_t
 	if (b) {
 		b->coalesced++;
 		c->st.coalesced++;
+		add_captures(b, req);
 		return 1;
 	}
 	b = free_slot(c);
@@ -690,25 +714,17 @@ void collect_poll(struct collect *c, const fd_set *rd, uint64_t now_ns)
 
 static void drain_wait(struct collect *c, uint64_t until)
 {
-	uint64_t now, dl, wait;
-	struct timeval tv;
+	uint64_t dl;
 	fd_set rd;
-	int maxfd, n;
+	int maxfd;
 
-	while (collect_running(c) > 0 && (now = mono_ns()) < until) {
+	while (collect_running(c) > 0 && mono_ns() < until) {
 		FD_ZERO(&rd);
 		maxfd = -1;
 		dl = until;
 		collect_fill_fds(c, &rd, &maxfd, &dl);
-		wait = dl > now ? dl - now : 0;
-		tv.tv_sec = (time_t)(wait / 1000000000ull);
-		tv.tv_usec = (suseconds_t)(wait % 1000000000ull / 1000);
 		/* Shutdown is the one place aod waits: nothing else is left to serve. */
-		n = select(maxfd + 1, &rd, NULL, NULL, &tv);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			FD_ZERO(&rd);
+		io_select_until(maxfd, &rd, dl);
 		collect_poll(c, &rd, mono_ns());
 	}
 }

@@ -20,6 +20,8 @@ struct collect_request {
 	int anomaly_idx;		/* into cfg->anomalies, -1 for snapshot/shutdown (all actions) */
 	const struct detect_anomaly *det;	/* NULL for snapshot/shutdown */
 	int64_t wall_ns;		/* CLOCK_REALTIME at detection: names the file */
+	char captures[CFG_CAPTURES_PER_REQ][CFG_CAPTURE_NAME_MAX];	/* capture bundles cut for it */
+	int ncaptures;
 };
 
 struct collect;			/* opaque; lives in the arena */
@@ -56,6 +58,8 @@ int collect_outdir_fd(const struct collect *c);	/* the batches directory */
 /* Called once per bundle renamed into place (name in the batches directory, its size): upload and status. */
 typedef void (*collect_written_fn)(void *ctx, const char *name, uint64_t size, int64_t wall_ns);
 void collect_on_written(struct collect *c, collect_written_fn fn, void *ctx);
+/* A bundle another module renamed into the batches directory (a capture bundle): the same callback. */
+void collect_notify_written(const struct collect *c, const char *name, uint64_t size, int64_t wall_ns);
 
 struct collect_stats {
 	uint64_t bundles_written, bundles_failed, coalesced, refused_busy;

@@ -406,6 +406,14 @@ static void add_builtins(struct cfg_config *cfg)
 	}
 }
 
+const struct cfg_capture *config_find_capture(const struct cfg_config *cfg, const char *proto)
+{
+	for (int i = 0; i < cfg->ncaptures; i++)
+		if (!strcmp(cfg->captures[i].proto, proto))
+			return &cfg->captures[i];
+	return NULL;
+}
+
 int config_find_action(const struct cfg_config *cfg, const char *name)
 {
 	for (int i = 0; i < cfg->nactions; i++)
@@ -563,16 +571,22 @@ static void parse_user_actions(struct ctx *c, yaml_node_t *n)
 	}
 }
 
-/* Captures (tcpdump, trace-cmd) are a later issue; until then they are refused by name. */
+static bool is_capture_tool(const char *name)
+{
+	return !strcasecmp(name, "tcpdump") || !strcasecmp(name, "trace-cmd");
+}
+
+/* A capture named where only a quick action or a tool fits: say where it belongs. */
 static bool refuse_capture_tool(struct ctx *c, const yaml_node_t *n, const char *name)
 {
-	if (strcasecmp(name, "tcpdump") && strcasecmp(name, "trace-cmd"))
+	if (!is_capture_tool(name))
 		return false;
-	cerr(c, n, "%s captures are not supported by this build", name);
+	cerr(c, n, "%s is a capture: give it its arguments under an smb or nfs anomaly's actions mapping, "
+		   "e.g. %s", name, !strcasecmp(name, "tcpdump") ? "tcpdump: [-C, 2, -W, 100]" : "trace-cmd: [-e, nfs]");
 	return true;
 }
 
-/* One action reference of an anomaly (or watcher): resolve, refuse duplicates and captures. */
+/* One action reference of an anomaly (or watcher): resolve, refuse duplicates and bare captures. */
 static void add_action_ref(struct ctx *c, const yaml_node_t *n, const char *name, const char *path,
 			   uint16_t *out, int *nout)
 {
@@ -605,7 +619,11 @@ static void add_action_ref(struct ctx *c, const yaml_node_t *n, const char *name
 }
 
 /* A list of names (design-doc layout) or a mapping name -> empty (quick) | argument list (capture). */
-static void parse_action_refs(struct ctx *c, const yaml_node_t *n, const char *path, uint16_t *out, int *nout)
+static void parse_capture(struct ctx *c, const yaml_node_t *k, const yaml_node_t *v, const char *path,
+			  struct cfg_anomaly *a);
+
+static void parse_action_refs(struct ctx *c, const yaml_node_t *n, const char *path, uint16_t *out, int *nout,
+			      struct cfg_anomaly *a)
 {
 	if (n->type == YAML_SEQUENCE_NODE) {
 		FOR_ITEMS(n, it) {
@@ -629,8 +647,7 @@ static void parse_action_refs(struct ctx *c, const yaml_node_t *n, const char *p
 		if (!s)
 			continue;
 		if (v->type == YAML_SEQUENCE_NODE) {
-			cerr(c, k, "capture actions are not supported by this build ('%s' in %s has an argument list)",
-			     s, path);
+			parse_capture(c, k, v, path, a);
 			continue;
 		}
 		if (!is_empty(v)) {
@@ -639,6 +656,133 @@ static void parse_action_refs(struct ctx *c, const yaml_node_t *n, const char *p
 		}
 		add_action_ref(c, k, s, path, out, nout);
 	}
+}
+
+/* ---- captures (tcpdump, trace-cmd) ---- */
+
+/* A flag given alone ("-C") or with its value attached ("-C2"), as getopt reads both. */
+static bool is_flag(const char *s, const char *flag)
+{
+	return !strncmp(s, flag, strlen(flag));
+}
+
+/* The value after a flag: attached, else the next argument; a positive number, or an error at the flag. */
+static void capture_number(struct ctx *c, const yaml_node_t *n, const char *p, const char *flag, const char *attached,
+			   const char *next, const char *what)
+{
+	const char *v = *attached ? attached : next;
+	char *end;
+	double d;
+
+	if (!v) {
+		cerr(c, n, "%s: %s needs %s after it", p, flag, what);
+		return;
+	}
+	errno = 0;
+	d = strtod(v, &end);
+	/* tcpdump takes -C with a k/m/g suffix since 4.99 */
+	if (errno || end == v || !(d > 0) || (*end && !(strchr("kKmMgG", *end) && !end[1])))
+		cerr(c, n, "%s: %s needs %s, not '%s'", p, flag, what, v);
+}
+
+/* AODv2's rules: aod owns the output (-w, -o); tcpdump rolls (-C and -W), trace-cmd names its events (-e). */
+static void check_capture_args(struct ctx *c, const yaml_node_t *k, const yaml_node_t *const *items,
+			       const struct cfg_capture *cap, const char *p)
+{
+	bool tcpdump = !strcmp(cap->tool, "tcpdump"), has_c = false, has_w = false, has_e = false;
+	int max = CFG_MAX_ARGS - (tcpdump ? CFG_CAPTURE_TCPDUMP_EXTRA : CFG_CAPTURE_TRACECMD_EXTRA);
+
+	for (int i = 0; i < cap->argc; i++) {
+		const char *s = cap->argv[i], *next = i + 1 < cap->argc ? cap->argv[i + 1] : NULL;
+
+		if (tcpdump && (is_flag(s, "-w") || is_flag(s, "--write-file"))) {
+			cerr(c, items[i], "%s: '%s' is aod's to give: it writes the capture files under "
+					  "<aod_output_dir>/capture/%s; remove it", p, s, cap->proto);
+		} else if (!tcpdump && is_flag(s, "-o")) {
+			cerr(c, items[i], "%s: '%s' is aod's to give: it extracts the trace under "
+					  "<aod_output_dir>/capture/%s; remove it", p, s, cap->proto);
+		} else if (tcpdump && is_flag(s, "-C")) {
+			has_c = true;
+			capture_number(c, items[i], p, "-C", s + 2, next, "a file size in MB");
+		} else if (tcpdump && is_flag(s, "-W")) {
+			has_w = true;
+			capture_number(c, items[i], p, "-W", s + 2, next, "a file count");
+		} else if (!tcpdump && is_flag(s, "-e")) {
+			has_e = true;
+		}
+	}
+	if (tcpdump && (!has_c || !has_w))
+		cerr(c, k, "%s needs -C (file size in MB) and -W (file count) so its files roll instead of filling "
+			   "the disk, e.g. [\"-C\", \"2\", \"-W\", \"100\"]", p);
+	if (!tcpdump && !has_e)
+		cerr(c, k, "%s needs at least one -e EVENT (e.g. [\"-e\", \"nfs\"]): trace-cmd would trace every event", p);
+	if (cap->argc > max)
+		cerr(c, k, "%s has %d arguments; at most %d fit beside the ones aod adds", p, cap->argc, max);
+}
+
+/* tcpdump/trace-cmd with an argument list: one capture per protocol, the same wherever it is listed. */
+static void parse_capture(struct ctx *c, const yaml_node_t *k, const yaml_node_t *v, const char *path,
+			  struct cfg_anomaly *a)
+{
+	const yaml_node_t *items[CFG_MAX_ARGS];
+	struct cfg_capture cap = { .argc = 0 };
+	struct cfg_capture *old;
+	const char *tool = sval(k);
+	char p[PATH_LEN];
+	int nerr = c->nerr;
+
+	join(p, path, tool);
+	if (!is_capture_tool(tool)) {
+		cerr(c, k, "%s has an argument list, which only the captures tcpdump and trace-cmd take; a quick "
+			   "action's value stays empty", p);
+		return;
+	}
+	if (!a || (strcmp(a->proto, "smb") && strcmp(a->proto, "nfs"))) {
+		cerr(c, k, "%s: captures run under an smb or nfs anomaly (they filter on port 445 or 2049)", p);
+		return;
+	}
+	bprintf(cap.tool, sizeof(cap.tool), "%s", !strcasecmp(tool, "tcpdump") ? "tcpdump" : "trace-cmd");
+	bprintf(cap.proto, sizeof(cap.proto), "%s", a->proto);
+	cap.line = (int)k->start_mark.line + 1;
+	cap.col = (int)k->start_mark.column + 1;
+	FOR_ITEMS(v, it) {
+		const yaml_node_t *x = node(c, *it);
+		const char *s = want_scalar(c, x, p);
+
+		if (!s)
+			continue;
+		if (strlen(s) >= CFG_ARG_MAX) {
+			cerr(c, x, "%s: argument longer than %d bytes", p, CFG_ARG_MAX - 1);
+			continue;
+		}
+		if (cap.argc == CFG_MAX_ARGS) {
+			cerr(c, x, "%s: too many arguments (at most %d)", p, CFG_MAX_ARGS);
+			return;
+		}
+		items[cap.argc] = x;
+		bprintf(cap.argv[cap.argc++], CFG_ARG_MAX, "%s", s);
+	}
+	check_capture_args(c, k, items, &cap, p);
+	if (c->nerr != nerr)
+		return;
+	old = (struct cfg_capture *)config_find_capture(c->cfg, cap.proto);
+	if (old) {
+		bool same = !strcmp(old->tool, cap.tool) && old->argc == cap.argc;
+
+		for (int i = 0; same && i < cap.argc; i++)
+			same = !strcmp(old->argv[i], cap.argv[i]);
+		if (!same) {
+			cerr(c, k, "%s: one capture runs per protocol, and %s already has %s at line %d:%d; give every "
+				   "%s anomaly the same tool and arguments", p, cap.proto, old->tool, old->line, old->col,
+			     cap.proto);
+			return;
+		}
+	} else if (c->cfg->ncaptures < CFG_MAX_CAPTURES) {
+		c->cfg->captures[c->cfg->ncaptures++] = cap;
+	}
+	if (a->capture)
+		cerr(c, k, "%s: %s already lists a capture", p, path);
+	a->capture = true;
 }
 
 /* ---- operations (SMB2 commands, NFS procedures, io ops) and error codes ---- */
@@ -998,7 +1142,7 @@ static void parse_actions_of(struct ctx *c, const yaml_node_t *ak, const yaml_no
 
 	join(p, path, "actions");
 	if (v)
-		parse_action_refs(c, v, p, a->actions, &a->nactions);
+		parse_action_refs(c, v, p, a->actions, &a->nactions, a);
 	if (!v || !has_items(v))
 		cwarn(c, k ? k : ak, "%s has no actions: its bundles will hold only the manifest", path);
 }
@@ -1523,7 +1667,7 @@ static void parse_health_kind(struct ctx *c, const struct health_kind *hk, const
 		a->threshold = a->acceptable_count;
 	join(p, path, "actions");
 	if (v->type == YAML_MAPPING_NODE && (x = get(c, v, "actions", NULL))) {
-		parse_action_refs(c, x, p, a->actions, &a->nactions);
+		parse_action_refs(c, x, p, a->actions, &a->nactions, NULL);
 		if (!has_items(x))
 			cwarn(c, x, "%s has no actions: its bundles will hold only the manifest", path);
 	} else {
@@ -1720,7 +1864,7 @@ static void parse_watcher(struct ctx *c, const yaml_node_t *n)
 	yaml_node_t *v = one_key(c, n, "watcher", "actions");
 
 	if (v)
-		parse_action_refs(c, v, "watcher.actions", c->cfg->watcher_actions, &c->cfg->nwatcher_actions);
+		parse_action_refs(c, v, "watcher.actions", c->cfg->watcher_actions, &c->cfg->nwatcher_actions, NULL);
 }
 
 static void parse_fleet_keys(struct ctx *c, const yaml_node_t *root);
@@ -2224,6 +2368,9 @@ void config_print(const struct cfg_config *cfg, FILE *out)
 		else
 			print_outage(a, out);
 		print_action_list(cfg, "  actions:", a->actions, a->nactions, out);
+		if (a->capture && config_find_capture(cfg, a->proto))
+			fprintf(out, "  capture: %s, cut into aod_capture_<ts>_%s_%s.tar.zst when this fires\n",
+				config_find_capture(cfg, a->proto)->tool, a->proto, a->name);
 	}
 	if (!cfg->nanomalies)
 		fprintf(out, "\nno anomalies configured\n");
@@ -2252,8 +2399,8 @@ int config_check_arena(const struct cfg_config *cfg, size_t need, FILE *diag)
 		fprintf(diag, "%s:%d:%d: ", cfg->path, cfg->arena_line, cfg->arena_col);
 	else
 		fprintf(diag, "%s: ", cfg->path);
-	fprintf(diag, "memory.arena_kb %u is too small: bundle collection with max_concurrent_bundles %u needs at "
+	fprintf(diag, "memory.arena_kb %u is too small: bundle collection with max_concurrent_bundles %u%s needs at "
 		"least %llu KiB; raise memory.arena_kb to %llu or more, or lower max_concurrent_bundles\n",
-		cfg->arena_kb, cfg->max_concurrent_bundles, min_kb, min_kb);
+		cfg->arena_kb, cfg->max_concurrent_bundles, cfg->ncaptures ? " and the captures" : "", min_kb, min_kb);
 	return -EINVAL;
 }

@@ -26,6 +26,10 @@
 #define CFG_MAX_ARGS 16
 #define CFG_ARG_MAX 160
 #define CFG_MAX_KMSG_PATTERNS 16
+#define CFG_MAX_CAPTURES 2	/* one rolling capture per protocol: smb, nfs */
+#define CFG_CAPTURE_NAME_MAX 160	/* aod_capture_<ts>_<proto>_<anomaly>.tar.zst */
+#define CFG_CAPTURES_PER_REQ CFG_MAX_CAPTURES
+#define CFG_CAPTURE_LINKS 4	/* capture bundles one quick bundle names (a repeat anomaly may add a cut) */
 
 enum cfg_action_kind {
 	CFG_ACT_FILE,		/* capped internal cat of a file (or every file matching a glob) */
@@ -164,8 +168,18 @@ struct cfg_anomaly {
 	/* indices into cfg_config.actions */
 	uint16_t actions[CFG_MAX_ANOM_ACTIONS];
 	int nactions;
-	/* capture actions (argument list in the mapping form) are rejected until supported */
+	bool capture;			/* lists its protocol's capture (tcpdump/trace-cmd): a cut belongs to it */
 	int line, col;			/* where it was declared, for messages */
+};
+
+/* A rolling capture as AODv2 writes it under an anomaly's actions: `tcpdump: [-C, 2, -W, 100]`.
+ * argv holds the user's arguments only; capture.c adds the binary, interface, output and port filter. */
+struct cfg_capture {
+	char proto[8];			/* "smb" or "nfs" */
+	char tool[16];			/* "tcpdump" or "trace-cmd" */
+	char argv[CFG_MAX_ARGS][CFG_ARG_MAX];
+	int argc;
+	int line, col;			/* where it was first given */
 };
 
 struct cfg_config {
@@ -197,6 +211,8 @@ struct cfg_config {
 	/* watcher.actions of the design-doc layout: what a snapshot collects when given (indices into actions) */
 	uint16_t watcher_actions[CFG_MAX_ANOM_ACTIONS];
 	int nwatcher_actions;
+	struct cfg_capture captures[CFG_MAX_CAPTURES];
+	int ncaptures;
 	struct cfg_upload upload;
 	char status_file[PATH_MAX];	/* status_file: written each watch interval; "" = off */
 };
@@ -209,6 +225,12 @@ int config_load_default_chain(struct cfg_config *cfg, const char *cli_path, FILE
 /* The effective thresholds, rules, actions and limits, as `aod check-config` prints them. */
 void config_print(const struct cfg_config *cfg, FILE *out);
 int config_find_action(const struct cfg_config *cfg, const char *name);
+/* The capture of a protocol ("smb", "nfs"), or NULL. */
+const struct cfg_capture *config_find_capture(const struct cfg_config *cfg, const char *proto);
+/* Arguments tcpdump gets besides the user's (at most): binary, -iany, -Zroot, -wFILE, "port N".
+ * trace-cmd: binary and the subcommand. The config refuses captures that would not fit in CFG_MAX_ARGS. */
+#define CFG_CAPTURE_TCPDUMP_EXTRA 5
+#define CFG_CAPTURE_TRACECMD_EXTRA 2
 /* Whether detection reports this anomaly's worst value as a count, not a latency in ns. */
 static inline bool config_worst_is_count(const struct cfg_anomaly *an)
 {

@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "cmds.h"
 #include "health_source.h"
+#include "capture.h"
 #include "kmsg.h"
 #include "log.h"
 #include "malloc_guard.h"
@@ -48,6 +49,9 @@ static void start_bundle(struct daemon *d, const struct detect_anomaly *a)
 		  rule ? " rule " : "", rule ? rule : "", a->count, worst,
 		  !a->emergency ? "" : an->type == CFG_HEALTH ? " [fires at once]" : " [emergency: one command >= 1 s]");
 	update_probe_info(d);
+	if (an->capture)
+		req.ncaptures = capture_trigger(d->capture, an->proto, an->name, req.wall_ns, false, req.captures,
+						CFG_CAPTURES_PER_REQ);
 	err = collect_start(d->collect, &req, mono_ns());
 	if (err == 1)
 		log_info("%s %s: counted into the bundle already running", an->proto, an->name);
@@ -99,6 +103,8 @@ void daemon_system_bundle(struct daemon *d, const char *what, uint64_t now_ns)
 	snprintf(req.anomaly, sizeof(req.anomaly), "%s", what);
 	log_info("writing a %s bundle", what);
 	update_probe_info(d);
+	req.ncaptures = capture_trigger(d->capture, NULL, what, req.wall_ns, !strcmp(what, "shutdown"), req.captures,
+					CFG_CAPTURES_PER_REQ);
 	err = collect_start(d->collect, &req, now_ns);
 	if (err < 0 && err != -EBUSY)
 		log_error("unable to start the %s bundle: %s", what, strerror(-err));
@@ -146,6 +152,7 @@ void daemon_reload(struct daemon *d)
 	snprintf(next->output_dir, sizeof(next->output_dir), "%s", d->cfg->output_dir);
 	next->arena_kb = d->cfg->arena_kb;
 	keep_metrics_keys(d->cfg, next);
+	capture_keep_config(d->capture, d->cfg, next);
 	d->cfg = next;
 	d->reloads++;
 	memset(d->anomaly_counts, 0, sizeof(d->anomaly_counts));	/* indices may now name other anomalies */
@@ -242,6 +249,7 @@ int daemon_metrics_render(void *daemon)
 	s.events_total = d->events;
 	memcpy(s.anomalies, d->anomaly_counts, sizeof(s.anomalies));
 	collect_get_stats(d->collect, &s.bundles);
+	capture_get_stats(d->capture, &s.captures);
 	if ((s.upload_on = d->upload != NULL))
 		upload_get_stats(d->upload, &s.upload);
 	s.arena_size = d->arena.size;
@@ -383,6 +391,13 @@ int daemon_setup_core(struct daemon *d)
 	if (err == 0 && removed)
 		log_warn("removed %u partial bundles (*.part) left by an earlier crash in %s/batches", removed,
 			 d->cfg->output_dir);
+	err = capture_init(&d->capture, d->cfg, &d->arena, d->collect);
+	if (err == -ENOMEM)
+		log_error("unable to set up the captures: memory.arena_kb %u is too small for them (aod check-config "
+			  "says how much is needed)", d->cfg->arena_kb);
+	if (err < 0)
+		return err;
+	capture_poll(d->capture, NULL, mono_ns());
 	return 0;
 }
 

@@ -17,6 +17,7 @@ struct smb_source;
 struct nfs_source;
 struct health_source;
 struct kmsg_reader;
+struct capture;
 struct upload;
 struct retain_result;
 
@@ -33,6 +34,7 @@ struct daemon {
 	struct nfs_source *nfs;
 	struct health_source *health;
 	struct kmsg_reader *kmsg;
+	struct capture *capture;	/* tcpdump/trace-cmd captures; NULL when none configured */
 	struct upload *upload;		/* upload: in the config at start; NULL when off */
 	struct record_writer rec;
 	bool recording;

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 int io_write_all(int fd, const void *buf, size_t n)
 {
 	const unsigned char *p = buf;
@@ -67,4 +69,18 @@ int io_seal_part(int fd, int dirfd, const char *part, const char *final)
 	if (!rc && renameat(dirfd, part, dirfd, final) < 0)
 		rc = -errno;
 	return rc;
+}
+
+int io_select_until(int maxfd, fd_set *rd, uint64_t deadline_ns)
+{
+	uint64_t now = mono_ns(), wait = deadline_ns > now ? deadline_ns - now : 0;
+	struct timeval tv = { .tv_sec = (time_t)(wait / 1000000000ull),
+			      .tv_usec = (suseconds_t)(wait % 1000000000ull / 1000) };
+	int n = select(maxfd + 1, rd, NULL, NULL, &tv);
+
+	if (n <= 0)
+		FD_ZERO(rd);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	return n;
 }

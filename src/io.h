@@ -4,6 +4,8 @@
 #define AOD_IO_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/select.h>
 #include <sys/types.h>
 
 /* Write all n bytes, retrying EINTR; 0 or -errno (-EIO when write() makes no progress). */
@@ -17,5 +19,10 @@ int io_mkdir_p(const char *path, mode_t parent_mode, mode_t leaf_mode);
  * then rename part to final relative to dirfd (AT_FDCWD for paths). The data is on disk before
  * the name appears, so a reader never sees half a file, even after a crash. 0 or -errno. */
 int io_seal_part(int fd, int dirfd, const char *part, const char *final);
+
+/* Wait for rd's fds (maxfd the highest, -1 none) until the absolute CLOCK_MONOTONIC deadline_ns; rd is
+ * emptied on a timeout, EINTR or error so the caller's poll treats nothing as ready. Returns select()'s count,
+ * 0 or -errno (never -EINTR). For the waits that block on purpose (the drains at exit). */
+int io_select_until(int maxfd, fd_set *rd, uint64_t deadline_ns);
 
 #endif /* AOD_IO_H */

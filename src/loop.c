@@ -9,6 +9,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "clock.h"
 #include "daemon.h"
 #include "log.h"
@@ -69,7 +70,7 @@ static void handle_signals(struct daemon *d, uint64_t now)
 			daemon_reload(d);
 			break;
 		case SIGCHLD:
-			/* collect_poll reaps with WNOHANG on every pass. */
+			/* collect_poll and capture_poll reap with WNOHANG on every pass. */
 			break;
 		}
 	}
@@ -114,6 +115,7 @@ static void loop_pass(struct daemon *d, const fd_set *rd, uint64_t now)
 		daemon_cleanup_tick(d, now);
 	metrics_server_poll(&d->metrics, rd, now, daemon_metrics_render, d, (const char *const *)&d->metrics_buf);
 	collect_poll(d->collect, rd, now);
+	capture_poll(d->capture, rd, now);
 	if (d->upload)
 		upload_poll(d->upload, rd, now);
 }
@@ -138,6 +140,7 @@ int loop_run(struct daemon *d)
 		add_fd(d->kmsg ? d->kmsg->fd : -1, &rd, &maxfd);
 		metrics_server_fill(&d->metrics, &rd, &maxfd, &deadline);
 		collect_fill_fds(d->collect, &rd, &maxfd, &deadline);
+		capture_fill_fds(d->capture, &rd, &maxfd, &deadline);
 		if (d->upload)
 			upload_fill(d->upload, &rd, &maxfd, &deadline, mono_ns());
 		now = mono_ns();
@@ -154,6 +157,7 @@ int loop_run(struct daemon *d)
 	}
 	daemon_system_bundle(d, "shutdown", mono_ns());
 	collect_drain(d->collect, SHUTDOWN_GRACE_NS);
+	capture_drain(d->capture, CAPTURE_DRAIN_NS);
 	fleet_stop(d);
 	log_info("stopped");
 	return 0;

@@ -34,6 +34,8 @@ static const char usage[] =
 "      Signals: TERM/INT write a shutdown bundle and exit, USR1 writes a snapshot\n"
 "      bundle, HUP reloads the config (a bad one is reported, the old one stays).\n"
 "      Log level: AOD_LOG_LEVEL=error|warning|info|debug.\n"
+"      Captures (tcpdump/trace-cmd under an anomaly's actions) run beside it and are\n"
+"      cut into aod_capture_* bundles; AOD_TCPDUMP_BIN, AOD_TRACECMD_BIN name the tools.\n"
 "\n"
 "  aod check-config [-c FILE]\n"
 "      Validate the config. Prints the effective thresholds, rules, actions and\n"

@@ -415,6 +415,12 @@ int manifest_build(char *buf, size_t cap, const struct manifest_input *in)
 	json_str(&j, "bundle", in->bundle);
 	write_anomaly(&j, in);
 	write_actions(&j, in);
+	if (in->ncaptures > 0) {
+		json_arr_begin(&j, "capture_bundles");
+		for (int i = 0; i < in->ncaptures; i++)
+			json_str(&j, NULL, in->captures[i]);
+		json_arr_end(&j);
+	}
 	write_probe(&j, in->probe);
 	write_host(&j);
 	json_obj_end(&j);

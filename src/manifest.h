@@ -38,6 +38,8 @@ struct manifest_input {
 	const struct manifest_action *acts;
 	int nacts;
 	const struct collect_probe_info *probe;
+	const char (*captures)[CFG_CAPTURE_NAME_MAX];	/* capture bundles cut for this one (aod_capture_*) */
+	int ncaptures;
 };
 
 /* Write the manifest into buf; returns its length or -ENOSPC. */

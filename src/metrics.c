@@ -206,6 +206,15 @@ int metrics_render(const struct metrics_snapshot *s, const struct cfg_config *cf
 	counter(&o, "aod_events_total", "Decoded events seen (SMB, health, kmsg).", s->events_total);
 	render_anomalies(&o, s, cfg);
 	render_bundles(&o, s);
+	put(&o, "# HELP aod_capture_bundles_total Capture bundles (tcpdump, trace-cmd) written, failed, and triggers "
+		"merged into a cut already queued.\n# TYPE aod_capture_bundles_total counter\n"
+		"aod_capture_bundles_total{outcome=\"written\"} %llu\naod_capture_bundles_total{outcome=\"failed\"} %llu\n"
+		"aod_capture_bundles_total{outcome=\"merged\"} %llu\n", (unsigned long long)s->captures.written,
+	    (unsigned long long)s->captures.failed, (unsigned long long)s->captures.merged);
+	counter(&o, "aod_capture_start_failures_total", "Capture starts that failed (3 in a row disable it).",
+		s->captures.spawn_failures);
+	counter(&o, "aod_captures_disabled_total", "Captures disabled after 3 failed starts in a row.",
+		s->captures.disabled);
 	render_upload(&o, s);
 	render_losses(&o, s);
 	put(&o, "# HELP aod_smb_attached Whether the SMB probes are attached (0: waiting for cifs).\n"

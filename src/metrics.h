@@ -9,6 +9,7 @@
 
 #include <sys/select.h>
 
+#include "capture.h"
 #include "collect.h"
 #include "config.h"
 #include "upload.h"
@@ -33,6 +34,7 @@ struct metrics_snapshot {
 	uint64_t events_total;
 	uint64_t anomalies[CFG_MAX_ANOMALIES];	/* fired, per cfg anomaly */
 	struct collect_stats bundles;
+	struct capture_stats captures;
 	struct collect_probe_info probes;
 	uint64_t arena_used, arena_size, arena_failures;
 	uint64_t bundle_dir_bytes;		/* finished bundles in <output_dir>/batches */

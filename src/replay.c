@@ -9,6 +9,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "capture.h"
 #include "clock.h"
 #include "cmds.h"
 #include "daemon.h"
@@ -98,6 +99,7 @@ static void replay_housekeeping(struct daemon *d, uint64_t *next_sweep)
 	retain_sweep(collect_outdir_fd(d->collect), d->cfg->max_total_log_bytes, d->cfg->max_log_age_sec,
 		     wall_ns() / 1000000000ll, NULL, &res);
 	collect_poll(d->collect, NULL, now);
+	capture_poll(d->capture, NULL, now);
 }
 
 /* Event time drives the watch windows, so a recording replays as it happened, only faster.
@@ -189,6 +191,7 @@ int replay_main(int argc, char **argv)
 	malloc_guard_arm();
 	err = replay_stream(&d, &r, repeat);
 	collect_drain(d.collect, 60ull * 1000000000ull);
+	capture_drain(d.capture, CAPTURE_DRAIN_NS);
 	malloc_guard_report("replay");
 	collect_get_stats(d.collect, &st);
 	printf("replayed %llu events in %.3f s: %llu anomalies, %llu bundles written, %llu coalesced, %llu refused (busy), %llu failed\n",

@@ -422,6 +422,59 @@ static void test_wrong_types(void)
 	CHECK(has("t.yaml:6:16: anomalies.smb.latency.actions.dmesg must be empty for a quick action"));
 }
 
+#define CAP(proto, tool, args) \
+	"anomalies:\n  " proto ":\n    latency:\n      acceptable_count: 1\n      actions:\n        " tool ": " args "\n"
+
+/* Every capture form AODv2 accepts loads; each one it refuses is refused at its line and column. */
+static void test_captures(void)
+{
+	CHECK(load(CAP("smb", "tcpdump", "[-s, 65536, -C, 2, -W, 100]")) == 0 && cfg.ncaptures == 1);
+	CHECK(load(CAP("smb", "tcpdump", "[-C2, -W100]")) == 0);
+	CHECK(load(CAP("smb", "tcpdump", "[-C, 10m, -W, 3, -i, lo]")) == 0);
+	CHECK(load(CAP("nfs", "trace-cmd", "[-e, nfs, -b, 1024]")) == 0 && cfg.ncaptures == 1);
+	CHECK(!strcmp(cfg.captures[0].proto, "nfs") && !strcmp(cfg.captures[0].tool, "trace-cmd"));
+	CHECK(load(CAP("smb", "tcpdump", "[-C, 2, -W, 100, -w, /tmp/x.pcap]")) == -EINVAL);
+	CHECK(has("t.yaml:6:35: anomalies.smb.latency.actions.tcpdump: '-w' is aod's to give"));
+	CHECK(load(CAP("smb", "tcpdump", "[-C, 2, -W, 100, --write-file=/tmp/x]")) == -EINVAL);
+	CHECK(has("t.yaml:6:35: anomalies.smb.latency.actions.tcpdump: '--write-file=/tmp/x' is aod's to give"));
+	CHECK(load(CAP("smb", "tcpdump", "[-C, 2]")) == -EINVAL);
+	CHECK(has("t.yaml:6:9: anomalies.smb.latency.actions.tcpdump needs -C (file size in MB) and -W (file count)"));
+	CHECK(load(CAP("smb", "tcpdump", "[-W, 2]")) == -EINVAL);
+	CHECK(has("t.yaml:6:9: anomalies.smb.latency.actions.tcpdump needs -C"));
+	CHECK(load(CAP("smb", "tcpdump", "[-C, x, -W, 2]")) == -EINVAL);
+	CHECK(has("t.yaml:6:19: anomalies.smb.latency.actions.tcpdump: -C needs a file size in MB, not 'x'"));
+	CHECK(load(CAP("smb", "tcpdump", "[-C, 2, -W]")) == -EINVAL);
+	CHECK(has("t.yaml:6:26: anomalies.smb.latency.actions.tcpdump: -W needs a file count after it"));
+	CHECK(load(CAP("nfs", "trace-cmd", "[-b, 1024]")) == -EINVAL);
+	CHECK(has("t.yaml:6:9: anomalies.nfs.latency.actions.trace-cmd needs at least one -e EVENT"));
+	CHECK(load(CAP("nfs", "trace-cmd", "[-e, nfs, -o, /tmp/t.dat]")) == -EINVAL);
+	CHECK(has("t.yaml:6:30: anomalies.nfs.latency.actions.trace-cmd: '-o' is aod's to give"));
+	CHECK(load(CAP("nfs", "trace-cmd", "[]")) == -EINVAL);
+	CHECK(has("needs at least one -e EVENT"));
+	CHECK(load(CAP("smb", "tcpdump", "[-C, 1, -W, 2, a, b, c, d, e, f, g, h]")) == -EINVAL);
+	CHECK(has("t.yaml:6:9: anomalies.smb.latency.actions.tcpdump has 12 arguments; at most 11 fit"));
+	CHECK(load(CAP("smb", "dmesg", "[-x]")) == -EINVAL);
+	CHECK(has("t.yaml:6:9: anomalies.smb.latency.actions.dmesg has an argument list, which only the captures"));
+	CHECK(load_fixture("bad_capture.yaml") == -EINVAL);
+	CHECK(has("bad_capture.yaml:7:9: anomalies.smb.latency.actions.tcpdump needs -C"));
+	CHECK(has("bad_capture.yaml:7:28: anomalies.smb.latency.actions.tcpdump: '-w' is aod's to give"));
+	/* health anomalies have no port to filter on */
+	CHECK(load("health:\n  oom_kill:\n    actions:\n      tcpdump: [-C, 1, -W, 2]\n") == -EINVAL);
+	CHECK(has("t.yaml:4:7: health.oom_kill.actions.tcpdump: captures run under an smb or nfs anomaly"));
+	/* one capture per protocol: the same everywhere it is listed, another tool or other arguments refused */
+	CHECK(load("anomalies:\n  smb:\n    latency:\n      acceptable_count: 1\n      actions:\n"
+		   "        tcpdump: [-C, 1, -W, 2]\n    sockconn:\n      actions:\n        tcpdump: [-C, 1, -W, 2]\n")
+	      == 0 && cfg.ncaptures == 1);
+	CHECK(load("anomalies:\n  smb:\n    latency:\n      acceptable_count: 1\n      actions:\n"
+		   "        tcpdump: [-C, 1, -W, 2]\n    sockconn:\n      actions:\n        tcpdump: [-C, 1, -W, 3]\n")
+	      == -EINVAL);
+	CHECK(has("t.yaml:9:9: anomalies.smb.sockconn.actions.tcpdump: one capture runs per protocol, and smb already "
+		  "has tcpdump at line 6:9"));
+	CHECK(load("anomalies:\n  smb:\n    latency:\n      acceptable_count: 1\n      actions:\n"
+		   "        tcpdump: [-C, 1, -W, 2]\n        trace-cmd: [-e, cifs]\n") == -EINVAL);
+	CHECK(has("t.yaml:7:9: anomalies.smb.latency.actions.trace-cmd: one capture runs per protocol"));
+}
+
 static void test_unsupported(void)
 {
 	/* sockconn is a type under smb/nfs, as AODv2 has it, not a protocol */
@@ -429,12 +482,10 @@ static void test_unsupported(void)
 	CHECK(has("t.yaml:3:3: unknown key 'sockconn' in anomalies"));
 	CHECK(load("anomalies:\n  io:\n    latency: {acceptable_count: 1}\n") == -EINVAL);
 	CHECK(has("t.yaml:3:5: unknown key 'latency' in anomalies.io"));
-	CHECK(load_fixture("bad_capture.yaml") == -EINVAL);
-	CHECK(has(":7:9: capture actions are not supported by this build"));
 	CHECK(load("anomalies:\n  smb:\n    latency:\n      tool: tcpdump\n      acceptable_count: 1\n") == -EINVAL);
-	CHECK(has("t.yaml:4:13: tcpdump captures are not supported by this build"));
+	CHECK(has("t.yaml:4:13: tcpdump is a capture: give it its arguments under an smb or nfs anomaly's actions"));
 	CHECK(load("watcher:\n  actions: [dmesg, trace-cmd]\n") == -EINVAL);
-	CHECK(has("t.yaml:2:20: trace-cmd captures are not supported by this build"));
+	CHECK(has("t.yaml:2:20: trace-cmd is a capture: give it its arguments"));
 	CHECK(load("anomalies:\n  smb:\n    latency:\n      tool: smbiosnoop\n      acceptable_count: 1\n") == -EINVAL);
 	CHECK(has("t.yaml:4:13: anomalies.smb.latency.tool: tool 'smbiosnoop' does not measure latency; use 'smbslower'"));
 	CHECK(load_fixture("bad_mixed.yaml") == -EINVAL);
@@ -528,18 +579,26 @@ static void test_print(void)
 
 #define NFS3(p) (NAMES_NFS3_BASE + (p))
 
-/* AODv2's newest config: every section loads; its capture actions are what is still refused. */
+/* AODv2's newest config: every section loads, its captures included. */
 static void test_aodv2_newest(void)
 {
 	const struct cfg_anomaly *a;
+	const struct cfg_capture *cp;
 
-	CHECK(load_fixture("aodv2_newest.yaml") == -EINVAL);
-	CHECK(has("aodv2_newest.yaml:25:9: capture actions are not supported by this build ('tcpdump' in "
-		  "anomalies.smb.latency.actions has an argument list)"));
-	CHECK(has("aodv2_newest.yaml:60:9: capture actions are not supported by this build ('trace-cmd' in "
-		  "anomalies.nfs.error.actions"));
-	CHECK(lines == 4);	/* the four capture lines, nothing else */
+	CHECK(load_fixture("aodv2_newest.yaml") == 0);
+	CHECK(lines == 0);
+	CHECK(cfg.ncaptures == 2);
+	cp = config_find_capture(&cfg, "smb");
+	CHECK(cp && !strcmp(cp->tool, "tcpdump") && cp->argc == 8 && cp->line == 25 && cp->col == 9);
+	CHECK(cp && !strcmp(cp->argv[0], "-s") && !strcmp(cp->argv[7], "100"));
+	cp = config_find_capture(&cfg, "nfs");
+	CHECK(cp && !strcmp(cp->tool, "trace-cmd") && cp->argc == 8 && !strcmp(cp->argv[5], "sunrpc"));
+	CHECK((a = find("smb", "latency")) && a->capture);
+	CHECK((a = find("smb", "sockconn")) && a->capture);
+	CHECK((a = find("nfs", "sockconn")) && !a->capture);
+	CHECK((a = find("nfs", "error")) && a->capture);
 	CHECK(load_fixture("aodv2_newest_nocapture.yaml") == 0);
+	CHECK(cfg.ncaptures == 0);
 	CHECK(lines == 0);	/* not even a warning */
 	CHECK(cfg.nanomalies == 5 && cfg.watch_interval_sec == 60);
 	a = find("nfs", "latency");
@@ -757,6 +816,7 @@ int main(void)
 	test_conflicts_and_values();
 	test_wrong_types();
 	test_unsupported();
+	test_captures();
 	test_user_actions();
 	test_many_errors_and_syntax();
 	test_files_and_chain();

@@ -27,6 +27,7 @@ static void setup(void)
 	s.anomalies[1] = 1;
 	s.bundles.bundles_written = 6;
 	s.bundles.coalesced = 2;
+	s.captures = (struct capture_stats){ .written = 4, .failed = 1, .merged = 2, .spawn_failures = 3, .disabled = 1 };
 	s.probes.ringbuf_full = 3;
 	s.smb_attached = true;
 	s.smb_hist[9][7] = 4;	/* SMB2_WRITE: 4 in [128, 256) us */
@@ -330,6 +331,10 @@ int main(void)
 	CHECK(strstr(buf, "aod_anomalies_total{proto=\"health\",anomaly=\"oom_kill\"} 1\n") != NULL);
 	CHECK(strstr(buf, "aod_bundles_total{outcome=\"written\"} 6\n") != NULL);
 	CHECK(strstr(buf, "aod_bundles_total{outcome=\"coalesced\"} 2\n") != NULL);
+	CHECK(strstr(buf, "aod_capture_bundles_total{outcome=\"written\"} 4\naod_capture_bundles_total{outcome=\"failed\"} 1\n"
+			  "aod_capture_bundles_total{outcome=\"merged\"} 2\n") != NULL);
+	CHECK(strstr(buf, "# TYPE aod_capture_start_failures_total counter\naod_capture_start_failures_total 3\n") != NULL);
+	CHECK(strstr(buf, "# TYPE aod_captures_disabled_total counter\naod_captures_disabled_total 1\n") != NULL);
 	CHECK(strstr(buf, "aod_probe_lost_total{family=\"smb\",reason=\"ringbuf_full\"} 3\n") != NULL);
 	CHECK(strstr(buf, "aod_smb_attached 1\n") != NULL);
 	/* buckets are cumulative: 0 below 128 us, 4 from the 256 us bound on, 5 from 262 ms on */
