@@ -163,15 +163,17 @@ build_libs() {
 		relocate_musl
 	fi
 	[ -f "$SYSROOT/include/linux/bpf.h" ] || step uapi recipe_uapi "$TARGET"
-	local pkg ver tarball sum
+	local pkg ver tarball sum stamp
 	for want in $order; do
 		while read -r pkg ver tarball sum; do
 			[ "$pkg" = "$want" ] || continue
-			if [ "$(cat "$TP/stamp.$pkg" 2>/dev/null)" = "$ver $sum" ]; then continue; fi
+			# the stamp names the pinned source and the recipe's text, flags included
+			stamp="$ver $sum $(printf '%s\n' "$LIB_CFLAGS" "$(declare -f "recipe_$pkg")" | sha256sum | cut -c1-16)"
+			if [ "$(cat "$TP/stamp.$pkg" 2>/dev/null)" = "$stamp" ]; then continue; fi
 			say "building $pkg $ver (static, musl, $TARGET)"
 			fetch "$pkg" "$ver" "$tarball" "$sum"
 			SRC=$TP/src/$pkg step "lib-$pkg" "recipe_$pkg"
-			echo "$ver $sum" >"$TP/stamp.$pkg"
+			echo "$stamp" >"$TP/stamp.$pkg"
 		done < <(grep -v "^#" "$ROOT/third_party/versions")
 	done
 }

@@ -3,6 +3,12 @@
 # Sourced by build.sh, which sets SRC (unpacked source dir), SYSROOT, CC, AR, RANLIB, JOBS, the logging
 # helpers and, when cross-compiling, CROSS_HOST (e.g. aarch64-linux-gnu) and REALGCC (its gcc).
 
+# Every library is compiled with one function and one object per section, so the link's --gc-sections
+# drops what aod never calls (libbpf's and libelf's unused API, zstd's dictionary builder): the release
+# binary has a 1.5 MB budget. A change here (or in a recipe) rebuilds that library: build.sh stamps each
+# with its recipe's text.
+LIB_CFLAGS="-O2 -ffunction-sections -fdata-sections"
+
 # musl-gcc has only libc headers; libbpf and elfutils need the kernel UAPI ones beside them.
 # recipe_uapi ARCH: linux/ and asm-generic/ are the same for every architecture (this machine's
 # linux-libc-dev, for both builds); asm/ is the target's (linux-libc-dev-arm64-cross for aarch64).
@@ -28,7 +34,7 @@ recipe_musl() {
 
 recipe_zlib() {
 	cd "$SRC"
-	CC="$CC" AR="$AR" RANLIB="$RANLIB" CFLAGS="-O2 -fno-semantic-interposition" ./configure --static --prefix="$SYSROOT" >/dev/null
+	CC="$CC" AR="$AR" RANLIB="$RANLIB" CFLAGS="$LIB_CFLAGS -fno-semantic-interposition" ./configure --static --prefix="$SYSROOT" >/dev/null
 	make -j"$JOBS" libz.a
 	make install-libs install-headers 2>/dev/null || { cp libz.a "$SYSROOT/lib/"; cp zlib.h zconf.h "$SYSROOT/include/"; }
 }
@@ -36,7 +42,7 @@ recipe_zlib() {
 recipe_libzstd() {
 	cd "$SRC"
 	# Compression only is needed, but the library is small; legacy formats and threads are left out.
-	make -C lib -j"$JOBS" libzstd.a CC="$CC" AR="$AR" ZSTD_LEGACY_SUPPORT=0 CFLAGS="-O2"
+	make -C lib -j"$JOBS" libzstd.a CC="$CC" AR="$AR" ZSTD_LEGACY_SUPPORT=0 CFLAGS="$LIB_CFLAGS"
 	cp lib/libzstd.a "$SYSROOT/lib/"
 	cp lib/zstd.h lib/zstd_errors.h lib/zdict.h "$SYSROOT/include/"
 }
@@ -46,7 +52,7 @@ recipe_libyaml() {
 	local v=0.2.5 o=$SRC/obj
 	mkdir -p "$o"
 	for f in api dumper emitter loader parser reader scanner writer; do
-		$CC -O2 -I"$SRC/include" -DYAML_DECLARE_STATIC \
+		$CC $LIB_CFLAGS -I"$SRC/include" -DYAML_DECLARE_STATIC \
 			-DYAML_VERSION_MAJOR=0 -DYAML_VERSION_MINOR=2 -DYAML_VERSION_PATCH=5 \
 			-DYAML_VERSION_STRING="\"$v\"" -c "$SRC/src/$f.c" -o "$o/$f.o"
 	done
@@ -59,7 +65,7 @@ recipe_elfutils() {
 	# configure insists on argp, obstack and fts, which only the elfutils tools use; libelf needs none.
 	ac_cv_search_argp_parse="none required" ac_cv_search__obstack_free="none required" \
 	ac_cv_search_fts_close="none required" ac_cv_func_fts_close=yes \
-	CC="$CC" CFLAGS="-O2 -I$SYSROOT/include -Wno-error" LDFLAGS="-L$SYSROOT/lib" \
+	CC="$CC" CFLAGS="$LIB_CFLAGS -I$SYSROOT/include -Wno-error" LDFLAGS="-L$SYSROOT/lib" \
 		./configure --disable-debuginfod --disable-libdebuginfod --disable-nls \
 		--without-bzlib --without-lzma --without-zstd --disable-demangler \
 		--disable-symbol-versioning --prefix="$SYSROOT" ${CROSS_HOST:+--host="$CROSS_HOST"} >/dev/null
@@ -75,7 +81,7 @@ recipe_libbpf() {
 	cd "$SRC/src"
 	mkdir -p "$SRC/obj"
 	# libbpf's default CFLAGS carry -Werror, which trips on musl's NGROUPS_MAX redefinition.
-	make -j"$JOBS" BUILD_STATIC_ONLY=1 CC="$CC" AR="$AR" CFLAGS="-O2 -Wall" \
+	make -j"$JOBS" BUILD_STATIC_ONLY=1 CC="$CC" AR="$AR" CFLAGS="$LIB_CFLAGS -Wall" \
 		EXTRA_CFLAGS="-I$SYSROOT/include" OBJDIR="$SRC/obj" \
 		DESTDIR="$SYSROOT" PREFIX=/ LIBDIR=/lib INCLUDEDIR=/include install >/dev/null
 }
