@@ -309,6 +309,17 @@ void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns)
 	write_metrics_textfile(d);
 }
 
+void daemon_release_modules(struct daemon *d)
+{
+	int n = 0;
+
+	n += d->smb ? smb_source_release(d->smb) : 0;
+	n += d->nfs ? nfs_source_release(d->nfs) : 0;
+	if (!n)
+		log_info("SIGUSR2: no probe holds a kernel module; nothing to release");
+	update_probe_info(d);
+}
+
 static int setup_signals(struct daemon *d)
 {
 	sigset_t set;
@@ -318,6 +329,7 @@ static int setup_signals(struct daemon *d)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	sigaddset(&set, SIGCHLD);
 	/* Blocked before any fork, so no signal is lost between fork and signalfd. */
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)

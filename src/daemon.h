@@ -61,6 +61,8 @@ void daemon_close_window(struct daemon *d, uint64_t now_ns);
 void daemon_system_bundle(struct daemon *d, const char *what, uint64_t now_ns);
 /* HUP: parse the config again; a bad one is reported and the old one stays. */
 void daemon_reload(struct daemon *d);
+/* SIGUSR2: detach the SMB and NFS probes that hold their kernel modules, so rmmod works. */
+void daemon_release_modules(struct daemon *d);
 /* /dev/kmsg is readable: match new kernel log lines against the patterns. */
 void daemon_read_kmsg(struct daemon *d);
 /* Render the metrics into d->metrics_buf; returns the length or -errno. */

@@ -69,6 +69,9 @@ static void handle_signals(struct daemon *d, uint64_t now)
 		case SIGHUP:
 			daemon_reload(d);
 			break;
+		case SIGUSR2:
+			daemon_release_modules(d);
+			break;
 		case SIGCHLD:
 			/* collect_poll and capture_poll reap with WNOHANG on every pass. */
 			break;

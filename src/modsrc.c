@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -61,6 +62,7 @@ static void module_id(const struct modsrc_proto *p, char *buf, size_t len)
 {
 	const char *const *lists[2] = { p->modules, p->optional };
 	char path[96], one[32];
+	struct stat st;
 	size_t off = 0;
 
 	buf[0] = 0;
@@ -70,7 +72,11 @@ static void module_id(const struct modsrc_proto *p, char *buf, size_t len)
 			read_line(path, one, sizeof(one));
 			if (!one[0] && module_live(lists[l][i]))
 				snprintf(one, sizeof(one), "live");
-			off += (size_t)snprintf(buf + off, len - off, "%s:%s ", lists[l][i], one[0] ? one : "-");
+			/* A reload can land at the same .text address; its /sys/module directory is a new
+			 * sysfs node with a new inode number either way. */
+			snprintf(path, sizeof(path), "/sys/module/%s", lists[l][i]);
+			off += (size_t)snprintf(buf + off, len - off, "%s:%s@%llu ", lists[l][i], one[0] ? one : "-",
+						stat(path, &st) ? 0ull : (unsigned long long)st.st_ino);
 		}
 	}
 }
@@ -244,6 +250,10 @@ static int became_present(struct modsrc *s)
 			  s->p->label[s->method], mods);
 	else
 		log_info("%s: attached via %s", s->p->name, s->p->label[s->method]);
+	if (modsrc_pins(s))
+		log_info("%s: this attachment holds the %s module%s: rmmod fails (EAGAIN) while it lasts; "
+			 "send aod SIGUSR2 (rc-service aod detach) to release it", s->p->name, mods,
+			 s->p->modules[1] ? "s" : "");
 	s->was_attached = true;
 	s->waiting_logged = false;
 	return 1;
@@ -268,6 +278,9 @@ int modsrc_check(struct modsrc *s)
 
 	if (present)
 		module_id(s->p, id, sizeof(id));
+	/* released on request: stays off while the same module instance is loaded */
+	if (s->state == MODSRC_RELEASED && present && strcmp(id, s->module_id) == 0 && !s->reattach)
+		return 0;
 	if (s->state != MODSRC_WAITING && (!present || strcmp(id, s->module_id) != 0 || s->reattach)) {
 		/* tp/raw_tp/fentry links pin the module; a kprobe attach does not, so it can vanish */
 		if (s->state == MODSRC_ATTACHED && !s->reattach)
@@ -304,6 +317,32 @@ void modsrc_set_attach(struct modsrc *s, const char *attach)
 	s->reattach = s->state != MODSRC_WAITING;
 }
 
+bool modsrc_pins(const struct modsrc *s)
+{
+	return s->state == MODSRC_ATTACHED && strcmp(s->p->kind[s->method], "kprobe") != 0;
+}
+
+int modsrc_release(struct modsrc *s)
+{
+	char mods[64];
+
+	if (!modsrc_pins(s))
+		return 0;
+	modules_text(s->p, mods, sizeof(mods));
+	detach(s);
+	s->state = MODSRC_RELEASED;
+	log_alert(LOG_WARNING, "%s: released the %s module%s on request (SIGUSR2): %s is not watched until the "
+		  "module is loaded again (a new instance) or aod gets HUP", s->p->name, mods,
+		  s->p->modules[1] ? "s" : "", s->p->name);
+	return 1;
+}
+
+void modsrc_resume(struct modsrc *s)
+{
+	if (s->state == MODSRC_RELEASED)
+		s->reattach = true;
+}
+
 int modsrc_fd(const struct modsrc *s)
 {
 	return s && s->rb ? ring_buffer__epoll_fd(s->rb) : -1;
@@ -329,6 +368,8 @@ void modsrc_info(const struct modsrc *s, char *method, size_t len, struct aod_lo
 	}
 	if (s->state == MODSRC_ATTACHED) {
 		snprintf(method, len, "%s", s->p->label[s->method]);
+	} else if (s->state == MODSRC_RELEASED) {
+		snprintf(method, len, "released on request (SIGUSR2) until the module reloads or a HUP");
 	} else if (s->state == MODSRC_FAILED) {
 		char mods[64];
 

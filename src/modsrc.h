@@ -51,7 +51,10 @@ struct modsrc_proto {
 	void (*targets)(const struct modsrc *s, int m, char *buf, size_t len);
 };
 
-enum modsrc_state { MODSRC_WAITING, MODSRC_ATTACHED, MODSRC_FAILED };
+enum modsrc_state {
+	MODSRC_WAITING, MODSRC_ATTACHED, MODSRC_FAILED,
+	MODSRC_RELEASED,	/* detached on request so the modules can be unloaded (modsrc_release) */
+};
 
 struct modsrc {
 	const struct modsrc_proto *p;
@@ -86,6 +89,14 @@ void modsrc_init(struct modsrc *s, const struct modsrc_proto *p, ring_buffer_sam
 int modsrc_check(struct modsrc *s);
 /* A new attach key (HUP, or forced): applied by the next check. */
 void modsrc_set_attach(struct modsrc *s, const char *attach);
+/* True when the attachment holds the modules: tp_btf, raw_tp and fentry links do (rmmod then fails
+ * with EAGAIN), a kprobe does not. */
+bool modsrc_pins(const struct modsrc *s);
+/* Detach so the modules can be unloaded; re-attach when they are loaded again (a new instance) or
+ * after modsrc_resume. Returns 1 when it released a hold, 0 when it held none. */
+int modsrc_release(struct modsrc *s);
+/* A HUP: a released source attaches again on the next modsrc_check. */
+void modsrc_resume(struct modsrc *s);
 int modsrc_fd(const struct modsrc *s);
 int modsrc_consume(struct modsrc *s);
 /* "tracepoint (tp_btf)", "waiting for cifs" ...; loss = in-kernel counters plus userspace expiries. */

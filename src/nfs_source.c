@@ -410,6 +410,11 @@ int nfs_source_check(struct nfs_source *s)
 	return modsrc_check(&s->m);
 }
 
+int nfs_source_release(struct nfs_source *s)
+{
+	return s ? modsrc_release(&s->m) : 0;
+}
+
 int nfs_source_fd(const struct nfs_source *s)
 {
 	return s ? modsrc_fd(&s->m) : -1;
@@ -426,6 +431,7 @@ int nfs_source_update_config(struct nfs_source *s, const struct cfg_config *cfg)
 	s->m.check_every = cfg->cleanup_interval_sec;
 	if (s->m.skel)
 		nfs_filter_apply(&s->f, s->m.skel);
+	modsrc_resume(&s->m);
 	return 0;
 }
 

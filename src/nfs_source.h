@@ -31,6 +31,8 @@ int nfs_source_open(struct nfs_source **s, const struct cfg_config *cfg, const c
 		    ring_buffer_sample_fn cb, void *ctx);
 /* As smb_source_check: 1 state changed (take the fd again), 0 not, -errno no method attached. */
 int nfs_source_check(struct nfs_source *s);
+/* SIGUSR2: let go of the kernel module (see modsrc_release); 1 when a hold was released. */
+int nfs_source_release(struct nfs_source *s);
 int nfs_source_fd(const struct nfs_source *s);
 int nfs_source_consume(struct nfs_source *s);
 /* After a HUP: the thresholds and error filter again. */

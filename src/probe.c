@@ -279,7 +279,8 @@ static void fam_smb(const struct probe_caps *c, struct probe_choice *ch)
 		return;
 	}
 	if (smb_source_probe("auto", method, sizeof(method), why, sizeof(why)) == 0)
-		choose(ch, method, true, "%s", why);
+		choose(ch, method, true, "%s%s", why, strcmp(method, "kprobe") ? "; holds the cifs module while "
+		       "attached (rmmod fails): aod run releases it on SIGUSR2" : "");
 	else
 		choose(ch, "none", false, "%s", why);
 }
@@ -293,7 +294,8 @@ static void fam_nfs(const struct probe_caps *c, struct probe_choice *ch)
 
 	if (c->nfs_loaded) {
 		if (nfs_source_probe("auto", method, sizeof(method), why, sizeof(why)) == 0)
-			choose(ch, method, true, "%s", why);
+			choose(ch, method, true, "%s%s", why, strcmp(method, "kprobe") ? "; holds the sunrpc/nfs modules "
+			       "while attached (rmmod fails): aod run releases them on SIGUSR2" : "");
 		else
 			choose(ch, "none", false, "%s", why);
 		return;

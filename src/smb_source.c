@@ -348,6 +348,11 @@ int smb_source_check(struct smb_source *s)
 	return modsrc_check(&s->m);
 }
 
+int smb_source_release(struct smb_source *s)
+{
+	return s ? modsrc_release(&s->m) : 0;
+}
+
 int smb_source_fd(const struct smb_source *s)
 {
 	return s ? modsrc_fd(&s->m) : -1;
@@ -365,6 +370,7 @@ int smb_source_update_config(struct smb_source *s, const struct cfg_config *cfg)
 	if (s->m.skel)
 		filter_apply(&s->f, s->m.skel);
 	modsrc_set_attach(&s->m, cfg->smb_attach);	/* applied by the next smb_source_check */
+	modsrc_resume(&s->m);
 	return 0;
 }
 

@@ -33,6 +33,8 @@ int smb_source_open(struct smb_source **s, const struct cfg_config *cfg, ring_bu
  * module is reloaded or the config changes).
  */
 int smb_source_check(struct smb_source *s);
+/* SIGUSR2: let go of the kernel module (see modsrc_release); 1 when a hold was released. */
+int smb_source_release(struct smb_source *s);
 /* ring_buffer__epoll_fd, or -1 while waiting. */
 int smb_source_fd(const struct smb_source *s);
 /* Deliver what is ready without blocking: records delivered, or -errno. */

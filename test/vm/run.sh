@@ -31,7 +31,7 @@ while [ $# -gt 0 ]; do
 done
 case $SUITE in
 smb) CASES=(boot late probes health quiet latency-tracepoint latency-fentry latency-kprobe replay single errors emergency
-	    crash)
+	    release crash)
      VERIFY=verify.py ;;
 nfs) CASES=(nfs-boot nfs-late nfs-latency-tracepoint nfs-latency-fentry nfs-latency-kprobe nfs-probes)
      VERIFY=verify_nfs.py RES=$VM/results-nfs CONSOLE=$VM/console-nfs.log ;;

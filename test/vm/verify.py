@@ -14,7 +14,7 @@ import sys
 import tempfile
 
 CASES = ["boot", "late", "probes", "health", "quiet", "latency-tracepoint", "latency-fentry", "latency-kprobe",
-         "replay", "single", "errors", "emergency", "crash"]
+         "replay", "single", "errors", "emergency", "release", "crash"]
 # The guest scenario each host case needs.
 NEEDS = {"boot": None, "replay": "latency-tracepoint"}
 
@@ -144,6 +144,20 @@ def case_late(res, mk, tmp):
     lat = check_latency_bundles(d, tmp)
     exit_ok(d)
     return f"{len(lat)} latency bundle(s) after the late attach"
+
+
+def case_release(res, mk, tmp):
+    d = os.path.join(res, "release")
+    m = mk.get("release") or {}
+    need(m.get("pinned") == "yes", "rmmod cifs worked under the default attach: nothing to release was tested")
+    need(m.get("released") == "yes", "no 'released the cifs module' line within 10 s of SIGUSR2")
+    need(m.get("rmmod") == "yes", "rmmod cifs failed after SIGUSR2: " + read(os.path.join(d, "rmmod.txt")).strip())
+    need(m.get("reattached") == "yes", "no 're-attached' line within 20 s of loading cifs again")
+    log = read(os.path.join(d, "aod.log"))
+    need(re.search(r"holds the cifs module", log), "the attach line does not say that it holds the cifs module")
+    lat = check_latency_bundles(d, tmp)
+    exit_ok(d)
+    return f"rmmod refused, then worked after SIGUSR2; re-attached; {len(lat)} latency bundle(s) after"
 
 
 def case_probes(res, mk, tmp):
@@ -341,7 +355,7 @@ def main():
     failed = False
     funcs = {"late": case_late, "probes": case_probes, "quiet": case_quiet, "errors": case_errors,
              "single": case_single, "health": case_health,
-             "emergency": case_emergency, "crash": case_crash,
+             "emergency": case_emergency, "crash": case_crash, "release": case_release,
              "replay": lambda r, m, t: case_replay(r, m, t, o.aod, o.root)}
     for meth in ("tracepoint", "fentry", "kprobe"):
         funcs["latency-" + meth] = case_latency(meth)
