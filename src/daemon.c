@@ -258,6 +258,10 @@ int daemon_metrics_render(void *daemon)
 	s.smb_attached = d->smb && smb_source_attached(d->smb);
 	for (c = 0; s.smb_attached && c < CFG_SMB2_NCMD; c++)
 		smb_source_histogram(d->smb, c, s.smb_hist[c], &s.smb_count[c]);
+	if (d->replay_hist) {
+		memcpy(s.smb_hist, d->replay_hist->slots, sizeof(s.smb_hist));
+		memcpy(s.smb_count, d->replay_hist->count, sizeof(s.smb_count));
+	}
 	metrics_families(d, &s.probes, &s);
 	/* The last sweep's total plus what was written since: exact between sweeps, without listing the directory. */
 	s.bundle_dir_bytes = d->bundle_dir_bytes + (s.bundles.bytes_written - d->bundle_dir_mark);
@@ -577,7 +581,7 @@ static int start_sources(struct daemon *d)
 	return 0;
 }
 
-static int setup_metrics(struct daemon *d)
+int daemon_setup_metrics(struct daemon *d)
 {
 	int fd;
 
@@ -653,7 +657,7 @@ int daemon_run_main(int argc, char **argv)
 	}
 	if (start_sources(&d) < 0)
 		goto out;
-	if (setup_metrics(&d) < 0 || fleet_start(&d) < 0)
+	if (daemon_setup_metrics(&d) < 0 || fleet_start(&d) < 0)
 		goto out;
 	d.watch_tfd = make_timer(d.cfg->watch_interval_ms ? d.cfg->watch_interval_ms : 1000);
 	d.cleanup_tfd = make_timer((d.cfg->cleanup_interval_sec ? d.cfg->cleanup_interval_sec : 60) * 1000);

@@ -21,6 +21,12 @@ struct capture;
 struct upload;
 struct retain_result;
 
+/* aod replay --serve: the per-command latency of the replayed SMB records, for the metrics. */
+struct daemon_smb_hist {
+	uint64_t slots[CFG_SMB2_NCMD][METRICS_HIST_BUCKETS];
+	uint64_t count[CFG_SMB2_NCMD];
+};
+
 struct daemon {
 	struct cfg_config *cfg;		/* in force; points into cfgs[] */
 	struct cfg_config cfgs[2];	/* HUP parses into the spare one, then swaps */
@@ -50,6 +56,7 @@ struct daemon {
 	unsigned reloads;		/* successful HUP reloads */
 	uint64_t bundle_dir_bytes;	/* finished bundles at the last retention sweep, for the metrics */
 	uint64_t bundle_dir_mark;	/* collect's bytes_written at that sweep */
+	struct daemon_smb_hist *replay_hist;	/* aod replay --serve only; NULL otherwise */
 	bool stopping;
 };
 
@@ -75,6 +82,8 @@ void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns);
 int daemon_load_config(struct daemon *d);
 void daemon_apply_overrides(struct daemon *d, struct cfg_config *cfg);
 int daemon_setup_core(struct daemon *d);
+/* metrics.listen / metrics.textfile of the config: the render buffer, and the listener when asked. */
+int daemon_setup_metrics(struct daemon *d);
 
 /* loop.c: the one select() loop; returns the exit code. */
 int loop_run(struct daemon *d);

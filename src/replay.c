@@ -13,13 +13,15 @@
 #include "clock.h"
 #include "cmds.h"
 #include "daemon.h"
+#include "hist.h"
+#include "io.h"
 #include "log.h"
 #include "malloc_guard.h"
 #include "record.h"
 #include "retain.h"
 #include "text.h"
 
-static const char replay_usage[] = "usage: aod replay FILE [-c CONFIG] [--output-dir DIR] [--repeat N]\n";
+static const char replay_usage[] = "usage: aod replay FILE [-c CONFIG] [--output-dir DIR] [--repeat N] [--serve SECS]\n";
 
 /* A count of at least 1, written with digits only (no blank, no sign), up to UINT_MAX. */
 static int parse_repeat(const char *arg, unsigned *repeat)
@@ -35,12 +37,27 @@ static int parse_repeat(const char *arg, unsigned *repeat)
 	return 0;
 }
 
-static int parse_replay_args(struct daemon *d, int argc, char **argv, const char **file, unsigned *repeat)
+/* --serve: seconds to keep answering metrics.listen after the replay, 1 .. 86400. */
+static int parse_serve(const char *arg, unsigned *secs)
+{
+	uint32_t v = 0;
+
+	if (arg[0] < '0' || arg[0] > '9' || text_parse_u32(arg, &v) < 0 || !v || v > 86400) {
+		fprintf(stderr, "aod replay: --serve needs a number of seconds from 1 to 86400, not '%s'\n", arg);
+		return -EINVAL;
+	}
+	*secs = v;
+	return 0;
+}
+
+static int parse_replay_args(struct daemon *d, int argc, char **argv, const char **file, unsigned *repeat,
+			     unsigned *serve)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "output-dir", required_argument, NULL, 'o' },
 		{ "repeat", required_argument, NULL, 'r' },
+		{ "serve", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -53,6 +70,10 @@ static int parse_replay_args(struct daemon *d, int argc, char **argv, const char
 		case 'o': d->output_dir = optarg; break;
 		case 'r':
 			if (parse_repeat(optarg, repeat))
+				return -EINVAL;
+			break;
+		case 's':
+			if (parse_serve(optarg, serve))
 				return -EINVAL;
 			break;
 		case 'h': fputs(replay_usage, stdout); return 1;
@@ -102,6 +123,47 @@ static void replay_housekeeping(struct daemon *d, uint64_t *next_sweep)
 	capture_poll(d->capture, NULL, now);
 }
 
+/* The kernel's histograms count every command; a recording holds the records that crossed the ring
+ * (those at or over a floor, and errors), so this histogram is of the replayed records only. */
+static void replay_hist_add(struct daemon_smb_hist *hh, const struct aod_ev_smb *e)
+{
+	if (e->cmd >= CFG_SMB2_NCMD || (e->flags & AOD_SMB_ERR))
+		return;
+	hh->slots[e->cmd][hist_slot(e->latency_ns / 1000, METRICS_HIST_BUCKETS)]++;
+	hh->count[e->cmd]++;
+}
+
+static volatile sig_atomic_t serve_stop;
+
+static void on_serve_signal(int sig)
+{
+	(void)sig;
+	serve_stop = 1;
+}
+
+/* --serve: answer metrics.listen with the replay's final counters until SECS pass or TERM/INT. */
+static void replay_serve(struct daemon *d, unsigned secs)
+{
+	struct sigaction sa = { .sa_handler = on_serve_signal };
+	uint64_t end = mono_ns() + (uint64_t)secs * 1000000000ull, deadline;
+	fd_set rd;
+	int maxfd;
+
+	sigaction(SIGTERM, &sa, NULL);	/* no SA_RESTART: select returns EINTR */
+	sigaction(SIGINT, &sa, NULL);
+	log_info("replay: serving metrics on %s for %u s (TERM or INT ends it)", d->cfg->metrics_listen, secs);
+	while (!serve_stop && mono_ns() < end) {
+		FD_ZERO(&rd);
+		maxfd = -1;
+		deadline = end;
+		metrics_server_fill(&d->metrics, &rd, &maxfd, &deadline);
+		if (io_select_until(maxfd, &rd, deadline) < 0)
+			continue;
+		metrics_server_poll(&d->metrics, &rd, mono_ns(), daemon_metrics_render, d,
+				    (const char *const *)&d->metrics_buf);
+	}
+}
+
 /* Event time drives the watch windows, so a recording replays as it happened, only faster.
  * Pass p of --repeat shifts every timestamp by p spans of the file, as if it went on. */
 static int replay_stream(struct daemon *d, struct record_reader *r, unsigned repeat)
@@ -144,6 +206,8 @@ static int replay_stream(struct daemon *d, struct record_reader *r, unsigned rep
 				daemon_close_window(d, end);
 				end += interval;
 			}
+			if (d->replay_hist && h->kind == AOD_EV_SMB)
+				replay_hist_add(d->replay_hist, (const struct aod_ev_smb *)h);
 			daemon_handle_event(d, h, h->ts_ns);
 			if (!(d->events & 4095))
 				replay_housekeeping(d, &next_sweep);
@@ -162,7 +226,7 @@ int replay_main(int argc, char **argv)
 	static struct record_reader r;
 	struct collect_stats st;
 	const char *file = NULL;
-	unsigned repeat = 1;
+	unsigned repeat = 1, serve = 0;
 	uint64_t t0;
 	int err;
 
@@ -170,11 +234,16 @@ int replay_main(int argc, char **argv)
 	metrics_server_init(&d.metrics, -1);
 	d.replay = true;
 	log_init("aod", LOG_DAEMON);
-	err = parse_replay_args(&d, argc, argv, &file, &repeat);
+	err = parse_replay_args(&d, argc, argv, &file, &repeat, &serve);
 	if (err)
 		return err > 0 ? 0 : 2;
 	if (daemon_load_config(&d) < 0)
 		return 1;
+	if (serve && !d.cfg->metrics_listen[0]) {
+		log_error("--serve answers the config's metrics.listen, and %s sets none; add metrics: {listen: PORT}",
+			  d.cfg->path);
+		return 2;
+	}
 	err = record_reader_open(&r, file);
 	if (err < 0) {
 		log_error("unable to read the record stream %s", record_reader_error(&r));
@@ -187,6 +256,12 @@ int replay_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (daemon_setup_core(&d) < 0)
 		return 1;
+	/* Without --serve replay opens no listener: a daemon on this host may own the port. */
+	if (serve) {
+		d.replay_hist = arena_new(&d.arena, struct daemon_smb_hist, 1);
+		if (!d.replay_hist || daemon_setup_metrics(&d) < 0)
+			return 1;
+	}
 	t0 = mono_ns();
 	malloc_guard_arm();
 	err = replay_stream(&d, &r, repeat);
@@ -199,6 +274,11 @@ int replay_main(int argc, char **argv)
 	       (unsigned long long)d.anomalies, (unsigned long long)st.bundles_written,
 	       (unsigned long long)st.coalesced, (unsigned long long)st.refused_busy,
 	       (unsigned long long)st.bundles_failed);
+	if (serve) {
+		fflush(stdout);
+		replay_serve(&d, serve);
+		metrics_server_close(&d.metrics);
+	}
 	if (err < 0) {
 		if (err == -EBADMSG)
 			log_error("unable to replay all of %s; replayed what came before", record_reader_error(&r));
