@@ -83,7 +83,7 @@ static void ev_smb(struct json *j, const struct aod_ev_smb *e)
 	json_hex32(j, "status", e->status);
 	json_str(j, "status_name", e->status ? names_ntstatus_name(e->status) : "STATUS_SUCCESS");
 	json_i64(j, "rc", e->rc);
-	json_str(j, "errno", e->rc < 0 ? names_errno_name(-e->rc) : NULL);
+	json_str(j, "errno", names_rc_errno_name(e->rc));
 	json_bool(j, "error", e->flags & AOD_SMB_ERR);
 }
 
@@ -117,7 +117,7 @@ static void ev_nfs(struct json *j, const struct aod_ev_nfs *e)
 	json_u64(j, "nfs_status", e->nfs_status);
 	json_str(j, "nfs_status_name", names_code_name(sp, e->nfs_status));
 	json_i64(j, "rpc_status", e->rpc_status);
-	json_str(j, "errno", e->rpc_status < 0 ? names_errno_name(-e->rpc_status) : NULL);
+	json_str(j, "errno", names_rc_errno_name(e->rpc_status));
 	json_bool(j, "error", (e->flags & AOD_NFS_ERR) || e->rpc_status < 0);
 }
 

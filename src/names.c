@@ -725,6 +725,12 @@ const char *names_errno_name(int value)
 	return value < 0 ? NULL : names_code_name(NAMES_CODE_ERRNO, (uint32_t)value);
 }
 
+const char *names_rc_errno_name(int32_t rc)
+{
+	/* -INT32_MIN overflows; no errno is that large anyway */
+	return rc < 0 && rc != INT32_MIN ? names_errno_name(-rc) : NULL;
+}
+
 int names_nfs4_op_value(const char *name)
 {
 	const struct name_value *nv = nv_by_name(nfs4ops, ARRAY_SIZE(nfs4ops), name);

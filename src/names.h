@@ -71,6 +71,8 @@ const char *names_ntstatus_name(uint32_t value);
 int names_errno_value(const char *name);
 /* "EACCES" for 13 (the primary name), or NULL. */
 const char *names_errno_name(int value);
+/* The errno name of a negative return code (-13: "EACCES"); NULL for 0, a positive value or INT32_MIN. */
+const char *names_rc_errno_name(int32_t rc);
 /*
  * For errors the kernel's BPF calls return: names_errno_name, plus the kernel-internal
  * ENOTSUPP (524) that leaks to userspace from BPF and tracing code (not a config name).

@@ -107,6 +107,9 @@ static void test_errno(void)
 	CHECK(names_kernel_errno_name(99999) == NULL);
 	CHECK(names_errno_value("ENOTSUPP") == -ENOENT);
 	CHECK(STREQ(names_errno_name(133), "EHWPOISON"));
+	CHECK(STREQ(names_rc_errno_name(-13), "EACCES"));
+	CHECK(names_rc_errno_name(0) == NULL && names_rc_errno_name(13) == NULL);
+	CHECK(names_rc_errno_name(INT32_MIN) == NULL);
 	CHECK(names_errno_name(41) == NULL);	/* a hole in Linux's numbering */
 	CHECK(names_errno_name(0) == NULL);
 	/* the libc we build against agrees with the table for every number it names */
