@@ -14,6 +14,7 @@
 enum aod_ev_kind {
 	AOD_EV_SMB = 1,		/* one completed (or failed) SMB2 command */
 	AOD_EV_NFS = 2,		/* one completed NFS RPC (latency), or an NFS status error */
+	AOD_EV_STALL = 3,	/* a request still pending after stall_ms (userspace scan of a pending map) */
 	AOD_EV_SCHED = 10,	/* run-queue latency over the floor */
 	AOD_EV_BIO = 11,	/* block request latency over the floor */
 	AOD_EV_VFS = 12,	/* vfs read/write latency over the floor */
@@ -91,6 +92,27 @@ struct aod_ev_nfs {
 	__u32 nfs_status;	/* NFS4ERR_* / NFS3ERR_* value of an error record, 0 otherwise */
 	__u32 client_id;	/* rpc_clnt cl_clid: which mount/server (joined with mountstats) */
 	__u32 pad;
+};
+
+/*
+ * A stalled request, from the userspace scan of a protocol's pending map on
+ * each watch interval (src/modsrc.c): the oldest request pending longer than
+ * stall_ms, sent once when a request newly crosses stall_ms.  The header's
+ * ts_ns is the scan time, pid/tid/comm the process that sent the request.
+ */
+enum aod_stall_proto { AOD_STALL_SMB = 0, AOD_STALL_NFS = 1 };	/* as enum names_proto */
+
+struct aod_ev_stall {
+	struct aod_ev_hdr h;
+	__u64 age_ns;		/* pending this long at the scan */
+	__u64 sesid;		/* SMB session id; 0 for NFS */
+	__u64 mid;		/* SMB message id; NFS xid */
+	__u32 tree;		/* SMB tree id; NFS client id (cl_clid) */
+	__u32 count;		/* requests of the protocol pending longer than stall_ms at the scan */
+	__u16 proto;		/* enum aod_stall_proto */
+	__u16 cmd;		/* SMB2 command id, or NFS procedure index */
+	__u16 vers;		/* NFS version; 0 for SMB */
+	__u16 pad;
 };
 
 /* Counters every family keeps in a BPF global: what it could not deliver. */

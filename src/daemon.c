@@ -22,12 +22,29 @@
 #include "log.h"
 #include "malloc_guard.h"
 #include "metrics.h"
+#include "names.h"
 #include "nfs_source.h"
 #include "retain.h"
 #include "smb_source.h"
 #include "upload.h"
 
 static void update_probe_info(struct daemon *d);
+
+/* A stall's alert names the request, its age and the process left waiting, not an event count. */
+static bool stall_alert(const struct cfg_anomaly *an, const struct detect_anomaly *a)
+{
+	const struct aod_ev_stall *e = &a->worst_events[0].stall;
+	const char *name;
+
+	if (an->type != CFG_STALL || a->nworst < 1 || e->h.kind != AOD_EV_STALL)
+		return false;
+	name = e->proto == AOD_STALL_NFS ? names_nfs_proc_name(e->vers, e->cmd) : names_smb2_cmd_name(e->cmd);
+	log_alert(LOG_ALERT, "AOD detected anomaly: %s %s: %s pending %.1f ms (pid %u %.*s; %u request%s pending "
+		  "%u ms or more) [fires at once]", an->proto, an->name, name ? name : "unknown command",
+		  (double)e->age_ns / 1e6, e->h.pid, AOD_COMM_LEN, e->h.comm, e->count, e->count == 1 ? "" : "s",
+		  an->stall_ms);
+	return true;
+}
 
 static void start_bundle(struct daemon *d, const struct detect_anomaly *a)
 {
@@ -45,9 +62,11 @@ static void start_bundle(struct daemon *d, const struct detect_anomaly *a)
 		worst[0] = 0;
 	else
 		snprintf(worst, sizeof(worst), " (worst %.1f ms)", (double)a->worst / 1e6);
-	log_alert(LOG_ALERT, "AOD detected anomaly: %s %s%s%s with %u events%s%s", an->proto, an->name,
-		  rule ? " rule " : "", rule ? rule : "", a->count, worst,
-		  !a->emergency ? "" : an->type == CFG_HEALTH ? " [fires at once]" : " [emergency: one command >= 1 s]");
+	if (!stall_alert(an, a))
+		log_alert(LOG_ALERT, "AOD detected anomaly: %s %s%s%s with %u events%s%s", an->proto, an->name,
+			  rule ? " rule " : "", rule ? rule : "", a->count, worst,
+			  !a->emergency ? "" : an->type == CFG_HEALTH ? " [fires at once]" :
+			  " [emergency: one command >= 1 s]");
 	update_probe_info(d);
 	if (an->capture)
 		req.ncaptures = capture_trigger(d->capture, an->proto, an->name, req.wall_ns, false, req.captures,

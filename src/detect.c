@@ -46,12 +46,15 @@ static void build_tables(struct detect *d)
 	memset(d->lat_mask, 0, sizeof(d->lat_mask));
 	memset(d->err_mask, 0, sizeof(d->err_mask));
 	memset(d->health_mask, 0, sizeof(d->health_mask));
+	memset(d->stall_mask, 0, sizeof(d->stall_mask));
 	for (int a = 0; a < cfg->nanomalies && a < CFG_MAX_ANOMALIES; a++) {
 		const struct cfg_anomaly *an = &cfg->anomalies[a];
 		unsigned int sp = an->space < NAMES_NPROTO ? an->space : NAMES_SMB;
 
 		if (an->type == CFG_ERROR) {
 			d->err_mask[sp] |= 1u << a;
+		} else if (an->type == CFG_STALL) {
+			d->stall_mask[sp] |= 1u << a;
 		} else if (an->type == CFG_HEALTH) {
 			if (an->health < CFG_H_COUNT)
 				d->health_mask[an->health] |= 1u << a;
@@ -359,6 +362,21 @@ static void feed_health(struct detect *d, const union detect_event *ev)
 	}
 }
 
+/* A request pending past stall_ms: every stall anomaly of its protocol whose stall_ms it reached, at once. */
+static void feed_stall(struct detect *d, const union detect_event *ev)
+{
+	const struct aod_ev_stall *e = &ev->stall;
+	uint32_t mask = e->proto < NAMES_NPROTO ? d->stall_mask[e->proto] : 0;
+
+	while (mask) {
+		int a = __builtin_ctz(mask);
+
+		mask &= mask - 1;
+		if (e->age_ns >= (uint64_t)d->cfg->anomalies[a].stall_ms * 1000000ull)
+			count_latency(d, a, ev, e->age_ns, true);
+	}
+}
+
 static __attribute__((noinline)) int feed_slow(struct detect *d, const union detect_event *ev,
 						struct detect_anomaly *out)
 {
@@ -368,6 +386,8 @@ static __attribute__((noinline)) int feed_slow(struct detect *d, const union det
 
 	if (ev->h.kind == AOD_EV_NFS) {
 		feed_nfs(d, ev);
+	} else if (ev->h.kind == AOD_EV_STALL) {
+		feed_stall(d, ev);
 	} else if (ev->h.kind != AOD_EV_SMB) {
 		feed_health(d, ev);
 	} else if (e->cmd >= CFG_SMB2_NCMD) {
@@ -432,7 +452,7 @@ int detect_close_window(struct detect *d, uint64_t now_ns, struct detect_anomaly
 			for (int r = 0; r < an->nrules && r < CFG_MAX_RULES; r++)
 				n = close_slot(d, &d->err[a][r], an->rules[r].acceptable_count, a, r,
 					       now_ns, out, n, max);
-		} else if (an->type == CFG_HEALTH && is_immediate(an->health)) {
+		} else if ((an->type == CFG_HEALTH && is_immediate(an->health)) || an->type == CFG_STALL) {
 			slot_reset(&d->lat[a]);	/* fired at once already */
 		} else {
 			uint32_t bar = an->acceptable_count;

@@ -18,6 +18,7 @@ union detect_event {
 	struct aod_ev_hdr h;
 	struct aod_ev_smb smb;
 	struct aod_ev_nfs nfs;
+	struct aod_ev_stall stall;
 	struct aod_ev_sched sched;
 	struct aod_ev_bio bio;
 	struct aod_ev_vfs vfs;
@@ -67,6 +68,7 @@ struct detect {
 	uint32_t lat_mask[NAMES_NPROTO][CFG_MAX_OPS];	/* bit a: latency anomaly a tracks this op */
 	uint32_t err_mask[NAMES_NPROTO];	/* bit a: anomaly a is an error anomaly of this protocol */
 	uint32_t health_mask[CFG_H_COUNT];	/* bit a: health anomaly a watches this kind */
+	uint32_t stall_mask[NAMES_NPROTO];	/* bit a: stall anomaly a of this protocol */
 	uint32_t pending;			/* bit a: fired by the last event, not handed out yet */
 	int keep;				/* worst-N kept per slot: manifest_events capped */
 	uint64_t anomalies_lost;		/* fired but no room in detect_close_window's out */
@@ -78,7 +80,8 @@ void detect_init(struct detect *d, const struct cfg_config *cfg, uint64_t now_ns
  * and fire at the close when count >= acceptable_count; tcp/drop/fault count records (a
  * vmstat fault record counts its delta) and fire at the close when count reaches
  * acceptable_count, or threshold when acceptable_count is 0; oom and kmsg fire at once,
- * once per window. ev must hold at least the struct of its kind (record_next checks).
+ * once per window. Stall records (AOD_EV_STALL) fire their protocol's stall anomalies at once,
+ * once per window, when age_ns >= stall_ms; worst is the age. ev must hold at least the struct of its kind (record_next checks).
  */
 /* Feed one record. Returns 1 and fills *out when it fires an anomaly at once (the 1 s
  * emergency, OOM, kmsg), else 0. */

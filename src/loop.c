@@ -111,6 +111,9 @@ static void loop_pass(struct daemon *d, const fd_set *rd, uint64_t now)
 		/* The vmstat fault fallback samples on this tick, before the window closes. */
 		if (d->health)
 			health_source_tick(d->health, now);
+		/* requests still pending past stall_ms, fed in before the window closes */
+		if (d->smb)
+			smb_source_scan_stalls(d->smb, now);
 		daemon_close_window(d, now);
 		fleet_watch_tick(d);
 	}

@@ -121,6 +121,28 @@ static void ev_nfs(struct json *j, const struct aod_ev_nfs *e)
 	json_bool(j, "error", (e->flags & AOD_NFS_ERR) || e->rpc_status < 0);
 }
 
+/* A request still pending: what it is, how long it has waited, who sent it (the header) and to where. */
+static void ev_stall(struct json *j, const struct aod_ev_stall *e)
+{
+	const char *name = e->proto == AOD_STALL_NFS ? names_nfs_proc_name(e->vers, e->cmd) : names_smb2_cmd_name(e->cmd);
+
+	json_str(j, "proto", e->proto == AOD_STALL_NFS ? "nfs" : "smb");
+	json_str(j, e->proto == AOD_STALL_NFS ? "proc" : "command", name ? name : "unknown");
+	json_u64(j, e->proto == AOD_STALL_NFS ? "proc_id" : "command_id", e->cmd);
+	json_u64(j, "age_ns", e->age_ns);
+	json_fixed(j, "age_ms", e->age_ns, 6);
+	json_u64(j, "stalled", e->count);
+	if (e->proto == AOD_STALL_NFS) {
+		json_u64(j, "vers", e->vers);
+		json_hex32(j, "xid", (uint32_t)e->mid);
+		json_u64(j, "client_id", e->tree);
+	} else {
+		json_u64(j, "mid", e->mid);
+		json_u64(j, "sesid", e->sesid);
+		json_u64(j, "tid", e->tree);
+	}
+}
+
 static void ev_addr(struct json *j, const char *key, unsigned family, const uint8_t *a)
 {
 	char tmp[INET6_ADDRSTRLEN];
@@ -241,9 +263,11 @@ static void write_event(struct json *j, const union detect_event *ev)
 		ev_smb(j, &ev->smb);
 	else if (ev->h.kind == AOD_EV_NFS && ev->h.size >= sizeof(struct aod_ev_nfs))
 		ev_nfs(j, &ev->nfs);
+	else if (ev->h.kind == AOD_EV_STALL && ev->h.size >= sizeof(struct aod_ev_stall))
+		ev_stall(j, &ev->stall);
 	else if (ev->h.kind == AOD_EV_SCHED || ev->h.kind == AOD_EV_BIO || ev->h.kind == AOD_EV_VFS)
 		ev_latency(j, ev);
-	else if (ev->h.kind != AOD_EV_SMB && ev->h.kind != AOD_EV_NFS)
+	else if (ev->h.kind != AOD_EV_SMB && ev->h.kind != AOD_EV_NFS && ev->h.kind != AOD_EV_STALL)
 		ev_counted(j, ev);
 	json_obj_end(j);
 }

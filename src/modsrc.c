@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "stall.h"
 
 #define MODSRC_HIST_SLOTS (2 + MODSRC_HIST_BUCKETS)	/* [0] completions, [1] errors, [2..] buckets */
 #define MODSRC_SWEEP_BATCH 256
@@ -174,38 +175,87 @@ static int attach_first(struct modsrc *s, char *why, size_t len)
 	return err;
 }
 
-/* ---- pending-map sweep ---- */
+/* ---- pending map: sweep and stall scan ---- */
+
+#define MODSRC_KEY_MAX 64
 
 /*
- * Requests that never complete (chained parts of a failed compound) stay in
- * the LRU until evicted; expire what is older than the maximum age and
- * count it, a batch per tick.  Every pending value starts with its start time.
+ * Read up to MODSRC_SWEEP_BATCH pending entries: keys[i] and e[i] (start time, and
+ * whether the protocol exempts it from stalls).  Every pending value starts with its
+ * start time.  Returns how many were read.
  */
-static void sweep(struct modsrc *s)
+static int pending_read(struct modsrc *s, uint8_t keys[][MODSRC_KEY_MAX], struct stall_entry *e)
 {
 	struct bpf_map *map = s->p->map(s, MODSRC_MAP_PENDING);
-	uint8_t cur[64], next[64], batch[MODSRC_SWEEP_BATCH][64];
+	uint8_t cur[MODSRC_KEY_MAX];
 	uint64_t v[MODSRC_MAX_VALUE / 8];
-	uint64_t now = mono_ns();
 	uint32_t max, ks;
 	int fd, n = 0;
 
 	if (!map || bpf_map__value_size(map) > sizeof(v) || bpf_map__value_size(map) < 8 ||
 	    bpf_map__key_size(map) > sizeof(cur))
-		return;
+		return 0;
 	fd = bpf_map__fd(map);
 	max = bpf_map__max_entries(map);
 	ks = bpf_map__key_size(map);
 	for (uint32_t i = 0; i <= max && n < MODSRC_SWEEP_BATCH; i++) {
-		if (bpf_map_get_next_key(fd, i ? cur : NULL, next))
+		if (bpf_map_get_next_key(fd, i ? cur : NULL, keys[n]))
 			break;
-		if (bpf_map_lookup_elem(fd, next, v) == 0 && now > v[0] && now - v[0] > s->max_age_ns)
-			memcpy(batch[n++], next, ks);
-		memcpy(cur, next, ks);
+		memcpy(cur, keys[n], ks);
+		if (bpf_map_lookup_elem(fd, keys[n], v))
+			continue;	/* completed between the two calls */
+		e[n].start_ns = v[0];
+		e[n].exempt = s->p->stall && !s->p->stall(s, keys[n], v, NULL);
+		n++;
 	}
+	return n;
+}
+
+/*
+ * Requests that never complete (chained parts of a failed compound) stay in
+ * the LRU until evicted; expire what is older than the maximum age and
+ * count it, a batch per tick.
+ */
+static void sweep(struct modsrc *s)
+{
+	static uint8_t keys[MODSRC_SWEEP_BATCH][MODSRC_KEY_MAX];
+	struct stall_entry e[MODSRC_SWEEP_BATCH];
+	uint64_t now = mono_ns();
+	int fd, n = pending_read(s, keys, e);
+
+	if (!n)
+		return;
+	fd = bpf_map__fd(s->p->map(s, MODSRC_MAP_PENDING));
 	for (int i = 0; i < n; i++)
-		if (bpf_map_delete_elem(fd, batch[i]) == 0)
+		if (now > e[i].start_ns && now - e[i].start_ns > s->max_age_ns && bpf_map_delete_elem(fd, keys[i]) == 0)
 			s->swept++;
+}
+
+int modsrc_scan_stalls(struct modsrc *s, uint64_t now_ns)
+{
+	static uint8_t keys[MODSRC_SWEEP_BATCH][MODSRC_KEY_MAX];
+	struct stall_entry e[MODSRC_SWEEP_BATCH];
+	uint64_t v[MODSRC_MAX_VALUE / 8];
+	struct aod_ev_stall rec;
+	uint32_t count;
+	int n, i;
+
+	if (!s->stall_ns || !s->p->stall || s->state != MODSRC_ATTACHED)
+		return 0;
+	n = pending_read(s, keys, e);
+	i = stall_pick(e, n, now_ns, s->stall_ns, s->max_age_ns, &s->stall_reported, &count);
+	if (i < 0 || bpf_map_lookup_elem(bpf_map__fd(s->p->map(s, MODSRC_MAP_PENDING)), keys[i], v))
+		return 0;
+	memset(&rec, 0, sizeof(rec));
+	s->p->stall(s, keys[i], v, &rec);
+	rec.h.kind = AOD_EV_STALL;
+	rec.h.size = sizeof(rec);
+	rec.h.ts_ns = now_ns;
+	rec.age_ns = now_ns > v[0] ? now_ns - v[0] : 0;
+	rec.count = count;
+	s->stalls++;
+	s->cb(s->ctx, &rec, sizeof(rec));
+	return 1;
 }
 
 /* ---- the public face ---- */
@@ -456,4 +506,18 @@ int modsrc_verify(struct modsrc *s, const char *method, char *why, size_t wlen)
 		detach(s);
 	}
 	return err;
+}
+
+uint64_t modsrc_stall_ns(const struct cfg_config *cfg, int space)
+{
+	uint64_t ns = 0;
+
+	for (int a = 0; a < cfg->nanomalies && a < CFG_MAX_ANOMALIES; a++) {
+		const struct cfg_anomaly *an = &cfg->anomalies[a];
+		uint64_t one = (uint64_t)an->stall_ms * 1000000ull;
+
+		if (an->type == CFG_STALL && (int)an->space == space && one && (!ns || one < ns))
+			ns = one;
+	}
+	return ns;
 }

@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "../bpf/events.h"
+#include "config.h"
 
 #define MODSRC_HIST_BUCKETS 32	/* log2(us): bucket i holds [2^i, 2^(i+1)) us, bucket 0 also 0 us */
 #define MODSRC_MAX_METHODS 4
@@ -47,6 +48,10 @@ struct modsrc_proto {
 	struct bpf_map *(*map)(const struct modsrc *s, enum modsrc_map which);
 	/* The in-kernel counters of the attachment in s->skel. */
 	void (*counters)(const struct modsrc *s, struct aod_loss *loss, uint64_t *unmatched);
+	/* One pending entry (key, value as the map holds them): false when the request waits on the
+	 * server by design and never stalls; with out, fill the record's protocol fields and header
+	 * pid/tid/comm (modsrc sets kind, size, time, age and count).  NULL: no stall detection. */
+	bool (*stall)(const struct modsrc *s, const void *key, const void *value, struct aod_ev_stall *out);
 	/* What method m hooks, for aod probes. */
 	void (*targets)(const struct modsrc *s, int m, char *buf, size_t len);
 };
@@ -74,6 +79,9 @@ struct modsrc {
 	uint64_t kept_unmatched;
 	uint64_t swept;			/* pending entries expired by the userspace sweep */
 	uint64_t max_age_ns;		/* pending entries older than this are swept */
+	uint64_t stall_ns;		/* a request pending this long is a stall; 0: no scan */
+	uint64_t stall_reported;	/* start time of the newest stalled request reported */
+	uint64_t stalls;		/* stall records sent */
 };
 
 /* Set up s for proto p; nothing is attached until modsrc_check. */
@@ -87,6 +95,14 @@ void modsrc_init(struct modsrc *s, const struct modsrc_proto *p, ring_buffer_sam
  * or an attach change).
  */
 int modsrc_check(struct modsrc *s);
+/*
+ * Each watch interval: scan the pending map (a bounded batch) and, when a request
+ * newly crossed s->stall_ns, send one AOD_EV_STALL record naming the oldest stalled
+ * request through the source's callback.  1 when one was sent, else 0.
+ */
+int modsrc_scan_stalls(struct modsrc *s, uint64_t now_ns);
+/* The smallest stall_ms among the config's stall anomalies of protocol space, in ns; 0 when none. */
+uint64_t modsrc_stall_ns(const struct cfg_config *cfg, int space);
 /* A new attach key (HUP, or forced): applied by the next check. */
 void modsrc_set_attach(struct modsrc *s, const char *attach);
 /* True when the attachment holds the modules: tp_btf, raw_tp and fentry links do (rmmod then fails

@@ -299,6 +299,32 @@ static void smb_targets(const struct modsrc *m, int method, char *buf, size_t le
 		 !tp && smb_of(m)->rel == REL_MID ? " (the 6.19+ __release_mid(server, mid) form)" : "");
 }
 
+/* LOCK, CHANGE_NOTIFY, OPLOCK_BREAK and the server's notification wait on the server by design:
+ * a byte-range lock or a directory watch may be held for hours, which is no stall. */
+#define SMB_STALL_EXEMPT ((1u << 10) | (1u << 15) | (1u << 18) | (1u << 19))
+
+static bool smb_stall(const struct modsrc *m, const void *key, const void *value, struct aod_ev_stall *out)
+{
+	const struct smb_pending_key *k = key;
+	const struct smb_pending_val *v = value;
+
+	(void)m;
+	if (v->cmd < 32 && (SMB_STALL_EXEMPT >> v->cmd & 1))
+		return false;
+	if (out) {
+		out->h.pid = v->pid;
+		out->h.tid = v->thread;
+		memcpy(out->h.comm, v->comm, AOD_COMM_LEN);
+		out->proto = AOD_STALL_SMB;
+		out->cmd = v->cmd;
+		out->sesid = v->sesid;
+		/* the tracepoint key is (sesid, mid); the fentry/kprobe key's mid is the mid as well */
+		out->mid = k->mid;
+		out->tree = v->tree;
+	}
+	return true;
+}
+
 static const char *const smb_modules[] = { "cifs", NULL };
 static const char *const method_kind[SMB_M_COUNT] = { "tracepoint", "tracepoint", "fentry", "kprobe" };
 
@@ -319,6 +345,7 @@ static const struct modsrc_proto smb_proto = {
 	.apply = smb_apply,
 	.map = smb_map,
 	.counters = smb_counters,
+	.stall = smb_stall,
 	.targets = smb_targets,
 };
 
@@ -338,6 +365,7 @@ int smb_source_open(struct smb_source **out, const struct cfg_config *cfg, ring_
 		return -ENOMEM;
 	modsrc_init(&s->m, &smb_proto, cb, ctx, cfg->cleanup_interval_sec, cfg->smb_attach);
 	s->m.max_age_ns = SMB_MAX_AGE_NS;
+	s->m.stall_ns = modsrc_stall_ns(cfg, NAMES_SMB);
 	filter_from_config(&s->f, cfg);
 	*out = s;
 	return 0;
@@ -346,6 +374,11 @@ int smb_source_open(struct smb_source **out, const struct cfg_config *cfg, ring_
 int smb_source_check(struct smb_source *s)
 {
 	return modsrc_check(&s->m);
+}
+
+int smb_source_scan_stalls(struct smb_source *s, uint64_t now_ns)
+{
+	return s ? modsrc_scan_stalls(&s->m, now_ns) : 0;
 }
 
 int smb_source_release(struct smb_source *s)
@@ -367,6 +400,7 @@ int smb_source_update_config(struct smb_source *s, const struct cfg_config *cfg)
 {
 	filter_from_config(&s->f, cfg);
 	s->m.check_every = cfg->cleanup_interval_sec;
+	s->m.stall_ns = modsrc_stall_ns(cfg, NAMES_SMB);
 	if (s->m.skel)
 		filter_apply(&s->f, s->m.skel);
 	modsrc_set_attach(&s->m, cfg->smb_attach);	/* applied by the next smb_source_check */

@@ -33,6 +33,9 @@ int smb_source_open(struct smb_source **s, const struct cfg_config *cfg, ring_bu
  * module is reloaded or the config changes).
  */
 int smb_source_check(struct smb_source *s);
+/* Each watch interval: one AOD_EV_STALL record through cb when a request newly passed the smb.stall
+ * anomalies' smallest stall_ms (see modsrc_scan_stalls). 1 when one was sent. */
+int smb_source_scan_stalls(struct smb_source *s, uint64_t now_ns);
 /* SIGUSR2: let go of the kernel module (see modsrc_release); 1 when a hold was released. */
 int smb_source_release(struct smb_source *s);
 /* ring_buffer__epoll_fd, or -1 while waiting. */

@@ -83,6 +83,9 @@ static const char usage[] =
 	"                4.4 I + k*5 ms (3 NFSv4 WRITEs naming OP_WRITE, 2 NFSv3 WRITEs).\n"
 	"                2 latency anomalies (count 6, worst 200 ms; count 4, worst 75 ms) and\n"
 	"                1 error anomaly of the rule at 5 (count 5); the rule at 6 does not fire.\n"
+	"  stall         4 + N + 1 (N default 500): at 2.5 I, one stall record (kind 3): a READ\n"
+	"                of \"dd\" pid 4343 pending 3.2 s, 2 requests stalled. For smb.stall at\n"
+	"                stall_ms 3000 (the embedded default): 1 stall anomaly, fired at once.\n"
 	"  storm         4 + N records (N default 10000000) every 1 us; record i is a 25 ms WRITE\n"
 	"                when i % 1048576 == 1048575 (floor(N/1048576) of them, about one per\n"
 	"                second), the rest under 10 ms. 0 anomalies for intervals up to 10 s.\n"
@@ -158,6 +161,28 @@ static void emit_nfs(uint64_t ts, unsigned vers, unsigned proc, uint64_t lat, ui
 	e.flags = status ? AOD_NFS_ERR : AOD_NFS_SPLIT;
 	e.nfs_status = status;
 	e.client_id = 1;
+	if (!g.err)
+		g.err = record_write(&g.w, &e.h);
+}
+
+static void emit_stall(uint64_t ts, int cmd, uint64_t age)
+{
+	struct aod_ev_stall e;
+
+	memset(&e, 0, sizeof(e));
+	e.h.kind = AOD_EV_STALL;
+	e.h.size = sizeof(e);
+	e.h.ts_ns = ts;
+	e.h.pid = 4343;
+	e.h.tid = e.h.pid;
+	memcpy(e.h.comm, "dd", 3);
+	e.age_ns = age;
+	e.sesid = SESID;
+	e.mid = g.mid++;
+	e.tree = TREE_ID;
+	e.count = 2;
+	e.proto = AOD_STALL_SMB;
+	e.cmd = (uint16_t)cmd;
 	if (!g.err)
 		g.err = record_write(&g.w, &e.h);
 }
@@ -274,6 +299,9 @@ static int run(const char *scenario, uint64_t n, bool n_given)
 	else if (!strcmp(scenario, "emergency")) {
 		background_until(T0 + I * 25 / 10, &left);
 		emit(T0 + I * 25 / 10, READ, 1500 * MS, 0, 0, false);
+	} else if (!strcmp(scenario, "stall")) {
+		background_until(T0 + I * 25 / 10, &left);
+		emit_stall(T0 + I * 25 / 10, READ, 3200 * MS);
 	} else if (!strcmp(scenario, "eacces-burst"))
 		eacces(T0 + I * 24 / 10, &left);
 	else if (!strcmp(scenario, "nfs"))
@@ -340,7 +368,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (run(scenario, n, n_given) < 0) {
-		fprintf(stderr, "smbgen: unknown scenario '%s' (quiet, slow-writes, emergency, eacces-burst, nfs, flood, storm)\n",
+		fprintf(stderr, "smbgen: unknown scenario '%s' (quiet, slow-writes, emergency, eacces-burst, nfs, stall, flood, storm)\n",
 			scenario);
 		record_writer_close(&g.w);
 		unlink(out);

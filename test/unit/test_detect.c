@@ -689,6 +689,74 @@ static void test_init_touches_configured_only(void)
 	CHECK(close_at(T0 + SEC) == 2 && out[0].count == 1 && out[1].rule == 0 && out[1].count == 1);
 }
 
+static struct cfg_anomaly *add_stall(enum names_proto sp, uint32_t stall_ms)
+{
+	struct cfg_anomaly *an = &cfg.anomalies[cfg.nanomalies++];
+
+	memset(an, 0, sizeof(*an));
+	strcpy(an->name, "stall");
+	strcpy(an->proto, sp == NAMES_NFS ? "nfs" : "smb");
+	an->space = sp;
+	an->type = CFG_STALL;
+	an->acceptable_count = 1;
+	an->stall_ms = stall_ms;
+	return an;
+}
+
+static union detect_event stall_ev(uint64_t ts, unsigned proto, unsigned cmd, uint64_t age, uint32_t pid)
+{
+	union detect_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.h.kind = AOD_EV_STALL;
+	e.h.size = sizeof(struct aod_ev_stall);
+	e.h.ts_ns = ts;
+	e.h.pid = pid;
+	strcpy(e.h.comm, "dd");
+	e.stall.proto = (uint16_t)proto;
+	e.stall.cmd = (uint16_t)cmd;
+	e.stall.age_ns = age;
+	e.stall.count = 2;
+	return e;
+}
+
+/* A stall fires at once, once per window, only for its protocol and at its stall_ms; the window close adds nothing. */
+static void test_stall(void)
+{
+	union detect_event e;
+
+	reset();
+	add_latency(1, 100 * MS);
+	add_stall(NAMES_SMB, 3000);
+	add_stall(NAMES_NFS, 5000);
+	detect_init(&det, &cfg, T0);
+	e = stall_ev(T0 + 10, AOD_STALL_SMB, CMD_READ, 2999 * MS, 7);
+	CHECK(detect_feed(&det, &e, &one) == 0);	/* under stall_ms */
+	e = stall_ev(T0 + 20, AOD_STALL_SMB, CMD_READ, 3500 * MS, 4242);
+	CHECK(detect_feed(&det, &e, &one) == 1 && one.anomaly == 1 && one.emergency && one.ts_ns == T0 + 20);
+	CHECK(one.worst == 3500 * MS && one.nworst == 1 && one.worst_events[0].h.kind == AOD_EV_STALL);
+	CHECK(one.worst_events[0].h.pid == 4242 && one.worst_events[0].stall.cmd == CMD_READ);
+	CHECK(one.worst_events[0].stall.count == 2 && !strcmp(one.worst_events[0].h.comm, "dd"));
+	e = stall_ev(T0 + 30, AOD_STALL_SMB, CMD_WRITE, 4 * SEC, 4243);
+	CHECK(detect_feed(&det, &e, &one) == 0);	/* once per window */
+	e = stall_ev(T0 + 40, AOD_STALL_NFS, 25, 4 * SEC, 9);
+	CHECK(detect_feed(&det, &e, &one) == 0);	/* nfs.stall wants 5 s */
+	e = stall_ev(T0 + 50, 7, CMD_READ, 9 * SEC, 9);
+	CHECK(detect_feed(&det, &e, &one) == 0);	/* no such protocol */
+	CHECK(close_at(T0 + SEC) == 0);		/* fired at once already; the latency anomaly saw nothing */
+	e = stall_ev(T0 + SEC + 10, AOD_STALL_NFS, 25, 6 * SEC, 9);
+	CHECK(detect_feed(&det, &e, &one) == 1 && one.anomaly == 2 && one.worst == 6 * SEC);
+	e = stall_ev(T0 + SEC + 20, AOD_STALL_SMB, CMD_WRITE, 4 * SEC, 4243);
+	CHECK(detect_feed(&det, &e, &one) == 1 && one.anomaly == 1);	/* a new window fires again */
+	CHECK(close_at(T0 + 2 * SEC) == 0);
+	/* without a stall anomaly the record is ignored */
+	reset();
+	add_latency(1, 100 * MS);
+	detect_init(&det, &cfg, T0);
+	e = stall_ev(T0 + 10, AOD_STALL_SMB, CMD_READ, 60 * SEC, 7);
+	CHECK(detect_feed(&det, &e, &one) == 0 && close_at(T0 + SEC) == 0);
+}
+
 int main(void)
 {
 	test_exact_count();
@@ -705,5 +773,6 @@ int main(void)
 	test_nfs_emergency();
 	test_nfs_error_rules();
 	test_init_touches_configured_only();
+	test_stall();
 	return CHECK_DONE();
 }

@@ -138,10 +138,48 @@ static void test_outage_types(void)
 	CHECK(build(&an, &d) > 0 && has("\"type\": \"sockconn\""));
 }
 
+/* A stall names the command, its age, the session and tree, and the process left waiting. */
+static void test_stall_event(void)
+{
+	struct cfg_anomaly an = { .name = "stall", .proto = "smb", .type = CFG_STALL, .space = NAMES_SMB,
+				  .stall_ms = 3000 };
+	static struct detect_anomaly d;
+	union detect_event *e = &d.worst_events[0];
+
+	d.rule = -1;
+	d.emergency = true;
+	d.count = 1;
+	d.worst = 3250000000ull;
+	d.nworst = 1;
+	memset(e, 0, sizeof(*e));
+	e->h.kind = AOD_EV_STALL;
+	e->h.size = sizeof(struct aod_ev_stall);
+	e->h.pid = 4321;
+	strcpy(e->h.comm, "dd");
+	e->stall.proto = AOD_STALL_SMB;
+	e->stall.cmd = 8;
+	e->stall.age_ns = 3250000000ull;
+	e->stall.sesid = 1042692966;
+	e->stall.tree = 5;
+	e->stall.mid = 99;
+	e->stall.count = 4;
+	CHECK(build(&an, &d) > 0);
+	CHECK(has("\"type\": \"stall\"") && has("\"command\": \"SMB2_READ\"") && has("\"age_ms\": 3250.000000"));
+	CHECK(has("\"pid\": 4321") && has("\"comm\": \"dd\"") && has("\"stalled\": 4"));
+	CHECK(has("\"sesid\": 1042692966") && has("\"tid\": 5") && has("\"mid\": 99"));
+	e->stall.proto = AOD_STALL_NFS;
+	e->stall.vers = 4;
+	e->stall.cmd = 1;
+	e->stall.mid = 0xdeadbeef;
+	CHECK(build(&an, &d) > 0);
+	CHECK(has("\"proc\": \"NFSPROC4_CLNT_READ\"") && has("\"xid\": \"0xdeadbeef\"") && has("\"proto\": \"nfs\""));
+}
+
 int main(void)
 {
 	test_nfs_latency();
 	test_nfs_error();
 	test_outage_types();
+	test_stall_event();
 	return CHECK_DONE();
 }

@@ -2,6 +2,7 @@
 /* The pure parts of the probe modules: the SMB filter tables built from a config, the attach-mode ranges. */
 #include "../../src/log.c"
 #include "../../src/names.c"
+#include "../../src/stall.c"
 #include "../../src/modsrc.c"
 #include "../../src/smb_source.c"
 #include "../../src/nfs_source.c"
@@ -245,6 +246,34 @@ static void test_nfs_rows_and_methods(void)
 	btf__free(nfs);
 }
 
+/* The SMB row's stall view of a pending entry, and the stall bar taken from the config. */
+static void test_smb_stall(void)
+{
+	struct smb_pending_key k = { .a = 0x1234, .mid = 77 };
+	struct smb_pending_val v = { .ts = 5, .sesid = 0x1234, .pid = 404, .thread = 405, .tree = 9, .cmd = 8 };
+	struct aod_ev_stall e;
+
+	memcpy(v.comm, "dd", 3);
+	memset(&e, 0, sizeof(e));
+	CHECK(smb_proto.stall(NULL, &k, &v, &e));
+	CHECK(e.h.pid == 404 && e.h.tid == 405 && !strcmp(e.h.comm, "dd") && e.proto == AOD_STALL_SMB);
+	CHECK(e.cmd == 8 && e.mid == 77 && e.sesid == 0x1234 && e.tree == 9);
+	for (unsigned c = 0; c < 20; c++) {
+		v.cmd = (uint16_t)c;
+		/* LOCK, CHANGE_NOTIFY, OPLOCK_BREAK and the server's notification wait by design */
+		CHECK(smb_proto.stall(NULL, &k, &v, NULL) == !(c == 10 || c == 15 || c == 18 || c == 19));
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	CHECK(modsrc_stall_ns(&cfg, NAMES_SMB) == 0);
+	cfg.nanomalies = 3;
+	cfg.anomalies[0].type = CFG_STALL, cfg.anomalies[0].space = NAMES_SMB, cfg.anomalies[0].stall_ms = 5000;
+	cfg.anomalies[1].type = CFG_STALL, cfg.anomalies[1].space = NAMES_SMB, cfg.anomalies[1].stall_ms = 3000;
+	cfg.anomalies[2].type = CFG_STALL, cfg.anomalies[2].space = NAMES_NFS, cfg.anomalies[2].stall_ms = 1000;
+	CHECK(modsrc_stall_ns(&cfg, NAMES_SMB) == 3000000000ull);
+	CHECK(modsrc_stall_ns(&cfg, NAMES_NFS) == 1000000000ull);
+	cfg.nanomalies = 0;
+}
+
 int main(void)
 {
 	test_latency_tables();
@@ -254,5 +283,6 @@ int main(void)
 	test_cifs_btf_facts();
 	test_reasons();
 	test_nfs_rows_and_methods();
+	test_smb_stall();
 	return CHECK_DONE();
 }

@@ -383,6 +383,38 @@ static void test_nfs_records(void)
 	record_reader_close(&r);
 }
 
+/* A stall record goes through whole; one shorter than its 80 bytes is refused. */
+static void test_stall_records(void)
+{
+	const struct aod_ev_hdr *ev;
+	struct aod_ev_stall e;
+
+	CHECK(record_kind_min_size(AOD_EV_STALL) == 80 && sizeof(struct aod_ev_stall) == 80);
+	memset(&e, 0, sizeof(e));
+	e.h.kind = AOD_EV_STALL;
+	e.h.size = sizeof(e);
+	e.h.ts_ns = 5000000000ull;
+	e.h.pid = 321;
+	memcpy(e.h.comm, "dd", 3);
+	e.age_ns = 3500000000ull;
+	e.mid = 77;
+	e.cmd = 8;
+	e.count = 3;
+	CHECK(record_writer_open(&w, path) == 0 && record_write(&w, &e.h) == 0);
+	CHECK(record_writer_close(&w) == 0);
+	CHECK(record_reader_open(&r, path) == 0);
+	CHECK(record_next(&r, &ev) == 1 && memcmp(ev, &e, sizeof(e)) == 0);
+	CHECK(record_next(&r, &ev) == 0);
+	record_reader_close(&r);
+	e.h.size = 72;
+	CHECK(record_writer_open(&w, path) == 0 && record_write(&w, &e.h) == 0);
+	CHECK(record_writer_close(&w) == 0);
+	CHECK(record_reader_open(&r, path) == 0);
+	CHECK(record_next(&r, &ev) == -EBADMSG);
+	CHECK(strstr(record_reader_error(&r), "below the 80 bytes of kind 3") != NULL);
+	record_reader_close(&r);
+}
+
 /* A recording made before NFS records existed still reads to its end. */
 static void test_old_recording(void)
 {
@@ -417,6 +449,7 @@ int main(void)
 	test_timestamps();
 	test_shrunk();
 	test_nfs_records();
+	test_stall_records();
 	test_old_recording();
 	unlink(path);
 	rmdir(dir);

@@ -112,7 +112,7 @@ if [ "$(cat "$PKGROOT.stamp" 2>/dev/null)" != "$(fingerprint "${USERDEBS[@]}")" 
 fi
 
 # Everything the initramfs is made of; when none of it changed, the cached cpio is current.
-INPUTS=("$0" "$ROOT/test/vm/init" "$ROOT"/test/vm/conf/*.yaml "$AOD_BIN" "$KROOT.stamp" "$PKGROOT.stamp")
+INPUTS=("$0" "$ROOT/test/vm/init" "$ROOT"/test/vm/conf/*.yaml "$ROOT/config/aod.yaml" "$AOD_BIN" "$KROOT.stamp" "$PKGROOT.stamp")
 STAMP=$(fingerprint "${INPUTS[@]}")
 if [ -s "$OUT" ] && [ "$(cat "$OUT.stamp" 2>/dev/null)" = "$STAMP" ]; then
 	echo "mkinitramfs: $OUT is current ($KVER)" >&2
@@ -229,6 +229,8 @@ printf '127.0.0.1 localhost aodvm\n' >"$STAGE/etc/hosts"
 
 cp "$AOD_BIN" "$STAGE/usr/sbin/aod"
 cp "$ROOT"/test/vm/conf/*.yaml "$STAGE/etc/aod/"
+# The embedded default config as shipped, its output directory set by /init: the outage scenario runs under it.
+sed 's|^aod_output_dir: .*|aod_output_dir: @OUT@|' "$ROOT/config/aod.yaml" >"$STAGE/etc/aod/default.yaml"
 cp "$ROOT/test/vm/init" "$STAGE/init"
 chmod 755 "$STAGE/init" "$STAGE/usr/sbin/aod"
 

@@ -14,7 +14,7 @@ import sys
 import tempfile
 
 CASES = ["boot", "late", "probes", "health", "quiet", "latency-tracepoint", "latency-fentry", "latency-kprobe",
-         "replay", "single", "errors", "emergency", "release", "crash"]
+         "replay", "single", "errors", "emergency", "stall", "release", "crash"]
 # The guest scenario each host case needs.
 NEEDS = {"boot": None, "replay": "latency-tracepoint"}
 
@@ -301,6 +301,30 @@ def case_emergency(res, mk, tmp):
     return f"bundle {secs} s after the command, worst {worst:.0f} ms"
 
 
+def case_stall(res, mk, tmp):
+    d = os.path.join(res, "stall")
+    m = mk.get("stall") or {}
+    need(m.get("seconds", "never") != "never", "no smb stall bundle within 12 s of smbd stopping")
+    secs = int(m["seconds"])
+    # stall_ms 3000 in the default config, checked every 1 s watch interval
+    need(secs <= 5, f"the stall bundle came {secs} s after the stall began, not within 5 s")
+    st = bundles(d, tmp, "smb_stall")
+    need(st, "no smb stall bundle")
+    a = st[0].anomaly
+    need(a.get("type") == "stall" and a.get("proto") == "smb", f"{st[0].name}: anomaly is {a}")
+    evs = st[0].events()
+    need(evs, f"{st[0].name}: manifest lists no events")
+    e = evs[0]
+    need(e.get("command") == "SMB2_READ", f"the stalled command is {e.get('command')}, not SMB2_READ: {e}")
+    need(float(e.get("age_ms", 0)) >= 3000.0, f"the stalled READ's age is {e.get('age_ms')} ms, under 3000")
+    need(str(e.get("pid")) == m.get("reader_pid") and e.get("comm") == "dd",
+         f"the stall names pid {e.get('pid')} ({e.get('comm')}), not the reader dd {m.get('reader_pid')}")
+    need(m.get("reader") == "0", f"the reader did not finish after smbd resumed: {m.get('reader')}")
+    need(len(st) == 1, f"one stall gave {len(st)} stall bundles")
+    exit_ok(d)
+    return f"bundle {secs} s after the stall, {e.get('command')} {float(e.get('age_ms')):.0f} ms, pid {e.get('pid')} dd"
+
+
 def case_crash(res, mk, tmp):
     d = os.path.join(res, "crash")
     m = mk.get("crash") or {}
@@ -355,7 +379,7 @@ def main():
     failed = False
     funcs = {"late": case_late, "probes": case_probes, "quiet": case_quiet, "errors": case_errors,
              "single": case_single, "health": case_health,
-             "emergency": case_emergency, "crash": case_crash, "release": case_release,
+             "emergency": case_emergency, "stall": case_stall, "crash": case_crash, "release": case_release,
              "replay": lambda r, m, t: case_replay(r, m, t, o.aod, o.root)}
     for meth in ("tracepoint", "fentry", "kprobe"):
         funcs["latency-" + meth] = case_latency(meth)
