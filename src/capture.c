@@ -21,6 +21,7 @@
 #include "io.h"
 #include "json.h"
 #include "log.h"
+#include "pktring.h"
 
 /*
  * How each tool is run, and why:
@@ -46,6 +47,7 @@
 #define CAP_DENTS_SIZE (8 * 1024)
 #define CAP_ARCHIVE_STEP ((size_t)1 << 20)	/* tar bytes per poll: the loop goes on between steps */
 #define CAP_LEVEL 3
+#define PKTRING_FILE "packets.pcap"
 
 enum cap_phase {
 	PH_IDLE,		/* not running; starts at restart_at */
@@ -72,6 +74,9 @@ struct cut {
 struct cap {
 	struct cfg_capture cfg;
 	bool tcpdump;
+	struct pktring *ring;		/* the built-in packet ring in tcpdump's place (pktring.c) */
+	char ring_why[96];
+	uint32_t cfg_snaplen;		/* why: capture.packets given, or tcpdump not found */
 	const char *bin;
 	enum cap_phase phase;
 	enum tc_step step;
@@ -203,8 +208,13 @@ void capture_print(const struct cfg_config *cfg, FILE *out)
 		fprintf(out, "\ncapture %s: %s (%s:%d:%d), cut into aod_capture_<ts>_%s_<anomaly>.tar.zst\n", cc->proto,
 			cc->tool, cfg->path, cc->line, cc->col, cc->proto);
 		if (!strcmp(cc->tool, "tcpdump")) {
-			build(&a, cc, bin_of(cc), dir, TC_START);
-			print_cmd(&a, out);
+			if (!cfg->packets.set) {
+				build(&a, cc, bin_of(cc), dir, TC_START);
+				print_cmd(&a, out);
+			}
+			fprintf(out, "    %s: built-in packet ring on TCP port %s, %u bytes a packet, %u KiB, written as %s\n",
+				cfg->packets.set ? "capture.packets" : "where tcpdump is not found",
+				port_of(cc->proto), cfg->packets.snaplen, cfg->packets.memory_kb, PKTRING_FILE);
 			continue;
 		}
 		for (enum tc_step s = TC_RESET; s <= TC_START; s++) {
@@ -332,6 +342,11 @@ static void start(struct capture *cp, struct cap *k, uint64_t now)
 	int r;
 
 	k->started_ns = now;
+	if (k->ring) {
+		/* the socket stays open across cuts: nothing is lost while a bundle is written */
+		k->phase = PH_RUNNING;
+		return;
+	}
 	/* the log holds one run's output: a tool that keeps dying cannot grow it without bound */
 	if (ftruncate(k->logfd, 0) < 0)
 		log_warn("capture %s: unable to empty %s/%s.log: %s", k->cfg.proto, k->dir, k->cfg.tool, strerror(errno));
@@ -366,11 +381,37 @@ static void tc_stop_from(struct capture *cp, struct cap *k, enum tc_step step, u
 	begin_archive(cp, k, now);
 }
 
+/* The ring's held packets into <dir>/packets.pcap, the one disk write it makes, then archived as tcpdump's files are. */
+static void ring_cut(struct cap *k)
+{
+	int fd, err = 0;
+
+	if (k->cur.discard) {
+		snprintf(k->stop_res.note, sizeof(k->stop_res.note), "built-in packet ring: discarded at exit");
+		return;
+	}
+	fd = openat(k->dirfd, PKTRING_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || (err = pktring_write_pcap(k->ring, fd)) < 0 || close(fd) < 0) {
+		err = err ? err : -errno;
+		log_warn("capture %s: unable to write %s/%s: %s", k->cfg.proto, k->dir, PKTRING_FILE, strerror(-err));
+		k->stop_res.status = ACT_FAILED;
+		snprintf(k->stop_res.note, sizeof(k->stop_res.note), "unable to write %s: %s", PKTRING_FILE,
+			 strerror(-err));
+		return;
+	}
+	snprintf(k->stop_res.note, sizeof(k->stop_res.note), "built-in packet ring written as %s", PKTRING_FILE);
+}
+
 static void begin_stop(struct capture *cp, struct cap *k, uint64_t now)
 {
 	k->phase = PH_STOPPING;
 	k->cur.stop_ns = now;
 	memset(&k->stop_res, 0, sizeof(k->stop_res));
+	if (k->ring) {
+		ring_cut(k);
+		begin_archive(cp, k, now);
+		return;
+	}
 	if (k->tcpdump) {
 		actions_exec_stop(&k->ch, SIGINT, CAPTURE_STOP_GRACE_NS, now);
 		return;
@@ -451,6 +492,23 @@ static void begin_archive(struct capture *cp, struct cap *k, uint64_t now)
 	k->bytes = 0;
 }
 
+static void ring_manifest(struct json *j, struct cap *k)
+{
+	struct pktring_stats st;
+
+	pktring_get_stats(k->ring, &st);
+	json_obj_begin(j, "packets");
+	json_str(j, "why", k->ring_why);
+	json_str(j, "file", PKTRING_FILE);
+	json_str(j, "format", "pcap, LINKTYPE_LINUX_SLL, nanosecond timestamps");
+	json_u64(j, "snaplen", k->cfg_snaplen);
+	json_u64(j, "memory_bytes", st.cap_bytes);
+	json_u64(j, "packets_seen", st.packets);
+	json_u64(j, "packets_overwritten", st.overwritten);
+	json_u64(j, "kernel_drops", st.kernel_drops);
+	json_obj_end(j);
+}
+
 static int cut_manifest(struct capture *cp, struct cap *k)
 {
 	struct json j;
@@ -464,14 +522,16 @@ static int cut_manifest(struct capture *cp, struct cap *k)
 	json_str(&j, "anomaly", k->cur.anomaly);
 	json_i64(&j, "wall_ns", k->cur.wall_ns);
 	json_u64(&j, "merged_triggers", k->cur.merged);
-	json_str(&j, "tool", k->cfg.tool);
+	json_str(&j, "tool", k->ring ? "packets" : k->cfg.tool);
+	if (k->ring)
+		ring_manifest(&j, k);
 	build(&k->act, &k->cfg, k->bin, k->dir, TC_START);
 	json_arr_begin(&j, "command");
-	for (int i = 0; i < k->act.argc; i++)
+	for (int i = 0; !k->ring && i < k->act.argc; i++)
 		json_str(&j, NULL, k->act.argv[i]);
 	json_arr_end(&j);
 	json_obj_begin(&j, "stop");
-	json_str(&j, "how", k->tcpdump ? "SIGINT, SIGKILL after the grace period" : "trace-cmd stop, extract, reset");
+	json_str(&j, "how", k->ring ? "the held packets written on the trigger" : k->tcpdump ? "SIGINT, SIGKILL after the grace period" : "trace-cmd stop, extract, reset");
 	json_str(&j, "status", actions_status_name(k->stop_res.status));
 	json_i64(&j, "exit_code", k->stop_res.exit_code);
 	json_i64(&j, "signal", k->stop_res.signal);
@@ -585,6 +645,8 @@ static void cut_archive_step(struct capture *cp, struct cap *k, uint64_t now)
 
 static void poll_one(struct capture *cp, struct cap *k, const fd_set *rd, uint64_t now)
 {
+	/* a retired block is taken whether or not select saw it: it is one status word to look at */
+	pktring_consume(k->ring);
 	if (k->busy) {
 		if (!actions_exec_poll(&k->ch, rd, now, cp->buf, CAP_BUF_SIZE)) {
 			if (k->phase == PH_RUNNING) {
@@ -627,6 +689,11 @@ void capture_fill_fds(struct capture *cp, fd_set *rd, int *maxfd, uint64_t *dead
 
 		if (k->busy)
 			actions_exec_fill(&k->ch, rd, maxfd, deadline_ns, now);
+		if (k->ring && k->phase != PH_OFF) {
+			FD_SET(pktring_fd(k->ring), rd);
+			if (pktring_fd(k->ring) > *maxfd)
+				*maxfd = pktring_fd(k->ring);
+		}
 		if (k->phase == PH_IDLE)
 			at = k->restart_at;
 		else if (k->phase == PH_ARCHIVE || (k->phase == PH_RUNNING && k->cur.on))
@@ -772,6 +839,10 @@ void capture_drain(struct capture *cp, uint64_t grace_ns)
 		clear_files(cp, k);
 		k->phase = PH_OFF;
 	}
+	for (int i = 0; i < cp->n; i++) {
+		pktring_close(cp->caps[i].ring);
+		cp->caps[i].ring = NULL;
+	}
 }
 
 /* ---- setup ---- */
@@ -795,6 +866,49 @@ static int open_dir(struct cap *k, const char *out_dir)
 	snprintf(log, sizeof(log), "%s.log", k->cfg.tool);
 	k->logfd = openat(k->dirfd, log, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
 	return k->logfd < 0 ? -errno : 0;
+}
+
+static const uint16_t *ports_of(const char *proto)
+{
+	static const uint16_t smb[] = { 445 }, nfs[] = { 2049 };
+
+	return !strcmp(proto, "nfs") ? nfs : smb;
+}
+
+/* tcpdump's place is the ring's when capture.packets asks for it, or when there is no tcpdump to run;
+ * the reason goes into k->ring_why for the log line and the manifest. */
+static bool ring_wanted(const struct cfg_config *cfg, struct cap *k)
+{
+	char path[PATH_MAX];
+
+	if (!k->tcpdump)
+		return false;
+	if (cfg->packets.set) {
+		snprintf(k->ring_why, sizeof(k->ring_why), "capture.packets is given (%d:%d)", cfg->packets.line,
+			 cfg->packets.col);
+		return true;
+	}
+	if (actions_find_exe(k->bin, path, sizeof(path)))
+		return false;
+	snprintf(k->ring_why, sizeof(k->ring_why), "%s not found or not executable", k->bin);
+	return true;
+}
+
+static void ring_open(struct capture *cp, const struct cfg_config *cfg, struct cap *k)
+{
+	int err = pktring_open(&k->ring, ports_of(k->cfg.proto), 1, cfg->packets.snaplen, cfg->packets.memory_kb);
+
+	if (err) {
+		log_error("capture %s: %s, and the built-in packet ring cannot open: %s%s; capture disabled", k->cfg.proto,
+			  k->ring_why, strerror(-err), err == -EPERM ? " (it needs root or CAP_NET_RAW)" : "");
+		cp->st.disabled++;
+		k->disabled = true;
+		k->phase = PH_OFF;
+		return;
+	}
+	k->cfg_snaplen = cfg->packets.snaplen;
+	log_info("capture %s: %s: the built-in packet ring holds TCP port %s, %u bytes a packet, in %u KiB", k->cfg.proto,
+		 k->ring_why, port_of(k->cfg.proto), cfg->packets.snaplen, cfg->packets.memory_kb);
 }
 
 int capture_init(struct capture **out, const struct cfg_config *cfg, struct arena *arena, struct collect *collect)
@@ -838,6 +952,8 @@ int capture_init(struct capture **out, const struct cfg_config *cfg, struct aren
 			return err;
 		}
 		clear_files(cp, k);	/* an earlier run's, cut by a crash: never bundled twice */
+		if (ring_wanted(cfg, k))
+			ring_open(cp, cfg, k);
 		cp->n++;
 	}
 	*out = cp;

@@ -182,6 +182,15 @@ struct cfg_capture {
 	int line, col;			/* where it was first given */
 };
 
+/* capture.packets: the built-in packet ring (pktring.c), used for the tcpdump captures when it is given,
+ * or when tcpdump is not there. */
+struct cfg_packets {
+	bool set;			/* capture.packets given: the ring replaces tcpdump */
+	uint32_t snaplen;		/* bytes kept per packet, the 16-byte SLL header included; default 256 */
+	uint32_t memory_kb;		/* per protocol: the kernel's ring and the hold ring; default 4096 */
+	int line, col;
+};
+
 struct cfg_config {
 	char path[PATH_MAX];		/* "<embedded>" for the built-in default */
 	uint32_t watch_interval_sec;	/* default 1; rounded up when the YAML gives a fraction */
@@ -213,6 +222,7 @@ struct cfg_config {
 	int nwatcher_actions;
 	struct cfg_capture captures[CFG_MAX_CAPTURES];
 	int ncaptures;
+	struct cfg_packets packets;
 	struct cfg_upload upload;
 	char status_file[PATH_MAX];	/* status_file: written each watch interval; "" = off */
 };
