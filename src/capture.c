@@ -48,6 +48,7 @@
 #define CAP_ARCHIVE_STEP ((size_t)1 << 20)	/* tar bytes per poll: the loop goes on between steps */
 #define CAP_LEVEL 3
 #define PKTRING_FILE "packets.pcap"
+#define RING_SETTLE_NS (PKTRING_RETIRE_MS * 1000000ull + 50000000ull)	/* trigger to cut: the open block retires */
 
 enum cap_phase {
 	PH_IDLE,		/* not running; starts at restart_at */
@@ -75,8 +76,9 @@ struct cap {
 	struct cfg_capture cfg;
 	bool tcpdump;
 	struct pktring *ring;		/* the built-in packet ring in tcpdump's place (pktring.c) */
-	char ring_why[96];
-	uint32_t cfg_snaplen;		/* why: capture.packets given, or tcpdump not found */
+	char ring_why[96];		/* why: capture.packets given, or tcpdump not found */
+	uint32_t cfg_snaplen;
+	uint64_t ring_until;		/* PH_STOPPING: the cut is written then */
 	const char *bin;
 	enum cap_phase phase;
 	enum tc_step step;
@@ -408,8 +410,8 @@ static void begin_stop(struct capture *cp, struct cap *k, uint64_t now)
 	k->cur.stop_ns = now;
 	memset(&k->stop_res, 0, sizeof(k->stop_res));
 	if (k->ring) {
-		ring_cut(k);
-		begin_archive(cp, k, now);
+		/* the block the kernel is filling is not ours until it retires: let it */
+		k->ring_until = now + RING_SETTLE_NS;
 		return;
 	}
 	if (k->tcpdump) {
@@ -647,6 +649,10 @@ static void poll_one(struct capture *cp, struct cap *k, const fd_set *rd, uint64
 {
 	/* a retired block is taken whether or not select saw it: it is one status word to look at */
 	pktring_consume(k->ring);
+	if (k->ring && k->phase == PH_STOPPING && now >= k->ring_until) {
+		ring_cut(k);
+		begin_archive(cp, k, now);
+	}
 	if (k->busy) {
 		if (!actions_exec_poll(&k->ch, rd, now, cp->buf, CAP_BUF_SIZE)) {
 			if (k->phase == PH_RUNNING) {
@@ -698,6 +704,8 @@ void capture_fill_fds(struct capture *cp, fd_set *rd, int *maxfd, uint64_t *dead
 			at = k->restart_at;
 		else if (k->phase == PH_ARCHIVE || (k->phase == PH_RUNNING && k->cur.on))
 			at = now;
+		else if (k->ring && k->phase == PH_STOPPING)
+			at = k->ring_until;
 		else if (k->phase == PH_RUNNING && k->failures)
 			at = k->started_ns + CAPTURE_SETTLE_NS;
 		if (at < *deadline_ns)

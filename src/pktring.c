@@ -29,7 +29,6 @@
 
 #define BLOCK_SIZE (64u * 1024u)
 #define FRAME_SIZE 2048u		/* TPACKET_V3 ignores frames but the kernel checks the geometry */
-#define RETIRE_MS 200u
 #define MIN_BLOCKS 2u
 #define MAX_BLOCKS 256u
 
@@ -322,7 +321,7 @@ static int ring_setup_socket(struct pktring *r, const uint16_t *ports, int nport
 	int v = TPACKET_V3, n;
 	struct tpacket_req3 req = {
 		.tp_block_size = BLOCK_SIZE, .tp_block_nr = r->nblocks, .tp_frame_size = FRAME_SIZE,
-		.tp_frame_nr = BLOCK_SIZE / FRAME_SIZE * r->nblocks, .tp_retire_blk_tov = RETIRE_MS,
+		.tp_frame_nr = BLOCK_SIZE / FRAME_SIZE * r->nblocks, .tp_retire_blk_tov = PKTRING_RETIRE_MS,
 	};
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
 

@@ -11,6 +11,7 @@
 #include "arena.h"
 
 #define PKTRING_MAX_PORTS 8
+#define PKTRING_RETIRE_MS 200u	/* a block that is not full is handed over this long after its first packet */
 #define PKTRING_FILTER_MAX (16 + 4 * PKTRING_MAX_PORTS)
 #define PKTRING_SLL_LEN 16		/* LINKTYPE_LINUX_SLL's header, before each packet */
 #define PKTRING_PCAP_HDR 24
