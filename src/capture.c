@@ -778,6 +778,11 @@ void capture_keep_config(const struct capture *cp, const struct cfg_config *cur,
 	bool same = cur->ncaptures == next->ncaptures;
 
 	(void)cp;
+	if (cur->packets.set != next->packets.set || cur->packets.snaplen != next->packets.snaplen ||
+	    cur->packets.memory_kb != next->packets.memory_kb) {
+		log_warn("HUP: capture.packets takes effect at restart only; keeping the running packet ring");
+		next->packets = cur->packets;
+	}
 	for (int i = 0; same && i < cur->ncaptures; i++)
 		same = !memcmp(&cur->captures[i], &next->captures[i], offsetof(struct cfg_capture, line));
 	if (same)
