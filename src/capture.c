@@ -190,6 +190,23 @@ static const char *bin_of(const struct cfg_capture *cc)
 	return env && *env ? env : cc->tool;
 }
 
+/* capture.packets.ports of a protocol: index 0 smb, 1 nfs */
+static int ring_proto(const char *proto)
+{
+	return !strcmp(proto, "nfs");
+}
+
+static const char *ring_ports(const struct cfg_packets *pk, const char *proto, char *buf, size_t cap)
+{
+	int p = ring_proto(proto);
+	size_t w = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < pk->nports[p] && w < cap; i++)
+		w += (size_t)snprintf(buf + w, cap - w, "%s%u", i ? "," : "", pk->ports[p][i]);
+	return buf;
+}
+
 static void print_cmd(const struct cfg_action *a, FILE *out)
 {
 	fprintf(out, "   ");
@@ -201,7 +218,7 @@ static void print_cmd(const struct cfg_action *a, FILE *out)
 void capture_print(const struct cfg_config *cfg, FILE *out)
 {
 	struct cfg_action a;
-	char dir[PATH_MAX + 32];
+	char dir[PATH_MAX + 32], ports[64];
 
 	for (int i = 0; i < cfg->ncaptures; i++) {
 		const struct cfg_capture *cc = &cfg->captures[i];
@@ -216,7 +233,7 @@ void capture_print(const struct cfg_config *cfg, FILE *out)
 			}
 			fprintf(out, "    %s: built-in packet ring on TCP port %s, %u bytes a packet, %u KiB, written as %s\n",
 				cfg->packets.set ? "capture.packets" : "where tcpdump is not found",
-				port_of(cc->proto), cfg->packets.snaplen, cfg->packets.memory_kb, PKTRING_FILE);
+				ring_ports(&cfg->packets, cc->proto, ports, sizeof(ports)), cfg->packets.snaplen, cfg->packets.memory_kb, PKTRING_FILE);
 			continue;
 		}
 		for (enum tc_step s = TC_RESET; s <= TC_START; s++) {
@@ -779,7 +796,9 @@ void capture_keep_config(const struct capture *cp, const struct cfg_config *cur,
 
 	(void)cp;
 	if (cur->packets.set != next->packets.set || cur->packets.snaplen != next->packets.snaplen ||
-	    cur->packets.memory_kb != next->packets.memory_kb) {
+	    cur->packets.memory_kb != next->packets.memory_kb ||
+	    memcmp(cur->packets.ports, next->packets.ports, sizeof(cur->packets.ports)) ||
+	    memcmp(cur->packets.nports, next->packets.nports, sizeof(cur->packets.nports))) {
 		log_warn("HUP: capture.packets takes effect at restart only; keeping the running packet ring");
 		next->packets = cur->packets;
 	}
@@ -881,12 +900,6 @@ static int open_dir(struct cap *k, const char *out_dir)
 	return k->logfd < 0 ? -errno : 0;
 }
 
-static const uint16_t *ports_of(const char *proto)
-{
-	static const uint16_t smb[] = { 445 }, nfs[] = { 2049 };
-
-	return !strcmp(proto, "nfs") ? nfs : smb;
-}
 
 /* tcpdump's place is the ring's when capture.packets asks for it, or when there is no tcpdump to run;
  * the reason goes into k->ring_why for the log line and the manifest. */
@@ -909,7 +922,10 @@ static bool ring_wanted(const struct cfg_config *cfg, struct cap *k)
 
 static void ring_open(struct capture *cp, const struct cfg_config *cfg, struct cap *k)
 {
-	int err = pktring_open(&k->ring, ports_of(k->cfg.proto), 1, cfg->packets.snaplen, cfg->packets.memory_kb);
+	const struct cfg_packets *pk = &cfg->packets;
+	int p = ring_proto(k->cfg.proto);
+	int err = pktring_open(&k->ring, pk->ports[p], pk->nports[p], pk->snaplen, pk->memory_kb);
+	char ports[64];
 
 	if (err) {
 		log_error("capture %s: %s, and the built-in packet ring cannot open: %s%s; capture disabled", k->cfg.proto,
@@ -921,7 +937,7 @@ static void ring_open(struct capture *cp, const struct cfg_config *cfg, struct c
 	}
 	k->cfg_snaplen = cfg->packets.snaplen;
 	log_info("capture %s: %s: the built-in packet ring holds TCP port %s, %u bytes a packet, in %u KiB", k->cfg.proto,
-		 k->ring_why, port_of(k->cfg.proto), cfg->packets.snaplen, cfg->packets.memory_kb);
+		 k->ring_why, ring_ports(pk, k->cfg.proto, ports, sizeof(ports)), pk->snaplen, pk->memory_kb);
 }
 
 int capture_init(struct capture **out, const struct cfg_config *cfg, struct arena *arena, struct collect *collect)

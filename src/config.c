@@ -1765,11 +1765,43 @@ static void parse_metrics(struct ctx *c, const yaml_node_t *n)
 		cerr(c, v, "metrics.textfile must be an absolute path");
 }
 
-/* capture: {packets: {snaplen, memory_kb}}: the built-in packet ring; an empty packets: takes the defaults. */
+/* capture.packets.ports: {smb: [445, ...], nfs: [2049, ...]}; a protocol not given keeps its default. */
+static void parse_packet_ports(struct ctx *c, const yaml_node_t *n, struct cfg_packets *pk)
+{
+	static const char *const protos[] = { "smb", "nfs" };
+	char path[64];
+
+	if (want_map(c, n, "capture.packets.ports") <= 0)
+		return;
+	check_keys(c, n, protos, ARRAY_SIZE(protos), "capture.packets.ports");
+	for (int i = 0; i < 2; i++) {
+		yaml_node_t *l = get(c, n, protos[i], NULL);
+		int k = 0;
+
+		snprintf(path, sizeof(path), "capture.packets.ports.%s", protos[i]);
+		if (!l || want_seq(c, l, path) <= 0)
+			continue;
+		FOR_ITEMS(l, it) {
+			yaml_node_t *item = node(c, *it);
+			uint32_t port;
+
+			if (k == CFG_PACKET_PORTS) {
+				cerr(c, item, "%s: at most %d ports", path, CFG_PACKET_PORTS);
+				break;
+			}
+			if (get_u32(c, item, path, 1, 65535, &port))
+				pk->ports[i][k++] = (uint16_t)port;
+		}
+		if (k)
+			pk->nports[i] = k;
+	}
+}
+
+/* capture: {packets: {snaplen, memory_kb, ports}}: the built-in packet ring; an empty packets: takes the defaults. */
 static void parse_capture_section(struct ctx *c, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "packets" };
-	static const char *const pkeys[] = { "snaplen", "memory_kb" };
+	static const char *const pkeys[] = { "snaplen", "memory_kb", "ports" };
 	struct cfg_packets *pk = &c->cfg->packets;
 	yaml_node_t *p, *v;
 
@@ -1789,6 +1821,8 @@ static void parse_capture_section(struct ctx *c, const yaml_node_t *n)
 		get_u32(c, v, "capture.packets.snaplen", 96, 65535, &pk->snaplen);
 	if ((v = get(c, p, "memory_kb", NULL)))
 		get_u32(c, v, "capture.packets.memory_kb", 256, 1048576, &pk->memory_kb);
+	if ((v = get(c, p, "ports", NULL)))
+		parse_packet_ports(c, v, pk);
 }
 
 static void parse_cleanup(struct ctx *c, const yaml_node_t *n)
@@ -2037,6 +2071,9 @@ static void set_defaults(struct cfg_config *cfg, const char *name)
 	cfg->arena_kb = 4096;
 	cfg->packets.snaplen = 256;
 	cfg->packets.memory_kb = 4096;
+	cfg->packets.ports[0][0] = 445;
+	cfg->packets.ports[1][0] = 2049;
+	cfg->packets.nports[0] = cfg->packets.nports[1] = 1;
 	cfg->syslog_facility = LOG_DAEMON;
 	strcpy(cfg->smb_attach, "auto");
 	cfg->manifest_events = 16;

@@ -26,6 +26,7 @@
 #define CFG_MAX_ARGS 16
 #define CFG_ARG_MAX 160
 #define CFG_MAX_KMSG_PATTERNS 16
+#define CFG_PACKET_PORTS 8	/* capture.packets.ports: TCP ports per protocol the packet ring filters on */
 #define CFG_MAX_CAPTURES 2	/* one rolling capture per protocol: smb, nfs */
 #define CFG_CAPTURE_NAME_MAX 160	/* aod_capture_<ts>_<proto>_<anomaly>.tar.zst */
 #define CFG_CAPTURES_PER_REQ CFG_MAX_CAPTURES
@@ -188,6 +189,8 @@ struct cfg_packets {
 	bool set;			/* capture.packets given: the ring replaces tcpdump */
 	uint32_t snaplen;		/* bytes kept per packet, the 16-byte SLL header included; default 256 */
 	uint32_t memory_kb;		/* per protocol: the kernel's ring and the hold ring; default 4096 */
+	uint16_t ports[2][CFG_PACKET_PORTS];	/* [0] smb (default 445), [1] nfs (default 2049) */
+	int nports[2];
 	int line, col;
 };
 

@@ -819,6 +819,15 @@ static void test_packets(void)
 	CHECK(load("capture:\n  packets: {snaplenn: 128}\n") == -EINVAL && has("t.yaml:2:13: ") && has("snaplen"));
 	CHECK(load("capture:\n  packet: {}\n") == -EINVAL && has("t.yaml:2:3: ") && has("packets"));
 	CHECK(load("capture: 3\n") == -EINVAL && has("t.yaml:1:10: "));
+	CHECK(load("watch_interval_sec: 1\n") == 0 && cfg.packets.nports[0] == 1 && cfg.packets.ports[0][0] == 445 &&
+	      cfg.packets.nports[1] == 1 && cfg.packets.ports[1][0] == 2049);
+	CHECK(load("capture:\n  packets:\n    ports: {smb: [445, 8445]}\n") == 0 && cfg.packets.nports[0] == 2 &&
+	      cfg.packets.ports[0][1] == 8445 && cfg.packets.nports[1] == 1 && cfg.packets.ports[1][0] == 2049);
+	CHECK(load("capture:\n  packets:\n    ports: {nfs: [0]}\n") == -EINVAL &&
+	      has("t.yaml:3:19: capture.packets.ports.nfs must be between 1 and 65535"));
+	CHECK(load("capture:\n  packets:\n    ports: {smb: [1, 2, 3, 4, 5, 6, 7, 8, 9]}\n") == -EINVAL &&
+	      has("capture.packets.ports.smb: at most 8 ports"));
+	CHECK(load("capture:\n  packets:\n    ports: {cifs: [445]}\n") == -EINVAL && has("t.yaml:3:13: "));
 }
 
 int main(void)
