@@ -233,7 +233,8 @@ void capture_print(const struct cfg_config *cfg, FILE *out)
 			}
 			fprintf(out, "    %s: built-in packet ring on TCP port %s, %u bytes a packet, %u KiB, written as %s\n",
 				cfg->packets.set ? "capture.packets" : "where tcpdump is not found",
-				ring_ports(&cfg->packets, cc->proto, ports, sizeof(ports)), cfg->packets.snaplen, cfg->packets.memory_kb, PKTRING_FILE);
+				ring_ports(&cfg->packets, cc->proto, ports, sizeof(ports)), cfg->packets.snaplen,
+				cfg->packets.memory_kb, PKTRING_FILE);
 			continue;
 		}
 		for (enum tc_step s = TC_RESET; s <= TC_START; s++) {
@@ -410,8 +411,13 @@ static void ring_cut(struct cap *k)
 		return;
 	}
 	fd = openat(k->dirfd, PKTRING_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || (err = pktring_write_pcap(k->ring, fd)) < 0 || close(fd) < 0) {
-		err = err ? err : -errno;
+	if (fd < 0)
+		err = -errno;
+	else if (!(err = pktring_write_pcap(k->ring, fd)) && close(fd) < 0)
+		err = -errno;
+	else if (err)
+		close(fd);
+	if (err) {
 		log_warn("capture %s: unable to write %s/%s: %s", k->cfg.proto, k->dir, PKTRING_FILE, strerror(-err));
 		k->stop_res.status = ACT_FAILED;
 		snprintf(k->stop_res.note, sizeof(k->stop_res.note), "unable to write %s: %s", PKTRING_FILE,
@@ -550,7 +556,8 @@ static int cut_manifest(struct capture *cp, struct cap *k)
 		json_str(&j, NULL, k->act.argv[i]);
 	json_arr_end(&j);
 	json_obj_begin(&j, "stop");
-	json_str(&j, "how", k->ring ? "the held packets written on the trigger" : k->tcpdump ? "SIGINT, SIGKILL after the grace period" : "trace-cmd stop, extract, reset");
+	json_str(&j, "how", k->ring ? "the held packets written on the trigger" :
+			    k->tcpdump ? "SIGINT, SIGKILL after the grace period" : "trace-cmd stop, extract, reset");
 	json_str(&j, "status", actions_status_name(k->stop_res.status));
 	json_i64(&j, "exit_code", k->stop_res.exit_code);
 	json_i64(&j, "signal", k->stop_res.signal);
@@ -900,7 +907,6 @@ static int open_dir(struct cap *k, const char *out_dir)
 	return k->logfd < 0 ? -errno : 0;
 }
 
-
 /* tcpdump's place is the ring's when capture.packets asks for it, or when there is no tcpdump to run;
  * the reason goes into k->ring_why for the log line and the manifest. */
 static bool ring_wanted(const struct cfg_config *cfg, struct cap *k)
@@ -976,6 +982,7 @@ int capture_init(struct capture **out, const struct cfg_config *cfg, struct aren
 					close(cp->caps[j].dirfd);
 				if (cp->caps[j].logfd > 0)
 					close(cp->caps[j].logfd);
+				pktring_close(cp->caps[j].ring);
 			}
 			arena_reset(arena, mark);
 			return err;
