@@ -792,6 +792,11 @@ static bool find_exe(const char *name, char *out, size_t cap)
 	return false;
 }
 
+bool actions_find_exe(const char *name, char *out, size_t cap)
+{
+	return find_exe(name, out, cap);
+}
+
 /*
  * A grandchild that calls setsid() leaves the action's process group but not its cgroup:
  * where cgroup v2 is writable, each exec child gets its own cgroup under one per daemon,

@@ -75,6 +75,8 @@ bool actions_is_internal(const struct cfg_action *a);
 int actions_run_internal(const struct cfg_action *a, const struct act_env *env, int outfd,
 			 struct act_result *res);
 
+/* An executable by path, or by name in /usr/sbin, /usr/bin, /sbin, /bin (exec actions' own lookup); its path into out. */
+bool actions_find_exe(const char *name, char *out, size_t cap);
 /* Fork and exec an EXEC action. Returns 1 when it is running (watch it with the calls below),
  * 0 when it is already finished (a missing binary: status "skipped"), -errno on failure (res says why). */
 int actions_exec_start(struct act_child *ch, const struct cfg_action *a, const struct act_env *env,

@@ -21,6 +21,7 @@
 #include "io.h"
 #include "json.h"
 #include "log.h"
+#include "pktring.h"
 
 /*
  * How each tool is run, and why:
@@ -46,6 +47,8 @@
 #define CAP_DENTS_SIZE (8 * 1024)
 #define CAP_ARCHIVE_STEP ((size_t)1 << 20)	/* tar bytes per poll: the loop goes on between steps */
 #define CAP_LEVEL 3
+#define PKTRING_FILE "packets.pcap"
+#define RING_SETTLE_NS (PKTRING_RETIRE_MS * 1000000ull + 50000000ull)	/* trigger to cut: the open block retires */
 
 enum cap_phase {
 	PH_IDLE,		/* not running; starts at restart_at */
@@ -72,6 +75,10 @@ struct cut {
 struct cap {
 	struct cfg_capture cfg;
 	bool tcpdump;
+	struct pktring *ring;		/* the built-in packet ring in tcpdump's place (pktring.c) */
+	char ring_why[96];		/* why: capture.packets given, or tcpdump not found */
+	uint32_t cfg_snaplen;
+	uint64_t ring_until;		/* PH_STOPPING: the cut is written then */
 	const char *bin;
 	enum cap_phase phase;
 	enum tc_step step;
@@ -183,6 +190,23 @@ static const char *bin_of(const struct cfg_capture *cc)
 	return env && *env ? env : cc->tool;
 }
 
+/* capture.packets.ports of a protocol: index 0 smb, 1 nfs */
+static int ring_proto(const char *proto)
+{
+	return !strcmp(proto, "nfs");
+}
+
+static const char *ring_ports(const struct cfg_packets *pk, const char *proto, char *buf, size_t cap)
+{
+	int p = ring_proto(proto);
+	size_t w = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < pk->nports[p] && w < cap; i++)
+		w += (size_t)snprintf(buf + w, cap - w, "%s%u", i ? "," : "", pk->ports[p][i]);
+	return buf;
+}
+
 static void print_cmd(const struct cfg_action *a, FILE *out)
 {
 	fprintf(out, "   ");
@@ -194,7 +218,7 @@ static void print_cmd(const struct cfg_action *a, FILE *out)
 void capture_print(const struct cfg_config *cfg, FILE *out)
 {
 	struct cfg_action a;
-	char dir[PATH_MAX + 32];
+	char dir[PATH_MAX + 32], ports[64];
 
 	for (int i = 0; i < cfg->ncaptures; i++) {
 		const struct cfg_capture *cc = &cfg->captures[i];
@@ -203,8 +227,14 @@ void capture_print(const struct cfg_config *cfg, FILE *out)
 		fprintf(out, "\ncapture %s: %s (%s:%d:%d), cut into aod_capture_<ts>_%s_<anomaly>.tar.zst\n", cc->proto,
 			cc->tool, cfg->path, cc->line, cc->col, cc->proto);
 		if (!strcmp(cc->tool, "tcpdump")) {
-			build(&a, cc, bin_of(cc), dir, TC_START);
-			print_cmd(&a, out);
+			if (!cfg->packets.set) {
+				build(&a, cc, bin_of(cc), dir, TC_START);
+				print_cmd(&a, out);
+			}
+			fprintf(out, "    %s: built-in packet ring on TCP port %s, %u bytes a packet, %u KiB, written as %s\n",
+				cfg->packets.set ? "capture.packets" : "where tcpdump is not found",
+				ring_ports(&cfg->packets, cc->proto, ports, sizeof(ports)), cfg->packets.snaplen,
+				cfg->packets.memory_kb, PKTRING_FILE);
 			continue;
 		}
 		for (enum tc_step s = TC_RESET; s <= TC_START; s++) {
@@ -332,6 +362,11 @@ static void start(struct capture *cp, struct cap *k, uint64_t now)
 	int r;
 
 	k->started_ns = now;
+	if (k->ring) {
+		/* the socket stays open across cuts: nothing is lost while a bundle is written */
+		k->phase = PH_RUNNING;
+		return;
+	}
 	/* the log holds one run's output: a tool that keeps dying cannot grow it without bound */
 	if (ftruncate(k->logfd, 0) < 0)
 		log_warn("capture %s: unable to empty %s/%s.log: %s", k->cfg.proto, k->dir, k->cfg.tool, strerror(errno));
@@ -366,11 +401,42 @@ static void tc_stop_from(struct capture *cp, struct cap *k, enum tc_step step, u
 	begin_archive(cp, k, now);
 }
 
+/* The ring's held packets into <dir>/packets.pcap, the one disk write it makes, then archived as tcpdump's files are. */
+static void ring_cut(struct cap *k)
+{
+	int fd, err = 0;
+
+	if (k->cur.discard) {
+		snprintf(k->stop_res.note, sizeof(k->stop_res.note), "built-in packet ring: discarded at exit");
+		return;
+	}
+	fd = openat(k->dirfd, PKTRING_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		err = -errno;
+	else if (!(err = pktring_write_pcap(k->ring, fd)) && close(fd) < 0)
+		err = -errno;
+	else if (err)
+		close(fd);
+	if (err) {
+		log_warn("capture %s: unable to write %s/%s: %s", k->cfg.proto, k->dir, PKTRING_FILE, strerror(-err));
+		k->stop_res.status = ACT_FAILED;
+		snprintf(k->stop_res.note, sizeof(k->stop_res.note), "unable to write %s: %s", PKTRING_FILE,
+			 strerror(-err));
+		return;
+	}
+	snprintf(k->stop_res.note, sizeof(k->stop_res.note), "built-in packet ring written as %s", PKTRING_FILE);
+}
+
 static void begin_stop(struct capture *cp, struct cap *k, uint64_t now)
 {
 	k->phase = PH_STOPPING;
 	k->cur.stop_ns = now;
 	memset(&k->stop_res, 0, sizeof(k->stop_res));
+	if (k->ring) {
+		/* the block the kernel is filling is not ours until it retires: let it */
+		k->ring_until = now + RING_SETTLE_NS;
+		return;
+	}
 	if (k->tcpdump) {
 		actions_exec_stop(&k->ch, SIGINT, CAPTURE_STOP_GRACE_NS, now);
 		return;
@@ -451,6 +517,23 @@ static void begin_archive(struct capture *cp, struct cap *k, uint64_t now)
 	k->bytes = 0;
 }
 
+static void ring_manifest(struct json *j, struct cap *k)
+{
+	struct pktring_stats st;
+
+	pktring_get_stats(k->ring, &st);
+	json_obj_begin(j, "packets");
+	json_str(j, "why", k->ring_why);
+	json_str(j, "file", PKTRING_FILE);
+	json_str(j, "format", "pcap, LINKTYPE_LINUX_SLL, nanosecond timestamps");
+	json_u64(j, "snaplen", k->cfg_snaplen);
+	json_u64(j, "memory_bytes", st.cap_bytes);
+	json_u64(j, "packets_seen", st.packets);
+	json_u64(j, "packets_overwritten", st.overwritten);
+	json_u64(j, "kernel_drops", st.kernel_drops);
+	json_obj_end(j);
+}
+
 static int cut_manifest(struct capture *cp, struct cap *k)
 {
 	struct json j;
@@ -464,14 +547,17 @@ static int cut_manifest(struct capture *cp, struct cap *k)
 	json_str(&j, "anomaly", k->cur.anomaly);
 	json_i64(&j, "wall_ns", k->cur.wall_ns);
 	json_u64(&j, "merged_triggers", k->cur.merged);
-	json_str(&j, "tool", k->cfg.tool);
+	json_str(&j, "tool", k->ring ? "packets" : k->cfg.tool);
+	if (k->ring)
+		ring_manifest(&j, k);
 	build(&k->act, &k->cfg, k->bin, k->dir, TC_START);
 	json_arr_begin(&j, "command");
-	for (int i = 0; i < k->act.argc; i++)
+	for (int i = 0; !k->ring && i < k->act.argc; i++)
 		json_str(&j, NULL, k->act.argv[i]);
 	json_arr_end(&j);
 	json_obj_begin(&j, "stop");
-	json_str(&j, "how", k->tcpdump ? "SIGINT, SIGKILL after the grace period" : "trace-cmd stop, extract, reset");
+	json_str(&j, "how", k->ring ? "the held packets written on the trigger" :
+			    k->tcpdump ? "SIGINT, SIGKILL after the grace period" : "trace-cmd stop, extract, reset");
 	json_str(&j, "status", actions_status_name(k->stop_res.status));
 	json_i64(&j, "exit_code", k->stop_res.exit_code);
 	json_i64(&j, "signal", k->stop_res.signal);
@@ -585,6 +671,12 @@ static void cut_archive_step(struct capture *cp, struct cap *k, uint64_t now)
 
 static void poll_one(struct capture *cp, struct cap *k, const fd_set *rd, uint64_t now)
 {
+	/* a retired block is taken whether or not select saw it: it is one status word to look at */
+	pktring_consume(k->ring);
+	if (k->ring && k->phase == PH_STOPPING && now >= k->ring_until) {
+		ring_cut(k);
+		begin_archive(cp, k, now);
+	}
 	if (k->busy) {
 		if (!actions_exec_poll(&k->ch, rd, now, cp->buf, CAP_BUF_SIZE)) {
 			if (k->phase == PH_RUNNING) {
@@ -627,10 +719,17 @@ void capture_fill_fds(struct capture *cp, fd_set *rd, int *maxfd, uint64_t *dead
 
 		if (k->busy)
 			actions_exec_fill(&k->ch, rd, maxfd, deadline_ns, now);
+		if (k->ring && k->phase != PH_OFF) {
+			FD_SET(pktring_fd(k->ring), rd);
+			if (pktring_fd(k->ring) > *maxfd)
+				*maxfd = pktring_fd(k->ring);
+		}
 		if (k->phase == PH_IDLE)
 			at = k->restart_at;
 		else if (k->phase == PH_ARCHIVE || (k->phase == PH_RUNNING && k->cur.on))
 			at = now;
+		else if (k->ring && k->phase == PH_STOPPING)
+			at = k->ring_until;
 		else if (k->phase == PH_RUNNING && k->failures)
 			at = k->started_ns + CAPTURE_SETTLE_NS;
 		if (at < *deadline_ns)
@@ -703,6 +802,13 @@ void capture_keep_config(const struct capture *cp, const struct cfg_config *cur,
 	bool same = cur->ncaptures == next->ncaptures;
 
 	(void)cp;
+	if (cur->packets.set != next->packets.set || cur->packets.snaplen != next->packets.snaplen ||
+	    cur->packets.memory_kb != next->packets.memory_kb ||
+	    memcmp(cur->packets.ports, next->packets.ports, sizeof(cur->packets.ports)) ||
+	    memcmp(cur->packets.nports, next->packets.nports, sizeof(cur->packets.nports))) {
+		log_warn("HUP: capture.packets takes effect at restart only; keeping the running packet ring");
+		next->packets = cur->packets;
+	}
 	for (int i = 0; same && i < cur->ncaptures; i++)
 		same = !memcmp(&cur->captures[i], &next->captures[i], offsetof(struct cfg_capture, line));
 	if (same)
@@ -772,6 +878,10 @@ void capture_drain(struct capture *cp, uint64_t grace_ns)
 		clear_files(cp, k);
 		k->phase = PH_OFF;
 	}
+	for (int i = 0; i < cp->n; i++) {
+		pktring_close(cp->caps[i].ring);
+		cp->caps[i].ring = NULL;
+	}
 }
 
 /* ---- setup ---- */
@@ -795,6 +905,45 @@ static int open_dir(struct cap *k, const char *out_dir)
 	snprintf(log, sizeof(log), "%s.log", k->cfg.tool);
 	k->logfd = openat(k->dirfd, log, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
 	return k->logfd < 0 ? -errno : 0;
+}
+
+/* tcpdump's place is the ring's when capture.packets asks for it, or when there is no tcpdump to run;
+ * the reason goes into k->ring_why for the log line and the manifest. */
+static bool ring_wanted(const struct cfg_config *cfg, struct cap *k)
+{
+	char path[PATH_MAX];
+
+	if (!k->tcpdump)
+		return false;
+	if (cfg->packets.set) {
+		snprintf(k->ring_why, sizeof(k->ring_why), "capture.packets is given (%d:%d)", cfg->packets.line,
+			 cfg->packets.col);
+		return true;
+	}
+	if (actions_find_exe(k->bin, path, sizeof(path)))
+		return false;
+	snprintf(k->ring_why, sizeof(k->ring_why), "%s not found or not executable", k->bin);
+	return true;
+}
+
+static void ring_open(struct capture *cp, const struct cfg_config *cfg, struct cap *k)
+{
+	const struct cfg_packets *pk = &cfg->packets;
+	int p = ring_proto(k->cfg.proto);
+	int err = pktring_open(&k->ring, pk->ports[p], pk->nports[p], pk->snaplen, pk->memory_kb);
+	char ports[64];
+
+	if (err) {
+		log_error("capture %s: %s, and the built-in packet ring cannot open: %s%s; capture disabled", k->cfg.proto,
+			  k->ring_why, strerror(-err), err == -EPERM ? " (it needs root or CAP_NET_RAW)" : "");
+		cp->st.disabled++;
+		k->disabled = true;
+		k->phase = PH_OFF;
+		return;
+	}
+	k->cfg_snaplen = cfg->packets.snaplen;
+	log_info("capture %s: %s: the built-in packet ring holds TCP port %s, %u bytes a packet, in %u KiB", k->cfg.proto,
+		 k->ring_why, ring_ports(pk, k->cfg.proto, ports, sizeof(ports)), pk->snaplen, pk->memory_kb);
 }
 
 int capture_init(struct capture **out, const struct cfg_config *cfg, struct arena *arena, struct collect *collect)
@@ -833,11 +982,14 @@ int capture_init(struct capture **out, const struct cfg_config *cfg, struct aren
 					close(cp->caps[j].dirfd);
 				if (cp->caps[j].logfd > 0)
 					close(cp->caps[j].logfd);
+				pktring_close(cp->caps[j].ring);
 			}
 			arena_reset(arena, mark);
 			return err;
 		}
 		clear_files(cp, k);	/* an earlier run's, cut by a crash: never bundled twice */
+		if (ring_wanted(cfg, k))
+			ring_open(cp, cfg, k);
 		cp->n++;
 	}
 	*out = cp;

@@ -1765,6 +1765,66 @@ static void parse_metrics(struct ctx *c, const yaml_node_t *n)
 		cerr(c, v, "metrics.textfile must be an absolute path");
 }
 
+/* capture.packets.ports: {smb: [445, ...], nfs: [2049, ...]}; a protocol not given keeps its default. */
+static void parse_packet_ports(struct ctx *c, const yaml_node_t *n, struct cfg_packets *pk)
+{
+	static const char *const protos[] = { "smb", "nfs" };
+	char path[64];
+
+	if (want_map(c, n, "capture.packets.ports") <= 0)
+		return;
+	check_keys(c, n, protos, ARRAY_SIZE(protos), "capture.packets.ports");
+	for (int i = 0; i < 2; i++) {
+		yaml_node_t *l = get(c, n, protos[i], NULL);
+		int k = 0;
+
+		snprintf(path, sizeof(path), "capture.packets.ports.%s", protos[i]);
+		if (!l || want_seq(c, l, path) <= 0)
+			continue;
+		FOR_ITEMS(l, it) {
+			yaml_node_t *item = node(c, *it);
+			uint32_t port;
+
+			if (k == CFG_PACKET_PORTS) {
+				cerr(c, item, "%s: at most %d ports", path, CFG_PACKET_PORTS);
+				break;
+			}
+			if (get_u32(c, item, path, 1, 65535, &port))
+				pk->ports[i][k++] = (uint16_t)port;
+		}
+		if (k)
+			pk->nports[i] = k;
+	}
+}
+
+/* capture: {packets: {snaplen, memory_kb, ports}}: the built-in packet ring; an empty packets: takes the defaults. */
+static void parse_capture_section(struct ctx *c, const yaml_node_t *n)
+{
+	static const char *const keys[] = { "packets" };
+	static const char *const pkeys[] = { "snaplen", "memory_kb", "ports" };
+	struct cfg_packets *pk = &c->cfg->packets;
+	yaml_node_t *p, *v;
+
+	if (want_map(c, n, "capture") <= 0)
+		return;
+	check_keys(c, n, keys, ARRAY_SIZE(keys), "capture");
+	if (!(p = get(c, n, "packets", NULL)))
+		return;
+	pk->set = true;
+	pk->line = (int)p->start_mark.line + 1;
+	pk->col = (int)p->start_mark.column + 1;
+	if (is_empty(p) || want_map(c, p, "capture.packets") <= 0)
+		return;
+	check_keys(c, p, pkeys, ARRAY_SIZE(pkeys), "capture.packets");
+	/* at least the SLL, IPv6 and TCP headers; at most what one record of the pcap can say */
+	if ((v = get(c, p, "snaplen", NULL)))
+		get_u32(c, v, "capture.packets.snaplen", 96, 65535, &pk->snaplen);
+	if ((v = get(c, p, "memory_kb", NULL)))
+		get_u32(c, v, "capture.packets.memory_kb", 256, 1048576, &pk->memory_kb);
+	if ((v = get(c, p, "ports", NULL)))
+		parse_packet_ports(c, v, pk);
+}
+
 static void parse_cleanup(struct ctx *c, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "cleanup_interval_sec", "max_log_age_days", "max_total_log_size_mb" };
@@ -1827,6 +1887,8 @@ static void parse_small_sections(struct ctx *c, const yaml_node_t *root)
 	if ((n = get(c, root, "smb", NULL)) && (v = one_key(c, n, "smb", "attach")) &&
 	    (i = get_word(c, v, "smb.attach", "attach method", attach, ARRAY_SIZE(attach))) >= 0)
 		strcpy(cfg->smb_attach, attach[i]);
+	if ((n = get(c, root, "capture", NULL)))
+		parse_capture_section(c, n);
 	if ((n = get(c, root, "metrics", NULL)))
 		parse_metrics(c, n);
 	if ((n = get(c, root, "cleanup", NULL)))
@@ -1874,7 +1936,7 @@ static void parse_root(struct ctx *c, const yaml_node_t *root)
 	static const char *const keys[] = { "watch_interval_sec", "aod_output_dir", "watcher", "guardian",
 					    "anomalies", "cleanup", "audit", "health", "actions", "memory",
 					    "metrics", "syslog", "smb", "max_concurrent_bundles", "manifest_events",
-					    "trace_dir", "trace_max_age", "upload", "status_file" };
+					    "trace_dir", "trace_max_age", "upload", "status_file", "capture" };
 	yaml_node_t *n, *gk = NULL, *ak = NULL;
 
 	if (want_map(c, root, "") <= 0)
@@ -2007,6 +2069,11 @@ static void set_defaults(struct cfg_config *cfg, const char *name)
 	cfg->max_total_log_bytes = 100ull << 20;
 	cfg->max_concurrent_bundles = 4;
 	cfg->arena_kb = 4096;
+	cfg->packets.snaplen = 256;
+	cfg->packets.memory_kb = 4096;
+	cfg->packets.ports[0][0] = 445;
+	cfg->packets.ports[1][0] = 2049;
+	cfg->packets.nports[0] = cfg->packets.nports[1] = 1;
 	cfg->syslog_facility = LOG_DAEMON;
 	strcpy(cfg->smb_attach, "auto");
 	cfg->manifest_events = 16;

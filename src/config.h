@@ -26,6 +26,7 @@
 #define CFG_MAX_ARGS 16
 #define CFG_ARG_MAX 160
 #define CFG_MAX_KMSG_PATTERNS 16
+#define CFG_PACKET_PORTS 8	/* capture.packets.ports: TCP ports per protocol the packet ring filters on */
 #define CFG_MAX_CAPTURES 2	/* one rolling capture per protocol: smb, nfs */
 #define CFG_CAPTURE_NAME_MAX 160	/* aod_capture_<ts>_<proto>_<anomaly>.tar.zst */
 #define CFG_CAPTURES_PER_REQ CFG_MAX_CAPTURES
@@ -182,6 +183,17 @@ struct cfg_capture {
 	int line, col;			/* where it was first given */
 };
 
+/* capture.packets: the built-in packet ring (pktring.c), used for the tcpdump captures when it is given,
+ * or when tcpdump is not there. */
+struct cfg_packets {
+	bool set;			/* capture.packets given: the ring replaces tcpdump */
+	uint32_t snaplen;		/* bytes kept per packet, the 16-byte SLL header included; default 256 */
+	uint32_t memory_kb;		/* per protocol: the kernel's ring and the hold ring; default 4096 */
+	uint16_t ports[2][CFG_PACKET_PORTS];	/* [0] smb (default 445), [1] nfs (default 2049) */
+	int nports[2];
+	int line, col;
+};
+
 struct cfg_config {
 	char path[PATH_MAX];		/* "<embedded>" for the built-in default */
 	uint32_t watch_interval_sec;	/* default 1; rounded up when the YAML gives a fraction */
@@ -213,6 +225,7 @@ struct cfg_config {
 	int nwatcher_actions;
 	struct cfg_capture captures[CFG_MAX_CAPTURES];
 	int ncaptures;
+	struct cfg_packets packets;
 	struct cfg_upload upload;
 	char status_file[PATH_MAX];	/* status_file: written each watch interval; "" = off */
 };

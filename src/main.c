@@ -38,6 +38,7 @@ static const char usage[] =
 "      Log level: AOD_LOG_LEVEL=error|warning|info|debug.\n"
 "      Captures (tcpdump/trace-cmd under an anomaly's actions) run beside it and are\n"
 "      cut into aod_capture_* bundles; AOD_TCPDUMP_BIN, AOD_TRACECMD_BIN name the tools.\n"
+"      Without tcpdump, or with capture.packets, a built-in packet ring writes a pcap.\n"
 "\n"
 "  aod check-config [-c FILE]\n"
 "      Validate the config. Prints the effective thresholds, rules, actions and\n"

@@ -15,6 +15,7 @@
 #include "../../src/manifest.c"
 #include "../../src/collect.c"
 #include "../../src/log.c"
+#include "../../src/pktring.c"
 #include "../../src/capture.c"
 
 #include "check.h"

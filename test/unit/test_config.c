@@ -803,8 +803,36 @@ static void test_arena_minimum(void)
 	CHECK(has("t.yaml: memory.arena_kb 4096 is too small"));
 }
 
+/* capture.packets: the built-in packet ring's snap length and memory, checked with file:line:col. */
+static void test_packets(void)
+{
+	CHECK(load("watch_interval_sec: 1\n") == 0 && !cfg.packets.set && cfg.packets.snaplen == 256 &&
+	      cfg.packets.memory_kb == 4096);
+	CHECK(load("capture:\n  packets:\n") == 0 && cfg.packets.set && cfg.packets.line == 2 && cfg.packets.col > 0 &&
+	      cfg.packets.snaplen == 256);
+	CHECK(load("capture:\n  packets: {snaplen: 128, memory_kb: 512}\n") == 0 && cfg.packets.set &&
+	      cfg.packets.snaplen == 128 && cfg.packets.memory_kb == 512);
+	CHECK(load("capture:\n  packets: {snaplen: 20}\n") == -EINVAL &&
+	      has("t.yaml:2:22: capture.packets.snaplen must be between 96 and 65535"));
+	CHECK(load("capture:\n  packets: {memory_kb: 100}\n") == -EINVAL &&
+	      has("t.yaml:2:24: capture.packets.memory_kb must be between 256 and 1048576"));
+	CHECK(load("capture:\n  packets: {snaplenn: 128}\n") == -EINVAL && has("t.yaml:2:13: ") && has("snaplen"));
+	CHECK(load("capture:\n  packet: {}\n") == -EINVAL && has("t.yaml:2:3: ") && has("packets"));
+	CHECK(load("capture: 3\n") == -EINVAL && has("t.yaml:1:10: "));
+	CHECK(load("watch_interval_sec: 1\n") == 0 && cfg.packets.nports[0] == 1 && cfg.packets.ports[0][0] == 445 &&
+	      cfg.packets.nports[1] == 1 && cfg.packets.ports[1][0] == 2049);
+	CHECK(load("capture:\n  packets:\n    ports: {smb: [445, 8445]}\n") == 0 && cfg.packets.nports[0] == 2 &&
+	      cfg.packets.ports[0][1] == 8445 && cfg.packets.nports[1] == 1 && cfg.packets.ports[1][0] == 2049);
+	CHECK(load("capture:\n  packets:\n    ports: {nfs: [0]}\n") == -EINVAL &&
+	      has("t.yaml:3:19: capture.packets.ports.nfs must be between 1 and 65535"));
+	CHECK(load("capture:\n  packets:\n    ports: {smb: [1, 2, 3, 4, 5, 6, 7, 8, 9]}\n") == -EINVAL &&
+	      has("capture.packets.ports.smb: at most 8 ports"));
+	CHECK(load("capture:\n  packets:\n    ports: {cifs: [445]}\n") == -EINVAL && has("t.yaml:3:13: "));
+}
+
 int main(void)
 {
+	test_packets();
 	test_embedded_default();
 	test_guardian_layout();
 	test_upstream_layout();
