@@ -13,6 +13,7 @@
 #include "../../src/names.c"
 #include "../../src/family.c"
 #include "../../src/manifest.c"
+#include "../../src/tcp_state.c"
 #include "../../src/collect.c"
 #include "../../src/log.c"
 #include "../../src/capture.c"
