@@ -62,7 +62,10 @@ static __always_inline int on_state(const struct sock *sk, int oldstate, int new
 	__builtin_memset(e->saddr, 0, sizeof(e->saddr));
 	__builtin_memset(e->daddr, 0, sizeof(e->daddr));
 	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	/* a failed connect has given its port back (skc_num 0) by now; inet_sport keeps it, as the tracepoint's own format does */
+	e->sport = __builtin_bswap16(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
+	if (!e->sport)
+		e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	e->dport = dport;
 	e->oldstate = oldstate;
 	e->newstate = newstate;
