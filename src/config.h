@@ -38,6 +38,7 @@ enum cfg_action_kind {
 	CFG_ACT_TAIL,		/* last `lines` lines of the first existing path in `path` (':'-separated) */
 	CFG_ACT_PS,		/* internal process snapshot */
 	CFG_ACT_CGROUP,		/* memory cgroup of the anomaly's pid */
+	CFG_ACT_TCPINFO,	/* TCP state (srtt, cwnd, ...) of connections to the SMB/NFS ports, from INET_DIAG */
 };
 
 struct cfg_action {

@@ -10,6 +10,7 @@
 #include "../../src/text.c"
 #include "../../src/topn.c"
 #include "../../src/actions.c"
+#include "../../src/inet_diag.c"
 #include "../../src/names.c"
 #include "../../src/family.c"
 #include "../../src/manifest.c"

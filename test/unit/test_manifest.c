@@ -12,6 +12,7 @@
 #include "../../src/text.c"
 #include "../../src/topn.c"
 #include "../../src/actions.c"
+#include "../../src/inet_diag.c"
 #include "../../src/family.c"
 #include "../../src/manifest.c"
 #include "../../src/tcp_state.c"
