@@ -221,3 +221,33 @@ void conn_source_close(struct conn_source *s)
 	if (s)
 		unload(s);
 }
+
+static int probe_discard(void *ctx, void *data, size_t size)
+{
+	(void)ctx, (void)data, (void)size;
+	return 0;
+}
+
+int conn_source_probe(char *method, size_t mlen, char *why, size_t wlen)
+{
+	const uint16_t ports[NAMES_NPROTO] = { [NAMES_SMB] = SOCKCONN_SMB_PORT, [NAMES_NFS] = SOCKCONN_NFS_PORT };
+	struct conn_source *s = NULL;
+	struct arena a;
+	int err = arena_init(&a, 1u << 20);
+
+	if (err < 0)
+		return err;
+	err = conn_source_open(&s, &a, ports, probe_discard, NULL);
+	if (s) {
+		snprintf(method, mlen, "%s", s->proc ? "proc" : !strncmp(s->method, "tp_btf", 6) ? "tp_btf" : "raw_tp");
+		/* the method's own name is in the column before */
+		snprintf(why, wlen, "%s, remote ports 445 and 2049",
+			 s->proc ? s->method : s->method + strcspn(s->method, " ") + 1);
+		conn_source_close(s);
+	} else {
+		snprintf(method, mlen, "none");
+		snprintf(why, wlen, "%s", strerror(-err));
+	}
+	arena_fini(&a);
+	return err;
+}

@@ -38,5 +38,10 @@ const char *conn_source_method(const struct conn_source *s);
 /* Records lost because the ring buffer was full. */
 uint64_t conn_source_lost(const struct conn_source *s);
 void conn_source_close(struct conn_source *s);
+/*
+ * aod probes: the method aod run would use for ports 445 and 2049, found by opening the source
+ * and closing it. method: "tp_btf", "raw_tp" or "proc"; why: the whole method line.
+ */
+int conn_source_probe(char *method, size_t mlen, char *why, size_t wlen);
 
 #endif /* AOD_CONN_SOURCE_H */
