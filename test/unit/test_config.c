@@ -723,6 +723,11 @@ static void test_nfs_errors(void)
 	CHECK(has("t.yaml:4:7: unknown key 'tool' in anomalies.nfs.reconnect"));
 	CHECK(load("anomalies:\n  nfs:\n    sockconn:\n") == -EINVAL);
 	CHECK(has("t.yaml:3:14: anomalies.nfs.sockconn is empty: give at least its actions"));
+	/* tcp_conns listed already: not added twice; a stall anomaly does not get it */
+	CHECK(load("anomalies:\n  smb:\n    sockconn:\n      actions: [tcp_conns, dmesg]\n"
+		   "    stall:\n      actions: [dmesg]\n") == 0);
+	CHECK(cfg.nanomalies == 2 && cfg.anomalies[0].nactions == 2 && cfg.anomalies[1].nactions == 1);
+	CHECK(cfg.anomalies[0].actions[0] == config_find_action(&cfg, "tcp_conns"));
 	CHECK(load("anomalies:\n  io:\n    error:\n      acceptable_count: 1\n      track_commands: [fsycn]\n"
 		   "      actions: [dmesg]\n") == -EINVAL);
 	CHECK(has("t.yaml:5:24: unknown io operation 'fsycn' in anomalies.io.error.track_commands (did you mean "
