@@ -23,7 +23,7 @@ struct conn_method {
 };
 
 /* tp_btf needs the kernel's BTF for the tracepoint; raw_tp reads the same arguments without it. */
-static const struct conn_method methods[] = {
+static const struct conn_method conn_methods[] = {
 	{ "tp_btf", "sockconn_btf" },
 	{ "raw_tp", "sockconn_raw" },
 };
@@ -44,7 +44,7 @@ struct conn_source {
 	char method[CONN_METHOD_MAX];
 };
 
-static struct sockconn_bpf *prepare(const struct conn_source *s, const struct conn_method *m)
+static struct sockconn_bpf *conn_prepare(const struct conn_source *s, const struct conn_method *m)
 {
 	struct sockconn_bpf *skel = sockconn_bpf__open();
 	struct bpf_program *p;
@@ -59,9 +59,9 @@ static struct sockconn_bpf *prepare(const struct conn_source *s, const struct co
 }
 
 /* The kernel's loader program, then attach by fd; the object is closed either way. */
-static int try_light(struct conn_source *s, const struct conn_method *m)
+static int conn_try_light(struct conn_source *s, const struct conn_method *m)
 {
-	struct sockconn_bpf *skel = prepare(s, m);
+	struct sockconn_bpf *skel = conn_prepare(s, m);
 	struct bpf_program *p;
 	char msg[160];
 	int err;
@@ -91,12 +91,12 @@ static int try_light(struct conn_source *s, const struct conn_method *m)
 }
 
 /* libbpf's own load, for kernels that cannot run a loader program (before 5.15). */
-static int try_classic(struct conn_source *s, const struct conn_method *m)
+static int conn_try_classic(struct conn_source *s, const struct conn_method *m)
 {
 	struct bpf_program *p;
 	int err;
 
-	s->skel = prepare(s, m);
+	s->skel = conn_prepare(s, m);
 	if (!s->skel)
 		return errno ? -errno : -ENOMEM;
 	err = sockconn_bpf__load(s->skel);
@@ -112,7 +112,7 @@ static int try_classic(struct conn_source *s, const struct conn_method *m)
 	return err;
 }
 
-static void unload(struct conn_source *s)
+static void conn_unload(struct conn_source *s)
 {
 	if (s->rb)
 		ring_buffer__free(s->rb);
@@ -133,23 +133,23 @@ static void unload(struct conn_source *s)
 	s->loss = NULL;
 }
 
-static int try_method(struct conn_source *s, const struct conn_method *m)
+static int conn_try_method(struct conn_source *s, const struct conn_method *m)
 {
 	int err;
 
 	if (health_source_avoided(m->name))
 		return -ECANCELED;
-	err = try_light(s, m);
+	err = conn_try_light(s, m);
 	if (err == -EINVAL || err == -ENOTSUP || err == -E2BIG) {
-		unload(s);
-		err = try_classic(s, m);
+		conn_unload(s);
+		err = conn_try_classic(s, m);
 	}
 	if (err)
-		unload(s);
+		conn_unload(s);
 	return err;
 }
 
-static void proc_record(void *ctx, const struct aod_ev_sockconn *ev)
+static void conn_proc_record(void *ctx, const struct aod_ev_sockconn *ev)
 {
 	struct conn_source *s = ctx;
 
@@ -169,22 +169,22 @@ int conn_source_open(struct conn_source **out, struct arena *a, const uint16_t p
 	s->ctx = ctx;
 	s->link_fd = -1;
 	memcpy(s->ports, ports, sizeof(s->ports));
-	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
-		err = try_method(s, &methods[i]);
+	for (size_t i = 0; i < sizeof(conn_methods) / sizeof(conn_methods[0]); i++) {
+		err = conn_try_method(s, &conn_methods[i]);
 		if (!err) {
-			snprintf(s->method, sizeof(s->method), "%s sock:inet_sock_set_state%s%.180s%s", methods[i].name,
+			snprintf(s->method, sizeof(s->method), "%s sock:inet_sock_set_state%s%.180s%s", conn_methods[i].name,
 				 *failed ? " (" : "", failed, *failed ? ")" : "");
 			*out = s;
 			return 0;
 		}
 		snprintf(failed + strlen(failed), sizeof(failed) - strlen(failed), "%s%s: %s", *failed ? "; " : "",
-			 methods[i].name, err == -ECANCELED ? "avoided (AOD_HEALTH_AVOID)" : strerror(-err));
+			 conn_methods[i].name, err == -ECANCELED ? "avoided (AOD_HEALTH_AVOID)" : strerror(-err));
 	}
 	s->proc = arena_new(a, struct sockconn_src, 1);
 	if (!s->proc)
 		return -ENOMEM;
 	sockconn_src_init(s->proc, NULL, ports);
-	err = sockconn_poll(s->proc, 0, proc_record, s);	/* the baseline */
+	err = sockconn_poll(s->proc, 0, conn_proc_record, s);	/* the baseline */
 	snprintf(s->method, sizeof(s->method), "/proc/net/tcp{,6} each watch interval, this network namespace only (%.180s)",
 		 failed);
 	*out = s;
@@ -203,7 +203,7 @@ int conn_source_consume(struct conn_source *s)
 
 int conn_source_tick(struct conn_source *s, uint64_t now_ns)
 {
-	return s->proc ? sockconn_poll(s->proc, now_ns, proc_record, s) : 0;
+	return s->proc ? sockconn_poll(s->proc, now_ns, conn_proc_record, s) : 0;
 }
 
 const char *conn_source_method(const struct conn_source *s)
@@ -219,7 +219,7 @@ uint64_t conn_source_lost(const struct conn_source *s)
 void conn_source_close(struct conn_source *s)
 {
 	if (s)
-		unload(s);
+		conn_unload(s);
 }
 
 static int probe_discard(void *ctx, void *data, size_t size)

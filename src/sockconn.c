@@ -121,7 +121,7 @@ static uint8_t state_in(const struct sockconn_set *set, const struct sockconn_co
 	return TCP_CLOSE;
 }
 
-static void emit(const struct sockconn_conn *c, uint8_t old, uint8_t new, uint64_t ts_ns, sockconn_fn fn, void *ctx)
+static void sc_emit(const struct sockconn_conn *c, uint8_t old, uint8_t new, uint64_t ts_ns, sockconn_fn fn, void *ctx)
 {
 	struct aod_ev_sockconn ev;
 
@@ -151,14 +151,14 @@ int sockconn_diff(const struct sockconn_set *prev, const struct sockconn_set *cu
 		uint8_t old;
 
 		if (c->state == TCP_ESTABLISHED && (old = state_in(prev, c)) != TCP_ESTABLISHED)
-			emit(c, old, TCP_ESTABLISHED, ts_ns, fn, ctx), n++;
+			sc_emit(c, old, TCP_ESTABLISHED, ts_ns, fn, ctx), n++;
 	}
 	for (int i = 0; i < prev->n; i++) {
 		const struct sockconn_conn *c = &prev->c[i];
 		uint8_t now;
 
 		if (c->state == TCP_ESTABLISHED && (now = state_in(cur, c)) != TCP_ESTABLISHED)
-			emit(c, TCP_ESTABLISHED, now, ts_ns, fn, ctx), n++;
+			sc_emit(c, TCP_ESTABLISHED, now, ts_ns, fn, ctx), n++;
 	}
 	return n;
 }
