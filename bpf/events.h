@@ -23,6 +23,7 @@ enum aod_ev_kind {
 	AOD_EV_DROP = 15,
 	AOD_EV_FAULT = 16,
 	AOD_EV_KMSG = 17,	/* a kernel log line matched a pattern (userspace source) */
+	AOD_EV_SOCKCONN = 20,	/* a TCP connection to the SMB or NFS port changed state (sockconn) */
 };
 
 struct aod_ev_hdr {
@@ -223,6 +224,30 @@ struct aod_ev_kmsg {
 	__u8 level;		/* syslog level 0..7 */
 	__u8 facility;
 	char text[AOD_KMSG_TEXT];	/* NUL-terminated, truncated */
+};
+
+enum aod_sockconn_method {
+	AOD_SOCKCONN_M_BPF = 0,		/* sock:inet_sock_set_state, as it happened */
+	AOD_SOCKCONN_M_PROC = 1,	/* a /proc/net/tcp{,6} snapshot diff: old or new state is CLOSE for "not listed" */
+};
+
+/*
+ * A connection of the kernel's clients to the SMB (445) or NFS (2049) port came, went or failed:
+ * the remote port is the watched one (dport), so the host's own servers on those ports are not
+ * watched. pid/comm are whoever ran when the state changed (often softirq context: pid 0).
+ */
+struct aod_ev_sockconn {
+	struct aod_ev_hdr h;
+	__u8 saddr[16];		/* IPv4 in the first 4 bytes, network order */
+	__u8 daddr[16];
+	__u16 family;		/* AF_INET / AF_INET6 */
+	__u16 sport;		/* host order */
+	__u16 dport;
+	__u8 oldstate;		/* TCP_ESTABLISHED ... as in include/net/tcp_states.h */
+	__u8 newstate;
+	__u8 proto;		/* 0 SMB, 1 NFS (enum names_proto) */
+	__u8 method;		/* enum aod_sockconn_method */
+	__u8 pad[6];
 };
 
 #endif /* AOD_EVENTS_H */

@@ -6,11 +6,14 @@
 #include "actions.h"
 #include "clock.h"
 #include "dirlist.h"
+#include "inet_diag.h"
 #include "io.h"
 #include "kmsg_record.h"
 #include "text.h"
 #include "topn.h"
+#include "tcp_state.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -39,7 +42,7 @@ const char *actions_status_name(enum act_status st)
 
 const char *actions_kind_name(enum cfg_action_kind kind)
 {
-	static const char *const n[] = { "file", "kmsg", "exec", "tail", "ps", "cgroup" };
+	static const char *const n[] = { "file", "kmsg", "exec", "tail", "ps", "cgroup", "tcpinfo" };
 
 	return (unsigned)kind < sizeof(n) / sizeof(n[0]) ? n[kind] : "unknown";
 }
@@ -728,6 +731,47 @@ static void run_cgroup(const struct act_env *env, struct act_out *o, struct act_
 	}
 }
 
+/* ---- TCPINFO: the watched connections' TCP state from netlink INET_DIAG, as `ss -ti` would show it ---- */
+
+struct tcpinfo_walk {
+	struct act_out *o;
+	unsigned n;
+};
+
+static void tcpinfo_line(void *ctx, const struct idiag_conn *c)
+{
+	struct tcpinfo_walk *w = ctx;
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	int af = c->family == AF_INET6 ? AF_INET6 : AF_INET;
+
+	if (!inet_ntop(af, c->saddr, s, sizeof(s)) || !inet_ntop(af, c->daddr, d, sizeof(d)))
+		return;
+	w->n++;
+	out_printf(w->o, "%s%s%s:%u %s%s%s:%u %s", af == AF_INET6 ? "[" : "", s, af == AF_INET6 ? "]" : "", c->sport,
+		   af == AF_INET6 ? "[" : "", d, af == AF_INET6 ? "]" : "", c->dport, tcp_state_name(c->state));
+	if (c->has_info)
+		out_printf(w->o, " srtt_us=%u rttvar_us=%u retransmits=%u total_retrans=%u unacked=%u lost=%u cwnd=%u",
+			   c->srtt_us, c->rttvar_us, c->retransmits, c->total_retrans, c->unacked, c->lost, c->cwnd);
+	out_printf(w->o, " uid=%u inode=%u\n", c->uid, c->inode);
+}
+
+static void run_tcpinfo(const struct act_env *env, struct act_out *o, struct act_result *res)
+{
+	static const uint16_t ports[] = { 445, 2049 };
+	struct tcpinfo_walk w = { o, 0 };
+	int err;
+
+	out_printf(o, "# TCP connections to remote ports 445 and 2049 in aod's network namespace (netlink INET_DIAG)\n");
+	err = idiag_query(ports, 2, tcpinfo_line, &w, env->buf, env->bufsz);
+	if (err < 0) {
+		res->status = ACT_FAILED;
+		note(res, "INET_DIAG query failed: %s", strerror(-err));
+		return;
+	}
+	if (!w.n)
+		note(res, "no connections to ports 445 or 2049");
+}
+
 /* ---- dispatch of the internal kinds ---- */
 
 int actions_run_internal(const struct cfg_action *a, const struct act_env *env, int outfd,
@@ -745,6 +789,7 @@ int actions_run_internal(const struct cfg_action *a, const struct act_env *env, 
 	case CFG_ACT_TAIL: run_tail(a, env, &o, res); break;
 	case CFG_ACT_PS: run_ps(env, &o, res); break;
 	case CFG_ACT_CGROUP: run_cgroup(env, &o, res); break;
+	case CFG_ACT_TCPINFO: run_tcpinfo(env, &o, res); break;
 	default:
 		res->status = ACT_FAILED;
 		note(res, "not an internal action");

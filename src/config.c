@@ -386,6 +386,8 @@ static const struct builtin builtins[] = {
 	{ "interrupts", CFG_ACT_FILE, "/proc/interrupts", { NULL }, 0 },
 	{ "ps", CFG_ACT_PS, "", { NULL }, 0 },
 	{ "cgroup", CFG_ACT_CGROUP, "", { NULL }, 0 },
+	/* what AODv2 ran `ss` for: every sockconn anomaly gets it (parse_outage_body) */
+	{ "tcp_conns", CFG_ACT_TCPINFO, "", { NULL }, 0 },
 };
 
 static void add_builtins(struct cfg_config *cfg)
@@ -1352,7 +1354,20 @@ static void parse_error_body(struct ctx *c, struct cfg_anomaly *a, const yaml_no
 	parse_actions_of(c, k, map, path, a);
 }
 
-/* sockconn, stall, reconnect: a count (default 1), stall_ms for stall, actions. */
+/* name among a's actions unless it is there already or a's list is full. */
+static void add_default_action(const struct cfg_config *cfg, struct cfg_anomaly *a, const char *name)
+{
+	int idx = config_find_action(cfg, name);
+
+	if (idx < 0 || a->nactions >= CFG_MAX_ANOM_ACTIONS)
+		return;
+	for (int i = 0; i < a->nactions; i++)
+		if (a->actions[i] == idx)
+			return;
+	a->actions[a->nactions++] = (uint16_t)idx;
+}
+
+/* sockconn, stall, reconnect: a count (default 1), stall_ms for stall, actions (sockconn: and tcp_conns). */
 static void parse_outage_body(struct ctx *c, struct cfg_anomaly *a, const yaml_node_t *k, const yaml_node_t *map,
 			      const char *path)
 {
@@ -1368,6 +1383,8 @@ static void parse_outage_body(struct ctx *c, struct cfg_anomaly *a, const yaml_n
 	}
 	check_tool(c, map, path, a);
 	parse_actions_of(c, k, map, path, a);
+	if (a->type == CFG_SOCKCONN)
+		add_default_action(c->cfg, a, "tcp_conns");
 }
 
 /* The anomaly types of anomalies.<proto>, their keys and their parser. */
@@ -2233,7 +2250,7 @@ int config_load_default_chain(struct cfg_config *cfg, const char *cli_path, FILE
 
 static const char *kind_name(enum cfg_action_kind k)
 {
-	static const char *const names[] = { "file", "kmsg", "exec", "tail", "ps", "cgroup" };
+	static const char *const names[] = { "file", "kmsg", "exec", "tail", "ps", "cgroup", "tcpinfo" };
 
 	return (unsigned int)k < ARRAY_SIZE(names) ? names[k] : "?";
 }
@@ -2365,6 +2382,9 @@ static void print_action_def(const struct cfg_action *a, FILE *out)
 		break;
 	case CFG_ACT_CGROUP:
 		fprintf(out, " memory cgroup of the anomaly's process");
+		break;
+	case CFG_ACT_TCPINFO:
+		fprintf(out, " TCP state of connections to ports 445 and 2049 (netlink INET_DIAG)");
 		break;
 	}
 	fprintf(out, ", max %llu bytes%s\n", (unsigned long long)a->max_bytes, a->builtin ? "" : " (user)");

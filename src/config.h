@@ -39,6 +39,7 @@ enum cfg_action_kind {
 	CFG_ACT_TAIL,		/* last `lines` lines of the first existing path in `path` (':'-separated) */
 	CFG_ACT_PS,		/* internal process snapshot */
 	CFG_ACT_CGROUP,		/* memory cgroup of the anomaly's pid */
+	CFG_ACT_TCPINFO,	/* TCP state (srtt, cwnd, ...) of connections to the SMB/NFS ports, from INET_DIAG */
 };
 
 struct cfg_action {
@@ -247,7 +248,7 @@ const struct cfg_capture *config_find_capture(const struct cfg_config *cfg, cons
 /* Whether detection reports this anomaly's worst value as a count, not a latency in ns. */
 static inline bool config_worst_is_count(const struct cfg_anomaly *an)
 {
-	return an && an->type == CFG_HEALTH && !cfg_health_is_latency(an->health);
+	return an && ((an->type == CFG_HEALTH && !cfg_health_is_latency(an->health)) || an->type == CFG_SOCKCONN);
 }
 /* -EINVAL, with a message naming memory.arena_kb and the minimum, when the arena is smaller than need bytes. */
 int config_check_arena(const struct cfg_config *cfg, size_t need, FILE *diag);

@@ -19,6 +19,8 @@
 #include "health_source.h"
 #include "capture.h"
 #include "kmsg.h"
+#include "conn_source.h"
+#include "sockconn.h"
 #include "log.h"
 #include "malloc_guard.h"
 #include "metrics.h"
@@ -193,6 +195,13 @@ static void health_info(const struct daemon *d, struct collect_probe_info *pi)
 
 	if (d->kmsg)
 		pi->kmsg_lost = d->kmsg->lost;
+	if (d->conn) {
+		off = (size_t)snprintf(pi->health_methods, sizeof(pi->health_methods), "sockconn %s",
+				       conn_source_method(d->conn));
+		if (off >= sizeof(pi->health_methods))
+			off = sizeof(pi->health_methods) - 1;
+		pi->health_lost += conn_source_lost(d->conn);
+	}
 	if (!d->health)
 		return;
 	for (f = 0; f < HEALTH_NFAM && off < sizeof(pi->health_methods); f++) {
@@ -581,6 +590,48 @@ void daemon_read_kmsg(struct daemon *d)
 		log_warn("kmsg: read failed; kernel log patterns may be missed");
 }
 
+void daemon_read_conn(struct daemon *d, uint64_t now_ns, bool tick)
+{
+	int err = tick ? conn_source_tick(d->conn, now_ns) : conn_source_consume(d->conn);
+
+	if (err < 0)
+		log_warn("sockconn: %s failed: %s; connection changes may be missed", tick ? "reading /proc/net/tcp" :
+			 "reading the ring buffer", strerror(-err));
+}
+
+/*
+ * The ports are those of the protocols with a sockconn anomaly at start (a HUP that adds one
+ * needs a restart, as metrics.listen does). The remote port is watched: the kernel's clients.
+ */
+static void start_conn(struct daemon *d)
+{
+	uint16_t ports[NAMES_NPROTO] = { 0 };
+	int err;
+
+	for (int i = 0; i < d->cfg->nanomalies; i++) {
+		const struct cfg_anomaly *an = &d->cfg->anomalies[i];
+
+		if (an->type == CFG_SOCKCONN && an->space == NAMES_SMB)
+			ports[NAMES_SMB] = SOCKCONN_SMB_PORT;
+		else if (an->type == CFG_SOCKCONN && an->space == NAMES_NFS)
+			ports[NAMES_NFS] = SOCKCONN_NFS_PORT;
+	}
+	if (!ports[NAMES_SMB] && !ports[NAMES_NFS])
+		return;
+	err = conn_source_open(&d->conn, &d->arena, ports, ringbuf_event, d);
+	if (err < 0) {
+		log_warn("sockconn: unable to watch connections to port %u/%u: %s; the sockconn anomalies are off",
+			 ports[NAMES_SMB], ports[NAMES_NFS], strerror(-err));
+		if (d->conn)
+			conn_source_close(d->conn);
+		d->conn = NULL;
+		return;
+	}
+	log_info("sockconn: watching TCP connections to remote port%s%.0u%s%.0u via %s",
+		 ports[NAMES_SMB] && ports[NAMES_NFS] ? "s " : " ", ports[NAMES_SMB],
+		 ports[NAMES_SMB] && ports[NAMES_NFS] ? " and " : "", ports[NAMES_NFS], conn_source_method(d->conn));
+}
+
 static int start_sources(struct daemon *d)
 {
 	int err = smb_source_open(&d->smb, d->cfg, ringbuf_event, d);
@@ -597,6 +648,7 @@ static int start_sources(struct daemon *d)
 	}
 	nfs_source_check(d->nfs);
 	start_health(d);
+	start_conn(d);
 	return 0;
 }
 
@@ -635,6 +687,8 @@ static void teardown(struct daemon *d)
 		health_source_close(d->health);
 	if (d->kmsg)
 		kmsg_close(d->kmsg);
+	if (d->conn)
+		conn_source_close(d->conn);
 	if (d->recording)
 		record_writer_close(&d->rec);
 	if (d->sigfd >= 0)

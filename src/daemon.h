@@ -40,6 +40,7 @@ struct daemon {
 	struct nfs_source *nfs;
 	struct health_source *health;
 	struct kmsg_reader *kmsg;
+	struct conn_source *conn;	/* smb/nfs.sockconn at start; NULL when none is configured */
 	struct capture *capture;	/* tcpdump/trace-cmd captures; NULL when none configured */
 	struct upload *upload;		/* upload: in the config at start; NULL when off */
 	struct record_writer rec;
@@ -72,6 +73,8 @@ void daemon_reload(struct daemon *d);
 void daemon_release_modules(struct daemon *d);
 /* /dev/kmsg is readable: match new kernel log lines against the patterns. */
 void daemon_read_kmsg(struct daemon *d);
+/* The sockconn source is ready, or the watch tick polls its /proc fallback. */
+void daemon_read_conn(struct daemon *d, uint64_t now_ns, bool tick);
 /* Render the metrics into d->metrics_buf; returns the length or -errno. */
 int daemon_metrics_render(void *daemon);
 /* The cleanup tick: retention, SMB module re-check, source health. */

@@ -47,6 +47,7 @@ static void build_tables(struct detect *d)
 	memset(d->err_mask, 0, sizeof(d->err_mask));
 	memset(d->health_mask, 0, sizeof(d->health_mask));
 	memset(d->stall_mask, 0, sizeof(d->stall_mask));
+	memset(d->conn_mask, 0, sizeof(d->conn_mask));
 	for (int a = 0; a < cfg->nanomalies && a < CFG_MAX_ANOMALIES; a++) {
 		const struct cfg_anomaly *an = &cfg->anomalies[a];
 		unsigned int sp = an->space < NAMES_NPROTO ? an->space : NAMES_SMB;
@@ -55,6 +56,8 @@ static void build_tables(struct detect *d)
 			d->err_mask[sp] |= 1u << a;
 		} else if (an->type == CFG_STALL) {
 			d->stall_mask[sp] |= 1u << a;
+		} else if (an->type == CFG_SOCKCONN) {
+			d->conn_mask[sp] |= 1u << a;
 		} else if (an->type == CFG_HEALTH) {
 			if (an->health < CFG_H_COUNT)
 				d->health_mask[an->health] |= 1u << a;
@@ -330,6 +333,36 @@ static void feed_nfs(struct detect *d, const union detect_event *ev)
 		feed_latency(d, ev, NAMES_NFS, (unsigned)op, e->latency_ns);
 }
 
+/* include/net/tcp_states.h */
+#define DETECT_TCP_ESTABLISHED 1
+#define DETECT_TCP_SYN_SENT 2
+#define DETECT_TCP_CLOSE 7
+
+bool detect_sockconn_counts(const struct aod_ev_sockconn *e)
+{
+	if (e->oldstate == e->newstate)
+		return false;
+	return e->oldstate == DETECT_TCP_ESTABLISHED || e->newstate == DETECT_TCP_ESTABLISHED ||
+	       (e->oldstate == DETECT_TCP_SYN_SENT && e->newstate == DETECT_TCP_CLOSE);
+}
+
+static void feed_sockconn(struct detect *d, const union detect_event *ev)
+{
+	const struct aod_ev_sockconn *e = &ev->conn;
+	uint32_t mask;
+
+	if (e->proto >= NAMES_NPROTO || !(mask = d->conn_mask[e->proto]) || !detect_sockconn_counts(e))
+		return;
+	while (mask) {
+		struct detect_slot *s = &d->lat[__builtin_ctz(mask)];
+
+		mask &= mask - 1;
+		s->count++;
+		s->worst = s->count;	/* like the counted health kinds: how many changes */
+		slot_keep_first(s, ev, d->keep);
+	}
+}
+
 static void feed_health(struct detect *d, const union detect_event *ev)
 {
 	int k = family_of_event(ev->h.kind);
@@ -388,6 +421,8 @@ static __attribute__((noinline)) int feed_slow(struct detect *d, const union det
 		feed_nfs(d, ev);
 	} else if (ev->h.kind == AOD_EV_STALL) {
 		feed_stall(d, ev);
+	} else if (ev->h.kind == AOD_EV_SOCKCONN) {
+		feed_sockconn(d, ev);
 	} else if (ev->h.kind != AOD_EV_SMB) {
 		feed_health(d, ev);
 	} else if (e->cmd >= CFG_SMB2_NCMD) {

@@ -27,6 +27,7 @@ union detect_event {
 	struct aod_ev_drop drop;
 	struct aod_ev_fault fault;
 	struct aod_ev_kmsg kmsg;
+	struct aod_ev_sockconn conn;
 	unsigned char raw[256];
 };
 _Static_assert(sizeof(union detect_event) == 256, "a new record outgrew union detect_event");
@@ -69,6 +70,7 @@ struct detect {
 	uint32_t err_mask[NAMES_NPROTO];	/* bit a: anomaly a is an error anomaly of this protocol */
 	uint32_t health_mask[CFG_H_COUNT];	/* bit a: health anomaly a watches this kind */
 	uint32_t stall_mask[NAMES_NPROTO];	/* bit a: stall anomaly a of this protocol */
+	uint32_t conn_mask[NAMES_NPROTO];	/* bit a: anomaly a is the protocol's sockconn anomaly */
 	uint32_t pending;			/* bit a: fired by the last event, not handed out yet */
 	int keep;				/* worst-N kept per slot: manifest_events capped */
 	uint64_t anomalies_lost;		/* fired but no room in detect_close_window's out */
@@ -106,6 +108,14 @@ bool detect_error_matches(const struct cfg_error_rule *r, const struct aod_ev_sm
  * and, when the rule names NFSv4 operations, the record's op among them.
  */
 bool detect_nfs_error_matches(const struct cfg_error_rule *r, const struct aod_ev_nfs *ev);
+/*
+ * Whether a sockconn record changes the set of established connections (into or out of
+ * ESTABLISHED) or is a connect that failed (SYN_SENT to CLOSE): what CFG_SOCKCONN counts.
+ * Such records count in the protocol's sockconn anomalies, kept in arrival order, and the
+ * anomaly fires at the window's close when acceptable_count (default 1) were seen: at most
+ * once per interval per protocol, however many connections came and went.
+ */
+bool detect_sockconn_counts(const struct aod_ev_sockconn *e);
 /* Whether an NFS record is an error (status record, or an RPC that failed) rather than a latency. */
 static inline bool detect_nfs_is_error(const struct aod_ev_nfs *e)
 {

@@ -555,7 +555,7 @@ static int try_classic(struct hs_fam *f, const struct hs_def *d, const struct hs
  * the kernel had refused them; for trying the fallbacks on a kernel where the first choice works
  * (the live tests do), or for steering around a method that misbehaves.
  */
-static bool avoided(const char *method)
+bool health_source_avoided(const char *method)
 {
 	const char *l = getenv("AOD_HEALTH_AVOID"), *e;
 	size_t n = strlen(method);
@@ -577,7 +577,7 @@ static int fam_try_method(struct health_source *hs, struct hs_fam *f, const stru
 	void *skel;
 	int err;
 
-	if (avoided(m->name))
+	if (health_source_avoided(m->name))
 		return -ECANCELED;
 	if (interface_missing(m))
 		return -ENOENT;

@@ -89,6 +89,8 @@ int health_source_consume(struct health_source *hs);
 /* Once a second: the /proc/vmstat major-fault fallback reads its delta and emits one record. */
 int health_source_tick(struct health_source *hs, uint64_t now_ns);
 
+/* AOD_HEALTH_AVOID="METHOD[,METHOD...]" names method (e.g. "tp_btf"): skip it as if refused. */
+bool health_source_avoided(const char *method);
 bool health_source_attached(const struct health_source *hs, enum cfg_health_kind f);
 /* e.g. "tp_btf" or "syscall-level read/write latency via raw_syscalls tp_btf (fentry refused: ...)". */
 const char *health_source_method(const struct health_source *hs, enum cfg_health_kind f);

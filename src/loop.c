@@ -11,6 +11,7 @@
 
 #include "capture.h"
 #include "clock.h"
+#include "conn_source.h"
 #include "daemon.h"
 #include "log.h"
 #include "health_source.h"
@@ -107,7 +108,12 @@ static void loop_pass(struct daemon *d, const fd_set *rd, uint64_t now)
 		log_warn("health: ring buffer read failed");
 	if (d->kmsg && FD_ISSET(d->kmsg->fd, rd))
 		daemon_read_kmsg(d);
+	if (d->conn && conn_source_fd(d->conn) >= 0 && FD_ISSET(conn_source_fd(d->conn), rd))
+		daemon_read_conn(d, now, false);
 	if (timer_fired(d->watch_tfd, rd)) {
+		/* the /proc fallback's snapshot belongs to the window that is closing */
+		if (d->conn)
+			daemon_read_conn(d, now, true);
 		/* The vmstat fault fallback samples on this tick, before the window closes. */
 		if (d->health)
 			health_source_tick(d->health, now);
@@ -144,6 +150,7 @@ int loop_run(struct daemon *d)
 		add_fd(d->nfs ? nfs_source_fd(d->nfs) : -1, &rd, &maxfd);
 		add_fd(d->health ? health_source_fd(d->health) : -1, &rd, &maxfd);
 		add_fd(d->kmsg ? d->kmsg->fd : -1, &rd, &maxfd);
+		add_fd(d->conn ? conn_source_fd(d->conn) : -1, &rd, &maxfd);
 		metrics_server_fill(&d->metrics, &rd, &maxfd, &deadline);
 		collect_fill_fds(d->collect, &rd, &maxfd, &deadline);
 		capture_fill_fds(d->capture, &rd, &maxfd, &deadline);

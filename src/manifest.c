@@ -20,6 +20,7 @@
 #include "family.h"
 #include "json.h"
 #include "names.h"
+#include "tcp_state.h"
 /* build.sh generates version.h; a hand-built unit test has none and says "dev". */
 #if defined(__has_include)
 #if __has_include("version.h")
@@ -236,6 +237,20 @@ static void ev_counted(struct json *j, const union detect_event *ev)
 		json_u64(j, "address", e->address);
 		json_u64(j, "count", e->count);
 		json_str(j, "measured", e->method == AOD_FAULT_M_VMSTAT ? "vmstat" : "fexit");
+		break;
+	}
+	case AOD_EV_SOCKCONN: {
+		const struct aod_ev_sockconn *e = r;
+
+		json_str(j, "protocol", e->proto == NAMES_NFS ? "nfs" : "smb");
+		ev_addr(j, "saddr", e->family, e->saddr);
+		json_u64(j, "sport", e->sport);
+		ev_addr(j, "daddr", e->family, e->daddr);
+		json_u64(j, "dport", e->dport);
+		json_str(j, "old_state", tcp_state_name(e->oldstate));
+		json_str(j, "new_state", tcp_state_name(e->newstate));
+		json_str(j, "change", e->newstate == 1 ? "came" : e->oldstate == 1 ? "went" : "failed");
+		json_str(j, "measured", e->method == AOD_SOCKCONN_M_PROC ? "/proc/net/tcp" : "inet_sock_set_state");
 		break;
 	}
 	case AOD_EV_KMSG: {

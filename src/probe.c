@@ -20,6 +20,7 @@
 #include "bpflog.h"
 #include "family.h"
 #include "health_source.h"
+#include "conn_source.h"
 #include "log.h"
 #include "names.h"
 #include "nfs_source.h"
@@ -336,6 +337,7 @@ static void probe_families(struct probe_caps *c)
 						 sizeof(ch->why)) == 0;
 	}
 	fam_nfs(c, &c->nfs);
+	c->conn.usable = conn_source_probe(c->conn.method, sizeof(c->conn.method), c->conn.why, sizeof(c->conn.why)) == 0;
 }
 
 /*
@@ -465,6 +467,7 @@ int probe_main(int argc, char **argv)
 	print_family(c, "nfs", &c->nfs);
 	for (int f = 0; f < CFG_H_KMSG; f++)
 		print_family(c, family_table[f].name, &c->family[f]);
+	print_family(c, "sockconn", &c->conn);
 	if (c->cifs_loaded) {
 		static const char *const forced[] = { "tracepoint", "fentry", "kprobe" };
 

@@ -56,6 +56,7 @@ struct probe_caps {
 	struct probe_choice smb;
 	struct probe_choice nfs;
 	struct probe_choice family[CFG_H_KMSG];	/* the BPF health families, by enum cfg_health_kind (family.h) */
+	struct probe_choice conn;		/* sockconn (conn_source.c) */
 	/* With cifs loaded: each SMB attach method tried for real, in the order auto prefers them. */
 	struct probe_choice smb_method[3];	/* tracepoint, fentry, kprobe */
 };

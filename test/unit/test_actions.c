@@ -9,6 +9,8 @@
 #include "../../src/text.c"
 #include "../../src/topn.c"
 #include "../../src/actions.c"
+#include "../../src/tcp_state.c"
+#include "../../src/inet_diag.c"
 #include "check.h"
 
 #include <sys/mman.h>

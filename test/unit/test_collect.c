@@ -14,8 +14,10 @@
 #include "../../src/text.c"
 #include "../../src/topn.c"
 #include "../../src/actions.c"
+#include "../../src/inet_diag.c"
 #include "../../src/family.c"
 #include "../../src/manifest.c"
+#include "../../src/tcp_state.c"
 #include "../../src/collect.c"
 /* Last: its static `level` would shadow archive.c's parameters under -Wshadow. */
 #include "../../src/log.c"

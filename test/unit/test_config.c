@@ -221,7 +221,7 @@ static void test_builtin_actions(void)
 {
 	static const char *const names[] = { "dmesg", "journalctl", "debugdata", "stats", "mounts", "smbinfo",
 					     "syslogs", "meminfo", "vmstat", "pressure", "diskstats", "netstat",
-					     "loadavg", "interrupts", "ps", "cgroup" };
+					     "loadavg", "interrupts", "ps", "cgroup", "tcp_conns" };
 	int i;
 
 	CHECK(load("{}") == 0);
@@ -246,6 +246,7 @@ static void test_builtin_actions(void)
 	CHECK(!strcmp(cfg.actions[i].path, "/proc/net/snmp:/proc/net/netstat"));
 	CHECK(cfg.actions[config_find_action(&cfg, "ps")].kind == CFG_ACT_PS);
 	CHECK(cfg.actions[config_find_action(&cfg, "cgroup")].kind == CFG_ACT_CGROUP);
+	CHECK(cfg.actions[config_find_action(&cfg, "tcp_conns")].kind == CFG_ACT_TCPINFO);
 	/* an empty file is a valid config: all defaults */
 	CHECK(load("") == 0 && cfg.nactions == (int)ARRAY_SIZE(names) && cfg.watch_interval_sec == 1);
 	CHECK(load("# only a comment\n") == 0);
@@ -618,9 +619,10 @@ static void test_aodv2_newest(void)
 	CHECK(a && cfg_ops_has(&a->rules[0].ops, 0) && cfg_ops_has(&a->rules[0].ops, NFS3(21)));
 	a = find("smb", "sockconn");
 	CHECK(a && a->type == CFG_SOCKCONN && a->acceptable_count == 1 && !strcmp(a->tool, "ss"));
-	CHECK(a && a->nactions == 3);
+	/* its own three, then tcp_conns, which every sockconn anomaly gets (AODv2 ran ss) */
+	CHECK(a && a->nactions == 4 && a->actions[3] == config_find_action(&cfg, "tcp_conns"));
 	a = find("nfs", "sockconn");
-	CHECK(a && a->type == CFG_SOCKCONN && a->nactions == 1);
+	CHECK(a && a->type == CFG_SOCKCONN && a->nactions == 2 && a->actions[1] == config_find_action(&cfg, "tcp_conns"));
 	a = find("smb", "latency");
 	CHECK(a && a->threshold_ns[9] == MS(50) && a->threshold_ns[8] == MS(20) && M(a->ops) == ALL);
 }
@@ -721,6 +723,11 @@ static void test_nfs_errors(void)
 	CHECK(has("t.yaml:4:7: unknown key 'tool' in anomalies.nfs.reconnect"));
 	CHECK(load("anomalies:\n  nfs:\n    sockconn:\n") == -EINVAL);
 	CHECK(has("t.yaml:3:14: anomalies.nfs.sockconn is empty: give at least its actions"));
+	/* tcp_conns listed already: not added twice; a stall anomaly does not get it */
+	CHECK(load("anomalies:\n  smb:\n    sockconn:\n      actions: [tcp_conns, dmesg]\n"
+		   "    stall:\n      actions: [dmesg]\n") == 0);
+	CHECK(cfg.nanomalies == 2 && cfg.anomalies[0].nactions == 2 && cfg.anomalies[1].nactions == 1);
+	CHECK(cfg.anomalies[0].actions[0] == config_find_action(&cfg, "tcp_conns"));
 	CHECK(load("anomalies:\n  io:\n    error:\n      acceptable_count: 1\n      track_commands: [fsycn]\n"
 		   "      actions: [dmesg]\n") == -EINVAL);
 	CHECK(has("t.yaml:5:24: unknown io operation 'fsycn' in anomalies.io.error.track_commands (did you mean "

@@ -673,6 +673,71 @@ static void test_nfs_error_rules(void)
 
 /* detect_init touches only the configured slots: a slot is a page of worst events, and the 32 x 8
  * error slots of an unconfigured table would make 1 MiB resident for nothing. */
+static struct cfg_anomaly *add_sockconn(enum names_proto sp)
+{
+	struct cfg_anomaly *an = &cfg.anomalies[cfg.nanomalies++];
+
+	memset(an, 0, sizeof(*an));
+	strcpy(an->name, "sockconn");
+	strcpy(an->proto, sp == NAMES_NFS ? "nfs" : "smb");
+	an->type = CFG_SOCKCONN;
+	an->space = sp;
+	an->acceptable_count = 1;
+	return an;
+}
+
+static union detect_event conn_ev(uint64_t ts, enum names_proto sp, uint16_t sport, uint8_t o, uint8_t n)
+{
+	union detect_event e = health_ev(AOD_EV_SOCKCONN, sizeof(struct aod_ev_sockconn), ts);
+
+	e.conn.proto = (uint8_t)sp;
+	e.conn.sport = sport;
+	e.conn.dport = sp == NAMES_NFS ? 2049 : 445;
+	e.conn.oldstate = o;
+	e.conn.newstate = n;
+	return e;
+}
+
+static void test_sockconn(void)
+{
+	union detect_event e;
+
+	reset();
+	add_sockconn(NAMES_SMB);
+	add_sockconn(NAMES_NFS);
+	detect_init(&det, &cfg, T0);
+	/* the handshake's own steps change no established set */
+	e = conn_ev(T0 + 1, NAMES_SMB, 40000, 7, 2);	/* CLOSE -> SYN_SENT */
+	CHECK(detect_feed(&det, &e, &one) == 0);
+	CHECK(close_at(T0 + SEC) == 0);
+	/* a new connection and a drop in one window: one anomaly, both listed in order */
+	e = conn_ev(T0 + SEC + 1, NAMES_SMB, 40000, 2, 1);
+	CHECK(detect_feed(&det, &e, &one) == 0);	/* never at once: at the close */
+	e = conn_ev(T0 + SEC + 2, NAMES_SMB, 40001, 1, 4);	/* ESTABLISHED -> FIN_WAIT1 */
+	detect_feed(&det, &e, &one);
+	CHECK(close_at(T0 + 2 * SEC) == 1 && out[0].anomaly == 0 && out[0].count == 2 && out[0].nworst == 2);
+	CHECK(out[0].worst_events[0].conn.sport == 40000 && out[0].worst_events[1].conn.sport == 40001);
+	CHECK(out[0].worst_events[1].conn.oldstate == 1 && out[0].worst_events[1].conn.newstate == 4);
+	/* a failed connect counts; for NFS only the NFS anomaly fires */
+	e = conn_ev(T0 + 2 * SEC + 1, NAMES_NFS, 700, 2, 7);
+	detect_feed(&det, &e, &one);
+	CHECK(close_at(T0 + 3 * SEC) == 1 && out[0].anomaly == 1 && out[0].count == 1);
+	/* FIN_WAIT1 -> FIN_WAIT2 after the drop was counted changes nothing more */
+	e = conn_ev(T0 + 3 * SEC + 1, NAMES_SMB, 40001, 4, 5);
+	detect_feed(&det, &e, &one);
+	CHECK(close_at(T0 + 4 * SEC) == 0);
+	CHECK(!detect_sockconn_counts(&e.conn));
+	e.conn.oldstate = e.conn.newstate = 1;
+	CHECK(!detect_sockconn_counts(&e.conn));
+	/* no sockconn anomaly configured: ignored */
+	reset();
+	add_latency(1, MS);
+	detect_init(&det, &cfg, T0);
+	e = conn_ev(T0 + 1, NAMES_SMB, 1, 2, 1);
+	detect_feed(&det, &e, &one);
+	CHECK(close_at(T0 + SEC) == 0);
+}
+
 static void test_init_touches_configured_only(void)
 {
 	reset();
@@ -774,5 +839,6 @@ int main(void)
 	test_nfs_error_rules();
 	test_init_touches_configured_only();
 	test_stall();
+	test_sockconn();
 	return CHECK_DONE();
 }

@@ -12,8 +12,10 @@
 #include "../../src/text.c"
 #include "../../src/topn.c"
 #include "../../src/actions.c"
+#include "../../src/inet_diag.c"
 #include "../../src/family.c"
 #include "../../src/manifest.c"
+#include "../../src/tcp_state.c"
 /* Last: its static `level` would shadow other modules' parameters under -Wshadow. */
 #include "../../src/log.c"
 
@@ -175,11 +177,46 @@ static void test_stall_event(void)
 	CHECK(has("\"proc\": \"NFSPROC4_CLNT_READ\"") && has("\"xid\": \"0xdeadbeef\"") && has("\"proto\": \"nfs\""));
 }
 
+static void test_sockconn(void)
+{
+	struct cfg_anomaly an = { .name = "sockconn", .proto = "nfs", .type = CFG_SOCKCONN, .space = NAMES_NFS };
+	static struct detect_anomaly d;
+	struct aod_ev_sockconn *e = &d.worst_events[0].conn;
+	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+
+	d.rule = -1;
+	d.count = d.worst = 2;
+	d.nworst = 2;
+	e->h.kind = AOD_EV_SOCKCONN;
+	e->h.size = sizeof(*e);
+	e->family = AF_INET;
+	memcpy(e->daddr, (uint8_t[]){ 10, 0, 0, 1 }, 4);
+	e->sport = 700;
+	e->dport = 2049;
+	e->oldstate = 2;
+	e->newstate = 7;
+	e->proto = NAMES_NFS;
+	e = &d.worst_events[1].conn;
+	*e = d.worst_events[0].conn;
+	e->family = AF_INET6;
+	memcpy(e->daddr, v6, 16);
+	e->oldstate = 1;
+	e->newstate = 8;
+	e->method = AOD_SOCKCONN_M_PROC;
+	CHECK(build(&an, &d) > 0 && has("\"worst_count\": 2") && strstr(buf, "worst_ns") == NULL);
+	CHECK(has("\"daddr\": \"10.0.0.1\"") && has("\"dport\": 2049") && has("\"sport\": 700"));
+	CHECK(has("\"old_state\": \"SYN_SENT\"") && has("\"new_state\": \"CLOSE\"") && has("\"change\": \"failed\""));
+	CHECK(has("\"daddr\": \"2001:db8::2\"") && has("\"new_state\": \"CLOSE_WAIT\"") && has("\"change\": \"went\""));
+	CHECK(has("\"measured\": \"/proc/net/tcp\"") && has("\"measured\": \"inet_sock_set_state\""));
+	CHECK(has("\"protocol\": \"nfs\""));
+}
+
 int main(void)
 {
 	test_nfs_latency();
 	test_nfs_error();
 	test_outage_types();
 	test_stall_event();
+	test_sockconn();
 	return CHECK_DONE();
 }

@@ -13,6 +13,8 @@
 #include "../../src/kbtf.c"
 #include "../../src/bpf_light.c"
 #include "../../src/health_source.c"
+#include "../../src/sockconn.c"
+#include "../../src/conn_source.c"
 #include "../../src/probe.c"
 #include "check.h"
 

@@ -11,6 +11,8 @@
 #include "../../src/text.c"
 #include "../../src/topn.c"
 #include "../../src/actions.c"
+#include "../../src/tcp_state.c"
+#include "../../src/inet_diag.c"
 #include "../../src/log.c"	/* after retain.c: its file-scope names[] would shadow a local there */
 #include "../../src/upload.c"
 #include "check.h"
