@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for inet_diag.c: the dump request, replies built here (match, filter, error, stale, short), and real loopback sockets. */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +108,20 @@ static void test_parse(void)
 }
 
 /* Real sockets on loopback: a connection to a listener's port is found with its TCP state. */
+/* qemu-user runs the arm64 build of this test: the process's comm is then qemu's own. */
+static bool under_qemu_user(void)
+{
+	char comm[32] = "";
+	FILE *f = fopen("/proc/self/comm", "r");
+
+	if (f) {
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = 0;
+		fclose(f);
+	}
+	return strncmp(comm, "qemu-", 5) == 0;
+}
+
 static void test_loopback(void)
 {
 	static char buf[32768];
@@ -115,6 +130,7 @@ static void test_loopback(void)
 	int l = socket(AF_INET, SOCK_STREAM, 0), c = socket(AF_INET, SOCK_STREAM, 0), a;
 	uint16_t port, cport;
 	char data[4000] = { 0 };
+	int rc;
 
 	CHECK(l >= 0 && c >= 0 && !bind(l, (void *)&sa, sizeof(sa)) && !listen(l, 1));
 	CHECK(!getsockname(l, (void *)&sa, &len));
@@ -126,7 +142,14 @@ static void test_loopback(void)
 	CHECK(!getsockname(c, (void *)&sa, &len));
 	cport = ntohs(sa.sin_port);
 	ngot = 0;
-	CHECK(idiag_query(&port, 1, collect, NULL, buf, sizeof(buf)) == 0);
+	rc = idiag_query(&port, 1, collect, NULL, buf, sizeof(buf));
+	if (rc < 0 && under_qemu_user()) {
+		/* the arm64 suite runs this under qemu-user, which does not translate sock_diag netlink */
+		printf("SKIP loopback INET_DIAG query: qemu-user does not emulate NETLINK_SOCK_DIAG (%s)\n", strerror(-rc));
+		close(a), close(c), close(l);
+		return;
+	}
+	CHECK(rc == 0);
 	/* only the client's side: the server's accepted socket has the client's port as its remote */
 	CHECK(ngot == 1 && got[0].sport == cport && got[0].dport == port && got[0].state == 1);
 	CHECK(got[0].has_info && got[0].srtt_us > 0 && got[0].cwnd >= 1);
