@@ -130,6 +130,24 @@ static __always_inline int aod_hist_record(void *hist_map, __u64 now, __u64 star
 
 #define AOD_LOSS_INC(field) __sync_fetch_and_add(&loss.field, 1)
 
+#define AOD_AF_INET6 10
+
+/* A socket's family and its two addresses (IPv4 in the first 4 bytes, network order), as the tcp and
+ * sockconn records carry them. */
+static __always_inline void aod_sock_addrs(const struct sock *sk, __u16 *family, __u8 saddr[16], __u8 daddr[16])
+{
+	__builtin_memset(saddr, 0, 16);
+	__builtin_memset(daddr, 0, 16);
+	*family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (*family == AOD_AF_INET6) {
+		BPF_CORE_READ_INTO((__u8 (*)[16])saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO((__u8 (*)[16])daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	} else {
+		BPF_CORE_READ_INTO((__u32 *)saddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)daddr, sk, __sk_common.skc_daddr);
+	}
+}
+
 /* The maps every latency family (sched, block, vfs) has: its log2 histogram and its ring buffer. */
 #define AOD_LATENCY_MAPS                                                         \
 	struct {                                                                 \

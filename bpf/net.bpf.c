@@ -7,8 +7,6 @@
 #include "events.h"
 #include "health.h"
 
-#define AF_INET 2
-#define AF_INET6 10
 
 const volatile __u32 targ_tgid = 0;
 /* Set by userspace from kfree_skb's BTF prototype: the reason argument exists since 5.17. */
@@ -53,20 +51,11 @@ static __always_inline int on_retransmit(const struct sock *sk)
 		return 0;
 	}
 	AOD_FILL_HDR(e, AOD_EV_TCP_RETRANS);
-	__builtin_memset(e->saddr, 0, sizeof(e->saddr));
-	__builtin_memset(e->daddr, 0, sizeof(e->daddr));
-	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	aod_sock_addrs(sk, &e->family, e->saddr, e->daddr);
 	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	e->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	e->pad = 0;
-	if (e->family == AF_INET6) {
-		BPF_CORE_READ_INTO(&e->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(&e->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
-	} else {
-		BPF_CORE_READ_INTO((__u32 *)e->saddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)e->daddr, sk, __sk_common.skc_daddr);
-	}
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

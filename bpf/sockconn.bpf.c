@@ -7,8 +7,6 @@
 #include "events.h"
 #include "health.h"
 
-#define AF_INET 2
-#define AF_INET6 10
 #define IPPROTO_TCP 6
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
@@ -59,9 +57,7 @@ static __always_inline int on_state(const struct sock *sk, int oldstate, int new
 		return 0;
 	}
 	AOD_FILL_HDR(e, AOD_EV_SOCKCONN);
-	__builtin_memset(e->saddr, 0, sizeof(e->saddr));
-	__builtin_memset(e->daddr, 0, sizeof(e->daddr));
-	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	aod_sock_addrs(sk, &e->family, e->saddr, e->daddr);
 	/* a failed connect has given its port back (skc_num 0) by now; inet_sport keeps it, as the tracepoint's own format does */
 	e->sport = __builtin_bswap16(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
 	if (!e->sport)
@@ -72,13 +68,6 @@ static __always_inline int on_state(const struct sock *sk, int oldstate, int new
 	e->proto = proto;
 	e->method = AOD_SOCKCONN_M_BPF;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
-	if (e->family == AF_INET6) {
-		BPF_CORE_READ_INTO(&e->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(&e->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
-	} else {
-		BPF_CORE_READ_INTO((__u32 *)e->saddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)e->daddr, sk, __sk_common.skc_daddr);
-	}
 	__sync_fetch_and_add(&seen, 1);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
