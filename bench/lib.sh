@@ -10,6 +10,27 @@ bench_need() {
 	[ -x "$AOD" ] && [ -x "$GEN" ] || { echo "$1: build first (./build.sh)" >&2; exit 1; }
 }
 
+# bench_flood WORKDIR OUTDIR: WORKDIR/flood.rec (smbgen's flood, an anomaly every watch interval) and
+# WORKDIR/flood.yaml for it: internal actions only, retention every second on a 2 MiB limit.
+bench_flood() {
+	cat >"$1/flood.yaml" <<CFG
+watch_interval_sec: 1
+aod_output_dir: $2
+anomalies:
+  smb:
+    latency:
+      tool: smbslower
+      acceptable_count: 10
+      default_threshold_ms: 10
+      actions: {stats: , mounts: , loadavg: }
+cleanup:
+  cleanup_interval_sec: 1
+  max_log_age_days: 1
+  max_total_log_size_mb: 2
+CFG
+	"$GEN" "$1/flood.rec" --scenario flood --events 50 >/dev/null
+}
+
 # The machine a figure was measured on: CPUs, model, kernel, memory.
 bench_machine() {
 	echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')," \

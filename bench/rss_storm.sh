@@ -11,23 +11,8 @@ SECS=${SECS:-60}
 WORK=${WORK:-/tmp/aod-bench-rss}
 bench_need rss_storm
 rm -rf "$WORK"; mkdir -p "$WORK"
-cat >"$WORK/aod.yaml" <<CFG
-watch_interval_sec: 1
-aod_output_dir: $WORK/out
-anomalies:
-  smb:
-    latency:
-      tool: smbslower
-      acceptable_count: 10
-      default_threshold_ms: 10
-      actions: {stats: , mounts: , loadavg: }
-cleanup:
-  cleanup_interval_sec: 1
-  max_log_age_days: 1
-  max_total_log_size_mb: 2
-CFG
-"$GEN" "$WORK/flood.rec" --scenario flood --events 50 >/dev/null
-"$AOD" replay "$WORK/flood.rec" -c "$WORK/aod.yaml" --output-dir "$WORK/out" --repeat 1000000 >"$WORK/out.log" 2>&1 &
+bench_flood "$WORK" "$WORK/out"
+"$AOD" replay "$WORK/flood.rec" -c "$WORK/flood.yaml" --output-dir "$WORK/out" --repeat 1000000 >"$WORK/out.log" 2>&1 &
 pid=$!
 end=$((SECONDS + SECS))
 while [ $SECONDS -lt $end ] && kill -0 $pid 2>/dev/null; do

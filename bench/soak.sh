@@ -27,21 +27,7 @@ bench_need soak
 command -v curl >/dev/null || die "curl is needed for the metrics scrapes (apt-get install curl)"
 
 rm -rf "$WORK"; mkdir -p "$WORK/replay" "$WORK/daemon"
-cat >"$WORK/replay.yaml" <<CFG
-watch_interval_sec: 1
-aod_output_dir: $WORK/replay/out
-anomalies:
-  smb:
-    latency:
-      tool: smbslower
-      acceptable_count: 10
-      default_threshold_ms: 10
-      actions: {stats: , mounts: , loadavg: }
-cleanup:
-  cleanup_interval_sec: 1
-  max_log_age_days: 1
-  max_total_log_size_mb: 2
-CFG
+bench_flood "$WORK" "$WORK/replay/out"
 cat >"$WORK/daemon.yaml" <<CFG
 watch_interval_sec: 1
 aod_output_dir: $WORK/daemon/out
@@ -57,7 +43,6 @@ cleanup:
   max_total_log_size_mb: 2
 CFG
 "$AOD" check-config -c "$WORK/daemon.yaml" >/dev/null || die "the daemon config was refused (above)"
-"$GEN" "$WORK/flood.rec" --scenario flood --events 50 >/dev/null
 
 rpid= dpid=
 cleanup() {
@@ -66,7 +51,7 @@ cleanup() {
 	wait 2>/dev/null || true
 }
 trap cleanup EXIT
-"$AOD" replay "$WORK/flood.rec" -c "$WORK/replay.yaml" --output-dir "$WORK/replay/out" --repeat 4294967295 \
+"$AOD" replay "$WORK/flood.rec" -c "$WORK/flood.yaml" --output-dir "$WORK/replay/out" --repeat 4294967295 \
 	>"$WORK/replay.log" 2>&1 &
 rpid=$!
 AOD_LOG_LEVEL=info "$AOD" run -c "$WORK/daemon.yaml" >"$WORK/daemon.log" 2>&1 &
