@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "cmds.h"
 #include "health_source.h"
+#include "ioerr.h"
 #include "capture.h"
 #include "kmsg.h"
 #include "conn_source.h"
@@ -183,6 +184,12 @@ void daemon_reload(struct daemon *d)
 		smb_source_update_config(d->smb, d->cfg);
 	if (d->nfs)
 		nfs_source_update_config(d->nfs, d->cfg);
+	if (d->health) {
+		struct aod_ioerr_filter io;
+
+		ioerr_filter_from_config(&io, d->cfg);
+		health_source_set_io_filter(d->health, &io);
+	}
 	log_info("config reloaded from %s", d->cfg->path);
 }
 
@@ -515,7 +522,7 @@ static void floor_us(uint32_t *floor, uint64_t threshold_us)
 		*floor = t;
 }
 
-/* Families and in-kernel floors from the health anomalies: only what detection can use crosses. */
+/* Families and in-kernel floors from the health anomalies and io.error: only what detection can use crosses. */
 static bool health_opts_from_cfg(const struct cfg_config *cfg, struct health_opts *o, bool *want_kmsg)
 {
 	const struct cfg_anomaly *an;
@@ -539,8 +546,14 @@ static bool health_opts_from_cfg(const struct cfg_config *cfg, struct health_opt
 			floor_us(&o->bio_warn_us, an->threshold);
 		else if (an->health == CFG_H_VFS)
 			floor_us(&o->vfs_warn_us, an->threshold);
-		if (an->health == CFG_H_VFS)
-			o->vfs_syscall_ok = an->syscall_level;
+		if (an->health == CFG_H_VFS && an->syscall_level)
+			o->syscall_ok |= 1u << CFG_H_VFS;
+	}
+	/* io.error is an error anomaly, but its probes are a family of the health source */
+	if (ioerr_filter_from_config(&o->io, cfg)) {
+		o->families |= 1u << CFG_H_IOERR;
+		if (ioerr_syscall_ok(cfg))
+			o->syscall_ok |= 1u << CFG_H_IOERR;
 	}
 	return o->families != 0;
 }
@@ -567,7 +580,8 @@ static void start_health(struct daemon *d)
 				log_info("health: %s: %s", health_source_family_name((enum cfg_health_kind)i),
 					 health_source_method(d->health, (enum cfg_health_kind)i));
 		if (d->health && health_source_cost_note(d->health))
-			log_warn("health: %s. Remove vfs_latency from health: to avoid it.", health_source_cost_note(d->health));
+			log_warn("health: %s. Leave attach: auto (the default) to avoid it.",
+				 health_source_cost_note(d->health));
 	}
 	if (!want_kmsg)
 		return;

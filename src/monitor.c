@@ -24,6 +24,7 @@
 #include "hist.h"
 #include "kmsg.h"
 #include "log.h"
+#include "names.h"
 #include "tcp_state.h"
 #include "text.h"
 
@@ -31,13 +32,15 @@
 #define MON_ARENA (2u << 20)
 #define MON_FAULT_WARN 100	/* major faults in one second */
 #define MON_FAULT_CRIT 1000
+/* io (failed VFS operations) is no health signal of the kernel monitor's set: shown when named */
+#define MON_DEFAULT_FAMILIES (HEALTH_ALL & ~(1u << CFG_H_IOERR))
 #define MON_CONT_INDENT "             "	/* continuation of a live line: under its TYPE */
 
 struct mon_opts {
 	uint32_t duration_s;
 	uint32_t warn_us[3];	/* sched, bio, vfs */
 	uint32_t pid;
-	uint32_t families;	/* hidden --families: bit (1 << HEALTH_x); 0 = all (for cost breakdowns) */
+	uint32_t families;	/* --families: bit (1 << HEALTH_x); 0 = all but io (MON_DEFAULT_FAMILIES) */
 	bool no_hist, quiet;
 };
 
@@ -208,6 +211,16 @@ static void on_vfs(struct monitor *m, const struct aod_ev_vfs *e)
 	emit(m, &e->h, "VFS", d, lat_status(m, 2, e->latency_ns));
 }
 
+static void on_ioerr(struct monitor *m, const struct aod_ev_ioerr *e)
+{
+	const char *op = names_op_name(NAMES_IO, e->op), *err = names_kernel_errno_name(e->err);
+	char d[96];
+
+	snprintf(d, sizeof(d), "%s %s%.0d fd %d ino %" PRIu64, op ? op : "?", err ? err : "errno ", err ? 0 : e->err,
+		 e->fd, (uint64_t)e->ino);
+	emit(m, &e->h, "IOERR", d, MON_WARNING);
+}
+
 static void on_oom(struct monitor *m, const struct aod_ev_oom *e)
 {
 	char d[160];
@@ -285,6 +298,7 @@ static int on_event(void *ctx, const struct aod_ev_hdr *h, size_t size)
 	case AOD_EV_TCP_RETRANS: on_tcp(m, (const void *)h); break;
 	case AOD_EV_DROP: on_drop(m, (const void *)h); break;
 	case AOD_EV_FAULT: on_fault(m, (const void *)h); break;
+	case AOD_EV_IOERR: on_ioerr(m, (const void *)h); break;
 	}
 	return 0;
 }
@@ -346,6 +360,7 @@ static void fill_rows(struct monitor *m, struct mon_row *r)
 	r[CFG_H_OOM].st = count_status(r[CFG_H_OOM].events, MON_CRITICAL);
 	r[CFG_H_TCP].st = count_status(r[CFG_H_TCP].events, MON_WARNING);
 	r[CFG_H_DROP].st = count_status(r[CFG_H_DROP].events, MON_WARNING);
+	r[CFG_H_IOERR].st = count_status(r[CFG_H_IOERR].events, MON_WARNING);
 	r[CFG_H_FAULT].st = m->fault_peak >= MON_FAULT_CRIT ? MON_CRITICAL :
 			     m->fault_peak >= MON_FAULT_WARN ? MON_WARNING : MON_OK;
 	for (f = CFG_H_OOM; f < HEALTH_NFAM; f++)
@@ -681,7 +696,8 @@ static void print_header(struct monitor *m, uint64_t attach_ns)
 	snprintf(text + n, sizeof(text) - n, "kmsg %s", m->kr ? "/dev/kmsg" : "not read");
 	wrap(stdout, "attached: ", text, 10);
 	if (health_source_cost_note(m->hs)) {
-		snprintf(text, sizeof(text), "%s. Leave vfs out of --families to avoid it.", health_source_cost_note(m->hs));
+		snprintf(text, sizeof(text), "%s. Leave vfs and io out of --families to avoid it.",
+			 health_source_cost_note(m->hs));
 		wrap(stdout, "note: ", text, 6);
 	}
 	fflush(stdout);
@@ -690,9 +706,12 @@ static void print_header(struct monitor *m, uint64_t attach_ns)
 static int start(struct monitor *m, struct arena *a)
 {
 	struct health_opts ho = { .sched_warn_us = m->o.warn_us[0], .bio_warn_us = m->o.warn_us[1],
-				  .vfs_warn_us = m->o.warn_us[2], .pid = m->o.pid, .families = m->o.families,
-				  /* naming vfs in --families is the opt-in to its syscall-level fallback */
-				  .vfs_syscall_ok = (m->o.families >> CFG_H_VFS) & 1,
+				  .vfs_warn_us = m->o.warn_us[2], .pid = m->o.pid,
+				  .families = m->o.families ? m->o.families : MON_DEFAULT_FAMILIES,
+				  /* naming vfs or io in --families is the opt-in to their syscall-level fallback */
+				  .syscall_ok = m->o.families,
+				  /* io: every failed operation, whatever its errno */
+				  .io = { .ops = (1u << AOD_IO_NOPS) - 1, .all_errnos = 1 },
 				  .cb = on_event, .cb_ctx = m,
 				  /*
 				   * Only slow events cross the ring buffers, and this loop drains them at
@@ -745,7 +764,7 @@ int monitor_main(int argc, char **argv)
 	if (err) {
 		fprintf(err > 0 ? stdout : stderr, "usage: aod monitor [--duration S] [--sched-warn US] [--bio-warn US] "
 			"[--vfs-warn US]\n                   [--no-histogram] [-q] [--pid N]\n"
-			"                   [--families sched,block,vfs,oom,tcp,drops,faults]\n");
+			"                   [--families sched,block,vfs,oom,tcp,drops,faults,io]\n");
 		return err > 0 ? 0 : 2;
 	}
 	tzset();
