@@ -568,17 +568,18 @@ static void start_health(struct daemon *d)
 		o.cb = health_event;
 		o.cb_ctx = d;
 		err = health_source_open(&d->health, &d->arena, &o);
-		if (err < 0) {
-			log_warn("health: no probe family could attach (%s); health anomalies other than kmsg are off",
-				 strerror(-err));
-			if (d->health)
-				health_source_close(d->health);
-			d->health = NULL;
-		}
+		/* each family's method or why it is off, also when none attached (io.error alone, left off) */
 		for (i = 0; d->health && i < HEALTH_NFAM; i++)
 			if (o.families & (1u << i))
 				log_info("health: %s: %s", health_source_family_name((enum cfg_health_kind)i),
 					 health_source_method(d->health, (enum cfg_health_kind)i));
+		if (err < 0) {
+			log_warn("health: no probe family could attach (%s); health anomalies other than kmsg, and io.error, "
+				 "are off", strerror(-err));
+			if (d->health)
+				health_source_close(d->health);
+			d->health = NULL;
+		}
 		if (d->health && health_source_cost_note(d->health))
 			log_warn("health: %s. Leave attach: auto (the default) to avoid it.",
 				 health_source_cost_note(d->health));
