@@ -167,6 +167,20 @@ static __always_inline void aod_sock_addrs(const struct sock *sk, __u16 *family,
 	}
 }
 
+/* The current task's file of fd, NULL when fd is out of its table (the syscall-level hooks only have the fd). */
+static __always_inline struct file *aod_file_of_fd(long fd)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct file **fds;
+	struct file *f = NULL;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(t, files, fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(t, files, fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
 /* The maps every latency family (sched, block, vfs) has: its log2 histogram and its ring buffer. */
 #define AOD_LATENCY_MAPS                                                         \
 	struct {                                                                 \

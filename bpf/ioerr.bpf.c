@@ -43,20 +43,6 @@ static __always_inline __u64 ino_of_file(struct file *f)
 	return f ? BPF_CORE_READ(f, f_inode, i_ino) : 0;
 }
 
-/* Only on a failure that is sent: the fd's file in the task's table, for its inode number. */
-static __always_inline __u64 ino_of_fd(long fd)
-{
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	struct file **fds;
-	struct file *f = NULL;
-
-	if (fd < 0 || fd >= BPF_CORE_READ(t, files, fdt, max_fds))
-		return 0;
-	fds = BPF_CORE_READ(t, files, fdt, fd);
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return ino_of_file(f);
-}
-
 static __always_inline void emit(__u32 op, long err, __u8 method, __u16 nr, long fd, __u64 ino)
 {
 	struct aod_ev_ioerr *e;
@@ -133,10 +119,8 @@ int BPF_PROG(io_fsync_fexit, struct file *file, loff_t start, loff_t end, int da
  * slow path) and about the same for those in it. They are not used yet: they need tracefs, one
  * perf event per syscall (46 attachments, a libbpf load, no kernel-run loader), and their record
  * has no arguments, so the fd, its inode and unlinkat's AT_REMOVEDIR would need bpf_task_pt_regs
- * (5.15). tp_btf reads the registers directly; raw_tp (before 5.5) with probe reads.
+ * (5.15). raw_tp is for kernels before tp_btf (5.5).
  */
-#define RD(btf, p, f) ((btf) ? (p)->f : BPF_CORE_READ(p, f))
-
 #define IOERR_AT_REMOVEDIR 0x200	/* include/uapi/linux/fcntl.h */
 
 static __always_inline int sys_failed(struct pt_regs *regs, long ret, const bool btf)
@@ -147,21 +131,21 @@ static __always_inline int sys_failed(struct pt_regs *regs, long ret, const bool
 
 	if (ret >= 0 || ret < -4095)
 		return 0;
-	id = (long)RD(btf, regs, AOD_SC_NR);
+	id = (long)AOD_SC_RD(btf, regs, AOD_SC_NR);
 	if (id < 0 || id >= AOD_IOERR_NR)
 		return 0;
 	t = nr_op[id];
 	if (!t)
 		return 0;
 	op = (t & AOD_IOERR_NR_OP) - 1;
-	if ((t & AOD_IOERR_NR_UNLINKAT) && (RD(btf, regs, AOD_SC_ARG2) & IOERR_AT_REMOVEDIR))
+	if ((t & AOD_IOERR_NR_UNLINKAT) && (AOD_SC_RD(btf, regs, AOD_SC_ARG2) & IOERR_AT_REMOVEDIR))
 		op = AOD_IO_RMDIR;
 	if (!wanted(op, -ret))
 		return 0;
 	if (t & AOD_IOERR_NR_FD) {
-		long fd = (long)(int)RD(btf, regs, AOD_SC_ARG0);
+		long fd = (long)(int)AOD_SC_RD(btf, regs, AOD_SC_ARG0);
 
-		emit(op, -ret, AOD_IOERR_M_SYSCALL, id, fd, ino_of_fd(fd));
+		emit(op, -ret, AOD_IOERR_M_SYSCALL, id, fd, ino_of_file(aod_file_of_fd(fd)));
 	} else {
 		emit(op, -ret, AOD_IOERR_M_SYSCALL, id, -1, 0);
 	}
