@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 
-CASES = ["boot", "late", "probes", "health", "quiet", "latency-tracepoint", "latency-fentry", "latency-kprobe",
+CASES = ["boot", "late", "probes", "health", "ioerr", "quiet", "latency-tracepoint", "latency-fentry", "latency-kprobe",
          "replay", "single", "errors", "emergency", "stall", "release", "crash"]
 # The guest scenario each host case needs.
 NEEDS = {"boot": None, "replay": "latency-tracepoint"}
@@ -190,6 +190,28 @@ def case_health(res, mk, tmp):
     vfs = [l for l in out.splitlines() if re.match(r"\S+ VFS ", l)]
     need(vfs, "no VFS event for the dd/cat workload with --vfs-warn 1")
     return f"{len(vfs)} VFS events; attached: {att[:120]}"
+
+
+def case_ioerr(res, mk, tmp):
+    """io.error attaches by fexit by default where fexit works, and a failing write fires its rule."""
+    d = os.path.join(res, "ioerr")
+    exit_ok(d)
+    log = read(os.path.join(d, "aod.log"))
+    need(re.search(r"health: io: fexit", log), "io did not attach by fexit: " +
+         " | ".join(l for l in log.splitlines() if "health: io" in l))
+    need("syscall level" not in log, "a syscall-level cost warning with fexit available")
+    probes = [l for l in read(os.path.join(d, "probes.txt")).splitlines() if re.match(r"io\s", l)]
+    need(probes and re.match(r"io\s+fexit\s", probes[0]), f"aod probes' io line: {probes}")
+    need("No space left" in read(os.path.join(d, "dd.txt")), "dd did not fail with ENOSPC")
+    bs = bundles(d, tmp, "io_error")
+    need(len(bs) == 1, f"{len(bs)} io_error bundles, wanted 1")
+    a = bs[0].anomaly
+    need(a.get("rule") == "nospace" and a.get("count") == 1, f"rule {a.get('rule')} count {a.get('count')}")
+    evs = bs[0].events()
+    need(evs and all(e.get("op") == "write" and e.get("errno") == "ENOSPC" and e.get("measured") == "vfs" and
+                     e.get("comm") == "dd" and e.get("ino", 0) > 0 for e in evs), f"events: {evs}")
+    need("rule manyspace" not in log, "rule manyspace (50 per interval) fired")
+    return f"fexit; rule nospace: {evs[0]['op']} {evs[0]['errno']} by {evs[0]['comm']} ino {evs[0]['ino']}"
 
 
 def case_quiet(res, mk, tmp):
@@ -378,7 +400,7 @@ def main():
     booted = "AODVM done" in console and "AODVM results written" in console
     failed = False
     funcs = {"late": case_late, "probes": case_probes, "quiet": case_quiet, "errors": case_errors,
-             "single": case_single, "health": case_health,
+             "single": case_single, "health": case_health, "ioerr": case_ioerr,
              "emergency": case_emergency, "stall": case_stall, "crash": case_crash, "release": case_release,
              "replay": lambda r, m, t: case_replay(r, m, t, o.aod, o.root)}
     for meth in ("tracepoint", "fentry", "kprobe"):
