@@ -110,16 +110,16 @@ int BPF_PROG(io_fsync_fexit, struct file *file, loff_t start, loff_t end, int da
  * keeps this off unless asked. raw_syscalls:sys_exit is one program for all the io syscalls; a
  * success leaves after one compare, a failure after a table load.
  *
- * Measured on the 6.18 development host (a 2-vCPU VM under load; CPU time per call of a pinned
- * loop, median of 5 interleaved rounds): no hook getppid 966 ns, pread 1140 ns; this program
- * (tp_btf) 1090 / 1243 ns (+124 / +103); the 46 per-syscall syscalls:sys_exit_* tracepoints of the
- * same set, each with a ret < 0 filter (bpftrace) 1005 / 1221 ns (+39 / +81); raw_syscalls as a
- * classic tracepoint (bpftrace) 1123 / 1350 ns. So the per-syscall tracepoints are cheaper for the
- * syscalls outside the set (they only test a bitmap; both ways every syscall takes the tracing
- * slow path) and about the same for those in it. They are not used yet: they need tracefs, one
- * perf event per syscall (46 attachments, a libbpf load, no kernel-run loader), and their record
- * has no arguments, so the fd, its inode and unlinkat's AT_REMOVEDIR would need bpf_task_pt_regs
- * (5.15). raw_tp is for kernels before tp_btf (5.5).
+ * Against the per-syscall syscalls:sys_exit_* tracepoints, measured on the 6.18 development host (a
+ * loaded 2-vCPU VM; CPU time per call of a loop pinned to one CPU, median of 6 interleaved rounds,
+ * aod run with io.error at syscall level): no hook getppid 988 ns, pread 1150 ns; this program
+ * (tp_btf) +122 / +144 ns; one program (bpf_task_pt_regs for the fd) on the 46 io syscalls'
+ * sys_exit_* tracepoints +38 / +224 ns. Both put every task on the syscall-tracing slow path; the
+ * tracepoints skip the syscalls outside the set with a bitmap test but cost more in it (a perf
+ * record is built for each), so they win only where fewer than half the syscalls are io ones,
+ * and lose on a read/write storm (bench/pingpong.c). They also took 300 ms to attach (46 perf
+ * events, libbpf's load) against 20 ms, and need tracefs: raw_syscalls it is. raw_tp is for
+ * kernels before tp_btf (5.5).
  */
 #define IOERR_AT_REMOVEDIR 0x200	/* include/uapi/linux/fcntl.h */
 
