@@ -268,8 +268,8 @@ static const struct hs_method fault_methods[] = {
 
 /*
  * io.error: fexit on the vfs functions where the kernel allows it (their callers only pay), else
- * the syscalls' exits, which every syscall pays for (the cost rule). No kprobe method: a kretprobe
- * on vfs_read costs more than the fexit and is only there where kprobes are, which fentry mostly is too.
+ * the syscalls' exits, which every syscall pays for (the cost rule). There is no kretprobe method
+ * yet: a kernel with kprobes but no fentry (vfs's second method) gets io only at syscall level.
  */
 static const struct hs_method ioerr_methods[] = {
 	{ "fexit", { "io_open_fexit", "io_read_fexit", "io_write_fexit", "io_fsync_fexit" }, NULL },
