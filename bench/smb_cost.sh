@@ -1,0 +1,118 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# What aod's SMB probes cost the kernel's cifs client: storms on a Samba share in the QEMU guest, with and without aod.
+#
+# usage: bench/smb_cost.sh
+#   Needs what test/vm needs (qemu-system-x86, cpio, kmod, zstd, python3, Debian's archive through apt) and the
+#   static build (./build.sh: build/aod and build/tools/fsstorm).  Not part of CI: one guest run takes 10-20 min.
+#   env: REPS=5 (pairs per method), SECS=3 (each storm), PROCS="1 2 4" (storm processes of the rate runs),
+#        OUT=build/bench/smb_cost.txt (the table; the guest's raw lines go beside it as smb_cost.raw)
+#
+# The guest (test/vm/run.sh --suite bench; the scenarios bench-smb and bench-rate of test/vm/init) mounts the
+# share with cifs (vers=3.0, actimeo=0, no netem) and runs two storms of bench/fsstorm.c, one process each:
+#   meta  open(O_CREAT) + stat + close over 16 files, in a loop;
+#   read  4 KiB preads at random offsets of a 16 MiB file opened O_DIRECT: uncached, every read an SMB2_READ.
+# Per method (aod run --smb-attach tracepoint, fentry, kprobe with an SMB latency anomaly at 150 ms, which the
+# storms never reach; and "tracepoint-all": the tracepoint at threshold 0, every command an event through the
+# ring buffer) and repetition, both storms run without aod and with it, the order swapped every other repetition.
+# TCG distorts absolute speed, so the figure is each pair's ratio (with / without), as median (min-max).
+# At threshold 0 the guest also reads aod's metrics textfile around each storm: the commands the kernel side
+# timed, the records aod decoded and the probe losses (ring buffer or map full), against cifs's own count of
+# SMBs sent (/proc/fs/cifs/Stats). The rate runs repeat that with PROCS storm processes at once.
+set -euo pipefail
+
+. "$(dirname "$0")/lib.sh"	# ROOT, AOD, bench_die, bench_machine, bench_fig
+[ $# = 0 ] || { sed -n 's/^# \{0,1\}//; 4,9p' "$0" >&2; exit 2; }
+REPS=${REPS:-5}
+SECS=${SECS:-3}
+PROCS=${PROCS:-1 2 4}
+OUT=${OUT:-$ROOT/build/bench/smb_cost.txt}
+RAW=${OUT%.txt}.raw
+FSSTORM=$(dirname "$AOD")/tools/fsstorm
+[ -x "$AOD" ] && [ -x "$FSSTORM" ] || bench_die "build first (./build.sh): needs $AOD and $FSSTORM"
+METHODS="tracepoint fentry kprobe tracepoint-all"
+
+# Per repetition and method: four storms, the daemon's start and stop, and the textfile waits; then the rate runs.
+nprocs=$(echo "$PROCS" | wc -w)
+limit=$((300 + REPS * 4 * (5 * SECS + 20) + nprocs * 2 * (SECS + 5)))
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "# booting the guest: $REPS pairs per method, $SECS s storms, at most $limit s" >&2
+AOD=$AOD bash "$ROOT/test/vm/run.sh" --suite bench --timeout "$limit" \
+	--append "aodvm.secs=$SECS aodvm.reps=$REPS aodvm.procs=$(echo $PROCS | tr ' ' ,)" >&2 ||
+	bench_die "the guest run failed; see build/vm/console-bench.log"
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
+RES=$ROOT/build/vm/results-bench/bench-smb/results.txt
+[ -s "$RES" ] || bench_die "no results in $RES; see build/vm/console-bench.log"
+mkdir -p "$(dirname "$OUT")"
+cp "$RES" "$RAW"
+grep -q 'failed' "$RES" && bench_die "a storm failed in the guest: $(grep -m1 failed "$RES")"
+
+# col METHOD STORM AOD KEY: KEY's value of the matching lines, in repetition order (one a line).
+col() {
+	awk -v m="$1" -v s="$2" -v a="$3" -v k="$4" '{
+		delete f
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		if (f["method"] == m && f["storm"] == s && f["aod"] == a) print f["rep"], f[k]
+	}' "$RES" | sort -n | cut -d' ' -f2
+}
+# ratios METHOD STORM: each pair's ops/s with aod over ops/s without it.
+ratios() { paste <(col "$1" "$2" off ops_per_sec) <(col "$1" "$2" on ops_per_sec) | awk 'NF == 2 && $1 > 0 { printf "%.4f\n", $2 / $1 }'; }
+per_s() { paste <(col "$1" "$2" on "$3") <(col "$1" "$2" on secs) | awk '$2 > 0 { printf "%.0f\n", $1 / $2 }'; }
+sum() { awk '{ n += $1 } END { print n + 0 }'; }
+
+report() {
+	local m s r n
+	echo "aod's SMB probes in the QEMU guest: bench/smb_cost.sh (REPS=$REPS SECS=$SECS PROCS=\"$PROCS\")"
+	echo "host $(bench_machine)"
+	echo "host load average before/after: $load0 / $load1 (other jobs shared the host's CPUs during the run)"
+	echo "guest: QEMU TCG, 2 vCPUs, kernel $(sed -n 's/.*AODVM boot kernel=\([^ ]*\).*/\1/p' "$ROOT/build/vm/console-bench.log" | tr -d '\r'), Samba on loopback, cifs vers=3.0 actimeo=0, no netem"
+	echo "storms: one process, ${SECS} s each; meta = open(O_CREAT)+stat+close, read = 4 KiB O_DIRECT pread (uncached)"
+	echo "ratio = ops/s with aod / ops/s without, per interleaved pair: median (min-max); slowdown = 1 - median ratio"
+	echo
+	printf '%-6s %-15s %5s %14s %14s %24s %9s %12s\n' storm method pairs "ops/s without" "ops/s with" \
+		"ratio with/without" slowdown "SMBs per op"
+	for s in meta read; do
+		for m in $METHODS; do
+			r=$(ratios "$m" "$s")
+			n=$(echo "$r" | grep -c . || true)
+			[ "$n" -gt 0 ] || continue
+			printf '%-6s %-15s %5s %14s %14s %24s %8.1f%% %12s\n' "$s" "$m" "$n" \
+				"$(col "$m" "$s" off ops_per_sec | bench_median)" "$(col "$m" "$s" on ops_per_sec | bench_median)" \
+				"$(echo "$r" | bench_fig %.3f)" "$(echo "$r" | bench_median | awk '{ print (1 - $1) * 100 }')" \
+				"$(paste <(col "$m" "$s" off smbs) <(col "$m" "$s" off ops) | awk '$2 > 0 { printf "%.2f\n", $1 / $2 }' | bench_median)"
+		done
+	done
+	echo
+	echo "target (issue 11 item 4): slowdown <= 2 % for tracepoint, fentry and kprobe on both storms"
+	for s in meta read; do
+		for m in tracepoint fentry kprobe; do
+			r=$(ratios "$m" "$s" | bench_median)
+			[ -n "$r" ] && echo "  $s $m: $(awk -v r="$r" 'BEGIN { print (1 - r) * 100 <= 2 ? "met" : "not met" }')"
+		done
+	done
+	echo
+	echo "events at threshold 0 (every command an event), per storm with aod attached:"
+	printf '%-15s %-6s %6s %20s %20s %14s %14s %6s\n' runs storm procs "events/s" "SMBs sent/s" "SMBs sent" \
+		"events" lost
+	for s in meta read; do
+		printf '%-15s %-6s %6s %20s %20s %14s %14s %6s\n' "tracepoint-all" "$s" 1 \
+			"$(per_s tracepoint-all "$s" events | bench_fig %.0f)" "$(per_s tracepoint-all "$s" smbs | bench_fig %.0f)" \
+			"$(col tracepoint-all "$s" on smbs | sum)" "$(col tracepoint-all "$s" on events | sum)" \
+			"$(col tracepoint-all "$s" on lost | sum)"
+	done
+	awk '{ delete f; for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		if (f["method"] == "rate" && f["secs"] > 0)
+			printf "%-15s %-6s %6s %20.0f %20.0f %14s %14s %6s\n", "rate", f["storm"], f["procs"],
+				f["events"] / f["secs"], f["smbs"] / f["secs"], f["smbs"], f["events"], f["lost"] }' "$RES"
+	echo "(events: records aod decoded, from its metrics textfile; SMBs sent: cifs's own count in /proc/fs/cifs/Stats;"
+	echo " lost: aod_probe_lost_total for smb, ring buffer or pending map full)"
+	echo
+	echo "commands the probes timed / SMBs cifs sent, with aod attached (all storms): $(
+		for m in $METHODS; do
+			printf '%s %s/%s  ' "$m" "$( (col "$m" meta on timed; col "$m" read on timed) | sum)" \
+				"$( (col "$m" meta on smbs; col "$m" read on smbs) | sum)"
+		done)"
+}
+
+report | tee "$OUT"
+echo "# written to $OUT (raw lines: $RAW)" >&2
