@@ -1,38 +1,45 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# What aod's SMB probes cost the kernel's cifs client: storms on a Samba share in the QEMU guest, with and without aod.
+# What aod's SMB (or NFS) probes cost the kernel's client: storms on a share in the QEMU guest, with and without aod.
 #
-# usage: bench/smb_cost.sh [--keep]
+# usage: bench/smb_cost.sh [--nfs] [--keep]
 #   Needs what test/vm needs (qemu-system-x86, cpio, kmod, zstd, python3, Debian's archive through apt) and the
-#   static build (./build.sh: build/aod and build/tools/fsstorm).  Not part of CI: one guest run takes 10-20 min.
+#   static build (./build.sh: build/aod and build/tools/fsstorm).  Not part of CI: one guest run takes 15-30 min.
 #   env: REPS=5 (pairs per method), SECS=3 (each storm), PROCS="1 2 4" (storm processes of the rate runs),
-#        OUT=build/bench/smb_cost.txt (the table; the guest's raw lines go beside it as smb_cost.raw)
-#   --keep: no boot; the table again from the guest results of the last run (build/vm/results-bench)
+#        OUT=build/bench/smb_cost.txt (nfs_cost.txt with --nfs; the guest's raw lines go beside it as .raw)
+#   --nfs: the kernel NFS server and the NFSv4.2 client (actimeo=0) instead of Samba and cifs
+#   --keep: no boot; the table again from the guest results of the last run (VMRES, default build/vm/results-bench)
 #
-# The guest (test/vm/run.sh --suite bench; the scenarios bench-smb and bench-rate of test/vm/init) mounts the
+# The guest (test/vm/run.sh --suite bench; the scenarios bench and bench-rate of test/vm/init) mounts the
 # share with cifs (vers=3.0, actimeo=0, no netem) and runs two storms of bench/fsstorm.c, one process each:
 #   meta  open(O_CREAT) + stat + close over 16 files, in a loop;
 #   read  4 KiB preads at random offsets of a 16 MiB file opened O_DIRECT: uncached, every read an SMB2_READ.
 # Per method (aod run --smb-attach tracepoint, fentry, kprobe with an SMB latency anomaly at 1 s, which the
-# storms should not reach: the table counts the anomalies that fired anyway; and "tracepoint-all": the tracepoint
-# at threshold 0, every command an event through the ring buffer) and repetition, both storms run without aod and with it, the order swapped every other repetition.
-# TCG distorts absolute speed, so the figure is each pair's ratio (with / without), as median (min-max).
-# At threshold 0 the guest also reads aod's metrics textfile around each storm: the commands the kernel side
-# timed, the records aod decoded and the probe losses (ring buffer or map full), against cifs's own count of
-# SMBs sent (/proc/fs/cifs/Stats). The rate runs repeat that with PROCS storm processes at once.
+# storms should not reach: the table counts the anomalies that fired anyway; and "tracepoint-all": the
+# tracepoint at threshold 0, every command an event through the ring buffer) and repetition, both storms run
+# without aod and with it, the order swapped every other repetition. TCG distorts absolute speed, so the figure
+# is each pair's ratio (with / without), as median (min-max).
+# With aod attached the guest also reads aod's metrics textfile around each storm: the commands the kernel side
+# timed, the records aod decoded and the probe losses (ring buffer or map full), against the client's own count
+# of requests sent (cifs: /proc/fs/cifs/Stats; NFS: the rpc calls of /proc/net/rpc/nfs). The rate runs repeat
+# threshold 0 with PROCS storm processes at once. aod exports neither timed counts nor losses for NFS: there the
+# check is the records decoded against the RPCs sent.
 set -euo pipefail
 
 . "$(dirname "$0")/lib.sh"	# ROOT, AOD, bench_die, bench_machine, bench_fig
-KEEP=
-case ${1:-} in
---keep) KEEP=1 ;;
-'') ;;
-*) sed -n '5,11s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
-esac
+KEEP= PROTO=smb
+while [ $# -gt 0 ]; do
+	case $1 in
+	--keep) KEEP=1 ;;
+	--nfs) PROTO=nfs ;;
+	*) sed -n '5,12s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	esac
+	shift
+done
 REPS=${REPS:-5}
 SECS=${SECS:-3}
 PROCS=${PROCS:-1 2 4}
-OUT=${OUT:-$ROOT/build/bench/smb_cost.txt}
+OUT=${OUT:-$ROOT/build/bench/${PROTO}_cost.txt}
 RAW=${OUT%.txt}.raw
 FSSTORM=$(dirname "$AOD")/tools/fsstorm
 [ -x "$AOD" ] && [ -x "$FSSTORM" ] || bench_die "build first (./build.sh): needs $AOD and $FSSTORM"
@@ -41,18 +48,19 @@ METHODS="tracepoint fentry kprobe tracepoint-all"
 # Per repetition and method: four storms, the daemon's start and stop, and the textfile waits; then the rate runs.
 nprocs=$(echo "$PROCS" | wc -w)
 limit=$((300 + REPS * 4 * (6 * SECS + 30) + nprocs * 2 * (SECS + 10)))
-HOSTF=$ROOT/build/vm/results-bench/host.txt
+VMRES=${VMRES:-$ROOT/build/vm/results-bench}
+HOSTF=$VMRES/host.txt
 if [ -z "$KEEP" ]; then
 	echo "# booting the guest: $REPS pairs per method, $SECS s storms, at most $limit s" >&2
 	load0=$(cut -d' ' -f1-3 /proc/loadavg)
 	AOD=$AOD bash "$ROOT/test/vm/run.sh" --suite bench --timeout "$limit" \
-		--append "aodvm.secs=$SECS aodvm.reps=$REPS aodvm.procs=$(echo $PROCS | tr ' ' ,)" >&2 ||
+		--append "aodvm.proto=$PROTO aodvm.secs=$SECS aodvm.reps=$REPS aodvm.procs=$(echo $PROCS | tr ' ' ,)" >&2 ||
 		bench_die "the guest run failed; see build/vm/console-bench.log"
 	# what the host was and how busy, kept for --keep
 	{ echo "host $(bench_machine)"
 	  echo "host load average before/after: $load0 / $(cut -d' ' -f1-3 /proc/loadavg)"; } >"$HOSTF"
 fi
-RES=$ROOT/build/vm/results-bench/bench-smb/results.txt
+RES=$VMRES/bench-$PROTO/results.txt
 [ -s "$RES" ] || bench_die "no results in $RES; see build/vm/console-bench.log"
 mkdir -p "$(dirname "$OUT")"
 cp "$RES" "$RAW"
@@ -71,27 +79,37 @@ ratios() { paste <(col "$1" "$2" off ops_per_sec) <(col "$1" "$2" on ops_per_sec
 per_s() { paste <(col "$1" "$2" on "$3") <(col "$1" "$2" on secs) | awk '$2 > 0 { printf "%.0f\n", $1 / $2 }'; }
 sum() { awk '{ n += $1 } END { print n + 0 }'; }
 
+if [ $PROTO = nfs ]; then
+	REQ="NFS RPCs" CLIENT="NFSv4.2 client, kernel NFS server on loopback, actimeo=0"
+	LOSTNOTE="lost: aod exports no NFS loss counter, so n/a; compare the records decoded with the RPCs sent"
+else
+	REQ="SMBs" CLIENT="Samba on loopback, cifs vers=3.0 actimeo=0"
+	LOSTNOTE="lost: aod_probe_lost_total for smb, ring buffer or pending map full"
+fi
+
 report() {
 	local m s r n
-	echo "aod's SMB probes in the QEMU guest: bench/smb_cost.sh"
+	echo "aod's $PROTO probes in the QEMU guest: bench/smb_cost.sh$([ $PROTO = nfs ] && echo ' --nfs')"
 	cat "$HOSTF"
 	echo "(QEMU runs the guest by TCG on the host's CPUs, which other jobs may share: see the load average)"
-	echo "guest: QEMU TCG, 2 vCPUs, kernel $(sed -n 's/.*AODVM boot kernel=\([^ ]*\).*/\1/p' "$ROOT/build/vm/console-bench.log" | tr -d '\r'), Samba on loopback, cifs vers=3.0 actimeo=0, no netem"
+	echo "guest: QEMU TCG, 2 vCPUs, kernel $(sed -n 's/.*AODVM boot kernel=\([^ ]*\).*/\1/p' \
+		"$ROOT/build/vm/console-bench.log" | tr -d '\r'), $CLIENT, no netem"
 	echo "storms: one process, $(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^secs=/) print substr($i, 6) }' "$RES" |
 		bench_median) s each (median); meta = open(O_CREAT)+stat+close, read = 4 KiB O_DIRECT pread (uncached)"
 	echo "ratio = ops/s with aod / ops/s without, per interleaved pair: median (min-max); slowdown = 1 - median ratio"
 	echo
-	printf '%-6s %-15s %5s %14s %14s %24s %9s %12s\n' storm method pairs "ops/s without" "ops/s with" \
-		"ratio with/without" slowdown "SMBs per op"
+	printf '%-6s %-15s %5s %14s %14s %24s %9s %14s\n' storm method pairs "ops/s without" "ops/s with" \
+		"ratio with/without" slowdown "$REQ per op"
 	for s in meta read; do
 		for m in $METHODS; do
 			r=$(ratios "$m" "$s")
 			n=$(echo "$r" | grep -c . || true)
 			[ "$n" -gt 0 ] || continue
-			printf '%-6s %-15s %5s %14s %14s %24s %8.1f%% %12s\n' "$s" "$m" "$n" \
+			printf '%-6s %-15s %5s %14s %14s %24s %8.1f%% %14s\n' "$s" "$m" "$n" \
 				"$(col "$m" "$s" off ops_per_sec | bench_median)" "$(col "$m" "$s" on ops_per_sec | bench_median)" \
 				"$(echo "$r" | bench_fig %.3f)" "$(echo "$r" | bench_median | awk '{ print (1 - $1) * 100 }')" \
-				"$(paste <(col "$m" "$s" off smbs) <(col "$m" "$s" off ops) | awk '$2 > 0 { printf "%.2f\n", $1 / $2 }' | bench_median)"
+				"$(paste <(col "$m" "$s" off sent) <(col "$m" "$s" off ops) |
+					awk '$2 > 0 { printf "%.2f\n", $1 / $2 }' | bench_median)"
 		done
 	done
 	echo
@@ -108,26 +126,30 @@ report() {
 		done
 	done
 	echo
-	echo "events at threshold 0 (every command an event), per storm with aod attached:"
-	printf '%-15s %-6s %6s %20s %20s %14s %14s %6s\n' runs storm procs "events/s" "SMBs sent/s" "SMBs sent" \
-		"events" lost
+	echo "events at threshold 0 (every request an event), per storm with aod attached:"
+	printf '%-15s %-6s %6s %20s %20s %14s %14s %6s\n' runs storm procs "events/s" "$REQ sent/s" "$REQ sent" \
+		events lost
 	for s in meta read; do
 		printf '%-15s %-6s %6s %20s %20s %14s %14s %6s\n' "tracepoint-all" "$s" 1 \
-			"$(per_s tracepoint-all "$s" events | bench_fig %.0f)" "$(per_s tracepoint-all "$s" smbs | bench_fig %.0f)" \
-			"$(col tracepoint-all "$s" on smbs | sum)" "$(col tracepoint-all "$s" on events | sum)" \
-			"$(col tracepoint-all "$s" on lost | sum)"
+			"$(per_s tracepoint-all "$s" events | bench_fig %.0f)" "$(per_s tracepoint-all "$s" sent | bench_fig %.0f)" \
+			"$(col tracepoint-all "$s" on sent | sum)" "$(col tracepoint-all "$s" on events | sum)" \
+			"$(if [ $PROTO = nfs ]; then echo n/a; else col tracepoint-all "$s" on lost | sum; fi)"
 	done
-	awk '{ delete f; for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+	awk -v nfs=$([ $PROTO = nfs ] && echo 1 || echo 0) '{
+		delete f
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 		if (f["method"] == "rate" && f["secs"] > 0)
 			printf "%-15s %-6s %6s %20.0f %20.0f %14s %14s %6s\n", "rate", f["storm"], f["procs"],
-				f["events"] / f["secs"], f["smbs"] / f["secs"], f["smbs"], f["events"], f["lost"] }' "$RES"
-	echo "(events: records aod decoded, from its metrics textfile; SMBs sent: cifs's own count in /proc/fs/cifs/Stats;"
-	echo " lost: aod_probe_lost_total for smb, ring buffer or pending map full)"
+				f["events"] / f["secs"], f["sent"] / f["secs"], f["sent"], f["events"], nfs ? "n/a" : f["lost"] }' "$RES"
+	echo "(events: records aod decoded, from its metrics textfile; $REQ sent: the client's own count;"
+	echo " $LOSTNOTE)"
 	echo
-	echo "with aod attached, all storms: commands the probes timed / SMBs cifs sent; anomalies that fired"
+	echo "with aod attached, all storms: $([ $PROTO = smb ] && echo 'commands the probes timed / ')$REQ sent;" \
+		"anomalies that fired"
 	for m in $METHODS; do
-		printf '  %-15s %s / %s; %s\n' "$m" "$( (col "$m" meta on timed; col "$m" read on timed) | sum)" \
-			"$( (col "$m" meta on smbs; col "$m" read on smbs) | sum)" \
+		printf '  %-15s %s%s; %s\n' "$m" \
+			"$([ $PROTO = smb ] && echo "$( (col "$m" meta on timed; col "$m" read on timed) | sum) / ")" \
+			"$( (col "$m" meta on sent; col "$m" read on sent) | sum)" \
 			"$( (col "$m" meta on anomalies; col "$m" read on anomalies) | sum)"
 	done
 }
