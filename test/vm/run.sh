@@ -42,7 +42,7 @@ smb) CASES=(boot late probes health quiet latency-tracepoint latency-fentry late
      VERIFY=verify.py ;;
 nfs) CASES=(nfs-boot nfs-late nfs-latency-tracepoint nfs-latency-fentry nfs-latency-kprobe nfs-probes)
      VERIFY=verify_nfs.py RES=$VM/results-nfs CONSOLE=$VM/console-nfs.log ;;
-bench) CASES=(bench bench-rate)
+bench) CASES=(bench bench-bpf bench-rate)
        VERIFY='' RES=$VM/results-bench CONSOLE=$VM/console-bench.log ;;
 *) echo "test/vm/run.sh: --suite is smb, nfs or bench, not '$SUITE'" >&2; exit 2 ;;
 esac
