@@ -6,11 +6,12 @@
 #   Needs what test/vm needs (qemu-system-x86, cpio, kmod, zstd, python3, Debian's archive through apt) and the
 #   static build (./build.sh: build/aod and build/tools/fsstorm).  Not part of CI: one guest run takes 15-30 min.
 #   env: REPS=5 (pairs per method), SECS=3 (each storm), PROCS="1 2 4" (storm processes of the rate runs),
-#        OUT=build/bench/smb_cost.txt (nfs_cost.txt with --nfs; the guest's raw lines go beside it as .raw)
+#        OUT=build/bench/smb_cost.txt (nfs_cost.txt with --nfs; the guest's raw lines go beside it as .raw),
+#        ONLY=bench,bench-bpf,bench-rate (the guest scenarios to run; the table shows what they measured)
 #   --nfs: the kernel NFS server and the NFSv4.2 client (actimeo=0) instead of Samba and cifs
 #   --keep: no boot; the table again from the guest results of the last run (VMRES, default build/vm/results-bench)
 #
-# The guest (test/vm/run.sh --suite bench; the scenarios bench and bench-rate of test/vm/init) mounts the
+# The guest (test/vm/run.sh --suite bench; the scenarios bench, bench-bpf and bench-rate of test/vm/init) mounts
 # share with cifs (vers=3.0, actimeo=0, no netem) and runs two storms of bench/fsstorm.c, one process each:
 #   meta  open(O_CREAT) + stat + close over 16 files, in a loop;
 #   read  4 KiB preads at random offsets of a 16 MiB file opened O_DIRECT: uncached, every read an SMB2_READ.
@@ -32,7 +33,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--keep) KEEP=1 ;;
 	--nfs) PROTO=nfs ;;
-	*) sed -n '5,12s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '5,13s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -53,7 +54,7 @@ HOSTF=$VMRES/host.txt
 if [ -z "$KEEP" ]; then
 	echo "# booting the guest: $REPS pairs per method, $SECS s storms, at most $limit s" >&2
 	load0=$(cut -d' ' -f1-3 /proc/loadavg)
-	AOD=$AOD bash "$ROOT/test/vm/run.sh" --suite bench --timeout "$limit" \
+	AOD=$AOD bash "$ROOT/test/vm/run.sh" --suite bench --timeout "$limit" ${ONLY:+--only "$ONLY"} \
 		--append "aodvm.proto=$PROTO aodvm.secs=$SECS aodvm.reps=$REPS aodvm.procs=$(echo $PROCS | tr ' ' ,)" >&2 ||
 		bench_die "the guest run failed; see build/vm/console-bench.log"
 	# what the host was and how busy, kept for --keep
@@ -148,6 +149,19 @@ report() {
 				f["events"] / f["secs"], f["sent"] / f["secs"], f["sent"], f["events"], nfs ? "n/a" : f["lost"] }' "$RES"
 	echo "(events: records aod decoded, from its metrics textfile; $REQ sent: the client's own count;"
 	echo " $LOSTNOTE)"
+	echo
+	echo "in-kernel run time of aod's BPF programs (kernel.bpf_stats_enabled, on for one storm of each kind only):"
+	printf '%-15s %-6s %14s %14s %12s %16s %18s\n' method storm "$REQ sent" "program runs" "ns per run" \
+		"ns per request" "% of storm time"
+	awk '{
+		delete f
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		if (f["aod"] == "bpf" && f["secs"] > 0)
+			printf "%-15s %-6s %14s %14s %12.0f %16.0f %17.3f%%\n", f["method"], f["storm"], f["sent"],
+				f["bpf_runs"], f["bpf_runs"] ? f["bpf_ns"] / f["bpf_runs"] : 0,
+				f["sent"] ? f["bpf_ns"] / f["sent"] : 0, f["bpf_ns"] / (f["secs"] * 1e9) * 100 }' "$RES"
+	echo "(a floor of the probes' cost: the trampoline or kprobe trap around each program and aod's reading of the"
+	echo " ring are not in it; under TCG every instruction is emulated, so the ns are the guest's, not a real CPU's)"
 	echo
 	echo "with aod attached, all storms: $([ $PROTO = smb ] && echo 'commands the probes timed / ')$REQ sent;" \
 		"anomalies that fired"
