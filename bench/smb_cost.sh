@@ -12,7 +12,7 @@
 #   --keep: no boot; the table again from the guest results of the last run (VMRES, default build/vm/results-bench)
 #
 # The guest (test/vm/run.sh --suite bench; the scenarios bench, bench-bpf and bench-rate of test/vm/init) mounts
-# share with cifs (vers=3.0, actimeo=0, no netem) and runs two storms of bench/fsstorm.c, one process each:
+# the share with cifs (vers=3.0, actimeo=0, no netem) and runs two storms of bench/fsstorm.c, one process each:
 #   meta  open(O_CREAT) + stat + close over 16 files, in a loop;
 #   read  4 KiB preads at random offsets of a 16 MiB file opened O_DIRECT: uncached, every read an SMB2_READ.
 # Per method (aod run --smb-attach tracepoint, fentry, kprobe with an SMB latency anomaly at 1 s, which the
