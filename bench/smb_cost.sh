@@ -88,15 +88,9 @@ else
 	LOSTNOTE="lost: aod_probe_lost_total for smb, ring buffer or pending map full"
 fi
 
-report() {
+# The ratio table and the verdict on the target.
+report_pairs() {
 	local m s r n
-	echo "aod's $PROTO probes in the QEMU guest: bench/smb_cost.sh$([ $PROTO = nfs ] && echo ' --nfs')"
-	cat "$HOSTF"
-	echo "(QEMU runs the guest by TCG on the host's CPUs, which other jobs may share: see the load average)"
-	echo "guest: QEMU TCG, 2 vCPUs, kernel $(sed -n 's/.*AODVM boot kernel=\([^ ]*\).*/\1/p' \
-		"$ROOT/build/vm/console-bench.log" | tr -d '\r'), $CLIENT, no netem"
-	echo "storms: one process, $(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^secs=/) print substr($i, 6) }' "$RES" |
-		bench_median) s each (median); meta = open(O_CREAT)+stat+close, read = 4 KiB O_DIRECT pread (uncached)"
 	echo "ratio = ops/s with aod / ops/s without, per interleaved pair: median (min-max); slowdown = 1 - median ratio"
 	echo
 	printf '%-6s %-15s %5s %14s %14s %24s %9s %14s\n' storm method pairs "ops/s without" "ops/s with" \
@@ -131,6 +125,11 @@ report() {
 					     verdict, med, v[NR], v[1] }'
 		done
 	done
+}
+
+# Threshold 0: the events against the requests sent, and the losses.
+report_events() {
+	local m s r n
 	echo
 	echo "events at threshold 0 (every request an event), per storm with aod attached:"
 	printf '%-15s %-6s %6s %20s %20s %14s %14s %6s\n' runs storm procs "events/s" "$REQ sent/s" "$REQ sent" \
@@ -149,6 +148,11 @@ report() {
 				f["events"] / f["secs"], f["sent"] / f["secs"], f["sent"], f["events"], nfs ? "n/a" : f["lost"] }' "$RES"
 	echo "(events: records aod decoded, from its metrics textfile; $REQ sent: the client's own count;"
 	echo " $LOSTNOTE)"
+}
+
+# bench-bpf: the in-kernel run time of the programs.
+report_bpf() {
+	local m s r n
 	echo
 	echo "in-kernel run time of aod's BPF programs (kernel.bpf_stats_enabled, on for one storm of each kind only):"
 	printf '%-15s %-6s %14s %14s %12s %16s %18s\n' method storm "$REQ sent" "program runs" "ns per run" \
@@ -162,6 +166,11 @@ report() {
 				f["sent"] ? f["bpf_ns"] / f["sent"] : 0, f["bpf_ns"] / (f["secs"] * 1e9) * 100 }' "$RES"
 	echo "(a floor of the probes' cost: the trampoline or kprobe trap around each program and aod's reading of the"
 	echo " ring are not in it; under TCG every instruction is emulated, so the ns are the guest's, not a real CPU's)"
+}
+
+# What the probes saw of every storm with aod attached, and the anomalies that fired.
+report_counts() {
+	local m s r n
 	echo
 	echo "with aod attached, all storms: $([ $PROTO = smb ] && echo 'commands the probes timed / ')$REQ sent;" \
 		"anomalies that fired"
@@ -171,6 +180,19 @@ report() {
 			"$( (col "$m" meta on sent; col "$m" read on sent) | sum)" \
 			"$( (col "$m" meta on anomalies; col "$m" read on anomalies) | sum)"
 	done
+}
+
+# Each part only when the guest ran its scenario (ONLY= may leave some out).
+report() {
+	echo "aod's $PROTO probes in the QEMU guest: bench/smb_cost.sh$([ $PROTO = nfs ] && echo ' --nfs')"
+	cat "$HOSTF"
+	echo "(QEMU runs the guest by TCG on the host's CPUs, which other jobs may share: see the load average)"
+	echo "guest: QEMU TCG, 2 vCPUs, kernel $(sed -n 's/.*AODVM boot kernel=\([^ ]*\).*/\1/p' \
+		"$ROOT/build/vm/console-bench.log" | tr -d '\r'), $CLIENT, no netem"
+	echo "storms: one process, $(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^secs=/) print substr($i, 6) }' "$RES" |
+		bench_median) s each (median); meta = open(O_CREAT)+stat+close, read = 4 KiB O_DIRECT pread (uncached)"
+	! grep -q ' aod=on ' "$RES" || { report_pairs; report_events; report_counts; }
+	! grep -q ' aod=bpf ' "$RES" || report_bpf
 }
 
 report | tee "$OUT"
