@@ -39,6 +39,9 @@
 
 #define CAP_LOG_MAX (64 * 1024)			/* a tool's own output kept per step */
 #define CAP_STEP_TIMEOUT_MS 7500		/* a trace-cmd subcommand (AODv2: 1.5 x the stop grace) */
+/* trace-cmd extract writes the trace: besides the buffers it reads every event format and /proc/kallsyms, which
+ * took over 7.5 s in the TCG guest of test/vm. Killing it loses the evidence, and the loop goes on meanwhile. */
+#define CAP_EXTRACT_TIMEOUT_MS 20000
 #define CAP_RUN_TIMEOUT_MS UINT32_MAX		/* tcpdump runs until stopped (49 days, then restarted) */
 #define CAP_MAX_FILES 256			/* tcpdump -W up to this many files is archived whole */
 #define CAP_FILE_NAME 64
@@ -168,7 +171,7 @@ static void build(struct cfg_action *a, const struct cfg_capture *cc, const char
 	snprintf(a->name, sizeof(a->name), "%s", cc->tool);
 	a->kind = CFG_ACT_EXEC;
 	a->max_bytes = CAP_LOG_MAX;
-	a->timeout_ms = tcpdump ? CAP_RUN_TIMEOUT_MS : CAP_STEP_TIMEOUT_MS;
+	a->timeout_ms = tcpdump ? CAP_RUN_TIMEOUT_MS : step == TC_EXTRACT ? CAP_EXTRACT_TIMEOUT_MS : CAP_STEP_TIMEOUT_MS;
 	add_arg(a, "%s", bin);
 	if (!tcpdump)
 		add_arg(a, "%s", sub[step]);
