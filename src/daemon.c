@@ -33,7 +33,7 @@
 static void update_probe_info(struct daemon *d);
 
 /* A stall's alert names the request, its age and the process left waiting, not an event count. */
-static bool stall_alert(const struct cfg_anomaly *an, const struct detect_anomaly *a)
+static bool stall_alert(const struct cfg_anomaly *an, const struct detect_anomaly *a, const char *where)
 {
 	const struct aod_ev_stall *e = &a->worst_events[0].stall;
 	const char *name;
@@ -41,19 +41,51 @@ static bool stall_alert(const struct cfg_anomaly *an, const struct detect_anomal
 	if (an->type != CFG_STALL || a->nworst < 1 || e->h.kind != AOD_EV_STALL)
 		return false;
 	name = e->proto == AOD_STALL_NFS ? names_nfs_proc_name(e->vers, e->cmd) : names_smb2_cmd_name(e->cmd);
-	log_alert(LOG_ALERT, "AOD detected anomaly: %s %s: %s pending %.1f ms (pid %u %.*s; %u request%s pending "
+	log_alert(LOG_ALERT, "AOD detected anomaly: %s %s: %s pending %.1f ms%s (pid %u %.*s; %u request%s pending "
 		  "%u ms or more) [fires at once]", an->proto, an->name, name ? name : "unknown command",
-		  (double)e->age_ns / 1e6, e->h.pid, AOD_COMM_LEN, e->h.comm, e->count, e->count == 1 ? "" : "s",
+		  (double)e->age_ns / 1e6, where, e->h.pid, AOD_COMM_LEN, e->h.comm, e->count, e->count == 1 ? "" : "s",
 		  an->stall_ms);
 	return true;
 }
 
-static void start_bundle(struct daemon *d, const struct detect_anomaly *a)
+/* Name each share the anomaly counted (at detection: the mount may be gone when the bundle is written),
+ * log one line per share, count them for the metrics; the alert's suffix names the busiest. */
+static void name_shares(struct daemon *d, struct detect_anomaly *a, char *alert, size_t cap)
+{
+	const struct cfg_anomaly *an = &d->cfg->anomalies[a->anomaly];
+	const struct shares_name *top = &a->share_names[0];
+	struct shares_name *nm;
+	uint64_t now = mono_ns();
+	uint32_t i, more;
+
+	alert[0] = 0;
+	for (i = 0; i < a->shares.n && i < SHARES_MAX; i++) {
+		nm = &a->share_names[i];
+		if (d->names)
+			shares_resolve(&d->shares, &a->shares.e[i].key, now, nm);
+		metrics_shares_add(&d->share_stats, a->shares.e[i].key.proto, shares_label(nm), a->shares.e[i].count);
+		log_info("%s %s: %s%s%s: %u event%s, worst %.1f ms", an->proto, an->name, shares_label(nm),
+			 nm->candidates[0] ? " (one of " : "", nm->candidates[0] ? nm->candidates : "",
+			 a->shares.e[i].count, a->shares.e[i].count == 1 ? "" : "s", (double)a->shares.e[i].worst / 1e6);
+	}
+	if (a->shares.other_count)
+		metrics_shares_add(&d->share_stats, a->shares.e[0].key.proto, NULL, a->shares.other_count);
+	if (!a->shares.n || (!top->share[0] && !top->server[0]))
+		return;
+	more = a->shares.n - 1 + (a->shares.other_count ? 1 : 0);
+	snprintf(alert, cap, " on %s%s%s%s%s%s", shares_label(top), top->share[0] && top->server[0] ? " (server " : "",
+		 top->share[0] ? top->server : "", top->user[0] && top->share[0] ? ", user " : "",
+		 top->share[0] ? top->user : "", top->share[0] && top->server[0] ? ")" : "");
+	if (more)
+		snprintf(alert + strlen(alert), cap - strlen(alert), " and %u more share%s", more, more == 1 ? "" : "s");
+}
+
+static void start_bundle(struct daemon *d, struct detect_anomaly *a)
 {
 	const struct cfg_anomaly *an = &d->cfg->anomalies[a->anomaly];
 	struct collect_request req = { .anomaly_idx = a->anomaly, .det = a, .wall_ns = wall_ns() };
 	const char *rule = a->rule >= 0 ? an->rules[a->rule].name : NULL;
-	char worst[48];
+	char worst[48], where[SHARES_SHARE_LEN + SHARES_SERVER_LEN + SHARES_USER_LEN + 64];
 	int err;
 
 	d->anomalies++;
@@ -64,9 +96,10 @@ static void start_bundle(struct daemon *d, const struct detect_anomaly *a)
 		worst[0] = 0;
 	else
 		snprintf(worst, sizeof(worst), " (worst %.1f ms)", (double)a->worst / 1e6);
-	if (!stall_alert(an, a))
-		log_alert(LOG_ALERT, "AOD detected anomaly: %s %s%s%s with %u events%s%s", an->proto, an->name,
-			  rule ? " rule " : "", rule ? rule : "", a->count, worst,
+	name_shares(d, a, where, sizeof(where));
+	if (!stall_alert(an, a, where))
+		log_alert(LOG_ALERT, "AOD detected anomaly: %s %s%s%s with %u events%s%s%s", an->proto, an->name,
+			  rule ? " rule " : "", rule ? rule : "", a->count, worst, where,
 			  !a->emergency ? "" : an->type == CFG_HEALTH ? " [fires at once]" :
 			  " [emergency: one command >= 1 s]");
 	update_probe_info(d);
@@ -227,6 +260,12 @@ static void probe_info(struct daemon *d, struct collect_probe_info *pi)
 	pi->ringbuf_full = loss.ringbuf_full;
 	pi->map_full = loss.map_full;
 	pi->expired = loss.expired;
+	memset(&loss, 0, sizeof(loss));
+	if (d->replay)
+		snprintf(pi->nfs_method, sizeof(pi->nfs_method), "replay");
+	else if (d->nfs)
+		nfs_source_info(d->nfs, pi->nfs_method, sizeof(pi->nfs_method), &loss);
+	pi->nfs_lost = loss.ringbuf_full + loss.map_full;
 	pi->events_total = d->events;
 	health_info(d, pi);
 }
@@ -249,6 +288,9 @@ static void metrics_families(const struct daemon *d, const struct collect_probe_
 
 	snprintf(m->name, sizeof(m->name), "smb");
 	metrics_family_method(m, s->smb_attached ? pi->smb_method : "");
+	m = &s->fam[s->nfam++];
+	snprintf(m->name, sizeof(m->name), "nfs");
+	metrics_family_method(m, s->nfs_attached ? pi->nfs_method : "");
 	for (f = 0; f < HEALTH_NFAM && s->nfam < METRICS_MAX_FAMILIES; f++) {
 		m = &s->fam[s->nfam++];
 		snprintf(m->name, sizeof(m->name), "%s", health_source_family_name((enum cfg_health_kind)f));
@@ -285,10 +327,14 @@ int daemon_metrics_render(void *daemon)
 	s.arena_failures = d->arena.failures;
 	s.smb_attached = d->smb && smb_source_attached(d->smb);
 	for (c = 0; s.smb_attached && c < CFG_SMB2_NCMD; c++)
-		smb_source_histogram(d->smb, c, s.smb_hist[c], &s.smb_count[c]);
+		smb_source_histogram(d->smb, c, s.smb.hist[c], &s.smb.count[c], &s.smb.errors[c]);
+	s.nfs_attached = d->nfs && nfs_source_attached(d->nfs);
+	for (c = 0; s.nfs_attached && c < METRICS_NFS_ROWS; c++)
+		nfs_source_histogram(d->nfs, c, s.nfs.hist[c], &s.nfs.count[c], &s.nfs.errors[c]);
+	s.shares = d->share_stats;
 	if (d->replay_hist) {
-		memcpy(s.smb_hist, d->replay_hist->slots, sizeof(s.smb_hist));
-		memcpy(s.smb_count, d->replay_hist->count, sizeof(s.smb_count));
+		memcpy(s.smb.hist, d->replay_hist->slots, sizeof(s.smb.hist));
+		memcpy(s.smb.count, d->replay_hist->count, sizeof(s.smb.count));
 	}
 	metrics_families(d, &s.probes, &s);
 	/* The last sweep's total plus what was written since: exact between sweeps, without listing the directory. */
@@ -442,6 +488,9 @@ int daemon_setup_core(struct daemon *d)
 	if (err < 0)
 		return err;
 	capture_poll(d->capture, NULL, mono_ns());
+	shares_init(&d->shares, NULL);
+	/* a recording's ids mean nothing against this host's mounts, unless its files are given */
+	d->names = !d->replay || getenv("AOD_SHARES_ROOT");
 	return 0;
 }
 

@@ -6,6 +6,9 @@
 
 #include "../../src/names.c"
 #include "../../src/family.c"
+#include "../../src/io.c"
+#include "../../src/dirlist.c"
+#include "../../src/shares.c"
 #include "../../src/detect.c"
 #include "check.h"
 

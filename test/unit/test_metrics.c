@@ -30,9 +30,9 @@ static void setup(void)
 	s.captures = (struct capture_stats){ .written = 4, .failed = 1, .merged = 2, .spawn_failures = 3, .disabled = 1 };
 	s.probes.ringbuf_full = 3;
 	s.smb_attached = true;
-	s.smb_hist[9][7] = 4;	/* SMB2_WRITE: 4 in [128, 256) us */
-	s.smb_hist[9][17] = 1;	/* and one in [131 ms, 262 ms) */
-	s.smb_count[9] = 5;
+	s.smb.hist[9][7] = 4;	/* SMB2_WRITE: 4 in [128, 256) us */
+	s.smb.hist[9][17] = 1;	/* and one in [131 ms, 262 ms) */
+	s.smb.count[9] = 5;
 }
 
 /* Every sample's metric was declared by a "# TYPE" line before it (histogram samples by their base
@@ -83,7 +83,7 @@ static void test_families_and_limits(void)
 	int n;
 
 	setup();
-	s.smb_hist[9][31] = 2;	/* clamped by the kernel: slower than 2^31 us, no finite bound */
+	s.smb.hist[9][31] = 2;	/* clamped by the kernel: slower than 2^31 us, no finite bound */
 	f = &s.fam[s.nfam++];
 	strcpy(f->name, "smb");
 	metrics_family_method(f, "");
