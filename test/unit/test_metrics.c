@@ -319,10 +319,72 @@ static void test_fd_past_setsize(void)
 	metrics_server_close(&m);
 }
 
+/* NFS per-procedure histograms and error counters through SMB's code, and the bounded per-share counters.
+ * With AOD_METRICS_SAMPLE set the text is written there for test/cli/metrics.test to give to promtool. */
+static void test_nfs_and_shares(void)
+{
+	const char *sample = getenv("AOD_METRICS_SAMPLE");
+	char label[32];
+	int n;
+
+	setup();
+	s.smb.errors[9] = 2;
+	s.nfs_attached = true;
+	s.nfs.hist[1][17] = 3;		/* NFSPROC4_CLNT_READ: 3 in [131 ms, 262 ms) */
+	s.nfs.count[1] = 3;
+	s.nfs.errors[1] = 1;
+	s.nfs.hist[NAMES_NFS3_BASE + 7][10] = 2;	/* NFS3PROC_WRITE */
+	s.nfs.count[NAMES_NFS3_BASE + 7] = 2;
+	s.nfs.hist[METRICS_NFS_ROWS - 1][0] = 1;	/* a procedure the tables do not know */
+	s.nfs.count[METRICS_NFS_ROWS - 1] = 1;
+	s.probes.nfs_lost = 4;
+	metrics_shares_add(&s.shares, NAMES_SMB, "//127.0.0.1/share", 40);
+	metrics_shares_add(&s.shares, NAMES_SMB, "//127.0.0.1/share", 2);
+	metrics_shares_add(&s.shares, NAMES_NFS, "127.0.0.1:/", 5);
+	metrics_shares_add(&s.shares, NAMES_SMB, "//srv/a \"b\"\\c", 1);
+	for (int i = 0; i < 10; i++) {
+		snprintf(label, sizeof(label), "//10.0.0.%d/data", i);
+		metrics_shares_add(&s.shares, NAMES_SMB, label, 1);
+	}
+	metrics_shares_add(&s.shares, NAMES_NFS, NULL, 3);	/* an anomaly's shares beyond SHARES_MAX */
+	n = metrics_render(&s, &cfg, buf, sizeof(buf));
+	CHECK(n > 0);
+	CHECK(well_formed(buf));
+	CHECK(strstr(buf, "aod_smb_command_errors_total{command=\"SMB2_WRITE\"} 2\n") != NULL);
+	CHECK(strstr(buf, "# TYPE aod_nfs_rpc_latency_seconds histogram\n") != NULL);
+	CHECK(strstr(buf, "aod_nfs_rpc_latency_seconds_bucket{proc=\"NFSPROC4_CLNT_READ\",le=\"0.131072\"} 0\n") != NULL);
+	CHECK(strstr(buf, "aod_nfs_rpc_latency_seconds_bucket{proc=\"NFSPROC4_CLNT_READ\",le=\"0.262144\"} 3\n") != NULL);
+	CHECK(strstr(buf, "aod_nfs_rpc_latency_seconds_count{proc=\"NFS3PROC_WRITE\"} 2\n") != NULL);
+	CHECK(strstr(buf, "aod_nfs_rpc_latency_seconds_count{proc=\"other\"} 1\n") != NULL);
+	CHECK(strstr(buf, "aod_nfs_rpc_errors_total{proc=\"NFSPROC4_CLNT_READ\"} 1\n") != NULL);
+	CHECK(strstr(buf, "aod_nfs_rpc_errors_total{proc=\"NFS3PROC_WRITE\"} 0\n") != NULL);
+	CHECK(strstr(buf, "NFSPROC4_CLNT_WRITE") == NULL);	/* never seen: no series */
+	CHECK(strstr(buf, "aod_nfs_attached 1\n") != NULL);
+	CHECK(strstr(buf, "aod_probe_lost_total{family=\"nfs\",reason=\"ringbuf_or_map_full\"} 4\n") != NULL);
+	CHECK(strstr(buf, "aod_share_events_total{proto=\"smb\",share=\"//127.0.0.1/share\"} 42\n") != NULL);
+	CHECK(strstr(buf, "aod_share_anomalies_total{proto=\"smb\",share=\"//127.0.0.1/share\"} 2\n") != NULL);
+	CHECK(strstr(buf, "aod_share_events_total{proto=\"nfs\",share=\"127.0.0.1:/\"} 5\n") != NULL);
+	CHECK(strstr(buf, "share=\"//srv/a \\\"b\\\"\\\\c\"} 1\n") != NULL);	/* escaped as the format says */
+	/* 8 shares have their own series (the first seen), the other 5 SMB ones and NFS's overflow are "other" */
+	CHECK(strstr(buf, "share=\"//10.0.0.4/data\"} 1\n") != NULL);
+	CHECK(strstr(buf, "share=\"//10.0.0.5/data\"}") == NULL);
+	CHECK(strstr(buf, "aod_share_events_total{proto=\"smb\",share=\"other\"} 5\n") != NULL);
+	CHECK(strstr(buf, "aod_share_events_total{proto=\"nfs\",share=\"other\"} 3\n") != NULL);
+	CHECK(strstr(buf, "aod_share_anomalies_total{proto=\"nfs\",share=\"other\"} 1\n") != NULL);
+	if (sample) {
+		FILE *f = fopen(sample, "w");
+
+		CHECK(f && fwrite(buf, 1, (size_t)n, f) == (size_t)n);
+		if (f)
+			fclose(f);
+	}
+}
+
 int main(void)
 {
 	int n;
 
+	test_nfs_and_shares();
 	setup();
 	n = metrics_render(&s, &cfg, buf, sizeof(buf));
 	CHECK(n > 0 && (size_t)n == strlen(buf));
