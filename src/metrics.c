@@ -157,25 +157,23 @@ static void render_op_rows(struct out *o, const struct op_rows *r)
 
 static void render_op_hists(struct out *o, const struct metrics_snapshot *s)
 {
-	const struct op_rows smb = {
-		.hist_metric = "aod_smb_command_latency_seconds",
-		.hist_help = "Latency of every SMB2 command of the kernel client, from the in-kernel log2 histograms "
-			     "(no _sum: the kernel keeps none).",
-		.err_metric = "aod_smb_command_errors_total",
-		.err_help = "SMB2 commands of the kernel client that failed, by command.",
-		.label = "command", .proto = NAMES_SMB, .nrows = CFG_SMB2_NCMD, .ops = &s->smb,
+	static const struct op_rows proto[] = {
+		{ "aod_smb_command_latency_seconds", "Latency of every SMB2 command of the kernel client, from the "
+		  "in-kernel log2 histograms (no _sum: the kernel keeps none).", "aod_smb_command_errors_total",
+		  "SMB2 commands of the kernel client that failed, by command.", "command", NAMES_SMB, CFG_SMB2_NCMD,
+		  NULL },
+		{ "aod_nfs_rpc_latency_seconds", "Latency of every NFS RPC of the kernel client by procedure "
+		  "(NFSPROC4_CLNT_*, NFS3PROC_*), from the in-kernel log2 histograms (no _sum: the kernel keeps none).",
+		  "aod_nfs_rpc_errors_total", "NFS RPCs of the kernel client that ended in an error, by procedure.",
+		  "proc", NAMES_NFS, METRICS_NFS_ROWS, NULL },
 	};
-	const struct op_rows nfs = {
-		.hist_metric = "aod_nfs_rpc_latency_seconds",
-		.hist_help = "Latency of every NFS RPC of the kernel client by procedure (NFSPROC4_CLNT_*, NFS3PROC_*), "
-			     "from the in-kernel log2 histograms (no _sum: the kernel keeps none).",
-		.err_metric = "aod_nfs_rpc_errors_total",
-		.err_help = "NFS RPCs of the kernel client that ended in an error, by procedure.",
-		.label = "proc", .proto = NAMES_NFS, .nrows = METRICS_NFS_ROWS, .ops = &s->nfs,
-	};
+	struct op_rows r;
 
-	render_op_rows(o, &smb);
-	render_op_rows(o, &nfs);
+	for (unsigned i = 0; i < sizeof(proto) / sizeof(proto[0]); i++) {
+		r = proto[i];
+		r.ops = r.proto == NAMES_NFS ? &s->nfs : &s->smb;
+		render_op_rows(o, &r);
+	}
 }
 
 void metrics_shares_add(struct metrics_shares *m, unsigned proto, const char *label, uint32_t events)
