@@ -48,13 +48,27 @@ static bool stall_alert(const struct cfg_anomaly *an, const struct detect_anomal
 	return true;
 }
 
+/* "//127.0.0.1/share (server 127.0.0.1, user aod)", "127.0.0.1 (one of 127.0.0.1:/a 127.0.0.1:/b)". */
+static void share_text(const struct shares_name *n, char *out, size_t cap)
+{
+	const char *sep = n->server[0] && n->user[0] ? ", " : "";
+
+	if (n->share[0] && (n->server[0] || n->user[0]))
+		snprintf(out, cap, "%s (%s%s%s%s%s)", n->share, n->server[0] ? "server " : "", n->server, sep,
+			 n->user[0] ? "user " : "", n->user);
+	else if (n->candidates[0])
+		snprintf(out, cap, "%s (one of %s)", shares_label(n), n->candidates);
+	else
+		snprintf(out, cap, "%s", shares_label(n));
+}
+
 /* Name each share the anomaly counted (at detection: the mount may be gone when the bundle is written),
  * log one line per share, count them for the metrics; the alert's suffix names the busiest. */
 static void name_shares(struct daemon *d, struct detect_anomaly *a, char *alert, size_t cap)
 {
 	const struct cfg_anomaly *an = &d->cfg->anomalies[a->anomaly];
-	const struct shares_name *top = &a->share_names[0];
 	struct shares_name *nm;
+	char text[SHARES_SHARE_LEN * 2 + SHARES_SERVER_LEN + SHARES_USER_LEN + 32];
 	uint64_t now = mono_ns();
 	uint32_t i, more;
 
@@ -64,19 +78,18 @@ static void name_shares(struct daemon *d, struct detect_anomaly *a, char *alert,
 		if (d->names)
 			shares_resolve(&d->shares, &a->shares.e[i].key, now, nm);
 		metrics_shares_add(&d->share_stats, a->shares.e[i].key.proto, shares_label(nm), a->shares.e[i].count);
-		log_info("%s %s: %s%s%s: %u event%s, worst %.1f ms", an->proto, an->name, shares_label(nm),
-			 nm->candidates[0] ? " (one of " : "", nm->candidates[0] ? nm->candidates : "",
-			 a->shares.e[i].count, a->shares.e[i].count == 1 ? "" : "s", (double)a->shares.e[i].worst / 1e6);
+		share_text(nm, text, sizeof(text));
+		log_info("%s %s: %s: %u event%s, worst %.1f ms", an->proto, an->name, text, a->shares.e[i].count,
+			 a->shares.e[i].count == 1 ? "" : "s", (double)a->shares.e[i].worst / 1e6);
+		if (i == 0)
+			snprintf(alert, cap, " on %s", text);
 	}
 	if (a->shares.other_count)
 		metrics_shares_add(&d->share_stats, a->shares.e[0].key.proto, NULL, a->shares.other_count);
-	if (!a->shares.n || (!top->share[0] && !top->server[0]))
-		return;
-	more = a->shares.n - 1 + (a->shares.other_count ? 1 : 0);
-	snprintf(alert, cap, " on %s%s%s%s%s%s", shares_label(top), top->share[0] && top->server[0] ? " (server " : "",
-		 top->share[0] ? top->server : "", top->user[0] && top->share[0] ? ", user " : "",
-		 top->share[0] ? top->user : "", top->share[0] && top->server[0] ? ")" : "");
-	if (more)
+	more = a->shares.n - (a->shares.n ? 1 : 0) + (a->shares.other_count ? 1 : 0);
+	if (!a->shares.n || (!a->share_names[0].share[0] && !a->share_names[0].server[0]))
+		alert[0] = 0;	/* nothing known: the alert stays as it was */
+	else if (more)
 		snprintf(alert + strlen(alert), cap - strlen(alert), " and %u more share%s", more, more == 1 ? "" : "s");
 }
 
@@ -85,7 +98,7 @@ static void start_bundle(struct daemon *d, struct detect_anomaly *a)
 	const struct cfg_anomaly *an = &d->cfg->anomalies[a->anomaly];
 	struct collect_request req = { .anomaly_idx = a->anomaly, .det = a, .wall_ns = wall_ns() };
 	const char *rule = a->rule >= 0 ? an->rules[a->rule].name : NULL;
-	char worst[48], where[SHARES_SHARE_LEN + SHARES_SERVER_LEN + SHARES_USER_LEN + 64];
+	char worst[48], where[SHARES_SHARE_LEN * 2 + SHARES_SERVER_LEN + SHARES_USER_LEN + 64];
 	int err;
 
 	d->anomalies++;

@@ -415,26 +415,34 @@ static int nfs_candidates(const struct shares *s, unsigned vers, const char *ser
 	return n;
 }
 
-static bool resolve_nfs(struct shares *s, const struct shares_key *k, uint64_t now_ns, struct shares_name *out)
+/* From the tables as they are: true when the client's server and at least one mount of it are known. */
+static bool nfs_lookup(const struct shares *s, const struct shares_key *k, struct shares_name *out)
 {
-	int c = -1;
+	int c = -1, n;
 
-	for (int pass = 0; pass < 2 && c < 0; pass++) {
-		if (pass && !may_read(s->nfs_reads, s->nfs_at, now_ns))
-			break;
-		if (pass)
-			read_nfs(s, now_ns);
-		for (int i = 0; i < s->nclnt && c < 0; i++)
-			if (s->clnt[i].clid == k->tree)
-				c = i;
-	}
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < s->nclnt && c < 0; i++)
+		if (s->clnt[i].clid == k->tree)
+			c = i;
 	if (c >= 0)
 		snprintf(out->server, sizeof(out->server), "%s", s->clnt[c].server);
-	/* without /sys/kernel/sunrpc (before 5.13), the mounts of that version alone may say it */
-	if (nfs_candidates(s, k->vers, out->server, out) == 1 && !out->server[0]) {
-		size_t n = out->share[0] == '[' ? strcspn(out->share + 1, "]") : strcspn(out->share, ":");
+	n = nfs_candidates(s, k->vers, out->server, out);
+	/* without /sys/kernel/sunrpc (before 5.13), the one mount of that version names the server too */
+	if (n == 1 && !out->server[0]) {
+		size_t len = out->share[0] == '[' ? strcspn(out->share + 1, "]") : strcspn(out->share, ":");
 
-		snprintf(out->server, sizeof(out->server), "%.*s", (int)n, out->share + (out->share[0] == '['));
+		snprintf(out->server, sizeof(out->server), "%.*s", (int)len, out->share + (out->share[0] == '['));
+	}
+	return c >= 0 && n > 0;
+}
+
+/* A client is created before its mount is listed (the mount's own first RPCs): a known client with no
+ * mount is looked up again too, under the same once-a-second limit. */
+static bool resolve_nfs(struct shares *s, const struct shares_key *k, uint64_t now_ns, struct shares_name *out)
+{
+	if (!nfs_lookup(s, k, out) && may_read(s->nfs_reads, s->nfs_at, now_ns)) {
+		read_nfs(s, now_ns);
+		nfs_lookup(s, k, out);
 	}
 	return out->share[0] || out->server[0] || out->candidates[0];
 }

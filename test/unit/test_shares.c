@@ -43,10 +43,10 @@ static void put_file(const char *name, const char *text)
 
 static const char *path(const char *name)
 {
-	static char p[4][256];
+	static char p[32][256];	/* each caller's string stays while the test runs */
 	static int k;
 
-	k = (k + 1) % 4;
+	k = (k + 1) % 32;
 	snprintf(p[k], sizeof(p[k]), "%s/%s", dir, name);
 	return p[k];
 }
@@ -232,6 +232,22 @@ static void test_nfs(void)
 	CHECK(s.nfs_reads == 1);
 	CHECK(shares_resolve(&s, &k, T0 + 2 * SEC, &n));
 	CHECK(s.nfs_reads == 2);
+
+	/* a client seen before its mount is listed (the mount's own first RPCs) is looked up again, once a
+	 * second at most, until its mount shows */
+	put_file("ms2", "device 127.0.0.1:/srv/nfs mounted on /mnt/nfs3 with fstype nfs statvers=1.1\n"
+		 "\topts:\trw,vers=3,rsize=131072,proto=tcp\n");
+	{
+		struct shares_paths p2 = { .mountstats = path("ms2"), .sunrpc = p.sunrpc };
+
+		shares_init(&s, &p2);
+	}
+	k = nfs_key(3, 4);
+	CHECK(shares_resolve(&s, &k, T0, &n) && !strcmp(n.server, "127.0.0.1") && !n.share[0] && !n.candidates[0]);
+	CHECK(link(path("ms"), path("ms3")) == 0 && rename(path("ms3"), path("ms2")) == 0);
+	CHECK(shares_resolve(&s, &k, T0 + SEC / 2, &n) && !n.share[0] && s.nfs_reads == 1);
+	CHECK(shares_resolve(&s, &k, T0 + 3 * SEC / 2, &n) && !strcmp(n.share, "127.0.0.1:/") && s.nfs_reads == 2);
+	CHECK(shares_resolve(&s, &k, T0 + 5 * SEC, &n) && !strcmp(n.share, "127.0.0.1:/") && s.nfs_reads == 2);
 
 	/* without /sys/kernel/sunrpc (before 5.13): the one mount of the version names the server too */
 	p.sunrpc = "/nonexistent";

@@ -154,7 +154,7 @@ def check_names(d, bs, shares=SHARES):
     log = read(os.path.join(d, "aod.log"))
     for sh in named:
         need(re.search(r"detected anomaly: smb \w+ .* on " + re.escape(sh) + r" \(server 127\.0\.0\.1, user aod\)", log) or
-             re.search(r"smb \w+: " + re.escape(sh) + r": \d+ events?, worst", log),
+             re.search(r"smb \w+: " + re.escape(sh) + r" \([^)]*\): \d+ events?, worst", log),
              f"aod.log names {sh} in no alert and no summary line")
     return "names " + ",".join(sorted(named))
 
