@@ -174,19 +174,44 @@ static void test_smb_bad_input(void)
 	CHECK(!shares_resolve(&s, &k, T0, &n) && s.smb_reads == 1);
 }
 
-/* The guest's sunrpc sysfs: clnt-N/switch links to the switch whose xprt-K-tcp/dstaddr is the server. */
+/* The guest's sunrpc sysfs as its listing fixtures give it (clnt-N/switch links to the switch whose
+ * xprt-K-tcp/dstaddr is the server), plus client 99 on a transport to another server. */
 static void make_sunrpc(void)
 {
-	char p[512];
+	char line[256], a[128], b[128], c[128], p[512];
+	FILE *f;
+	int n = 0;
 
-	snprintf(p, sizeof(p), "mkdir -p %s/sunrpc/rpc-clients/clnt-3 %s/sunrpc/rpc-clients/clnt-9 "
-		 "%s/sunrpc/xprt-switches/switch-1/xprt-2-tcp %s/sunrpc/xprt-switches/switch-2/xprt-0-tcp", dir, dir,
-		 dir, dir);
+	f = fopen("test/fixtures/names/sunrpc-xprts-6.1.txt", "r");
+	while (f && fgets(line, sizeof(line), f) && sscanf(line, "/sys/kernel/sunrpc/%127s %127s", a, b) == 2) {
+		snprintf(p, sizeof(p), "mkdir -p %s/sunrpc/%s", dir, a);
+		CHECK(system(p) == 0);
+		snprintf(p, sizeof(p), "sunrpc/%s/dstaddr", a);
+		snprintf(line, sizeof(line), "%s\n", b);
+		put_file(p, line);
+		n++;
+	}
+	if (f)
+		fclose(f);
+	CHECK(n == 4);
+	n = 0;
+	f = fopen("test/fixtures/names/sunrpc-clients-6.1.txt", "r");
+	while (f && fgets(line, sizeof(line), f) &&
+	       sscanf(line, "/sys/kernel/sunrpc/%127s switch -> %127s", a, c) == 2) {
+		snprintf(p, sizeof(p), "mkdir -p %s/sunrpc/%s", dir, a);
+		CHECK(system(p) == 0);
+		snprintf(p, sizeof(p), "sunrpc/%s/switch", a);
+		CHECK(symlink(c, path(p)) == 0);
+		n++;
+	}
+	if (f)
+		fclose(f);
+	CHECK(n == 11);
+	snprintf(p, sizeof(p), "mkdir -p %s/sunrpc/rpc-clients/clnt-99 %s/sunrpc/xprt-switches/switch-9/xprt-9-tcp", dir,
+		 dir);
 	CHECK(system(p) == 0);
-	put_file("sunrpc/xprt-switches/switch-1/xprt-2-tcp/dstaddr", "127.0.0.1\n");
-	put_file("sunrpc/xprt-switches/switch-2/xprt-0-tcp/dstaddr", "192.0.2.7\n");
-	CHECK(symlink("../../xprt-switches/switch-1", path("sunrpc/rpc-clients/clnt-3/switch")) == 0);
-	CHECK(symlink("../../xprt-switches/switch-2", path("sunrpc/rpc-clients/clnt-9/switch")) == 0);
+	put_file("sunrpc/xprt-switches/switch-9/xprt-9-tcp/dstaddr", "192.0.2.7\n");
+	CHECK(symlink("../../xprt-switches/switch-9", path("sunrpc/rpc-clients/clnt-99/switch")) == 0);
 }
 
 static void test_nfs(void)
@@ -203,7 +228,7 @@ static void test_nfs(void)
 	CHECK(!strcmp(n.server, "127.0.0.1"));
 	CHECK(!n.share[0] && !n.mount[0]);
 	CHECK(!strcmp(n.candidates, "127.0.0.1:/ 127.0.0.1:/ro"));
-	CHECK(s.nnfs == 4 && s.nclnt == 2);
+	CHECK(s.nnfs == 4 && s.nclnt == 12);
 	k = nfs_key(3, 3);
 	CHECK(shares_resolve(&s, &k, T0, &n) && !strcmp(n.candidates, "127.0.0.1:/srv/nfs 127.0.0.1:/srv/nfs/ro"));
 	CHECK(s.nfs_reads == 1);
@@ -222,7 +247,7 @@ static void test_nfs(void)
 	CHECK(!n.candidates[0]);
 	/* a client of another server: its address, and none of these mounts is on it, so the mounts of
 	 * that version are all it can be */
-	k = nfs_key(9, 3);
+	k = nfs_key(99, 3);
 	CHECK(shares_resolve(&s, &k, T0, &n) && !strcmp(n.server, "192.0.2.7"));
 	CHECK(!strcmp(n.share, "127.0.0.1:/srv/nfs"));
 	/* an unknown client id re-reads once a second at most */
