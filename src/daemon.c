@@ -720,7 +720,7 @@ int daemon_setup_metrics(struct daemon *d)
 
 	if (!d->cfg->metrics_listen[0] && !d->cfg->metrics_textfile[0])
 		return 0;
-	d->metrics_cap = 256 * 1024;
+	d->metrics_cap = METRICS_RENDER_CAP;
 	d->metrics_buf = arena_new(&d->arena, char, d->metrics_cap);
 	if (!d->metrics_buf) {
 		log_error("unable to reserve the metrics buffer: the arena is full (raise memory.arena_kb)");

@@ -59,6 +59,10 @@ struct metrics_shares {
 /* Count one fired anomaly's events of share label (NULL: its "other" shares) of protocol proto. */
 void metrics_shares_add(struct metrics_shares *m, unsigned proto, const char *label, uint32_t events);
 
+/* The rendering's buffer: every SMB command and NFS procedure row with a full histogram (33 lines of about
+ * 90 bytes each, test_metrics renders that worst case) and the rest of the text fit. */
+#define METRICS_RENDER_CAP (512 * 1024)
+
 /* Everything a scrape reports; the daemon fills it, metrics_render only formats it. */
 struct metrics_snapshot {
 	uint64_t events_total;

@@ -380,10 +380,45 @@ static void test_nfs_and_shares(void)
 	}
 }
 
+/* Every row of both protocols in use, with counts at their widest, and every family and share: the text fits
+ * the daemon's buffer. */
+static void test_worst_case_fits(void)
+{
+	static char big[METRICS_RENDER_CAP];
+	char label[SHARES_SHARE_LEN];
+	int n;
+
+	setup();
+	for (unsigned r = 0; r < METRICS_OPS_ROWS; r++) {
+		for (unsigned b = 0; b < METRICS_HIST_BUCKETS; b++)
+			s.smb.hist[r][b] = s.nfs.hist[r][b] = UINT64_MAX / 64;
+		s.smb.count[r] = s.nfs.count[r] = UINT64_MAX;
+		s.smb.errors[r] = s.nfs.errors[r] = UINT64_MAX;
+	}
+	for (int i = 0; i < METRICS_SHARES + 2; i++) {
+		memset(label, 'x', sizeof(label) - 1);
+		label[sizeof(label) - 1] = 0;
+		label[0] = (char)('a' + i);
+		metrics_shares_add(&s.shares, NAMES_SMB, label, UINT32_MAX);
+	}
+	for (s.nfam = 0; s.nfam < METRICS_MAX_FAMILIES; s.nfam++) {
+		snprintf(s.fam[s.nfam].name, sizeof(s.fam[0].name), "family%u", (unsigned)s.nfam % 100);
+		metrics_family_method(&s.fam[s.nfam], "a_method_name_much_longer_than_thirty_one_characters");
+		s.fam[s.nfam].counts = s.fam[s.nfam].has_hist = true;
+		s.fam[s.nfam].events = UINT64_MAX;
+		for (unsigned b = 0; b < METRICS_HIST_BUCKETS; b++)
+			s.fam[s.nfam].hist[b] = UINT64_MAX / 64;
+	}
+	n = metrics_render(&s, &cfg, big, sizeof(big));
+	CHECK(n > 0 && (size_t)n < sizeof(big));
+	CHECK(n > 256 * 1024);	/* what the buffer held before NFS: too small for this */
+}
+
 int main(void)
 {
 	int n;
 
+	test_worst_case_fits();
 	test_nfs_and_shares();
 	setup();
 	n = metrics_render(&s, &cfg, buf, sizeof(buf));
