@@ -48,9 +48,17 @@ static bool stall_alert(const struct cfg_anomaly *an, const struct detect_anomal
 	return true;
 }
 
-/* "//127.0.0.1/share (server 127.0.0.1, user aod)", "127.0.0.1 (one of 127.0.0.1:/a 127.0.0.1:/b)". */
-static void share_text(const struct shares_name *n, char *out, size_t cap)
+/* "//127.0.0.1/share (server 127.0.0.1, user aod)", "127.0.0.1 (one of 127.0.0.1:/a 127.0.0.1:/b)"; the ids when
+ * nothing is known of them. */
+static void share_text(const struct shares_key *k, const struct shares_name *n, char *out, size_t cap)
 {
+	if (!n->share[0] && !n->server[0] && !n->candidates[0]) {
+		if (k->proto == NAMES_NFS)
+			snprintf(out, cap, "rpc client %u (NFSv%u)", k->tree, k->vers);
+		else
+			snprintf(out, cap, "session 0x%llx tree 0x%x", (unsigned long long)k->sesid, k->tree);
+		return;
+	}
 	const char *sep = n->server[0] && n->user[0] ? ", " : "";
 
 	if (n->share[0] && (n->server[0] || n->user[0]))
@@ -78,7 +86,7 @@ static void name_shares(struct daemon *d, struct detect_anomaly *a, char *alert,
 		if (d->names)
 			shares_resolve(&d->shares, &a->shares.e[i].key, now, nm);
 		metrics_shares_add(&d->share_stats, a->shares.e[i].key.proto, shares_label(nm), a->shares.e[i].count);
-		share_text(nm, text, sizeof(text));
+		share_text(&a->shares.e[i].key, nm, text, sizeof(text));
 		log_info("%s %s: %s: %u event%s, worst %.1f ms", an->proto, an->name, text, a->shares.e[i].count,
 			 a->shares.e[i].count == 1 ? "" : "s", (double)a->shares.e[i].worst / 1e6);
 		if (i == 0)
