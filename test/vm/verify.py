@@ -349,8 +349,11 @@ def case_stall(res, mk, tmp):
          f"the stall names pid {e.get('pid')} ({e.get('comm')}), not the reader dd {m.get('reader_pid')}")
     need(m.get("reader") == "0", f"the reader did not finish after smbd resumed: {m.get('reader')}")
     need(len(st) == 1, f"one stall gave {len(st)} stall bundles")
+    need(e.get("share") == "//127.0.0.1/share" and e.get("server") == "127.0.0.1",
+         f"the stalled READ names share {e.get('share')!r} on server {e.get('server')!r}")
     exit_ok(d)
-    return f"bundle {secs} s after the stall, {e.get('command')} {float(e.get('age_ms')):.0f} ms, pid {e.get('pid')} dd"
+    return (f"bundle {secs} s after the stall, {e.get('command')} {float(e.get('age_ms')):.0f} ms on {e['share']}, "
+            f"pid {e.get('pid')} dd")
 
 
 def case_crash(res, mk, tmp):
