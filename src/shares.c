@@ -133,7 +133,8 @@ void shares_init(struct shares *s, const struct shares_paths *p)
 /* Copy the token at p (up to a blank, or to `stop` when given) into dst, cut to fit. */
 static void token(char *dst, size_t cap, const char *p, const char *stop)
 {
-	size_t n = stop ? (size_t)(strstr(p, stop) ? strstr(p, stop) - p : (ptrdiff_t)strlen(p)) : strcspn(p, " \t");
+	const char *end = stop ? strstr(p, stop) : NULL;
+	size_t n = !stop ? strcspn(p, " \t") : end ? (size_t)(end - p) : strlen(p);
 
 	if (n >= cap)
 		n = cap - 1;
