@@ -389,16 +389,28 @@ static bool dev_on(const char *dev, const char *server)
 	return !strncmp(dev, server, n) && dev[n] == ':';
 }
 
-/* The mounts of version vers (on server, when it is known and names one); 1 fills share and mount. */
+/* "10.0.0.1:/x", "[fd00::1]:/x": the mount names its server by address, not by a name aod cannot resolve. */
+static bool dev_by_address(const char *dev)
+{
+	size_t n = strcspn(dev, ":");
+
+	return dev[0] == '[' || (n && strspn(dev, "0123456789.") == n);
+}
+
+/*
+ * The mounts of version vers that can be the client's: with its server known, those on that address, else
+ * those naming their server by a host name (which may be it); without it, all of that version. 1 fills
+ * share and mount.
+ */
 static int nfs_candidates(const struct shares *s, unsigned vers, const char *server, struct shares_name *out)
 {
 	int n = 0, one = -1;
 
-	for (int pass = 0; pass < 2 && !n; pass++) {
+	for (int pass = server[0] ? 0 : 1; pass < 2 && !n; pass++) {
 		for (int i = 0; i < s->nnfs; i++) {
-			if (s->nfs[i].vers != vers || (pass == 0 && server[0] && !dev_on(s->nfs[i].dev, server)))
+			if (s->nfs[i].vers != vers)
 				continue;
-			if (pass == 0 && !server[0])
+			if (pass == 0 ? !dev_on(s->nfs[i].dev, server) : server[0] && dev_by_address(s->nfs[i].dev))
 				continue;
 			one = i;
 			n++;

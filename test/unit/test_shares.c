@@ -245,11 +245,10 @@ static void test_nfs(void)
 	CHECK(shares_resolve(&s, &k, T0, &n));
 	CHECK(!strcmp(n.share, "127.0.0.1:/") && !strcmp(n.mount, "/mnt/nfs4") && !strcmp(n.server, "127.0.0.1"));
 	CHECK(!n.candidates[0]);
-	/* a client of another server: its address, and none of these mounts is on it, so the mounts of
-	 * that version are all it can be */
+	/* a client of another server: its address names it, and no mount on 127.0.0.1 can be it */
 	k = nfs_key(99, 3);
 	CHECK(shares_resolve(&s, &k, T0, &n) && !strcmp(n.server, "192.0.2.7"));
-	CHECK(!strcmp(n.share, "127.0.0.1:/srv/nfs"));
+	CHECK(!n.share[0] && !n.candidates[0]);
 	/* an unknown client id re-reads once a second at most */
 	k = nfs_key(77, 4);
 	CHECK(s.nfs_reads == 1);
@@ -257,6 +256,19 @@ static void test_nfs(void)
 	CHECK(s.nfs_reads == 1);
 	CHECK(shares_resolve(&s, &k, T0 + 2 * SEC, &n));
 	CHECK(s.nfs_reads == 2);
+
+	/* a mount that names its server by a host name may be that client's */
+	put_file("ms4", "device 127.0.0.1:/srv/nfs mounted on /mnt/nfs3 with fstype nfs statvers=1.1\n"
+		 "\topts:\trw,vers=3\ndevice filer.example:/data mounted on /mnt/data with fstype nfs statvers=1.1\n"
+		 "\topts:\trw,vers=3\n");
+	{
+		struct shares_paths p4 = { .mountstats = path("ms4"), .sunrpc = p.sunrpc };
+
+		shares_init(&s, &p4);
+	}
+	k = nfs_key(99, 3);
+	CHECK(shares_resolve(&s, &k, T0, &n) && !strcmp(n.server, "192.0.2.7"));
+	CHECK(!strcmp(n.share, "filer.example:/data") && !strcmp(n.mount, "/mnt/data"));
 
 	/* a client seen before its mount is listed (the mount's own first RPCs) is looked up again, once a
 	 * second at most, until its mount shows */
