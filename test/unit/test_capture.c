@@ -13,6 +13,7 @@
 #include "../../src/inet_diag.c"
 #include "../../src/names.c"
 #include "../../src/family.c"
+#include "../../src/shares.c"
 #include "../../src/manifest.c"
 #include "../../src/tcp_state.c"
 #include "../../src/collect.c"

@@ -137,6 +137,33 @@ def check_latency_bundles(d, tmp, method=None, low=150.0, high=1000.0, actions=T
     return lat
 
 
+SHARES = ("//127.0.0.1/share", "//127.0.0.1/ro")
+
+
+def check_names(d, bs, shares=SHARES):
+    """Issue 15 item 8: every event on a tree names its share, the server and the mount's user; each manifest
+    sums its events per share; the alert and the log name them too."""
+    named = set()
+    for b in bs:
+        for e in b.events():
+            if not e.get("sesid") or not e.get("tid"):
+                continue    # NEGOTIATE, SESSION_SETUP: no tree yet
+            need(e.get("share") in shares and e.get("server") == "127.0.0.1" and e.get("user") == "aod",
+                 f"{b.name}: {e.get('command')} on tid {e.get('tid')} is named share={e.get('share')!r} "
+                 f"server={e.get('server')!r} user={e.get('user')!r}")
+            named.add(e["share"])
+        summary = b.anomaly.get("shares") or []
+        need(summary and sum(int(s.get("count", 0)) for s in summary) == int(b.anomaly.get("count", -1)),
+             f"{b.name}: the shares summary {summary} does not add up to the anomaly's count {b.anomaly.get('count')}")
+    need(named, "no event on a tree to name")
+    log = read(os.path.join(d, "aod.log"))
+    for sh in named:
+        need(re.search(r"detected anomaly: smb \w+ .* on " + re.escape(sh) + r" \(server 127\.0\.0\.1, user aod\)", log) or
+             re.search(r"smb \w+: " + re.escape(sh) + r" \([^)]*\): \d+ events?, worst", log),
+             f"aod.log names {sh} in no alert and no summary line")
+    return "names " + ",".join(sorted(named))
+
+
 def case_late(res, mk, tmp):
     d = os.path.join(res, "late")
     m = mk.get("late") or {}
@@ -227,7 +254,8 @@ def case_latency(method):
         # netem's 100 ms each way makes one round trip ~200 ms; compounds and writes may take two.
         need([e for e in evs if 180.0 <= float(e["latency_ms"]) < 300.0],
              "no command near 200 ms: " + describe(evs, 10))
-        return f"{len(lat)} bundle(s): {describe(sorted(evs, key=lambda e: -float(e['latency_ms'])), 4)}"
+        names = check_names(d, lat, ("//127.0.0.1/share",))
+        return f"{len(lat)} bundle(s): {describe(sorted(evs, key=lambda e: -float(e['latency_ms'])), 4)}; {names}"
     return run
 
 
@@ -287,7 +315,7 @@ def case_errors(res, mk, tmp):
             codes.add(e.get("status_name") or "")
     need(codes & {"EACCES", "STATUS_ACCESS_DENIED"}, f"rule 'denied' events carry none of the tracked codes: {codes}")
     exit_ok(d)
-    return "codes " + ",".join(sorted(c for c in codes if c))
+    return "codes " + ",".join(sorted(c for c in codes if c)) + "; " + check_names(d, denied)
 
 
 def case_emergency(res, mk, tmp):
@@ -326,8 +354,11 @@ def case_stall(res, mk, tmp):
          f"the stall names pid {e.get('pid')} ({e.get('comm')}), not the reader dd {m.get('reader_pid')}")
     need(m.get("reader") == "0", f"the reader did not finish after smbd resumed: {m.get('reader')}")
     need(len(st) == 1, f"one stall gave {len(st)} stall bundles")
+    need(e.get("share") == "//127.0.0.1/share" and e.get("server") == "127.0.0.1",
+         f"the stalled READ names share {e.get('share')!r} on server {e.get('server')!r}")
     exit_ok(d)
-    return f"bundle {secs} s after the stall, {e.get('command')} {float(e.get('age_ms')):.0f} ms, pid {e.get('pid')} dd"
+    return (f"bundle {secs} s after the stall, {e.get('command')} {float(e.get('age_ms')):.0f} ms on {e['share']}, "
+            f"pid {e.get('pid')} dd")
 
 
 def case_crash(res, mk, tmp):
