@@ -331,6 +331,7 @@ static void feed_error(struct detect *d, const union detect_event *ev, unsigned 
 		mask &= mask - 1;
 		for (int r = 0; r < an->nrules && r < CFG_MAX_RULES; r++) {
 			struct detect_slot *s = &d->err[a][r];
+
 			if (!error_matches(sp, &an->rules[r], ev))
 				continue;
 			s->count++;
