@@ -6,7 +6,7 @@
 #   AOD=path (default build/aod, must be static).  Prints one ok / not ok / skip line per scenario.
 #   --arch arm64      the same guest built from Debian's arm64 packages (mkinitramfs.sh --arch arm64) with
 #                     build/aarch64/aod, booted under qemu-system-aarch64 -M virt (TCG); files under build/vm-arm64.
-#                     Without --only it runs every smb scenario but latency-fentry (ARM64_ALL below).
+#                     Without --only it runs every smb scenario the arm64 guest supports (verify.py --scenarios).
 #   --suite           smb (default: Samba and cifs, checked by verify.py) or nfs (the kernel NFS server and the
 #                     v3/v4.2 client, checked by verify_nfs.py); each suite boots its own guest
 #   --only            run some guest scenarios only (late probes health trace quiet latency-tracepoint latency-fentry
@@ -31,10 +31,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 # What differs by architecture is the emulator, the console, the binary and where the files go; the initramfs
-# recipe, the guest's /init and the checks are the same.
-# arm64: Debian's 6.1 arm64 kernel has no ftrace direct calls (arm64 gained them in 6.4), so fentry/fexit
-# cannot attach and latency-fentry is left out of its full set; verify.py --arch aarch64 knows the same.
-ARM64_ALL=late,probes,health,trace,quiet,latency-tracepoint,latency-kprobe,single,errors,emergency,stall,release,crash
+# recipe, the guest's /init and the checks are the same. The cases an architecture leaves out, and why, are
+# verify.py's NOT_ON.
 case $ARCH in
 amd64|x86_64)
 	ARCH=amd64 VM=$ROOT/build/vm AOD=${AOD:-$ROOT/build/aod} UNAME=x86_64 QEMU=qemu-system-x86_64 TTY=ttyS0
@@ -42,9 +40,9 @@ amd64|x86_64)
 arm64|aarch64)
 	# The host side runs the aarch64 aod too (verify.py's replay case): under qemu-user.
 	ARCH=arm64 VM=$ROOT/build/vm-arm64 AOD=${AOD:-$ROOT/build/aarch64/aod} UNAME=aarch64 QEMU=qemu-system-aarch64
-	TTY=ttyAMA0 QEMU_ARGS=(-M virt -cpu max) TIMEOUT=1500 HOSTRUN=(qemu-aarch64-static)
+	TTY=ttyAMA0 QEMU_ARGS=(-M virt -cpu max) TIMEOUT=1200 HOSTRUN=(qemu-aarch64-static)
 	[ "$SUITE" = smb ] || { echo "test/vm/run.sh: the arm64 guest runs the smb suite only" >&2; exit 2; }
-	[ -n "$ONLY" ] || ONLY=$ARM64_ALL ;;
+	[ -n "$ONLY" ] || ONLY=$(python3 "$ROOT/test/vm/verify.py" --arch "$UNAME" --scenarios) ;;
 *) echo "test/vm/run.sh: --arch is amd64 or arm64, not '$ARCH'" >&2; exit 2 ;;
 esac
 RES=$VM/results

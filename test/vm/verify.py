@@ -18,11 +18,18 @@ CASES = ["boot", "late", "probes", "health", "trace", "quiet", "latency-tracepoi
          "replay", "single", "errors", "emergency", "stall", "release", "crash"]
 # The guest scenario each host case needs.
 NEEDS = {"boot": None, "replay": "latency-tracepoint"}
-# What the guest kernel of an architecture cannot do (test/vm/run.sh --arch). Debian's arm64 6.1 kernel has no ftrace
-# direct calls (arm64 gained them in 6.4): fentry/fexit do not attach there, so aod falls back to kprobes and vmstat.
-NO_FENTRY = {"aarch64": "fentry/fexit do not attach on the arm64 6.1 guest kernel (arm64 has ftrace direct calls "
-                        "since 6.4)"}
+# The cases a guest architecture leaves out, and why (test/vm/run.sh --arch; run.sh asks --scenarios for the rest).
+NOT_ON = {"aarch64": {
+    # Debian's arm64 6.1 kernel has no ftrace direct calls (arm64 gained them in 6.4): fentry/fexit do not attach,
+    # so aod falls back to kprobes and /proc/vmstat there.
+    "latency-fentry": "fentry/fexit do not attach on the arm64 6.1 guest kernel (arm64 has ftrace direct calls since 6.4)",
+    # Emulated arm64 is several times slower than emulated x86: the mount's own commands pass quiet's 150 ms
+    # threshold with no delay at all (NEGOTIATE 494 ms, SESSION_SETUP 185 ms, CREATE 162 ms seen).
+    "quiet": "under arm64 TCG the mount's own commands take over quiet's 150 ms threshold with no delay",
+}}
 ARCH = "x86_64"
+# The commands of a mount's own setup: their time is crypto and setup, which emulation slows down, not netem.
+HANDSHAKE = ("SMB2_NEGOTIATE", "SMB2_SESSION_SETUP", "SMB2_TREE_CONNECT")
 
 
 class Fail(Exception):
@@ -108,6 +115,8 @@ def describe(evs, n=6):
 def check_latency_bundles(d, tmp, method=None, low=150.0, high=1000.0, actions=True):
     lat = bundles(d, tmp, "smb_latency")
     need(lat, "no smb latency bundle in " + d + "/batches")
+    need([b for b in lat if any(e.get("command") not in HANDSHAKE for e in b.events())],
+         "every latency bundle holds only the mount's handshake: " + "; ".join(describe(b.events()) for b in lat))
     for b in lat:
         a = b.anomaly
         need(a.get("type") == "latency" and a.get("proto") == "smb", f"{b.name}: anomaly is {a}")
@@ -117,11 +126,12 @@ def check_latency_bundles(d, tmp, method=None, low=150.0, high=1000.0, actions=T
             need(e.get("command", "unknown") != "unknown" and str(e.get("command")).startswith("SMB2_"),
                  f"{b.name}: event without an SMB2 command name: {e}")
             need(float(e.get("latency_ms", 0)) >= 150.0, f"{b.name}: event under the 150 ms threshold: {e}")
+        # A bundle with the mount's own handshake (slow under a loaded TCG host) may be written before the mount
+        # exists, and the handshake's time is the emulated CPU's, not the delay's.
+        handshake = any(e.get("command") in HANDSHAKE for e in evs)
         near = [e for e in evs if low <= float(e["latency_ms"]) < high]
-        need(near, f"{b.name}: no command between {low:.0f} and {high:.0f} ms: {describe(evs)}")
-        # A bundle of the mount's own handshake (slow under a loaded TCG host) is written before the mount exists.
-        handshake = all(e.get("command") in ("SMB2_NEGOTIATE", "SMB2_SESSION_SETUP", "SMB2_TREE_CONNECT")
-                        for e in evs)
+        need(near or all(e.get("command") in HANDSHAKE for e in evs),
+             f"{b.name}: no command between {low:.0f} and {high:.0f} ms: {describe(evs)}")
         for act, want in () if not actions else (("debugdata", r"CIFS Version|Display Internal CIFS Data Structures"),
                           ("stats", r"Resources in use|SMBs"), ("mounts", r"\scifs\s"), ("dmesg", None)):
             r = b.action(act)
@@ -176,7 +186,7 @@ def case_probes(res, mk, tmp):
     # Issue 5: with cifs loaded, `aod probes` reports each SMB attach method as available on this kernel.
     bad = re.compile(r"fail|refused|not found|not available|unavailable|EPERM|ENOENT|EINVAL")
     names = {"tracepoint": r"tracepoint|tp_btf|raw_tp", "fentry": r"fentry|fexit", "kprobe": r"kprobe"}
-    if ARCH in NO_FENTRY:
+    if "latency-fentry" in NOT_ON.get(ARCH, {}):
         del names["fentry"]
     for meth, pat in names.items():
         lines = [l for l in smb if re.search(pat, l)]
@@ -194,7 +204,7 @@ def case_health(res, mk, tmp):
     need(m, "aod monitor printed no 'attached:' header")
     att = " ".join(m.group(1).split())
     need(re.search(r"vfs (fentry|fexit|kprobe)", att), f"vfs did not attach by fentry or kprobe: {att}")
-    faults = r"fexit|fentry|kprobe" + ("|/proc/vmstat" if ARCH in NO_FENTRY else "")
+    faults = r"fexit|fentry|kprobe" + ("|/proc/vmstat" if "latency-fentry" in NOT_ON.get(ARCH, {}) else "")
     need(re.search(rf"faults ({faults})", att), f"faults did not attach by {faults.replace('|', ' or ')}: {att}")
     vfs = [l for l in out.splitlines() if re.match(r"\S+ VFS ", l)]
     need(vfs, "no VFS event for the dd/cat workload with --vfs-warn 1")
@@ -219,9 +229,10 @@ def case_trace(res, mk, tmp):
         except ValueError:
             raise Fail(f"trace.jsonl has a line that is not JSON: {line[:200]}")
     need(recs, "aod trace syscall,file --comm cat wrote no records")
-    opens = [r for r in recs if r.get("syscall") == "openat" and r.get("path") == marker]
+    data = [r.get("data") or {} for r in recs]
+    opens = [x for x in data if x.get("syscall") == "openat" and x.get("path") == marker]
     need(opens, f"no openat of {marker} among {len(recs)} records: " +
-         ", ".join(sorted({str(r.get('syscall')) for r in recs}))[:300])
+         ", ".join(sorted({f"{x.get('syscall')} {x.get('path', '')}" for x in data}))[:300])
     return f"arch {uname}; {len(opens)} openat of {marker} by cat among {len(recs)} records"
 
 
@@ -398,15 +409,23 @@ def not_ok(case, err, results, scen):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--results", required=True)
-    ap.add_argument("--console", required=True)
-    ap.add_argument("--aod", required=True)
-    ap.add_argument("--root", required=True)
+    ap.add_argument("--results")
+    ap.add_argument("--console")
+    ap.add_argument("--aod")
+    ap.add_argument("--root")
     ap.add_argument("--only", default="")
     ap.add_argument("--arch", default="x86_64", help="the guest's uname -m")
+    ap.add_argument("--scenarios", action="store_true",
+                    help="print the guest scenarios of --arch's full set (aodvm.only=) and exit")
     o = ap.parse_args()
     global ARCH
     ARCH = o.arch
+    if o.scenarios:
+        want = [NEEDS.get(c, c) for c in CASES if c not in NOT_ON.get(ARCH, {}) and NEEDS.get(c, c)]
+        print(",".join(dict.fromkeys(want)))
+        return 0
+    if not (o.results and o.console and o.aod and o.root):
+        ap.error("--results, --console, --aod and --root are required")
 
     console = read(o.console)
     mk = markers(console)
@@ -423,8 +442,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for c in CASES:
             scen = NEEDS.get(c, c)
-            if c == "latency-fentry" and ARCH in NO_FENTRY:
-                print(f"skip - {c}: {NO_FENTRY[ARCH]}")
+            if c in NOT_ON.get(ARCH, {}):
+                print(f"skip - {c}: {NOT_ON[ARCH][c]}")
                 continue
             if only and scen and scen not in only:
                 print(f"skip - {c}: not in --only {o.only}")
