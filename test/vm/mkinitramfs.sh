@@ -172,13 +172,14 @@ put() {
 # Programs: from the unpacked packages, found wherever the package put them (/sbin or /usr/sbin). A symlink is
 # followed inside the unpacked tree: iproute2's /sbin/ip -> /bin/ip followed by cp -L would copy the host's ip.
 find_prog() {
-	local n=$1 d f t i
+	local n=$1 d f t hops
 	for d in usr/sbin sbin usr/bin bin; do
 		f=$PKGROOT/$d/$n
-		for i in 1 2 3 4 5 6 7 8; do
-			[ -L "$f" ] || break
+		hops=0
+		while [ -L "$f" ] && [ $hops -lt 8 ]; do
 			t=$(readlink "$f")
 			case $t in /*) f=$PKGROOT$t ;; *) f=$(dirname "$f")/$t ;; esac
+			hops=$((hops + 1))
 		done
 		[ -f "$f" ] && [ -x "$f" ] && { echo "$f"; return; }
 	done
