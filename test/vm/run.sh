@@ -2,22 +2,26 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Boots the test/vm guest under QEMU once, brings its results disk back and checks every scenario of a suite on the host.
 #
-# usage: test/vm/run.sh [--arch amd64|arm64] [--suite smb|nfs] [--only a,b,c] [--update-fixture] [--keep]
+# usage: test/vm/run.sh [--arch amd64|arm64] [--suite smb|nfs|bench] [--only a,b,c] [--update-fixture] [--keep]
+#                       [--append WORDS] [--timeout SECONDS]
 #   AOD=path (default build/aod, must be static).  Prints one ok / not ok / skip line per scenario.
 #   --arch arm64      the same guest built from Debian's arm64 packages (mkinitramfs.sh --arch arm64) with
 #                     build/aarch64/aod, booted under qemu-system-aarch64 -M virt (TCG); files under build/vm-arm64.
 #                     Without --only it runs every smb scenario the arm64 guest supports (verify.py --scenarios).
 #   --suite           smb (default: Samba and cifs, checked by verify.py) or nfs (the kernel NFS server and the
-#                     v3/v4.2 client, checked by verify_nfs.py); each suite boots its own guest
+#                     v3/v4.2 client, checked by verify_nfs.py); each suite boots its own guest.  bench is
+#                     bench/smb_cost.sh's guest (not CI): it only brings build/vm/results-bench back
 #   --only            run some guest scenarios only (late probes health trace quiet latency-tracepoint latency-fentry
 #                     latency-kprobe single errors emergency stall release crash); the other cases then say skip
 #   --update-fixture  copy the recorded stream of latency-tracepoint to test/fixtures/smb-latency.rec
 #   --keep            keep build/vm/results from an earlier run and check it again without booting
+#   --append          more words for the guest's kernel command line (the bench suite's aodvm.secs=N ...)
+#   --timeout         seconds the guest may run (default 420; arm64 1200)
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-ONLY='' UPDATE=0 KEEP=0 SUITE=smb ARCH=amd64
-USAGE="usage: test/vm/run.sh [--arch amd64|arm64] [--suite smb|nfs] [--only a,b,c] [--update-fixture] [--keep]"
+ONLY='' UPDATE=0 KEEP=0 SUITE=smb ARCH=amd64 MORE='' TIMEOUT=''
+USAGE="usage: test/vm/run.sh [--arch amd64|arm64] [--suite smb|nfs|bench] [--only a,b,c] [--update-fixture] [--keep] [--append WORDS] [--timeout S]"
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -26,6 +30,8 @@ while [ $# -gt 0 ]; do
 	--only) ONLY=$2; shift ;;
 	--update-fixture) UPDATE=1 ;;
 	--keep) KEEP=1 ;;
+	--append) MORE=$2; shift ;;
+	--timeout) TIMEOUT=$2; shift ;;
 	*) echo "$USAGE" >&2; exit 2 ;;
 	esac
 	shift
@@ -36,11 +42,11 @@ done
 case $ARCH in
 amd64|x86_64)
 	ARCH=amd64 VM=$ROOT/build/vm AOD=${AOD:-$ROOT/build/aod} UNAME=x86_64 QEMU=qemu-system-x86_64 TTY=ttyS0
-	QEMU_ARGS=(-accel tcg -cpu max) TIMEOUT=420 HOSTRUN=() ;;
+	QEMU_ARGS=(-accel tcg -cpu max) TIMEOUT=${TIMEOUT:-420} HOSTRUN=() ;;
 arm64|aarch64)
 	# The host side runs the aarch64 aod too (verify.py's replay case): under qemu-user.
 	ARCH=arm64 VM=$ROOT/build/vm-arm64 AOD=${AOD:-$ROOT/build/aarch64/aod} UNAME=aarch64 QEMU=qemu-system-aarch64
-	TTY=ttyAMA0 QEMU_ARGS=(-M virt -cpu max) TIMEOUT=1200 HOSTRUN=(qemu-aarch64-static)
+	TTY=ttyAMA0 QEMU_ARGS=(-M virt -cpu max) TIMEOUT=${TIMEOUT:-1200} HOSTRUN=(qemu-aarch64-static)
 	[ "$SUITE" = smb ] || { echo "test/vm/run.sh: the arm64 guest runs the smb suite only" >&2; exit 2; }
 	[ -n "$ONLY" ] || ONLY=$(python3 "$ROOT/test/vm/verify.py" --arch "$UNAME" --scenarios) ;;
 *) echo "test/vm/run.sh: --arch is amd64 or arm64, not '$ARCH'" >&2; exit 2 ;;
@@ -53,7 +59,9 @@ smb) CASES=(boot late probes health trace quiet latency-tracepoint latency-fentr
      VERIFY=verify.py ;;
 nfs) CASES=(nfs-boot nfs-late nfs-latency-tracepoint nfs-latency-fentry nfs-latency-kprobe nfs-probes)
      VERIFY=verify_nfs.py RES=$VM/results-nfs CONSOLE=$VM/console-nfs.log ;;
-*) echo "test/vm/run.sh: --suite is smb or nfs, not '$SUITE'" >&2; exit 2 ;;
+bench) CASES=(bench bench-bpf bench-rate)
+       VERIFY='' RES=$VM/results-bench CONSOLE=$VM/console-bench.log ;;
+*) echo "test/vm/run.sh: --suite is smb, nfs or bench, not '$SUITE'" >&2; exit 2 ;;
 esac
 IMG=$VM/results-$SUITE.img
 
@@ -91,6 +99,7 @@ if [ "$KEEP" = 0 ]; then
 	truncate -s 256M "$IMG"
 	APPEND="console=$TTY panic=-1 quiet aodvm.suite=$SUITE"
 	[ -n "$ONLY" ] && APPEND="$APPEND aodvm.only=$ONLY"
+	[ -n "$MORE" ] && APPEND="$APPEND $MORE"
 	# KVM is not used: on some hosts it fails with MSR errors and hangs QEMU, so TCG under a timeout it is.
 	start=$(date +%s)
 	timeout "$TIMEOUT" "$QEMU" "${QEMU_ARGS[@]}" -m 1024 -smp 2 -nographic -no-reboot -nic none \
@@ -102,6 +111,11 @@ if [ "$KEEP" = 0 ]; then
 	tar -xf "$IMG" -C "$RES" 2>"$VM/untar-$SUITE.log" || true
 fi
 
+# The bench suite has no checks here: bench/smb_cost.sh reads its results.
+if [ -z "$VERIFY" ]; then
+	grep -q 'AODVM done' "$CONSOLE" || { echo "# the guest did not finish (see $CONSOLE)"; exit 1; }
+	exit 0
+fi
 args=(--results "$RES" --console "$CONSOLE" --aod "${HOSTRUN[*]}${HOSTRUN:+ }$AOD" --root "$ROOT")
 [ -n "$ONLY" ] && args+=(--only "$ONLY")
 [ "$SUITE" = smb ] && args+=(--arch "$UNAME")
