@@ -12,11 +12,13 @@
 #                     v3/v4.2 client, checked by verify_nfs.py); each suite boots its own guest.  bench is
 #                     bench/smb_cost.sh's guest (not CI): it only brings build/vm/results-bench back
 #   --only            run some guest scenarios only (late probes health trace quiet latency-tracepoint latency-fentry
-#                     latency-kprobe single errors emergency stall release crash); the other cases then say skip
+#                     latency-kprobe single errors emergency stall release crash capture capture-trace capture-ring
+#                     aodv2); the other cases then say skip
 #   --update-fixture  copy the recorded stream of latency-tracepoint to test/fixtures/smb-latency.rec
 #   --keep            keep build/vm/results from an earlier run and check it again without booting
 #   --append          more words for the guest's kernel command line (the bench suite's aodvm.secs=N ...)
-#   --timeout         seconds the guest may run (default 420; arm64 1200)
+#   --timeout         seconds the guest may run (default 420; the smb suite 720: its capture scenarios wait for
+#                     30 s watch windows; arm64 1200)
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -42,7 +44,7 @@ done
 case $ARCH in
 amd64|x86_64)
 	ARCH=amd64 VM=$ROOT/build/vm AOD=${AOD:-$ROOT/build/aod} UNAME=x86_64 QEMU=qemu-system-x86_64 TTY=ttyS0
-	QEMU_ARGS=(-accel tcg -cpu max) TIMEOUT=${TIMEOUT:-420} HOSTRUN=() ;;
+	QEMU_ARGS=(-accel tcg -cpu max) HOSTRUN=() ;;
 arm64|aarch64)
 	# The host side runs the aarch64 aod too (verify.py's replay case): under qemu-user.
 	ARCH=arm64 VM=$ROOT/build/vm-arm64 AOD=${AOD:-$ROOT/build/aarch64/aod} UNAME=aarch64 QEMU=qemu-system-aarch64
@@ -55,7 +57,7 @@ RES=$VM/results
 CONSOLE=$VM/console.log
 case $SUITE in
 smb) CASES=(boot late probes health trace quiet latency-tracepoint latency-fentry latency-kprobe replay single errors emergency
-	    release crash)
+	    release crash capture capture-trace capture-ring aodv2)
      VERIFY=verify.py ;;
 nfs) CASES=(nfs-boot nfs-late nfs-latency-tracepoint nfs-latency-fentry nfs-latency-kprobe nfs-probes)
      VERIFY=verify_nfs.py RES=$VM/results-nfs CONSOLE=$VM/console-nfs.log ;;
@@ -101,6 +103,8 @@ if [ "$KEEP" = 0 ]; then
 	[ -n "$ONLY" ] && APPEND="$APPEND aodvm.only=$ONLY"
 	[ -n "$MORE" ] && APPEND="$APPEND $MORE"
 	# KVM is not used: on some hosts it fails with MSR errors and hangs QEMU, so TCG under a timeout it is.
+	# The SMB suite's capture scenarios wait for 30 s watch windows: its guest gets longer.
+	[ -n "$TIMEOUT" ] || { TIMEOUT=420; [ "$SUITE" = smb ] && TIMEOUT=720; }
 	start=$(date +%s)
 	timeout "$TIMEOUT" "$QEMU" "${QEMU_ARGS[@]}" -m 1024 -smp 2 -nographic -no-reboot -nic none \
 		-kernel "$VM/vmlinuz" -initrd "$VM/initramfs.cpio.gz" -append "$APPEND" \
