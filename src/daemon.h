@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The daemon's state shared by setup (daemon.c), the select loop (loop.c) and replay (replay.c). */
+/* The daemon's state shared by setup and its loop (daemon.c), fleet.c and replay (replay.c). */
 #ifndef AOD_DAEMON_H
 #define AOD_DAEMON_H
 
@@ -10,6 +10,7 @@
 #include "collect.h"
 #include "config.h"
 #include "detect.h"
+#include "loop.h"
 #include "metrics.h"
 #include "record.h"
 
@@ -49,7 +50,8 @@ struct daemon {
 	uint64_t events;		/* decoded records seen */
 	uint64_t anomalies;		/* fired by detection */
 	uint64_t now_ns;		/* CLOCK_MONOTONIC at the current loop pass (event time in replay) */
-	int sigfd, watch_tfd, cleanup_tfd;
+	int sigfd;
+	struct loop loop;		/* aod run: its sources, ticks and pollers (daemon.c) */
 	struct metrics_server metrics;	/* metrics.listen; listen_fd -1 when off */
 	char *metrics_buf;		/* rendered text, from the arena */
 	size_t metrics_cap;
@@ -87,9 +89,6 @@ void daemon_apply_overrides(struct daemon *d, struct cfg_config *cfg);
 int daemon_setup_core(struct daemon *d);
 /* metrics.listen / metrics.textfile of the config: the render buffer, and the listener when asked. */
 int daemon_setup_metrics(struct daemon *d);
-
-/* loop.c: the one select() loop; returns the exit code. */
-int loop_run(struct daemon *d);
 
 /* fleet.c: upload and status.json. Start opens the upload journal and writes the first status. */
 int fleet_start(struct daemon *d);

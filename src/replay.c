@@ -230,7 +230,7 @@ int replay_main(int argc, char **argv)
 	uint64_t t0;
 	int err;
 
-	d.sigfd = d.watch_tfd = d.cleanup_tfd = -1;
+	d.sigfd = -1;
 	metrics_server_init(&d.metrics, -1);
 	d.replay = true;
 	log_init("aod", LOG_DAEMON);
