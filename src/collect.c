@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "io.h"
 #include "log.h"
+#include "loop.h"
 #include "manifest.h"
 #include "tar.h"
 
@@ -712,21 +713,40 @@ void collect_poll(struct collect *c, const fd_set *rd, uint64_t now_ns)
 	archive_work(c);
 }
 
+void collect_loop_fill(void *c, struct loop_set *s)
+{
+	collect_fill_fds(c, &s->rd, &s->maxfd, &s->deadline_ns);
+}
+
+void collect_loop_poll(void *c, const struct loop_set *s, uint64_t now_ns)
+{
+	collect_poll(c, &s->rd, now_ns);
+}
+
+struct bundle_drain {
+	struct loop l;
+	struct collect *c;
+};
+
+static void bundle_drain_poll(void *ctx, const struct loop_set *s, uint64_t now_ns)
+{
+	struct bundle_drain *dr = ctx;
+
+	collect_poll(dr->c, &s->rd, now_ns);
+	if (collect_running(dr->c) == 0)
+		loop_stop(&dr->l);
+}
+
 static void drain_wait(struct collect *c, uint64_t until)
 {
-	uint64_t dl;
-	fd_set rd;
-	int maxfd;
+	struct bundle_drain dr = { .c = c };
 
-	while (collect_running(c) > 0 && mono_ns() < until) {
-		FD_ZERO(&rd);
-		maxfd = -1;
-		dl = until;
-		collect_fill_fds(c, &rd, &maxfd, &dl);
-		/* Shutdown is the one place aod waits: nothing else is left to serve. */
-		io_select_until(maxfd, &rd, dl);
-		collect_poll(c, &rd, mono_ns());
-	}
+	if (collect_running(c) == 0 || mono_ns() >= until)
+		return;
+	/* Shutdown is the one place aod waits: nothing else is left to serve. */
+	loop_init(&dr.l);
+	if (loop_add_poller(&dr.l, collect_loop_fill, bundle_drain_poll, &dr) < 0 || loop_run_until(&dr.l, until) < 0)
+		log_warn("unable to wait for the running bundles; finishing them now");
 }
 
 void collect_drain(struct collect *c, uint64_t grace_ns)

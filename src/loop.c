@@ -20,7 +20,7 @@
 #define CHILD_POLL_NS 20000000ull
 
 /* FD_SET on an fd >= FD_SETSIZE writes past the set on the stack: refuse it, say so once. */
-static bool fits(int fd)
+static bool fd_fits(int fd)
 {
 	static bool said;
 
@@ -37,7 +37,7 @@ static bool fits(int fd)
 
 bool loop_set_add(struct loop_set *s, int fd)
 {
-	if (!fits(fd))
+	if (!fd_fits(fd))
 		return false;
 	FD_SET(fd, &s->rd);
 	if (fd > s->maxfd)
@@ -62,7 +62,7 @@ void loop_init(struct loop *l)
 }
 
 /* Freed entries leave the table between passes, so the order of the rest stays that of registration. */
-static void compact(struct loop *l)
+static void table_compact(struct loop *l)
 {
 	int i, k = 0;
 
@@ -72,12 +72,12 @@ static void compact(struct loop *l)
 	l->n = k;
 }
 
-static struct loop_entry *add(struct loop *l, enum loop_kind kind, void *ctx)
+static struct loop_entry *entry_add(struct loop *l, enum loop_kind kind, void *ctx)
 {
 	struct loop_entry *e;
 
 	if (l->n == LOOP_MAX && !l->in_pass)
-		compact(l);
+		table_compact(l);
 	if (l->n == LOOP_MAX || l->next_id == INT32_MAX)
 		return NULL;
 	e = &l->e[l->n++];
@@ -90,7 +90,7 @@ static struct loop_entry *add(struct loop *l, enum loop_kind kind, void *ctx)
 	return e;
 }
 
-static struct loop_entry *find(struct loop *l, int id)
+static struct loop_entry *entry_find(struct loop *l, int id)
 {
 	for (int i = 0; i < l->n; i++)
 		if (l->e[i].kind != LOOP_FREE && l->e[i].id == id)
@@ -104,9 +104,9 @@ int loop_add_fd(struct loop *l, int fd, loop_fn fn, void *ctx)
 
 	if (fd < 0)
 		return -EBADF;
-	if (!fits(fd))
+	if (!fd_fits(fd))
 		return -EMFILE;
-	if (!(e = add(l, LOOP_FD, ctx)))
+	if (!(e = entry_add(l, LOOP_FD, ctx)))
 		return -ENOSPC;
 	e->fd = fd;
 	e->fn = fn;
@@ -115,7 +115,7 @@ int loop_add_fd(struct loop *l, int fd, loop_fn fn, void *ctx)
 
 int loop_add_source(struct loop *l, loop_fd_fn fdfn, loop_fn fn, void *ctx)
 {
-	struct loop_entry *e = add(l, LOOP_SOURCE, ctx);
+	struct loop_entry *e = entry_add(l, LOOP_SOURCE, ctx);
 
 	if (!e)
 		return -ENOSPC;
@@ -126,7 +126,7 @@ int loop_add_source(struct loop *l, loop_fd_fn fdfn, loop_fn fn, void *ctx)
 
 int loop_add_timer(struct loop *l, uint64_t deadline_ns, uint64_t period_ns, loop_fn fn, void *ctx)
 {
-	struct loop_entry *e = add(l, LOOP_TIMER, ctx);
+	struct loop_entry *e = entry_add(l, LOOP_TIMER, ctx);
 
 	if (!e)
 		return -ENOSPC;
@@ -138,7 +138,7 @@ int loop_add_timer(struct loop *l, uint64_t deadline_ns, uint64_t period_ns, loo
 
 int loop_timer_set(struct loop *l, int id, uint64_t deadline_ns)
 {
-	struct loop_entry *e = find(l, id);
+	struct loop_entry *e = entry_find(l, id);
 
 	if (!e || e->kind != LOOP_TIMER)
 		return -ENOENT;
@@ -148,7 +148,7 @@ int loop_timer_set(struct loop *l, int id, uint64_t deadline_ns)
 
 int loop_add_poller(struct loop *l, loop_fill_fn fill, loop_poll_fn poll, void *ctx)
 {
-	struct loop_entry *e = add(l, LOOP_POLLER, ctx);
+	struct loop_entry *e = entry_add(l, LOOP_POLLER, ctx);
 
 	if (!e)
 		return -ENOSPC;
@@ -172,7 +172,7 @@ int loop_add_child(struct loop *l, pid_t pid, loop_child_fn fn, void *ctx)
 		close(fd);
 		fd = -1;
 	}
-	if (!(e = add(l, LOOP_CHILD, ctx))) {
+	if (!(e = entry_add(l, LOOP_CHILD, ctx))) {
 		if (fd >= 0)
 			close(fd);
 		return -ENOSPC;
@@ -185,7 +185,7 @@ int loop_add_child(struct loop *l, pid_t pid, loop_child_fn fn, void *ctx)
 
 void loop_del(struct loop *l, int id)
 {
-	struct loop_entry *e = find(l, id);
+	struct loop_entry *e = entry_find(l, id);
 
 	if (!e)
 		return;
@@ -199,7 +199,7 @@ void loop_stop(struct loop *l)
 	l->stop = true;
 }
 
-static void fill(struct loop *l, struct loop_set *s)
+static void pass_fill(struct loop *l, struct loop_set *s)
 {
 	FD_ZERO(&s->rd);
 	s->maxfd = -1;
@@ -233,7 +233,7 @@ static void fill(struct loop *l, struct loop_set *s)
 }
 
 /* The child exited (its pidfd is readable, or WNOHANG says so): reap it, free the entry, then tell. */
-static void child_check(struct loop_entry *e, uint64_t now)
+static void child_reap(struct loop_entry *e, uint64_t now)
 {
 	loop_child_fn fn = e->child;
 	void *ctx = e->ctx;
@@ -254,7 +254,7 @@ static void child_check(struct loop_entry *e, uint64_t now)
 }
 
 /* Due timers, earliest first; each fires at most once a pass, so a callback re-arming into the past cannot spin. */
-static void fire_timers(struct loop *l, int last_id, uint64_t now)
+static void timers_fire(struct loop *l, int last_id, uint64_t now)
 {
 	for (;;) {
 		struct loop_entry *t = NULL;
@@ -278,7 +278,7 @@ static void fire_timers(struct loop *l, int last_id, uint64_t now)
 	}
 }
 
-static void dispatch(struct loop *l, const struct loop_set *s, int last_id, uint64_t now)
+static void pass_dispatch(struct loop *l, const struct loop_set *s, int last_id, uint64_t now)
 {
 	int i;
 
@@ -291,9 +291,9 @@ static void dispatch(struct loop *l, const struct loop_set *s, int last_id, uint
 		if ((e->kind == LOOP_FD || e->kind == LOOP_SOURCE) && loop_set_ready(s, e->fd))
 			e->fn(e->ctx, now);
 		else if (e->kind == LOOP_CHILD && (e->fd < 0 || loop_set_ready(s, e->fd)))
-			child_check(e, now);
+			child_reap(e, now);
 	}
-	fire_timers(l, last_id, now);
+	timers_fire(l, last_id, now);
 	for (i = 0; i < l->n; i++) {
 		struct loop_entry *e = &l->e[i];
 
@@ -307,11 +307,11 @@ int loop_once(struct loop *l)
 	struct loop_set s;
 	int n, last_id;
 
-	compact(l);
+	table_compact(l);
 	last_id = l->next_id - 1;
 	/* no compaction while fills and callbacks run: the table's indices must hold still */
 	l->in_pass = true;
-	fill(l, &s);
+	pass_fill(l, &s);
 	if (s.maxfd < 0 && s.deadline_ns == LOOP_NEVER) {
 		l->in_pass = false;
 		return -EDEADLK;	/* nothing could ever wake this wait */
@@ -319,7 +319,7 @@ int loop_once(struct loop *l)
 	n = io_select_until(s.maxfd, &s.rd, s.deadline_ns);
 	if (n >= 0) {
 		l->pass++;
-		dispatch(l, &s, last_id, mono_ns());
+		pass_dispatch(l, &s, last_id, mono_ns());
 	}
 	l->in_pass = false;
 	return n < 0 ? n : 0;
@@ -333,4 +333,20 @@ int loop_run(struct loop *l)
 		err = loop_once(l);
 	l->stop = false;
 	return err == -EDEADLK ? 0 : err;
+}
+
+static void until_over(void *l, uint64_t now_ns)
+{
+	loop_stop(l);
+}
+
+int loop_run_until(struct loop *l, uint64_t deadline_ns)
+{
+	int id = loop_add_timer(l, deadline_ns, 0, until_over, l), err;
+
+	if (id < 0)
+		return id;
+	err = loop_run(l);
+	loop_del(l, id);
+	return err;
 }

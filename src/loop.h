@@ -92,5 +92,7 @@ int loop_once(struct loop *l);
  * wait for (no fd and no deadline). 0 or -errno from select(). */
 int loop_run(struct loop *l);
 void loop_stop(struct loop *l);
+/* loop_run, and stop by deadline_ns at the latest (the drains at exit); -ENOSPC when the table is full. */
+int loop_run_until(struct loop *l, uint64_t deadline_ns);
 
 #endif /* AOD_LOOP_H */

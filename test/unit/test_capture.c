@@ -15,6 +15,7 @@
 #include "../../src/family.c"
 #include "../../src/manifest.c"
 #include "../../src/tcp_state.c"
+#include "../../src/loop.c"
 #include "../../src/collect.c"
 #include "../../src/log.c"
 #include "../../src/pktring.c"

@@ -288,6 +288,23 @@ static void test_child(void)
 	CHECK(loop_add_child(&l, 0, on_child, &r) == -ESRCH);
 }
 
+/* loop_run_until ends by its deadline when nothing else stops the loop, and leaves no timer behind. */
+static void test_run_until(void)
+{
+	struct loop l;
+	struct rec r = { .l = &l };
+	uint64_t t0 = mono_ns(), t1;
+
+	loop_init(&l);
+	CHECK(loop_add_poller(&l, on_fill, on_poll, &r) >= 0);	/* wakes every 3 ms; stops after 6 marks */
+	CHECK(loop_run_until(&l, t0 + 1 * MS) == 0);
+	t1 = mono_ns();
+	CHECK(t1 >= t0 + 1 * MS && t1 < t0 + 20 * MS);
+	CHECK(r.n < 6);
+	loop_once(&l);	/* compacts */
+	CHECK(l.n == 1 && l.e[0].kind == LOOP_POLLER);
+}
+
 static void test_full(void)
 {
 	struct loop l;
@@ -315,6 +332,7 @@ int main(void)
 	test_poller_order();
 	test_fd_setsize();
 	test_child();
+	test_run_until();
 	test_full();
 	return CHECK_DONE();
 }
