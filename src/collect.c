@@ -723,37 +723,18 @@ void collect_loop_poll(void *c, const struct loop_set *s, uint64_t now_ns)
 	collect_poll(c, &s->rd, now_ns);
 }
 
-struct bundle_drain {
-	struct loop l;
-	struct collect *c;
-};
-
-static void bundle_drain_poll(void *ctx, const struct loop_set *s, uint64_t now_ns)
+static bool all_done(void *c)
 {
-	struct bundle_drain *dr = ctx;
-
-	collect_poll(dr->c, &s->rd, now_ns);
-	if (collect_running(dr->c) == 0)
-		loop_stop(&dr->l);
-}
-
-static void drain_wait(struct collect *c, uint64_t until)
-{
-	struct bundle_drain dr = { .c = c };
-
-	if (collect_running(c) == 0 || mono_ns() >= until)
-		return;
-	/* Shutdown is the one place aod waits: nothing else is left to serve. */
-	loop_init(&dr.l);
-	if (loop_add_poller(&dr.l, collect_loop_fill, bundle_drain_poll, &dr) < 0 || loop_run_until(&dr.l, until) < 0)
-		log_warn("unable to wait for the running bundles; finishing them now");
+	return collect_running(c) == 0;
 }
 
 void collect_drain(struct collect *c, uint64_t grace_ns)
 {
 	int i, k;
 
-	drain_wait(c, mono_ns() + grace_ns);
+	/* Shutdown is the one place aod waits: nothing else is left to serve. */
+	if (loop_serve_until(collect_loop_fill, collect_loop_poll, all_done, c, mono_ns() + grace_ns) < 0)
+		log_warn("unable to wait for the running bundles; finishing them now");
 	for (i = 0; i < c->nslots; i++) {
 		struct bundle *b = &c->slots[i];
 

@@ -350,3 +350,39 @@ int loop_run_until(struct loop *l, uint64_t deadline_ns)
 	loop_del(l, id);
 	return err;
 }
+
+struct serve {
+	struct loop l;
+	loop_fill_fn fill;
+	loop_poll_fn poll;
+	bool (*done)(void *ctx);
+	void *ctx;
+};
+
+static void serve_poll(void *ctx, const struct loop_set *s, uint64_t now_ns)
+{
+	struct serve *sv = ctx;
+
+	sv->poll(sv->ctx, s, now_ns);
+	if (sv->done(sv->ctx))
+		loop_stop(&sv->l);
+}
+
+static void serve_fill(void *ctx, struct loop_set *s)
+{
+	struct serve *sv = ctx;
+
+	sv->fill(sv->ctx, s);
+}
+
+int loop_serve_until(loop_fill_fn fill, loop_poll_fn poll, bool (*done)(void *ctx), void *ctx, uint64_t deadline_ns)
+{
+	struct serve sv = { .fill = fill, .poll = poll, .done = done, .ctx = ctx };
+	int err;
+
+	if (done(ctx) || mono_ns() >= deadline_ns)
+		return 0;
+	loop_init(&sv.l);
+	err = loop_add_poller(&sv.l, serve_fill, serve_poll, &sv);
+	return err < 0 ? err : loop_run_until(&sv.l, deadline_ns);
+}

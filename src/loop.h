@@ -94,5 +94,8 @@ int loop_run(struct loop *l);
 void loop_stop(struct loop *l);
 /* loop_run, and stop by deadline_ns at the latest (the drains at exit); -ENOSPC when the table is full. */
 int loop_run_until(struct loop *l, uint64_t deadline_ns);
+/* The drains at exit: serve one module alone, with a loop of its own, until done(ctx) says it is
+ * finished or deadline_ns passes; at once when it already is. 0 or -errno. */
+int loop_serve_until(loop_fill_fn fill, loop_poll_fn poll, bool (*done)(void *ctx), void *ctx, uint64_t deadline_ns);
 
 #endif /* AOD_LOOP_H */

@@ -305,6 +305,39 @@ static void test_run_until(void)
 	CHECK(l.n == 1 && l.e[0].kind == LOOP_POLLER);
 }
 
+static bool six_marks(void *ctx)
+{
+	return ((struct rec *)ctx)->n >= 6;
+}
+
+static void t_fill(void *ctx, struct loop_set *s)
+{
+	mark(ctx, 'F', s->now_ns);
+	loop_set_by(s, s->now_ns + 1 * MS);
+}
+
+static void t_poll(void *ctx, const struct loop_set *s, uint64_t now)
+{
+	mark(ctx, 'P', now);
+}
+
+/* loop_serve_until: a module alone until it says done, or the deadline; not at all when done already. */
+static void test_serve_until(void)
+{
+	struct rec r = { 0 };
+	uint64_t t0 = mono_ns();
+
+	CHECK(loop_serve_until(t_fill, t_poll, six_marks, &r, t0 + 5000 * MS) == 0);
+	CHECK(!strcmp(r.order, "FPFPFP"));
+	CHECK(mono_ns() < t0 + 1000 * MS);
+	CHECK(loop_serve_until(t_fill, t_poll, six_marks, &r, t0 + 5000 * MS) == 0);
+	CHECK(r.n == 6);
+	r.n = 0;
+	memset(r.order, 0, sizeof(r.order));
+	CHECK(loop_serve_until(t_fill, t_poll, six_marks, &r, mono_ns() + 2 * MS) == 0);
+	CHECK(r.n >= 2 && r.n < 6 && r.order[r.n - 1] == 'P');
+}
+
 static void test_full(void)
 {
 	struct loop l;
@@ -333,6 +366,7 @@ int main(void)
 	test_fd_setsize();
 	test_child();
 	test_run_until();
+	test_serve_until();
 	test_full();
 	return CHECK_DONE();
 }
