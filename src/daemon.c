@@ -803,16 +803,6 @@ static void metrics_poll(void *ctx, const struct loop_set *s, uint64_t now)
 	metrics_server_poll(&d->metrics, &s->rd, now, daemon_metrics_render, d, (const char *const *)&d->metrics_buf);
 }
 
-static void capture_fill(void *ctx, struct loop_set *s)
-{
-	capture_fill_fds(ctx, &s->rd, &s->maxfd, &s->deadline_ns);
-}
-
-static void capture_ready(void *ctx, const struct loop_set *s, uint64_t now)
-{
-	capture_poll(ctx, &s->rd, now);
-}
-
 static void upload_want(void *ctx, struct loop_set *s)
 {
 	upload_fill(ctx, &s->rd, &s->maxfd, &s->deadline_ns, mono_ns());
@@ -854,7 +844,7 @@ static int register_loop(struct daemon *d)
 	if (err >= 0)
 		err = loop_add_poller(&d->loop, collect_loop_fill, collect_loop_poll, d->collect);
 	if (err >= 0 && d->capture)
-		err = loop_add_poller(&d->loop, capture_fill, capture_ready, d->capture);
+		err = loop_add_poller(&d->loop, capture_loop_fill, capture_loop_poll, d->capture);
 	if (err >= 0 && d->upload)
 		err = loop_add_poller(&d->loop, upload_want, upload_ready, d->upload);
 	if (err < 0)
