@@ -789,14 +789,14 @@ static void on_cleanup(void *ctx, uint64_t now)
 	daemon_cleanup_tick(ctx, now);
 }
 
-static void metrics_fill(void *ctx, struct loop_set *s)
+void daemon_metrics_fill(void *ctx, struct loop_set *s)
 {
 	struct daemon *d = ctx;
 
 	metrics_server_fill(&d->metrics, &s->rd, &s->maxfd, &s->deadline_ns);
 }
 
-static void metrics_poll(void *ctx, const struct loop_set *s, uint64_t now)
+void daemon_metrics_poll(void *ctx, const struct loop_set *s, uint64_t now)
 {
 	struct daemon *d = ctx;
 
@@ -840,7 +840,7 @@ static int register_loop(struct daemon *d)
 	if (err >= 0)
 		err = loop_add_timer(&d->loop, now + cleanup, cleanup, on_cleanup, d);
 	if (err >= 0)
-		err = loop_add_poller(&d->loop, metrics_fill, metrics_poll, d);
+		err = loop_add_poller(&d->loop, daemon_metrics_fill, daemon_metrics_poll, d);
 	if (err >= 0)
 		err = loop_add_poller(&d->loop, collect_loop_fill, collect_loop_poll, d->collect);
 	if (err >= 0 && d->capture)

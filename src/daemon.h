@@ -79,6 +79,9 @@ void daemon_read_kmsg(struct daemon *d);
 void daemon_read_conn(struct daemon *d, uint64_t now_ns, bool tick);
 /* Render the metrics into d->metrics_buf; returns the length or -errno. */
 int daemon_metrics_render(void *daemon);
+/* The metrics listener and its connections as a loop poller (aod run, aod replay --serve); ctx is the daemon. */
+void daemon_metrics_fill(void *d, struct loop_set *s);
+void daemon_metrics_poll(void *d, const struct loop_set *s, uint64_t now_ns);
 /* The cleanup tick: retention, SMB module re-check, source health. */
 void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns);
 

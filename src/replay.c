@@ -14,7 +14,6 @@
 #include "cmds.h"
 #include "daemon.h"
 #include "hist.h"
-#include "io.h"
 #include "log.h"
 #include "malloc_guard.h"
 #include "record.h"
@@ -141,27 +140,24 @@ static void on_serve_signal(int sig)
 	serve_stop = 1;
 }
 
+static bool serve_stopped(void *ctx)
+{
+	return serve_stop;
+}
+
 /* --serve: answer metrics.listen with the replay's final counters until SECS pass or TERM/INT. */
 static void replay_serve(struct daemon *d, unsigned secs)
 {
 	struct sigaction sa = { .sa_handler = on_serve_signal };
-	uint64_t end = mono_ns() + (uint64_t)secs * 1000000000ull, deadline;
-	fd_set rd;
-	int maxfd;
+	int err;
 
-	sigaction(SIGTERM, &sa, NULL);	/* no SA_RESTART: select returns EINTR */
+	sigaction(SIGTERM, &sa, NULL);	/* no SA_RESTART: select returns EINTR, and the pass sees the flag */
 	sigaction(SIGINT, &sa, NULL);
 	log_info("replay: serving metrics on %s for %u s (TERM or INT ends it)", d->cfg->metrics_listen, secs);
-	while (!serve_stop && mono_ns() < end) {
-		FD_ZERO(&rd);
-		maxfd = -1;
-		deadline = end;
-		metrics_server_fill(&d->metrics, &rd, &maxfd, &deadline);
-		if (io_select_until(maxfd, &rd, deadline) < 0)
-			continue;
-		metrics_server_poll(&d->metrics, &rd, mono_ns(), daemon_metrics_render, d,
-				    (const char *const *)&d->metrics_buf);
-	}
+	err = loop_serve_until(daemon_metrics_fill, daemon_metrics_poll, serve_stopped, d,
+			       mono_ns() + (uint64_t)secs * 1000000000ull);
+	if (err < 0)
+		log_error("unable to serve the metrics: %s", strerror(-err));
 }
 
 /* Event time drives the watch windows, so a recording replays as it happened, only faster.
