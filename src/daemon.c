@@ -291,8 +291,7 @@ int daemon_metrics_render(void *daemon)
 		memcpy(s.smb_count, d->replay_hist->count, sizeof(s.smb_count));
 	}
 	metrics_families(d, &s.probes, &s);
-	/* The last sweep's total plus what was written since: exact between sweeps, without listing the directory. */
-	s.bundle_dir_bytes = d->bundle_dir_bytes + (s.bundles.bytes_written - d->bundle_dir_mark);
+	s.bundle_dir_bytes = d->bundle_dir_bytes;
 	s.bundle_dir_limit = d->cfg->max_total_log_bytes;
 	if (!d->metrics_buf)
 		return -ENOMEM;
@@ -317,13 +316,6 @@ void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns)
 
 	(void)now_ns;
 	err = fleet_sweep(d, &res);
-	if (err >= 0) {
-		struct collect_stats st;
-
-		collect_get_stats(d->collect, &st);
-		d->bundle_dir_bytes = res.kept_bytes;
-		d->bundle_dir_mark = st.bytes_written;
-	}
 	if (err < 0)
 		log_error("unable to sweep %s/batches: %s", d->cfg->output_dir, strerror(-err));
 	else if (res.deleted_files)
@@ -393,6 +385,15 @@ int daemon_load_config(struct daemon *d)
 	return 0;
 }
 
+/* Every bundle renamed into place, quick or capture: the directory's bytes, the status and the upload. */
+static void bundle_written(void *ctx, const char *name, uint64_t size, int64_t wall_ns)
+{
+	struct daemon *d = ctx;
+
+	d->bundle_dir_bytes += size;
+	fleet_bundle_written(d, name, wall_ns);
+}
+
 int daemon_setup_core(struct daemon *d)
 {
 	size_t arena_bytes = (size_t)d->cfg->arena_kb * 1024;
@@ -418,6 +419,7 @@ int daemon_setup_core(struct daemon *d)
 			  " (run as root, or set aod_output_dir in the config to a directory you can write)" : "");
 		return err;
 	}
+	collect_on_written(d->collect, bundle_written, d);
 	err = retain_remove_parts(collect_outdir_fd(d->collect), &removed);
 	if (err == 0 && removed)
 		log_warn("removed %u partial bundles (*.part) left by an earlier crash in %s/batches", removed,

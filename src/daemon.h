@@ -57,8 +57,7 @@ struct daemon {
 	size_t metrics_cap;
 	uint64_t anomaly_counts[CFG_MAX_ANOMALIES];	/* per cfg anomaly, reset by HUP */
 	unsigned reloads;		/* successful HUP reloads */
-	uint64_t bundle_dir_bytes;	/* finished bundles at the last retention sweep, for the metrics */
-	uint64_t bundle_dir_mark;	/* collect's bytes_written at that sweep */
+	uint64_t bundle_dir_bytes;	/* the last sweep's total plus bundles written since: metrics and status */
 	struct daemon_smb_hist *replay_hist;	/* aod replay --serve only; NULL otherwise */
 	bool stopping;
 };
@@ -95,9 +94,11 @@ int daemon_setup_metrics(struct daemon *d);
 
 /* fleet.c: upload and status.json. Start opens the upload journal and writes the first status. */
 int fleet_start(struct daemon *d);
+/* A bundle was renamed into place: status.json's last bundle, and the upload queue. */
+void fleet_bundle_written(struct daemon *d, const char *name, int64_t wall_ns);
 /* Each watch interval: notice a HUP's new config, write status_file. */
 void fleet_watch_tick(struct daemon *d);
-/* The cleanup tick's retention: bundles not yet uploaded go last; then the upload rescan. */
+/* The cleanup tick's retention: bundles not yet uploaded go last; then the upload rescan. Sets bundle_dir_bytes. */
 int fleet_sweep(struct daemon *d, struct retain_result *res);
 /* Shutdown: stop running uploads, remove status_file. */
 void fleet_stop(struct daemon *d);

@@ -116,8 +116,9 @@ static void replay_housekeeping(struct daemon *d, uint64_t *next_sweep)
 	if (now < *next_sweep)
 		return;
 	*next_sweep = now + (uint64_t)(d->cfg->cleanup_interval_sec ? d->cfg->cleanup_interval_sec : 60) * 1000000000ull;
-	retain_sweep(collect_outdir_fd(d->collect), d->cfg->max_total_log_bytes, d->cfg->max_log_age_sec,
-		     wall_ns() / 1000000000ll, NULL, &res);
+	if (retain_sweep(collect_outdir_fd(d->collect), d->cfg->max_total_log_bytes, d->cfg->max_log_age_sec,
+			 wall_ns() / 1000000000ll, NULL, &res) == 0)
+		d->bundle_dir_bytes = res.kept_bytes;
 	collect_poll(d->collect, NULL, now);
 	capture_poll(d->capture, NULL, now);
 }
