@@ -64,24 +64,41 @@ static void test_timer_order(void)
 	CHECK(!strcmp(r.order, "abcs"));
 }
 
-/* A deadline is kept to within a few ms, not rounded to a tick; a periodic timer stays on its grid. */
+static void no_poll(void *ctx, const struct loop_set *s, uint64_t now)
+{
+}
+
+static void see_deadline(void *ctx, struct loop_set *s)
+{
+	struct rec *r = ctx;
+
+	r->at[0] = s->deadline_ns;
+}
+
+/* The wait ends at the earliest deadline, to the nanosecond, never before it, and not rounded up to a tick;
+ * how late the process runs after that is the scheduler's (bounded loosely: the test machine is shared). */
 static void test_deadline(void)
 {
 	struct loop l;
-	struct rec r = { .l = &l };
-	uint64_t t0 = mono_ns(), late;
+	struct rec r = { .l = &l }, seen = { 0 };
+	struct loop_set s;
+	uint64_t t0 = mono_ns();
+	int id;
 
 	loop_init(&l);
-	CHECK(loop_add_timer(&l, t0 + 50 * MS, 50 * MS, on_a, &r) >= 0);
-	CHECK(loop_add_timer(&l, t0 + 170 * MS, 0, on_stop, &r) >= 0);
+	CHECK(loop_add_timer(&l, t0 + 50 * MS, 0, on_b, &r) >= 0);
+	CHECK(loop_add_timer(&l, t0 + 30 * MS + 7, 0, on_a, &r) >= 0);
+	CHECK(loop_add_timer(&l, t0 + 70 * MS, 0, on_stop, &r) >= 0);
+	id = loop_add_poller(&l, see_deadline, no_poll, &seen);
+	CHECK(id >= 0);
+	pass_fill(&l, &s);	/* what one pass asks select() for */
+	CHECK(seen.at[0] == t0 + 30 * MS + 7 && s.deadline_ns == t0 + 30 * MS + 7 && s.maxfd == -1);
+	loop_del(&l, id);
 	CHECK(loop_run(&l) == 0);
-	CHECK(!strcmp(r.order, "aaas"));
-	for (int i = 0; i < 3; i++) {
-		late = r.at[i] - (t0 + (uint64_t)(i + 1) * 50 * MS);
-		CHECK(r.at[i] >= t0 + (uint64_t)(i + 1) * 50 * MS);
-		/* generous for a loaded test machine, yet well below the period */
-		CHECK(late < 20 * MS);
-	}
+	CHECK(!strcmp(r.order, "abs"));
+	CHECK(r.at[0] >= t0 + 30 * MS + 7 && r.at[1] >= t0 + 50 * MS && r.at[2] >= t0 + 70 * MS);
+	for (int i = 0; i < 3; i++)
+		CHECK(r.at[i] - t0 < 1000 * MS);
 }
 
 /* A periodic timer that missed several periods fires once, then on its old grid. */
@@ -299,7 +316,7 @@ static void test_run_until(void)
 	CHECK(loop_add_poller(&l, on_fill, on_poll, &r) >= 0);	/* wakes every 3 ms; stops after 6 marks */
 	CHECK(loop_run_until(&l, t0 + 1 * MS) == 0);
 	t1 = mono_ns();
-	CHECK(t1 >= t0 + 1 * MS && t1 < t0 + 20 * MS);
+	CHECK(t1 >= t0 + 1 * MS && t1 < t0 + 1000 * MS);
 	CHECK(r.n < 6);
 	loop_once(&l);	/* compacts */
 	CHECK(l.n == 1 && l.e[0].kind == LOOP_POLLER);
