@@ -168,7 +168,7 @@ int loop_add_child(struct loop *l, pid_t pid, loop_child_fn fn, void *ctx)
 	fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (fd < 0 && errno == ESRCH)
 		return -ESRCH;
-	if (fd >= FD_SETSIZE) {
+	if (fd >= FD_SETSIZE) {	/* select() cannot watch it: poll this child instead */
 		close(fd);
 		fd = -1;
 	}
@@ -177,7 +177,7 @@ int loop_add_child(struct loop *l, pid_t pid, loop_child_fn fn, void *ctx)
 			close(fd);
 		return -ENOSPC;
 	}
-	e->fd = fd < 0 ? -1 : fd;
+	e->fd = fd < 0 ? -1 : fd;	/* -1 whatever the failure: polled */
 	e->pid = pid;
 	e->child = fn;
 	return e->id;
