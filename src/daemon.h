@@ -13,6 +13,7 @@
 #include "loop.h"
 #include "metrics.h"
 #include "record.h"
+#include "shares.h"
 
 struct smb_source;
 struct nfs_source;
@@ -59,6 +60,9 @@ struct daemon {
 	unsigned reloads;		/* successful HUP reloads */
 	uint64_t bundle_dir_bytes;	/* the last sweep's total plus bundles written since: metrics and status */
 	struct daemon_smb_hist *replay_hist;	/* aod replay --serve only; NULL otherwise */
+	struct shares shares;		/* names shares and servers in alerts, manifests and metrics */
+	bool names;			/* resolve names: live, or a replay given AOD_SHARES_ROOT (the recorded host's files) */
+	struct metrics_shares share_stats;	/* events of fired anomalies per share, for the metrics */
 	bool stopping;
 };
 
