@@ -11,9 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +22,7 @@
 #include "hist.h"
 #include "kmsg.h"
 #include "log.h"
+#include "loop.h"
 #include "names.h"
 #include "tcp_state.h"
 #include "text.h"
@@ -58,6 +57,7 @@ struct monitor {
 	uint32_t oom_victims[8];
 	int noom_victims;
 	uint64_t lines;
+	struct loop loop;		/* the signal, ring buffer and kmsg fds, the 1 s tick and the end */
 };
 
 static const char *const status_names[] = { "n/a", "OK", "WARNING", "CRITICAL" };
@@ -529,58 +529,67 @@ static void tick(struct monitor *m)
 	m->last_faults = n;
 }
 
-static void add_fd(int fd, fd_set *set, int *maxfd)
+static void on_signal(void *ctx, uint64_t now)
 {
-	if (fd < 0)
-		return;
-	FD_SET(fd, set);
-	if (fd > *maxfd)
-		*maxfd = fd;
+	struct monitor *m = ctx;
+
+	loop_stop(&m->loop);	/* INT or TERM: stop and report */
 }
 
-static int run_loop(struct monitor *m, int sfd, int tfd)
+static void on_ring(void *ctx, uint64_t now)
 {
-	int rbfd = health_source_fd(m->hs), kfd = m->kr ? m->kr->fd : -1, maxfd, n;
-	struct timeval tv, *tvp;
-	uint64_t now, exp;
-	fd_set rd;
+	struct monitor *m = ctx;
 
-	for (;;) {
-		now = mono_ns();
-		if (m->end_ns && now >= m->end_ns)
-			return 0;
-		FD_ZERO(&rd);
-		maxfd = -1;
-		add_fd(sfd, &rd, &maxfd);
-		add_fd(tfd, &rd, &maxfd);
-		add_fd(rbfd, &rd, &maxfd);
-		add_fd(kfd, &rd, &maxfd);
-		tvp = NULL;
-		if (m->end_ns) {
-			tv.tv_sec = (time_t)((m->end_ns - now) / 1000000000);
-			tv.tv_usec = (suseconds_t)((m->end_ns - now) % 1000000000 / 1000);
-			tvp = &tv;
-		}
-		n = select(maxfd + 1, &rd, NULL, NULL, tvp);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (FD_ISSET(sfd, &rd))
-			return 0;	/* INT or TERM: stop and report */
-		if (rbfd >= 0 && FD_ISSET(rbfd, &rd))
-			health_source_consume(m->hs);
-		if (kfd >= 0 && FD_ISSET(kfd, &rd))
-			kmsg_read(m->kr, on_kmsg, m);
-		if (FD_ISSET(tfd, &rd) && read(tfd, &exp, sizeof(exp)) == (ssize_t)sizeof(exp))
-			tick(m);
-		fflush(stdout);
-	}
+	health_source_consume(m->hs);
 }
 
-static int make_fds(int *sfd, int *tfd)
+static void on_kmsg_fd(void *ctx, uint64_t now)
 {
-	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	struct monitor *m = ctx;
+
+	kmsg_read(m->kr, on_kmsg, m);
+}
+
+static void on_tick(void *ctx, uint64_t now)
+{
+	tick(ctx);
+}
+
+static void on_end(void *ctx, uint64_t now)
+{
+	struct monitor *m = ctx;
+
+	loop_stop(&m->loop);
+}
+
+/* After every pass: the lines of this pass reach a pipe now, not when stdio's buffer fills. */
+static void flush_out(void *ctx, const struct loop_set *s, uint64_t now)
+{
+	fflush(stdout);
+}
+
+static int run_loop(struct monitor *m, int sfd)
+{
+	int rbfd = health_source_fd(m->hs), kfd = m->kr ? m->kr->fd : -1, err;
+	uint64_t now = mono_ns();
+
+	loop_init(&m->loop);
+	err = loop_add_fd(&m->loop, sfd, on_signal, m);
+	if (err >= 0 && rbfd >= 0)
+		err = loop_add_fd(&m->loop, rbfd, on_ring, m);
+	if (err >= 0 && kfd >= 0)
+		err = loop_add_fd(&m->loop, kfd, on_kmsg_fd, m);
+	if (err >= 0)
+		err = loop_add_timer(&m->loop, now + 1000000000ull, 1000000000ull, on_tick, m);
+	if (err >= 0 && m->end_ns)
+		err = loop_add_timer(&m->loop, m->end_ns, 0, on_end, m);
+	if (err >= 0)
+		err = loop_add_poller(&m->loop, NULL, flush_out, m);
+	return err < 0 ? err : loop_run(&m->loop);
+}
+
+static int make_sigfd(int *sfd)
+{
 	sigset_t set;
 
 	sigemptyset(&set);
@@ -589,12 +598,7 @@ static int make_fds(int *sfd, int *tfd)
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -errno;
 	*sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (*sfd < 0)
-		return -errno;
-	*tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (*tfd < 0 || timerfd_settime(*tfd, 0, &its, NULL))
-		return -errno;
-	return 0;
+	return *sfd < 0 ? -errno : 0;
 }
 
 /* ---- start ---- */
@@ -757,7 +761,7 @@ int monitor_main(int argc, char **argv)
 {
 	struct monitor mon;
 	struct arena a;
-	int sfd = -1, tfd = -1, err;
+	int sfd = -1, err;
 
 	memset(&mon, 0, sizeof(mon));
 	err = parse_args(argc, argv, &mon.o);
@@ -772,9 +776,9 @@ int monitor_main(int argc, char **argv)
 	err = arena_init(&a, MON_ARENA);
 	if (!err)
 		err = start(&mon, &a);
-	if (!err && (err = make_fds(&sfd, &tfd)))
-		fprintf(stderr, "aod: unable to create the signal and timer fds: %s\n", strerror(-err));
-	if (!err && (err = run_loop(&mon, sfd, tfd)))
+	if (!err && (err = make_sigfd(&sfd)))
+		fprintf(stderr, "aod: unable to create the signal fd: %s\n", strerror(-err));
+	if (!err && (err = run_loop(&mon, sfd)))
 		fprintf(stderr, "aod: monitor loop failed: %s\n", strerror(-err));
 	if (mon.hs) {
 		/* detach first, so the lines printed and the kernel's counts cover the same events */
@@ -790,8 +794,6 @@ int monitor_main(int argc, char **argv)
 		kmsg_close(mon.kr);
 	if (sfd >= 0)
 		close(sfd);
-	if (tfd >= 0)
-		close(tfd);
 	arena_fini(&a);
 	return err ? 1 : 0;
 }

@@ -16,6 +16,7 @@
 #include "../../src/shares.c"
 #include "../../src/manifest.c"
 #include "../../src/tcp_state.c"
+#include "../../src/loop.c"
 #include "../../src/collect.c"
 #include "../../src/log.c"
 #include "../../src/pktring.c"

@@ -19,6 +19,7 @@
 #include "../../src/shares.c"
 #include "../../src/manifest.c"
 #include "../../src/tcp_state.c"
+#include "../../src/loop.c"
 #include "../../src/collect.c"
 /* Last: its static `level` would shadow archive.c's parameters under -Wshadow. */
 #include "../../src/log.c"
