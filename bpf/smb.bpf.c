@@ -347,6 +347,106 @@ int BPF_PROG(smb_raw_err, __u32 tid, __u64 sesid, __u16 cmd, __u64 mid, __u32 st
 	return tp_finish(sesid, cmd, mid, status, rc);
 }
 
+/* ---- the connection: lost, expired, reconnecting, connected (tracepoints only) ---- */
+
+/*
+ * TP_PROTO in fs/cifs/trace.h of 6.1 (fs/smb/client/trace.h today):
+ *   smb3_reconnect(__u64 currmid, __u64 conn_id, char *hostname): cifs marks
+ *     the connection for reconnect (cifs_tcp_ses_needs_reconnect), once per outage
+ *   smb3_ses_expired(__u32 tid, __u64 sesid, __u16 cmd, __u64 mid): the server
+ *     answered STATUS_NETWORK_SESSION_EXPIRED or USER_SESSION_DELETED
+ *   smb3_connect_err(char *hostname, __u64 conn_id, const struct
+ *     __kernel_sockaddr_storage *dst_addr, int rc): a connect attempt failed
+ *   smb3_connect_done(hostname, conn_id, dst_addr): connected
+ */
+static __always_inline void reconn_emit(__u16 what, __u64 conn_id, const char *host, const void *addr,
+					__s32 rc, __u16 cmd)
+{
+	struct aod_ev_reconnect *e = bpf_ringbuf_reserve(&smb_events, sizeof(*e), 0);
+	__u64 id = bpf_get_current_pid_tgid();
+	__u16 sa[2] = {};
+
+	if (!e) {
+		__sync_fetch_and_add(&loss.ringbuf_full, 1);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->h.kind = AOD_EV_RECONNECT;
+	e->h.size = sizeof(*e);
+	e->h.cpu = bpf_get_smp_processor_id();
+	e->h.ts_ns = bpf_ktime_get_ns();
+	e->h.pid = id >> 32;
+	e->h.tid = (__u32)id;
+	bpf_get_current_comm(e->h.comm, sizeof(e->h.comm));
+	e->conn_id = conn_id;
+	e->rc = rc;
+	e->proto = AOD_STALL_SMB;
+	e->what = what;
+	e->proc = cmd;
+	/* sockaddr_in and sockaddr_in6 both start with the family, then the port in network order */
+	if (addr && !bpf_probe_read_kernel(sa, sizeof(sa), addr))
+		e->port = __builtin_bswap16(sa[1]);
+	if (host)
+		bpf_probe_read_kernel_str(e->host, sizeof(e->host), host);
+	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("?tp_btf/smb3_reconnect")
+int BPF_PROG(smb_btf_reconnect, __u64 currmid, __u64 conn_id, char *hostname)
+{
+	reconn_emit(AOD_RECONN_SMB_RECONNECT, conn_id, hostname, 0, 0, 0);
+	return 0;
+}
+
+SEC("?tp_btf/smb3_ses_expired")
+int BPF_PROG(smb_btf_ses_expired, __u32 tid, __u64 sesid, __u16 cmd, __u64 mid)
+{
+	reconn_emit(AOD_RECONN_SMB_SES_EXPIRED, sesid, 0, 0, 0, cmd);
+	return 0;
+}
+
+SEC("?tp_btf/smb3_connect_err")
+int BPF_PROG(smb_btf_connect_err, char *hostname, __u64 conn_id, const void *dst, int rc)
+{
+	reconn_emit(AOD_RECONN_SMB_CONNECT_ERR, conn_id, hostname, dst, rc, 0);
+	return 0;
+}
+
+SEC("?tp_btf/smb3_connect_done")
+int BPF_PROG(smb_btf_connect_done, char *hostname, __u64 conn_id, const void *dst)
+{
+	reconn_emit(AOD_RECONN_SMB_CONNECTED, conn_id, hostname, dst, 0, 0);
+	return 0;
+}
+
+SEC("?raw_tp/smb3_reconnect")
+int BPF_PROG(smb_raw_reconnect, __u64 currmid, __u64 conn_id, char *hostname)
+{
+	reconn_emit(AOD_RECONN_SMB_RECONNECT, conn_id, hostname, 0, 0, 0);
+	return 0;
+}
+
+SEC("?raw_tp/smb3_ses_expired")
+int BPF_PROG(smb_raw_ses_expired, __u32 tid, __u64 sesid, __u16 cmd, __u64 mid)
+{
+	reconn_emit(AOD_RECONN_SMB_SES_EXPIRED, sesid, 0, 0, 0, cmd);
+	return 0;
+}
+
+SEC("?raw_tp/smb3_connect_err")
+int BPF_PROG(smb_raw_connect_err, char *hostname, __u64 conn_id, const void *dst, int rc)
+{
+	reconn_emit(AOD_RECONN_SMB_CONNECT_ERR, conn_id, hostname, dst, rc, 0);
+	return 0;
+}
+
+SEC("?raw_tp/smb3_connect_done")
+int BPF_PROG(smb_raw_connect_done, char *hostname, __u64 conn_id, const void *dst)
+{
+	reconn_emit(AOD_RECONN_SMB_CONNECTED, conn_id, hostname, dst, 0, 0);
+	return 0;
+}
+
 /* ---- mid allocation / release ---- */
 
 static __always_inline void mid_alloc(struct mid_q_entry___aod *m, const void *shdr)

@@ -248,7 +248,8 @@ const struct cfg_capture *config_find_capture(const struct cfg_config *cfg, cons
 /* Whether detection reports this anomaly's worst value as a count, not a latency in ns. */
 static inline bool config_worst_is_count(const struct cfg_anomaly *an)
 {
-	return an && ((an->type == CFG_HEALTH && !cfg_health_is_latency(an->health)) || an->type == CFG_SOCKCONN);
+	return an && ((an->type == CFG_HEALTH && !cfg_health_is_latency(an->health)) || an->type == CFG_SOCKCONN ||
+		      an->type == CFG_RECONNECT);
 }
 /* -EINVAL, with a message naming memory.arena_kb and the minimum, when the arena is smaller than need bytes. */
 int config_check_arena(const struct cfg_config *cfg, size_t need, FILE *diag);

@@ -48,6 +48,22 @@ static bool stall_alert(const struct cfg_anomaly *an, const struct detect_anomal
 	return true;
 }
 
+/* A reconnect's alert names what the client said and the server, not an event count. */
+static bool reconnect_alert(const struct cfg_anomaly *an, const struct detect_anomaly *a)
+{
+	const struct aod_ev_reconnect *e = &a->worst_events[0].reconn;
+	const char *what;
+
+	if (an->type != CFG_RECONNECT || a->nworst < 1 || e->h.kind != AOD_EV_RECONNECT)
+		return false;
+	what = names_reconn_what(e->what);
+	log_alert(LOG_ALERT, "AOD detected anomaly: %s %s: %s, server %.*s%s (%u reconnect%s this interval) "
+		  "[fires at once]", an->proto, an->name, what ? what : "unknown", AOD_RECONN_HOST_LEN,
+		  e->host[0] ? e->host : "unknown", e->what == AOD_RECONN_SMB_SES_EXPIRED ? ", session expired" : "",
+		  a->count, a->count == 1 ? "" : "s");
+	return true;
+}
+
 static void start_bundle(struct daemon *d, const struct detect_anomaly *a)
 {
 	const struct cfg_anomaly *an = &d->cfg->anomalies[a->anomaly];
@@ -64,7 +80,7 @@ static void start_bundle(struct daemon *d, const struct detect_anomaly *a)
 		worst[0] = 0;
 	else
 		snprintf(worst, sizeof(worst), " (worst %.1f ms)", (double)a->worst / 1e6);
-	if (!stall_alert(an, a))
+	if (!stall_alert(an, a) && !reconnect_alert(an, a))
 		log_alert(LOG_ALERT, "AOD detected anomaly: %s %s%s%s with %u events%s%s", an->proto, an->name,
 			  rule ? " rule " : "", rule ? rule : "", a->count, worst,
 			  !a->emergency ? "" : an->type == CFG_HEALTH ? " [fires at once]" :

@@ -120,6 +120,8 @@ static void loop_pass(struct daemon *d, const fd_set *rd, uint64_t now)
 		/* requests still pending past stall_ms, fed in before the window closes */
 		if (d->smb)
 			smb_source_scan_stalls(d->smb, now);
+		if (d->nfs)
+			nfs_source_scan_stalls(d->nfs, now);
 		daemon_close_window(d, now);
 		fleet_watch_tick(d);
 	}
