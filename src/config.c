@@ -17,332 +17,16 @@
 #include <yaml.h>
 
 #include "../bpf/events.h"
+#include "array.h"
+#include "config_yaml.h"
 #include "names.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define PATH_LEN 160			/* dotted key paths in messages */
 #define CONFIG_MAX_BYTES (1u << 20)	/* a config bigger than this is a mistake, not a config */
 #define DEFAULT_MAX_BYTES (4ull << 20)
 #define DEFAULT_EXEC_TIMEOUT_MS 10000
 #define ETC_CONFIG "/etc/aod/aod.yaml"
-/* aod's schema nests fewer than 10 levels; libyaml's loader is quadratic in depth, so refuse before it runs */
-#define CONFIG_MAX_DEPTH 32
 
 _Static_assert(NAMES_SMB2_NCMD == CFG_SMB2_NCMD && CFG_SMB2_NCMD == AOD_SMB2_NCMD, "one SMB2 command table");
-
-struct ctx {
-	struct cfg_config *cfg;
-	yaml_document_t *doc;
-	const char *file;
-	FILE *diag;
-	int nerr, nwarn;
-};
-
-/* snprintf for messages and paths, where cutting a long name short is the intended behaviour. */
-__attribute__((format(printf, 3, 4)))
-static void bprintf(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-}
-
-/* ---- diagnostics ---- */
-
-static void __attribute__((format(printf, 4, 0)))
-vreport(struct ctx *c, const yaml_mark_t *m, const char *kind, const char *fmt, va_list ap)
-{
-	if (!c->diag)
-		return;
-	fprintf(c->diag, "%s:%zu:%zu: %s", c->file, m->line + 1, m->column + 1, kind);
-	vfprintf(c->diag, fmt, ap);
-	fputc('\n', c->diag);
-}
-
-__attribute__((format(printf, 3, 4)))
-static void cerr(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport(c, &n->start_mark, "", fmt, ap);
-	va_end(ap);
-	c->nerr++;
-}
-
-__attribute__((format(printf, 3, 4)))
-static void cwarn(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport(c, &n->start_mark, "warning: ", fmt, ap);
-	va_end(ap);
-	c->nwarn++;
-}
-
-/* ---- nodes ---- */
-
-#define FOR_PAIRS(map, p) \
-	for (yaml_node_pair_t *p = (map)->data.mapping.pairs.start; p < (map)->data.mapping.pairs.top; p++)
-#define FOR_ITEMS(seq, it) \
-	for (yaml_node_item_t *it = (seq)->data.sequence.items.start; it < (seq)->data.sequence.items.top; it++)
-
-static yaml_node_t *node(struct ctx *c, int i)
-{
-	return yaml_document_get_node(c->doc, i);
-}
-
-static const char *sval(const yaml_node_t *n)
-{
-	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-/* `key:` with nothing after it; YAML calls that null, AODv2's action mappings use it for quick actions. */
-static bool is_empty(const yaml_node_t *n)
-{
-	const char *s = sval(n);
-
-	if (!s)
-		return false;
-	if (!*s)
-		return true;
-	return n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-	       (!strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL"));
-}
-
-static const char *describe(const yaml_node_t *n)
-{
-	if (n->type == YAML_MAPPING_NODE)
-		return "a mapping";
-	if (n->type == YAML_SEQUENCE_NODE)
-		return "a list";
-	return is_empty(n) ? "empty" : "a scalar";
-}
-
-static void join(char *out, const char *parent, const char *key)
-{
-	bprintf(out, PATH_LEN, "%s%s%s", parent, *parent ? "." : "", key);
-}
-
-/* "in anomalies.smb.latency" or "at the top level", for messages about keys. */
-static const char *in_path(char *buf, const char *path)
-{
-	if (!*path)
-		return "at the top level";
-	bprintf(buf, PATH_LEN + 4, "in %s", path);
-	return buf;
-}
-
-/* 1 for a mapping, 0 for an empty value (nothing to do), -1 after reporting a wrong type. */
-static int want_map(struct ctx *c, const yaml_node_t *n, const char *path)
-{
-	if (n->type == YAML_MAPPING_NODE)
-		return 1;
-	if (is_empty(n))
-		return 0;
-	cerr(c, n, "%s must be a mapping, not %s", *path ? path : "the config", describe(n));
-	return -1;
-}
-
-static int want_seq(struct ctx *c, const yaml_node_t *n, const char *path)
-{
-	if (n->type == YAML_SEQUENCE_NODE)
-		return 1;
-	if (is_empty(n))
-		return 0;
-	cerr(c, n, "%s must be a list, not %s", path, describe(n));
-	return -1;
-}
-
-static bool in_list(const char *s, const char *const *list, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(s, list[i]))
-			return true;
-	return false;
-}
-
-/* Every key known, none twice. Unknown keys are errors with the nearest known one as a hint. */
-static void check_keys(struct ctx *c, const yaml_node_t *map, const char *const *keys, size_t n, const char *path)
-{
-	char buf[PATH_LEN + 4];
-
-	FOR_PAIRS(map, p) {
-		const yaml_node_t *k = node(c, p->key);
-		const char *name = sval(k), *hint;
-
-		if (!name) {
-			cerr(c, k, "keys %s must be scalars, not %s", in_path(buf, path), describe(k));
-			continue;
-		}
-		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
-			const yaml_node_t *qk = node(c, q->key);
-
-			if (sval(qk) && !strcmp(sval(qk), name)) {
-				cerr(c, k, "duplicate key '%s' %s (first at line %zu)", name, in_path(buf, path),
-				     qk->start_mark.line + 1);
-				break;
-			}
-		}
-		if (in_list(name, keys, n))
-			continue;
-		hint = names_nearest(name, keys, n);
-		if (hint)
-			cerr(c, k, "unknown key '%s' %s (did you mean '%s'?)", name, in_path(buf, path), hint);
-		else
-			cerr(c, k, "unknown key '%s' %s", name, in_path(buf, path));
-	}
-}
-
-/* The value of key in map (its first occurrence), and optionally the key node itself. */
-static yaml_node_t *get(struct ctx *c, const yaml_node_t *map, const char *key, yaml_node_t **keynode)
-{
-	FOR_PAIRS(map, p) {
-		yaml_node_t *k = node(c, p->key);
-
-		if (sval(k) && !strcmp(sval(k), key)) {
-			if (keynode)
-				*keynode = k;
-			return node(c, p->value);
-		}
-	}
-	return NULL;
-}
-
-/* ---- scalars ---- */
-
-static const char *want_scalar(struct ctx *c, const yaml_node_t *n, const char *path)
-{
-	if (n->type != YAML_SCALAR_NODE) {
-		cerr(c, n, "%s must be a scalar, not %s", path, describe(n));
-		return NULL;
-	}
-	if (is_empty(n)) {
-		cerr(c, n, "%s needs a value", path);
-		return NULL;
-	}
-	return sval(n);
-}
-
-static bool get_uint(struct ctx *c, const yaml_node_t *n, const char *path, uint64_t min, uint64_t max,
-		     uint64_t *out)
-{
-	const char *s = want_scalar(c, n, path);
-	char *end;
-	unsigned long long v;
-
-	if (!s)
-		return false;
-	if (s[0] == '-' && s[1] >= '0' && s[1] <= '9') {
-		cerr(c, n, "%s must not be negative, got '%s'", path, s);
-		return false;
-	}
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (s[0] < '0' || s[0] > '9' || *end) {
-		cerr(c, n, "%s must be a whole number, got '%s'", path, s);
-		return false;
-	}
-	if (errno == ERANGE || v < min || v > max) {
-		cerr(c, n, "%s must be between %llu and %llu, got '%s'", path, (unsigned long long)min,
-		     (unsigned long long)max, s);
-		return false;
-	}
-	*out = v;
-	return true;
-}
-
-static bool get_u32(struct ctx *c, const yaml_node_t *n, const char *path, uint32_t min, uint32_t max,
-		    uint32_t *out)
-{
-	uint64_t v;
-
-	if (!get_uint(c, n, path, min, max, &v))
-		return false;
-	*out = (uint32_t)v;
-	return true;
-}
-
-/* A number that may have a fraction (AODv2 writes max_total_log_size_mb: 0.5). */
-static bool get_num(struct ctx *c, const yaml_node_t *n, const char *path, double min, double max, double *out)
-{
-	const char *s = want_scalar(c, n, path);
-	char *end;
-	double v;
-
-	if (!s)
-		return false;
-	errno = 0;
-	v = strtod(s, &end);
-	if (*end || end == s || !isfinite(v) || !((s[0] >= '0' && s[0] <= '9') || s[0] == '-' || s[0] == '.' ||
-						   s[0] == '+')) {
-		cerr(c, n, "%s must be a number, got '%s'", path, s);
-		return false;
-	}
-	if (v < 0 && min >= 0) {
-		cerr(c, n, "%s must not be negative, got '%s'", path, s);
-		return false;
-	}
-	if (v < min || v > max) {
-		cerr(c, n, "%s must be between %g and %g, got '%s'", path, min, max, s);
-		return false;
-	}
-	*out = v;
-	return true;
-}
-
-static bool get_bool(struct ctx *c, const yaml_node_t *n, const char *path, bool *out)
-{
-	static const char *const yes[] = { "true", "yes", "on", "1" }, *const no[] = { "false", "no", "off", "0" };
-	const char *s = want_scalar(c, n, path);
-
-	if (!s)
-		return false;
-	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
-		if (!strcasecmp(s, yes[i]) || !strcasecmp(s, no[i])) {
-			*out = !strcasecmp(s, yes[i]);
-			return true;
-		}
-	}
-	cerr(c, n, "%s must be true or false, got '%s'", path, s);
-	return false;
-}
-
-static bool get_str(struct ctx *c, const yaml_node_t *n, const char *path, char *buf, size_t size)
-{
-	const char *s = want_scalar(c, n, path);
-
-	if (!s)
-		return false;
-	if (strlen(s) >= size) {
-		cerr(c, n, "%s is too long (at most %zu characters)", path, size - 1);
-		return false;
-	}
-	strcpy(buf, s);
-	return true;
-}
-
-/* One word out of a fixed set, any case; the index or -1 after an error with a hint. */
-static int get_word(struct ctx *c, const yaml_node_t *n, const char *path, const char *what,
-		    const char *const *words, size_t nwords)
-{
-	const char *s = want_scalar(c, n, path), *hint;
-
-	if (!s)
-		return -1;
-	for (size_t i = 0; i < nwords; i++)
-		if (!strcasecmp(s, words[i]))
-			return (int)i;
-	hint = names_nearest(s, words, nwords);
-	if (hint)
-		cerr(c, n, "unknown %s '%s' in %s (did you mean '%s'?)", what, s, path, hint);
-	else
-		cerr(c, n, "unknown %s '%s' in %s", what, s, path);
-	return -1;
-}
 
 /* Names that end up in file names (bundle and action logs): keep them plain. */
 static bool plain_name(const char *s)
@@ -854,7 +538,7 @@ static bool same_code(struct cfg_code a, struct cfg_code b)
 	return a.space == b.space && a.value == b.value;
 }
 
-static const char *code_name(struct cfg_code code, char *buf, size_t size)
+const char *config_code_name(struct cfg_code code, char *buf, size_t size)
 {
 	const char *s = names_code_name((enum names_code_space)code.space, code.value);
 
@@ -928,7 +612,7 @@ static void parse_code_list(struct ctx *c, const yaml_node_t *n, const char *pat
 		for (i = 0; i < l->n && !same_code(l->codes[i], code); i++)
 			;
 		if (i < l->n) {
-			cerr(c, v, "duplicate error code '%s' in %s (first at line %zu)", code_name(code, b1, sizeof(b1)),
+			cerr(c, v, "duplicate error code '%s' in %s (first at line %zu)", config_code_name(code, b1, sizeof(b1)),
 			     path, l->where[i]->start_mark.line + 1);
 			continue;
 		}
@@ -955,7 +639,7 @@ static void check_code_overlap(struct ctx *c, const struct code_list *t, const s
 		for (int j = 0; j < t->n; j++)
 			if (same_code(e->codes[i], t->codes[j]))
 				cerr(c, e->where[i], "%s is both tracked and excluded in %s",
-				     code_name(e->codes[i], b, sizeof(b)), path);
+				     config_code_name(e->codes[i], b, sizeof(b)), path);
 }
 
 /* NFS error rules' track_ops: NFSv4 operation names (OP_READ or READ), the op an nfs4_xdr_status error names. */
@@ -1879,10 +1563,10 @@ static yaml_node_t *one_key(struct ctx *c, const yaml_node_t *n, const char *sec
 	return get(c, n, key, NULL);
 }
 
-static const char *const facilities[] = { "daemon", "user", "local0", "local1", "local2", "local3",
-					  "local4", "local5", "local6", "local7" };
-static const int facility_values[] = { LOG_DAEMON, LOG_USER, LOG_LOCAL0, LOG_LOCAL1, LOG_LOCAL2,
-				       LOG_LOCAL3, LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7 };
+const char *const config_facilities[CFG_NFACILITIES] = { "daemon", "user", "local0", "local1", "local2", "local3",
+						      "local4", "local5", "local6", "local7" };
+const int config_facility_values[CFG_NFACILITIES] = { LOG_DAEMON, LOG_USER, LOG_LOCAL0, LOG_LOCAL1, LOG_LOCAL2,
+						   LOG_LOCAL3, LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7 };
 
 static void parse_small_sections(struct ctx *c, const yaml_node_t *root)
 {
@@ -1899,8 +1583,8 @@ static void parse_small_sections(struct ctx *c, const yaml_node_t *root)
 		cfg->arena_col = (int)v->start_mark.column + 1;
 	}
 	if ((n = get(c, root, "syslog", NULL)) && (v = one_key(c, n, "syslog", "facility")) &&
-	    (i = get_word(c, v, "syslog.facility", "facility", facilities, ARRAY_SIZE(facilities))) >= 0)
-		cfg->syslog_facility = facility_values[i];
+	    (i = get_word(c, v, "syslog.facility", "facility", config_facilities, ARRAY_SIZE(config_facilities))) >= 0)
+		cfg->syslog_facility = config_facility_values[i];
 	if ((n = get(c, root, "smb", NULL)) && (v = one_key(c, n, "smb", "attach")) &&
 	    (i = get_word(c, v, "smb.attach", "attach method", attach, ARRAY_SIZE(attach))) >= 0)
 		strcpy(cfg->smb_attach, attach[i]);
@@ -2104,55 +1788,6 @@ static void set_defaults(struct cfg_config *cfg, const char *name)
 	add_builtins(cfg);
 }
 
-static void report_syntax(struct ctx *c, const yaml_parser_t *p)
-{
-	const yaml_mark_t *m = &p->problem_mark;
-
-	if (p->error == YAML_MEMORY_ERROR) {
-		if (c->diag)
-			fprintf(c->diag, "%s: out of memory while parsing\n", c->file);
-	} else if (c->diag) {
-		fprintf(c->diag, "%s:%zu:%zu: YAML syntax error: %s", c->file, m->line + 1, m->column + 1,
-			p->problem ? p->problem : "unknown problem");
-		if (p->context)
-			fprintf(c->diag, " (%s at line %zu)", p->context, p->context_mark.line + 1);
-		fputc('\n', c->diag);
-	}
-	c->nerr++;
-}
-
-/* Walk the events once, refusing at the first collection past CONFIG_MAX_DEPTH: a HUP with a deeply nested file
- * would otherwise spend minutes in yaml_parser_load inside the loop. A syntax error is left for the loader to report. */
-static int check_depth(struct ctx *c, const char *buf, size_t len)
-{
-	yaml_parser_t p;
-	yaml_event_t ev;
-	int depth = 0, err = 0;
-	bool done = false;
-
-	if (!yaml_parser_initialize(&p))
-		return -ENOMEM;
-	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
-	while (!done && !err && yaml_parser_parse(&p, &ev)) {
-		if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT)
-			depth++;
-		else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT)
-			depth--;
-		done = ev.type == YAML_STREAM_END_EVENT;
-		if (depth > CONFIG_MAX_DEPTH) {
-			if (c->diag)
-				fprintf(c->diag, "%s:%zu:%zu: nesting deeper than %d levels (the limit); aod's keys need "
-					"fewer than 10: flatten the file\n", c->file, ev.start_mark.line + 1,
-					ev.start_mark.column + 1, CONFIG_MAX_DEPTH);
-			c->nerr++;
-			err = -EINVAL;
-		}
-		yaml_event_delete(&ev);
-	}
-	yaml_parser_delete(&p);
-	return err;
-}
-
 int config_load_buffer(struct cfg_config *cfg, const char *name, const char *buf, size_t len, FILE *diag)
 {
 	struct ctx c = { .cfg = cfg, .file = name, .diag = diag };
@@ -2244,234 +1879,6 @@ static int load_chain(struct cfg_config *cfg, const char *cli_path, const char *
 int config_load_default_chain(struct cfg_config *cfg, const char *cli_path, FILE *diag)
 {
 	return load_chain(cfg, cli_path, getenv("AOD_CONFIG"), ETC_CONFIG, diag);
-}
-
-/* ---- printing ---- */
-
-static const char *kind_name(enum cfg_action_kind k)
-{
-	static const char *const names[] = { "file", "kmsg", "exec", "tail", "ps", "cgroup", "tcpinfo" };
-
-	return (unsigned int)k < ARRAY_SIZE(names) ? names[k] : "?";
-}
-
-static void print_action_list(const struct cfg_config *cfg, const char *label, const uint16_t *idx, int n,
-			      FILE *out)
-{
-	fprintf(out, "%s", label);
-	for (int i = 0; i < n; i++)
-		fprintf(out, " %s", cfg->actions[idx[i]].name);
-	fprintf(out, "%s\n", n ? "" : " (none)");
-}
-
-static void print_ms(uint64_t ns, FILE *out)
-{
-	fprintf(out, "%g ms", (double)ns / 1e6);
-}
-
-static void print_latency(const struct cfg_anomaly *a, FILE *out)
-{
-	fprintf(out, "  mode %s, fires at %u %ss over threshold per interval (or one of 1 s or more)\n", a->mode,
-		a->acceptable_count, names_op_what(a->space));
-	fprintf(out, "  %-36s %s\n", names_op_what(a->space), "threshold");
-	for (unsigned int i = 0; i < names_op_count(a->space); i++) {
-		fprintf(out, "  %-36s ", names_op_name(a->space, i));
-		if (cfg_ops_has(&a->ops, i))
-			print_ms(a->threshold_ns[i], out);
-		else
-			fputc('-', out);
-		fputc('\n', out);
-	}
-}
-
-static void print_codes(const char *label, const struct cfg_code *codes, int n, FILE *out)
-{
-	char b[24];
-
-	fprintf(out, " %s", label);
-	for (int i = 0; i < n; i++)
-		fprintf(out, "%s%s", i ? "," : " ", code_name(codes[i], b, sizeof(b)));
-}
-
-static void print_error(const struct cfg_anomaly *a, FILE *out)
-{
-	const char *what = a->space == NAMES_SMB ? "commands" : a->space == NAMES_NFS ? "procedures" : "ops";
-	struct cfg_ops all = cfg_ops_all(names_op_count(a->space));
-
-	for (int r = 0; r < a->nrules; r++) {
-		const struct cfg_error_rule *rule = &a->rules[r];
-		bool every = cfg_ops_equal(&rule->ops, &all);
-
-		fprintf(out, "  rule %s: fires at %u errors per interval; %s", rule->name, rule->acceptable_count, what);
-		if (every)
-			fprintf(out, " all");
-		for (unsigned int i = 0; i < names_op_count(a->space) && !every; i++)
-			if (cfg_ops_has(&rule->ops, i))
-				fprintf(out, " %s", names_op_name(a->space, i));
-		fprintf(out, ";");
-		if (rule->ncodes)
-			print_codes("codes", rule->codes, rule->ncodes, out);
-		else
-			fprintf(out, " codes: every error");
-		if (rule->nexclude)
-			print_codes("except", rule->exclude, rule->nexclude, out);
-		if (rule->nnfs_ops) {
-			fprintf(out, "; NFSv4 operations");
-			for (int i = 0; i < rule->nnfs_ops; i++)
-				fprintf(out, "%s%s", i ? "," : " ", names_nfs4_op_name(rule->nfs_ops[i]));
-		}
-		fputc('\n', out);
-	}
-}
-
-/* sockconn, stall, reconnect */
-static void print_outage(const struct cfg_anomaly *a, FILE *out)
-{
-	const char *port = !strcmp(a->proto, "nfs") ? "2049" : "445";
-
-	if (a->type == CFG_SOCKCONN)
-		fprintf(out, "  fires when the established connections to port %s change, %u change%s per interval\n",
-			port, a->acceptable_count, a->acceptable_count == 1 ? "" : "s");
-	else if (a->type == CFG_STALL)
-		fprintf(out, "  fires when %u request%s %s been pending %u ms or more\n", a->acceptable_count,
-			a->acceptable_count == 1 ? "" : "s", a->acceptable_count == 1 ? "has" : "have", a->stall_ms);
-	else
-		fprintf(out, "  fires at %u reconnect%s the client reports per interval\n", a->acceptable_count,
-			a->acceptable_count == 1 ? "" : "s");
-}
-
-static void print_health(const struct cfg_anomaly *a, FILE *out)
-{
-	if (a->health == CFG_H_SCHED || a->health == CFG_H_BIO || a->health == CFG_H_VFS)
-		fprintf(out, "  fires at %u events of %llu us or more per interval\n", a->acceptable_count,
-			(unsigned long long)a->threshold);
-	if (a->health == CFG_H_VFS && a->syscall_level)
-		fprintf(out, "  attach: syscall: fentry or kprobes, else syscall-level hooks (every syscall pays)\n");
-	else if (a->health == CFG_H_VFS)
-		fprintf(out, "  attach: auto: fentry or kprobes; on a kernel with only syscall-level hooks it is left off "
-			     "(every syscall pays); turn on with health.vfs_latency.attach: syscall\n");
-	else if (a->health == CFG_H_OOM || a->health == CFG_H_KMSG)
-		fprintf(out, "  fires on every event\n");
-	else
-		fprintf(out, "  fires at %u events per interval\n", a->acceptable_count);
-}
-
-static void print_action_def(const struct cfg_action *a, FILE *out)
-{
-	fprintf(out, "  %-12s %-6s", a->name, kind_name(a->kind));
-	switch (a->kind) {
-	case CFG_ACT_FILE:
-		fprintf(out, " %s", a->path);
-		break;
-	case CFG_ACT_TAIL:
-		fprintf(out, " last %u lines of %s", a->lines, a->path);
-		break;
-	case CFG_ACT_KMSG:
-		if (a->seconds)
-			fprintf(out, " last %u s of the kernel log", a->seconds);
-		else
-			fprintf(out, " kernel log of the last watch interval");
-		break;
-	case CFG_ACT_EXEC:
-		for (int i = 0; i < a->argc; i++)
-			fprintf(out, strchr(a->argv[i], ' ') ? " '%s'" : " %s", a->argv[i]);
-		fprintf(out, " (timeout %u s)", a->timeout_ms / 1000);
-		break;
-	case CFG_ACT_PS:
-		fprintf(out, " process snapshot");
-		break;
-	case CFG_ACT_CGROUP:
-		fprintf(out, " memory cgroup of the anomaly's process");
-		break;
-	case CFG_ACT_TCPINFO:
-		fprintf(out, " TCP state of connections to ports 445 and 2049 (netlink INET_DIAG)");
-		break;
-	}
-	fprintf(out, ", max %llu bytes%s\n", (unsigned long long)a->max_bytes, a->builtin ? "" : " (user)");
-}
-
-static void print_upload(const struct cfg_config *cfg, FILE *out)
-{
-	const struct cfg_upload *u = &cfg->upload;
-
-	fprintf(out, "status file: %s\n", cfg->status_file[0] ? cfg->status_file : "off");
-	if (!u->enabled) {
-		fprintf(out, "upload: off\n");
-		return;
-	}
-	if (u->dir[0]) {
-		fprintf(out, "upload: copy into %s", u->dir);
-	} else {
-		fprintf(out, "upload: run");
-		for (int i = 0; i < u->argc; i++)
-			fprintf(out, " %s", u->argv[i]);
-	}
-	fprintf(out, "; timeout %g s, %u attempts, retry after %g s doubling to %g s, %u at once\n",
-		u->timeout_ms / 1000.0, u->max_attempts, u->retry_base_ms / 1000.0, u->retry_max_ms / 1000.0,
-		u->max_concurrent);
-}
-
-static void print_globals(const struct cfg_config *cfg, FILE *out)
-{
-	fprintf(out, "config: %s\n", cfg->path);
-	fprintf(out, "watch interval: %g s\n", cfg->watch_interval_ms / 1000.0);
-	fprintf(out, "output dir: %s\n", cfg->output_dir);
-	fprintf(out, "cleanup: every %u s; delete bundles older than %g days (%llu s); keep the total under %g MiB "
-		     "(%llu bytes)\n", cfg->cleanup_interval_sec, cfg->max_log_age_sec / 86400.0,
-		(unsigned long long)cfg->max_log_age_sec, cfg->max_total_log_bytes / 1048576.0,
-		(unsigned long long)cfg->max_total_log_bytes);
-	fprintf(out, "bundles: at most %u at once, %u events per manifest\n", cfg->max_concurrent_bundles,
-		cfg->manifest_events);
-	fprintf(out, "arena: %u KiB\n", cfg->arena_kb);
-	fprintf(out, "traces: %s, removed after %u s\n", cfg->trace_dir, cfg->trace_max_age_sec);
-	fprintf(out, "smb attach: %s\n", cfg->smb_attach);
-	for (size_t i = 0; i < ARRAY_SIZE(facilities); i++)
-		if (facility_values[i] == cfg->syslog_facility)
-			fprintf(out, "syslog facility: %s\n", facilities[i]);
-	fprintf(out, "metrics: %s%s%s%s\n", cfg->metrics_listen[0] ? "listen " : "",
-		cfg->metrics_listen[0] ? cfg->metrics_listen : "no listener",
-		cfg->metrics_textfile[0] ? ", textfile " : ", no textfile", cfg->metrics_textfile);
-	fprintf(out, "audit: %s\n", cfg->audit ? "on" : "off");
-	print_upload(cfg, out);
-}
-
-void config_print(const struct cfg_config *cfg, FILE *out)
-{
-	print_globals(cfg, out);
-	for (int i = 0; i < cfg->nanomalies; i++) {
-		const struct cfg_anomaly *a = &cfg->anomalies[i];
-
-		static const char *const tnames[] = { "latency", "error", "health", "sockconn", "stall", "reconnect" };
-
-		fprintf(out, "\nanomaly %s/%s (%s%s%s)\n", a->proto, a->name,
-			(unsigned)a->type < ARRAY_SIZE(tnames) ? tnames[a->type] : "?",
-			a->type != CFG_HEALTH && a->tool[0] ? ", tool " : "", a->type != CFG_HEALTH ? a->tool : "");
-		if (a->type == CFG_LATENCY)
-			print_latency(a, out);
-		else if (a->type == CFG_ERROR)
-			print_error(a, out);
-		else if (a->type == CFG_HEALTH)
-			print_health(a, out);
-		else
-			print_outage(a, out);
-		print_action_list(cfg, "  actions:", a->actions, a->nactions, out);
-		if (a->capture && config_find_capture(cfg, a->proto))
-			fprintf(out, "  capture: %s, cut into aod_capture_<ts>_%s_%s.tar.zst when this fires\n",
-				config_find_capture(cfg, a->proto)->tool, a->proto, a->name);
-	}
-	if (!cfg->nanomalies)
-		fprintf(out, "\nno anomalies configured\n");
-	if (cfg->nkmsg_patterns) {
-		fprintf(out, "\nkmsg patterns:\n");
-		for (int i = 0; i < cfg->nkmsg_patterns; i++)
-			fprintf(out, "  %s\n", cfg->kmsg_patterns[i]);
-	}
-	if (cfg->nwatcher_actions) {
-		print_action_list(cfg, "\nwatcher actions:", cfg->watcher_actions, cfg->nwatcher_actions, out);
-	}
-	fprintf(out, "\naction definitions:\n");
-	for (int i = 0; i < cfg->nactions; i++)
-		print_action_def(&cfg->actions[i], out);
 }
 
 /* ---- aod check-config ---- */
