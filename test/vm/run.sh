@@ -7,7 +7,8 @@
 #   --suite           smb (default: Samba and cifs, checked by verify.py) or nfs (the kernel NFS server and the
 #                     v3/v4.2 client, checked by verify_nfs.py); each suite boots its own guest
 #   --only            run some guest scenarios only (late probes health quiet latency-tracepoint latency-fentry
-#                     latency-kprobe single errors emergency stall crash); the other cases then say skip
+#                     latency-kprobe single errors emergency stall outage crash; nfs: nfs-outage ...); the other
+#                     cases then say skip
 #   --update-fixture  copy the recorded stream of latency-tracepoint to test/fixtures/smb-latency.rec
 #   --keep            keep build/vm/results from an earlier run and check it again without booting
 set -uo pipefail
@@ -31,9 +32,9 @@ while [ $# -gt 0 ]; do
 done
 case $SUITE in
 smb) CASES=(boot late probes health quiet latency-tracepoint latency-fentry latency-kprobe replay single errors emergency
-	    release crash)
+	    stall outage release crash)
      VERIFY=verify.py ;;
-nfs) CASES=(nfs-boot nfs-late nfs-latency-tracepoint nfs-latency-fentry nfs-latency-kprobe nfs-probes)
+nfs) CASES=(nfs-boot nfs-late nfs-latency-tracepoint nfs-latency-fentry nfs-latency-kprobe nfs-probes nfs-outage)
      VERIFY=verify_nfs.py RES=$VM/results-nfs CONSOLE=$VM/console-nfs.log ;;
 *) echo "test/vm/run.sh: --suite is smb or nfs, not '$SUITE'" >&2; exit 2 ;;
 esac
