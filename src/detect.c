@@ -424,24 +424,35 @@ static int down_find(const struct detect *d, uint16_t proto, uint64_t conn)
 	return -1;
 }
 
+/* Up for DETECT_SETTLE_NS by now: its outage is over (records carry their own times, so replay agrees). */
+static bool settled(const struct detect_conn_down *c, uint64_t now)
+{
+	return c->up_ns && now >= c->up_ns && now - c->up_ns >= DETECT_SETTLE_NS;
+}
+
 bool detect_reconnect_counts(struct detect *d, const struct aod_ev_reconnect *e)
 {
+	uint64_t now = e->h.ts_ns;
 	int i = down_find(d, e->proto, e->conn_id);
 
 	if (e->what >= AOD_RECONN_NWHAT)
 		return false;
 	if (AOD_RECONN_UP_MASK >> e->what & 1) {
-		if (i >= 0)
-			d->down[i].used = false;
+		if (i >= 0 && !d->down[i].up_ns)
+			d->down[i].up_ns = now ? now : 1;
 		return false;
 	}
 	if (!(AOD_RECONN_LOSS_MASK >> e->what & 1))
 		return false;
 	if (e->what == AOD_RECONN_SMB_SES_EXPIRED)
 		return true;
-	if (i >= 0)
-		return false;	/* the same outage, said again */
-	for (i = 0; i < DETECT_DOWN_CONNS && d->down[i].used; i++)
+	if (i >= 0) {
+		bool fresh = settled(&d->down[i], now);
+
+		d->down[i].up_ns = 0;
+		return fresh;	/* else the same outage, said again, or a connect that did not last */
+	}
+	for (i = 0; i < DETECT_DOWN_CONNS && d->down[i].used && !settled(&d->down[i], now); i++)
 		;
 	if (i == DETECT_DOWN_CONNS)
 		i = (int)(d->down_next++ % DETECT_DOWN_CONNS);	/* forget the oldest-taken slot */

@@ -13,6 +13,7 @@
 #define DETECT_MAX_WORST CFG_MAX_WORST	/* worst-N events kept per anomaly for the manifest */
 #define DETECT_EMERGENCY_NS 1000000000ull	/* any single command or RPC this slow fires at once */
 #define DETECT_DOWN_CONNS 16			/* connections whose outage is remembered at once */
+#define DETECT_SETTLE_NS (10ull * 1000000000ull)	/* a connection back this long ended its outage */
 
 /* One record as detection and the manifest see it; a union so any family fits. */
 union detect_event {
@@ -74,9 +75,10 @@ struct detect {
 	uint32_t stall_mask[NAMES_NPROTO];	/* bit a: stall anomaly a of this protocol */
 	uint32_t conn_mask[NAMES_NPROTO];	/* bit a: anomaly a is the protocol's sockconn anomaly */
 	uint32_t reconn_mask[NAMES_NPROTO];	/* bit a: anomaly a is a reconnect anomaly of this protocol */
-	/* Connections in an outage (a loss seen, no connect since): their further losses are not counted. */
+	/* Connections in an outage (a loss seen, no lasting connect since): their further losses are not counted. */
 	struct detect_conn_down {
 		uint64_t conn_id;
+		uint64_t up_ns;			/* when it connected again; 0 while down */
 		uint16_t proto;
 		bool used;
 	} down[DETECT_DOWN_CONNS];
@@ -129,7 +131,9 @@ bool detect_sockconn_counts(const struct aod_ev_sockconn *e);
 /*
  * Whether a reconnect record counts: a loss (AOD_RECONN_LOSS_MASK) on a connection that is not
  * already in an outage. A loss starts an outage of its connection (proto, conn_id); a connect
- * (AOD_RECONN_UP_MASK) ends it; an expired SMB session counts every time. Counting records fire
+ * (AOD_RECONN_UP_MASK) ends it once the connection has stayed up DETECT_SETTLE_NS (a server
+ * going down accepts and drops a connection or two on its way); an expired SMB session counts
+ * every time. Counting records fire
  * the protocol's reconnect anomalies at once when acceptable_count of them came in the window,
  * once per window; the other records (failed connects, resends) are context only.
  * Updates the outage table, so call it once per record (detect_feed does).

@@ -876,28 +876,35 @@ static void test_reconnect(void)
 	/* another connection's loss is its own outage */
 	CHECK(feed_one(reconn_ev(T0 + 3 * SEC + 1, AOD_STALL_SMB, AOD_RECONN_SMB_RECONNECT, 6)) == 1 && one.count == 1);
 	CHECK(close_at(T0 + 4 * SEC) == 0);
-	/* connected again: the next loss of connection 5 counts */
+	/* connected, and dropped again 1.4 s later (a server on its way down accepts once more): the same outage */
+	CHECK(feed_one(reconn_ev(T0 + 3 * SEC + 2, AOD_STALL_SMB, AOD_RECONN_SMB_CONNECTED, 5)) == 0);
+	CHECK(feed_one(reconn_ev(T0 + 3 * SEC + 2 + 1400 * MS, AOD_STALL_SMB, AOD_RECONN_SMB_RECONNECT, 5)) == 0);
+	CHECK(close_at(T0 + 4 * SEC + 500 * MS) == 0);
+	/* connected again, and up DETECT_SETTLE_NS: the outage is over, the next loss of connection 5 counts */
 	CHECK(feed_one(reconn_ev(T0 + 4 * SEC + 1, AOD_STALL_SMB, AOD_RECONN_SMB_CONNECTED, 5)) == 0);
-	CHECK(feed_one(reconn_ev(T0 + 4 * SEC + 2, AOD_STALL_SMB, AOD_RECONN_SMB_RECONNECT, 5)) == 1);
+	CHECK(feed_one(reconn_ev(T0 + 4 * SEC + DETECT_SETTLE_NS - 1, AOD_STALL_SMB, AOD_RECONN_SMB_CONNECT_ERR, 5)) == 0);
+	CHECK(feed_one(reconn_ev(T0 + 4 * SEC + 1 + DETECT_SETTLE_NS, AOD_STALL_SMB, AOD_RECONN_SMB_RECONNECT, 5)) == 1);
 	/* in the same window a second outage counts but fires no second time */
-	CHECK(feed_one(reconn_ev(T0 + 4 * SEC + 3, AOD_STALL_SMB, AOD_RECONN_SMB_SES_EXPIRED, 77)) == 0);
+	CHECK(feed_one(reconn_ev(T0 + 4 * SEC + 3 + DETECT_SETTLE_NS, AOD_STALL_SMB, AOD_RECONN_SMB_SES_EXPIRED, 77)) == 0);
 	CHECK(det.lat[0].count == 2);
-	CHECK(close_at(T0 + 5 * SEC) == 0);
+	CHECK(close_at(T0 + 5 * SEC + DETECT_SETTLE_NS) == 0);
+#define T1 (T0 + DETECT_SETTLE_NS)
 	/* an expired session counts every time: no connect ends it */
-	CHECK(feed_one(reconn_ev(T0 + 5 * SEC + 1, AOD_STALL_SMB, AOD_RECONN_SMB_SES_EXPIRED, 77)) == 1);
-	CHECK(close_at(T0 + 6 * SEC) == 0);
+	CHECK(feed_one(reconn_ev(T1 + 5 * SEC + 1, AOD_STALL_SMB, AOD_RECONN_SMB_SES_EXPIRED, 77)) == 1);
+	CHECK(close_at(T1 + 6 * SEC) == 0);
 	/* NFS: the transport's loss; a resend is context; the same conn id under SMB is another connection */
-	CHECK(feed_one(reconn_ev(T0 + 6 * SEC + 1, AOD_STALL_NFS, AOD_RECONN_NFS_RETRANSMIT, 5)) == 0);
-	CHECK(feed_one(reconn_ev(T0 + 6 * SEC + 2, AOD_STALL_NFS, AOD_RECONN_NFS_DISCONNECT, 5)) == 1);
+	CHECK(feed_one(reconn_ev(T1 + 6 * SEC + 1, AOD_STALL_NFS, AOD_RECONN_NFS_RETRANSMIT, 5)) == 0);
+	CHECK(feed_one(reconn_ev(T1 + 6 * SEC + 2, AOD_STALL_NFS, AOD_RECONN_NFS_DISCONNECT, 5)) == 1);
 	CHECK(one.anomaly == 1);
-	CHECK(close_at(T0 + 7 * SEC) == 0);
-	CHECK(feed_one(reconn_ev(T0 + 7 * SEC + 1, AOD_STALL_NFS, AOD_RECONN_NFS_DISCONNECT, 5)) == 0);
-	CHECK(feed_one(reconn_ev(T0 + 7 * SEC + 2, AOD_STALL_NFS, AOD_RECONN_NFS_CONNECTED, 5)) == 0);
-	CHECK(feed_one(reconn_ev(T0 + 7 * SEC + 3, AOD_STALL_NFS, AOD_RECONN_NFS_DISCONNECT, 5)) == 1);
-	CHECK(close_at(T0 + 8 * SEC) == 0);
+	CHECK(close_at(T1 + 7 * SEC) == 0);
+	CHECK(feed_one(reconn_ev(T1 + 7 * SEC + 1, AOD_STALL_NFS, AOD_RECONN_NFS_DISCONNECT, 5)) == 0);
+	CHECK(feed_one(reconn_ev(T1 + 7 * SEC + 2, AOD_STALL_NFS, AOD_RECONN_NFS_CONNECTED, 5)) == 0);
+	CHECK(feed_one(reconn_ev(T1 + 7 * SEC + 3 + DETECT_SETTLE_NS, AOD_STALL_NFS, AOD_RECONN_NFS_DISCONNECT, 5)) == 1);
+	CHECK(close_at(T1 + 8 * SEC + DETECT_SETTLE_NS) == 0);
 	/* an unknown kind counts nowhere */
-	CHECK(feed_one(reconn_ev(T0 + 8 * SEC + 1, AOD_STALL_NFS, 99, 8)) == 0);
-	CHECK(close_at(T0 + 9 * SEC) == 0);
+	CHECK(feed_one(reconn_ev(T1 + 8 * SEC + DETECT_SETTLE_NS + 1, AOD_STALL_NFS, 99, 8)) == 0);
+	CHECK(close_at(T1 + 9 * SEC + DETECT_SETTLE_NS) == 0);
+#undef T1
 	/* more outages than the table holds: the oldest is forgotten, so its repeat counts again (bounded memory) */
 	detect_init(&det, &cfg, T0);
 	for (unsigned i = 0; i < DETECT_DOWN_CONNS + 1; i++)
