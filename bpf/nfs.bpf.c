@@ -509,34 +509,15 @@ int BPF_KPROBE(nfs_kprobe_begin, struct rpc_task___aod *task)
 static __always_inline void reconn_emit(struct rpc_xprt___aod *x, __u16 what, const struct rpc_facts *f)
 {
 	struct aod_ev_reconnect *e;
-	__u64 id = bpf_get_current_pid_tgid(), key = (__u64)x;
-	const char *host;
-	__u16 sa[2] = {};
+	__u64 key = (__u64)x;
 
 	if (!x || !bpf_map_lookup_elem(&nfs_xprts, &key))
 		return;
-	e = bpf_ringbuf_reserve(&nfs_events, sizeof(*e), 0);
-	if (!e) {
-		__sync_fetch_and_add(&loss.ringbuf_full, 1);
+	e = modsrc_reconn_start(&nfs_events, &loss, AOD_STALL_NFS, what, key,
+				(char *)x + bpf_core_field_offset(struct rpc_xprt___aod, addr),
+				BPF_CORE_READ(x, address_strings[0]));
+	if (!e)
 		return;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->h.kind = AOD_EV_RECONNECT;
-	e->h.size = sizeof(*e);
-	e->h.cpu = bpf_get_smp_processor_id();
-	e->h.ts_ns = bpf_ktime_get_ns();
-	e->h.pid = id >> 32;
-	e->h.tid = (__u32)id;
-	bpf_get_current_comm(e->h.comm, sizeof(e->h.comm));
-	e->conn_id = key;
-	e->proto = AOD_STALL_NFS;
-	e->what = what;
-	/* sockaddr_in and sockaddr_in6 both start with the family, then the port in network order */
-	bpf_probe_read_kernel(sa, sizeof(sa), (char *)x + bpf_core_field_offset(struct rpc_xprt___aod, addr));
-	e->port = __builtin_bswap16(sa[1]);
-	host = BPF_CORE_READ(x, address_strings[0]);
-	if (host)
-		bpf_probe_read_kernel_str(e->host, sizeof(e->host), host);
 	if (f) {
 		e->xid = f->xid;
 		e->proc = f->proc;

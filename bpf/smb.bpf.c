@@ -362,32 +362,12 @@ int BPF_PROG(smb_raw_err, __u32 tid, __u64 sesid, __u16 cmd, __u64 mid, __u32 st
 static __always_inline void reconn_emit(__u16 what, __u64 conn_id, const char *host, const void *addr,
 					__s32 rc, __u16 cmd)
 {
-	struct aod_ev_reconnect *e = bpf_ringbuf_reserve(&smb_events, sizeof(*e), 0);
-	__u64 id = bpf_get_current_pid_tgid();
-	__u16 sa[2] = {};
+	struct aod_ev_reconnect *e = modsrc_reconn_start(&smb_events, &loss, AOD_STALL_SMB, what, conn_id, addr, host);
 
-	if (!e) {
-		__sync_fetch_and_add(&loss.ringbuf_full, 1);
+	if (!e)
 		return;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->h.kind = AOD_EV_RECONNECT;
-	e->h.size = sizeof(*e);
-	e->h.cpu = bpf_get_smp_processor_id();
-	e->h.ts_ns = bpf_ktime_get_ns();
-	e->h.pid = id >> 32;
-	e->h.tid = (__u32)id;
-	bpf_get_current_comm(e->h.comm, sizeof(e->h.comm));
-	e->conn_id = conn_id;
 	e->rc = rc;
-	e->proto = AOD_STALL_SMB;
-	e->what = what;
 	e->proc = cmd;
-	/* sockaddr_in and sockaddr_in6 both start with the family, then the port in network order */
-	if (addr && !bpf_probe_read_kernel(sa, sizeof(sa), addr))
-		e->port = __builtin_bswap16(sa[1]);
-	if (host)
-		bpf_probe_read_kernel_str(e->host, sizeof(e->host), host);
 	bpf_ringbuf_submit(e, 0);
 }
 

@@ -754,16 +754,24 @@ static void test_init_touches_configured_only(void)
 	CHECK(close_at(T0 + SEC) == 2 && out[0].count == 1 && out[1].rule == 0 && out[1].count == 1);
 }
 
-static struct cfg_anomaly *add_stall(enum names_proto sp, uint32_t stall_ms)
+/* A stall or reconnect anomaly of protocol sp (named after its type, as the config names them). */
+static struct cfg_anomaly *add_outage(enum cfg_anomaly_type type, enum names_proto sp, uint32_t acceptable)
 {
 	struct cfg_anomaly *an = &cfg.anomalies[cfg.nanomalies++];
 
 	memset(an, 0, sizeof(*an));
-	strcpy(an->name, "stall");
+	strcpy(an->name, type == CFG_STALL ? "stall" : "reconnect");
 	strcpy(an->proto, sp == NAMES_NFS ? "nfs" : "smb");
 	an->space = sp;
-	an->type = CFG_STALL;
-	an->acceptable_count = 1;
+	an->type = type;
+	an->acceptable_count = acceptable;
+	return an;
+}
+
+static struct cfg_anomaly *add_stall(enum names_proto sp, uint32_t stall_ms)
+{
+	struct cfg_anomaly *an = add_outage(CFG_STALL, sp, 1);
+
 	an->stall_ms = stall_ms;
 	return an;
 }
@@ -822,19 +830,6 @@ static void test_stall(void)
 	CHECK(detect_feed(&det, &e, &one) == 0 && close_at(T0 + SEC) == 0);
 }
 
-static struct cfg_anomaly *add_reconnect(enum names_proto sp, uint32_t acceptable)
-{
-	struct cfg_anomaly *an = &cfg.anomalies[cfg.nanomalies++];
-
-	memset(an, 0, sizeof(*an));
-	strcpy(an->name, "reconnect");
-	strcpy(an->proto, sp == NAMES_NFS ? "nfs" : "smb");
-	an->space = sp;
-	an->type = CFG_RECONNECT;
-	an->acceptable_count = acceptable;
-	return an;
-}
-
 static union detect_event reconn_ev(uint64_t ts, unsigned proto, unsigned what, uint64_t conn)
 {
 	union detect_event e = health_ev(AOD_EV_RECONNECT, sizeof(struct aod_ev_reconnect), ts);
@@ -858,8 +853,8 @@ static int feed_one(union detect_event e)
 static void test_reconnect(void)
 {
 	reset();
-	add_reconnect(NAMES_SMB, 1);
-	add_reconnect(NAMES_NFS, 1);
+	add_outage(CFG_RECONNECT, NAMES_SMB, 1);
+	add_outage(CFG_RECONNECT, NAMES_NFS, 1);
 	detect_init(&det, &cfg, T0);
 	/* a first connect (the mount) and a failed attempt are not reconnects */
 	CHECK(feed_one(reconn_ev(T0 + 1, AOD_STALL_SMB, AOD_RECONN_SMB_CONNECTED, 5)) == 0);
@@ -915,7 +910,7 @@ static void test_reconnect(void)
 	close_at(T0 + SEC);
 	/* acceptable_count 2: one loss is not enough, the second in the window fires at once */
 	reset();
-	add_reconnect(NAMES_SMB, 2);
+	add_outage(CFG_RECONNECT, NAMES_SMB, 2);
 	detect_init(&det, &cfg, T0);
 	CHECK(feed_one(reconn_ev(T0 + 1, AOD_STALL_SMB, AOD_RECONN_SMB_RECONNECT, 1)) == 0);
 	CHECK(close_at(T0 + SEC) == 0);
