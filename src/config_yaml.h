@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <yaml.h>
 
-#include "config.h"
+struct cfg_config;	/* the schema's; this layer only carries the pointer */
 
 #define PATH_LEN 160	/* dotted key paths in messages */
 
