@@ -104,6 +104,10 @@ struct aod_ev_nfs {
  */
 enum aod_stall_proto { AOD_STALL_SMB = 0, AOD_STALL_NFS = 1 };	/* as enum names_proto */
 
+/* aod before the server name wrote 80-byte stall records: they stay readable, without `host`. */
+#define AOD_EV_STALL_MIN_SIZE 80
+#define AOD_STALL_HOST_LEN 48
+
 struct aod_ev_stall {
 	struct aod_ev_hdr h;
 	__u64 age_ns;		/* pending this long at the scan */
@@ -115,6 +119,7 @@ struct aod_ev_stall {
 	__u16 cmd;		/* SMB2 command id, or NFS procedure index */
 	__u16 vers;		/* NFS version; 0 for SMB */
 	__u16 pad;
+	char host[AOD_STALL_HOST_LEN];	/* NFS: the server's address as sunrpc names it; empty for SMB */
 };
 
 /*

@@ -106,6 +106,7 @@ struct {
 
 struct nfs_pending {
 	__u64 ts;
+	__u64 xprt;		/* the transport: its server's name is in nfs_xprts */
 	__u32 pid;		/* tk_owner */
 	__u32 thread;		/* 0 when an rpciod worker started it */
 	__u32 clid;
@@ -122,14 +123,19 @@ struct {
 } nfs_pending SEC(".maps");
 
 /*
- * The transports that carried an NFS RPC: the reconnect hooks fire for
- * every sunrpc transport (rpcbind, MOUNT, NLM too) and report only these.
+ * The transports that carried an NFS RPC, with their server's address as
+ * text: the reconnect hooks fire for every sunrpc transport (rpcbind,
+ * MOUNT, NLM too) and report only these; the stall scan names the server.
  */
+struct nfs_xprt {
+	char host[AOD_STALL_HOST_LEN];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 64);
 	__type(key, __u64);
-	__type(value, __u8);
+	__type(value, struct nfs_xprt);
 } nfs_xprts SEC(".maps");
 
 /*
@@ -429,11 +435,12 @@ static __always_inline void task_begin(struct rpc_task___aod *t)
 	struct nfs_pending p = {};
 	struct rpc_facts f = {};
 	__u64 key = (__u64)t, id = bpf_get_current_pid_tgid(), x;
-	__u8 one = 1;
 
 	if (!t || !task_facts(t, &f))
 		return;
+	x = (__u64)BPF_CORE_READ(t, tk_xprt);
 	p.ts = bpf_ktime_get_ns();
+	p.xprt = x;
 	p.pid = f.owner;
 	p.clid = f.clid;
 	p.proc = f.proc;
@@ -446,9 +453,14 @@ static __always_inline void task_begin(struct rpc_task___aod *t)
 		__sync_fetch_and_add(&loss.expired, 1);	/* a task that ended unseen */
 	if (bpf_map_update_elem(&nfs_pending, &key, &p, BPF_ANY))
 		__sync_fetch_and_add(&loss.map_full, 1);
-	x = (__u64)BPF_CORE_READ(t, tk_xprt);
-	if (x && !bpf_map_lookup_elem(&nfs_xprts, &x))
-		bpf_map_update_elem(&nfs_xprts, &x, &one, BPF_ANY);
+	if (x && !bpf_map_lookup_elem(&nfs_xprts, &x)) {
+		struct nfs_xprt v = {};
+		const char *host = BPF_CORE_READ((struct rpc_xprt___aod *)x, address_strings[0]);
+
+		if (host)
+			bpf_probe_read_kernel_str(v.host, sizeof(v.host), host);
+		bpf_map_update_elem(&nfs_xprts, &x, &v, BPF_ANY);
+	}
 }
 
 static __always_inline void task_end(struct rpc_task___aod *t)

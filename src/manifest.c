@@ -123,7 +123,7 @@ static void ev_nfs(struct json *j, const struct aod_ev_nfs *e)
 }
 
 /* A request still pending: what it is, how long it has waited, who sent it (the header) and to where. */
-static void ev_stall(struct json *j, const struct aod_ev_stall *e)
+static void ev_stall(struct json *j, const struct aod_ev_stall *e, bool has_host)
 {
 	const char *name = e->proto == AOD_STALL_NFS ? names_nfs_proc_name(e->vers, e->cmd) : names_smb2_cmd_name(e->cmd);
 
@@ -137,6 +137,8 @@ static void ev_stall(struct json *j, const struct aod_ev_stall *e)
 		json_u64(j, "vers", e->vers);
 		json_hex32(j, "xid", (uint32_t)e->mid);
 		json_u64(j, "client_id", e->tree);
+		if (has_host && e->host[0])
+			json_strn(j, "server", e->host, strnlen(e->host, sizeof(e->host)));
 	} else {
 		json_u64(j, "mid", e->mid);
 		json_u64(j, "sesid", e->sesid);
@@ -307,8 +309,8 @@ static void write_event(struct json *j, const union detect_event *ev)
 		ev_smb(j, &ev->smb);
 	else if (ev->h.kind == AOD_EV_NFS && ev->h.size >= sizeof(struct aod_ev_nfs))
 		ev_nfs(j, &ev->nfs);
-	else if (ev->h.kind == AOD_EV_STALL && ev->h.size >= sizeof(struct aod_ev_stall))
-		ev_stall(j, &ev->stall);
+	else if (ev->h.kind == AOD_EV_STALL && ev->h.size >= AOD_EV_STALL_MIN_SIZE)
+		ev_stall(j, &ev->stall, ev->h.size >= sizeof(struct aod_ev_stall));
 	else if (ev->h.kind == AOD_EV_RECONNECT && ev->h.size >= sizeof(struct aod_ev_reconnect))
 		ev_reconnect(j, &ev->reconn);
 	else if (ev->h.kind == AOD_EV_SCHED || ev->h.kind == AOD_EV_BIO || ev->h.kind == AOD_EV_VFS)

@@ -54,12 +54,12 @@ struct nfs_btf_facts {
 
 /* bpf/nfs.bpf.c struct nfs_pending */
 struct nfs_pending_val {
-	uint64_t ts;
+	uint64_t ts, xprt;
 	uint32_t pid, thread, clid;
 	uint16_t proc, vers;
 	char comm[AOD_COMM_LEN];
 };
-_Static_assert(sizeof(struct nfs_pending_val) == 40, "nfs pending value layout");
+_Static_assert(sizeof(struct nfs_pending_val) == 48, "nfs pending value layout");
 
 struct nfs_source {
 	struct modsrc m;	/* first: the callbacks get back here with a cast */
@@ -372,12 +372,16 @@ static void nfs_targets(const struct modsrc *m, int method, char *buf, size_t le
 			 "reconnects: %s", stall, reconn);
 }
 
-/* NFS RPCs wait on the server by design nowhere (NLM locks are another program): none is exempt. */
+/* NFS RPCs wait on the server by design nowhere (NLM locks are another program): none is exempt.
+ * The server's name comes from the transport map (bpf/nfs.bpf.c nfs_xprts), when it is attached. */
 static bool nfs_stall(const struct modsrc *m, const void *key, const void *value, struct aod_ev_stall *out)
 {
 	const struct nfs_pending_val *v = value;
+	const struct nfs_bpf *skel = m ? m->skel : NULL;
 
-	(void)m, (void)key;
+	(void)key;
+	if (out && skel && v->xprt && bpf_map__value_size(skel->maps.nfs_xprts) == sizeof(out->host))
+		bpf_map_lookup_elem(bpf_map__fd(skel->maps.nfs_xprts), &v->xprt, out->host);
 	if (out) {
 		out->h.pid = v->pid;
 		out->h.tid = v->thread;

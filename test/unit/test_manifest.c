@@ -175,6 +175,12 @@ static void test_stall_event(void)
 	e->stall.mid = 0xdeadbeef;
 	CHECK(build(&an, &d) > 0);
 	CHECK(has("\"proc\": \"NFSPROC4_CLNT_READ\"") && has("\"xid\": \"0xdeadbeef\"") && has("\"proto\": \"nfs\""));
+	CHECK(strstr(buf, "\"server\"") == NULL);	/* no name known */
+	strcpy(e->stall.host, "192.0.2.7");
+	CHECK(build(&an, &d) > 0 && has("\"server\": \"192.0.2.7\""));
+	/* a record of the 80 bytes aod wrote before the server name: shown, without a server */
+	e->h.size = AOD_EV_STALL_MIN_SIZE;
+	CHECK(build(&an, &d) > 0 && has("\"proc\": \"NFSPROC4_CLNT_READ\"") && strstr(buf, "\"server\"") == NULL);
 }
 
 static void test_sockconn(void)

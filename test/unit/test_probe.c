@@ -306,12 +306,13 @@ static void test_smb_stall(void)
 static void test_nfs_stall(void)
 {
 	uint64_t key = 0xffff888012345678ull;
-	struct nfs_pending_val v = { .ts = 5, .pid = 737, .thread = 737, .clid = 3, .proc = 6, .vers = 3 };
+	struct nfs_pending_val v = { .ts = 5, .xprt = 0x9000, .pid = 737, .thread = 737, .clid = 3, .proc = 6, .vers = 3 };
 	struct aod_ev_stall e;
 
 	memcpy(v.comm, "dd", 3);
-	memset(&e, 0xff, sizeof(e));
+	memset(&e, 0, sizeof(e));
 	CHECK(nfs_proto.stall(NULL, &key, &v, &e));
+	CHECK(e.host[0] == 0);	/* no attachment, no transport map: no server name */
 	CHECK(e.h.pid == 737 && e.h.tid == 737 && !strcmp(e.h.comm, "dd") && e.proto == AOD_STALL_NFS);
 	CHECK(e.cmd == 6 && e.vers == 3 && e.tree == 3 && e.mid == 0);
 	CHECK(nfs_proto.stall(NULL, &key, &v, NULL));

@@ -350,6 +350,8 @@ def check_outage(res, mk, tmp, scen, proto, command, what):
     need(float(e.get("age_ms", 0)) >= 3000.0, f"the stalled request's age is {e.get('age_ms')} ms, under 3000")
     need(str(e.get("pid")) == m.get("reader_pid") and e.get("comm") == "dd",
          f"the stall names pid {e.get('pid')} ({e.get('comm')}), not the reader dd {m.get('reader_pid')}")
+    if proto == "nfs":
+        need(e.get("server") == "127.0.0.1", f"the NFS stall names server {e.get('server')!r}, not 127.0.0.1")
     rc = bundles(d, tmp, f"{proto}_reconnect")
     need(rc, f"no {proto} reconnect bundle")
     need(len(rc) == 1, f"one outage gave {len(rc)} reconnect bundles (each outage of a connection counts once)")
