@@ -383,11 +383,7 @@ static bool nfs_stall(const struct modsrc *m, const void *key, const void *value
 	if (out && skel && v->xprt && bpf_map__value_size(skel->maps.nfs_xprts) == sizeof(out->host))
 		bpf_map_lookup_elem(bpf_map__fd(skel->maps.nfs_xprts), &v->xprt, out->host);
 	if (out) {
-		out->h.pid = v->pid;
-		out->h.tid = v->thread;
-		memcpy(out->h.comm, v->comm, AOD_COMM_LEN);
-		out->proto = AOD_STALL_NFS;
-		out->cmd = v->proc;
+		modsrc_stall_who(out, v->pid, v->thread, v->comm, AOD_STALL_NFS, v->proc);
 		out->vers = v->vers;
 		out->tree = v->clid;
 		out->mid = 0;	/* the xid is not known when the task starts (no rqst yet) */

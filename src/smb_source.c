@@ -334,11 +334,7 @@ static bool smb_stall(const struct modsrc *m, const void *key, const void *value
 	if (v->cmd < 32 && (SMB_STALL_EXEMPT >> v->cmd & 1))
 		return false;
 	if (out) {
-		out->h.pid = v->pid;
-		out->h.tid = v->thread;
-		memcpy(out->h.comm, v->comm, AOD_COMM_LEN);
-		out->proto = AOD_STALL_SMB;
-		out->cmd = v->cmd;
+		modsrc_stall_who(out, v->pid, v->thread, v->comm, AOD_STALL_SMB, v->cmd);
 		out->sesid = v->sesid;
 		/* the tracepoint key is (sesid, mid); the fentry/kprobe key's mid is the mid as well */
 		out->mid = k->mid;
