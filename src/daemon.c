@@ -41,10 +41,11 @@ static bool stall_alert(const struct cfg_anomaly *an, const struct detect_anomal
 	if (an->type != CFG_STALL || a->nworst < 1 || e->h.kind != AOD_EV_STALL)
 		return false;
 	name = e->proto == AOD_STALL_NFS ? names_nfs_proc_name(e->vers, e->cmd) : names_smb2_cmd_name(e->cmd);
-	log_alert(LOG_ALERT, "AOD detected anomaly: %s %s: %s pending %.1f ms (pid %u %.*s; %u request%s pending "
+	/* a record of an earlier aod (80 bytes) has no server name: detection zero-filled the rest */
+	log_alert(LOG_ALERT, "AOD detected anomaly: %s %s: %s%s%.*s pending %.1f ms (pid %u %.*s; %u request%s pending "
 		  "%u ms or more) [fires at once]", an->proto, an->name, name ? name : "unknown command",
-		  (double)e->age_ns / 1e6, e->h.pid, AOD_COMM_LEN, e->h.comm, e->count, e->count == 1 ? "" : "s",
-		  an->stall_ms);
+		  e->host[0] ? " to " : "", AOD_STALL_HOST_LEN, e->host, (double)e->age_ns / 1e6, e->h.pid,
+		  AOD_COMM_LEN, e->h.comm, e->count, e->count == 1 ? "" : "s", an->stall_ms);
 	return true;
 }
 
