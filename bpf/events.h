@@ -134,7 +134,7 @@ enum aod_reconn_what {
 	AOD_RECONN_SMB_SES_EXPIRED = 1,	/* cifs:smb3_ses_expired: the server expired the session (conn_id = sesid) */
 	AOD_RECONN_SMB_CONNECT_ERR = 2,	/* cifs:smb3_connect_err: a (re)connect attempt failed with rc */
 	AOD_RECONN_SMB_CONNECTED = 3,	/* cifs:smb3_connect_done: connected (a mount, or the end of an outage) */
-	AOD_RECONN_NFS_DISCONNECT = 4,	/* sunrpc:xprt_disconnect_force: the transport lost its connection */
+	AOD_RECONN_NFS_DISCONNECT = 4,	/* sunrpc:xprt_disconnect_force: the transport closed; a loss only with RPCs waiting */
 	AOD_RECONN_NFS_CONNECTED = 5,	/* sunrpc:rpc_socket_state_change to ESTABLISHED */
 	AOD_RECONN_NFS_RETRANSMIT = 6,	/* sunrpc:xprt_retransmit: a request sent again (xid, proc) */
 	AOD_RECONN_NWHAT
@@ -156,7 +156,8 @@ struct aod_ev_reconnect {
 	__u16 port;		/* the server's port, host order; 0 unknown */
 	__u16 proc;		/* NFS retransmit: procedure index (vers in `vers`); SMB ses_expired: command */
 	__u16 vers;		/* NFS retransmit: 3 or 4; 0 otherwise */
-	__u16 pad[3];
+	__u16 waiting;		/* NFS disconnect: RPCs in flight on the transport (userspace counts them) */
+	__u16 pad[2];
 	char host[AOD_RECONN_HOST_LEN];	/* the server as the client names it (SMB hostname, NFS address); may be empty */
 };
 

@@ -444,6 +444,9 @@ bool detect_reconnect_counts(struct detect *d, const struct aod_ev_reconnect *e)
 	}
 	if (!(AOD_RECONN_LOSS_MASK >> e->what & 1))
 		return false;
+	/* sunrpc closes idle transports and every umount closes its own: a loss leaves requests waiting */
+	if (e->what == AOD_RECONN_NFS_DISCONNECT && !e->waiting)
+		return false;
 	if (e->what == AOD_RECONN_SMB_SES_EXPIRED)
 		return true;
 	if (i >= 0) {

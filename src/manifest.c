@@ -168,6 +168,8 @@ static void ev_reconnect(struct json *j, const struct aod_ev_reconnect *e)
 	if (e->what == AOD_RECONN_SMB_SES_EXPIRED) {
 		proc = names_smb2_cmd_name(e->proc);
 		json_str(j, "command", proc ? proc : "unknown");
+	} else if (e->what == AOD_RECONN_NFS_DISCONNECT) {
+		json_u64(j, "waiting", e->waiting);
 	} else if (e->what == AOD_RECONN_NFS_RETRANSMIT) {
 		json_str(j, "proc", proc ? proc : "unknown");
 		json_u64(j, "vers", e->vers);

@@ -436,7 +436,29 @@ static void owner_comm(struct aod_ev_hdr *h)
 	h->comm[n > 0 ? n : 0] = 0;
 }
 
-/* NFS records and the stall scan's (started on a worker: the owner's name); reconnect records as they are. */
+/* How many RPCs in flight ride on transport xprt: a bounded walk of the pending map (disconnects are rare). */
+static uint16_t waiting_on(const struct nfs_source *s, uint64_t xprt)
+{
+	const struct nfs_bpf *skel = s->m.skel;
+	struct nfs_pending_val v;
+	uint64_t key, next;
+	uint32_t n = 0, max;
+	int fd;
+
+	if (!skel || !s->stall || bpf_map__value_size(skel->maps.nfs_pending) != sizeof(v))
+		return 0;
+	fd = bpf_map__fd(skel->maps.nfs_pending);
+	max = bpf_map__max_entries(skel->maps.nfs_pending);
+	for (uint32_t i = 0; i < max && n < UINT16_MAX && !bpf_map_get_next_key(fd, i ? &key : NULL, &next); i++) {
+		key = next;
+		if (!bpf_map_lookup_elem(fd, &key, &v) && v.xprt == xprt)
+			n++;
+	}
+	return (uint16_t)n;
+}
+
+/* NFS records and the stall scan's (started on a worker: the owner's name); reconnect records as they are,
+ * a disconnect with the RPCs left waiting on its transport. */
 static int nfs_event(void *ctx, void *data, size_t size)
 {
 	struct nfs_source *s = ctx;
@@ -458,6 +480,8 @@ static int nfs_event(void *ctx, void *data, size_t size)
 	memcpy(&e, data, want);	/* the ring buffer is mapped read-only */
 	if (h->kind != AOD_EV_RECONNECT && !e.h.comm[0] && e.h.pid)
 		owner_comm(&e.h);
+	if (h->kind == AOD_EV_RECONNECT && e.reconn.what == AOD_RECONN_NFS_DISCONNECT)
+		e.reconn.waiting = waiting_on(s, e.reconn.conn_id);
 	return s->cb(s->ctx, &e, want);
 }
 

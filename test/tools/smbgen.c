@@ -212,6 +212,8 @@ static void emit_reconn(uint64_t ts, unsigned proto, unsigned what, uint64_t con
 	e.port = proto == AOD_STALL_SMB ? 445 : 2049;
 	if (what == AOD_RECONN_NFS_RETRANSMIT)
 		e.xid = 0x5eed0001, e.vers = 3, e.proc = NFS3_READ;
+	if (what == AOD_RECONN_NFS_DISCONNECT)
+		e.waiting = 2;	/* the READs left waiting */
 	memcpy(e.host, "192.0.2.10", 11);
 	if (!g.err)
 		g.err = record_write(&g.w, &e.h);

@@ -837,6 +837,7 @@ static union detect_event reconn_ev(uint64_t ts, unsigned proto, unsigned what, 
 	e.reconn.proto = (uint16_t)proto;
 	e.reconn.what = (uint16_t)what;
 	e.reconn.conn_id = conn;
+	e.reconn.waiting = what == AOD_RECONN_NFS_DISCONNECT;	/* a READ left waiting */
 	strcpy(e.reconn.host, "127.0.0.1");
 	return e;
 }
@@ -852,6 +853,8 @@ static int feed_one(union detect_event e)
  */
 static void test_reconnect(void)
 {
+	union detect_event e0;
+
 	reset();
 	add_outage(CFG_RECONNECT, NAMES_SMB, 1);
 	add_outage(CFG_RECONNECT, NAMES_NFS, 1);
@@ -896,6 +899,13 @@ static void test_reconnect(void)
 	CHECK(feed_one(reconn_ev(T1 + 7 * SEC + 2, AOD_STALL_NFS, AOD_RECONN_NFS_CONNECTED, 5)) == 0);
 	CHECK(feed_one(reconn_ev(T1 + 7 * SEC + 3 + DETECT_SETTLE_NS, AOD_STALL_NFS, AOD_RECONN_NFS_DISCONNECT, 5)) == 1);
 	CHECK(close_at(T1 + 8 * SEC + DETECT_SETTLE_NS) == 0);
+	/* a transport closed with nothing waiting (an umount, an idle close) is no reconnect, and starts no outage */
+	e0 = reconn_ev(T1 + 8 * SEC + DETECT_SETTLE_NS + 2, AOD_STALL_NFS, AOD_RECONN_NFS_DISCONNECT, 9);
+	e0.reconn.waiting = 0;
+	CHECK(feed_one(e0) == 0 && feed_one(e0) == 0);
+	e0.reconn.waiting = 1;
+	CHECK(feed_one(e0) == 1);
+	CHECK(close_at(T1 + 9 * SEC + DETECT_SETTLE_NS - 1) == 0);
 	/* an unknown kind counts nowhere */
 	CHECK(feed_one(reconn_ev(T1 + 8 * SEC + DETECT_SETTLE_NS + 1, AOD_STALL_NFS, 99, 8)) == 0);
 	CHECK(close_at(T1 + 9 * SEC + DETECT_SETTLE_NS) == 0);
