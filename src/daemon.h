@@ -12,6 +12,7 @@
 #include "detect.h"
 #include "metrics.h"
 #include "record.h"
+#include "shares.h"
 
 struct smb_source;
 struct nfs_source;
@@ -58,6 +59,9 @@ struct daemon {
 	uint64_t bundle_dir_bytes;	/* finished bundles at the last retention sweep, for the metrics */
 	uint64_t bundle_dir_mark;	/* collect's bytes_written at that sweep */
 	struct daemon_smb_hist *replay_hist;	/* aod replay --serve only; NULL otherwise */
+	struct shares shares;		/* names shares and servers in alerts, manifests and metrics */
+	bool names;			/* resolve names: live, or a replay given AOD_SHARES_ROOT (the recorded host's files) */
+	struct metrics_shares share_stats;	/* events of fired anomalies per share, for the metrics */
 	bool stopping;
 };
 

@@ -14,6 +14,8 @@
 struct collect_probe_info {
 	char smb_method[64];		/* "tracepoint (raw_tp)", "fentry/fexit", "kprobe", "waiting for cifs", "replay" */
 	uint64_t ringbuf_full, map_full, expired;
+	char nfs_method[64];		/* as smb_method: "tracepoint (tp_btf)", "waiting for sunrpc", "replay" */
+	uint64_t nfs_lost;		/* NFS ring buffer full + map full */
 	uint64_t events_total;
 	char health_methods[768];	/* "sched tp_btf; vfs syscall-level ... (fentry refused ...)" */
 	uint64_t health_lost;		/* health ring buffers full + maps full, all families */

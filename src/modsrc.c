@@ -445,7 +445,8 @@ bool modsrc_attached(const struct modsrc *s)
 	return s && s->state == MODSRC_ATTACHED;
 }
 
-int modsrc_histogram(const struct modsrc *s, unsigned row, uint64_t counts[MODSRC_HIST_BUCKETS], uint64_t *total)
+int modsrc_histogram(const struct modsrc *s, unsigned row, uint64_t counts[MODSRC_HIST_BUCKETS], uint64_t *total,
+		     uint64_t *errors)
 {
 	uint64_t slots[MODSRC_HIST_SLOTS];
 	__u32 key = row;
@@ -453,6 +454,8 @@ int modsrc_histogram(const struct modsrc *s, unsigned row, uint64_t counts[MODSR
 
 	memset(counts, 0, sizeof(uint64_t) * MODSRC_HIST_BUCKETS);
 	*total = 0;
+	if (errors)
+		*errors = 0;
 	if (row >= s->p->hist_rows)
 		return -EINVAL;
 	if (!s->skel)
@@ -462,6 +465,8 @@ int modsrc_histogram(const struct modsrc *s, unsigned row, uint64_t counts[MODSR
 		return err;
 	memcpy(counts, slots + 2, sizeof(uint64_t) * MODSRC_HIST_BUCKETS);
 	*total = slots[0];
+	if (errors)
+		*errors = slots[1];
 	return 0;
 }
 

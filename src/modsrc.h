@@ -130,8 +130,10 @@ int modsrc_consume(struct modsrc *s);
 void modsrc_info(const struct modsrc *s, char *method, size_t len, struct aod_loss *loss);
 uint64_t modsrc_unmatched(const struct modsrc *s);
 bool modsrc_attached(const struct modsrc *s);
-/* Row `row` of the in-kernel log2(us) histogram since attach: -ENODEV while waiting. */
-int modsrc_histogram(const struct modsrc *s, unsigned row, uint64_t counts[MODSRC_HIST_BUCKETS], uint64_t *total);
+/* Row `row` of the in-kernel log2(us) histogram since attach, its completions and (errors, may be NULL) the
+ * failed ones: -ENODEV while waiting. */
+int modsrc_histogram(const struct modsrc *s, unsigned row, uint64_t counts[MODSRC_HIST_BUCKETS], uint64_t *total,
+		     uint64_t *errors);
 /* Detach; s itself belongs to the caller. */
 void modsrc_close(struct modsrc *s);
 /* Every module of p live (a built-in one has no initstate and counts as live). */
