@@ -935,6 +935,8 @@ static void test_reconnect(void)
 	detect_init(&det, &cfg, T0);
 	CHECK(feed_one(reconn_ev(T0 + 1, AOD_STALL_SMB, AOD_RECONN_SMB_RECONNECT, 1)) == 0);
 	CHECK(close_at(T0 + SEC) == 0);
+}
+
 /* Every counted event is tallied by share, not only the worst kept: 40 on one tree, 3 on another,
  * errors by share too, and the next window starts empty. */
 static void test_shares(void)

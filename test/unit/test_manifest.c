@@ -274,6 +274,8 @@ static void test_reconnect_event(void)
 	CHECK(build(&an, &d) > 0 && has("\"what\": \"xprt_disconnect_force\"") && has("\"loss\": true"));
 	e->reconn.what = 200;	/* a kind from a newer aod */
 	CHECK(build(&an, &d) > 0 && has("\"what\": \"unknown\""));
+}
+
 /* The names the daemon resolved go next to the ids of each event, and the summary has one entry per share. */
 static void test_names(void)
 {
