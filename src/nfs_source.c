@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "modsrc.h"
 #include "nfs.skel.h"
@@ -449,9 +450,12 @@ static uint16_t waiting_on(const struct nfs_source *s, uint64_t xprt)
 		return 0;
 	fd = bpf_map__fd(skel->maps.nfs_pending);
 	max = bpf_map__max_entries(skel->maps.nfs_pending);
+	uint64_t now = mono_ns();
+
+	/* entries past the sweep's age are tasks whose end went unseen (the stall scan skips them too) */
 	for (uint32_t i = 0; i < max && n < UINT16_MAX && !bpf_map_get_next_key(fd, i ? &key : NULL, &next); i++) {
 		key = next;
-		if (!bpf_map_lookup_elem(fd, &key, &v) && v.xprt == xprt)
+		if (!bpf_map_lookup_elem(fd, &key, &v) && v.xprt == xprt && now >= v.ts && now - v.ts <= s->m.max_age_ns)
 			n++;
 	}
 	return (uint16_t)n;
