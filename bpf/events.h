@@ -15,6 +15,7 @@ enum aod_ev_kind {
 	AOD_EV_SMB = 1,		/* one completed (or failed) SMB2 command */
 	AOD_EV_NFS = 2,		/* one completed NFS RPC (latency), or an NFS status error */
 	AOD_EV_STALL = 3,	/* a request still pending after stall_ms (userspace scan of a pending map) */
+	AOD_EV_RECONNECT = 4,	/* the SMB or NFS client reported a connection lost, a reconnect or a resend */
 	AOD_EV_SCHED = 10,	/* run-queue latency over the floor */
 	AOD_EV_BIO = 11,	/* block request latency over the floor */
 	AOD_EV_VFS = 12,	/* vfs read/write latency over the floor */
@@ -104,6 +105,10 @@ struct aod_ev_nfs {
  */
 enum aod_stall_proto { AOD_STALL_SMB = 0, AOD_STALL_NFS = 1 };	/* as enum names_proto */
 
+/* aod before the server name wrote 80-byte stall records: they stay readable, without `host`. */
+#define AOD_EV_STALL_MIN_SIZE 80
+#define AOD_STALL_HOST_LEN 48
+
 struct aod_ev_stall {
 	struct aod_ev_hdr h;
 	__u64 age_ns;		/* pending this long at the scan */
@@ -115,6 +120,46 @@ struct aod_ev_stall {
 	__u16 cmd;		/* SMB2 command id, or NFS procedure index */
 	__u16 vers;		/* NFS version; 0 for SMB */
 	__u16 pad;
+	char host[AOD_STALL_HOST_LEN];	/* NFS: the server's address as sunrpc names it; empty for SMB */
+};
+
+/*
+ * What a client said about its connection to the server, from its own tracepoints (cifs: smb3_*,
+ * sunrpc: xprt_* and rpc_socket_*).  Detection counts the losses (AOD_RECONN_LOSS_MASK) once per
+ * outage of a connection: a loss on a connection already down (the kernel retries every few
+ * seconds and says so each time) is context, and a connect that succeeded ends the outage.
+ * pid/comm are whoever ran (often cifsd or an rpciod worker), not the waiting reader.
+ */
+enum aod_reconn_what {
+	AOD_RECONN_SMB_RECONNECT = 0,	/* cifs:smb3_reconnect: the connection was lost, cifs reconnects */
+	AOD_RECONN_SMB_SES_EXPIRED = 1,	/* cifs:smb3_ses_expired: the server expired the session (conn_id = sesid) */
+	AOD_RECONN_SMB_CONNECT_ERR = 2,	/* cifs:smb3_connect_err: a (re)connect attempt failed with rc */
+	AOD_RECONN_SMB_CONNECTED = 3,	/* cifs:smb3_connect_done: connected (a mount, or the end of an outage) */
+	AOD_RECONN_NFS_DISCONNECT = 4,	/* sunrpc:xprt_disconnect_force: the transport closed; a loss only with RPCs waiting */
+	AOD_RECONN_NFS_CONNECTED = 5,	/* sunrpc:rpc_socket_state_change to ESTABLISHED */
+	AOD_RECONN_NFS_RETRANSMIT = 6,	/* sunrpc:xprt_retransmit: a request sent again (xid, proc) */
+	AOD_RECONN_NWHAT
+};
+
+/* The kinds that count as a reconnect; AOD_RECONN_SMB_SES_EXPIRED counts every time (no connect ends it). */
+#define AOD_RECONN_LOSS_MASK ((1u << AOD_RECONN_SMB_RECONNECT) | (1u << AOD_RECONN_SMB_SES_EXPIRED) | \
+			      (1u << AOD_RECONN_NFS_DISCONNECT))
+#define AOD_RECONN_UP_MASK ((1u << AOD_RECONN_SMB_CONNECTED) | (1u << AOD_RECONN_NFS_CONNECTED))
+#define AOD_RECONN_HOST_LEN 48
+
+struct aod_ev_reconnect {
+	struct aod_ev_hdr h;
+	__u64 conn_id;		/* SMB: the server connection's conn_id (ses_expired: the session id); NFS: the transport, opaque */
+	__s32 rc;		/* connect_err: its -errno; 0 otherwise */
+	__u32 xid;		/* NFS retransmit: the request's xid; 0 otherwise */
+	__u16 proto;		/* enum aod_stall_proto */
+	__u16 what;		/* enum aod_reconn_what */
+	__u16 port;		/* the server's port, host order; 0 unknown */
+	__u16 proc;		/* NFS retransmit: procedure index (vers in `vers`); SMB ses_expired: command */
+	__u16 vers;		/* NFS retransmit: 3 or 4; 0 otherwise */
+	__u16 waiting;		/* NFS disconnect: RPCs in flight on the transport (userspace counts them) */
+	__u16 pad[2];
+	char host[AOD_RECONN_HOST_LEN];	/* the server as the client names it (SMB hostname, NFS address); may be empty */
 };
 
 /* Counters every family keeps in a BPF global: what it could not deliver. */

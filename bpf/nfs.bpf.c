@@ -94,6 +94,51 @@ struct {
 } nfs_events SEC(".maps");
 
 /*
+ * NFS RPCs in flight, for the stall scan (src/modsrc.c reads it each watch
+ * interval): filled when a task starts executing (rpc_task_begin, or
+ * rpc_execute for fentry/kprobe), cleared when it ends (rpc_task_end, fired
+ * by rpc_exit_task, or rpc_exit_task itself).  A task its completion
+ * handler restarts (an NFS4ERR_DELAY retry) leaves the map at its first
+ * end and is not watched again.  Key: the rpc_task pointer.  The value
+ * starts with the start time, as modsrc's scan expects.
+ */
+#define NFS_PENDING_MAX 8192
+
+struct nfs_pending {
+	__u64 ts;
+	__u64 xprt;		/* the transport: its server's name is in nfs_xprts */
+	__u32 pid;		/* tk_owner */
+	__u32 thread;		/* 0 when an rpciod worker started it */
+	__u32 clid;
+	__u16 proc;
+	__u16 vers;
+	char comm[AOD_COMM_LEN];	/* empty when not started by the owner: userspace reads the owner's */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, NFS_PENDING_MAX);
+	__type(key, __u64);
+	__type(value, struct nfs_pending);
+} nfs_pending SEC(".maps");
+
+/*
+ * The transports that carried an NFS RPC, with their server's address as
+ * text: the reconnect hooks fire for every sunrpc transport (rpcbind,
+ * MOUNT, NLM too) and report only these; the stall scan names the server.
+ */
+struct nfs_xprt {
+	char host[AOD_STALL_HOST_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u64);
+	__type(value, struct nfs_xprt);
+} nfs_xprts SEC(".maps");
+
+/*
  * sunrpc types live in its module's BTF, not in vmlinux.h; the ___aod
  * flavor keeps them from clashing with a vmlinux.h of a kernel with sunrpc
  * built in, and CO-RE matches them by name.  Field names are those of
@@ -116,13 +161,20 @@ struct rpc_clnt___aod {
 
 struct rpc_rqst___aod {
 	struct rpc_task___aod *rq_task;
+	struct rpc_xprt___aod *rq_xprt;
 	__u32 rq_xid;		/* __be32 */
 	__s64 rq_rtt;		/* ktime_t */
 	__s64 rq_xtime;
 } __attribute__((preserve_access_index));
 
+struct rpc_xprt___aod {
+	struct __kernel_sockaddr_storage addr;
+	const char *address_strings[6];	/* [RPC_DISPLAY_ADDR = 0]: the server's address as text */
+} __attribute__((preserve_access_index));
+
 struct rpc_task___aod {
 	int tk_status;
+	struct rpc_xprt___aod *tk_xprt;
 	struct rpc_message___aod tk_msg;
 	struct rpc_clnt___aod *tk_client;
 	struct rpc_rqst___aod *tk_rqstp;
@@ -376,6 +428,176 @@ int BPF_PROG(nfs_raw_xdr4, struct xdr_stream___aod *xdr, __u32 op, __u32 error)
 	return 0;
 }
 
+/* ---- RPCs in flight (stalls) ---- */
+
+static __always_inline void task_begin(struct rpc_task___aod *t)
+{
+	struct nfs_pending p = {};
+	struct rpc_facts f = {};
+	__u64 key = (__u64)t, id = bpf_get_current_pid_tgid(), x;
+
+	if (!t || !task_facts(t, &f))
+		return;
+	x = (__u64)BPF_CORE_READ(t, tk_xprt);
+	p.ts = bpf_ktime_get_ns();
+	p.xprt = x;
+	p.pid = f.owner;
+	p.clid = f.clid;
+	p.proc = f.proc;
+	p.vers = f.vers;
+	if ((id >> 32) == f.owner) {
+		p.thread = (__u32)id;
+		bpf_get_current_comm(p.comm, sizeof(p.comm));
+	}
+	if (bpf_map_lookup_elem(&nfs_pending, &key))
+		__sync_fetch_and_add(&loss.expired, 1);	/* a task that ended unseen */
+	if (bpf_map_update_elem(&nfs_pending, &key, &p, BPF_ANY))
+		__sync_fetch_and_add(&loss.map_full, 1);
+	if (x && !bpf_map_lookup_elem(&nfs_xprts, &x)) {
+		struct nfs_xprt v = {};
+		const char *host = BPF_CORE_READ((struct rpc_xprt___aod *)x, address_strings[0]);
+
+		if (host)
+			bpf_probe_read_kernel_str(v.host, sizeof(v.host), host);
+		bpf_map_update_elem(&nfs_xprts, &x, &v, BPF_ANY);
+	}
+}
+
+static __always_inline void task_end(struct rpc_task___aod *t)
+{
+	__u64 key = (__u64)t;
+
+	bpf_map_delete_elem(&nfs_pending, &key);
+}
+
+/* rpc_task_begin(task, action): rpc_execute starts the task (tk_client, tk_msg and tk_xprt are set) */
+SEC("?tp_btf/rpc_task_begin")
+int BPF_PROG(nfs_btf_begin, struct rpc_task___aod *task, const void *action)
+{
+	task_begin(task);
+	return 0;
+}
+
+/* rpc_task_end(task, action): rpc_exit_task, before the statistics and the completion handler */
+SEC("?tp_btf/rpc_task_end")
+int BPF_PROG(nfs_btf_end, struct rpc_task___aod *task, const void *action)
+{
+	task_end(task);
+	return 0;
+}
+
+SEC("?raw_tp/rpc_task_begin")
+int BPF_PROG(nfs_raw_begin, struct rpc_task___aod *task, const void *action)
+{
+	task_begin(task);
+	return 0;
+}
+
+SEC("?raw_tp/rpc_task_end")
+int BPF_PROG(nfs_raw_end, struct rpc_task___aod *task, const void *action)
+{
+	task_end(task);
+	return 0;
+}
+
+SEC("?fentry/rpc_execute")
+int BPF_PROG(nfs_fentry_begin, struct rpc_task___aod *task)
+{
+	task_begin(task);
+	return 0;
+}
+
+SEC("?kprobe/rpc_execute")
+int BPF_KPROBE(nfs_kprobe_begin, struct rpc_task___aod *task)
+{
+	task_begin(task);
+	return 0;
+}
+
+/* ---- the transport: disconnects, connects, resends (tracepoints only) ---- */
+
+#define TCP_ESTABLISHED 1
+
+static __always_inline void reconn_emit(struct rpc_xprt___aod *x, __u16 what, const struct rpc_facts *f)
+{
+	struct aod_ev_reconnect *e;
+	__u64 key = (__u64)x;
+
+	if (!x || !bpf_map_lookup_elem(&nfs_xprts, &key))
+		return;
+	e = modsrc_reconn_start(&nfs_events, &loss, AOD_STALL_NFS, what, key,
+				(char *)x + bpf_core_field_offset(struct rpc_xprt___aod, addr),
+				BPF_CORE_READ(x, address_strings[0]));
+	if (!e)
+		return;
+	if (f) {
+		e->xid = f->xid;
+		e->proc = f->proc;
+		e->vers = f->vers;
+	}
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* xprt_disconnect_force(xprt): the server closed (or reset) the connection, or a connect failed */
+SEC("?tp_btf/xprt_disconnect_force")
+int BPF_PROG(nfs_btf_disconnect, struct rpc_xprt___aod *xprt)
+{
+	reconn_emit(xprt, AOD_RECONN_NFS_DISCONNECT, 0);
+	return 0;
+}
+
+static __always_inline void state_change(struct rpc_xprt___aod *xprt, struct socket *sock)
+{
+	if (sock && BPF_CORE_READ(sock, sk, __sk_common.skc_state) == TCP_ESTABLISHED)
+		reconn_emit(xprt, AOD_RECONN_NFS_CONNECTED, 0);
+}
+
+/* rpc_socket_state_change(xprt, sock): every TCP state change of the transport's socket */
+SEC("?tp_btf/rpc_socket_state_change")
+int BPF_PROG(nfs_btf_state, struct rpc_xprt___aod *xprt, struct socket *sock)
+{
+	state_change(xprt, sock);
+	return 0;
+}
+
+static __always_inline void retransmit(struct rpc_rqst___aod *rq)
+{
+	struct rpc_facts f = {};
+	struct rpc_task___aod *t = rq ? BPF_CORE_READ(rq, rq_task) : 0;
+
+	if (t && task_facts(t, &f))
+		reconn_emit(BPF_CORE_READ(rq, rq_xprt), AOD_RECONN_NFS_RETRANSMIT, &f);
+}
+
+/* xprt_retransmit(rqst): a request sent again, after a reconnect or a major timeout */
+SEC("?tp_btf/xprt_retransmit")
+int BPF_PROG(nfs_btf_retransmit, struct rpc_rqst___aod *rqst)
+{
+	retransmit(rqst);
+	return 0;
+}
+
+SEC("?raw_tp/xprt_disconnect_force")
+int BPF_PROG(nfs_raw_disconnect, struct rpc_xprt___aod *xprt)
+{
+	reconn_emit(xprt, AOD_RECONN_NFS_DISCONNECT, 0);
+	return 0;
+}
+
+SEC("?raw_tp/rpc_socket_state_change")
+int BPF_PROG(nfs_raw_state, struct rpc_xprt___aod *xprt, struct socket *sock)
+{
+	state_change(xprt, sock);
+	return 0;
+}
+
+SEC("?raw_tp/xprt_retransmit")
+int BPF_PROG(nfs_raw_retransmit, struct rpc_rqst___aod *rqst)
+{
+	retransmit(rqst);
+	return 0;
+}
+
 /* ---- rpc_exit_task: fentry, then kprobe ---- */
 
 #define EPERM 1
@@ -460,6 +682,7 @@ static __always_inline void on_exit_task(struct rpc_task___aod *t)
 	__s64 start, xtime, r;
 	__u32 st;
 
+	task_end(t);
 	if (!t || !task_facts(t, &f))
 		return;
 	/* rpc_count_iostats_metrics gives up without a rqst, and so does the latency here */

@@ -347,6 +347,86 @@ int BPF_PROG(smb_raw_err, __u32 tid, __u64 sesid, __u16 cmd, __u64 mid, __u32 st
 	return tp_finish(sesid, cmd, mid, status, rc);
 }
 
+/* ---- the connection: lost, expired, reconnecting, connected (tracepoints only) ---- */
+
+/*
+ * TP_PROTO in fs/cifs/trace.h of 6.1 (fs/smb/client/trace.h today):
+ *   smb3_reconnect(__u64 currmid, __u64 conn_id, char *hostname): cifs marks
+ *     the connection for reconnect (cifs_tcp_ses_needs_reconnect), once per outage
+ *   smb3_ses_expired(__u32 tid, __u64 sesid, __u16 cmd, __u64 mid): the server
+ *     answered STATUS_NETWORK_SESSION_EXPIRED or USER_SESSION_DELETED
+ *   smb3_connect_err(char *hostname, __u64 conn_id, const struct
+ *     __kernel_sockaddr_storage *dst_addr, int rc): a connect attempt failed
+ *   smb3_connect_done(hostname, conn_id, dst_addr): connected
+ */
+static __always_inline void reconn_emit(__u16 what, __u64 conn_id, const char *host, const void *addr,
+					__s32 rc, __u16 cmd)
+{
+	struct aod_ev_reconnect *e = modsrc_reconn_start(&smb_events, &loss, AOD_STALL_SMB, what, conn_id, addr, host);
+
+	if (!e)
+		return;
+	e->rc = rc;
+	e->proc = cmd;
+	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("?tp_btf/smb3_reconnect")
+int BPF_PROG(smb_btf_reconnect, __u64 currmid, __u64 conn_id, char *hostname)
+{
+	reconn_emit(AOD_RECONN_SMB_RECONNECT, conn_id, hostname, 0, 0, 0);
+	return 0;
+}
+
+SEC("?tp_btf/smb3_ses_expired")
+int BPF_PROG(smb_btf_ses_expired, __u32 tid, __u64 sesid, __u16 cmd, __u64 mid)
+{
+	reconn_emit(AOD_RECONN_SMB_SES_EXPIRED, sesid, 0, 0, 0, cmd);
+	return 0;
+}
+
+SEC("?tp_btf/smb3_connect_err")
+int BPF_PROG(smb_btf_connect_err, char *hostname, __u64 conn_id, const void *dst, int rc)
+{
+	reconn_emit(AOD_RECONN_SMB_CONNECT_ERR, conn_id, hostname, dst, rc, 0);
+	return 0;
+}
+
+SEC("?tp_btf/smb3_connect_done")
+int BPF_PROG(smb_btf_connect_done, char *hostname, __u64 conn_id, const void *dst)
+{
+	reconn_emit(AOD_RECONN_SMB_CONNECTED, conn_id, hostname, dst, 0, 0);
+	return 0;
+}
+
+SEC("?raw_tp/smb3_reconnect")
+int BPF_PROG(smb_raw_reconnect, __u64 currmid, __u64 conn_id, char *hostname)
+{
+	reconn_emit(AOD_RECONN_SMB_RECONNECT, conn_id, hostname, 0, 0, 0);
+	return 0;
+}
+
+SEC("?raw_tp/smb3_ses_expired")
+int BPF_PROG(smb_raw_ses_expired, __u32 tid, __u64 sesid, __u16 cmd, __u64 mid)
+{
+	reconn_emit(AOD_RECONN_SMB_SES_EXPIRED, sesid, 0, 0, 0, cmd);
+	return 0;
+}
+
+SEC("?raw_tp/smb3_connect_err")
+int BPF_PROG(smb_raw_connect_err, char *hostname, __u64 conn_id, const void *dst, int rc)
+{
+	reconn_emit(AOD_RECONN_SMB_CONNECT_ERR, conn_id, hostname, dst, rc, 0);
+	return 0;
+}
+
+SEC("?raw_tp/smb3_connect_done")
+int BPF_PROG(smb_raw_connect_done, char *hostname, __u64 conn_id, const void *dst)
+{
+	reconn_emit(AOD_RECONN_SMB_CONNECTED, conn_id, hostname, dst, 0, 0);
+	return 0;
+}
+
 /* ---- mid allocation / release ---- */
 
 static __always_inline void mid_alloc(struct mid_q_entry___aod *m, const void *shdr)

@@ -251,7 +251,8 @@ const struct cfg_capture *config_find_capture(const struct cfg_config *cfg, cons
 static inline bool config_worst_is_count(const struct cfg_anomaly *an)
 {
 	return an && ((an->type == CFG_HEALTH && !cfg_health_is_latency(an->health)) || an->type == CFG_SOCKCONN ||
-		      (an->type == CFG_ERROR && an->space == NAMES_IO));	/* a failed io op has no latency */
+		      (an->type == CFG_ERROR && an->space == NAMES_IO) ||	/* a failed io op has no latency */
+		      an->type == CFG_RECONNECT);
 }
 /* A status code's name, or its number in the space's notation when the name tables lack it. */
 const char *config_code_name(struct cfg_code code, char *buf, size_t size);

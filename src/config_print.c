@@ -109,8 +109,8 @@ static void print_outage(const struct cfg_anomaly *a, FILE *out)
 		fprintf(out, "  fires when %u request%s %s been pending %u ms or more\n", a->acceptable_count,
 			a->acceptable_count == 1 ? "" : "s", a->acceptable_count == 1 ? "has" : "have", a->stall_ms);
 	else
-		fprintf(out, "  fires at %u reconnect%s the client reports per interval\n", a->acceptable_count,
-			a->acceptable_count == 1 ? "" : "s");
+		fprintf(out, "  fires at once at %u reconnect%s the client reports in an interval (one per outage of a "
+			"connection)\n", a->acceptable_count, a->acceptable_count == 1 ? "" : "s");
 }
 
 static void print_health(const struct cfg_anomaly *a, FILE *out)

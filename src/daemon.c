@@ -42,10 +42,28 @@ static bool stall_alert(const struct cfg_anomaly *an, const struct detect_anomal
 	if (an->type != CFG_STALL || a->nworst < 1 || e->h.kind != AOD_EV_STALL)
 		return false;
 	name = e->proto == AOD_STALL_NFS ? names_nfs_proc_name(e->vers, e->cmd) : names_smb2_cmd_name(e->cmd);
-	log_alert(LOG_ALERT, "AOD detected anomaly: %s %s: %s pending %.1f ms%s (pid %u %.*s; %u request%s pending "
-		  "%u ms or more) [fires at once]", an->proto, an->name, name ? name : "unknown command",
-		  (double)e->age_ns / 1e6, where, e->h.pid, AOD_COMM_LEN, e->h.comm, e->count, e->count == 1 ? "" : "s",
+	/* a record of an earlier aod (80 bytes) has no server name: detection zero-filled the rest */
+	log_alert(LOG_ALERT, "AOD detected anomaly: %s %s: %s pending %.1f ms%s%s%.*s (pid %u %.*s; %u request%s "
+		  "pending %u ms or more) [fires at once]", an->proto, an->name, name ? name : "unknown command",
+		  (double)e->age_ns / 1e6, where, !where[0] && e->host[0] ? " to " : "", AOD_STALL_HOST_LEN,
+		  where[0] ? "" : e->host, e->h.pid, AOD_COMM_LEN, e->h.comm, e->count, e->count == 1 ? "" : "s",
 		  an->stall_ms);
+	return true;
+}
+
+/* A reconnect's alert names what the client said and the server, not an event count. */
+static bool reconnect_alert(const struct cfg_anomaly *an, const struct detect_anomaly *a)
+{
+	const struct aod_ev_reconnect *e = &a->worst_events[0].reconn;
+	const char *what;
+
+	if (an->type != CFG_RECONNECT || a->nworst < 1 || e->h.kind != AOD_EV_RECONNECT)
+		return false;
+	what = names_reconn_what(e->what);
+	log_alert(LOG_ALERT, "AOD detected anomaly: %s %s: %s, server %.*s%s (%u reconnect%s this interval) "
+		  "[fires at once]", an->proto, an->name, what ? what : "unknown", AOD_RECONN_HOST_LEN,
+		  e->host[0] ? e->host : "unknown", e->what == AOD_RECONN_SMB_SES_EXPIRED ? ", session expired" : "",
+		  a->count, a->count == 1 ? "" : "s");
 	return true;
 }
 
@@ -119,7 +137,7 @@ static void start_bundle(struct daemon *d, struct detect_anomaly *a)
 	else
 		snprintf(worst, sizeof(worst), " (worst %.1f ms)", (double)a->worst / 1e6);
 	name_shares(d, a, where, sizeof(where));
-	if (!stall_alert(an, a, where))
+	if (!stall_alert(an, a, where) && !reconnect_alert(an, a))
 		log_alert(LOG_ALERT, "AOD detected anomaly: %s %s%s%s with %u events%s%s%s", an->proto, an->name,
 			  rule ? " rule " : "", rule ? rule : "", a->count, worst, where,
 			  !a->emergency ? "" : an->type == CFG_HEALTH ? " [fires at once]" :
@@ -867,6 +885,8 @@ static void on_watch(void *ctx, uint64_t now)
 	/* requests still pending past stall_ms, fed in before the window closes */
 	if (d->smb)
 		smb_source_scan_stalls(d->smb, now);
+	if (d->nfs)
+		nfs_source_scan_stalls(d->nfs, now);
 	daemon_close_window(d, now);
 	fleet_watch_tick(d);
 }

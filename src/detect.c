@@ -48,6 +48,7 @@ static void build_tables(struct detect *d)
 	memset(d->health_mask, 0, sizeof(d->health_mask));
 	memset(d->stall_mask, 0, sizeof(d->stall_mask));
 	memset(d->conn_mask, 0, sizeof(d->conn_mask));
+	memset(d->reconn_mask, 0, sizeof(d->reconn_mask));
 	for (int a = 0; a < cfg->nanomalies && a < CFG_MAX_ANOMALIES; a++) {
 		const struct cfg_anomaly *an = &cfg->anomalies[a];
 		unsigned int sp = an->space < NAMES_NPROTO ? an->space : NAMES_SMB;
@@ -58,6 +59,8 @@ static void build_tables(struct detect *d)
 			d->stall_mask[sp] |= 1u << a;
 		} else if (an->type == CFG_SOCKCONN) {
 			d->conn_mask[sp] |= 1u << a;
+		} else if (an->type == CFG_RECONNECT) {
+			d->reconn_mask[sp] |= 1u << a;
 		} else if (an->type == CFG_HEALTH) {
 			if (an->health < CFG_H_COUNT)
 				d->health_mask[an->health] |= 1u << a;
@@ -100,6 +103,8 @@ void detect_init(struct detect *d, const struct cfg_config *cfg, uint64_t now_ns
 	d->anomalies_lost = 0;
 	/* 0 means "not set" in a hand-built config; the config's default is 16 as well */
 	d->keep = (keep == 0 || keep > DETECT_MAX_WORST) ? DETECT_MAX_WORST : (int)keep;
+	memset(d->down, 0, sizeof(d->down));
+	d->down_next = 0;
 	/* Only the configured slots: each slot is a page of worst events, and untouched ones cost no memory.
 	 * The others are never read (every loop stops at nanomalies and nrules). */
 	for (int a = 0; a < cfg->nanomalies && a < CFG_MAX_ANOMALIES; a++) {
@@ -435,6 +440,73 @@ static void feed_stall(struct detect *d, const union detect_event *ev)
 	}
 }
 
+/* The outage table slot of (proto, conn), or -1. */
+static int down_find(const struct detect *d, uint16_t proto, uint64_t conn)
+{
+	for (int i = 0; i < DETECT_DOWN_CONNS; i++)
+		if (d->down[i].used && d->down[i].proto == proto && d->down[i].conn_id == conn)
+			return i;
+	return -1;
+}
+
+/* Up for DETECT_SETTLE_NS by now: its outage is over (records carry their own times, so replay agrees). */
+static bool settled(const struct detect_conn_down *c, uint64_t now)
+{
+	return c->up_ns && now >= c->up_ns && now - c->up_ns >= DETECT_SETTLE_NS;
+}
+
+bool detect_reconnect_counts(struct detect *d, const struct aod_ev_reconnect *e)
+{
+	uint64_t now = e->h.ts_ns;
+	int i = down_find(d, e->proto, e->conn_id);
+
+	if (e->what >= AOD_RECONN_NWHAT)
+		return false;
+	if (AOD_RECONN_UP_MASK >> e->what & 1) {
+		if (i >= 0 && !d->down[i].up_ns)
+			d->down[i].up_ns = now ? now : 1;
+		return false;
+	}
+	if (!(AOD_RECONN_LOSS_MASK >> e->what & 1))
+		return false;
+	/* sunrpc closes idle transports and every umount closes its own: a loss leaves requests waiting */
+	if (e->what == AOD_RECONN_NFS_DISCONNECT && !e->waiting)
+		return false;
+	if (e->what == AOD_RECONN_SMB_SES_EXPIRED)
+		return true;
+	if (i >= 0) {
+		bool fresh = settled(&d->down[i], now);
+
+		d->down[i].up_ns = 0;
+		return fresh;	/* else the same outage, said again, or a connect that did not last */
+	}
+	for (i = 0; i < DETECT_DOWN_CONNS && d->down[i].used && !settled(&d->down[i], now); i++)
+		;
+	if (i == DETECT_DOWN_CONNS)
+		i = (int)(d->down_next++ % DETECT_DOWN_CONNS);	/* forget the oldest-taken slot */
+	d->down[i] = (struct detect_conn_down){ .conn_id = e->conn_id, .proto = e->proto, .used = true };
+	return true;
+}
+
+/* A reconnect the client reported: every reconnect anomaly of its protocol, at once at acceptable_count. */
+static void feed_reconnect(struct detect *d, const union detect_event *ev)
+{
+	const struct aod_ev_reconnect *e = &ev->reconn;
+	uint32_t mask = e->proto < NAMES_NPROTO ? d->reconn_mask[e->proto] : 0;
+
+	if (!detect_reconnect_counts(d, e))
+		return;
+	while (mask) {
+		int a = __builtin_ctz(mask);
+		struct detect_slot *s = &d->lat[a];
+		uint32_t bar = d->cfg->anomalies[a].acceptable_count;
+
+		mask &= mask - 1;
+		count_latency(d, a, ev, 0, s->count + 1 >= bar);
+		s->worst = s->count;	/* how many reconnects */
+	}
+}
+
 static __attribute__((noinline)) int feed_slow(struct detect *d, const union detect_event *ev,
 						struct detect_anomaly *out)
 {
@@ -450,6 +522,8 @@ static __attribute__((noinline)) int feed_slow(struct detect *d, const union det
 		feed_sockconn(d, ev);
 	} else if (ev->h.kind == AOD_EV_IOERR) {
 		feed_error(d, ev, NAMES_IO, 0);
+	} else if (ev->h.kind == AOD_EV_RECONNECT) {
+		feed_reconnect(d, ev);
 	} else if (ev->h.kind != AOD_EV_SMB) {
 		feed_health(d, ev);
 	} else if (e->cmd >= CFG_SMB2_NCMD) {
@@ -514,7 +588,8 @@ int detect_close_window(struct detect *d, uint64_t now_ns, struct detect_anomaly
 			for (int r = 0; r < an->nrules && r < CFG_MAX_RULES; r++)
 				n = close_slot(d, &d->err[a][r], an->rules[r].acceptable_count, a, r,
 					       now_ns, out, n, max);
-		} else if ((an->type == CFG_HEALTH && is_immediate(an->health)) || an->type == CFG_STALL) {
+		} else if ((an->type == CFG_HEALTH && is_immediate(an->health)) || an->type == CFG_STALL ||
+			   an->type == CFG_RECONNECT) {
 			slot_reset(&d->lat[a]);	/* fired at once already */
 		} else {
 			uint32_t bar = an->acceptable_count;

@@ -13,6 +13,8 @@
 
 #define DETECT_MAX_WORST CFG_MAX_WORST	/* worst-N events kept per anomaly for the manifest */
 #define DETECT_EMERGENCY_NS 1000000000ull	/* any single command or RPC this slow fires at once */
+#define DETECT_DOWN_CONNS 16			/* connections whose outage is remembered at once */
+#define DETECT_SETTLE_NS (10ull * 1000000000ull)	/* a connection back this long ended its outage */
 
 /* One record as detection and the manifest see it; a union so any family fits. */
 union detect_event {
@@ -30,6 +32,7 @@ union detect_event {
 	struct aod_ev_kmsg kmsg;
 	struct aod_ev_sockconn conn;
 	struct aod_ev_ioerr ioerr;
+	struct aod_ev_reconnect reconn;
 	unsigned char raw[256];
 };
 _Static_assert(sizeof(union detect_event) == 256, "a new record outgrew union detect_event");
@@ -76,6 +79,15 @@ struct detect {
 	uint32_t health_mask[CFG_H_COUNT];	/* bit a: health anomaly a watches this kind */
 	uint32_t stall_mask[NAMES_NPROTO];	/* bit a: stall anomaly a of this protocol */
 	uint32_t conn_mask[NAMES_NPROTO];	/* bit a: anomaly a is the protocol's sockconn anomaly */
+	uint32_t reconn_mask[NAMES_NPROTO];	/* bit a: anomaly a is a reconnect anomaly of this protocol */
+	/* Connections in an outage (a loss seen, no lasting connect since): their further losses are not counted. */
+	struct detect_conn_down {
+		uint64_t conn_id;
+		uint64_t up_ns;			/* when it connected again; 0 while down */
+		uint16_t proto;
+		bool used;
+	} down[DETECT_DOWN_CONNS];
+	unsigned int down_next;			/* the slot a new outage takes when every one is used */
 	uint32_t pending;			/* bit a: fired by the last event, not handed out yet */
 	int keep;				/* worst-N kept per slot: manifest_events capped */
 	uint64_t anomalies_lost;		/* fired but no room in detect_close_window's out */
@@ -123,6 +135,17 @@ bool detect_io_error_matches(const struct cfg_error_rule *r, const struct aod_ev
  * once per interval per protocol, however many connections came and went.
  */
 bool detect_sockconn_counts(const struct aod_ev_sockconn *e);
+/*
+ * Whether a reconnect record counts: a loss (AOD_RECONN_LOSS_MASK) on a connection that is not
+ * already in an outage. A loss starts an outage of its connection (proto, conn_id); a connect
+ * (AOD_RECONN_UP_MASK) ends it once the connection has stayed up DETECT_SETTLE_NS (a server
+ * going down accepts and drops a connection or two on its way); an expired SMB session counts
+ * every time. Counting records fire
+ * the protocol's reconnect anomalies at once when acceptable_count of them came in the window,
+ * once per window; the other records (failed connects, resends) are context only.
+ * Updates the outage table, so call it once per record (detect_feed does).
+ */
+bool detect_reconnect_counts(struct detect *d, const struct aod_ev_reconnect *e);
 /* Whether an NFS record is an error (status record, or an RPC that failed) rather than a latency. */
 static inline bool detect_nfs_is_error(const struct aod_ev_nfs *e)
 {

@@ -123,7 +123,7 @@ static void ev_nfs(struct json *j, const struct aod_ev_nfs *e)
 }
 
 /* A request still pending: what it is, how long it has waited, who sent it (the header) and to where. */
-static void ev_stall(struct json *j, const struct aod_ev_stall *e)
+static void ev_stall(struct json *j, const struct aod_ev_stall *e, bool has_host)
 {
 	const char *name = e->proto == AOD_STALL_NFS ? names_nfs_proc_name(e->vers, e->cmd) : names_smb2_cmd_name(e->cmd);
 
@@ -137,10 +137,43 @@ static void ev_stall(struct json *j, const struct aod_ev_stall *e)
 		json_u64(j, "vers", e->vers);
 		json_hex32(j, "xid", (uint32_t)e->mid);
 		json_u64(j, "client_id", e->tree);
+		if (has_host && e->host[0])
+			json_strn(j, "server", e->host, strnlen(e->host, sizeof(e->host)));
 	} else {
 		json_u64(j, "mid", e->mid);
 		json_u64(j, "sesid", e->sesid);
 		json_u64(j, "tid", e->tree);
+	}
+}
+
+_Static_assert(AOD_RECONN_NWHAT == NAMES_RECONN_NWHAT, "names.c names every reconnect kind");
+
+/* What the client said about its connection, to which server, and whether it counted as a reconnect. */
+static void ev_reconnect(struct json *j, const struct aod_ev_reconnect *e)
+{
+	const char *what = names_reconn_what(e->what);
+	const char *proc = names_nfs_proc_name(e->vers, e->proc);
+
+	json_str(j, "proto", e->proto == AOD_STALL_NFS ? "nfs" : "smb");
+	json_str(j, "what", what ? what : "unknown");
+	json_u64(j, "what_id", e->what);
+	json_bool(j, "loss", AOD_RECONN_LOSS_MASK >> (e->what & 31) & 1);
+	json_strn(j, "server", e->host, strnlen(e->host, sizeof(e->host)));
+	json_u64(j, "port", e->port);
+	json_u64(j, e->what == AOD_RECONN_SMB_SES_EXPIRED ? "sesid" : "conn_id", e->conn_id);
+	if (e->rc) {
+		json_i64(j, "rc", e->rc);
+		json_str(j, "errno", names_rc_errno_name(e->rc));
+	}
+	if (e->what == AOD_RECONN_SMB_SES_EXPIRED) {
+		proc = names_smb2_cmd_name(e->proc);
+		json_str(j, "command", proc ? proc : "unknown");
+	} else if (e->what == AOD_RECONN_NFS_DISCONNECT) {
+		json_u64(j, "waiting", e->waiting);
+	} else if (e->what == AOD_RECONN_NFS_RETRANSMIT) {
+		json_str(j, "proc", proc ? proc : "unknown");
+		json_u64(j, "vers", e->vers);
+		json_hex32(j, "xid", e->xid);
 	}
 }
 
@@ -312,11 +345,14 @@ static void write_event(struct json *j, const union detect_event *ev, const stru
 		ev_smb(j, &ev->smb);
 	else if (ev->h.kind == AOD_EV_NFS && ev->h.size >= sizeof(struct aod_ev_nfs))
 		ev_nfs(j, &ev->nfs);
-	else if (ev->h.kind == AOD_EV_STALL && ev->h.size >= sizeof(struct aod_ev_stall))
-		ev_stall(j, &ev->stall);
+	else if (ev->h.kind == AOD_EV_STALL && ev->h.size >= AOD_EV_STALL_MIN_SIZE)
+		ev_stall(j, &ev->stall, ev->h.size >= sizeof(struct aod_ev_stall));
+	else if (ev->h.kind == AOD_EV_RECONNECT && ev->h.size >= sizeof(struct aod_ev_reconnect))
+		ev_reconnect(j, &ev->reconn);
 	else if (ev->h.kind == AOD_EV_SCHED || ev->h.kind == AOD_EV_BIO || ev->h.kind == AOD_EV_VFS)
 		ev_latency(j, ev);
-	else if (ev->h.kind != AOD_EV_SMB && ev->h.kind != AOD_EV_NFS && ev->h.kind != AOD_EV_STALL)
+	else if (ev->h.kind != AOD_EV_SMB && ev->h.kind != AOD_EV_NFS && ev->h.kind != AOD_EV_STALL &&
+		 ev->h.kind != AOD_EV_RECONNECT)
 		ev_counted(j, ev);
 	ev_names(j, s >= 0 ? &d->share_names[s] : NULL);
 	json_obj_end(j);

@@ -84,6 +84,17 @@ struct modsrc {
 	uint64_t stalls;		/* stall records sent */
 };
 
+/* What every protocol's stall callback fills: who waits (pid, thread, comm) for which command of proto. */
+static inline void modsrc_stall_who(struct aod_ev_stall *out, uint32_t pid, uint32_t thread, const char *comm,
+				    uint16_t proto, uint16_t cmd)
+{
+	out->h.pid = pid;
+	out->h.tid = thread;
+	__builtin_memcpy(out->h.comm, comm, AOD_COMM_LEN);
+	out->proto = proto;
+	out->cmd = cmd;
+}
+
 /* Set up s for proto p; nothing is attached until modsrc_check. */
 void modsrc_init(struct modsrc *s, const struct modsrc_proto *p, ring_buffer_sample_fn cb, void *ctx,
 		 uint32_t check_every, const char *attach);

@@ -650,6 +650,16 @@ const char *names_smb2_cmd_name(unsigned int id)
 	return names_op_name(NAMES_SMB, id);
 }
 
+const char *names_reconn_what(unsigned int what)
+{
+	static const char *const what_names[NAMES_RECONN_NWHAT] = {
+		"smb3_reconnect", "smb3_ses_expired", "smb3_connect_err", "smb3_connect_done",
+		"xprt_disconnect_force", "rpc_socket_state_change", "xprt_retransmit",
+	};
+
+	return what < NAMES_RECONN_NWHAT ? what_names[what] : NULL;
+}
+
 /* ---- error code spaces ---- */
 
 struct code_table {

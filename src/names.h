@@ -62,6 +62,11 @@ int names_smb2_cmd_id(const char *name);
 /* "SMB2_WRITE" for 9; NULL when out of range. */
 const char *names_smb2_cmd_name(unsigned int id);
 
+/* What a reconnect record reports, indexed by enum aod_reconn_what (bpf/events.h): the client's
+ * tracepoint ("smb3_reconnect", "xprt_disconnect_force" ...); NULL when out of range. */
+#define NAMES_RECONN_NWHAT 7
+const char *names_reconn_what(unsigned int what);
+
 /* NT status by name (any case): 0 and *value, or -ENOENT. */
 int names_ntstatus_value(const char *name, uint32_t *value);
 /* The name of a known NT status, or NULL. */

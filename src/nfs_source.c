@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "modsrc.h"
 #include "nfs.skel.h"
@@ -46,13 +47,28 @@ struct nfs_btf_facts {
 	bool v4_loaded;		/* nfsv4 live: its raw tracepoint can be attached */
 	bool task_struct;	/* struct rpc_task: CO-RE for every method */
 	bool exit_fn;		/* rpc_exit_task not inlined */
+	bool tp_begin;		/* btf_trace_rpc_task_begin and _end: RPCs in flight, for stalls */
+	bool exec_fn;		/* rpc_execute not inlined: fentry/kprobe's start of an RPC */
+	bool tp_reconn;		/* xprt_disconnect_force, rpc_socket_state_change, xprt_retransmit */
+	bool btf;		/* sunrpc (or vmlinux) BTF was found at all */
 };
+
+/* bpf/nfs.bpf.c struct nfs_pending */
+struct nfs_pending_val {
+	uint64_t ts, xprt;
+	uint32_t pid, thread, clid;
+	uint16_t proc, vers;
+	char comm[AOD_COMM_LEN];
+};
+_Static_assert(sizeof(struct nfs_pending_val) == 48, "nfs pending value layout");
 
 struct nfs_source {
 	struct modsrc m;	/* first: the callbacks get back here with a cast */
 	struct nfs_filter f;
 	struct nfs_btf_facts k;
 	bool with_v4;		/* the attached programs include the nfs4_xdr_status hook */
+	bool stall;		/* ... the RPC start and end hooks (the pending map is filled) */
+	bool reconn;		/* ... the transport's reconnect hooks */
 	ring_buffer_sample_fn cb;
 	void *ctx;
 };
@@ -175,6 +191,23 @@ static void nfs_btf_facts(const struct btf *vml, const struct btf *sunrpc, const
 	k->v4_loaded = v4_loaded || k->tp_xdr4;
 	k->task_struct = has(sunrpc, "rpc_task", BTF_KIND_STRUCT) || has(vml, "rpc_task", BTF_KIND_STRUCT);
 	k->exit_fn = has(sunrpc, "rpc_exit_task", BTF_KIND_FUNC) || has(vml, "rpc_exit_task", BTF_KIND_FUNC);
+	k->exec_fn = has(sunrpc, "rpc_execute", BTF_KIND_FUNC) || has(vml, "rpc_execute", BTF_KIND_FUNC);
+	k->btf = sunrpc || k->task_struct;
+	k->tp_begin = true;
+	k->tp_reconn = true;
+	for (int i = 0; i < 5; i++) {
+		static const char *const tp[5] = {
+			"btf_trace_rpc_task_begin", "btf_trace_rpc_task_end",
+			"btf_trace_xprt_disconnect_force", "btf_trace_rpc_socket_state_change",
+			"btf_trace_xprt_retransmit",
+		};
+		bool ok = has(sunrpc, tp[i], BTF_KIND_TYPEDEF) || has(vml, tp[i], BTF_KIND_TYPEDEF);
+
+		if (i < 2)
+			k->tp_begin &= ok;
+		else
+			k->tp_reconn &= ok;
+	}
 }
 
 static void nfs_btf_read(struct nfs_btf_facts *k)
@@ -212,28 +245,38 @@ static bool nfs_method_possible(enum nfs_method m, const struct nfs_btf_facts *k
 
 /* ---- attach ---- */
 
-static int nfs_select_programs(struct nfs_bpf *skel, enum nfs_method m, bool v4)
+static int nfs_select_programs(struct nfs_bpf *skel, enum nfs_method m, bool v4, bool stall, bool reconn)
 {
-	struct bpf_program *p[3] = { 0 };
+	struct bpf_program *p[8] = { 0 };
 
 	switch (m) {
 	case NFS_M_TP_BTF:
 		p[0] = skel->progs.nfs_btf_latency, p[1] = skel->progs.nfs_btf_xdr;
 		p[2] = v4 ? skel->progs.nfs_btf_xdr4 : NULL;
+		p[3] = stall ? skel->progs.nfs_btf_begin : NULL, p[4] = stall ? skel->progs.nfs_btf_end : NULL;
+		if (reconn)
+			p[5] = skel->progs.nfs_btf_disconnect, p[6] = skel->progs.nfs_btf_state,
+			p[7] = skel->progs.nfs_btf_retransmit;
 		break;
 	case NFS_M_RAW_TP:
 		p[0] = skel->progs.nfs_raw_latency, p[1] = skel->progs.nfs_raw_xdr;
 		p[2] = v4 ? skel->progs.nfs_raw_xdr4 : NULL;
+		p[3] = stall ? skel->progs.nfs_raw_begin : NULL, p[4] = stall ? skel->progs.nfs_raw_end : NULL;
+		if (reconn)
+			p[5] = skel->progs.nfs_raw_disconnect, p[6] = skel->progs.nfs_raw_state,
+			p[7] = skel->progs.nfs_raw_retransmit;
 		break;
 	case NFS_M_FENTRY:
 		p[0] = skel->progs.nfs_fentry_exit;
+		p[1] = stall ? skel->progs.nfs_fentry_begin : NULL;
 		break;
 	default:
 		p[0] = skel->progs.nfs_kprobe_exit;
+		p[1] = stall ? skel->progs.nfs_kprobe_begin : NULL;
 		break;
 	}
-	for (int i = 0; i < 3 && p[i]; i++) {
-		int err = bpf_program__set_autoload(p[i], true);
+	for (int i = 0; i < 8; i++) {
+		int err = p[i] ? bpf_program__set_autoload(p[i], true) : 0;
 
 		if (err)
 			return err;
@@ -266,7 +309,10 @@ static int nfs_open(struct modsrc *m, int method)
 	m->skel = skel;
 	/* tp_btf needs the type of nfs4_xdr_status; raw_tp only the loaded module */
 	s->with_v4 = method == NFS_M_TP_BTF ? s->k.tp_xdr4 : s->k.v4_loaded;
-	return nfs_select_programs(skel, (enum nfs_method)method, s->with_v4);
+	/* the stall and reconnect hooks only where BTF says they exist (raw_tp without BTF cannot tell) */
+	s->stall = method == NFS_M_TP_BTF || method == NFS_M_RAW_TP ? s->k.btf && s->k.tp_begin : s->k.exec_fn;
+	s->reconn = (method == NFS_M_TP_BTF || method == NFS_M_RAW_TP) && s->k.btf && s->k.tp_reconn;
+	return nfs_select_programs(skel, (enum nfs_method)method, s->with_v4, s->stall, s->reconn);
 }
 
 static int nfs_load(struct modsrc *m)
@@ -293,8 +339,9 @@ static struct bpf_map *nfs_map(const struct modsrc *m, enum modsrc_map which)
 {
 	struct nfs_bpf *skel = m->skel;
 
-	/* no pending map: every hook sees a whole RPC */
-	return which == MODSRC_MAP_EVENTS ? skel->maps.nfs_events : which == MODSRC_MAP_HIST ? skel->maps.nfs_hist : NULL;
+	if (which == MODSRC_MAP_PENDING)
+		return nfs_of(m)->stall ? skel->maps.nfs_pending : NULL;
+	return which == MODSRC_MAP_EVENTS ? skel->maps.nfs_events : skel->maps.nfs_hist;
 }
 
 static void nfs_counters(const struct modsrc *m, struct aod_loss *loss, uint64_t *unmatched)
@@ -309,11 +356,40 @@ static void nfs_targets(const struct modsrc *m, int method, char *buf, size_t le
 {
 	const struct nfs_source *s = nfs_of(m);
 
-	if (method == NFS_M_TP_BTF || method == NFS_M_RAW_TP)
-		snprintf(buf, len, "sunrpc:rpc_stats_latency (queue/rtt split), nfs:nfs_xdr_status, %s",
-			 s->with_v4 ? "nfs4:nfs4_xdr_status" : "nfs4:nfs4_xdr_status once nfsv4 loads");
+	bool tp = method == NFS_M_TP_BTF || method == NFS_M_RAW_TP;
+	const char *stall = s->stall ? (tp ? "sunrpc:rpc_task_begin, rpc_task_end" : "rpc_execute, rpc_exit_task")
+				     : tp ? "not watched (no BTF for sunrpc's rpc_task_begin/rpc_task_end)"
+					  : "not watched (rpc_execute is inlined or has no BTF)";
+	const char *reconn = s->reconn ? "sunrpc:xprt_disconnect_force, rpc_socket_state_change, xprt_retransmit"
+			     : tp ? "not watched (no BTF for sunrpc's xprt_disconnect_force and rpc_socket_state_change)"
+				  : "not watched (they need the sunrpc tracepoints)";
+
+	if (tp)
+		snprintf(buf, len, "sunrpc:rpc_stats_latency (queue/rtt split), nfs:nfs_xdr_status, %s; stalls: %s; "
+			 "reconnects: %s", s->with_v4 ? "nfs4:nfs4_xdr_status" : "nfs4:nfs4_xdr_status once nfsv4 loads",
+			 stall, reconn);
 	else
-		snprintf(buf, len, "rpc_exit_task (queue/rtt split; errors from tk_status, no NFSv4 op)");
+		snprintf(buf, len, "rpc_exit_task (queue/rtt split; errors from tk_status, no NFSv4 op); stalls: %s; "
+			 "reconnects: %s", stall, reconn);
+}
+
+/* NFS RPCs wait on the server by design nowhere (NLM locks are another program): none is exempt.
+ * The server's name comes from the transport map (bpf/nfs.bpf.c nfs_xprts), when it is attached. */
+static bool nfs_stall(const struct modsrc *m, const void *key, const void *value, struct aod_ev_stall *out)
+{
+	const struct nfs_pending_val *v = value;
+	const struct nfs_bpf *skel = m ? m->skel : NULL;
+
+	(void)key;
+	if (out && skel && v->xprt && bpf_map__value_size(skel->maps.nfs_xprts) == sizeof(out->host))
+		bpf_map_lookup_elem(bpf_map__fd(skel->maps.nfs_xprts), &v->xprt, out->host);
+	if (out) {
+		modsrc_stall_who(out, v->pid, v->thread, v->comm, AOD_STALL_NFS, v->proc);
+		out->vers = v->vers;
+		out->tree = v->clid;
+		out->mid = 0;	/* the xid is not known when the task starts (no rqst yet) */
+	}
+	return true;
 }
 
 static const char *const nfs_modules[] = { "sunrpc", "nfs", NULL };
@@ -337,40 +413,80 @@ static const struct modsrc_proto nfs_proto = {
 	.apply = nfs_apply,
 	.map = nfs_map,
 	.counters = nfs_counters,
+	.stall = nfs_stall,
 	.targets = nfs_targets,
 };
 
 /* ---- the decoder ---- */
 
 /* The owner's name, for an RPC that ended on an rpciod worker (a short /proc read, only for records that cross). */
-static void owner_comm(struct aod_ev_nfs *e)
+static void owner_comm(struct aod_ev_hdr *h)
 {
 	char path[32];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%u/comm", e->h.pid);
+	snprintf(path, sizeof(path), "/proc/%u/comm", h->pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	n = read(fd, e->h.comm, sizeof(e->h.comm) - 1);
+	n = read(fd, h->comm, sizeof(h->comm) - 1);
 	close(fd);
-	if (n > 0 && e->h.comm[n - 1] == '\n')
+	if (n > 0 && h->comm[n - 1] == '\n')
 		n--;
-	e->h.comm[n > 0 ? n : 0] = 0;
+	h->comm[n > 0 ? n : 0] = 0;
 }
 
+/* How many RPCs in flight ride on transport xprt: a bounded walk of the pending map (disconnects are rare). */
+static uint16_t waiting_on(const struct nfs_source *s, uint64_t xprt)
+{
+	const struct nfs_bpf *skel = s->m.skel;
+	struct nfs_pending_val v;
+	uint64_t key, next;
+	uint32_t n = 0, max;
+	int fd;
+
+	if (!skel || !s->stall || bpf_map__value_size(skel->maps.nfs_pending) != sizeof(v))
+		return 0;
+	fd = bpf_map__fd(skel->maps.nfs_pending);
+	max = bpf_map__max_entries(skel->maps.nfs_pending);
+	uint64_t now = mono_ns();
+
+	/* entries past the sweep's age are tasks whose end went unseen (the stall scan skips them too) */
+	for (uint32_t i = 0; i < max && n < UINT16_MAX && !bpf_map_get_next_key(fd, i ? &key : NULL, &next); i++) {
+		key = next;
+		if (!bpf_map_lookup_elem(fd, &key, &v) && v.xprt == xprt && now >= v.ts && now - v.ts <= s->m.max_age_ns)
+			n++;
+	}
+	return (uint16_t)n;
+}
+
+/* NFS records and the stall scan's (started on a worker: the owner's name); reconnect records as they are,
+ * a disconnect with the RPCs left waiting on its transport. */
 static int nfs_event(void *ctx, void *data, size_t size)
 {
 	struct nfs_source *s = ctx;
-	struct aod_ev_nfs e;
+	union {
+		struct aod_ev_hdr h;
+		struct aod_ev_nfs nfs;
+		struct aod_ev_stall stall;
+		struct aod_ev_reconnect reconn;
+	} e;
+	const struct aod_ev_hdr *h = data;
+	size_t want;
 
-	if (size < sizeof(e))
+	if (size < sizeof(*h))
 		return 0;
-	memcpy(&e, data, sizeof(e));	/* the ring buffer is mapped read-only */
-	if (!e.h.comm[0] && e.h.pid)
-		owner_comm(&e);
-	return s->cb(s->ctx, &e, sizeof(e));
+	want = h->kind == AOD_EV_NFS ? sizeof(e.nfs) : h->kind == AOD_EV_STALL ? sizeof(e.stall) :
+	       h->kind == AOD_EV_RECONNECT ? sizeof(e.reconn) : 0;
+	if (!want || size < want)
+		return 0;
+	memcpy(&e, data, want);	/* the ring buffer is mapped read-only */
+	if (h->kind != AOD_EV_RECONNECT && !e.h.comm[0] && e.h.pid)
+		owner_comm(&e.h);
+	if (h->kind == AOD_EV_RECONNECT && e.reconn.what == AOD_RECONN_NFS_DISCONNECT)
+		e.reconn.waiting = waiting_on(s, e.reconn.conn_id);
+	return s->cb(s->ctx, &e, want);
 }
 
 /* ---- the public face ---- */
@@ -401,10 +517,7 @@ int nfs_source_open(struct nfs_source **out, const struct cfg_config *cfg, const
 	s->ctx = ctx;
 	modsrc_init(&s->m, &nfs_proto, nfs_event, s, cfg->cleanup_interval_sec, attach);
 	nfs_filter_from_config(&s->f, cfg);
-	/* sunrpc's hooks here see an RPC only when it ends; a hung one is never seen */
-	if (modsrc_stall_ns(cfg, NAMES_NFS))
-		log_warn("nfs.stall: not detected by this build (it keeps no map of the NFS RPCs in flight); "
-			 "smb.stall works, nfs.latency reports a stalled RPC once it completes");
+	s->m.stall_ns = modsrc_stall_ns(cfg, NAMES_NFS);
 	*out = s;
 	return 0;
 }
@@ -429,9 +542,15 @@ int nfs_source_consume(struct nfs_source *s)
 	return s ? modsrc_consume(&s->m) : 0;
 }
 
+int nfs_source_scan_stalls(struct nfs_source *s, uint64_t now_ns)
+{
+	return s ? modsrc_scan_stalls(&s->m, now_ns) : 0;
+}
+
 int nfs_source_update_config(struct nfs_source *s, const struct cfg_config *cfg)
 {
 	nfs_filter_from_config(&s->f, cfg);
+	s->m.stall_ns = modsrc_stall_ns(cfg, NAMES_NFS);
 	s->m.check_every = cfg->cleanup_interval_sec;
 	if (s->m.skel)
 		nfs_filter_apply(&s->f, s->m.skel);

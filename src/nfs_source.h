@@ -23,14 +23,18 @@ struct nfs_source;
 /*
  * Never fails because the modules are absent: the source then waits for
  * sunrpc and nfs (nfsv4 is optional: its arrival re-attaches to add the v4
- * error hook).  cb receives each struct aod_ev_nfs, with the owner's comm
- * filled in when the RPC ended on a worker thread.  attach: auto,
+ * error hook).  cb receives each struct aod_ev_nfs and aod_ev_stall, with the
+ * owner's comm filled in when the RPC ran on a worker thread, and each
+ * struct aod_ev_reconnect of an NFS transport.  attach: auto,
  * tracepoint, fentry or kprobe.
  */
 int nfs_source_open(struct nfs_source **s, const struct cfg_config *cfg, const char *attach,
 		    ring_buffer_sample_fn cb, void *ctx);
 /* As smb_source_check: 1 state changed (take the fd again), 0 not, -errno no method attached. */
 int nfs_source_check(struct nfs_source *s);
+/* Each watch interval: one AOD_EV_STALL record through cb when an NFS RPC newly passed the nfs.stall
+ * anomalies' smallest stall_ms (see modsrc_scan_stalls). 1 when one was sent. */
+int nfs_source_scan_stalls(struct nfs_source *s, uint64_t now_ns);
 /* SIGUSR2: let go of the kernel module (see modsrc_release); 1 when a hold was released. */
 int nfs_source_release(struct nfs_source *s);
 int nfs_source_fd(const struct nfs_source *s);

@@ -15,7 +15,8 @@
 #include "io.h"
 #include "record.h"
 
-_Static_assert(sizeof(struct aod_ev_stall) == 80, "docs/record-format.md gives the stall record 80 bytes");
+_Static_assert(sizeof(struct aod_ev_stall) == 128, "docs/record-format.md gives the stall record 128 bytes");
+_Static_assert(sizeof(struct aod_ev_reconnect) == 120, "docs/record-format.md gives the reconnect record 120 bytes");
 _Static_assert(sizeof(struct record_file_hdr) == 16, "the file header is 16 bytes");
 _Static_assert(sizeof(RECORD_MAGIC) == RECORD_MAGIC_LEN, "magic is 8 bytes with its NUL");
 _Static_assert(RECORD_BUF_SIZE >= 65535 + RECORD_ALIGN, "a record always fits after a flush");
@@ -257,7 +258,8 @@ size_t record_kind_min_size(uint16_t kind)
 	switch (kind) {
 	case AOD_EV_SMB: return sizeof(struct aod_ev_smb);
 	case AOD_EV_NFS: return sizeof(struct aod_ev_nfs);
-	case AOD_EV_STALL: return sizeof(struct aod_ev_stall);
+	case AOD_EV_STALL: return AOD_EV_STALL_MIN_SIZE;	/* host came later */
+	case AOD_EV_RECONNECT: return sizeof(struct aod_ev_reconnect);
 	case AOD_EV_SCHED: return sizeof(struct aod_ev_sched);
 	case AOD_EV_BIO: return sizeof(struct aod_ev_bio);
 	case AOD_EV_VFS: return sizeof(struct aod_ev_vfs);

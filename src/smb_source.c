@@ -51,6 +51,7 @@ struct smb_filter {
 struct cifs_btf_facts {
 	bool btf;		/* the module has BTF */
 	bool tp_enter;		/* btf_trace_smb3_cmd_enter: tp_btf possible */
+	bool tp_reconn;		/* smb3_reconnect, smb3_ses_expired, smb3_connect_err, smb3_connect_done */
 	bool mid_struct;	/* struct mid_q_entry */
 	bool alloc_fn;		/* smb2_mid_entry_alloc not inlined */
 	enum release_form rel;
@@ -61,6 +62,7 @@ struct smb_source {
 	struct smb_filter f;
 	struct cifs_btf_facts k;
 	enum release_form rel;	/* the form the attached programs use */
+	bool reconn;		/* the attached programs include the reconnect tracepoints */
 };
 
 _Static_assert(sizeof(struct smb_pending_key) == 16, "pending key layout");
@@ -141,6 +143,12 @@ static const struct btf_type *func_proto(const struct btf *btf, const char *name
 	return t && btf_is_func_proto(t) ? t : NULL;
 }
 
+/* The reconnect tracepoints: smb3_connect_* came in 5.x, after smb3_cmd_*; without them only reconnects go unseen. */
+static const char *const reconn_tps[] = {
+	"btf_trace_smb3_reconnect", "btf_trace_smb3_ses_expired", "btf_trace_smb3_connect_err",
+	"btf_trace_smb3_connect_done",
+};
+
 /* What the cifs module's BTF offers; no I/O, so a unit test can hand it a synthetic BTF. */
 static void cifs_btf_facts(const struct btf *mod, struct cifs_btf_facts *k)
 {
@@ -151,6 +159,9 @@ static void cifs_btf_facts(const struct btf *mod, struct cifs_btf_facts *k)
 		return;
 	k->btf = true;
 	k->tp_enter = btf__find_by_name_kind(mod, "btf_trace_smb3_cmd_enter", BTF_KIND_TYPEDEF) > 0;
+	k->tp_reconn = true;
+	for (size_t i = 0; i < sizeof(reconn_tps) / sizeof(reconn_tps[0]); i++)
+		k->tp_reconn &= btf__find_by_name_kind(mod, reconn_tps[i], BTF_KIND_TYPEDEF) > 0;
 	k->mid_struct = btf__find_by_name_kind(mod, "mid_q_entry", BTF_KIND_STRUCT) > 0;
 	/* smb_fexit_alloc reads (shdr, server) -> mid_q_entry *: check that shape */
 	t = func_proto(mod, "smb2_mid_entry_alloc");
@@ -195,16 +206,22 @@ static bool method_possible(enum smb_method m, const struct cifs_btf_facts *k, c
 
 /* ---- attach ---- */
 
-static int select_programs(struct smb_bpf *skel, enum smb_method m, enum release_form rel)
+static int select_programs(struct smb_bpf *skel, enum smb_method m, enum release_form rel, bool reconn)
 {
-	struct bpf_program *p[4] = { 0 };
+	struct bpf_program *p[8] = { 0 };
 
 	switch (m) {
 	case SMB_M_TP_BTF:
 		p[0] = skel->progs.smb_btf_enter, p[1] = skel->progs.smb_btf_done, p[2] = skel->progs.smb_btf_err;
+		if (reconn)
+			p[3] = skel->progs.smb_btf_reconnect, p[4] = skel->progs.smb_btf_ses_expired,
+			p[5] = skel->progs.smb_btf_connect_err, p[6] = skel->progs.smb_btf_connect_done;
 		break;
 	case SMB_M_RAW_TP:
 		p[0] = skel->progs.smb_raw_enter, p[1] = skel->progs.smb_raw_done, p[2] = skel->progs.smb_raw_err;
+		if (reconn)
+			p[3] = skel->progs.smb_raw_reconnect, p[4] = skel->progs.smb_raw_ses_expired,
+			p[5] = skel->progs.smb_raw_connect_err, p[6] = skel->progs.smb_raw_connect_done;
 		break;
 	case SMB_M_FENTRY:
 		p[0] = skel->progs.smb_fexit_alloc;
@@ -215,7 +232,7 @@ static int select_programs(struct smb_bpf *skel, enum smb_method m, enum release
 		p[2] = rel == REL_MID ? skel->progs.smb_kprobe_release_mid : skel->progs.smb_kprobe_release_kref;
 		break;
 	}
-	for (int i = 0; i < 4 && p[i]; i++) {
+	for (int i = 0; i < 8 && p[i]; i++) {
 		int err = bpf_program__set_autoload(p[i], true);
 
 		if (err)
@@ -251,7 +268,9 @@ static int smb_open(struct modsrc *m, int method)
 	m->skel = skel;
 	skel->rodata->max_age_ns = SMB_MAX_AGE_NS;
 	s->rel = s->k.rel;
-	return select_programs(skel, (enum smb_method)method, s->rel);
+	/* raw_tp on a cifs without BTF cannot tell whether they exist: they stay off there */
+	s->reconn = (method == SMB_M_TP_BTF || method == SMB_M_RAW_TP) && s->k.tp_reconn;
+	return select_programs(skel, (enum smb_method)method, s->rel, s->reconn);
 }
 
 static int smb_load(struct modsrc *m)
@@ -294,9 +313,12 @@ static void smb_targets(const struct modsrc *m, int method, char *buf, size_t le
 {
 	bool tp = method == SMB_M_TP_BTF || method == SMB_M_RAW_TP;
 
-	snprintf(buf, len, "%s%s", tp ? "cifs:smb3_cmd_enter, smb3_cmd_done, smb3_cmd_err"
-				      : "smb2_mid_entry_alloc, __release_mid",
-		 !tp && smb_of(m)->rel == REL_MID ? " (the 6.19+ __release_mid(server, mid) form)" : "");
+	snprintf(buf, len, "%s%s; reconnects: %s", tp ? "cifs:smb3_cmd_enter, smb3_cmd_done, smb3_cmd_err"
+						      : "smb2_mid_entry_alloc, __release_mid",
+		 !tp && smb_of(m)->rel == REL_MID ? " (the 6.19+ __release_mid(server, mid) form)" : "",
+		 smb_of(m)->reconn ? "cifs:smb3_reconnect, smb3_ses_expired, smb3_connect_err, smb3_connect_done"
+				   : tp ? "not watched (this cifs has no BTF for smb3_reconnect and smb3_connect_*)"
+					: "not watched (they need the cifs tracepoints)");
 }
 
 /* LOCK, CHANGE_NOTIFY, OPLOCK_BREAK and the server's notification wait on the server by design:
@@ -312,11 +334,7 @@ static bool smb_stall(const struct modsrc *m, const void *key, const void *value
 	if (v->cmd < 32 && (SMB_STALL_EXEMPT >> v->cmd & 1))
 		return false;
 	if (out) {
-		out->h.pid = v->pid;
-		out->h.tid = v->thread;
-		memcpy(out->h.comm, v->comm, AOD_COMM_LEN);
-		out->proto = AOD_STALL_SMB;
-		out->cmd = v->cmd;
+		modsrc_stall_who(out, v->pid, v->thread, v->comm, AOD_STALL_SMB, v->cmd);
 		out->sesid = v->sesid;
 		/* the tracepoint key is (sesid, mid); the fentry/kprobe key's mid is the mid as well */
 		out->mid = k->mid;

@@ -86,6 +86,13 @@ static const char usage[] =
 	"  stall         4 + N + 1 (N default 500): at 2.5 I, one stall record (kind 3): a READ\n"
 	"                of \"dd\" pid 4343 pending 3.2 s, 2 requests stalled. For smb.stall at\n"
 	"                stall_ms 3000 (the embedded default): 1 stall anomaly, fired at once.\n"
+	"  reconnect     4 + N + 7 (N default 500), reconnect records (kind 4) of conn_id 7 to\n"
+	"                192.0.2.10: SMB smb3_reconnect at 2.4 I, smb3_connect_err (rc -111) at\n"
+	"                2.42 I, smb3_reconnect again at 3.4 I (the same outage), smb3_connect_done\n"
+	"                at 3.42 I, NFS xprt_disconnect_force at 3.44 I and xprt_retransmit (an NFSv3\n"
+	"                READ) at 3.46 I; after the background, smb3_reconnect 11 s after the\n"
+	"                connect (a new outage). Under the embedded default config: 3 reconnect\n"
+	"                anomalies, each fired at once (smb, nfs, smb).\n"
 	"  storm         4 + N records (N default 10000000) every 1 us; record i is a 25 ms WRITE\n"
 	"                when i % 1048576 == 1048575 (floor(N/1048576) of them, about one per\n"
 	"                second), the rest under 10 ms. 0 anomalies for intervals up to 10 s.\n"
@@ -187,6 +194,31 @@ static void emit_stall(uint64_t ts, int cmd, uint64_t age)
 		g.err = record_write(&g.w, &e.h);
 }
 
+static void emit_reconn(uint64_t ts, unsigned proto, unsigned what, uint64_t conn, int32_t rc)
+{
+	struct aod_ev_reconnect e;
+
+	memset(&e, 0, sizeof(e));
+	e.h.kind = AOD_EV_RECONNECT;
+	e.h.size = sizeof(e);
+	e.h.ts_ns = ts;
+	e.h.pid = proto == AOD_STALL_SMB ? 311 : 77;
+	e.h.tid = e.h.pid;
+	memcpy(e.h.comm, proto == AOD_STALL_SMB ? "cifsd" : "kworker/u4:2", proto == AOD_STALL_SMB ? 6 : 13);
+	e.conn_id = conn;
+	e.rc = rc;
+	e.proto = (uint16_t)proto;
+	e.what = (uint16_t)what;
+	e.port = proto == AOD_STALL_SMB ? 445 : 2049;
+	if (what == AOD_RECONN_NFS_RETRANSMIT)
+		e.xid = 0x5eed0001, e.vers = 3, e.proc = NFS3_READ;
+	if (what == AOD_RECONN_NFS_DISCONNECT)
+		e.waiting = 2;	/* the READs left waiting */
+	memcpy(e.host, "192.0.2.10", 11);
+	if (!g.err)
+		g.err = record_write(&g.w, &e.h);
+}
+
 static void prologue(void)
 {
 	emit(T0 + 500 * US, NEGOTIATE, 400 * US, 0, 0, false);
@@ -217,6 +249,29 @@ static void background_until(uint64_t ts, uint64_t *left)
 		background_one();
 		--*left;
 	}
+}
+
+/* One SMB outage said three times, a failed connect, the connect that ends it, an NFS transport loss and a resend;
+ * then, long after the SMB connection came back, a second SMB outage. */
+static void reconnect_scenario(uint64_t I, uint64_t *left)
+{
+	static const struct { uint64_t at; unsigned proto, what; int32_t rc; } r[] = {
+		{ 240, AOD_STALL_SMB, AOD_RECONN_SMB_RECONNECT, 0 },
+		{ 242, AOD_STALL_SMB, AOD_RECONN_SMB_CONNECT_ERR, -111 },
+		{ 340, AOD_STALL_SMB, AOD_RECONN_SMB_RECONNECT, 0 },
+		{ 342, AOD_STALL_SMB, AOD_RECONN_SMB_CONNECTED, 0 },
+		{ 344, AOD_STALL_NFS, AOD_RECONN_NFS_DISCONNECT, 0 },
+		{ 346, AOD_STALL_NFS, AOD_RECONN_NFS_RETRANSMIT, 0 },
+	};
+
+	for (size_t k = 0; k < sizeof(r) / sizeof(r[0]); k++) {
+		uint64_t ts = T0 + I * r[k].at / 100;
+
+		background_until(ts, left);
+		emit_reconn(ts, r[k].proto, r[k].what, 7, r[k].rc);
+	}
+	background_until(UINT64_MAX, left);
+	emit_reconn(T0 + I * 342 / 100 + 11000 * MS, AOD_STALL_SMB, AOD_RECONN_SMB_RECONNECT, 7, 0);
 }
 
 static void slow_writes(uint64_t at, uint64_t *left)
@@ -302,6 +357,8 @@ static int run(const char *scenario, uint64_t n, bool n_given)
 	} else if (!strcmp(scenario, "stall")) {
 		background_until(T0 + I * 25 / 10, &left);
 		emit_stall(T0 + I * 25 / 10, READ, 3200 * MS);
+	} else if (!strcmp(scenario, "reconnect")) {
+		reconnect_scenario(I, &left);
 	} else if (!strcmp(scenario, "eacces-burst"))
 		eacces(T0 + I * 24 / 10, &left);
 	else if (!strcmp(scenario, "nfs"))
@@ -368,7 +425,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (run(scenario, n, n_given) < 0) {
-		fprintf(stderr, "smbgen: unknown scenario '%s' (quiet, slow-writes, emergency, eacces-burst, nfs, stall, flood, storm)\n",
+		fprintf(stderr, "smbgen: unknown scenario '%s' (quiet, slow-writes, emergency, eacces-burst, nfs, stall, reconnect, "
+			"flood, storm)\n",
 			scenario);
 		record_writer_close(&g.w);
 		unlink(out);

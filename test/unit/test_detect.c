@@ -757,16 +757,24 @@ static void test_init_touches_configured_only(void)
 	CHECK(close_at(T0 + SEC) == 2 && out[0].count == 1 && out[1].rule == 0 && out[1].count == 1);
 }
 
-static struct cfg_anomaly *add_stall(enum names_proto sp, uint32_t stall_ms)
+/* A stall or reconnect anomaly of protocol sp (named after its type, as the config names them). */
+static struct cfg_anomaly *add_outage(enum cfg_anomaly_type type, enum names_proto sp, uint32_t acceptable)
 {
 	struct cfg_anomaly *an = &cfg.anomalies[cfg.nanomalies++];
 
 	memset(an, 0, sizeof(*an));
-	strcpy(an->name, "stall");
+	strcpy(an->name, type == CFG_STALL ? "stall" : "reconnect");
 	strcpy(an->proto, sp == NAMES_NFS ? "nfs" : "smb");
 	an->space = sp;
-	an->type = CFG_STALL;
-	an->acceptable_count = 1;
+	an->type = type;
+	an->acceptable_count = acceptable;
+	return an;
+}
+
+static struct cfg_anomaly *add_stall(enum names_proto sp, uint32_t stall_ms)
+{
+	struct cfg_anomaly *an = add_outage(CFG_STALL, sp, 1);
+
 	an->stall_ms = stall_ms;
 	return an;
 }
@@ -896,6 +904,110 @@ static void test_io_error_rules(void)
 	CHECK(close_at(T0 + 3 * SEC) == 1 && out[0].rule == 2 && out[0].worst_events[0].ioerr.err == EIO);
 }
 
+static union detect_event reconn_ev(uint64_t ts, unsigned proto, unsigned what, uint64_t conn)
+{
+	union detect_event e = health_ev(AOD_EV_RECONNECT, sizeof(struct aod_ev_reconnect), ts);
+
+	e.reconn.proto = (uint16_t)proto;
+	e.reconn.what = (uint16_t)what;
+	e.reconn.conn_id = conn;
+	e.reconn.waiting = what == AOD_RECONN_NFS_DISCONNECT;	/* a READ left waiting */
+	strcpy(e.reconn.host, "127.0.0.1");
+	return e;
+}
+
+static int feed_one(union detect_event e)
+{
+	return detect_feed(&det, &e, &one);
+}
+
+/*
+ * A loss fires at once, once per outage of a connection: the retries' repeated losses on a
+ * connection that is down are context, a connect ends the outage, an expired session always counts.
+ */
+static void test_reconnect(void)
+{
+	union detect_event e0;
+
+	reset();
+	add_outage(CFG_RECONNECT, NAMES_SMB, 1);
+	add_outage(CFG_RECONNECT, NAMES_NFS, 1);
+	detect_init(&det, &cfg, T0);
+	/* a first connect (the mount) and a failed attempt are not reconnects */
+	CHECK(feed_one(reconn_ev(T0 + 1, AOD_STALL_SMB, AOD_RECONN_SMB_CONNECTED, 5)) == 0);
+	CHECK(feed_one(reconn_ev(T0 + 2, AOD_STALL_SMB, AOD_RECONN_SMB_CONNECT_ERR, 5)) == 0);
+	CHECK(close_at(T0 + SEC) == 0);
+	/* the loss: at once, the SMB anomaly only, naming what the client said */
+	CHECK(feed_one(reconn_ev(T0 + SEC + 1, AOD_STALL_SMB, AOD_RECONN_SMB_RECONNECT, 5)) == 1);
+	CHECK(one.anomaly == 0 && one.count == 1 && one.worst == 1 && one.nworst == 1 && one.emergency);
+	CHECK(one.worst_events[0].reconn.what == AOD_RECONN_SMB_RECONNECT && one.worst_events[0].h.ts_ns == T0 + SEC + 1);
+	CHECK(close_at(T0 + 2 * SEC) == 0);	/* fired already: the close adds nothing */
+	/* the same outage said again in later windows (NFS says it at every refused connect): not counted */
+	CHECK(feed_one(reconn_ev(T0 + 2 * SEC + 1, AOD_STALL_SMB, AOD_RECONN_SMB_RECONNECT, 5)) == 0);
+	CHECK(close_at(T0 + 3 * SEC) == 0);
+	/* another connection's loss is its own outage */
+	CHECK(feed_one(reconn_ev(T0 + 3 * SEC + 1, AOD_STALL_SMB, AOD_RECONN_SMB_RECONNECT, 6)) == 1 && one.count == 1);
+	CHECK(close_at(T0 + 4 * SEC) == 0);
+	/* connected, and dropped again 1.4 s later (a server on its way down accepts once more): the same outage */
+	CHECK(feed_one(reconn_ev(T0 + 3 * SEC + 2, AOD_STALL_SMB, AOD_RECONN_SMB_CONNECTED, 5)) == 0);
+	CHECK(feed_one(reconn_ev(T0 + 3 * SEC + 2 + 1400 * MS, AOD_STALL_SMB, AOD_RECONN_SMB_RECONNECT, 5)) == 0);
+	CHECK(close_at(T0 + 4 * SEC + 500 * MS) == 0);
+	/* connected again, and up DETECT_SETTLE_NS: the outage is over, the next loss of connection 5 counts */
+	CHECK(feed_one(reconn_ev(T0 + 4 * SEC + 1, AOD_STALL_SMB, AOD_RECONN_SMB_CONNECTED, 5)) == 0);
+	CHECK(feed_one(reconn_ev(T0 + 4 * SEC + DETECT_SETTLE_NS - 1, AOD_STALL_SMB, AOD_RECONN_SMB_CONNECT_ERR, 5)) == 0);
+	CHECK(feed_one(reconn_ev(T0 + 4 * SEC + 1 + DETECT_SETTLE_NS, AOD_STALL_SMB, AOD_RECONN_SMB_RECONNECT, 5)) == 1);
+	/* in the same window a second outage counts but fires no second time */
+	CHECK(feed_one(reconn_ev(T0 + 4 * SEC + 3 + DETECT_SETTLE_NS, AOD_STALL_SMB, AOD_RECONN_SMB_SES_EXPIRED, 77)) == 0);
+	CHECK(det.lat[0].count == 2);
+	CHECK(close_at(T0 + 5 * SEC + DETECT_SETTLE_NS) == 0);
+#define T1 (T0 + DETECT_SETTLE_NS)
+	/* an expired session counts every time: no connect ends it */
+	CHECK(feed_one(reconn_ev(T1 + 5 * SEC + 1, AOD_STALL_SMB, AOD_RECONN_SMB_SES_EXPIRED, 77)) == 1);
+	CHECK(close_at(T1 + 6 * SEC) == 0);
+	/* NFS: the transport's loss; a resend is context; the same conn id under SMB is another connection */
+	CHECK(feed_one(reconn_ev(T1 + 6 * SEC + 1, AOD_STALL_NFS, AOD_RECONN_NFS_RETRANSMIT, 5)) == 0);
+	CHECK(feed_one(reconn_ev(T1 + 6 * SEC + 2, AOD_STALL_NFS, AOD_RECONN_NFS_DISCONNECT, 5)) == 1);
+	CHECK(one.anomaly == 1);
+	CHECK(close_at(T1 + 7 * SEC) == 0);
+	CHECK(feed_one(reconn_ev(T1 + 7 * SEC + 1, AOD_STALL_NFS, AOD_RECONN_NFS_DISCONNECT, 5)) == 0);
+	CHECK(feed_one(reconn_ev(T1 + 7 * SEC + 2, AOD_STALL_NFS, AOD_RECONN_NFS_CONNECTED, 5)) == 0);
+	CHECK(feed_one(reconn_ev(T1 + 7 * SEC + 3 + DETECT_SETTLE_NS, AOD_STALL_NFS, AOD_RECONN_NFS_DISCONNECT, 5)) == 1);
+	CHECK(close_at(T1 + 8 * SEC + DETECT_SETTLE_NS) == 0);
+	/* a transport closed with nothing waiting (an umount, an idle close) is no reconnect, and starts no outage */
+	e0 = reconn_ev(T1 + 8 * SEC + DETECT_SETTLE_NS + 2, AOD_STALL_NFS, AOD_RECONN_NFS_DISCONNECT, 9);
+	e0.reconn.waiting = 0;
+	CHECK(feed_one(e0) == 0 && feed_one(e0) == 0);
+	e0.reconn.waiting = 1;
+	CHECK(feed_one(e0) == 1);
+	CHECK(close_at(T1 + 9 * SEC + DETECT_SETTLE_NS - 1) == 0);
+	/* an unknown kind counts nowhere */
+	CHECK(feed_one(reconn_ev(T1 + 8 * SEC + DETECT_SETTLE_NS + 1, AOD_STALL_NFS, 99, 8)) == 0);
+	CHECK(close_at(T1 + 9 * SEC + DETECT_SETTLE_NS) == 0);
+#undef T1
+	/* more outages than the table holds: the oldest is forgotten, so its repeat counts again (bounded memory) */
+	detect_init(&det, &cfg, T0);
+	for (unsigned i = 0; i < DETECT_DOWN_CONNS + 1; i++)
+		feed_one(reconn_ev(T0 + 1 + i, AOD_STALL_NFS, AOD_RECONN_NFS_DISCONNECT, 100 + i));
+	CHECK(det.lat[1].count == DETECT_DOWN_CONNS + 1);
+	feed_one(reconn_ev(T0 + 100, AOD_STALL_NFS, AOD_RECONN_NFS_DISCONNECT, 100 + DETECT_DOWN_CONNS));
+	CHECK(det.lat[1].count == DETECT_DOWN_CONNS + 1);	/* the newest is still down */
+	close_at(T0 + SEC);
+	/* acceptable_count 2: one loss is not enough, the second in the window fires at once */
+	reset();
+	add_outage(CFG_RECONNECT, NAMES_SMB, 2);
+	detect_init(&det, &cfg, T0);
+	CHECK(feed_one(reconn_ev(T0 + 1, AOD_STALL_SMB, AOD_RECONN_SMB_RECONNECT, 1)) == 0);
+	CHECK(close_at(T0 + SEC) == 0);
+	CHECK(feed_one(reconn_ev(T0 + SEC + 1, AOD_STALL_SMB, AOD_RECONN_SMB_RECONNECT, 2)) == 0);
+	CHECK(feed_one(reconn_ev(T0 + SEC + 2, AOD_STALL_SMB, AOD_RECONN_SMB_RECONNECT, 3)) == 1 && one.count == 2);
+	/* no reconnect anomaly configured: ignored */
+	reset();
+	add_latency(1, MS);
+	detect_init(&det, &cfg, T0);
+	CHECK(feed_one(reconn_ev(T0 + 1, AOD_STALL_SMB, AOD_RECONN_SMB_RECONNECT, 1)) == 0);
+	CHECK(close_at(T0 + SEC) == 0);
+}
+
 /* Every counted event is tallied by share, not only the worst kept: 40 on one tree, 3 on another,
  * errors by share too, and the next window starts empty. */
 static void test_shares(void)
@@ -954,6 +1066,7 @@ int main(void)
 	test_stall();
 	test_sockconn();
 	test_io_error_rules();
+	test_reconnect();
 	test_shares();
 	return CHECK_DONE();
 }

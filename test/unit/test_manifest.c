@@ -191,6 +191,12 @@ static void test_stall_event(void)
 	e->stall.mid = 0xdeadbeef;
 	CHECK(build(&an, &d) > 0);
 	CHECK(has("\"proc\": \"NFSPROC4_CLNT_READ\"") && has("\"xid\": \"0xdeadbeef\"") && has("\"proto\": \"nfs\""));
+	CHECK(strstr(buf, "\"server\"") == NULL);	/* no name known */
+	strcpy(e->stall.host, "192.0.2.7");
+	CHECK(build(&an, &d) > 0 && has("\"server\": \"192.0.2.7\""));
+	/* a record of the 80 bytes aod wrote before the server name: shown, without a server */
+	e->h.size = AOD_EV_STALL_MIN_SIZE;
+	CHECK(build(&an, &d) > 0 && has("\"proc\": \"NFSPROC4_CLNT_READ\"") && strstr(buf, "\"server\"") == NULL);
 }
 
 static void test_sockconn(void)
@@ -261,6 +267,49 @@ static void test_ioerr(void)
 	CHECK(has("\"fd\": -1") && has("\"measured\": \"vfs\""));
 }
 
+/* A reconnect names what the client said, the server, and for a resend the request. */
+static void test_reconnect_event(void)
+{
+	struct cfg_anomaly an = { .name = "reconnect", .proto = "smb", .type = CFG_RECONNECT, .space = NAMES_SMB };
+	static struct detect_anomaly d;
+	union detect_event *e = &d.worst_events[0];
+
+	memset(&d, 0, sizeof(d));
+	d.rule = -1;
+	d.count = 1;
+	d.worst = 1;
+	d.nworst = 1;
+	e->h.kind = AOD_EV_RECONNECT;
+	e->h.size = sizeof(struct aod_ev_reconnect);
+	e->h.pid = 311;
+	strcpy(e->h.comm, "cifsd");
+	e->reconn.proto = AOD_STALL_SMB;
+	e->reconn.what = AOD_RECONN_SMB_CONNECT_ERR;
+	e->reconn.conn_id = 12;
+	e->reconn.rc = -111;
+	e->reconn.port = 445;
+	strcpy(e->reconn.host, "nas.example");
+	CHECK(build(&an, &d) > 0 && has("\"type\": \"reconnect\"") && has("\"what\": \"smb3_connect_err\""));
+	CHECK(has("\"loss\": false") && has("\"server\": \"nas.example\"") && has("\"port\": 445"));
+	CHECK(has("\"conn_id\": 12") && has("\"rc\": -111") && has("\"errno\": \"ECONNREFUSED\""));
+	CHECK(has("\"comm\": \"cifsd\"") && strstr(buf, "\"worst_ms\"") == NULL);	/* worst is a count */
+	e->reconn.proto = AOD_STALL_NFS;
+	e->reconn.what = AOD_RECONN_NFS_RETRANSMIT;
+	e->reconn.rc = 0;
+	e->reconn.vers = 3;
+	e->reconn.proc = 6;
+	e->reconn.xid = 0x1234abcd;
+	strcpy(e->reconn.host, "127.0.0.1");
+	strcpy(an.proto, "nfs");
+	an.space = NAMES_NFS;
+	CHECK(build(&an, &d) > 0 && has("\"what\": \"xprt_retransmit\"") && has("\"proc\": \"NFS3PROC_READ\""));
+	CHECK(has("\"xid\": \"0x1234abcd\"") && strstr(buf, "\"rc\"") == NULL);
+	e->reconn.what = AOD_RECONN_NFS_DISCONNECT;
+	CHECK(build(&an, &d) > 0 && has("\"what\": \"xprt_disconnect_force\"") && has("\"loss\": true"));
+	e->reconn.what = 200;	/* a kind from a newer aod */
+	CHECK(build(&an, &d) > 0 && has("\"what\": \"unknown\""));
+}
+
 /* The names the daemon resolved go next to the ids of each event, and the summary has one entry per share. */
 static void test_names(void)
 {
@@ -325,5 +374,6 @@ int main(void)
 	test_outage_types();
 	test_stall_event();
 	test_sockconn();
+	test_reconnect_event();
 	return CHECK_DONE();
 }

@@ -183,6 +183,18 @@ static void test_cifs_btf_facts(void)
 	b = fake_cifs(2, false);
 	cifs_btf_facts(b, &k);
 	CHECK(k.btf && !k.tp_enter && k.mid_struct && k.alloc_fn && k.rel == REL_MID);
+	CHECK(!k.tp_reconn);
+	/* the reconnect hooks only when all four tracepoints are there (smb3_connect_* came later) */
+	for (int i = 0; i < 4; i++) {
+		static const char *const tp[4] = { "btf_trace_smb3_reconnect", "btf_trace_smb3_ses_expired",
+						   "btf_trace_smb3_connect_err", "btf_trace_smb3_connect_done" };
+
+		cifs_btf_facts(b, &k);
+		CHECK(!k.tp_reconn);
+		btf__add_typedef(b, tp[i], btf__add_ptr(b, 0));
+	}
+	cifs_btf_facts(b, &k);
+	CHECK(k.tp_reconn);
 	btf__free(b);
 }
 
@@ -245,6 +257,20 @@ static void test_nfs_rows_and_methods(void)
 	/* nfsv4 loaded without BTF: raw_tp can still take its tracepoint, tp_btf cannot */
 	nfs_btf_facts(NULL, sunrpc, nfs, NULL, true, &k);
 	CHECK(k.v4_loaded && !k.tp_xdr4);
+	/* the stall hooks need both task tracepoints (or rpc_execute), the reconnect hooks all three of theirs */
+	CHECK(k.btf && !k.tp_begin && !k.tp_reconn && !k.exec_fn);
+	btf__add_typedef(sunrpc, "btf_trace_rpc_task_begin", voidp);
+	nfs_btf_facts(NULL, sunrpc, nfs, NULL, false, &k);
+	CHECK(!k.tp_begin);
+	btf__add_typedef(sunrpc, "btf_trace_rpc_task_end", voidp);
+	btf__add_typedef(sunrpc, "btf_trace_xprt_disconnect_force", voidp);
+	btf__add_typedef(sunrpc, "btf_trace_rpc_socket_state_change", voidp);
+	nfs_btf_facts(NULL, sunrpc, nfs, NULL, false, &k);
+	CHECK(k.tp_begin && !k.tp_reconn);
+	btf__add_typedef(sunrpc, "btf_trace_xprt_retransmit", voidp);
+	btf__add_func(sunrpc, "rpc_execute", BTF_FUNC_GLOBAL, btf__add_func_proto(sunrpc, 0));
+	nfs_btf_facts(NULL, sunrpc, nfs, NULL, false, &k);
+	CHECK(k.tp_begin && k.tp_reconn && k.exec_fn);
 	btf__free(sunrpc);
 	btf__free(nfs);
 }
@@ -277,6 +303,22 @@ static void test_smb_stall(void)
 	cfg.nanomalies = 0;
 }
 
+/* The NFS row's stall view: every RPC can stall; the record names the procedure, version, mount and owner. */
+static void test_nfs_stall(void)
+{
+	uint64_t key = 0xffff888012345678ull;
+	struct nfs_pending_val v = { .ts = 5, .xprt = 0x9000, .pid = 737, .thread = 737, .clid = 3, .proc = 6, .vers = 3 };
+	struct aod_ev_stall e;
+
+	memcpy(v.comm, "dd", 3);
+	memset(&e, 0, sizeof(e));
+	CHECK(nfs_proto.stall(NULL, &key, &v, &e));
+	CHECK(e.host[0] == 0);	/* no attachment, no transport map: no server name */
+	CHECK(e.h.pid == 737 && e.h.tid == 737 && !strcmp(e.h.comm, "dd") && e.proto == AOD_STALL_NFS);
+	CHECK(e.cmd == 6 && e.vers == 3 && e.tree == 3 && e.mid == 0);
+	CHECK(nfs_proto.stall(NULL, &key, &v, NULL));
+}
+
 int main(void)
 {
 	test_latency_tables();
@@ -287,5 +329,6 @@ int main(void)
 	test_reasons();
 	test_nfs_rows_and_methods();
 	test_smb_stall();
+	test_nfs_stall();
 	return CHECK_DONE();
 }

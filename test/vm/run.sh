@@ -11,9 +11,9 @@
 #   --suite           smb (default: Samba and cifs, checked by verify.py) or nfs (the kernel NFS server and the
 #                     v3/v4.2 client, checked by verify_nfs.py); each suite boots its own guest.  bench is
 #                     bench/smb_cost.sh's guest (not CI): it only brings build/vm/results-bench back
-#   --only            run some guest scenarios only (late probes health trace quiet latency-tracepoint latency-fentry
-#                     latency-kprobe single errors emergency stall release crash capture capture-trace capture-ring
-#                     aodv2); the other cases then say skip
+#   --only            run some guest scenarios only (late probes health ioerr trace quiet latency-tracepoint
+#                     latency-fentry latency-kprobe single errors emergency stall outage release crash capture
+#                     capture-trace capture-ring aodv2; nfs: nfs-outage ...); the other cases then say skip
 #   --update-fixture  copy the recorded stream of latency-tracepoint to test/fixtures/smb-latency.rec
 #   --keep            keep build/vm/results from an earlier run and check it again without booting
 #   --append          more words for the guest's kernel command line (the bench suite's aodvm.secs=N ...)
@@ -56,10 +56,10 @@ esac
 RES=$VM/results
 CONSOLE=$VM/console.log
 case $SUITE in
-smb) CASES=(boot late probes health ioerr trace quiet latency-tracepoint latency-fentry latency-kprobe replay single errors emergency
-	    release crash capture capture-trace capture-ring aodv2)
+smb) CASES=(boot late probes health ioerr trace quiet latency-tracepoint latency-fentry latency-kprobe replay single errors
+	    emergency stall outage release crash capture capture-trace capture-ring aodv2)
      VERIFY=verify.py ;;
-nfs) CASES=(nfs-boot nfs-late nfs-latency-tracepoint nfs-latency-fentry nfs-latency-kprobe nfs-probes)
+nfs) CASES=(nfs-boot nfs-late nfs-latency-tracepoint nfs-latency-fentry nfs-latency-kprobe nfs-probes nfs-outage)
      VERIFY=verify_nfs.py RES=$VM/results-nfs CONSOLE=$VM/console-nfs.log ;;
 bench) CASES=(bench bench-bpf bench-rate)
        VERIFY='' RES=$VM/results-bench CONSOLE=$VM/console-bench.log ;;

@@ -15,7 +15,7 @@ import sys
 import tempfile
 
 CASES = ["boot", "late", "probes", "health", "ioerr", "trace", "quiet", "latency-tracepoint", "latency-fentry", "latency-kprobe",
-         "replay", "single", "errors", "emergency", "stall", "release", "crash", "capture", "capture-trace",
+         "replay", "single", "errors", "emergency", "stall", "outage", "release", "crash", "capture", "capture-trace",
          "capture-ring", "aodv2"]
 # The guest scenario each host case needs.
 NEEDS = {"boot": None, "replay": "latency-tracepoint"}
@@ -241,6 +241,10 @@ def case_probes(res, mk, tmp):
         lines = [l for l in smb if re.search(pat, l)]
         need(lines, f"aod probes reports no smb {meth} method; its smb lines: " + " | ".join(smb))
         need(any(not bad.search(l) for l in lines), f"smb {meth} is reported unusable: " + " | ".join(lines))
+    # issue 15 item 5: the tracepoint attach names the reconnect hooks it added
+    tp = [l for l in smb if re.search(names["tracepoint"], l)]
+    need(any("smb3_reconnect" in l and "smb3_connect_done" in l for l in tp),
+         "the smb tracepoint line names no reconnect hooks: " + " | ".join(tp))
     return " | ".join(" ".join(l.split()) for l in smb)
 
 
@@ -442,6 +446,48 @@ def case_stall(res, mk, tmp):
     exit_ok(d)
     return (f"bundle {secs} s after the stall, {e.get('command')} {float(e.get('age_ms')):.0f} ms on {e['share']}, "
             f"pid {e.get('pid')} dd")
+
+
+def check_outage(res, mk, tmp, scen, proto, command, what):
+    """Issue 15 item 5: the server went away during a read; one stall bundle within 5 s naming the read and the
+    reader, and a reconnect bundle naming what the client reported; the reader finished once the server was back."""
+    d = os.path.join(res, scen)
+    m = mk.get(scen) or {}
+    need(m.get("result") != "fail", f"the scenario failed: {m}")
+    need(m.get("seconds", "never") != "never", f"no {proto} stall bundle within 10 s of the server going away")
+    secs = int(m["seconds"])
+    need(secs <= 5, f"the stall bundle came {secs} s after the server went away, not within 5 s")
+    st = bundles(d, tmp, f"{proto}_stall")
+    need(len(st) == 1, f"one outage gave {len(st)} stall bundles")
+    a = st[0].anomaly
+    need(a.get("type") == "stall" and a.get("proto") == proto, f"{st[0].name}: anomaly is {a}")
+    evs = st[0].events()
+    need(evs, f"{st[0].name}: manifest lists no events")
+    e = evs[0]
+    key = "command" if proto == "smb" else "proc"
+    need(e.get(key) in command, f"the stalled request is {e.get(key)}, not one of {command}: {e}")
+    need(float(e.get("age_ms", 0)) >= 3000.0, f"the stalled request's age is {e.get('age_ms')} ms, under 3000")
+    need(str(e.get("pid")) == m.get("reader_pid") and e.get("comm") == "dd",
+         f"the stall names pid {e.get('pid')} ({e.get('comm')}), not the reader dd {m.get('reader_pid')}")
+    if proto == "nfs":
+        need(e.get("server") == "127.0.0.1", f"the NFS stall names server {e.get('server')!r}, not 127.0.0.1")
+    rc = bundles(d, tmp, f"{proto}_reconnect")
+    need(rc, f"no {proto} reconnect bundle")
+    need(len(rc) == 1, f"one outage gave {len(rc)} reconnect bundles (each outage of a connection counts once)")
+    ra = rc[0].anomaly
+    need(ra.get("type") == "reconnect" and ra.get("proto") == proto, f"{rc[0].name}: anomaly is {ra}")
+    revs = rc[0].events()
+    need(revs and revs[0].get("what") == what and revs[0].get("loss") is True,
+         f"{rc[0].name}: the first event is not {what}: {revs[:2]}")
+    need(revs[0].get("server") == "127.0.0.1", f"the reconnect names server {revs[0].get('server')!r}, not 127.0.0.1")
+    need(m.get("reader") == "0", f"the reader did not finish after the server came back: {m.get('reader')}")
+    exit_ok(d)
+    return (f"stall bundle {secs} s after the server went, {e.get(key)} {float(e.get('age_ms')):.0f} ms, "
+            f"pid {e.get('pid')} dd; reconnect bundle ({what}, {m.get('reconnect_seconds')} s)")
+
+
+def case_outage(res, mk, tmp):
+    return check_outage(res, mk, tmp, "outage", "smb", ("SMB2_READ",), "smb3_reconnect")
 
 
 def case_crash(res, mk, tmp):
@@ -667,6 +713,7 @@ def main():
     funcs = {"late": case_late, "probes": case_probes, "quiet": case_quiet, "errors": case_errors, "trace": case_trace,
              "single": case_single, "health": case_health, "ioerr": case_ioerr,
              "emergency": case_emergency, "stall": case_stall, "crash": case_crash, "release": case_release,
+             "outage": case_outage,
              "capture": case_capture, "capture-trace": case_capture_trace, "capture-ring": case_capture_ring,
              "aodv2": lambda r, m, t: case_aodv2(r, m, t, o.root),
              "replay": lambda r, m, t: case_replay(r, m, t, o.aod, o.root)}

@@ -13,9 +13,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tempfile  # noqa: E402
-from verify import Fail, bundles, exit_ok, markers, need, not_ok, read  # noqa: E402
+from verify import Fail, bundles, check_outage, exit_ok, markers, need, not_ok, read  # noqa: E402
 
-CASES = ["nfs-boot", "nfs-late", "nfs-latency-tracepoint", "nfs-latency-fentry", "nfs-latency-kprobe", "nfs-probes"]
+CASES = ["nfs-boot", "nfs-late", "nfs-latency-tracepoint", "nfs-latency-fentry", "nfs-latency-kprobe", "nfs-probes",
+         "nfs-outage"]
 
 AOD_EV_NFS = 2
 AOD_NFS_ERR, AOD_NFS_OVER, AOD_NFS_SPLIT = 1, 2, 4
@@ -209,8 +210,16 @@ def case_probes(res, mk):
     need(line.group(1) == "tp_btf", f"nfs method is {line.group(1)}, wanted tp_btf: {line.group(0)}")
     need("rpc_stats_latency" in line.group(2) and "nfs4:nfs4_xdr_status" in line.group(2)
          and "once nfsv4" not in line.group(2), f"nfs line does not name every hook: {line.group(0)}")
+    # issue 15 item 5: RPCs in flight (stalls) and the transport's reconnects
+    need("stalls: sunrpc:rpc_task_begin" in line.group(2) and "reconnects: sunrpc:xprt_disconnect_force" in line.group(2),
+         f"nfs line does not name the stall and reconnect hooks: {line.group(0)}")
     need(read(os.path.join(d, "exit")).strip() == "0", "aod probes failed")
     return line.group(0)
+
+
+def case_outage(res, mk):
+    with tempfile.TemporaryDirectory() as tmp:
+        return check_outage(res, mk, tmp, "nfs-outage", "nfs", ("NFS3PROC_READ",), "xprt_disconnect_force")
 
 
 def main():
@@ -225,7 +234,7 @@ def main():
     mk = markers(console)
     only = [s for s in o.only.split(",") if s]
     booted = "AODVM done" in console and "AODVM results written" in console
-    funcs = {"nfs-late": case_late, "nfs-probes": case_probes}
+    funcs = {"nfs-late": case_late, "nfs-probes": case_probes, "nfs-outage": case_outage}
     for meth in ("tracepoint", "fentry", "kprobe"):
         funcs["nfs-latency-" + meth] = case_latency(meth)
     failed = False
