@@ -18,6 +18,7 @@
 
 #include "../bpf/events.h"
 #include "config_impl.h"
+#include "history.h"
 #include "names.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)	/* a config bigger than this is a mistake, not a config */
@@ -1614,6 +1615,8 @@ static void parse_globals(struct ctx *c, const yaml_node_t *root)
 		get_u32(c, v, "max_concurrent_bundles", 1, CFG_MAX_BUNDLES, &cfg->max_concurrent_bundles);
 	if ((v = get(c, root, "manifest_events", NULL)))
 		get_u32(c, v, "manifest_events", 1, CFG_MAX_WORST, &cfg->manifest_events);
+	if ((v = get(c, root, "history_seconds", NULL)))
+		get_u32(c, v, "history_seconds", 0, HISTORY_MAX_SECONDS, &cfg->history_seconds);
 	if ((v = get(c, root, "trace_dir", NULL)) &&
 	    get_str(c, v, "trace_dir", cfg->trace_dir, sizeof(cfg->trace_dir)) && cfg->trace_dir[0] != '/')
 		cerr(c, v, "trace_dir must be an absolute path, got '%s'", cfg->trace_dir);
@@ -1636,6 +1639,7 @@ static void parse_root(struct ctx *c, const yaml_node_t *root)
 	static const char *const keys[] = { "watch_interval_sec", "aod_output_dir", "watcher", "guardian",
 					    "anomalies", "cleanup", "audit", "health", "actions", "memory",
 					    "metrics", "syslog", "smb", "max_concurrent_bundles", "manifest_events",
+					    "history_seconds",
 					    "trace_dir", "trace_max_age", "upload", "status_file", "capture" };
 	yaml_node_t *n, *gk = NULL, *ak = NULL;
 
@@ -1777,6 +1781,7 @@ static void set_defaults(struct cfg_config *cfg, const char *name)
 	cfg->syslog_facility = LOG_DAEMON;
 	strcpy(cfg->smb_attach, "auto");
 	cfg->manifest_events = 16;
+	cfg->history_seconds = HISTORY_DEFAULT_SECONDS;
 	cfg->audit = true;		/* AODv2's default */
 	cfg->upload.timeout_ms = 300000;
 	cfg->upload.retry_base_ms = 30000;		/* AODv2's retry schedule: 30 s doubling to 1 h, 8 tries */

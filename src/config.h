@@ -215,6 +215,7 @@ struct cfg_config {
 	uint32_t trace_max_age_sec;	/* trace_max_age (seconds): older traces are removed; default 3600 */
 	char smb_attach[16];		/* smb.attach: auto|tracepoint|fentry|kprobe */
 	uint32_t manifest_events;	/* worst N events kept in a manifest, default 16 */
+	uint32_t history_seconds;	/* history.json: seconds of SMB/NFS completions kept, 0 = off */
 	struct cfg_action actions[CFG_MAX_ACTIONS];
 	int nactions;
 	struct cfg_anomaly anomalies[CFG_MAX_ANOMALIES];

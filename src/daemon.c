@@ -32,6 +32,26 @@
 
 static void update_probe_info(struct daemon *d);
 
+/*
+ * Every SMB/NFS completion since the last read, from the kernel's histograms, into the history: one
+ * lookup per row (20 SMB, 92 NFS), not a ring-buffer record per fast command (see README, History).
+ */
+static void history_poll(struct daemon *d, uint64_t now_ns)
+{
+	uint64_t slots[HISTORY_KSLOTS];
+	unsigned row, vers, proc;
+
+	_Static_assert(HISTORY_KSLOTS == SMB_SOURCE_HIST_SLOTS && HISTORY_KSLOTS == NFS_SOURCE_HIST_SLOTS, "rows");
+	for (row = 0; d->history.ring && smb_source_attached(d->smb) && row < CFG_SMB2_NCMD; row++)
+		if (smb_source_hist_slots(d->smb, row, slots) == 0)
+			history_kernel_row(&d->history, NAMES_SMB, row, 0, row, slots, now_ns);
+	for (row = 0; d->history.ring && d->nfs && nfs_source_attached(d->nfs) && row < NFS_SOURCE_ROWS; row++) {
+		nfs_source_row_id(row, &vers, &proc);
+		if (nfs_source_hist_slots(d->nfs, row, slots) == 0)
+			history_kernel_row(&d->history, NAMES_NFS, row, vers, proc, slots, now_ns);
+	}
+}
+
 /* A stall's alert names the request, its age and the process left waiting, not an event count. */
 static bool stall_alert(const struct cfg_anomaly *an, const struct detect_anomaly *a)
 {
@@ -70,6 +90,7 @@ static void start_bundle(struct daemon *d, const struct detect_anomaly *a)
 			  !a->emergency ? "" : an->type == CFG_HEALTH ? " [fires at once]" :
 			  " [emergency: one command >= 1 s]");
 	update_probe_info(d);
+	history_poll(d, mono_ns());
 	if (an->capture)
 		req.ncaptures = capture_trigger(d->capture, an->proto, an->name, req.wall_ns, false, req.captures,
 						CFG_CAPTURES_PER_REQ);
@@ -98,6 +119,8 @@ void daemon_handle_event(struct daemon *d, const struct aod_ev_hdr *h, uint64_t 
 		log_error("unable to write the record stream: %s; recording stopped", strerror(-err));
 		d->recording = false;
 	}
+	if (d->history.ring)
+		history_event(d->history.ring, h);
 	if (detect_feed(&d->detect, (const union detect_event *)h, &a) != 1)
 		return;
 	start_bundle(d, &a);
@@ -110,6 +133,8 @@ void daemon_close_window(struct daemon *d, uint64_t now_ns)
 	struct detect_anomaly out[CFG_MAX_ANOMALIES * 2];
 	int i, n;
 
+	if (!d->replay)
+		history_poll(d, now_ns);
 	n = detect_close_window(&d->detect, now_ns, out, (int)(sizeof(out) / sizeof(out[0])));
 	for (i = 0; i < n; i++)
 		start_bundle(d, &out[i]);
@@ -172,6 +197,9 @@ void daemon_reload(struct daemon *d)
 		log_warn("HUP: aod_output_dir and memory.arena_kb take effect at restart only; keeping the current ones");
 	snprintf(next->output_dir, sizeof(next->output_dir), "%s", d->cfg->output_dir);
 	next->arena_kb = d->cfg->arena_kb;
+	if (next->history_seconds != d->cfg->history_seconds)
+		log_warn("HUP: history_seconds takes effect at restart only; keeping %u", d->cfg->history_seconds);
+	next->history_seconds = d->cfg->history_seconds;
 	keep_metrics_keys(d->cfg, next);
 	capture_keep_config(d->capture, d->cfg, next);
 	d->cfg = next;
@@ -431,6 +459,9 @@ int daemon_setup_core(struct daemon *d)
 			  " (run as root, or set aod_output_dir in the config to a directory you can write)" : "");
 		return err;
 	}
+	err = daemon_setup_history(d);
+	if (err < 0)
+		return err;
 	err = retain_remove_parts(collect_outdir_fd(d->collect), &removed);
 	if (err == 0 && removed)
 		log_warn("removed %u partial bundles (*.part) left by an earlier crash in %s/batches", removed,
@@ -442,6 +473,24 @@ int daemon_setup_core(struct daemon *d)
 	if (err < 0)
 		return err;
 	capture_poll(d->capture, NULL, mono_ns());
+	return 0;
+}
+
+/* The live history (replay counts the records, the daemon the kernel's histograms); history_seconds 0: none. */
+int daemon_setup_history(struct daemon *d)
+{
+	int err;
+
+	if (!d->cfg->history_seconds)
+		return 0;
+	err = history_init(&d->history, &d->arena, d->cfg->history_seconds, !d->replay);
+	if (err < 0) {
+		log_error("unable to set up the history (history_seconds %u): %s; raise memory.arena_kb (aod "
+			  "check-config says how much is needed) or lower history_seconds", d->cfg->history_seconds,
+			  strerror(-err));
+		return err;
+	}
+	collect_set_history(d->collect, &d->history);
 	return 0;
 }
 

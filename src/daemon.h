@@ -10,6 +10,7 @@
 #include "collect.h"
 #include "config.h"
 #include "detect.h"
+#include "history.h"
 #include "metrics.h"
 #include "record.h"
 
@@ -58,6 +59,7 @@ struct daemon {
 	uint64_t bundle_dir_bytes;	/* finished bundles at the last retention sweep, for the metrics */
 	uint64_t bundle_dir_mark;	/* collect's bytes_written at that sweep */
 	struct daemon_smb_hist *replay_hist;	/* aod replay --serve only; NULL otherwise */
+	struct history history;		/* history.json's ring; history.ring NULL when history_seconds is 0 */
 	bool stopping;
 };
 
@@ -85,6 +87,8 @@ void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns);
 int daemon_load_config(struct daemon *d);
 void daemon_apply_overrides(struct daemon *d, struct cfg_config *cfg);
 int daemon_setup_core(struct daemon *d);
+/* The history ring history_seconds asks for (daemon_setup_core calls it). */
+int daemon_setup_history(struct daemon *d);
 /* metrics.listen / metrics.textfile of the config: the render buffer, and the listener when asked. */
 int daemon_setup_metrics(struct daemon *d);
 

@@ -264,7 +264,7 @@ static void ev_counted(struct json *j, const union detect_event *ev)
 	}
 }
 
-static void write_event(struct json *j, const union detect_event *ev)
+void manifest_write_event(struct json *j, const union detect_event *ev)
 {
 	json_obj_begin(j, NULL);
 	json_u64(j, "kind", ev->h.kind);
@@ -334,7 +334,7 @@ static void write_anomaly(struct json *j, const struct manifest_input *in)
 	if (in->max_events && (uint32_t)n > in->max_events)
 		n = (int)in->max_events;
 	for (i = 0; i < n && i < DETECT_MAX_WORST; i++)
-		write_event(j, &d->worst_events[i]);
+		manifest_write_event(j, &d->worst_events[i]);
 	json_arr_end(j);
 	json_obj_end(j);
 }
@@ -454,6 +454,7 @@ int manifest_build(char *buf, size_t cap, const struct manifest_input *in)
 	json_str(&j, "bundle", in->bundle);
 	write_anomaly(&j, in);
 	write_actions(&j, in);
+	json_str(&j, "history", in->history ? "history.json" : NULL);
 	if (in->ncaptures > 0) {
 		json_arr_begin(&j, "capture_bundles");
 		for (int i = 0; i < in->ncaptures; i++)

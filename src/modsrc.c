@@ -14,7 +14,6 @@
 #include "log.h"
 #include "stall.h"
 
-#define MODSRC_HIST_SLOTS (2 + MODSRC_HIST_BUCKETS)	/* [0] completions, [1] errors, [2..] buckets */
 #define MODSRC_SWEEP_BATCH 256
 #define MODSRC_MAX_VALUE 256
 
@@ -445,25 +444,29 @@ bool modsrc_attached(const struct modsrc *s)
 	return s && s->state == MODSRC_ATTACHED;
 }
 
-int modsrc_histogram(const struct modsrc *s, unsigned row, uint64_t counts[MODSRC_HIST_BUCKETS], uint64_t *total)
+int modsrc_hist_slots(const struct modsrc *s, unsigned row, uint64_t slots[MODSRC_HIST_SLOTS])
 {
-	uint64_t slots[MODSRC_HIST_SLOTS];
 	__u32 key = row;
-	int err;
 
-	memset(counts, 0, sizeof(uint64_t) * MODSRC_HIST_BUCKETS);
-	*total = 0;
+	memset(slots, 0, sizeof(uint64_t) * MODSRC_HIST_SLOTS);
 	if (row >= s->p->hist_rows)
 		return -EINVAL;
 	if (!s->skel)
 		return -ENODEV;
-	err = bpf_map__lookup_elem(s->p->map(s, MODSRC_MAP_HIST), &key, sizeof(key), slots, sizeof(slots), 0);
-	if (err)
-		return err;
+	return bpf_map__lookup_elem(s->p->map(s, MODSRC_MAP_HIST), &key, sizeof(key), slots,
+				    sizeof(uint64_t) * MODSRC_HIST_SLOTS, 0);
+}
+
+int modsrc_histogram(const struct modsrc *s, unsigned row, uint64_t counts[MODSRC_HIST_BUCKETS], uint64_t *total)
+{
+	uint64_t slots[MODSRC_HIST_SLOTS];
+	int err = modsrc_hist_slots(s, row, slots);
+
 	memcpy(counts, slots + 2, sizeof(uint64_t) * MODSRC_HIST_BUCKETS);
 	*total = slots[0];
-	return 0;
+	return err;
 }
+
 
 void modsrc_close(struct modsrc *s)
 {

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #define MODSRC_HIST_BUCKETS 32	/* log2(us): bucket i holds [2^i, 2^(i+1)) us, bucket 0 also 0 us */
+#define MODSRC_HIST_SLOTS (2 + MODSRC_HIST_BUCKETS)	/* a row: [0] completions, [1] errors, [2..] buckets */
 #define MODSRC_MAX_METHODS 4
 
 struct modsrc;
@@ -121,6 +122,8 @@ uint64_t modsrc_unmatched(const struct modsrc *s);
 bool modsrc_attached(const struct modsrc *s);
 /* Row `row` of the in-kernel log2(us) histogram since attach: -ENODEV while waiting. */
 int modsrc_histogram(const struct modsrc *s, unsigned row, uint64_t counts[MODSRC_HIST_BUCKETS], uint64_t *total);
+/* Row `row` as the kernel keeps it: completions, errors, buckets. -ENODEV while waiting. */
+int modsrc_hist_slots(const struct modsrc *s, unsigned row, uint64_t slots[MODSRC_HIST_SLOTS]);
 /* Detach; s itself belongs to the caller. */
 void modsrc_close(struct modsrc *s);
 /* Every module of p live (a built-in one has no initstate and counts as live). */

@@ -64,6 +64,7 @@ _Static_assert(sizeof(((struct nfs_bpf__bss *)0)->err_status) == sizeof(uint32_t
 _Static_assert(sizeof(((struct nfs_bpf__bss *)0)->err_op) == sizeof(uint32_t) * NFS_MAX_OPS, "ops");
 _Static_assert(sizeof(((struct nfs_bpf__bss *)0)->err_errno) == sizeof(int32_t) * NFS_MAX_CODES, "errnos");
 _Static_assert(NFS_SOURCE_HIST_BUCKETS == MODSRC_HIST_BUCKETS, "histogram layout");
+_Static_assert(NFS_SOURCE_HIST_SLOTS == MODSRC_HIST_SLOTS, "histogram row layout");
 _Static_assert(CFG_NFS_NOPS == NFS_SOURCE_ROWS - 1, "rows are the config's NFS op space plus other");
 
 unsigned nfs_source_row(unsigned vers, unsigned proc)
@@ -73,6 +74,12 @@ unsigned nfs_source_row(unsigned vers, unsigned proc)
 	if (vers == 3 && proc < NFS_SOURCE_V3_PROCS)
 		return NFS_SOURCE_V4_PROCS + proc;
 	return NFS_SOURCE_ROWS - 1;
+}
+
+void nfs_source_row_id(unsigned row, unsigned *vers, unsigned *proc)
+{
+	*vers = row < NFS_SOURCE_V4_PROCS ? 4 : row < NFS_SOURCE_ROWS - 1 ? 3 : 0;
+	*proc = row < NFS_SOURCE_V4_PROCS ? row : row < NFS_SOURCE_ROWS - 1 ? row - NFS_SOURCE_V4_PROCS : row;
 }
 
 /* ---- the filter ---- */
@@ -453,6 +460,11 @@ int nfs_source_histogram(const struct nfs_source *s, unsigned row, uint64_t coun
 			 uint64_t *total)
 {
 	return modsrc_histogram(&s->m, row, counts, total);
+}
+
+int nfs_source_hist_slots(const struct nfs_source *s, unsigned row, uint64_t slots[NFS_SOURCE_HIST_SLOTS])
+{
+	return modsrc_hist_slots(&s->m, row, slots);
 }
 
 void nfs_source_close(struct nfs_source *s)

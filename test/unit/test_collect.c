@@ -18,6 +18,9 @@
 #include "../../src/family.c"
 #include "../../src/manifest.c"
 #include "../../src/tcp_state.c"
+#include "../../src/hist.c"
+#include "../../src/history.c"
+#include "../../src/history_json.c"
 #include "../../src/collect.c"
 /* Last: its static `level` would shadow archive.c's parameters under -Wshadow. */
 #include "../../src/log.c"

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The event flight recorder: the last N seconds of every SMB/NFS completion, written as history.json. */
+#include "history.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hist.h"
+#include "names.h"
+#include "topn.h"
+
+#define NS_PER_SEC 1000000000ull
+
+size_t history_ring_bytes(uint32_t seconds)
+{
+	if (!seconds || seconds > HISTORY_MAX_SECONDS)
+		return 0;
+	return sizeof(struct history_ring) + (size_t)(seconds + 1) * sizeof(struct history_sec);
+}
+
+static const uint32_t krows[HISTORY_NPROTO] = HISTORY_KROWS;
+
+size_t history_arena_need(uint32_t seconds)
+{
+	size_t n = history_ring_bytes(seconds) + 64;
+
+	for (int p = 0; p < HISTORY_NPROTO; p++)
+		n += (size_t)krows[p] * HISTORY_KSLOTS * sizeof(uint64_t) + 64;
+	return n;
+}
+
+static void ring_reset(struct history_ring *r, uint32_t seconds, bool kernel_counts)
+{
+	memset(r, 0, history_ring_bytes(seconds));
+	r->seconds = seconds;
+	r->cap = seconds + 1;
+	r->newest = -1;
+	r->kernel_counts = kernel_counts;
+	for (uint32_t i = 0; i < r->cap; i++)
+		r->sec[i].sec = -1;
+}
+
+int history_init(struct history *h, struct arena *a, uint32_t seconds, bool kernel_counts)
+{
+	size_t bytes = history_ring_bytes(seconds);
+
+	memset(h, 0, sizeof(*h));
+	if (!bytes)
+		return -EINVAL;
+	h->ring = arena_alloc(a, 1, bytes, _Alignof(struct history_ring));
+	if (!h->ring)
+		return -ENOMEM;
+	ring_reset(h->ring, seconds, kernel_counts);
+	for (int p = 0; kernel_counts && p < HISTORY_NPROTO; p++) {
+		h->krows[p] = krows[p];
+		h->kprev[p] = krows[p] ? arena_new(a, uint64_t, (size_t)krows[p] * HISTORY_KSLOTS) : NULL;
+		if (krows[p] && !h->kprev[p])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void history_advance(struct history_ring *r, uint64_t now_ns)
+{
+	int64_t s = (int64_t)(now_ns / NS_PER_SEC), from;
+
+	if (s <= r->newest)
+		return;
+	/* Only the last cap seconds survive a jump: clearing more slots would clear them again. */
+	from = r->newest < 0 || s - r->newest > (int64_t)r->cap ? s - (int64_t)r->cap + 1 : r->newest + 1;
+	for (int64_t t = from; t <= s; t++) {
+		struct history_sec *x = &r->sec[(uint64_t)t % r->cap];
+
+		x->sec = t;
+		x->nrows = x->nworst = 0;
+	}
+	r->newest = s;
+}
+
+/* now_ns's second, moving the ring on when it is new; NULL when it is older than the ring. */
+static struct history_sec *second_of(struct history_ring *r, uint64_t now_ns)
+{
+	int64_t s = (int64_t)(now_ns / NS_PER_SEC);
+	struct history_sec *x;
+
+	history_advance(r, now_ns);
+	x = &r->sec[(uint64_t)s % r->cap];
+	return x->sec == s ? x : NULL;
+}
+
+static struct history_row *row_of(struct history_sec *x, unsigned proto, unsigned vers, unsigned op)
+{
+	struct history_row *w;
+
+	for (int i = 0; i < x->nrows; i++) {
+		w = &x->rows[i];
+		if (w->proto == proto && w->vers == vers && w->op == op)
+			return w;
+	}
+	if (x->nrows < HISTORY_ROWS - 1 || (x->nrows == HISTORY_ROWS - 1 && proto == HISTORY_PROTO_OTHER)) {
+		w = &x->rows[x->nrows++];
+		memset(w, 0, sizeof(*w));
+		w->proto = (uint16_t)proto, w->vers = (uint16_t)vers, w->op = (uint16_t)op;
+		return w;
+	}
+	return proto == HISTORY_PROTO_OTHER ? &x->rows[HISTORY_ROWS - 1] : row_of(x, HISTORY_PROTO_OTHER, 0, 0);
+}
+
+static uint32_t add32(uint32_t a, uint64_t b)
+{
+	return b > UINT32_MAX - a ? UINT32_MAX : a + (uint32_t)b;
+}
+
+void history_count(struct history_ring *r, unsigned proto, unsigned vers, unsigned op, uint64_t n, uint64_t failed,
+		   const uint64_t *buckets, uint64_t now_ns)
+{
+	struct history_sec *x;
+	struct history_row *w;
+
+	if (!n)
+		return;
+	x = second_of(r, now_ns);
+	if (!x) {
+		r->late += n;
+		return;
+	}
+	w = row_of(x, proto, vers, op);
+	w->ok = add32(w->ok, n - (failed < n ? failed : n));
+	w->failed = add32(w->failed, failed < n ? failed : n);
+	for (int b = 0; buckets && b < HISTORY_BUCKETS; b++)
+		w->hist[b] = add32(w->hist[b], buckets[b]);
+}
+
+void history_kernel_row(struct history *h, unsigned proto, unsigned row, unsigned vers, unsigned op,
+			const uint64_t *slots, uint64_t now_ns)
+{
+	uint64_t *prev, d[HISTORY_KSLOTS];
+	bool reset;
+
+	if (proto >= HISTORY_NPROTO || row >= h->krows[proto] || !h->kprev[proto])
+		return;
+	prev = h->kprev[proto] + (size_t)row * HISTORY_KSLOTS;
+	reset = slots[0] < prev[0];
+	for (int i = 0; i < HISTORY_KSLOTS; i++)
+		d[i] = reset || slots[i] < prev[i] ? slots[i] : slots[i] - prev[i];
+	memcpy(prev, slots, sizeof(d));
+	history_count(h->ring, proto, vers, op, d[0], d[1], d + 2, now_ns);
+}
+
+uint64_t history_ev_latency(const void *p)
+{
+	const union history_ev *e = p;
+
+	return e->h.kind == AOD_EV_NFS ? e->nfs.latency_ns : e->smb.latency_ns;
+}
+
+/* The record as a history_ev, or false for a kind (or an NFS status error) history does not keep. */
+static bool ev_take(const struct aod_ev_hdr *ev, union history_ev *out, unsigned *proto, unsigned *vers,
+		    unsigned *op, bool *failed)
+{
+	memset(out, 0, sizeof(*out));
+	if (ev->kind == AOD_EV_SMB && ev->size >= sizeof(struct aod_ev_smb)) {
+		memcpy(&out->smb, ev, sizeof(out->smb));
+		*proto = NAMES_SMB, *vers = 0, *op = out->smb.cmd;
+		*failed = out->smb.status || out->smb.rc;
+		return true;
+	}
+	if (ev->kind == AOD_EV_NFS && ev->size >= sizeof(struct aod_ev_nfs)) {
+		memcpy(&out->nfs, ev, sizeof(out->nfs));
+		if (out->nfs.op != AOD_NFS_NO_OP)	/* an nfs4_xdr_status record, not a completion */
+			return false;
+		*proto = NAMES_NFS, *vers = out->nfs.vers, *op = out->nfs.proc;
+		*failed = out->nfs.rpc_status < 0 || (out->nfs.flags & AOD_NFS_ERR);
+		return true;
+	}
+	return false;
+}
+
+void history_event(struct history_ring *r, const struct aod_ev_hdr *ev)
+{
+	union history_ev e;
+	unsigned proto, vers, op;
+	uint64_t b[HISTORY_BUCKETS] = { 0 };
+	struct history_sec *x;
+	bool failed;
+	int i;
+
+	if (!ev_take(ev, &e, &proto, &vers, &op, &failed))
+		return;
+	if (!r->kernel_counts) {
+		b[hist_slot(history_ev_latency(&e) / 1000, HISTORY_BUCKETS)] = 1;
+		history_count(r, proto, vers, op, 1, failed, b, ev->ts_ns);
+	}
+	x = second_of(r, ev->ts_ns);
+	if (!x)
+		return;
+	i = topn_slot(x->worst, sizeof(x->worst[0]), &x->nworst, HISTORY_WORST, history_ev_latency(&e),
+		      history_ev_latency);
+	if (i >= 0)
+		x->worst[i] = e;
+}
+
+void history_snapshot(const struct history_ring *r, struct history_ring *dst, uint64_t now_ns)
+{
+	memcpy(dst, r, history_ring_bytes(r->seconds));
+	history_advance(dst, now_ns);
+}
