@@ -430,7 +430,7 @@ static void bundle_setup(struct collect *c, struct bundle *b, const struct colle
 	b->hist = hist;
 	b->hist_len = -1;
 	/* the seconds up to the anomaly (replay: event time, as detection's) */
-	if (hist && c->history && c->history->ring && c->history->ring->seconds == hist->seconds) {
+	if (hist && c->history && c->history->ring) {
 		history_snapshot(c->history->ring, hist, req->det ? req->det->ts_ns : now_ns);
 		b->has_hist = true;
 	}

@@ -67,8 +67,9 @@ void history_advance(struct history_ring *r, uint64_t now_ns)
 
 	if (s <= r->newest)
 		return;
-	/* Only the last cap seconds survive a jump: clearing more slots would clear them again. */
-	from = r->newest < 0 || s - r->newest > (int64_t)r->cap ? s - (int64_t)r->cap + 1 : r->newest + 1;
+	/* Only the last cap seconds survive a jump: clearing more slots would clear them again. The
+	 * seconds before the first are unknown, not empty, and stay unfilled. */
+	from = r->newest < 0 ? s : s - r->newest > (int64_t)r->cap ? s - (int64_t)r->cap + 1 : r->newest + 1;
 	for (int64_t t = from; t <= s; t++) {
 		struct history_sec *x = &r->sec[(uint64_t)t % r->cap];
 
@@ -118,8 +119,10 @@ void history_count(struct history_ring *r, unsigned proto, unsigned vers, unsign
 	struct history_sec *x;
 	struct history_row *w;
 
-	if (!n)
+	if (!n) {
+		history_advance(r, now_ns);	/* a quiet second is still a second */
 		return;
+	}
 	x = second_of(r, now_ns);
 	if (!x) {
 		r->late += n;
@@ -163,7 +166,8 @@ static bool ev_take(const struct aod_ev_hdr *ev, union history_ev *out, unsigned
 	if (ev->kind == AOD_EV_SMB && ev->size >= sizeof(struct aod_ev_smb)) {
 		memcpy(&out->smb, ev, sizeof(out->smb));
 		*proto = NAMES_SMB, *vers = 0, *op = out->smb.cmd;
-		*failed = out->smb.status || out->smb.rc;
+		/* as the kernel counts it: SESSION_SETUP's MORE_PROCESSING_REQUIRED is no failure */
+		*failed = (out->smb.status && out->smb.status != AOD_NT_STATUS_MORE_PROCESSING_REQUIRED) || out->smb.rc;
 		return true;
 	}
 	if (ev->kind == AOD_EV_NFS && ev->size >= sizeof(struct aod_ev_nfs)) {

@@ -76,9 +76,10 @@ static void write_second(struct json *j, const struct history_ring *r, const str
 	json_obj_end(j);
 }
 
-/* The worst commands of the seconds from `first` on, worst first. */
-static void write_worst(struct json *j, const struct history_ring *r, int64_t first)
+/* The worst commands of the whole window, worst first (also of the seconds left out). */
+static void write_worst(struct json *j, const struct history_ring *r)
 {
+	int64_t first = r->newest - (int64_t)r->cap + 1;
 	union history_ev top[HISTORY_WORST];
 	union detect_event ev;
 	int n = 0, k;
@@ -125,18 +126,28 @@ static int render(const struct history_ring *r, char *buf, size_t cap, uint32_t 
 			write_second(&j, r, x);
 	}
 	json_arr_end(&j);
-	write_worst(&j, r, first);
+	write_worst(&j, r);
 	json_obj_end(&j);
 	return json_finish(&j);
 }
 
 int history_json(const struct history_ring *r, char *buf, size_t cap)
 {
-	uint32_t skip = 0;
-	int len;
+	uint32_t bad = 0, good = 1;
+	int len = render(r, buf, cap, 0);
 
-	/* Leave out the oldest seconds, 1, 2, 4 ... at a time, until the rest fits. */
-	while ((len = render(r, buf, cap, skip)) == -ENOSPC && skip < r->cap)
-		skip = skip ? (skip * 2 < r->cap ? skip * 2 : r->cap) : 1;
-	return len;
+	if (len != -ENOSPC)
+		return len;
+	/* Leave out the fewest oldest seconds that make the rest fit: double, then halve the gap. */
+	while (good < r->cap && render(r, buf, cap, good) == -ENOSPC)
+		bad = good, good = good * 2 < r->cap ? good * 2 : r->cap;
+	while (good - bad > 1) {
+		uint32_t mid = bad + (good - bad) / 2;
+
+		if (render(r, buf, cap, mid) == -ENOSPC)
+			bad = mid;
+		else
+			good = mid;
+	}
+	return render(r, buf, cap, good);
 }
