@@ -1890,6 +1890,7 @@ int config_load_default_chain(struct cfg_config *cfg, const char *cli_path, FILE
 int config_check_arena(const struct cfg_config *cfg, size_t need, FILE *diag)
 {
 	unsigned long long min_kb = (need + 1023) / 1024;
+	bool history_set = cfg->history_seconds > HISTORY_DEFAULT_SECONDS;
 
 	if ((uint64_t)cfg->arena_kb * 1024 >= need)
 		return 0;
@@ -1897,8 +1898,9 @@ int config_check_arena(const struct cfg_config *cfg, size_t need, FILE *diag)
 		fprintf(diag, "%s:%d:%d: ", cfg->path, cfg->arena_line, cfg->arena_col);
 	else
 		fprintf(diag, "%s: ", cfg->path);
-	fprintf(diag, "memory.arena_kb %u is too small: bundle collection with max_concurrent_bundles %u%s needs at "
-		"least %llu KiB; raise memory.arena_kb to %llu or more, or lower max_concurrent_bundles\n",
-		cfg->arena_kb, cfg->max_concurrent_bundles, cfg->ncaptures ? " and the captures" : "", min_kb, min_kb);
+	fprintf(diag, "memory.arena_kb %u is too small: bundle collection with max_concurrent_bundles %u%s%s needs "
+		"at least %llu KiB; raise memory.arena_kb to %llu or more, or lower max_concurrent_bundles%s\n",
+		cfg->arena_kb, cfg->max_concurrent_bundles, cfg->ncaptures ? " and the captures" : "",
+		history_set ? " and history_seconds" : "", min_kb, min_kb, history_set ? " or history_seconds" : "");
 	return -EINVAL;
 }
