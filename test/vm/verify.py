@@ -209,10 +209,38 @@ def case_quiet(res, mk, tmp):
     return f"{seen} SMB events seen, no anomaly"
 
 
+def check_history(lat):
+    """history.json in every latency bundle: every completion counted, and the build-up in one of them
+    (a second of fast commands only, before a second with a command of 131 ms or more)."""
+    buildup = None
+    for b in lat:
+        need(b.manifest.get("history") == "history.json", f"{b.name}: manifest does not list history.json")
+        try:
+            h = json.loads(b.file("history.json") or "")
+        except ValueError as e:
+            raise Fail(f"{b.name}: history.json unreadable: {e}")
+        need(str(h.get("counted", "")).startswith("every completion"), f"{b.name}: history counted {h.get('counted')}")
+        tl = h.get("timeline") or []
+        need(tl and tl[-1]["rel_s"] == 0, f"{b.name}: history timeline does not end at the anomaly")
+        top = lambda s: max([int(k) for c in s["commands"] for k in c["latency_us_log2"]] or [0])
+        slow = [s for s in tl if top(s) >= 131072]
+        need(slow, f"{b.name}: history.json has no second with a command of 131 ms or more")
+        need(h.get("worst") and float(h["worst"][0]["latency_ms"]) >= 150.0,
+             f"{b.name}: history's worst command is not the slow one: {h.get('worst', [])[:1]}")
+        fast = [s for s in tl if s["mono_s"] < slow[0]["mono_s"] and s["ok"] > 0 and top(s) < 131072]
+        total = sum(s["ok"] + s["failed"] for s in tl)
+        if fast and not buildup:
+            buildup = (f"history: {sum(s['ok'] for s in fast)} fast completions in {len(fast)} s, then "
+                       f"{sum(s['ok'] + s['failed'] for s in slow)} in {len(slow)} slow s; {total} counted")
+    need(buildup, "no bundle's history.json shows fast seconds before the slow ones")
+    return buildup
+
+
 def case_latency(method):
     def run(res, mk, tmp):
         d = os.path.join(res, "latency-" + method)
         lat = check_latency_bundles(d, tmp, method, 150.0, 600.0)
+        hist = check_history(lat)
         err = bundles(d, tmp, "smb_error")
         need(not err, f"{len(err)} error bundle(s) in a latency-only run")
         alerts = len(re.findall(r"detected anomaly: smb latency", read(os.path.join(d, "aod.log"))))
@@ -222,7 +250,7 @@ def case_latency(method):
         # netem's 100 ms each way makes one round trip ~200 ms; compounds and writes may take two.
         need([e for e in evs if 180.0 <= float(e["latency_ms"]) < 300.0],
              "no command near 200 ms: " + describe(evs, 10))
-        return f"{len(lat)} bundle(s): {describe(sorted(evs, key=lambda e: -float(e['latency_ms'])), 4)}"
+        return f"{len(lat)} bundle(s): {describe(sorted(evs, key=lambda e: -float(e['latency_ms'])), 4)}; {hist}"
     return run
 
 
