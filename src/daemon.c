@@ -34,21 +34,24 @@ static void update_probe_info(struct daemon *d);
 
 /*
  * Every SMB/NFS completion since the last read, from the kernel's histograms, into the history: one
- * lookup per row (20 SMB, 92 NFS), not a ring-buffer record per fast command (see README, History).
+ * batch lookup per protocol, not a ring-buffer record per fast command (see README, History).
  */
 static void history_poll(struct daemon *d, uint64_t now_ns)
 {
-	uint64_t slots[HISTORY_KSLOTS];
-	unsigned row, vers, proc;
+	static uint64_t rows[NFS_SOURCE_ROWS][HISTORY_KSLOTS];
+	unsigned vers, proc;
+	int n;
 
 	_Static_assert(HISTORY_KSLOTS == SMB_SOURCE_HIST_SLOTS && HISTORY_KSLOTS == NFS_SOURCE_HIST_SLOTS, "rows");
-	for (row = 0; d->history.ring && smb_source_attached(d->smb) && row < CFG_SMB2_NCMD; row++)
-		if (smb_source_hist_slots(d->smb, row, slots) == 0)
-			history_kernel_row(&d->history, NAMES_SMB, row, 0, row, slots, now_ns);
-	for (row = 0; d->history.ring && d->nfs && nfs_source_attached(d->nfs) && row < NFS_SOURCE_ROWS; row++) {
-		nfs_source_row_id(row, &vers, &proc);
-		if (nfs_source_hist_slots(d->nfs, row, slots) == 0)
-			history_kernel_row(&d->history, NAMES_NFS, row, vers, proc, slots, now_ns);
+	if (!d->history.ring)
+		return;
+	n = smb_source_attached(d->smb) ? smb_source_hist_rows(d->smb, rows) : 0;
+	for (int row = 0; row < n; row++)
+		history_kernel_row(&d->history, NAMES_SMB, (unsigned)row, 0, (unsigned)row, rows[row], now_ns);
+	n = d->nfs && nfs_source_attached(d->nfs) ? nfs_source_hist_rows(d->nfs, rows) : 0;
+	for (int row = 0; row < n; row++) {
+		nfs_source_row_id((unsigned)row, &vers, &proc);
+		history_kernel_row(&d->history, NAMES_NFS, (unsigned)row, vers, proc, rows[row], now_ns);
 	}
 }
 

@@ -462,9 +462,9 @@ int nfs_source_histogram(const struct nfs_source *s, unsigned row, uint64_t coun
 	return modsrc_histogram(&s->m, row, counts, total);
 }
 
-int nfs_source_hist_slots(const struct nfs_source *s, unsigned row, uint64_t slots[NFS_SOURCE_HIST_SLOTS])
+int nfs_source_hist_rows(const struct nfs_source *s, uint64_t (*rows)[NFS_SOURCE_HIST_SLOTS])
 {
-	return modsrc_hist_slots(&s->m, row, slots);
+	return modsrc_hist_rows(&s->m, rows, NFS_SOURCE_ROWS);
 }
 
 void nfs_source_close(struct nfs_source *s)

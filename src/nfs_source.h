@@ -44,8 +44,9 @@ bool nfs_source_attached(const struct nfs_source *s);
 /* In-kernel log2(us) latency histogram of row (see above) since attach; -ENODEV while waiting. */
 int nfs_source_histogram(const struct nfs_source *s, unsigned row, uint64_t counts[NFS_SOURCE_HIST_BUCKETS],
 			 uint64_t *total);
-/* The same row as the kernel keeps it: [0] completions, [1] failed, [2..] the buckets. */
-int nfs_source_hist_slots(const struct nfs_source *s, unsigned row, uint64_t slots[NFS_SOURCE_HIST_SLOTS]);
+/* Every row (see above) as the kernel keeps it: [0] completions, [1] failed, [2..] the buckets.
+ * Rows read, or -errno (-ENODEV while waiting). */
+int nfs_source_hist_rows(const struct nfs_source *s, uint64_t (*rows)[NFS_SOURCE_HIST_SLOTS]);
 void nfs_source_close(struct nfs_source *s);
 /* The histogram row of (vers, proc): the unit is the client's procedure index. */
 unsigned nfs_source_row(unsigned vers, unsigned proc);

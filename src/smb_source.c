@@ -430,9 +430,9 @@ int smb_source_histogram(const struct smb_source *s, unsigned cmd, uint64_t coun
 	return modsrc_histogram(&s->m, cmd, counts, total);
 }
 
-int smb_source_hist_slots(const struct smb_source *s, unsigned cmd, uint64_t slots[SMB_SOURCE_HIST_SLOTS])
+int smb_source_hist_rows(const struct smb_source *s, uint64_t (*rows)[SMB_SOURCE_HIST_SLOTS])
 {
-	return modsrc_hist_slots(&s->m, cmd, slots);
+	return modsrc_hist_rows(&s->m, rows, CFG_SMB2_NCMD);
 }
 
 void smb_source_close(struct smb_source *s)

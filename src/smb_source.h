@@ -52,8 +52,9 @@ uint64_t smb_source_unmatched(const struct smb_source *s);
 /* In-kernel log2(us) latency histogram of command cmd (0..19) since attach. -ENODEV while waiting. */
 int smb_source_histogram(const struct smb_source *s, unsigned cmd, uint64_t counts[SMB_SOURCE_HIST_BUCKETS],
 			 uint64_t *total);
-/* The same row as the kernel keeps it: [0] completions, [1] failed, [2..] the buckets. */
-int smb_source_hist_slots(const struct smb_source *s, unsigned cmd, uint64_t slots[SMB_SOURCE_HIST_SLOTS]);
+/* Every command's row (0..19) as the kernel keeps it: [0] completions, [1] failed, [2..] the buckets.
+ * Rows read, or -errno (-ENODEV while waiting). */
+int smb_source_hist_rows(const struct smb_source *s, uint64_t (*rows)[SMB_SOURCE_HIST_SLOTS]);
 bool smb_source_attached(const struct smb_source *s);
 void smb_source_close(struct smb_source *s);
 
