@@ -77,6 +77,7 @@ void history_advance(struct history_ring *r, uint64_t now_ns)
 		x->nrows = x->nworst = 0;
 	}
 	r->newest = s;
+	r->newest_slot = (uint32_t)((uint64_t)s % r->cap);
 }
 
 /* now_ns's second, moving the ring on when it is new; NULL when it is older than the ring. */
@@ -85,6 +86,8 @@ static struct history_sec *second_of(struct history_ring *r, uint64_t now_ns)
 	int64_t s = (int64_t)(now_ns / NS_PER_SEC);
 	struct history_sec *x;
 
+	if (s == r->newest)	/* nearly always: no modulo */
+		return &r->sec[r->newest_slot];
 	history_advance(r, now_ns);
 	x = &r->sec[(uint64_t)s % r->cap];
 	return x->sec == s ? x : NULL;
@@ -158,51 +161,66 @@ uint64_t history_ev_latency(const void *p)
 	return e->h.kind == AOD_EV_NFS ? e->nfs.latency_ns : e->smb.latency_ns;
 }
 
-/* The record as a history_ev, or false for a kind (or an NFS status error) history does not keep. */
-static bool ev_take(const struct aod_ev_hdr *ev, union history_ev *out, unsigned *proto, unsigned *vers,
-		    unsigned *op, bool *failed)
+/* What history keeps of a record: false for another kind, or an NFS status error (not a completion). */
+static bool ev_facts(const struct aod_ev_hdr *ev, unsigned *proto, unsigned *vers, unsigned *op, bool *failed,
+		     uint64_t *lat)
 {
-	memset(out, 0, sizeof(*out));
 	if (ev->kind == AOD_EV_SMB && ev->size >= sizeof(struct aod_ev_smb)) {
-		memcpy(&out->smb, ev, sizeof(out->smb));
-		*proto = NAMES_SMB, *vers = 0, *op = out->smb.cmd;
+		const struct aod_ev_smb *e = (const void *)ev;
+
+		*proto = NAMES_SMB, *vers = 0, *op = e->cmd, *lat = e->latency_ns;
 		/* as the kernel counts it: SESSION_SETUP's MORE_PROCESSING_REQUIRED is no failure */
-		*failed = (out->smb.status && out->smb.status != AOD_NT_STATUS_MORE_PROCESSING_REQUIRED) || out->smb.rc;
+		*failed = (e->status && e->status != AOD_NT_STATUS_MORE_PROCESSING_REQUIRED) || e->rc;
 		return true;
 	}
 	if (ev->kind == AOD_EV_NFS && ev->size >= sizeof(struct aod_ev_nfs)) {
-		memcpy(&out->nfs, ev, sizeof(out->nfs));
-		if (out->nfs.op != AOD_NFS_NO_OP)	/* an nfs4_xdr_status record, not a completion */
+		const struct aod_ev_nfs *e = (const void *)ev;
+
+		if (e->op != AOD_NFS_NO_OP)	/* an nfs4_xdr_status record */
 			return false;
-		*proto = NAMES_NFS, *vers = out->nfs.vers, *op = out->nfs.proc;
-		*failed = out->nfs.rpc_status < 0 || (out->nfs.flags & AOD_NFS_ERR);
+		*proto = NAMES_NFS, *vers = e->vers, *op = e->proc, *lat = e->latency_ns;
+		*failed = e->rpc_status < 0 || (e->flags & AOD_NFS_ERR);
 		return true;
 	}
 	return false;
 }
 
+/*
+ * Called for every record replay feeds (millions a second), so it touches no more than it must: one
+ * row's counters, and a copy of the record only when it is among its second's worst.
+ */
 void history_event(struct history_ring *r, const struct aod_ev_hdr *ev)
 {
-	union history_ev e;
 	unsigned proto, vers, op;
-	uint64_t b[HISTORY_BUCKETS] = { 0 };
 	struct history_sec *x;
+	struct history_row *w;
+	uint64_t lat;
 	bool failed;
 	int i;
 
-	if (!ev_take(ev, &e, &proto, &vers, &op, &failed))
+	if (!ev_facts(ev, &proto, &vers, &op, &failed, &lat))
 		return;
-	if (!r->kernel_counts) {
-		b[hist_slot(history_ev_latency(&e) / 1000, HISTORY_BUCKETS)] = 1;
-		history_count(r, proto, vers, op, 1, failed, b, ev->ts_ns);
-	}
 	x = second_of(r, ev->ts_ns);
-	if (!x)
+	if (!x) {
+		r->late += !r->kernel_counts;
 		return;
-	i = topn_slot(x->worst, sizeof(x->worst[0]), &x->nworst, HISTORY_WORST, history_ev_latency(&e),
-		      history_ev_latency);
-	if (i >= 0)
-		x->worst[i] = e;
+	}
+	if (!r->kernel_counts) {
+		w = row_of(x, proto, vers, op);
+		if (failed)
+			w->failed += w->failed < UINT32_MAX;
+		else
+			w->ok += w->ok < UINT32_MAX;
+		i = hist_slot(lat / 1000, HISTORY_BUCKETS);
+		w->hist[i] += w->hist[i] < UINT32_MAX;
+	}
+	if (x->nworst == HISTORY_WORST && history_ev_latency(&x->worst[HISTORY_WORST - 1]) >= lat)
+		return;
+	i = topn_slot(x->worst, sizeof(x->worst[0]), &x->nworst, HISTORY_WORST, lat, history_ev_latency);
+	if (i >= 0) {
+		memset(&x->worst[i], 0, sizeof(x->worst[i]));
+		memcpy(&x->worst[i], ev, proto == NAMES_NFS ? sizeof(struct aod_ev_nfs) : sizeof(struct aod_ev_smb));
+	}
 }
 
 void history_snapshot(const struct history_ring *r, struct history_ring *dst, uint64_t now_ns)

@@ -60,6 +60,7 @@ struct history_ring {
 	uint32_t seconds;
 	uint32_t cap;
 	int64_t newest;		/* newest second held; -1 before the first */
+	uint32_t newest_slot;	/* its index in sec[] */
 	bool kernel_counts;	/* counts come from the kernel's histograms (daemon), not from records (replay) */
 	uint64_t late;		/* completions older than the ring when they arrived */
 	struct history_sec sec[];
