@@ -17,7 +17,8 @@
 #include <yaml.h>
 
 #include "../bpf/events.h"
-#include "config_impl.h"
+#include "array.h"
+#include "config_yaml.h"
 #include "history.h"
 #include "names.h"
 
@@ -538,7 +539,7 @@ static bool same_code(struct cfg_code a, struct cfg_code b)
 	return a.space == b.space && a.value == b.value;
 }
 
-const char *cfg_code_name(struct cfg_code code, char *buf, size_t size)
+const char *config_code_name(struct cfg_code code, char *buf, size_t size)
 {
 	const char *s = names_code_name((enum names_code_space)code.space, code.value);
 
@@ -612,7 +613,7 @@ static void parse_code_list(struct ctx *c, const yaml_node_t *n, const char *pat
 		for (i = 0; i < l->n && !same_code(l->codes[i], code); i++)
 			;
 		if (i < l->n) {
-			cerr(c, v, "duplicate error code '%s' in %s (first at line %zu)", cfg_code_name(code, b1, sizeof(b1)),
+			cerr(c, v, "duplicate error code '%s' in %s (first at line %zu)", config_code_name(code, b1, sizeof(b1)),
 			     path, l->where[i]->start_mark.line + 1);
 			continue;
 		}
@@ -639,7 +640,7 @@ static void check_code_overlap(struct ctx *c, const struct code_list *t, const s
 		for (int j = 0; j < t->n; j++)
 			if (same_code(e->codes[i], t->codes[j]))
 				cerr(c, e->where[i], "%s is both tracked and excluded in %s",
-				     cfg_code_name(e->codes[i], b, sizeof(b)), path);
+				     config_code_name(e->codes[i], b, sizeof(b)), path);
 }
 
 /* NFS error rules' track_ops: NFSv4 operation names (OP_READ or READ), the op an nfs4_xdr_status error names. */
@@ -1563,9 +1564,9 @@ static yaml_node_t *one_key(struct ctx *c, const yaml_node_t *n, const char *sec
 	return get(c, n, key, NULL);
 }
 
-const char *const cfg_facilities[CFG_NFACILITIES] = { "daemon", "user", "local0", "local1", "local2", "local3",
+const char *const config_facilities[CFG_NFACILITIES] = { "daemon", "user", "local0", "local1", "local2", "local3",
 						      "local4", "local5", "local6", "local7" };
-const int cfg_facility_values[CFG_NFACILITIES] = { LOG_DAEMON, LOG_USER, LOG_LOCAL0, LOG_LOCAL1, LOG_LOCAL2,
+const int config_facility_values[CFG_NFACILITIES] = { LOG_DAEMON, LOG_USER, LOG_LOCAL0, LOG_LOCAL1, LOG_LOCAL2,
 						   LOG_LOCAL3, LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7 };
 
 static void parse_small_sections(struct ctx *c, const yaml_node_t *root)
@@ -1583,8 +1584,8 @@ static void parse_small_sections(struct ctx *c, const yaml_node_t *root)
 		cfg->arena_col = (int)v->start_mark.column + 1;
 	}
 	if ((n = get(c, root, "syslog", NULL)) && (v = one_key(c, n, "syslog", "facility")) &&
-	    (i = get_word(c, v, "syslog.facility", "facility", cfg_facilities, ARRAY_SIZE(cfg_facilities))) >= 0)
-		cfg->syslog_facility = cfg_facility_values[i];
+	    (i = get_word(c, v, "syslog.facility", "facility", config_facilities, ARRAY_SIZE(config_facilities))) >= 0)
+		cfg->syslog_facility = config_facility_values[i];
 	if ((n = get(c, root, "smb", NULL)) && (v = one_key(c, n, "smb", "attach")) &&
 	    (i = get_word(c, v, "smb.attach", "attach method", attach, ARRAY_SIZE(attach))) >= 0)
 		strcpy(cfg->smb_attach, attach[i]);

@@ -251,6 +251,12 @@ static inline bool config_worst_is_count(const struct cfg_anomaly *an)
 {
 	return an && ((an->type == CFG_HEALTH && !cfg_health_is_latency(an->health)) || an->type == CFG_SOCKCONN);
 }
+/* A status code's name, or its number in the space's notation when the name tables lack it. */
+const char *config_code_name(struct cfg_code code, char *buf, size_t size);
+/* syslog.facility: the names the config takes and their LOG_* values, index for index. */
+#define CFG_NFACILITIES 10
+extern const char *const config_facilities[CFG_NFACILITIES];
+extern const int config_facility_values[CFG_NFACILITIES];
 /* -EINVAL, with a message naming memory.arena_kb and the minimum, when the arena is smaller than need bytes. */
 int config_check_arena(const struct cfg_config *cfg, size_t need, FILE *diag);
 

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* `aod check-config`'s table: the effective config, defaults filled in, as the daemon will run it. */
-#include "config_impl.h"
+#include "config.h"
 
 #include <string.h>
 #include <syslog.h>
 
+#include "array.h"
 #include "names.h"
 
 static const char *kind_name(enum cfg_action_kind k)
@@ -49,7 +50,7 @@ static void print_codes(const char *label, const struct cfg_code *codes, int n, 
 
 	fprintf(out, " %s", label);
 	for (int i = 0; i < n; i++)
-		fprintf(out, "%s%s", i ? "," : " ", cfg_code_name(codes[i], b, sizeof(b)));
+		fprintf(out, "%s%s", i ? "," : " ", config_code_name(codes[i], b, sizeof(b)));
 }
 
 static void print_error(const struct cfg_anomaly *a, FILE *out)
@@ -189,9 +190,9 @@ static void print_globals(const struct cfg_config *cfg, FILE *out)
 	fprintf(out, "arena: %u KiB\n", cfg->arena_kb);
 	fprintf(out, "traces: %s, removed after %u s\n", cfg->trace_dir, cfg->trace_max_age_sec);
 	fprintf(out, "smb attach: %s\n", cfg->smb_attach);
-	for (size_t i = 0; i < ARRAY_SIZE(cfg_facilities); i++)
-		if (cfg_facility_values[i] == cfg->syslog_facility)
-			fprintf(out, "syslog facility: %s\n", cfg_facilities[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(config_facilities); i++)
+		if (config_facility_values[i] == cfg->syslog_facility)
+			fprintf(out, "syslog facility: %s\n", config_facilities[i]);
 	fprintf(out, "metrics: %s%s%s%s\n", cfg->metrics_listen[0] ? "listen " : "",
 		cfg->metrics_listen[0] ? cfg->metrics_listen : "no listener",
 		cfg->metrics_textfile[0] ? ", textfile " : ", no textfile", cfg->metrics_textfile);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The config reader's YAML layer: typed reads of libyaml nodes (numbers, words, booleans, key checks) and the
  * syntax and depth checks, every message at file:line:col. It knows no key of aod's schema (config.c). */
-#include "config_impl.h"
+#include "config_yaml.h"
 
 #include <errno.h>
 #include <math.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "array.h"
 #include "names.h"
 
 /* aod's schema nests fewer than 10 levels; libyaml's loader is quadratic in depth, so refuse before it runs */

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "array.h"
+
 /* MS-SMB2 2.2.1.2: command ids as they appear on the wire. */
 const char *const names_smb2_cmds[NAMES_SMB2_NCMD] = {
 	"SMB2_NEGOTIATE", "SMB2_SESSION_SETUP", "SMB2_LOGOFF", "SMB2_TREE_CONNECT",
@@ -569,8 +571,6 @@ static const struct op_space spaces[NAMES_NPROTO] = {
 		      "NFS3PROC_NULL .. NFS3PROC_COMMIT", nfs_blocks, 2 },
 	[NAMES_IO] = { "io operation", "open, read, write, fsync, ...", io_blocks, 1 },
 };
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct op_space *space_of(enum names_proto p)
 {

@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* What the config reader's three files share, and nothing else includes:
- *   config_yaml.c  typed reads of libyaml nodes, syntax and depth checks (knows no aod key);
- *   config.c       the schema: aod's and AODv2's keys into struct cfg_config;
- *   config_print.c the effective table that `aod check-config` prints. */
-#ifndef AOD_CONFIG_IMPL_H
-#define AOD_CONFIG_IMPL_H
+/* The config reader's YAML layer (config_yaml.c): typed reads of libyaml nodes, syntax and depth checks, every
+ * message at file:line:col. It knows no aod key. The schema (config.c) is its one user; nothing else includes it. */
+#ifndef AOD_CONFIG_YAML_H
+#define AOD_CONFIG_YAML_H
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -13,11 +11,8 @@
 #include <stdio.h>
 #include <yaml.h>
 
-#include "config.h"
+struct cfg_config;	/* the schema's; this layer only carries the pointer */
 
-#ifndef ARRAY_SIZE
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#endif
 #define PATH_LEN 160	/* dotted key paths in messages */
 
 /* the pairs of a mapping node, the items of a sequence node */
@@ -34,8 +29,6 @@ struct ctx {
 	FILE *diag;
 	int nerr, nwarn;
 };
-
-/* ---- config_yaml.c ---- */
 
 /* snprintf for messages and paths, where cutting a long name short is the intended behaviour */
 void bprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -63,13 +56,5 @@ int get_word(struct ctx *c, const yaml_node_t *n, const char *path, const char *
 	     size_t nwords);
 void report_syntax(struct ctx *c, const yaml_parser_t *p);
 int check_depth(struct ctx *c, const char *buf, size_t len);
-
-/* ---- config.c, for the printer ---- */
-
-#define CFG_NFACILITIES 10
-extern const char *const cfg_facilities[CFG_NFACILITIES];
-extern const int cfg_facility_values[CFG_NFACILITIES];
-/* a status code's name, or its number in the space's notation when the tables lack it */
-const char *cfg_code_name(struct cfg_code code, char *buf, size_t size);
 
 #endif
