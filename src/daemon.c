@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "cmds.h"
 #include "health_source.h"
+#include "history_feed.h"
 #include "capture.h"
 #include "kmsg.h"
 #include "conn_source.h"
@@ -31,29 +32,6 @@
 #include "upload.h"
 
 static void update_probe_info(struct daemon *d);
-
-/*
- * Every SMB/NFS completion since the last read, from the kernel's histograms, into the history: one
- * batch lookup per protocol, not a ring-buffer record per fast command (see README, History).
- */
-static void history_poll(struct daemon *d, uint64_t now_ns)
-{
-	static uint64_t rows[NFS_SOURCE_ROWS][HISTORY_KSLOTS];
-	unsigned vers, proc;
-	int n;
-
-	_Static_assert(HISTORY_KSLOTS == SMB_SOURCE_HIST_SLOTS && HISTORY_KSLOTS == NFS_SOURCE_HIST_SLOTS, "rows");
-	if (!d->history.ring)
-		return;
-	n = smb_source_attached(d->smb) ? smb_source_hist_rows(d->smb, rows) : 0;
-	for (int row = 0; row < n; row++)
-		history_kernel_row(&d->history, NAMES_SMB, (unsigned)row, 0, (unsigned)row, rows[row], now_ns);
-	n = d->nfs && nfs_source_attached(d->nfs) ? nfs_source_hist_rows(d->nfs, rows) : 0;
-	for (int row = 0; row < n; row++) {
-		nfs_source_row_id((unsigned)row, &vers, &proc);
-		history_kernel_row(&d->history, NAMES_NFS, (unsigned)row, vers, proc, rows[row], now_ns);
-	}
-}
 
 /* A stall's alert names the request, its age and the process left waiting, not an event count. */
 static bool stall_alert(const struct cfg_anomaly *an, const struct detect_anomaly *a)
@@ -93,7 +71,7 @@ static void start_bundle(struct daemon *d, const struct detect_anomaly *a)
 			  !a->emergency ? "" : an->type == CFG_HEALTH ? " [fires at once]" :
 			  " [emergency: one command >= 1 s]");
 	update_probe_info(d);
-	history_poll(d, mono_ns());
+	history_feed_poll(&d->history, d->smb, d->nfs, mono_ns());
 	if (an->capture)
 		req.ncaptures = capture_trigger(d->capture, an->proto, an->name, req.wall_ns, false, req.captures,
 						CFG_CAPTURES_PER_REQ);
@@ -137,7 +115,7 @@ void daemon_close_window(struct daemon *d, uint64_t now_ns)
 	int i, n;
 
 	if (!d->replay)
-		history_poll(d, now_ns);
+		history_feed_poll(&d->history, d->smb, d->nfs, now_ns);
 	n = detect_close_window(&d->detect, now_ns, out, (int)(sizeof(out) / sizeof(out[0])));
 	for (i = 0; i < n; i++)
 		start_bundle(d, &out[i]);
@@ -152,6 +130,7 @@ void daemon_system_bundle(struct daemon *d, const char *what, uint64_t now_ns)
 	snprintf(req.anomaly, sizeof(req.anomaly), "%s", what);
 	log_info("writing a %s bundle", what);
 	update_probe_info(d);
+	history_feed_poll(&d->history, d->smb, d->nfs, now_ns);
 	req.ncaptures = capture_trigger(d->capture, NULL, what, req.wall_ns, !strcmp(what, "shutdown"), req.captures,
 					CFG_CAPTURES_PER_REQ);
 	err = collect_start(d->collect, &req, now_ns);
@@ -462,7 +441,7 @@ int daemon_setup_core(struct daemon *d)
 			  " (run as root, or set aod_output_dir in the config to a directory you can write)" : "");
 		return err;
 	}
-	err = daemon_setup_history(d);
+	err = history_feed_init(&d->history, &d->arena, d->cfg, d->replay, d->collect);
 	if (err < 0)
 		return err;
 	err = retain_remove_parts(collect_outdir_fd(d->collect), &removed);
@@ -476,24 +455,6 @@ int daemon_setup_core(struct daemon *d)
 	if (err < 0)
 		return err;
 	capture_poll(d->capture, NULL, mono_ns());
-	return 0;
-}
-
-/* The live history (replay counts the records, the daemon the kernel's histograms); history_seconds 0: none. */
-int daemon_setup_history(struct daemon *d)
-{
-	int err;
-
-	if (!d->cfg->history_seconds)
-		return 0;
-	err = history_init(&d->history, &d->arena, d->cfg->history_seconds, !d->replay);
-	if (err < 0) {
-		log_error("unable to set up the history (history_seconds %u): %s; raise memory.arena_kb (aod "
-			  "check-config says how much is needed) or lower history_seconds", d->cfg->history_seconds,
-			  strerror(-err));
-		return err;
-	}
-	collect_set_history(d->collect, &d->history);
 	return 0;
 }
 

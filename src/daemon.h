@@ -87,8 +87,6 @@ void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns);
 int daemon_load_config(struct daemon *d);
 void daemon_apply_overrides(struct daemon *d, struct cfg_config *cfg);
 int daemon_setup_core(struct daemon *d);
-/* The history ring history_seconds asks for (daemon_setup_core calls it). */
-int daemon_setup_history(struct daemon *d);
 /* metrics.listen / metrics.textfile of the config: the render buffer, and the listener when asked. */
 int daemon_setup_metrics(struct daemon *d);
 
