@@ -19,7 +19,6 @@
 #include "../bpf/events.h"
 #include "array.h"
 #include "config_yaml.h"
-#include "history.h"
 #include "names.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)	/* a config bigger than this is a mistake, not a config */
@@ -1617,7 +1616,7 @@ static void parse_globals(struct ctx *c, const yaml_node_t *root)
 	if ((v = get(c, root, "manifest_events", NULL)))
 		get_u32(c, v, "manifest_events", 1, CFG_MAX_WORST, &cfg->manifest_events);
 	if ((v = get(c, root, "history_seconds", NULL)))
-		get_u32(c, v, "history_seconds", 0, HISTORY_MAX_SECONDS, &cfg->history_seconds);
+		get_u32(c, v, "history_seconds", 0, CFG_HISTORY_MAX_SECONDS, &cfg->history_seconds);
 	if ((v = get(c, root, "trace_dir", NULL)) &&
 	    get_str(c, v, "trace_dir", cfg->trace_dir, sizeof(cfg->trace_dir)) && cfg->trace_dir[0] != '/')
 		cerr(c, v, "trace_dir must be an absolute path, got '%s'", cfg->trace_dir);
@@ -1773,7 +1772,7 @@ static void set_defaults(struct cfg_config *cfg, const char *name)
 	cfg->max_log_age_sec = 2 * 86400;
 	cfg->max_total_log_bytes = 100ull << 20;
 	cfg->max_concurrent_bundles = 4;
-	cfg->arena_kb = 4096;
+	cfg->arena_kb = 5120;
 	cfg->packets.snaplen = 256;
 	cfg->packets.memory_kb = 4096;
 	cfg->packets.ports[0][0] = 445;
@@ -1782,7 +1781,7 @@ static void set_defaults(struct cfg_config *cfg, const char *name)
 	cfg->syslog_facility = LOG_DAEMON;
 	strcpy(cfg->smb_attach, "auto");
 	cfg->manifest_events = 16;
-	cfg->history_seconds = HISTORY_DEFAULT_SECONDS;
+	cfg->history_seconds = CFG_HISTORY_DEFAULT_SECONDS;
 	cfg->audit = true;		/* AODv2's default */
 	cfg->upload.timeout_ms = 300000;
 	cfg->upload.retry_base_ms = 30000;		/* AODv2's retry schedule: 30 s doubling to 1 h, 8 tries */
@@ -1891,7 +1890,7 @@ int config_load_default_chain(struct cfg_config *cfg, const char *cli_path, FILE
 int config_check_arena(const struct cfg_config *cfg, size_t need, FILE *diag)
 {
 	unsigned long long min_kb = (need + 1023) / 1024;
-	bool history_set = cfg->history_seconds > HISTORY_DEFAULT_SECONDS;
+	bool history_set = cfg->history_seconds > CFG_HISTORY_DEFAULT_SECONDS;
 
 	if ((uint64_t)cfg->arena_kb * 1024 >= need)
 		return 0;

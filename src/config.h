@@ -17,6 +17,8 @@
 #define CFG_DEFAULT_STALL_MS 5000
 #define CFG_NAME_MAX 64
 #define CFG_MAX_BUNDLES 16		/* ceiling of max_concurrent_bundles */
+#define CFG_HISTORY_DEFAULT_SECONDS 30	/* history_seconds: history.json's window */
+#define CFG_HISTORY_MAX_SECONDS 300
 #define CFG_MAX_WORST 16		/* ceiling of manifest_events: worst-N events kept per anomaly */
 #define CFG_MAX_ANOMALIES 32
 #define CFG_MAX_ANOM_ACTIONS 24

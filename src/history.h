@@ -12,8 +12,7 @@
 #include "arena.h"
 #include "config.h"
 
-#define HISTORY_DEFAULT_SECONDS 30
-#define HISTORY_MAX_SECONDS 300
+#define HISTORY_MAX_SECONDS CFG_HISTORY_MAX_SECONDS
 #define HISTORY_BUCKETS 32	/* log2(us), the layout of the kernel's rows (MODSRC_HIST_BUCKETS) */
 #define HISTORY_KSLOTS (2 + HISTORY_BUCKETS)	/* a kernel row: [0] completions, [1] errors, [2..] buckets */
 /*

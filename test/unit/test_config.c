@@ -576,7 +576,7 @@ static void test_print(void)
 	CHECK(strstr(out, "  actions: dmesg journalctl debugdata stats mounts smbinfo syslogs\n") != NULL);
 	CHECK(strstr(out, "keep the total under 0.5 MiB (524288 bytes)") != NULL);
 	CHECK(strstr(out, "output dir: /var/log/aod\n") != NULL && strstr(out, "watch interval: 1 s\n") != NULL);
-	CHECK(strstr(out, "arena: 4096 KiB\n") != NULL && strstr(out, "at most 4 at once") != NULL);
+	CHECK(strstr(out, "arena: 5120 KiB\n") != NULL && strstr(out, "at most 4 at once") != NULL);
 	free(out);
 }
 
