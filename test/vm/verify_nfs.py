@@ -6,6 +6,7 @@ guest kernel itself: /proc/self/mountstats lists each client's procedures in p_s
 unit of struct aod_ev_nfs."""
 
 import argparse
+import json
 import os
 import re
 import struct
@@ -122,6 +123,32 @@ def check_run(res, scen, method):
     return "; ".join(facts)
 
 
+def check_history(lat):
+    """history.json in every NFS latency bundle counts every RPC by procedure, the fast ones too."""
+    fast = total = 0
+    procs = set()
+    for b in lat:
+        need(b.manifest.get("history") == "history.json", f"{b.name}: manifest does not list history.json")
+        try:
+            h = json.loads(b.file("history.json") or "")
+        except ValueError as e:
+            raise Fail(f"{b.name}: history.json unreadable: {e}")
+        need(str(h.get("counted", "")).startswith("every completion"), f"{b.name}: history counted {h.get('counted')}")
+        for s in h.get("timeline") or []:
+            for c in s["commands"]:
+                if c["proto"] != "nfs":
+                    continue
+                need(str(c.get("proc", "")).startswith(("NFSPROC4_CLNT_", "NFS3PROC_")) and c.get("vers") in (3, 4),
+                     f"{b.name}: history row without an NFS procedure and version: {c}")
+                procs.add(c["proc"])
+                total += c["ok"] + c["failed"]
+                fast += sum(v for k, v in c["latency_us_log2"].items() if int(k) < THRESHOLD_MS * 1000 // 2)
+        need(any(float(w.get("latency_ms", 0)) >= THRESHOLD_MS for w in h.get("worst") or []),
+             f"{b.name}: history's worst RPCs are all under the threshold")
+    need(fast > 0, "no history.json counts an RPC well under the threshold: only the slow ones were seen")
+    return f"history {total} RPCs of {len(procs)} procedures, {fast} fast"
+
+
 def check_bundles(d):
     """What detection made of the records: latency bundles naming procedures, rule rofs fired, rofs_many not."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -140,6 +167,7 @@ def check_bundles(d):
                     split[0] += parts
                     split[1] += float(e["latency_ms"])
                 names.add(e["proc"])
+        hist = check_history(lat)
         need(split[1] > 0, "no manifest event carries the queue/rtt split")
         need(split[0] >= 0.9 * split[1], f"manifest events: queue + rtt are {100 * split[0] / split[1]:.1f} % of the latency")
         err = bundles(d, tmp, "nfs_error")
@@ -148,7 +176,7 @@ def check_bundles(d):
         need("rofs_many" not in rules, f"rule 'rofs_many' (7 per interval, one more than the refusals) fired: {rules}")
         codes = {e.get("nfs_status_name") for b in err if b.anomaly.get("rule") == "rofs" for e in b.events()}
         need(codes & {"NFS4ERR_ROFS", "NFS3ERR_ROFS"}, f"rule 'rofs' events carry no ROFS status: {codes}")
-    return (f"{len(lat)} latency bundles ({', '.join(sorted(names)[:5])}), manifest split "
+    return (f"{len(lat)} latency bundles ({', '.join(sorted(names)[:5])}), {hist}, manifest split "
             f"{100 * split[0] / split[1]:.1f} %; rules fired {rules}, "
             f"codes {sorted(c for c in codes if c)}")
 
