@@ -209,6 +209,17 @@ def case_quiet(res, mk, tmp):
     return f"{seen} SMB events seen, no anomaly"
 
 
+def live_history(b):
+    """A bundle's history.json, listed by its manifest, as a live daemon writes it (every completion counted)."""
+    need(b.manifest.get("history") == "history.json", f"{b.name}: manifest does not list history.json")
+    try:
+        h = json.loads(b.file("history.json") or "")
+    except ValueError as e:
+        raise Fail(f"{b.name}: history.json unreadable: {e}")
+    need(str(h.get("counted", "")).startswith("every completion"), f"{b.name}: history counted {h.get('counted')}")
+    return h
+
+
 def check_history(lat):
     """history.json in every latency bundle: every completion counted, and the build-up in one of them: a
     second whose completions were mostly fast (the mount's, before netem) before one whose were mostly slow
@@ -221,12 +232,7 @@ def check_history(lat):
         return n
     buildup = None
     for b in lat:
-        need(b.manifest.get("history") == "history.json", f"{b.name}: manifest does not list history.json")
-        try:
-            h = json.loads(b.file("history.json") or "")
-        except ValueError as e:
-            raise Fail(f"{b.name}: history.json unreadable: {e}")
-        need(str(h.get("counted", "")).startswith("every completion"), f"{b.name}: history counted {h.get('counted')}")
+        h = live_history(b)
         tl = h.get("timeline") or []
         need(tl and tl[-1]["rel_s"] == 0, f"{b.name}: history timeline does not end at the anomaly")
         need(any(split(s)[1] for s in tl), f"{b.name}: history.json has no command of 131 ms or more")

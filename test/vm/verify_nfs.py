@@ -6,7 +6,6 @@ guest kernel itself: /proc/self/mountstats lists each client's procedures in p_s
 unit of struct aod_ev_nfs."""
 
 import argparse
-import json
 import os
 import re
 import struct
@@ -14,7 +13,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tempfile  # noqa: E402
-from verify import Fail, bundles, exit_ok, markers, need, not_ok, read  # noqa: E402
+from verify import Fail, bundles, exit_ok, live_history, markers, need, not_ok, read  # noqa: E402
 
 CASES = ["nfs-boot", "nfs-late", "nfs-latency-tracepoint", "nfs-latency-fentry", "nfs-latency-kprobe", "nfs-probes"]
 
@@ -128,12 +127,7 @@ def check_history(lat):
     fast = total = 0
     procs = set()
     for b in lat:
-        need(b.manifest.get("history") == "history.json", f"{b.name}: manifest does not list history.json")
-        try:
-            h = json.loads(b.file("history.json") or "")
-        except ValueError as e:
-            raise Fail(f"{b.name}: history.json unreadable: {e}")
-        need(str(h.get("counted", "")).startswith("every completion"), f"{b.name}: history counted {h.get('counted')}")
+        h = live_history(b)
         for s in h.get("timeline") or []:
             for c in s["commands"]:
                 if c["proto"] != "nfs":
