@@ -112,7 +112,11 @@ if [ "$(cat "$PKGROOT.stamp" 2>/dev/null)" != "$(fingerprint "${USERDEBS[@]}")" 
 fi
 
 # Everything the initramfs is made of; when none of it changed, the cached cpio is current.
-INPUTS=("$0" "$ROOT/test/vm/init" "$ROOT"/test/vm/conf/*.yaml "$ROOT/config/aod.yaml" "$AOD_BIN" "$KROOT.stamp" "$PKGROOT.stamp")
+# The bench suite's storm program (bench/fsstorm.c), built static beside aod; the CI suites run without it.
+FSSTORM=$(dirname "$AOD_BIN")/tools/fsstorm
+[ -x "$FSSTORM" ] && ! file -b "$FSSTORM" 2>/dev/null | grep -q dynamic || FSSTORM=
+INPUTS=("$0" "$ROOT/test/vm/init" "$ROOT"/test/vm/conf/*.yaml "$ROOT/config/aod.yaml" "$AOD_BIN" "$KROOT.stamp" "$PKGROOT.stamp"
+	${FSSTORM:+"$FSSTORM"})
 STAMP=$(fingerprint "${INPUTS[@]}")
 if [ -s "$OUT" ] && [ "$(cat "$OUT.stamp" 2>/dev/null)" = "$STAMP" ]; then
 	echo "mkinitramfs: $OUT is current ($KVER)" >&2
@@ -228,6 +232,7 @@ echo "aodvm" >"$STAGE/etc/hostname"
 printf '127.0.0.1 localhost aodvm\n' >"$STAGE/etc/hosts"
 
 cp "$AOD_BIN" "$STAGE/usr/sbin/aod"
+[ -z "$FSSTORM" ] || cp "$FSSTORM" "$STAGE/usr/bin/fsstorm"
 cp "$ROOT"/test/vm/conf/*.yaml "$STAGE/etc/aod/"
 # The embedded default config as shipped, its output directory set by /init: the outage scenario runs under it.
 sed 's|^aod_output_dir: .*|aod_output_dir: @OUT@|' "$ROOT/config/aod.yaml" >"$STAGE/etc/aod/default.yaml"

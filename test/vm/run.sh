@@ -2,14 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Boots the test/vm guest under QEMU once, brings its results disk back and checks every scenario of a suite on the host.
 #
-# usage: test/vm/run.sh [--suite smb|nfs] [--only a,b,c] [--update-fixture] [--keep]
+# usage: test/vm/run.sh [--suite smb|nfs|bench] [--only a,b,c] [--update-fixture] [--keep] [--append WORDS]
+#                       [--timeout SECONDS]
 #   AOD=path (default build/aod, must be static).  Prints one ok / not ok / skip line per scenario.
 #   --suite           smb (default: Samba and cifs, checked by verify.py) or nfs (the kernel NFS server and the
-#                     v3/v4.2 client, checked by verify_nfs.py); each suite boots its own guest
+#                     v3/v4.2 client, checked by verify_nfs.py); each suite boots its own guest.  bench is
+#                     bench/smb_cost.sh's guest (not CI): it only brings build/vm/results-bench back
 #   --only            run some guest scenarios only (late probes health quiet latency-tracepoint latency-fentry
 #                     latency-kprobe single errors emergency stall crash); the other cases then say skip
 #   --update-fixture  copy the recorded stream of latency-tracepoint to test/fixtures/smb-latency.rec
 #   --keep            keep build/vm/results from an earlier run and check it again without booting
+#   --append          more words for the guest's kernel command line (the bench suite's aodvm.secs=N ...)
+#   --timeout         seconds the guest may run (default 420)
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -17,7 +21,8 @@ VM=$ROOT/build/vm
 AOD=${AOD:-$ROOT/build/aod}
 RES=$VM/results
 CONSOLE=$VM/console.log
-ONLY='' UPDATE=0 KEEP=0 SUITE=smb
+ONLY='' UPDATE=0 KEEP=0 SUITE=smb MORE='' TIMEOUT=420
+USAGE="usage: test/vm/run.sh [--suite smb|nfs|bench] [--only a,b,c] [--update-fixture] [--keep] [--append WORDS] [--timeout S]"
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -25,7 +30,9 @@ while [ $# -gt 0 ]; do
 	--only) ONLY=$2; shift ;;
 	--update-fixture) UPDATE=1 ;;
 	--keep) KEEP=1 ;;
-	*) echo "usage: test/vm/run.sh [--suite smb|nfs] [--only a,b,c] [--update-fixture] [--keep]" >&2; exit 2 ;;
+	--append) MORE=$2; shift ;;
+	--timeout) TIMEOUT=$2; shift ;;
+	*) echo "$USAGE" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -35,7 +42,9 @@ smb) CASES=(boot late probes health quiet latency-tracepoint latency-fentry late
      VERIFY=verify.py ;;
 nfs) CASES=(nfs-boot nfs-late nfs-latency-tracepoint nfs-latency-fentry nfs-latency-kprobe nfs-probes)
      VERIFY=verify_nfs.py RES=$VM/results-nfs CONSOLE=$VM/console-nfs.log ;;
-*) echo "test/vm/run.sh: --suite is smb or nfs, not '$SUITE'" >&2; exit 2 ;;
+bench) CASES=(bench bench-bpf bench-rate)
+       VERIFY='' RES=$VM/results-bench CONSOLE=$VM/console-bench.log ;;
+*) echo "test/vm/run.sh: --suite is smb, nfs or bench, not '$SUITE'" >&2; exit 2 ;;
 esac
 IMG=$VM/results-$SUITE.img
 
@@ -73,17 +82,23 @@ if [ "$KEEP" = 0 ]; then
 	truncate -s 256M "$IMG"
 	APPEND="console=ttyS0 panic=-1 quiet aodvm.suite=$SUITE"
 	[ -n "$ONLY" ] && APPEND="$APPEND aodvm.only=$ONLY"
+	[ -n "$MORE" ] && APPEND="$APPEND $MORE"
 	# KVM is not used: on some hosts it fails with MSR errors and hangs QEMU, so TCG under a timeout it is.
 	start=$(date +%s)
-	timeout 420 qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 2 -nographic -no-reboot -nic none \
+	timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 2 -nographic -no-reboot -nic none \
 		-kernel "$VM/vmlinuz" -initrd "$VM/initramfs.cpio.gz" -append "$APPEND" \
 		-drive file="$IMG",format=raw,if=virtio >"$CONSOLE" 2>&1 </dev/null
 	qrc=$?
-	echo "# guest ran $(($(date +%s) - start)) s, qemu exit $qrc$([ "$qrc" = 124 ] && echo ' (killed by the 420 s timeout)')"
+	echo "# guest ran $(($(date +%s) - start)) s, qemu exit $qrc$([ "$qrc" = 124 ] && echo " (killed by the $TIMEOUT s timeout)")"
 	mkdir -p "$RES"
 	tar -xf "$IMG" -C "$RES" 2>"$VM/untar-$SUITE.log" || true
 fi
 
+# The bench suite has no checks here: bench/smb_cost.sh reads its results.
+if [ -z "$VERIFY" ]; then
+	grep -q 'AODVM done' "$CONSOLE" || { echo "# the guest did not finish (see $CONSOLE)"; exit 1; }
+	exit 0
+fi
 args=(--results "$RES" --console "$CONSOLE" --aod "$AOD" --root "$ROOT")
 [ -n "$ONLY" ] && args+=(--only "$ONLY")
 python3 "$ROOT/test/vm/$VERIFY" "${args[@]}"
