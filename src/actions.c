@@ -480,27 +480,6 @@ struct ps_scan {
 	int ncpu, nrss, nd;
 };
 
-/* Read a small /proc file relative to procfd into buf (NUL-terminated); -errno on failure. */
-static ssize_t read_small(int dfd, const char *path, char *buf, size_t bufsz)
-{
-	ssize_t n, got = 0;
-	int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	while ((size_t)got < bufsz - 1) {
-		n = read(fd, buf + got, bufsz - 1 - (size_t)got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += n;
-	}
-	close(fd);
-	buf[got] = '\0';
-	return got;
-}
-
 /* /proc/<pid>/stat: "pid (comm) S ppid pgrp session tty tpgid flags minflt cminflt majflt
  * cmajflt utime stime ..."; comm may hold spaces and ')' so the last ')' ends it. */
 static bool ps_parse_stat(char *buf, struct ps_ent *e)
@@ -560,10 +539,10 @@ static int ps_one(void *arg, int dfd, const char *name, unsigned char type)
 			return 0;
 	e.pid = atoi(name);
 	snprintf(path, sizeof(path), "%s/stat", name);
-	if (read_small(s->procfd, path, buf, sizeof(buf)) <= 0 || !ps_parse_stat(buf, &e))
+	if (io_read_small(s->procfd, path, buf, sizeof(buf)) <= 0 || !ps_parse_stat(buf, &e))
 		return 0;	/* exited while we looked: not an error */
 	snprintf(path, sizeof(path), "%s/status", name);
-	if (read_small(s->procfd, path, buf, sizeof(buf)) > 0) {
+	if (io_read_small(s->procfd, path, buf, sizeof(buf)) > 0) {
 		e.rss_kb = status_field(buf, "\nVmRSS:");
 		s->nthreads += status_field(buf, "\nThreads:");
 	}
@@ -707,7 +686,7 @@ static void run_cgroup(const struct act_env *env, struct act_out *o, struct act_
 		return;
 	}
 	snprintf(path, sizeof(path), "/proc/%u/cgroup", env->pid);
-	n = read_small(AT_FDCWD, path, env->buf, env->bufsz);
+	n = io_read_small(AT_FDCWD, path, env->buf, env->bufsz);
 	if (n < 0) {
 		out_printf(o, "pid %u is gone: %s\n", env->pid, strerror((int)-n));
 		res->status = ACT_SKIPPED;
@@ -715,7 +694,7 @@ static void run_cgroup(const struct act_env *env, struct act_out *o, struct act_
 		return;
 	}
 	if (!cg_find_path(env->buf, &w) ||
-	    read_small(AT_FDCWD, "/proc/self/mounts", env->buf, env->bufsz) < 0 || !cg_find_mount(env->buf, &w)) {
+	    io_read_small(AT_FDCWD, "/proc/self/mounts", env->buf, env->bufsz) < 0 || !cg_find_mount(env->buf, &w)) {
 		res->status = ACT_SKIPPED;
 		note(res, "no memory cgroup for pid %u", env->pid);
 		return;

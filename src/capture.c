@@ -39,6 +39,9 @@
 
 #define CAP_LOG_MAX (64 * 1024)			/* a tool's own output kept per step */
 #define CAP_STEP_TIMEOUT_MS 7500		/* a trace-cmd subcommand (AODv2: 1.5 x the stop grace) */
+/* trace-cmd extract writes the trace: besides the buffers it reads every event format and /proc/kallsyms, which
+ * took over 7.5 s in the TCG guest of test/vm. Killing it loses the evidence, and the loop goes on meanwhile. */
+#define CAP_EXTRACT_TIMEOUT_MS 20000
 #define CAP_RUN_TIMEOUT_MS UINT32_MAX		/* tcpdump runs until stopped (49 days, then restarted) */
 #define CAP_MAX_FILES 256			/* tcpdump -W up to this many files is archived whole */
 #define CAP_FILE_NAME 64
@@ -49,6 +52,10 @@
 #define CAP_LEVEL 3
 #define PKTRING_FILE "packets.pcap"
 #define RING_SETTLE_NS (PKTRING_RETIRE_MS * 1000000ull + 50000000ull)	/* trigger to cut: the open block retires */
+/* Trigger to tcpdump's SIGINT. libpcap hands tcpdump the kernel's ring a block at a time, a block once full or
+ * 1 s old (tcpdump's packet buffer timeout); on SIGINT the block being filled, which holds the packets that led
+ * up to the trigger, is dropped unread. Waiting for it to retire puts them in the file (--immediate-mode: no wait). */
+#define TCPDUMP_SETTLE_NS 1250000000ull
 
 enum cap_phase {
 	PH_IDLE,		/* not running; starts at restart_at */
@@ -78,7 +85,7 @@ struct cap {
 	struct pktring *ring;		/* the built-in packet ring in tcpdump's place (pktring.c) */
 	char ring_why[96];		/* why: capture.packets given, or tcpdump not found */
 	uint32_t cfg_snaplen;
-	uint64_t ring_until;		/* PH_STOPPING: the cut is written then */
+	uint64_t settle_until;		/* PH_STOPPING: the ring's cut is written, or tcpdump gets SIGINT, then */
 	const char *bin;
 	enum cap_phase phase;
 	enum tc_step step;
@@ -164,7 +171,7 @@ static void build(struct cfg_action *a, const struct cfg_capture *cc, const char
 	snprintf(a->name, sizeof(a->name), "%s", cc->tool);
 	a->kind = CFG_ACT_EXEC;
 	a->max_bytes = CAP_LOG_MAX;
-	a->timeout_ms = tcpdump ? CAP_RUN_TIMEOUT_MS : CAP_STEP_TIMEOUT_MS;
+	a->timeout_ms = tcpdump ? CAP_RUN_TIMEOUT_MS : step == TC_EXTRACT ? CAP_EXTRACT_TIMEOUT_MS : CAP_STEP_TIMEOUT_MS;
 	add_arg(a, "%s", bin);
 	if (!tcpdump)
 		add_arg(a, "%s", sub[step]);
@@ -427,6 +434,15 @@ static void ring_cut(struct cap *k)
 	snprintf(k->stop_res.note, sizeof(k->stop_res.note), "built-in packet ring written as %s", PKTRING_FILE);
 }
 
+/* SIGINT to tcpdump once its last packets are written (settle_until); SIGKILL follows after the grace period. */
+static void tcpdump_interrupt(struct cap *k, uint64_t now)
+{
+	if (!k->tcpdump || k->ring || k->phase != PH_STOPPING || !k->busy || k->ch.termed || now < k->settle_until)
+		return;
+	k->cur.stop_ns = now;
+	actions_exec_stop(&k->ch, SIGINT, CAPTURE_STOP_GRACE_NS, now);
+}
+
 static void begin_stop(struct capture *cp, struct cap *k, uint64_t now)
 {
 	k->phase = PH_STOPPING;
@@ -434,11 +450,14 @@ static void begin_stop(struct capture *cp, struct cap *k, uint64_t now)
 	memset(&k->stop_res, 0, sizeof(k->stop_res));
 	if (k->ring) {
 		/* the block the kernel is filling is not ours until it retires: let it */
-		k->ring_until = now + RING_SETTLE_NS;
+		k->settle_until = now + RING_SETTLE_NS;
 		return;
 	}
 	if (k->tcpdump) {
-		actions_exec_stop(&k->ch, SIGINT, CAPTURE_STOP_GRACE_NS, now);
+		k->settle_until = now;
+		if (!k->cur.discard && !has_flag(&k->cfg, "--immediate-mode", "--immediate-mode"))
+			k->settle_until += TCPDUMP_SETTLE_NS;
+		tcpdump_interrupt(k, now);
 		return;
 	}
 	tc_stop_from(cp, k, TC_STOP, now);
@@ -557,7 +576,8 @@ static int cut_manifest(struct capture *cp, struct cap *k)
 	json_arr_end(&j);
 	json_obj_begin(&j, "stop");
 	json_str(&j, "how", k->ring ? "the held packets written on the trigger" :
-			    k->tcpdump ? "SIGINT, SIGKILL after the grace period" : "trace-cmd stop, extract, reset");
+			    k->tcpdump ? "SIGINT once its last packets are written, SIGKILL after the grace period" :
+			    "trace-cmd stop, extract, reset");
 	json_str(&j, "status", actions_status_name(k->stop_res.status));
 	json_i64(&j, "exit_code", k->stop_res.exit_code);
 	json_i64(&j, "signal", k->stop_res.signal);
@@ -673,7 +693,8 @@ static void poll_one(struct capture *cp, struct cap *k, const fd_set *rd, uint64
 {
 	/* a retired block is taken whether or not select saw it: it is one status word to look at */
 	pktring_consume(k->ring);
-	if (k->ring && k->phase == PH_STOPPING && now >= k->ring_until) {
+	tcpdump_interrupt(k, now);
+	if (k->ring && k->phase == PH_STOPPING && now >= k->settle_until) {
 		ring_cut(k);
 		begin_archive(cp, k, now);
 	}
@@ -728,8 +749,8 @@ void capture_fill_fds(struct capture *cp, fd_set *rd, int *maxfd, uint64_t *dead
 			at = k->restart_at;
 		else if (k->phase == PH_ARCHIVE || (k->phase == PH_RUNNING && k->cur.on))
 			at = now;
-		else if (k->ring && k->phase == PH_STOPPING)
-			at = k->ring_until;
+		else if (k->phase == PH_STOPPING && (k->ring || (k->tcpdump && k->busy && !k->ch.termed)))
+			at = k->settle_until;
 		else if (k->phase == PH_RUNNING && k->failures)
 			at = k->started_ns + CAPTURE_SETTLE_NS;
 		if (at < *deadline_ns)

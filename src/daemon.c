@@ -34,7 +34,7 @@
 static void update_probe_info(struct daemon *d);
 
 /* A stall's alert names the request, its age and the process left waiting, not an event count. */
-static bool stall_alert(const struct cfg_anomaly *an, const struct detect_anomaly *a)
+static bool stall_alert(const struct cfg_anomaly *an, const struct detect_anomaly *a, const char *where)
 {
 	const struct aod_ev_stall *e = &a->worst_events[0].stall;
 	const char *name;
@@ -42,19 +42,72 @@ static bool stall_alert(const struct cfg_anomaly *an, const struct detect_anomal
 	if (an->type != CFG_STALL || a->nworst < 1 || e->h.kind != AOD_EV_STALL)
 		return false;
 	name = e->proto == AOD_STALL_NFS ? names_nfs_proc_name(e->vers, e->cmd) : names_smb2_cmd_name(e->cmd);
-	log_alert(LOG_ALERT, "AOD detected anomaly: %s %s: %s pending %.1f ms (pid %u %.*s; %u request%s pending "
+	log_alert(LOG_ALERT, "AOD detected anomaly: %s %s: %s pending %.1f ms%s (pid %u %.*s; %u request%s pending "
 		  "%u ms or more) [fires at once]", an->proto, an->name, name ? name : "unknown command",
-		  (double)e->age_ns / 1e6, e->h.pid, AOD_COMM_LEN, e->h.comm, e->count, e->count == 1 ? "" : "s",
+		  (double)e->age_ns / 1e6, where, e->h.pid, AOD_COMM_LEN, e->h.comm, e->count, e->count == 1 ? "" : "s",
 		  an->stall_ms);
 	return true;
 }
 
-static void start_bundle(struct daemon *d, const struct detect_anomaly *a)
+/* "//127.0.0.1/share (server 127.0.0.1, user aod)", "127.0.0.1 (one of 127.0.0.1:/a 127.0.0.1:/b)"; the ids when
+ * nothing is known of them. */
+static void share_text(const struct shares_key *k, const struct shares_name *n, char *out, size_t cap)
+{
+	if (!n->share[0] && !n->server[0] && !n->candidates[0]) {
+		if (k->proto == NAMES_NFS)
+			snprintf(out, cap, "rpc client %u (NFSv%u)", k->tree, k->vers);
+		else
+			snprintf(out, cap, "session 0x%llx tree 0x%x", (unsigned long long)k->sesid, k->tree);
+		return;
+	}
+	const char *sep = n->server[0] && n->user[0] ? ", " : "";
+
+	if (n->share[0] && (n->server[0] || n->user[0]))
+		snprintf(out, cap, "%s (%s%s%s%s%s)", n->share, n->server[0] ? "server " : "", n->server, sep,
+			 n->user[0] ? "user " : "", n->user);
+	else if (n->candidates[0])
+		snprintf(out, cap, "%s (one of %s)", shares_label(n), n->candidates);
+	else
+		snprintf(out, cap, "%s", shares_label(n));
+}
+
+/* Name each share the anomaly counted (at detection: the mount may be gone when the bundle is written),
+ * log one line per share, count them for the metrics; the alert's suffix names the busiest. */
+static void name_shares(struct daemon *d, struct detect_anomaly *a, char *alert, size_t cap)
+{
+	const struct cfg_anomaly *an = &d->cfg->anomalies[a->anomaly];
+	struct shares_name *nm;
+	char text[SHARES_SHARE_LEN * 2 + SHARES_SERVER_LEN + SHARES_USER_LEN + 32];
+	uint64_t now = mono_ns();
+	uint32_t i, more;
+
+	alert[0] = 0;
+	for (i = 0; i < a->shares.n && i < SHARES_MAX; i++) {
+		nm = &a->share_names[i];
+		if (d->names)
+			shares_resolve(&d->shares, &a->shares.e[i].key, now, nm);
+		metrics_shares_add(&d->share_stats, a->shares.e[i].key.proto, shares_label(nm), a->shares.e[i].count);
+		share_text(&a->shares.e[i].key, nm, text, sizeof(text));
+		log_info("%s %s: %s: %u event%s, worst %.1f ms", an->proto, an->name, text, a->shares.e[i].count,
+			 a->shares.e[i].count == 1 ? "" : "s", (double)a->shares.e[i].worst / 1e6);
+		if (i == 0)
+			snprintf(alert, cap, " on %s", text);
+	}
+	if (a->shares.other_count)
+		metrics_shares_add(&d->share_stats, a->shares.e[0].key.proto, NULL, a->shares.other_count);
+	more = a->shares.n - (a->shares.n ? 1 : 0) + (a->shares.other_count ? 1 : 0);
+	if (!a->shares.n || (!a->share_names[0].share[0] && !a->share_names[0].server[0]))
+		alert[0] = 0;	/* nothing known: the alert stays as it was */
+	else if (more)
+		snprintf(alert + strlen(alert), cap - strlen(alert), " and %u more share%s", more, more == 1 ? "" : "s");
+}
+
+static void start_bundle(struct daemon *d, struct detect_anomaly *a)
 {
 	const struct cfg_anomaly *an = &d->cfg->anomalies[a->anomaly];
 	struct collect_request req = { .anomaly_idx = a->anomaly, .det = a, .wall_ns = wall_ns() };
 	const char *rule = a->rule >= 0 ? an->rules[a->rule].name : NULL;
-	char worst[48];
+	char worst[48], where[SHARES_SHARE_LEN * 2 + SHARES_SERVER_LEN + SHARES_USER_LEN + 64];
 	int err;
 
 	d->anomalies++;
@@ -65,9 +118,10 @@ static void start_bundle(struct daemon *d, const struct detect_anomaly *a)
 		worst[0] = 0;
 	else
 		snprintf(worst, sizeof(worst), " (worst %.1f ms)", (double)a->worst / 1e6);
-	if (!stall_alert(an, a))
-		log_alert(LOG_ALERT, "AOD detected anomaly: %s %s%s%s with %u events%s%s", an->proto, an->name,
-			  rule ? " rule " : "", rule ? rule : "", a->count, worst,
+	name_shares(d, a, where, sizeof(where));
+	if (!stall_alert(an, a, where))
+		log_alert(LOG_ALERT, "AOD detected anomaly: %s %s%s%s with %u events%s%s%s", an->proto, an->name,
+			  rule ? " rule " : "", rule ? rule : "", a->count, worst, where,
 			  !a->emergency ? "" : an->type == CFG_HEALTH ? " [fires at once]" :
 			  " [emergency: one command >= 1 s]");
 	update_probe_info(d);
@@ -237,6 +291,12 @@ static void probe_info(struct daemon *d, struct collect_probe_info *pi)
 	pi->ringbuf_full = loss.ringbuf_full;
 	pi->map_full = loss.map_full;
 	pi->expired = loss.expired;
+	memset(&loss, 0, sizeof(loss));
+	if (d->replay)
+		snprintf(pi->nfs_method, sizeof(pi->nfs_method), "replay");
+	else if (d->nfs)
+		nfs_source_info(d->nfs, pi->nfs_method, sizeof(pi->nfs_method), &loss);
+	pi->nfs_lost = loss.ringbuf_full + loss.map_full;
 	pi->events_total = d->events;
 	health_info(d, pi);
 }
@@ -259,6 +319,9 @@ static void metrics_families(const struct daemon *d, const struct collect_probe_
 
 	snprintf(m->name, sizeof(m->name), "smb");
 	metrics_family_method(m, s->smb_attached ? pi->smb_method : "");
+	m = &s->fam[s->nfam++];
+	snprintf(m->name, sizeof(m->name), "nfs");
+	metrics_family_method(m, s->nfs_attached ? pi->nfs_method : "");
 	for (f = 0; f < HEALTH_NFAM && s->nfam < METRICS_MAX_FAMILIES; f++) {
 		m = &s->fam[s->nfam++];
 		snprintf(m->name, sizeof(m->name), "%s", health_source_family_name((enum cfg_health_kind)f));
@@ -295,10 +358,14 @@ int daemon_metrics_render(void *daemon)
 	s.arena_failures = d->arena.failures;
 	s.smb_attached = d->smb && smb_source_attached(d->smb);
 	for (c = 0; s.smb_attached && c < CFG_SMB2_NCMD; c++)
-		smb_source_histogram(d->smb, c, s.smb_hist[c], &s.smb_count[c]);
+		smb_source_histogram(d->smb, c, s.smb.hist[c], &s.smb.count[c], &s.smb.errors[c]);
+	s.nfs_attached = d->nfs && nfs_source_attached(d->nfs);
+	for (c = 0; s.nfs_attached && c < METRICS_NFS_ROWS; c++)
+		nfs_source_histogram(d->nfs, c, s.nfs.hist[c], &s.nfs.count[c], &s.nfs.errors[c]);
+	s.shares = d->share_stats;
 	if (d->replay_hist) {
-		memcpy(s.smb_hist, d->replay_hist->slots, sizeof(s.smb_hist));
-		memcpy(s.smb_count, d->replay_hist->count, sizeof(s.smb_count));
+		memcpy(s.smb.hist, d->replay_hist->slots, sizeof(s.smb.hist));
+		memcpy(s.smb.count, d->replay_hist->count, sizeof(s.smb.count));
 	}
 	metrics_families(d, &s.probes, &s);
 	/* The last sweep's total plus what was written since: exact between sweeps, without listing the directory. */
@@ -455,6 +522,9 @@ int daemon_setup_core(struct daemon *d)
 	if (err < 0)
 		return err;
 	capture_poll(d->capture, NULL, mono_ns());
+	shares_init(&d->shares, NULL);
+	/* a recording's ids mean nothing against this host's mounts, unless its files are given */
+	d->names = !d->replay || getenv("AOD_SHARES_ROOT");
 	return 0;
 }
 
@@ -671,7 +741,7 @@ int daemon_setup_metrics(struct daemon *d)
 
 	if (!d->cfg->metrics_listen[0] && !d->cfg->metrics_textfile[0])
 		return 0;
-	d->metrics_cap = 256 * 1024;
+	d->metrics_cap = METRICS_RENDER_CAP;
 	d->metrics_buf = arena_new(&d->arena, char, d->metrics_cap);
 	if (!d->metrics_buf) {
 		log_error("unable to reserve the metrics buffer: the arena is full (raise memory.arena_kb)");

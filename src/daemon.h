@@ -13,6 +13,7 @@
 #include "history.h"
 #include "metrics.h"
 #include "record.h"
+#include "shares.h"
 
 struct smb_source;
 struct nfs_source;
@@ -60,6 +61,9 @@ struct daemon {
 	uint64_t bundle_dir_mark;	/* collect's bytes_written at that sweep */
 	struct daemon_smb_hist *replay_hist;	/* aod replay --serve only; NULL otherwise */
 	struct history history;		/* history.json's ring; history.ring NULL when history_seconds is 0 */
+	struct shares shares;		/* names shares and servers in alerts, manifests and metrics */
+	bool names;			/* resolve names: live, or a replay given AOD_SHARES_ROOT (the recorded host's files) */
+	struct metrics_shares share_stats;	/* events of fired anomalies per share, for the metrics */
 	bool stopping;
 };
 

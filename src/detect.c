@@ -85,6 +85,7 @@ static void slot_reset(struct detect_slot *s)
 	s->fired_ts = 0;
 	s->nworst = 0;
 	s->min_idx = 0;
+	memset(&s->shares, 0, sizeof(s->shares));
 }
 
 void detect_init(struct detect *d, const struct cfg_config *cfg, uint64_t now_ns)
@@ -179,6 +180,9 @@ static void slot_emit(const struct detect_slot *s, int anomaly, int rule, bool e
 	out->nworst = s->nworst;
 	for (int i = 0; i < s->nworst; i++)
 		out->worst_events[i] = s->worst_events[order[i]];
+	out->shares = s->shares;
+	shares_tally_sort(&out->shares);
+	memset(out->share_names, 0, sizeof(out->share_names));
 }
 
 int detect_take_pending(struct detect *d, struct detect_anomaly *out)
@@ -202,6 +206,7 @@ static void count_latency(struct detect *d, int a, const union detect_event *ev,
 	if (ns > s->worst)
 		s->worst = ns;
 	slot_keep(s, ev, ns, d->keep);
+	shares_tally_add(&s->shares, &ev->h, ns);
 	if (now && !s->fired_emergency) {
 		s->fired_emergency = true;
 		s->fired_ts = ev->h.ts_ns;
@@ -316,6 +321,7 @@ static void feed_error(struct detect *d, const union detect_event *ev, unsigned 
 			if (ns > s->worst)
 				s->worst = ns;
 			slot_keep_first(s, ev, d->keep);
+			shares_tally_add(&s->shares, &ev->h, ns);
 		}
 	}
 }

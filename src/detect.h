@@ -9,6 +9,7 @@
 
 #include "../bpf/events.h"
 #include "config.h"
+#include "shares.h"
 
 #define DETECT_MAX_WORST CFG_MAX_WORST	/* worst-N events kept per anomaly for the manifest */
 #define DETECT_EMERGENCY_NS 1000000000ull	/* any single command or RPC this slow fires at once */
@@ -41,6 +42,8 @@ struct detect_anomaly {
 	uint64_t ts_ns;			/* monotonic time of detection */
 	int nworst;
 	union detect_event worst_events[DETECT_MAX_WORST];	/* worst first */
+	struct shares_tally shares;	/* SMB/NFS: the counted events per share, most first */
+	struct shares_name share_names[SHARES_MAX];	/* filled by the daemon (shares_resolve), not by detection */
 };
 
 struct detect_slot {			/* per anomaly (and per rule) window state */
@@ -54,6 +57,7 @@ struct detect_slot {			/* per anomaly (and per rule) window state */
 	int min_idx;			/* the entry a better event replaces */
 	uint64_t keys[DETECT_MAX_WORST];
 	union detect_event worst_events[DETECT_MAX_WORST];
+	struct shares_tally shares;	/* every counted event, not only the worst kept, per share */
 };
 
 struct detect {

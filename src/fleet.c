@@ -60,7 +60,7 @@ static void status_families(struct daemon *d, struct json *j)
 	if (d->smb)
 		smb_source_info(d->smb, method, sizeof(method), &l);
 	for (c = 0; d->smb && smb_source_attached(d->smb) && c < CFG_SMB2_NCMD; c++)
-		if (smb_source_histogram(d->smb, c, hist, &total) == 0)
+		if (smb_source_histogram(d->smb, c, hist, &total, NULL) == 0)
 			events += total;
 	json_obj_begin(j, "smb");
 	json_str(j, "method", method);

@@ -98,7 +98,7 @@ static void write_worst(struct json *j, const struct history_ring *r)
 	for (k = 0; k < n; k++) {
 		memset(&ev, 0, sizeof(ev));
 		memcpy(&ev, &top[k], top[k].h.size <= sizeof(top[k]) ? top[k].h.size : sizeof(top[k]));
-		manifest_write_event(j, &ev);
+		manifest_write_event(j, &ev, NULL);
 	}
 	json_arr_end(j);
 }

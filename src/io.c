@@ -3,8 +3,10 @@
 #include "io.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -83,4 +85,62 @@ int io_select_until(int maxfd, fd_set *rd, uint64_t deadline_ns)
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
 	return n;
+}
+
+ssize_t io_read_small(int dfd, const char *path, char *buf, size_t bufsz)
+{
+	ssize_t n, got = 0;
+	int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while ((size_t)got < bufsz - 1) {
+		n = read(fd, buf + got, bufsz - 1 - (size_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	return got;
+}
+
+/* Lines are cut at the buffer, not split: a reader that matches prefixes sees each line's start once. */
+int io_read_lines(const char *path, size_t max_bytes, int (*fn)(char *line, void *ctx), void *ctx)
+{
+	char chunk[1024], line[512];
+	size_t len = 0, total = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (!err && total < max_bytes) {
+		n = read(fd, chunk, sizeof(chunk) < max_bytes - total ? sizeof(chunk) : max_bytes - total);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err = -errno;
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+		for (ssize_t i = 0; i < n && !err; i++) {
+			if (chunk[i] != '\n') {
+				if (len < sizeof(line) - 1)
+					line[len++] = chunk[i];
+				continue;
+			}
+			line[len] = 0;
+			err = fn(line, ctx);
+			len = 0;
+		}
+	}
+	if (!err && len) {
+		line[len] = 0;
+		err = fn(line, ctx);
+	}
+	close(fd);
+	return err < 0 ? err : 0;
 }

@@ -25,4 +25,12 @@ int io_seal_part(int fd, int dirfd, const char *part, const char *final);
  * 0 or -errno (never -EINTR). For the waits that block on purpose (the drains at exit). */
 int io_select_until(int maxfd, fd_set *rd, uint64_t deadline_ns);
 
+/* Read a small file (relative to dfd, or AT_FDCWD) into buf, at most bufsz - 1 bytes, NUL-terminated.
+ * The byte count, or -errno. */
+ssize_t io_read_small(int dfd, const char *path, char *buf, size_t bufsz);
+/* Call fn on each line of path (without its newline, cut at 511 bytes), reading at most max_bytes:
+ * a /proc file that never ends cannot hold the caller. fn returns 0 to go on, non-zero to stop
+ * (a negative value is returned). 0 or -errno; no allocation, for the running loop. */
+int io_read_lines(const char *path, size_t max_bytes, int (*fn)(char *line, void *ctx), void *ctx);
+
 #endif /* AOD_IO_H */

@@ -264,8 +264,27 @@ static void ev_counted(struct json *j, const union detect_event *ev)
 	}
 }
 
-void manifest_write_event(struct json *j, const union detect_event *ev)
+/* What the share of an SMB/NFS record is called, where the daemon could tell; nothing when it could not. */
+static void ev_names(struct json *j, const struct shares_name *n)
 {
+	if (!n)
+		return;
+	if (n->share[0])
+		json_str(j, "share", n->share);
+	if (n->server[0])
+		json_str(j, "server", n->server);
+	if (n->user[0])
+		json_str(j, "user", n->user);
+	if (n->mount[0])
+		json_str(j, "mount", n->mount);
+	if (n->candidates[0])
+		json_str(j, "share_candidates", n->candidates);
+}
+
+void manifest_write_event(struct json *j, const union detect_event *ev, const struct detect_anomaly *d)
+{
+	int s = d ? shares_tally_find(&d->shares, &ev->h) : -1;
+
 	json_obj_begin(j, NULL);
 	json_u64(j, "kind", ev->h.kind);
 	json_u64(j, "ts_ns", ev->h.ts_ns);
@@ -284,6 +303,7 @@ void manifest_write_event(struct json *j, const union detect_event *ev)
 		ev_latency(j, ev);
 	else if (ev->h.kind != AOD_EV_SMB && ev->h.kind != AOD_EV_NFS && ev->h.kind != AOD_EV_STALL)
 		ev_counted(j, ev);
+	ev_names(j, s >= 0 ? &d->share_names[s] : NULL);
 	json_obj_end(j);
 }
 
@@ -302,6 +322,39 @@ static const char *anomaly_type(const struct cfg_anomaly *an)
 	if (an->type == CFG_RECONNECT)
 		return "reconnect";
 	return (unsigned)an->health < CFG_H_COUNT ? family_table[an->health].key : "health";
+}
+
+/* The summary: per share, how many events counted and the worst (latency or age), most first. */
+static void write_shares(struct json *j, const struct detect_anomaly *d)
+{
+	const struct shares_tally *t = d ? &d->shares : NULL;
+
+	if (!t || (!t->n && !t->other_count))
+		return;
+	json_arr_begin(j, "shares");
+	for (uint32_t i = 0; i < t->n && i < SHARES_MAX; i++) {
+		json_obj_begin(j, NULL);
+		json_str(j, "name", shares_label(&d->share_names[i]));
+		ev_names(j, &d->share_names[i]);
+		if (t->e[i].key.proto == NAMES_NFS) {
+			json_u64(j, "client_id", t->e[i].key.tree);
+			json_u64(j, "vers", t->e[i].key.vers);
+		} else {
+			json_u64(j, "sesid", t->e[i].key.sesid);
+			json_u64(j, "tid", t->e[i].key.tree);
+		}
+		json_u64(j, "count", t->e[i].count);
+		json_fixed(j, "worst_ms", t->e[i].worst, 6);
+		json_obj_end(j);
+	}
+	if (t->other_count) {
+		json_obj_begin(j, NULL);
+		json_str(j, "name", "other");
+		json_u64(j, "count", t->other_count);
+		json_fixed(j, "worst_ms", t->other_worst, 6);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
 }
 
 static void write_anomaly(struct json *j, const struct manifest_input *in)
@@ -334,8 +387,9 @@ static void write_anomaly(struct json *j, const struct manifest_input *in)
 	if (in->max_events && (uint32_t)n > in->max_events)
 		n = (int)in->max_events;
 	for (i = 0; i < n && i < DETECT_MAX_WORST; i++)
-		manifest_write_event(j, &d->worst_events[i]);
+		manifest_write_event(j, &d->worst_events[i], d);
 	json_arr_end(j);
+	write_shares(j, d);
 	json_obj_end(j);
 }
 
@@ -378,6 +432,8 @@ static void write_probe(struct json *j, const struct collect_probe_info *p)
 {
 	json_obj_begin(j, "probes");
 	json_str(j, "smb_method", p && p->smb_method[0] ? p->smb_method : "unknown");
+	json_str(j, "nfs_method", p && p->nfs_method[0] ? p->nfs_method : "not running");
+	json_u64(j, "nfs_lost", p ? p->nfs_lost : 0);
 	json_u64(j, "events_total", p ? p->events_total : 0);
 	json_u64(j, "ringbuf_full", p ? p->ringbuf_full : 0);
 	json_u64(j, "map_full", p ? p->map_full : 0);

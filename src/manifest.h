@@ -14,6 +14,8 @@
 struct collect_probe_info {
 	char smb_method[64];		/* "tracepoint (raw_tp)", "fentry/fexit", "kprobe", "waiting for cifs", "replay" */
 	uint64_t ringbuf_full, map_full, expired;
+	char nfs_method[64];		/* as smb_method: "tracepoint (tp_btf)", "waiting for sunrpc", "replay" */
+	uint64_t nfs_lost;		/* NFS ring buffer full + map full */
 	uint64_t events_total;
 	char health_methods[768];	/* "sched tp_btf; vfs syscall-level ... (fentry refused ...)" */
 	uint64_t health_lost;		/* health ring buffers full + maps full, all families */
@@ -46,8 +48,9 @@ struct manifest_input {
 /* Write the manifest into buf; returns its length or -ENOSPC. */
 int manifest_build(char *buf, size_t cap, const struct manifest_input *in);
 struct json;
-/* One record as the manifest's events show it, also history.json's worst commands. */
-void manifest_write_event(struct json *j, const union detect_event *ev);
+/* One record as the manifest's events show it, named by d's share tally (NULL: unnamed, as history.json's
+ * worst commands). */
+void manifest_write_event(struct json *j, const union detect_event *ev, const struct detect_anomaly *d);
 /* The pid a bundle is about: the OOM victim, else the worst event's process; 0 if none. */
 uint32_t manifest_event_pid(const struct detect_anomaly *det);
 

@@ -91,6 +91,8 @@ static void render_losses(struct out *o, const struct metrics_snapshot *s)
 	put(o, "aod_probe_lost_total{family=\"smb\",reason=\"ringbuf_full\"} %llu\n",
 	    (unsigned long long)p->ringbuf_full);
 	put(o, "aod_probe_lost_total{family=\"smb\",reason=\"map_full\"} %llu\n", (unsigned long long)p->map_full);
+	put(o, "aod_probe_lost_total{family=\"nfs\",reason=\"ringbuf_or_map_full\"} %llu\n",
+	    (unsigned long long)p->nfs_lost);
 	put(o, "aod_probe_lost_total{family=\"health\",reason=\"ringbuf_or_map_full\"} %llu\n",
 	    (unsigned long long)p->health_lost);
 	put(o, "aod_probe_lost_total{family=\"kmsg\",reason=\"overwritten\"} %llu\n",
@@ -123,17 +125,117 @@ static void render_log2_hist(struct out *o, const char *metric, const char *labe
 	put(o, "%s_count{%s=\"%s\"} %llu\n", metric, label, value, (unsigned long long)cum);
 }
 
-static void render_smb_hist(struct out *o, const struct metrics_snapshot *s)
+/* One protocol's per-op latency histograms and error counters, from the in-kernel rows. */
+struct op_rows {
+	const char *hist_metric, *hist_help, *err_metric, *err_help, *label;
+	enum names_proto proto;
+	unsigned nrows;
+	const struct metrics_ops *ops;
+};
+
+static const char *row_name(const struct op_rows *r, unsigned row)
+{
+	const char *n = names_op_name(r->proto, row);
+
+	return n ? n : "other";
+}
+
+static void render_op_rows(struct out *o, const struct op_rows *r)
 {
 	unsigned c;
 
-	put(o, "# HELP aod_smb_command_latency_seconds Latency of every SMB2 command of the kernel client, "
-	       "from the in-kernel log2 histograms (no _sum: the kernel keeps none).\n"
-	       "# TYPE aod_smb_command_latency_seconds histogram\n");
-	for (c = 0; c < CFG_SMB2_NCMD; c++)
-		if (s->smb_count[c])
-			render_log2_hist(o, "aod_smb_command_latency_seconds", "command", names_smb2_cmd_name(c),
-					 s->smb_hist[c], -1);
+	put(o, "# HELP %s %s\n# TYPE %s histogram\n", r->hist_metric, r->hist_help, r->hist_metric);
+	for (c = 0; c < r->nrows; c++)
+		if (r->ops->count[c])
+			render_log2_hist(o, r->hist_metric, r->label, row_name(r, c), r->ops->hist[c], -1);
+	put(o, "# HELP %s %s\n# TYPE %s counter\n", r->err_metric, r->err_help, r->err_metric);
+	for (c = 0; c < r->nrows; c++)
+		if (r->ops->count[c])
+			put(o, "%s{%s=\"%s\"} %llu\n", r->err_metric, r->label, row_name(r, c),
+			    (unsigned long long)r->ops->errors[c]);
+}
+
+static void render_op_hists(struct out *o, const struct metrics_snapshot *s)
+{
+	static const struct op_rows proto[] = {
+		{ "aod_smb_command_latency_seconds", "Latency of every SMB2 command of the kernel client, from the "
+		  "in-kernel log2 histograms (no _sum: the kernel keeps none).", "aod_smb_command_errors_total",
+		  "SMB2 commands of the kernel client that failed, by command.", "command", NAMES_SMB, CFG_SMB2_NCMD,
+		  NULL },
+		{ "aod_nfs_rpc_latency_seconds", "Latency of every NFS RPC of the kernel client by procedure "
+		  "(NFSPROC4_CLNT_*, NFS3PROC_*), from the in-kernel log2 histograms (no _sum: the kernel keeps none).",
+		  "aod_nfs_rpc_errors_total", "NFS RPCs of the kernel client that ended in an error, by procedure.",
+		  "proc", NAMES_NFS, METRICS_NFS_ROWS, NULL },
+	};
+	struct op_rows r;
+
+	for (unsigned i = 0; i < sizeof(proto) / sizeof(proto[0]); i++) {
+		r = proto[i];
+		r.ops = r.proto == NAMES_NFS ? &s->nfs : &s->smb;
+		render_op_rows(o, &r);
+	}
+}
+
+void metrics_shares_add(struct metrics_shares *m, unsigned proto, const char *label, uint32_t events)
+{
+	int i;
+
+	if (proto >= NAMES_NPROTO)
+		return;
+	for (i = 0; label && i < m->n; i++)
+		if (m->e[i].proto == proto && !strcmp(m->e[i].share, label))
+			break;
+	if (label && i == m->n && m->n < METRICS_SHARES) {
+		m->e[i].proto = (uint8_t)proto;
+		snprintf(m->e[i].share, sizeof(m->e[i].share), "%s", label);
+		m->n++;
+	}
+	if (label && i < m->n) {
+		m->e[i].events += events;
+		m->e[i].anomalies++;
+	} else {
+		m->other_events[proto] += events;
+		m->other_anomalies[proto]++;
+	}
+}
+
+/* A label value as the text format wants it: backslash, quote and newline escaped. */
+static void label_value(char *dst, size_t cap, const char *v)
+{
+	size_t n = 0;
+
+	for (; *v && n + 2 < cap; v++) {
+		if (*v == '\\' || *v == '"' || *v == '\n')
+			dst[n++] = '\\';
+		dst[n++] = *v == '\n' ? 'n' : *v;
+	}
+	dst[n] = 0;
+}
+
+static void render_shares(struct out *o, const struct metrics_shares *m)
+{
+	static const char *const proto[NAMES_NPROTO] = { "smb", "nfs", "io" };
+	static const char *const what[2] = { "events", "anomalies" };
+	static const char *const help[2] = {
+		"SMB/NFS events counted into fired anomalies, by share (the first 8 shares seen; later ones as share=\"other\").",
+		"Fired SMB/NFS anomalies that counted events of a share (the first 8 shares seen; later ones as share=\"other\").",
+	};
+	char v[2 * SHARES_SHARE_LEN];
+
+	for (int k = 0; k < 2; k++) {
+		put(o, "# HELP aod_share_%s_total %s\n# TYPE aod_share_%s_total counter\n", what[k], help[k], what[k]);
+		for (int i = 0; i < m->n; i++) {
+			label_value(v, sizeof(v), m->e[i].share);
+			put(o, "aod_share_%s_total{proto=\"%s\",share=\"%s\"} %llu\n", what[k],
+			    proto[m->e[i].proto], v,
+			    (unsigned long long)(k ? m->e[i].anomalies : m->e[i].events));
+		}
+		for (unsigned p = 0; p < NAMES_NPROTO; p++)
+			if (m->other_anomalies[p])
+				put(o, "aod_share_%s_total{proto=\"%s\",share=\"other\"} %llu\n", what[k],
+				    proto[p],
+				    (unsigned long long)(k ? m->other_anomalies[p] : m->other_events[p]));
+	}
 }
 
 void metrics_family_method(struct metrics_family *f, const char *method)
@@ -203,7 +305,7 @@ int metrics_render(const struct metrics_snapshot *s, const struct cfg_config *cf
 	if (!cap)
 		return -ENOSPC;
 	buf[0] = 0;
-	counter(&o, "aod_events_total", "Decoded events seen (SMB, health, kmsg).", s->events_total);
+	counter(&o, "aod_events_total", "Decoded events seen (SMB, NFS, health, kmsg).", s->events_total);
 	render_anomalies(&o, s, cfg);
 	render_bundles(&o, s);
 	put(&o, "# HELP aod_capture_bundles_total Capture bundles (tcpdump, trace-cmd) written, failed, and triggers "
@@ -219,12 +321,15 @@ int metrics_render(const struct metrics_snapshot *s, const struct cfg_config *cf
 	render_losses(&o, s);
 	put(&o, "# HELP aod_smb_attached Whether the SMB probes are attached (0: waiting for cifs).\n"
 			"# TYPE aod_smb_attached gauge\naod_smb_attached %d\n", s->smb_attached ? 1 : 0);
+	put(&o, "# HELP aod_nfs_attached Whether the NFS probes are attached (0: waiting for sunrpc and nfs).\n"
+		"# TYPE aod_nfs_attached gauge\naod_nfs_attached %d\n", s->nfs_attached ? 1 : 0);
 	put(&o, "# HELP aod_arena_bytes The fixed arena: reserved size and high-water mark.\n"
 		"# TYPE aod_arena_bytes gauge\naod_arena_bytes{kind=\"size\"} %llu\naod_arena_bytes{kind=\"used\"} %llu\n",
 	    (unsigned long long)s->arena_size, (unsigned long long)s->arena_used);
 	counter(&o, "aod_arena_failures_total", "Allocations the arena refused (raise memory.arena_kb).",
 		s->arena_failures);
-	render_smb_hist(&o, s);
+	render_op_hists(&o, s);
+	render_shares(&o, &s->shares);
 	render_families(&o, s);
 	render_actions_and_dir(&o, s);
 	render_build_info(&o);

@@ -12,10 +12,12 @@
 #include "capture.h"
 #include "collect.h"
 #include "config.h"
+#include "names.h"
+#include "shares.h"
 #include "upload.h"
 
 #define METRICS_HIST_BUCKETS 32		/* log2(us), as the BPF histograms */
-#define METRICS_MAX_FAMILIES 12		/* smb and the health families, with room for more sources */
+#define METRICS_MAX_FAMILIES 12		/* smb, nfs and the health families, with room for more sources */
 #define METRICS_METHOD_MAX 32		/* the attach method's first word: a label value stays short */
 
 /* One probe family: how it attached, what the kernel counted, and its latency histogram if it has one. */
@@ -29,6 +31,38 @@ struct metrics_family {
 	uint64_t hist_sum_ns;
 };
 
+/* Per command (SMB) or procedure row (NFS): the in-kernel log2 histogram, completions and errors. */
+#define METRICS_NFS_ROWS (NAMES_NFS_NOPS + 1)	/* NFS's op space (v4 procedures, then v3), then "other" */
+#define METRICS_OPS_ROWS METRICS_NFS_ROWS
+struct metrics_ops {
+	uint64_t hist[METRICS_OPS_ROWS][METRICS_HIST_BUCKETS];
+	uint64_t count[METRICS_OPS_ROWS];
+	uint64_t errors[METRICS_OPS_ROWS];	/* completions that failed (the kernel's error count) */
+};
+
+/*
+ * Events of fired anomalies per share. A share keeps the series it was first given: the first
+ * METRICS_SHARES shares seen have their own, later ones are summed as share="other" per protocol,
+ * so every series only grows (a top-N chosen at each scrape would move counts between series,
+ * which Prometheus reads as counter resets).
+ */
+#define METRICS_SHARES 8
+struct metrics_shares {
+	int n;
+	struct {
+		uint8_t proto;			/* enum names_proto */
+		char share[SHARES_SHARE_LEN];	/* shares_label(): "//127.0.0.1/share", a server, "unknown" */
+		uint64_t events, anomalies;
+	} e[METRICS_SHARES];
+	uint64_t other_events[NAMES_NPROTO], other_anomalies[NAMES_NPROTO];
+};
+/* Count one fired anomaly's events of share label (NULL: its "other" shares) of protocol proto. */
+void metrics_shares_add(struct metrics_shares *m, unsigned proto, const char *label, uint32_t events);
+
+/* The rendering's buffer: every SMB command and NFS procedure row with a full histogram (33 lines of about
+ * 90 bytes each, test_metrics renders that worst case) and the rest of the text fit. */
+#define METRICS_RENDER_CAP (512 * 1024)
+
 /* Everything a scrape reports; the daemon fills it, metrics_render only formats it. */
 struct metrics_snapshot {
 	uint64_t events_total;
@@ -39,9 +73,10 @@ struct metrics_snapshot {
 	uint64_t arena_used, arena_size, arena_failures;
 	uint64_t bundle_dir_bytes;		/* finished bundles in <output_dir>/batches */
 	uint64_t bundle_dir_limit;		/* max_total_log_size_mb in bytes */
-	bool smb_attached;
-	uint64_t smb_hist[CFG_SMB2_NCMD][METRICS_HIST_BUCKETS];
-	uint64_t smb_count[CFG_SMB2_NCMD];
+	bool smb_attached, nfs_attached;
+	struct metrics_ops smb;			/* rows 0..CFG_SMB2_NCMD-1 */
+	struct metrics_ops nfs;			/* rows 0..METRICS_NFS_ROWS-1 */
+	struct metrics_shares shares;
 	bool upload_on;				/* upload: configured; the aod_upload_* series only then */
 	struct upload_stats upload;
 	struct metrics_family fam[METRICS_MAX_FAMILIES];

@@ -482,13 +482,16 @@ int modsrc_hist_rows(const struct modsrc *s, uint64_t (*rows)[MODSRC_HIST_SLOTS]
 	return (int)n;
 }
 
-int modsrc_histogram(const struct modsrc *s, unsigned row, uint64_t counts[MODSRC_HIST_BUCKETS], uint64_t *total)
+int modsrc_histogram(const struct modsrc *s, unsigned row, uint64_t counts[MODSRC_HIST_BUCKETS], uint64_t *total,
+		     uint64_t *errors)
 {
 	uint64_t slots[MODSRC_HIST_SLOTS];
 	int err = modsrc_hist_slots(s, row, slots);
 
 	memcpy(counts, slots + 2, sizeof(uint64_t) * MODSRC_HIST_BUCKETS);
 	*total = slots[0];
+	if (errors)
+		*errors = slots[1];
 	return err;
 }
 

@@ -121,8 +121,10 @@ int modsrc_consume(struct modsrc *s);
 void modsrc_info(const struct modsrc *s, char *method, size_t len, struct aod_loss *loss);
 uint64_t modsrc_unmatched(const struct modsrc *s);
 bool modsrc_attached(const struct modsrc *s);
-/* Row `row` of the in-kernel log2(us) histogram since attach: -ENODEV while waiting. */
-int modsrc_histogram(const struct modsrc *s, unsigned row, uint64_t counts[MODSRC_HIST_BUCKETS], uint64_t *total);
+/* Row `row` of the in-kernel log2(us) histogram since attach, its completions and (errors, may be NULL) the
+ * failed ones: -ENODEV while waiting. */
+int modsrc_histogram(const struct modsrc *s, unsigned row, uint64_t counts[MODSRC_HIST_BUCKETS], uint64_t *total,
+		     uint64_t *errors);
 /* Row `row` as the kernel keeps it: completions, errors, buckets. -ENODEV while waiting. */
 int modsrc_hist_slots(const struct modsrc *s, unsigned row, uint64_t slots[MODSRC_HIST_SLOTS]);
 /* The first n rows in one go (a batch lookup where the kernel has it): rows read, or -errno. */

@@ -457,9 +457,9 @@ bool nfs_source_attached(const struct nfs_source *s)
 }
 
 int nfs_source_histogram(const struct nfs_source *s, unsigned row, uint64_t counts[NFS_SOURCE_HIST_BUCKETS],
-			 uint64_t *total)
+			 uint64_t *total, uint64_t *errors)
 {
-	return modsrc_histogram(&s->m, row, counts, total);
+	return modsrc_histogram(&s->m, row, counts, total, errors);
 }
 
 int nfs_source_hist_rows(const struct nfs_source *s, uint64_t (*rows)[NFS_SOURCE_HIST_SLOTS])

@@ -41,9 +41,10 @@ int nfs_source_update_config(struct nfs_source *s, const struct cfg_config *cfg)
 /* "tracepoint (tp_btf)", "waiting for sunrpc" ...; loss = in-kernel counters. */
 void nfs_source_info(const struct nfs_source *s, char *method, size_t len, struct aod_loss *loss);
 bool nfs_source_attached(const struct nfs_source *s);
-/* In-kernel log2(us) latency histogram of row (see above) since attach; -ENODEV while waiting. */
+/* In-kernel log2(us) latency histogram of row (see above) since attach, completions, and failed ones
+ * (errors, may be NULL); -ENODEV while waiting. */
 int nfs_source_histogram(const struct nfs_source *s, unsigned row, uint64_t counts[NFS_SOURCE_HIST_BUCKETS],
-			 uint64_t *total);
+			 uint64_t *total, uint64_t *errors);
 /* Every row (see above) as the kernel keeps it: [0] completions, [1] failed, [2..] the buckets.
  * Rows read, or -errno (-ENODEV while waiting). */
 int nfs_source_hist_rows(const struct nfs_source *s, uint64_t (*rows)[NFS_SOURCE_HIST_SLOTS]);

@@ -425,9 +425,9 @@ bool smb_source_attached(const struct smb_source *s)
 }
 
 int smb_source_histogram(const struct smb_source *s, unsigned cmd, uint64_t counts[SMB_SOURCE_HIST_BUCKETS],
-			 uint64_t *total)
+			 uint64_t *total, uint64_t *errors)
 {
-	return modsrc_histogram(&s->m, cmd, counts, total);
+	return modsrc_histogram(&s->m, cmd, counts, total, errors);
 }
 
 int smb_source_hist_rows(const struct smb_source *s, uint64_t (*rows)[SMB_SOURCE_HIST_SLOTS])

@@ -49,9 +49,10 @@ int smb_source_update_config(struct smb_source *s, const struct cfg_config *cfg)
 void smb_source_info(const struct smb_source *s, char *method, size_t len, struct aod_loss *loss);
 /* Completions seen with no matching start (attached mid-request, or the pending map evicted it). */
 uint64_t smb_source_unmatched(const struct smb_source *s);
-/* In-kernel log2(us) latency histogram of command cmd (0..19) since attach. -ENODEV while waiting. */
+/* In-kernel log2(us) latency histogram of command cmd (0..19) since attach, completions, and failed ones
+ * (errors, may be NULL). -ENODEV while waiting. */
 int smb_source_histogram(const struct smb_source *s, unsigned cmd, uint64_t counts[SMB_SOURCE_HIST_BUCKETS],
-			 uint64_t *total);
+			 uint64_t *total, uint64_t *errors);
 /* Every command's row (0..19) as the kernel keeps it: [0] completions, [1] failed, [2..] the buckets.
  * Rows read, or -errno (-ENODEV while waiting). */
 int smb_source_hist_rows(const struct smb_source *s, uint64_t (*rows)[SMB_SOURCE_HIST_SLOTS]);

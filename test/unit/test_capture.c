@@ -13,6 +13,7 @@
 #include "../../src/inet_diag.c"
 #include "../../src/names.c"
 #include "../../src/family.c"
+#include "../../src/shares.c"
 #include "../../src/manifest.c"
 #include "../../src/tcp_state.c"
 #include "../../src/hist.c"
@@ -70,9 +71,11 @@ static void test_commands(void)
 	build(&a, &c, "trace-cmd", "/o/capture/nfs", TC_START);
 	CHECK(!strcmp(joined(&a), "trace-cmd|start|-e|nfs|-e|sunrpc|-b|1024"));
 	build(&a, &c, "trace-cmd", "/o/capture/nfs", TC_STOP);
-	CHECK(!strcmp(joined(&a), "trace-cmd|stop"));
+	CHECK(!strcmp(joined(&a), "trace-cmd|stop") && a.timeout_ms == CAP_STEP_TIMEOUT_MS);
 	build(&a, &c, "trace-cmd", "/o/capture/nfs", TC_EXTRACT);
 	CHECK(!strcmp(joined(&a), "trace-cmd|extract|-o|/o/capture/nfs/trace.dat"));
+	/* extract writes the evidence and reads every event format and kallsyms: it gets longer than the rest */
+	CHECK(a.timeout_ms == CAP_EXTRACT_TIMEOUT_MS && CAP_EXTRACT_TIMEOUT_MS > CAP_STEP_TIMEOUT_MS);
 	build(&a, &c, "trace-cmd", "/o/capture/nfs", TC_RESET_AFTER);
 	CHECK(!strcmp(joined(&a), "trace-cmd|reset"));
 }
@@ -124,6 +127,34 @@ static void test_triggers(void)
 	CHECK(capture_trigger(NULL, NULL, "snapshot", 1, false, nm, 4) == 0);
 }
 
+/* A trigger stops tcpdump only once its block of the last packets has retired: SIGINT waits TCPDUMP_SETTLE_NS,
+ * except when nothing is to be kept (drain at exit) or --immediate-mode leaves no block unread. */
+static void test_tcpdump_settle(void)
+{
+	static const char *const args[] = { "-C", "2", "-W", "100" };
+	static const char *const imm[] = { "-C", "2", "-W", "100", "--immediate-mode" };
+	static struct capture cp;
+	struct cap *k = &cp.caps[0];
+
+	cp.n = 1;
+	k->cfg = mkcap("smb", "tcpdump", 4, args);
+	k->tcpdump = k->busy = true;	/* no real child: pid 0, so no signal can be sent */
+	k->phase = PH_RUNNING;
+	k->cur.on = true;
+	begin_stop(&cp, k, 100);
+	CHECK(k->phase == PH_STOPPING && k->settle_until == 100 + TCPDUMP_SETTLE_NS && !k->ch.termed);
+	CHECK(TCPDUMP_SETTLE_NS > 1000000000ull);	/* tcpdump's 1 s packet buffer timeout, and a margin */
+	k->phase = PH_RUNNING;
+	k->cur.discard = true;
+	begin_stop(&cp, k, 200);
+	CHECK(k->settle_until == 200);
+	k->phase = PH_RUNNING;
+	k->cur.discard = false;
+	k->cfg = mkcap("smb", "tcpdump", 5, imm);
+	begin_stop(&cp, k, 300);
+	CHECK(k->settle_until == 300);
+}
+
 static void test_need(void)
 {
 	static struct cfg_config cfg;
@@ -138,6 +169,7 @@ int main(void)
 	log_set_level(LOG_LVL_ERROR);
 	test_commands();
 	test_triggers();
+	test_tcpdump_settle();
 	test_need();
 	return CHECK_DONE();
 }

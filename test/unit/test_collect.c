@@ -16,6 +16,7 @@
 #include "../../src/actions.c"
 #include "../../src/inet_diag.c"
 #include "../../src/family.c"
+#include "../../src/shares.c"
 #include "../../src/manifest.c"
 #include "../../src/tcp_state.c"
 #include "../../src/hist.c"

@@ -6,6 +6,9 @@
 
 #include "../../src/names.c"
 #include "../../src/family.c"
+#include "../../src/io.c"
+#include "../../src/dirlist.c"
+#include "../../src/shares.c"
 #include "../../src/detect.c"
 #include "check.h"
 
@@ -822,6 +825,45 @@ static void test_stall(void)
 	CHECK(detect_feed(&det, &e, &one) == 0 && close_at(T0 + SEC) == 0);
 }
 
+/* Every counted event is tallied by share, not only the worst kept: 40 on one tree, 3 on another,
+ * errors by share too, and the next window starts empty. */
+static void test_shares(void)
+{
+	struct cfg_anomaly *an;
+	struct cfg_error_rule *r;
+	union detect_event e;
+
+	reset();
+	cfg.manifest_events = 4;
+	add_latency(10, 10 * MS);
+	an = add_error();
+	r = add_rule(an, 1, (1u << CFG_SMB2_NCMD) - 1);
+	code(&r->codes[r->ncodes++], false, EACCES);
+	detect_init(&det, &cfg, T0);
+	for (int i = 0; i < 43; i++) {
+		e = smb(T0 + (uint64_t)i * MS, CMD_READ, (i < 40 ? 20 : 90) * MS, 0, 0);
+		e.smb.sesid = 0xca30aa97;
+		e.smb.tid = i < 40 ? 0x5596b59f : 0x2eae1642;
+		detect_feed(&det, &e, &one);
+	}
+	e = smb(T0, CMD_CREATE, MS, ST_ACCESS_DENIED, -EACCES);
+	e.smb.sesid = 0xca30aa97;
+	e.smb.tid = 0x2eae1642;
+	detect_feed(&det, &e, &one);
+	CHECK(close_at(T0 + SEC) == 2);
+	CHECK(out[0].count == 43 && out[0].nworst == 4);
+	CHECK(out[0].shares.n == 2 && !out[0].shares.other_count);
+	CHECK(out[0].shares.e[0].key.tree == 0x5596b59f && out[0].shares.e[0].count == 40);
+	CHECK(out[0].shares.e[0].worst == 20 * MS && out[0].shares.e[0].key.sesid == 0xca30aa97);
+	CHECK(out[0].shares.e[1].key.tree == 0x2eae1642 && out[0].shares.e[1].count == 3);
+	CHECK(out[0].shares.e[1].worst == 90 * MS);
+	CHECK(!out[0].share_names[0].share[0]);	/* names are the daemon's to fill */
+	CHECK(out[1].rule == 0 && out[1].shares.n == 1 && out[1].shares.e[0].key.tree == 0x2eae1642);
+	feed_n(10, T0 + SEC, CMD_READ, 20 * MS, 0, 0);
+	CHECK(close_at(T0 + 2 * SEC) == 1);
+	CHECK(out[0].shares.n == 1 && out[0].shares.e[0].count == 10 && out[0].shares.e[0].key.tree == 0);
+}
+
 int main(void)
 {
 	test_exact_count();
@@ -840,5 +882,6 @@ int main(void)
 	test_init_touches_configured_only();
 	test_stall();
 	test_sockconn();
+	test_shares();
 	return CHECK_DONE();
 }

@@ -14,6 +14,7 @@
 #include "../../src/actions.c"
 #include "../../src/inet_diag.c"
 #include "../../src/family.c"
+#include "../../src/shares.c"
 #include "../../src/manifest.c"
 #include "../../src/tcp_state.c"
 /* Last: its static `level` would shadow other modules' parameters under -Wshadow. */
@@ -30,6 +31,21 @@ static bool has(const char *s)
 	if (!ok)
 		fprintf(stderr, "expected in the manifest: %s\n", s);
 	return ok;
+}
+
+/* The manifest without its line breaks and indentation, so a check can span lines. */
+static void flatten(void)
+{
+	char *r = buf, *w = buf;
+
+	while (*r) {
+		if (*r == '\n') {
+			r += 1 + strspn(r + 1, " ");
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*w = 0;
 }
 
 static union detect_event nfs(unsigned vers, unsigned proc, uint64_t lat, uint64_t queue)
@@ -211,8 +227,64 @@ static void test_sockconn(void)
 	CHECK(has("\"protocol\": \"nfs\""));
 }
 
+/* The names the daemon resolved go next to the ids of each event, and the summary has one entry per share. */
+static void test_names(void)
+{
+	struct cfg_anomaly an = { .name = "latency", .proto = "smb", .type = CFG_LATENCY, .space = NAMES_SMB };
+	static struct detect_anomaly d;
+	struct collect_probe_info pi = { .smb_method = "tracepoint (tp_btf)", .nfs_method = "tracepoint (raw_tp)",
+					 .nfs_lost = 3 };
+	struct manifest_input in = {
+		.bundle = "b", .proto = "smb", .anomaly = "latency", .anom = &an, .det = &d, .probe = &pi,
+	};
+	union detect_event *e;
+
+	d.rule = -1;
+	d.count = 7;
+	d.nworst = 3;
+	for (int i = 0; i < 3; i++) {
+		e = &d.worst_events[i];
+		memset(e, 0, sizeof(*e));
+		e->h.kind = AOD_EV_SMB;
+		e->h.size = sizeof(struct aod_ev_smb);
+		e->smb.sesid = 0xca30aa97;
+		e->smb.tid = i < 2 ? 0x5596b59f : 0x2eae1642;
+		e->smb.latency_ns = 200000000;
+		shares_tally_add(&d.shares, &e->h, e->smb.latency_ns);
+	}
+	d.shares.e[0].count = 6;		/* more than the worst kept, as detection counts */
+	d.shares.other_count = 1;
+	d.shares.other_worst = 150000000;
+	strcpy(d.share_names[0].share, "//127.0.0.1/share");
+	strcpy(d.share_names[0].server, "127.0.0.1");
+	strcpy(d.share_names[0].user, "aod");
+	strcpy(d.share_names[0].mount, "/mnt/share");
+	strcpy(d.share_names[1].server, "127.0.0.1");	/* the tree was gone: the server only */
+	memset(buf, 0, sizeof(buf));
+	CHECK(manifest_build(buf, sizeof(buf), &in) > 0);
+	flatten();
+	CHECK(has("\"sesid\": 3392187031,\"tid\": 1435940255,\"latency_ms\": 200.000000,"));
+	CHECK(has("\"error\": false,\"share\": \"//127.0.0.1/share\",\"server\": \"127.0.0.1\",\"user\": \"aod\","
+		  "\"mount\": \"/mnt/share\"}"));
+	CHECK(has("\"tid\": 783160898,\"latency_ms\": 200.000000,"));
+	CHECK(has("\"error\": false,\"server\": \"127.0.0.1\"}]"));
+	CHECK(has("\"shares\": [{\"name\": \"//127.0.0.1/share\",\"share\": \"//127.0.0.1/share\",\"server\": "
+		  "\"127.0.0.1\",\"user\": \"aod\",\"mount\": \"/mnt/share\",\"sesid\": 3392187031,\"tid\": 1435940255,"
+		  "\"count\": 6,\"worst_ms\": 200.000000},{\"name\": \"127.0.0.1\",\"server\": \"127.0.0.1\",\"sesid\": "
+		  "3392187031,\"tid\": 783160898,\"count\": 1,\"worst_ms\": 200.000000},{\"name\": \"other\",\"count\": 1,"
+		  "\"worst_ms\": 150.000000}]"));
+	CHECK(has("\"smb_method\": \"tracepoint (tp_btf)\",\"nfs_method\": \"tracepoint (raw_tp)\",\"nfs_lost\": 3,"));
+	/* no names known: the ids alone, as before */
+	memset(d.share_names, 0, sizeof(d.share_names));
+	memset(buf, 0, sizeof(buf));
+	CHECK(manifest_build(buf, sizeof(buf), &in) > 0);
+	flatten();
+	CHECK(!strstr(buf, "\"share\":") && !strstr(buf, "\"server\":") && has("[{\"name\": \"unknown\",\"sesid\""));
+}
+
 int main(void)
 {
+	test_names();
 	test_nfs_latency();
 	test_nfs_error();
 	test_outage_types();

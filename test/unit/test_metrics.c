@@ -30,9 +30,9 @@ static void setup(void)
 	s.captures = (struct capture_stats){ .written = 4, .failed = 1, .merged = 2, .spawn_failures = 3, .disabled = 1 };
 	s.probes.ringbuf_full = 3;
 	s.smb_attached = true;
-	s.smb_hist[9][7] = 4;	/* SMB2_WRITE: 4 in [128, 256) us */
-	s.smb_hist[9][17] = 1;	/* and one in [131 ms, 262 ms) */
-	s.smb_count[9] = 5;
+	s.smb.hist[9][7] = 4;	/* SMB2_WRITE: 4 in [128, 256) us */
+	s.smb.hist[9][17] = 1;	/* and one in [131 ms, 262 ms) */
+	s.smb.count[9] = 5;
 }
 
 /* Every sample's metric was declared by a "# TYPE" line before it (histogram samples by their base
@@ -83,7 +83,7 @@ static void test_families_and_limits(void)
 	int n;
 
 	setup();
-	s.smb_hist[9][31] = 2;	/* clamped by the kernel: slower than 2^31 us, no finite bound */
+	s.smb.hist[9][31] = 2;	/* clamped by the kernel: slower than 2^31 us, no finite bound */
 	f = &s.fam[s.nfam++];
 	strcpy(f->name, "smb");
 	metrics_family_method(f, "");
@@ -319,10 +319,107 @@ static void test_fd_past_setsize(void)
 	metrics_server_close(&m);
 }
 
+/* NFS per-procedure histograms and error counters through SMB's code, and the bounded per-share counters.
+ * With AOD_METRICS_SAMPLE set the text is written there for test/cli/metrics.test to give to promtool. */
+static void test_nfs_and_shares(void)
+{
+	const char *sample = getenv("AOD_METRICS_SAMPLE");
+	char label[32];
+	int n;
+
+	setup();
+	s.smb.errors[9] = 2;
+	s.nfs_attached = true;
+	s.nfs.hist[1][17] = 3;		/* NFSPROC4_CLNT_READ: 3 in [131 ms, 262 ms) */
+	s.nfs.count[1] = 3;
+	s.nfs.errors[1] = 1;
+	s.nfs.hist[NAMES_NFS3_BASE + 7][10] = 2;	/* NFS3PROC_WRITE */
+	s.nfs.count[NAMES_NFS3_BASE + 7] = 2;
+	s.nfs.hist[METRICS_NFS_ROWS - 1][0] = 1;	/* a procedure the tables do not know */
+	s.nfs.count[METRICS_NFS_ROWS - 1] = 1;
+	s.probes.nfs_lost = 4;
+	metrics_shares_add(&s.shares, NAMES_SMB, "//127.0.0.1/share", 40);
+	metrics_shares_add(&s.shares, NAMES_SMB, "//127.0.0.1/share", 2);
+	metrics_shares_add(&s.shares, NAMES_NFS, "127.0.0.1:/", 5);
+	metrics_shares_add(&s.shares, NAMES_SMB, "//srv/a \"b\"\\c", 1);
+	for (int i = 0; i < 10; i++) {
+		snprintf(label, sizeof(label), "//10.0.0.%d/data", i);
+		metrics_shares_add(&s.shares, NAMES_SMB, label, 1);
+	}
+	metrics_shares_add(&s.shares, NAMES_NFS, NULL, 3);	/* an anomaly's shares beyond SHARES_MAX */
+	n = metrics_render(&s, &cfg, buf, sizeof(buf));
+	CHECK(n > 0);
+	CHECK(well_formed(buf));
+	CHECK(strstr(buf, "aod_smb_command_errors_total{command=\"SMB2_WRITE\"} 2\n") != NULL);
+	CHECK(strstr(buf, "# TYPE aod_nfs_rpc_latency_seconds histogram\n") != NULL);
+	CHECK(strstr(buf, "aod_nfs_rpc_latency_seconds_bucket{proc=\"NFSPROC4_CLNT_READ\",le=\"0.131072\"} 0\n") != NULL);
+	CHECK(strstr(buf, "aod_nfs_rpc_latency_seconds_bucket{proc=\"NFSPROC4_CLNT_READ\",le=\"0.262144\"} 3\n") != NULL);
+	CHECK(strstr(buf, "aod_nfs_rpc_latency_seconds_count{proc=\"NFS3PROC_WRITE\"} 2\n") != NULL);
+	CHECK(strstr(buf, "aod_nfs_rpc_latency_seconds_count{proc=\"other\"} 1\n") != NULL);
+	CHECK(strstr(buf, "aod_nfs_rpc_errors_total{proc=\"NFSPROC4_CLNT_READ\"} 1\n") != NULL);
+	CHECK(strstr(buf, "aod_nfs_rpc_errors_total{proc=\"NFS3PROC_WRITE\"} 0\n") != NULL);
+	CHECK(strstr(buf, "NFSPROC4_CLNT_WRITE") == NULL);	/* never seen: no series */
+	CHECK(strstr(buf, "aod_nfs_attached 1\n") != NULL);
+	CHECK(strstr(buf, "aod_probe_lost_total{family=\"nfs\",reason=\"ringbuf_or_map_full\"} 4\n") != NULL);
+	CHECK(strstr(buf, "aod_share_events_total{proto=\"smb\",share=\"//127.0.0.1/share\"} 42\n") != NULL);
+	CHECK(strstr(buf, "aod_share_anomalies_total{proto=\"smb\",share=\"//127.0.0.1/share\"} 2\n") != NULL);
+	CHECK(strstr(buf, "aod_share_events_total{proto=\"nfs\",share=\"127.0.0.1:/\"} 5\n") != NULL);
+	CHECK(strstr(buf, "share=\"//srv/a \\\"b\\\"\\\\c\"} 1\n") != NULL);	/* escaped as the format says */
+	/* 8 shares have their own series (the first seen), the other 5 SMB ones and NFS's overflow are "other" */
+	CHECK(strstr(buf, "share=\"//10.0.0.4/data\"} 1\n") != NULL);
+	CHECK(strstr(buf, "share=\"//10.0.0.5/data\"}") == NULL);
+	CHECK(strstr(buf, "aod_share_events_total{proto=\"smb\",share=\"other\"} 5\n") != NULL);
+	CHECK(strstr(buf, "aod_share_events_total{proto=\"nfs\",share=\"other\"} 3\n") != NULL);
+	CHECK(strstr(buf, "aod_share_anomalies_total{proto=\"nfs\",share=\"other\"} 1\n") != NULL);
+	if (sample) {
+		FILE *f = fopen(sample, "w");
+
+		CHECK(f && fwrite(buf, 1, (size_t)n, f) == (size_t)n);
+		if (f)
+			fclose(f);
+	}
+}
+
+/* Every row of both protocols in use, with counts at their widest, and every family and share: the text fits
+ * the daemon's buffer. */
+static void test_worst_case_fits(void)
+{
+	static char big[METRICS_RENDER_CAP];
+	char label[SHARES_SHARE_LEN];
+	int n;
+
+	setup();
+	for (unsigned r = 0; r < METRICS_OPS_ROWS; r++) {
+		for (unsigned b = 0; b < METRICS_HIST_BUCKETS; b++)
+			s.smb.hist[r][b] = s.nfs.hist[r][b] = UINT64_MAX / 64;
+		s.smb.count[r] = s.nfs.count[r] = UINT64_MAX;
+		s.smb.errors[r] = s.nfs.errors[r] = UINT64_MAX;
+	}
+	for (int i = 0; i < METRICS_SHARES + 2; i++) {
+		memset(label, 'x', sizeof(label) - 1);
+		label[sizeof(label) - 1] = 0;
+		label[0] = (char)('a' + i);
+		metrics_shares_add(&s.shares, NAMES_SMB, label, UINT32_MAX);
+	}
+	for (s.nfam = 0; s.nfam < METRICS_MAX_FAMILIES; s.nfam++) {
+		snprintf(s.fam[s.nfam].name, sizeof(s.fam[0].name), "family%u", (unsigned)s.nfam % 100);
+		metrics_family_method(&s.fam[s.nfam], "a_method_name_much_longer_than_thirty_one_characters");
+		s.fam[s.nfam].counts = s.fam[s.nfam].has_hist = true;
+		s.fam[s.nfam].events = UINT64_MAX;
+		for (unsigned b = 0; b < METRICS_HIST_BUCKETS; b++)
+			s.fam[s.nfam].hist[b] = UINT64_MAX / 64;
+	}
+	n = metrics_render(&s, &cfg, big, sizeof(big));
+	CHECK(n > 0 && (size_t)n < sizeof(big));
+	CHECK(n > 256 * 1024);	/* what the buffer held before NFS: too small for this */
+}
+
 int main(void)
 {
 	int n;
 
+	test_worst_case_fits();
+	test_nfs_and_shares();
 	setup();
 	n = metrics_render(&s, &cfg, buf, sizeof(buf));
 	CHECK(n > 0 && (size_t)n == strlen(buf));

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Builds the QEMU guest for test/vm from Debian packages alone: kernel, busybox, Samba, cifs-utils, the kernel NFS
-# server's userland (nfs-kernel-server, nfs-common, rpcbind), iproute2, aod.
+# server's userland (nfs-kernel-server, nfs-common, rpcbind), iproute2, the captures aod runs (tcpdump, trace-cmd), aod.
 #
 # usage: test/vm/mkinitramfs.sh [AOD_BINARY]
 #   Writes build/vm/vmlinuz and build/vm/initramfs.cpio.gz; both are cached and rebuilt when an input changes.
@@ -48,6 +48,8 @@ KVER=${KPKG#linux-image-}
 # tools that samba also depends on are never executed in the guest. With a foreign architecture enabled (arm64 for
 # the cross build), apt also lists "libc6:arm64" and the like: only the native packages are wanted.
 TOP=(samba samba-libs samba-common-bin cifs-utils iproute2 nfs-kernel-server nfs-common rpcbind)
+# The rolling captures of the capture scenarios (conf/capture*.yaml): aod runs these binaries.
+TOP+=(tcpdump trace-cmd)
 lib_closure() {
 	apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \
 		--no-enhances "${TOP[@]}" 2>/dev/null | grep -v '^ ' | grep -E '^(lib|zlib1g$)' | grep -v ':' |
@@ -115,8 +117,9 @@ fi
 # The bench suite's storm program (bench/fsstorm.c), built static beside aod; the CI suites run without it.
 FSSTORM=$(dirname "$AOD_BIN")/tools/fsstorm
 [ -x "$FSSTORM" ] && ! file -b "$FSSTORM" 2>/dev/null | grep -q dynamic || FSSTORM=
-INPUTS=("$0" "$ROOT/test/vm/init" "$ROOT"/test/vm/conf/*.yaml "$ROOT/config/aod.yaml" "$AOD_BIN" "$KROOT.stamp" "$PKGROOT.stamp"
-	${FSSTORM:+"$FSSTORM"})
+AODV2=$ROOT/test/fixtures/config/aodv2_newest.yaml
+INPUTS=("$0" "$ROOT/test/vm/init" "$ROOT"/test/vm/conf/*.yaml "$ROOT/config/aod.yaml" "$AODV2" "$AOD_BIN" "$KROOT.stamp"
+	"$PKGROOT.stamp" ${FSSTORM:+"$FSSTORM"})
 STAMP=$(fingerprint "${INPUTS[@]}")
 if [ -s "$OUT" ] && [ "$(cat "$OUT.stamp" 2>/dev/null)" = "$STAMP" ]; then
 	echo "mkinitramfs: $OUT is current ($KVER)" >&2
@@ -150,7 +153,7 @@ find_prog() {
 	done
 	die "program $n not found in the unpacked packages"
 }
-PROGS=(smbd smbpasswd mount.cifs tc ip rpc.nfsd rpc.mountd exportfs mount.nfs rpcbind)
+PROGS=(smbd smbpasswd mount.cifs tc ip rpc.nfsd rpc.mountd exportfs mount.nfs rpcbind tcpdump trace-cmd)
 for n in "${PROGS[@]}"; do put "$(find_prog "$n")" "/usr/sbin/$n"; done
 
 # Shared libraries: the ldd closure, resolved inside the unpacked tree (samba's private libraries too).
@@ -236,6 +239,8 @@ cp "$AOD_BIN" "$STAGE/usr/sbin/aod"
 cp "$ROOT"/test/vm/conf/*.yaml "$STAGE/etc/aod/"
 # The embedded default config as shipped, its output directory set by /init: the outage scenario runs under it.
 sed 's|^aod_output_dir: .*|aod_output_dir: @OUT@|' "$ROOT/config/aod.yaml" >"$STAGE/etc/aod/default.yaml"
+# AODv2's newest shipped config, captures included, as it is (the aodv2 scenario).
+cp "$AODV2" "$STAGE/etc/aod/aodv2.yaml"
 cp "$ROOT/test/vm/init" "$STAGE/init"
 chmod 755 "$STAGE/init" "$STAGE/usr/sbin/aod"
 

@@ -9,11 +9,14 @@
 #                     v3/v4.2 client, checked by verify_nfs.py); each suite boots its own guest.  bench is
 #                     bench/smb_cost.sh's guest (not CI): it only brings build/vm/results-bench back
 #   --only            run some guest scenarios only (late probes health quiet latency-tracepoint latency-fentry
-#                     latency-kprobe single errors emergency stall crash); the other cases then say skip
+#                     latency-kprobe single errors emergency stall release crash capture capture-trace capture-ring
+#                     aodv2);
+#                     the other cases then say skip
 #   --update-fixture  copy the recorded stream of latency-tracepoint to test/fixtures/smb-latency.rec
 #   --keep            keep build/vm/results from an earlier run and check it again without booting
 #   --append          more words for the guest's kernel command line (the bench suite's aodvm.secs=N ...)
-#   --timeout         seconds the guest may run (default 420)
+#   --timeout         seconds the guest may run (default 420; the smb suite 720: its capture scenarios wait for
+#                     30 s watch windows)
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,7 +24,7 @@ VM=$ROOT/build/vm
 AOD=${AOD:-$ROOT/build/aod}
 RES=$VM/results
 CONSOLE=$VM/console.log
-ONLY='' UPDATE=0 KEEP=0 SUITE=smb MORE='' TIMEOUT=420
+ONLY='' UPDATE=0 KEEP=0 SUITE=smb MORE='' TIMEOUT=
 USAGE="usage: test/vm/run.sh [--suite smb|nfs|bench] [--only a,b,c] [--update-fixture] [--keep] [--append WORDS] [--timeout S]"
 
 while [ $# -gt 0 ]; do
@@ -38,7 +41,7 @@ while [ $# -gt 0 ]; do
 done
 case $SUITE in
 smb) CASES=(boot late probes health quiet latency-tracepoint latency-fentry latency-kprobe replay single errors emergency
-	    release crash)
+	    release crash capture capture-trace capture-ring aodv2)
      VERIFY=verify.py ;;
 nfs) CASES=(nfs-boot nfs-late nfs-latency-tracepoint nfs-latency-fentry nfs-latency-kprobe nfs-probes)
      VERIFY=verify_nfs.py RES=$VM/results-nfs CONSOLE=$VM/console-nfs.log ;;
@@ -84,6 +87,8 @@ if [ "$KEEP" = 0 ]; then
 	[ -n "$ONLY" ] && APPEND="$APPEND aodvm.only=$ONLY"
 	[ -n "$MORE" ] && APPEND="$APPEND $MORE"
 	# KVM is not used: on some hosts it fails with MSR errors and hangs QEMU, so TCG under a timeout it is.
+	# The SMB suite's capture scenarios wait for 30 s watch windows: its guest gets longer.
+	[ -n "$TIMEOUT" ] || { TIMEOUT=420; [ "$SUITE" = smb ] && TIMEOUT=720; }
 	start=$(date +%s)
 	timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 2 -nographic -no-reboot -nic none \
 		-kernel "$VM/vmlinuz" -initrd "$VM/initramfs.cpio.gz" -append "$APPEND" \

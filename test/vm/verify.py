@@ -14,13 +14,18 @@ import sys
 import tempfile
 
 CASES = ["boot", "late", "probes", "health", "quiet", "latency-tracepoint", "latency-fentry", "latency-kprobe",
-         "replay", "single", "errors", "emergency", "stall", "release", "crash"]
+         "replay", "single", "errors", "emergency", "stall", "release", "crash", "capture", "capture-trace",
+         "capture-ring", "aodv2"]
 # The guest scenario each host case needs.
 NEEDS = {"boot": None, "replay": "latency-tracepoint"}
 
 
 class Fail(Exception):
     pass
+
+
+class Skip(Exception):
+    """A host tool a check needs is missing: a skip, or a failure on CI, which must run every check."""
 
 
 def read(path, default=""):
@@ -130,6 +135,33 @@ def check_latency_bundles(d, tmp, method=None, low=150.0, high=1000.0, actions=T
                      "kprobe": ("kprobe",)}[method]
             need(any(x in sm for x in alias), f"{b.name}: probes.smb_method is '{sm}', wanted {method}")
     return lat
+
+
+SHARES = ("//127.0.0.1/share", "//127.0.0.1/ro")
+
+
+def check_names(d, bs, shares=SHARES):
+    """Issue 15 item 8: every event on a tree names its share, the server and the mount's user; each manifest
+    sums its events per share; the alert and the log name them too."""
+    named = set()
+    for b in bs:
+        for e in b.events():
+            if not e.get("sesid") or not e.get("tid"):
+                continue    # NEGOTIATE, SESSION_SETUP: no tree yet
+            need(e.get("share") in shares and e.get("server") == "127.0.0.1" and e.get("user") == "aod",
+                 f"{b.name}: {e.get('command')} on tid {e.get('tid')} is named share={e.get('share')!r} "
+                 f"server={e.get('server')!r} user={e.get('user')!r}")
+            named.add(e["share"])
+        summary = b.anomaly.get("shares") or []
+        need(summary and sum(int(s.get("count", 0)) for s in summary) == int(b.anomaly.get("count", -1)),
+             f"{b.name}: the shares summary {summary} does not add up to the anomaly's count {b.anomaly.get('count')}")
+    need(named, "no event on a tree to name")
+    log = read(os.path.join(d, "aod.log"))
+    for sh in named:
+        need(re.search(r"detected anomaly: smb \w+ .* on " + re.escape(sh) + r" \(server 127\.0\.0\.1, user aod\)", log) or
+             re.search(r"smb \w+: " + re.escape(sh) + r" \([^)]*\): \d+ events?, worst", log),
+             f"aod.log names {sh} in no alert and no summary line")
+    return "names " + ",".join(sorted(named))
 
 
 def case_late(res, mk, tmp):
@@ -262,7 +294,9 @@ def case_latency(method):
         # netem's 100 ms each way makes one round trip ~200 ms; compounds and writes may take two.
         need([e for e in evs if 180.0 <= float(e["latency_ms"]) < 300.0],
              "no command near 200 ms: " + describe(evs, 10))
-        return f"{len(lat)} bundle(s): {describe(sorted(evs, key=lambda e: -float(e['latency_ms'])), 4)}; {hist}"
+        names = check_names(d, lat, ("//127.0.0.1/share",))
+        return (f"{len(lat)} bundle(s): {describe(sorted(evs, key=lambda e: -float(e['latency_ms'])), 4)}; "
+                f"{names}; {hist}")
     return run
 
 
@@ -322,7 +356,7 @@ def case_errors(res, mk, tmp):
             codes.add(e.get("status_name") or "")
     need(codes & {"EACCES", "STATUS_ACCESS_DENIED"}, f"rule 'denied' events carry none of the tracked codes: {codes}")
     exit_ok(d)
-    return "codes " + ",".join(sorted(c for c in codes if c))
+    return "codes " + ",".join(sorted(c for c in codes if c)) + "; " + check_names(d, denied)
 
 
 def case_emergency(res, mk, tmp):
@@ -361,8 +395,11 @@ def case_stall(res, mk, tmp):
          f"the stall names pid {e.get('pid')} ({e.get('comm')}), not the reader dd {m.get('reader_pid')}")
     need(m.get("reader") == "0", f"the reader did not finish after smbd resumed: {m.get('reader')}")
     need(len(st) == 1, f"one stall gave {len(st)} stall bundles")
+    need(e.get("share") == "//127.0.0.1/share" and e.get("server") == "127.0.0.1",
+         f"the stalled READ names share {e.get('share')!r} on server {e.get('server')!r}")
     exit_ok(d)
-    return f"bundle {secs} s after the stall, {e.get('command')} {float(e.get('age_ms')):.0f} ms, pid {e.get('pid')} dd"
+    return (f"bundle {secs} s after the stall, {e.get('command')} {float(e.get('age_ms')):.0f} ms on {e['share']}, "
+            f"pid {e.get('pid')} dd")
 
 
 def case_crash(res, mk, tmp):
@@ -386,6 +423,163 @@ def case_crash(res, mk, tmp):
     need(re.search(r"partial", parts[2]), "the restarted aod did not say it removed the partial bundle")
     exit_ok(d)
     return "nothing visible after a kill in the action; the .part of a kill in the archive removed at restart"
+
+
+# ---- captures (issue 12): the pcap and the .dat of the capture bundles against the slow commands ----
+
+SMB2_CMDS = ["SMB2_NEGOTIATE", "SMB2_SESSION_SETUP", "SMB2_LOGOFF", "SMB2_TREE_CONNECT", "SMB2_TREE_DISCONNECT",
+             "SMB2_CREATE", "SMB2_CLOSE", "SMB2_FLUSH", "SMB2_READ", "SMB2_WRITE", "SMB2_LOCK", "SMB2_IOCTL",
+             "SMB2_CANCEL", "SMB2_ECHO", "SMB2_QUERY_DIRECTORY", "SMB2_CHANGE_NOTIFY", "SMB2_QUERY_INFO",
+             "SMB2_SET_INFO", "SMB2_OPLOCK_BREAK"]
+
+
+def host_tool(name, pkg):
+    import shutil
+    path = shutil.which(name)
+    if not path:
+        why = f"{name} is not installed on the host (apt-get install -y {pkg})"
+        if os.environ.get("CI") == "true":
+            raise Fail(why + "; CI must run this check")
+        raise Skip(why)
+    return path
+
+
+# cifs sends at most 5 requests in one compound (MAX_COMPOUND), with consecutive message ids.
+MAX_COMPOUND = 5
+
+
+def smb2_in_pcap(path):
+    """(message id, command name) of every SMB2 header tshark decodes in a pcap, requests and responses; and the
+    message ids cut off by the snap length: the rest of a compound whose last header in a truncated frame
+    points to a next one (the built-in ring keeps 256 bytes of a packet, headers only)."""
+    t = subprocess.run([host_tool("tshark", "tshark"), "-n", "-r", path, "-Y", "smb2", "-T", "fields",
+                        "-e", "smb2.msg_id", "-e", "smb2.cmd", "-e", "smb2.chain_offset", "-e", "frame.len",
+                        "-e", "frame.cap_len"], capture_output=True, text=True)
+    need(t.returncode == 0, f"tshark -r {os.path.basename(path)} fails: {t.stderr.strip()[-300:]}")
+    seen, cut = set(), set()
+    for line in t.stdout.splitlines():
+        mids, cmds, chain, flen, clen = (line.split("\t") + [""] * 5)[:5]
+        mids = [int(m) for m in mids.split(",") if m]
+        for mid, cmd in zip(mids, cmds.split(",")):
+            if cmd.isdigit() and int(cmd) < len(SMB2_CMDS):
+                seen.add((mid, SMB2_CMDS[int(cmd)]))
+        if mids and clen.isdigit() and flen.isdigit() and int(clen) < int(flen) and \
+                int(chain.split(",")[-1] or "0", 16):
+            cut.update(range(mids[-1] + 1, mids[0] + MAX_COMPOUND))
+    return seen, cut
+
+
+def dat_commands(path):
+    """(mid, command name) of the smb3_cmd_done events `trace-cmd report` reads from a .dat."""
+    t = subprocess.run([host_tool("trace-cmd", "trace-cmd"), "report", "-i", path], capture_output=True, text=True)
+    need(t.returncode == 0, f"trace-cmd report -i {os.path.basename(path)} fails: {t.stderr.strip()[-300:]}")
+    seen = set()
+    for m in re.finditer(r"smb3_cmd_done:.*?\bcmd=(\d+) mid=(\d+)", t.stdout):
+        if int(m.group(1)) < len(SMB2_CMDS):
+            seen.add((int(m.group(2)), SMB2_CMDS[int(m.group(1))]))
+    return seen, t.stdout.count("smb3_cmd_")
+
+
+def check_captures(d, tmp, kind):
+    """Each latency bundle names its capture bundles; those hold what the slow commands sent.
+    kind: tcpdump (cap.pcap*), ring (packets.pcap) or trace (trace.dat)."""
+    lat = check_latency_bundles(d, tmp, actions=False)
+    caps = {b.name: b for b in (Bundle(p, tmp) for p in
+                                sorted(glob.glob(os.path.join(d, "batches", "aod_capture_*_smb_*.tar.zst"))))}
+    need(caps, "no aod_capture_*_smb_*.tar.zst in " + d + "/batches")
+    files = {"tcpdump": r"cap\.pcap\d*$", "ring": r"packets\.pcap$", "trace": r"trace\.dat$"}[kind]
+    seen_in, records, cut = {}, 0, set()
+    for name, b in caps.items():
+        stop = b.manifest.get("stop") or {}
+        need(kind != "trace" or stop.get("status") == "ok",
+             f"{name}: trace-cmd's stop, extract, reset did not all end well: {stop.get('note') or stop}")
+        seen = set()
+        for f in (f for f in os.listdir(b.dir) if re.match(files, f)):
+            p = os.path.join(b.dir, f)
+            if kind == "trace":
+                got, n = dat_commands(p)
+                records += n
+            else:
+                got, snapped = smb2_in_pcap(p)
+                records += len(got)
+                cut |= snapped
+            seen |= got
+        seen_in[name] = seen
+    need(records, f"no SMB2 traffic in any capture bundle ({', '.join(caps)})")
+    total = snapped = 0
+    for b in lat:
+        links = b.manifest.get("capture_bundles") or []
+        need(links, f"{b.name}: manifest names no capture bundle")
+        for l in links:
+            need(l in caps, f"{b.name}: names {l}, which is not in batches/ ({', '.join(caps)})")
+        linked = set().union(*(seen_in[l] for l in links))
+        evs = [(int(e["mid"]), e["command"]) for e in b.events() if "mid" in e]
+        need(evs, f"{b.name}: its events carry no message id")
+        # a compound's tail past the snap length: its header is not in the file, the compound's head is
+        snapped += sum(e not in linked and e[0] in cut for e in evs)
+        miss = [e for e in evs if e not in linked and e[0] not in cut]
+        need(not miss, f"{b.name}: slow commands not in its capture bundle {', '.join(links)}: " +
+             ", ".join(f"{c} mid {m}" for m, c in miss[:6]) + f" ({len(miss)} of {len(evs)})")
+        total += len(evs)
+    exit_ok(d)
+    what = {"tcpdump": "pcap SMB2 headers", "ring": "pcap SMB2 headers", "trace": "smb3_cmd_* events"}[kind]
+    return (f"{len(lat)} latency bundle(s), {len(caps)} capture bundle(s); all {total} slow commands in the "
+            f"latency bundle's own capture by message id and command ({snapped} in a compound cut at the snap "
+            f"length); {records} {what}")
+
+
+def case_capture(res, mk, tmp):
+    d = os.path.join(res, "capture")
+    need((mk.get("capture") or {}).get("armed") == "yes", "tcpdump did not start, or never said 'listening on'")
+    log = read(os.path.join(d, "aod.log"))
+    need(not re.search(r"built-in packet ring holds", log), "the built-in ring ran where tcpdump is installed")
+    return check_captures(d, tmp, "tcpdump")
+
+
+def case_capture_trace(res, mk, tmp):
+    d = os.path.join(res, "capture-trace")
+    need((mk.get("capture-trace") or {}).get("armed") == "yes", "trace-cmd never said it was tracing")
+    return check_captures(d, tmp, "trace")
+
+
+def case_capture_ring(res, mk, tmp):
+    d = os.path.join(res, "capture-ring")
+    need((mk.get("capture-ring") or {}).get("armed") == "yes",
+         "aod did not say that the built-in packet ring takes the missing tcpdump's place")
+    log = read(os.path.join(d, "aod.log"))
+    need(not re.search(r"tcpdump started", log), "a tcpdump started although AOD_TCPDUMP_BIN names a missing file")
+    return check_captures(d, tmp, "ring")
+
+
+def case_aodv2(res, mk, tmp, root):
+    d = os.path.join(res, "aodv2")
+    m = mk.get("aodv2") or {}
+    fixture = os.path.join(root, "test", "fixtures", "config", "aodv2_newest.yaml")
+    need(read(os.path.join(d, "config.yaml")) == read(fixture, None), "the guest's config is not aodv2_newest.yaml as it is")
+    need(m.get("tcpdump") == "yes", "tcpdump did not start as the smb capture, or never said 'listening on'")
+    need(m.get("tracecmd") == "yes", "trace-cmd never said it was tracing as the nfs capture")
+    snap = bundles(d, tmp, "aod_snapshot")
+    need(snap, "no snapshot bundle")
+    links = snap[0].manifest.get("capture_bundles") or []
+    need(len(links) == 2, f"the snapshot names {links}, not one smb and one nfs capture bundle")
+    smb = [l for l in links if l.endswith("_smb_snapshot.tar.zst")]
+    nfs = [l for l in links if l.endswith("_nfs_snapshot.tar.zst")]
+    need(smb and nfs, f"the snapshot's capture bundles are {links}")
+    sb = Bundle(os.path.join(d, "batches", smb[0]), tmp)
+    pcaps = [f for f in os.listdir(sb.dir) if re.match(r"cap\.pcap\d*$", f)]
+    need(pcaps, f"{smb[0]} holds no cap.pcap*: {os.listdir(sb.dir)}")
+    seen = set().union(*(smb2_in_pcap(os.path.join(sb.dir, f))[0] for f in pcaps))
+    need(seen, f"tshark finds no SMB2 header in {smb[0]}")
+    nb = Bundle(os.path.join(d, "batches", nfs[0]), tmp)
+    need(nb.manifest.get("stop", {}).get("status") == "ok", f"{nfs[0]}: trace-cmd's stop: {nb.manifest.get('stop')}")
+    dat = os.path.join(nb.dir, "trace.dat")
+    need(os.path.exists(dat), f"{nfs[0]} holds no trace.dat: {os.listdir(nb.dir)}")
+    t = subprocess.run([host_tool("trace-cmd", "trace-cmd"), "report", "-i", dat], capture_output=True, text=True)
+    need(t.returncode == 0 and re.search(r"^cpus=\d+", t.stdout, re.M),
+         f"trace-cmd report -i trace.dat: exit {t.returncode}: {(t.stderr or t.stdout).strip()[-300:]}")
+    exit_ok(d)
+    return (f"unchanged config ran; snapshot cut {smb[0][-24:]} ({len(seen)} SMB2 headers) and {nfs[0][-24:]} "
+            f"(trace.dat, {t.stdout.count(chr(10))} report lines)")
 
 
 def not_ok(case, err, results, scen):
@@ -420,6 +614,8 @@ def main():
     funcs = {"late": case_late, "probes": case_probes, "quiet": case_quiet, "errors": case_errors,
              "single": case_single, "health": case_health,
              "emergency": case_emergency, "stall": case_stall, "crash": case_crash, "release": case_release,
+             "capture": case_capture, "capture-trace": case_capture_trace, "capture-ring": case_capture_ring,
+             "aodv2": lambda r, m, t: case_aodv2(r, m, t, o.root),
              "replay": lambda r, m, t: case_replay(r, m, t, o.aod, o.root)}
     for meth in ("tracepoint", "fentry", "kprobe"):
         funcs["latency-" + meth] = case_latency(meth)
@@ -440,6 +636,8 @@ def main():
                 if scen and scen not in mk:
                     raise Fail(f"the guest printed no result marker for scenario {scen}")
                 print(f"ok - {c} ({funcs[c](o.results, mk, tmp)})")
+            except Skip as e:
+                print(f"skip - {c}: {e}")
             except Exception as e:
                 failed = True
                 not_ok(c, e, o.results, scen)

@@ -143,6 +143,33 @@ def check_history(lat):
     return f"history {total} RPCs of {len(procs)} procedures, {fast} fast"
 
 
+EXPORTS = {3: ("127.0.0.1:/srv/nfs", "127.0.0.1:/srv/nfs/ro"), 4: ("127.0.0.1:/", "127.0.0.1:/ro")}
+
+
+def check_names(bs):
+    """Issue 15 item 8: every NFS event names the server and the export. Both versions mount two exports of one
+    server here, which share one rpc transport, and nothing the kernel shows says which superblock an rpc client
+    serves: so the event names the export when one mount fits, else the exports it may be, and they must be those
+    of its version on that server."""
+    seen = set()
+    named = [0, 0]
+    for b in bs:
+        for e in b.events():
+            v = int(e.get("vers", 0))
+            exports = e["share"].split() if e.get("share") else str(e.get("share_candidates", "")).split()
+            # the mount's own first RPCs (EXCHANGE_ID, SECINFO_NO_NAME ...) come before it is listed in mountstats
+            need(e.get("server") == "127.0.0.1" and set(exports) <= set(EXPORTS.get(v, ())),
+                 f"{b.name}: v{v} {e.get('proc')} names server={e.get('server')!r} share={e.get('share')!r} "
+                 f"candidates={e.get('share_candidates')!r}, wanted {EXPORTS.get(v)}")
+            seen.update(exports)
+            named[bool(exports)] += 1
+        summary = b.anomaly.get("shares") or []
+        need(summary and sum(int(s.get("count", 0)) for s in summary) == int(b.anomaly.get("count", -1)),
+             f"{b.name}: the shares summary {summary} does not add up to the anomaly's count {b.anomaly.get('count')}")
+    need(named[1] > named[0], f"only {named[1]} of {sum(named)} events name their export")
+    return seen
+
+
 def check_bundles(d):
     """What detection made of the records: latency bundles naming procedures, rule rofs fired, rofs_many not."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -170,9 +197,11 @@ def check_bundles(d):
         need("rofs_many" not in rules, f"rule 'rofs_many' (7 per interval, one more than the refusals) fired: {rules}")
         codes = {e.get("nfs_status_name") for b in err if b.anomaly.get("rule") == "rofs" for e in b.events()}
         need(codes & {"NFS4ERR_ROFS", "NFS3ERR_ROFS"}, f"rule 'rofs' events carry no ROFS status: {codes}")
+        exports = check_names(lat + err)
+        need({"127.0.0.1:/srv/nfs", "127.0.0.1:/"} <= exports, f"the manifests name only the exports {sorted(exports)}")
     return (f"{len(lat)} latency bundles ({', '.join(sorted(names)[:5])}), {hist}, manifest split "
             f"{100 * split[0] / split[1]:.1f} %; rules fired {rules}, "
-            f"codes {sorted(c for c in codes if c)}")
+            f"codes {sorted(c for c in codes if c)}; exports named {sorted(exports)}")
 
 
 def case_late(res, mk):
