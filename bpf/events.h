@@ -24,6 +24,7 @@ enum aod_ev_kind {
 	AOD_EV_FAULT = 16,
 	AOD_EV_KMSG = 17,	/* a kernel log line matched a pattern (userspace source) */
 	AOD_EV_SOCKCONN = 20,	/* a TCP connection to the SMB or NFS port changed state (sockconn) */
+	AOD_EV_IOERR = 21,	/* a VFS operation failed (io.error) */
 };
 
 struct aod_ev_hdr {
@@ -248,6 +249,33 @@ struct aod_ev_sockconn {
 	__u8 proto;		/* 0 SMB, 1 NFS (enum names_proto) */
 	__u8 method;		/* enum aod_sockconn_method */
 	__u8 pad[6];
+};
+
+/*
+ * io.error: the io operations, in the order and with the names of src/names.c's io space (the
+ * config's track_commands); a record's op is one of these.
+ */
+enum aod_io_op {
+	AOD_IO_OPEN, AOD_IO_READ, AOD_IO_WRITE, AOD_IO_FSYNC, AOD_IO_FDATASYNC, AOD_IO_CLOSE, AOD_IO_TRUNCATE,
+	AOD_IO_RENAME, AOD_IO_UNLINK, AOD_IO_MKDIR, AOD_IO_RMDIR, AOD_IO_LINK, AOD_IO_SYMLINK, AOD_IO_READDIR,
+	AOD_IO_STAT, AOD_IO_SETATTR, AOD_IO_NOPS
+};
+
+enum aod_ioerr_method {
+	AOD_IOERR_M_VFS = 0,		/* fexit on the vfs function (do_filp_open, vfs_read, ...) */
+	AOD_IOERR_M_SYSCALL = 1,	/* the syscall's exit (raw_syscalls:sys_exit) */
+};
+
+/* A failed VFS operation: the header names the task that got the error. */
+struct aod_ev_ioerr {
+	struct aod_ev_hdr h;
+	__u64 ino;		/* the file's inode number, 0 when not known (open and the path operations) */
+	__s32 err;		/* the errno, positive (ENOSPC = 28) */
+	__s32 fd;		/* the fd the syscall was given, -1 when it takes none or at vfs level */
+	__u16 op;		/* enum aod_io_op */
+	__u16 syscall_nr;	/* with AOD_IOERR_M_SYSCALL: which syscall (this architecture's number), else 0 */
+	__u8 method;		/* enum aod_ioerr_method */
+	__u8 pad[3];
 };
 
 #endif /* AOD_EVENTS_H */

@@ -25,6 +25,25 @@ struct aod_count {
 	__u64 tcp_retrans;
 	__u64 drops;
 	__u64 faults;
+	__u64 ioerr;		/* failed io operations that passed the filter and were offered to the ring */
+};
+
+/*
+ * io.error's in-kernel filter (bpf/ioerr.bpf.c's .bss, written by userspace after load and on a
+ * HUP): the union of the rules' operations and errno codes, so only failures some rule can count
+ * leave the kernel. Excluded codes are left to detection.
+ */
+/* The syscall-level hook's table (rodata nr_op, indexed by syscall number: above every number of
+ * x86_64 and arm64): the op plus one (0: no io syscall) and the flags below. */
+#define AOD_IOERR_NR 512
+#define AOD_IOERR_NR_FD 0x80
+#define AOD_IOERR_NR_UNLINKAT 0x40	/* unlinkat: its third argument may say AT_REMOVEDIR (then it is rmdir) */
+#define AOD_IOERR_NR_OP 0x3f		/* the op plus one */
+#define AOD_IOERR_ERRNO_MAX 1024	/* errnos at or above this pass only with all_errnos */
+struct aod_ioerr_filter {
+	__u32 ops;		/* bit (1 << enum aod_io_op): watched */
+	__u32 all_errnos;	/* a rule tracks every code */
+	__u64 errnos[AOD_IOERR_ERRNO_MAX / 64];	/* bit e: errno e tracked */
 };
 
 #ifndef __always_inline
@@ -146,6 +165,20 @@ static __always_inline void aod_sock_addrs(const struct sock *sk, __u16 *family,
 		BPF_CORE_READ_INTO((__u32 *)saddr, sk, __sk_common.skc_rcv_saddr);
 		BPF_CORE_READ_INTO((__u32 *)daddr, sk, __sk_common.skc_daddr);
 	}
+}
+
+/* The current task's file of fd, NULL when fd is out of its table (the syscall-level hooks only have the fd). */
+static __always_inline struct file *aod_file_of_fd(long fd)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct file **fds;
+	struct file *f = NULL;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(t, files, fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(t, files, fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
 }
 
 /* The maps every latency family (sched, block, vfs) has: its log2 histogram and its ring buffer. */

@@ -32,4 +32,10 @@
 #error "aod's BPF objects are built for __TARGET_ARCH_x86 or __TARGET_ARCH_arm64 (Makefile BPF_ARCH)"
 #endif
 
+/*
+ * One register of regs: tp_btf's regs is a typed pointer read directly, raw_tp's needs probe reads
+ * (btf is a constant at every call site, so each program keeps one of the two).
+ */
+#define AOD_SC_RD(btf, regs, f) ((btf) ? (regs)->f : BPF_CORE_READ(regs, f))
+
 #endif

@@ -56,15 +56,7 @@ static __always_inline __u8 ftype_of_file(struct file *f)
 /* The syscall forms only have the fd: look the file up in the task's table. */
 static __always_inline __u8 ftype_of_fd(long fd)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	struct file **fds;
-	struct file *f = NULL;
-
-	if (fd < 0 || fd >= BPF_CORE_READ(t, files, fdt, max_fds))
-		return 0;
-	fds = BPF_CORE_READ(t, files, fdt, fd);
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return ftype_of_file(f);
+	return ftype_of_file(aod_file_of_fd(fd));
 }
 
 /* `tsk` (a constant at every call site): the task-storage slot, else the hash. */
@@ -227,12 +219,9 @@ SC_PAIR(writev, AOD_VFS_WRITE)
 
 /*
  * raw_syscalls: every syscall of every task passes here, so both ends first filter on the
- * number, with loads and compares only. tp_btf's regs is a typed pointer read directly;
- * raw_tp's needs probe reads.
+ * number, with loads and compares only.
  */
-#define RD(btf, p, f) ((btf) ? (p)->f : BPF_CORE_READ(p, f))
-
-#define SC_NR(btf, regs) ((long)RD(btf, regs, AOD_SC_NR))
+#define SC_NR(btf, regs) ((long)AOD_SC_RD(btf, regs, AOD_SC_NR))
 
 /* AOD_VFS_READ or AOD_VFS_WRITE, -1 for the other syscalls */
 static __always_inline int rw_op(long id)
@@ -251,7 +240,7 @@ static __always_inline int raw_enter(struct pt_regs *regs, long id, const bool b
 	if (op < 0)
 		return 0;
 	/* the first argument is the fd in all six */
-	return enter(op, AOD_VFS_M_SYSCALL, id, RD(btf, regs, AOD_SC_ARG0), btf);
+	return enter(op, AOD_VFS_M_SYSCALL, id, AOD_SC_RD(btf, regs, AOD_SC_ARG0), btf);
 }
 
 static __always_inline int raw_leave(struct pt_regs *regs, long ret, const bool btf)

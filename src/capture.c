@@ -21,6 +21,7 @@
 #include "io.h"
 #include "json.h"
 #include "log.h"
+#include "loop.h"
 #include "pktring.h"
 
 /*
@@ -847,19 +848,29 @@ void capture_get_stats(const struct capture *cp, struct capture_stats *st)
 		memset(st, 0, sizeof(*st));
 }
 
-static bool all_off(const struct capture *cp)
+static bool all_off(void *ctx)
 {
+	const struct capture *cp = ctx;
+
 	for (int i = 0; i < cp->n; i++)
 		if (cp->caps[i].phase != PH_OFF)
 			return false;
 	return true;
 }
 
+void capture_loop_fill(void *cp, struct loop_set *s)
+{
+	capture_fill_fds(cp, &s->rd, &s->maxfd, &s->deadline_ns);
+}
+
+void capture_loop_poll(void *cp, const struct loop_set *s, uint64_t now_ns)
+{
+	capture_poll(cp, &s->rd, now_ns);
+}
+
 void capture_drain(struct capture *cp, uint64_t grace_ns)
 {
-	uint64_t until = mono_ns() + grace_ns, deadline;
-	fd_set rd;
-	int maxfd;
+	uint64_t until = mono_ns() + grace_ns;
 
 	if (!cp)
 		return;
@@ -872,14 +883,8 @@ void capture_drain(struct capture *cp, uint64_t grace_ns)
 		else if (!k->cur.on && k->phase != PH_OFF)
 			k->cur = (struct cut){ .on = true, .discard = true, .trig_ns = mono_ns() };
 	}
-	while (!all_off(cp) && mono_ns() < until) {
-		FD_ZERO(&rd);
-		maxfd = -1;
-		deadline = until;
-		capture_fill_fds(cp, &rd, &maxfd, &deadline);
-		io_select_until(maxfd, &rd, deadline);
-		capture_poll(cp, &rd, mono_ns());
-	}
+	if (loop_serve_until(capture_loop_fill, capture_loop_poll, all_off, cp, until) < 0)
+		log_warn("unable to wait for the captures to stop; killing them");
 	for (int i = 0; i < cp->n; i++) {
 		struct cap *k = &cp->caps[i];
 

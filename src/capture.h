@@ -13,6 +13,8 @@
 #include "collect.h"
 #include "config.h"
 
+struct loop_set;
+
 #define CAPTURE_NAME_MAX CFG_CAPTURE_NAME_MAX	/* aod_capture_<ts>_<proto>_<anomaly>.tar.zst */
 #define CAPTURE_DIR "capture"		/* <aod_output_dir>/capture/<proto>: the files of the running capture */
 #define CAPTURE_MAX_FAILURES 3		/* spawn failures in a row that disable a capture, as AODv2 */
@@ -48,6 +50,9 @@ int capture_trigger(struct capture *cp, const char *proto, const char *anomaly, 
 void capture_fill_fds(struct capture *cp, fd_set *rd, int *maxfd, uint64_t *deadline_ns);
 /* Advance every capture: start, reap, stop, archive one bounded step, restart. rd NULL: read anyway. */
 void capture_poll(struct capture *cp, const fd_set *rd, uint64_t now_ns);
+/* The two above shaped for loop_add_poller; cp is the struct capture (NULL: none). */
+void capture_loop_fill(void *cp, struct loop_set *s);
+void capture_loop_poll(void *cp, const struct loop_set *s, uint64_t now_ns);
 /* End: let cuts in flight finish, stop the rest without a bundle (files deleted, trace-cmd reset),
  * within grace_ns; what is still running then is killed. */
 void capture_drain(struct capture *cp, uint64_t grace_ns);

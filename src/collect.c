@@ -20,6 +20,7 @@
 #include "io.h"
 #include "log.h"
 #include "history.h"
+#include "loop.h"
 #include "manifest.h"
 #include "tar.h"
 
@@ -769,28 +770,28 @@ void collect_poll(struct collect *c, const fd_set *rd, uint64_t now_ns)
 	archive_work(c);
 }
 
-static void drain_wait(struct collect *c, uint64_t until)
+void collect_loop_fill(void *c, struct loop_set *s)
 {
-	uint64_t dl;
-	fd_set rd;
-	int maxfd;
+	collect_fill_fds(c, &s->rd, &s->maxfd, &s->deadline_ns);
+}
 
-	while (collect_running(c) > 0 && mono_ns() < until) {
-		FD_ZERO(&rd);
-		maxfd = -1;
-		dl = until;
-		collect_fill_fds(c, &rd, &maxfd, &dl);
-		/* Shutdown is the one place aod waits: nothing else is left to serve. */
-		io_select_until(maxfd, &rd, dl);
-		collect_poll(c, &rd, mono_ns());
-	}
+void collect_loop_poll(void *c, const struct loop_set *s, uint64_t now_ns)
+{
+	collect_poll(c, &s->rd, now_ns);
+}
+
+static bool all_done(void *c)
+{
+	return collect_running(c) == 0;
 }
 
 void collect_drain(struct collect *c, uint64_t grace_ns)
 {
 	int i, k;
 
-	drain_wait(c, mono_ns() + grace_ns);
+	/* Shutdown is the one place aod waits: nothing else is left to serve. */
+	if (loop_serve_until(collect_loop_fill, collect_loop_poll, all_done, c, mono_ns() + grace_ns) < 0)
+		log_warn("unable to wait for the running bundles; finishing them now");
 	for (i = 0; i < c->nslots; i++) {
 		struct bundle *b = &c->slots[i];
 

@@ -12,6 +12,8 @@
 #include "detect.h"
 #include "manifest.h"
 
+struct loop_set;
+
 #define COLLECT_MAX_BUNDLES CFG_MAX_BUNDLES
 
 struct collect_request {
@@ -53,6 +55,9 @@ void collect_fill_fds(struct collect *c, fd_set *rd, int *maxfd, uint64_t *deadl
  * one bundle at a time in the order their actions finished. collect_start writes a bundle at
  * once only when nothing else waits for the archiver and it fits in that one step. */
 void collect_poll(struct collect *c, const fd_set *rd, uint64_t now_ns);
+/* The two above shaped for loop_add_poller; c is the struct collect. */
+void collect_loop_fill(void *c, struct loop_set *s);
+void collect_loop_poll(void *c, const struct loop_set *s, uint64_t now_ns);
 /* Bundles holding a slot: actions running, queued or being archived. */
 int collect_running(const struct collect *c);
 /* Shutdown: give running bundles grace_ns more ns (a duration) while archiving goes on, then

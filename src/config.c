@@ -1013,6 +1013,8 @@ static void parse_rules(struct ctx *c, struct cfg_anomaly *a, const yaml_node_t 
 }
 
 /* anomalies.<proto>.error: the flat form is one rule named after the anomaly; `rules:` may not be mixed in. */
+static void parse_syscall_attach(struct ctx *c, struct cfg_anomaly *a, const yaml_node_t *x, const char *path);
+
 static void parse_error_body(struct ctx *c, struct cfg_anomaly *a, const yaml_node_t *k, const yaml_node_t *map,
 			     const char *path)
 {
@@ -1035,6 +1037,10 @@ static void parse_error_body(struct ctx *c, struct cfg_anomaly *a, const yaml_no
 		a->nrules = 1;
 	}
 	check_tool(c, map, path, a);
+	if (a->space == NAMES_IO && (fk = get(c, map, "attach", NULL))) {
+		join(p, path, "attach");
+		parse_syscall_attach(c, a, fk, p);
+	}
 	parse_actions_of(c, k, map, path, a);
 }
 
@@ -1084,6 +1090,9 @@ static const char *const lat_keys[] = { "tool", "mode", "acceptable_count", "def
 					"track_commands", "exclude_commands", "actions" };
 static const char *const err_keys[] = { "tool", "acceptable_count", "track_commands", "track_errors",
 					"exclude_errors", "rules", "actions", "track_ops" };
+/* io.error: no NFSv4 operations; attach as health.vfs_latency's (the cost rule) */
+static const char *const io_err_keys[] = { "tool", "acceptable_count", "track_commands", "track_errors",
+					   "exclude_errors", "rules", "actions", "attach" };
 static const char *const conn_keys[] = { "tool", "acceptable_count", "actions" };
 static const char *const stall_keys[] = { "stall_ms", "acceptable_count", "actions" };
 static const char *const reconn_keys[] = { "acceptable_count", "actions" };
@@ -1131,7 +1140,10 @@ static void parse_proto(struct ctx *c, const yaml_node_t *n, const char *proto)
 		}
 		if (!(a = new_anomaly(c, k, t, proto, td->type)))
 			continue;
-		check_keys(c, v, td->keys, td->type == CFG_ERROR ? nkeys_for(a->space, td->nkeys) : td->nkeys, p);
+		if (io)
+			check_keys(c, v, io_err_keys, ARRAY_SIZE(io_err_keys), p);
+		else
+			check_keys(c, v, td->keys, td->type == CFG_ERROR ? nkeys_for(a->space, td->nkeys) : td->nkeys, p);
 		td->parse(c, a, k, v, p);
 	}
 }
@@ -1287,17 +1299,18 @@ static const unsigned int hclass_keys[] = {
 };
 
 /*
- * health.vfs_latency.attach: auto (fentry or kprobes) | syscall (also the syscall-level
- * fallback, which taxes every syscall of every task, so it is never chosen unasked).
+ * health.vfs_latency.attach and anomalies.io.error.attach: auto (fentry or kprobes; io: fexit) |
+ * syscall (also the syscall-level fallback, which taxes every syscall of every task, so it is
+ * never chosen unasked).
  */
-static void parse_vfs_attach(struct ctx *c, struct cfg_anomaly *a, const yaml_node_t *x, const char *path)
+static void parse_syscall_attach(struct ctx *c, struct cfg_anomaly *a, const yaml_node_t *x, const char *path)
 {
 	const char *s = want_scalar(c, x, path);
 
 	if (!s)
 		return;
-	if (a->health != CFG_H_VFS)
-		cerr(c, x, "%s: key 'attach' applies only to health.vfs_latency", path);
+	if (!(a->type == CFG_HEALTH && a->health == CFG_H_VFS) && !(a->type == CFG_ERROR && a->space == NAMES_IO))
+		cerr(c, x, "%s: key 'attach' applies only to health.vfs_latency and anomalies.io.error", path);
 	else if (!strcmp(s, "syscall") || !strcmp(s, "auto"))
 		a->syscall_level = !strcmp(s, "syscall");
 	else
@@ -1361,7 +1374,7 @@ static void parse_health_kind(struct ctx *c, const struct health_kind *hk, const
 			parse_patterns(c, x, p);
 		join(p, path, "attach");
 		if ((x = get(c, v, "attach", NULL)) && hk->cls == H_LATENCY)
-			parse_vfs_attach(c, a, x, p);
+			parse_syscall_attach(c, a, x, p);
 	}
 	/* counting kinds have no separate threshold: detection may read either field */
 	if (hk->cls == H_COUNT)

@@ -140,7 +140,9 @@ struct cfg_error_rule {
 };
 
 enum cfg_health_kind {
-	CFG_H_SCHED, CFG_H_BIO, CFG_H_VFS, CFG_H_OOM, CFG_H_TCP, CFG_H_DROP, CFG_H_FAULT, CFG_H_KMSG,
+	CFG_H_SCHED, CFG_H_BIO, CFG_H_VFS, CFG_H_OOM, CFG_H_TCP, CFG_H_DROP, CFG_H_FAULT,
+	CFG_H_IOERR,			/* no health: key; the probe family of anomalies.io.error */
+	CFG_H_KMSG,
 	CFG_H_COUNT
 };
 
@@ -167,7 +169,7 @@ struct cfg_anomaly {
 	/* CFG_HEALTH */
 	enum cfg_health_kind health;
 	uint64_t threshold;		/* us for latencies, count otherwise */
-	bool syscall_level;		/* vfs_latency attach: syscall, hooks that tax every syscall allowed */
+	bool syscall_level;		/* vfs_latency, io.error attach: syscall: hooks that tax every syscall allowed */
 	char mode[16];			/* CFG_LATENCY/CFG_ERROR: "all", "trackonly" or "excludeonly" (as configured) */
 	/* indices into cfg_config.actions */
 	uint16_t actions[CFG_MAX_ANOM_ACTIONS];
@@ -251,7 +253,8 @@ const struct cfg_capture *config_find_capture(const struct cfg_config *cfg, cons
 /* Whether detection reports this anomaly's worst value as a count, not a latency in ns. */
 static inline bool config_worst_is_count(const struct cfg_anomaly *an)
 {
-	return an && ((an->type == CFG_HEALTH && !cfg_health_is_latency(an->health)) || an->type == CFG_SOCKCONN);
+	return an && ((an->type == CFG_HEALTH && !cfg_health_is_latency(an->health)) || an->type == CFG_SOCKCONN ||
+		      (an->type == CFG_ERROR && an->space == NAMES_IO));	/* a failed io op has no latency */
 }
 /* A status code's name, or its number in the space's notation when the name tables lack it. */
 const char *config_code_name(struct cfg_code code, char *buf, size_t size);

@@ -6,6 +6,7 @@
 #include <syslog.h>
 
 #include "array.h"
+#include "family.h"
 #include "names.h"
 
 static const char *kind_name(enum cfg_action_kind k)
@@ -53,6 +54,16 @@ static void print_codes(const char *label, const struct cfg_code *codes, int n, 
 		fprintf(out, "%s%s", i ? "," : " ", config_code_name(codes[i], b, sizeof(b)));
 }
 
+/* The cost rule (DESIGN.md) for a family that may fall back to syscall-level hooks: vfs, io. */
+static void print_attach(const struct cfg_anomaly *a, enum cfg_health_kind fam, const char *first, FILE *out)
+{
+	if (a->syscall_level)
+		fprintf(out, "  attach: syscall: %s, else syscall-level hooks (every syscall pays)\n", first);
+	else
+		fprintf(out, "  attach: auto: %s; on a kernel with only syscall-level hooks it is left off "
+			     "(every syscall pays); turn on with %s\n", first, family_table[fam].syscall_optin);
+}
+
 static void print_error(const struct cfg_anomaly *a, FILE *out)
 {
 	const char *what = a->space == NAMES_SMB ? "commands" : a->space == NAMES_NFS ? "procedures" : "ops";
@@ -82,6 +93,8 @@ static void print_error(const struct cfg_anomaly *a, FILE *out)
 		}
 		fputc('\n', out);
 	}
+	if (a->space == NAMES_IO)
+		print_attach(a, CFG_H_IOERR, "fexit", out);
 }
 
 /* sockconn, stall, reconnect */
@@ -105,11 +118,8 @@ static void print_health(const struct cfg_anomaly *a, FILE *out)
 	if (a->health == CFG_H_SCHED || a->health == CFG_H_BIO || a->health == CFG_H_VFS)
 		fprintf(out, "  fires at %u events of %llu us or more per interval\n", a->acceptable_count,
 			(unsigned long long)a->threshold);
-	if (a->health == CFG_H_VFS && a->syscall_level)
-		fprintf(out, "  attach: syscall: fentry or kprobes, else syscall-level hooks (every syscall pays)\n");
-	else if (a->health == CFG_H_VFS)
-		fprintf(out, "  attach: auto: fentry or kprobes; on a kernel with only syscall-level hooks it is left off "
-			     "(every syscall pays); turn on with health.vfs_latency.attach: syscall\n");
+	if (a->health == CFG_H_VFS)
+		print_attach(a, CFG_H_VFS, "fentry or kprobes", out);
 	else if (a->health == CFG_H_OOM || a->health == CFG_H_KMSG)
 		fprintf(out, "  fires on every event\n");
 	else

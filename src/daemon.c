@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,8 +17,10 @@
 #include "cmds.h"
 #include "health_source.h"
 #include "history_feed.h"
+#include "ioerr.h"
 #include "capture.h"
 #include "kmsg.h"
+#include "loop.h"
 #include "conn_source.h"
 #include "sockconn.h"
 #include "log.h"
@@ -247,6 +248,12 @@ void daemon_reload(struct daemon *d)
 		smb_source_update_config(d->smb, d->cfg);
 	if (d->nfs)
 		nfs_source_update_config(d->nfs, d->cfg);
+	if (d->health) {
+		struct aod_ioerr_filter io;
+
+		ioerr_filter_from_config(&io, d->cfg);
+		health_source_set_io_filter(d->health, &io);
+	}
 	log_info("config reloaded from %s", d->cfg->path);
 }
 
@@ -368,8 +375,7 @@ int daemon_metrics_render(void *daemon)
 		memcpy(s.smb.count, d->replay_hist->count, sizeof(s.smb.count));
 	}
 	metrics_families(d, &s.probes, &s);
-	/* The last sweep's total plus what was written since: exact between sweeps, without listing the directory. */
-	s.bundle_dir_bytes = d->bundle_dir_bytes + (s.bundles.bytes_written - d->bundle_dir_mark);
+	s.bundle_dir_bytes = d->bundle_dir_bytes;
 	s.bundle_dir_limit = d->cfg->max_total_log_bytes;
 	if (!d->metrics_buf)
 		return -ENOMEM;
@@ -394,13 +400,6 @@ void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns)
 
 	(void)now_ns;
 	err = fleet_sweep(d, &res);
-	if (err >= 0) {
-		struct collect_stats st;
-
-		collect_get_stats(d->collect, &st);
-		d->bundle_dir_bytes = res.kept_bytes;
-		d->bundle_dir_mark = st.bytes_written;
-	}
 	if (err < 0)
 		log_error("unable to sweep %s/batches: %s", d->cfg->output_dir, strerror(-err));
 	else if (res.deleted_files)
@@ -448,19 +447,6 @@ static int setup_signals(struct daemon *d)
 	return d->sigfd < 0 ? -errno : 0;
 }
 
-static int make_timer(uint32_t ms)
-{
-	struct timespec t = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-	struct itimerspec its = { .it_interval = t, .it_value = t };
-	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-
-	if (fd >= 0 && timerfd_settime(fd, 0, &its, NULL) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 static int ringbuf_event(void *ctx, void *data, size_t size)
 {
 	struct daemon *d = ctx;
@@ -481,6 +467,15 @@ int daemon_load_config(struct daemon *d)
 	d->cfg = &d->cfgs[0];
 	daemon_apply_overrides(d, d->cfg);
 	return 0;
+}
+
+/* Every bundle renamed into place, quick or capture: the directory's bytes, the status and the upload. */
+static void bundle_written(void *ctx, const char *name, uint64_t size, int64_t wall_ns)
+{
+	struct daemon *d = ctx;
+
+	d->bundle_dir_bytes += size;
+	fleet_bundle_written(d, name, wall_ns);
 }
 
 int daemon_setup_core(struct daemon *d)
@@ -511,6 +506,7 @@ int daemon_setup_core(struct daemon *d)
 	err = history_feed_init(&d->history, &d->arena, d->cfg, d->replay, d->collect);
 	if (err < 0)
 		return err;
+	collect_on_written(d->collect, bundle_written, d);
 	err = retain_remove_parts(collect_outdir_fd(d->collect), &removed);
 	if (err == 0 && removed)
 		log_warn("removed %u partial bundles (*.part) left by an earlier crash in %s/batches", removed,
@@ -598,7 +594,7 @@ static void floor_us(uint32_t *floor, uint64_t threshold_us)
 		*floor = t;
 }
 
-/* Families and in-kernel floors from the health anomalies: only what detection can use crosses. */
+/* Families and in-kernel floors from the health anomalies and io.error: only what detection can use crosses. */
 static bool health_opts_from_cfg(const struct cfg_config *cfg, struct health_opts *o, bool *want_kmsg)
 {
 	const struct cfg_anomaly *an;
@@ -622,8 +618,14 @@ static bool health_opts_from_cfg(const struct cfg_config *cfg, struct health_opt
 			floor_us(&o->bio_warn_us, an->threshold);
 		else if (an->health == CFG_H_VFS)
 			floor_us(&o->vfs_warn_us, an->threshold);
-		if (an->health == CFG_H_VFS)
-			o->vfs_syscall_ok = an->syscall_level;
+		if (an->health == CFG_H_VFS && an->syscall_level)
+			o->syscall_ok |= 1u << CFG_H_VFS;
+	}
+	/* io.error is an error anomaly, but its probes are a family of the health source */
+	if (ioerr_filter_from_config(&o->io, cfg)) {
+		o->families |= 1u << CFG_H_IOERR;
+		if (ioerr_syscall_ok(cfg))
+			o->syscall_ok |= 1u << CFG_H_IOERR;
 	}
 	return o->families != 0;
 }
@@ -638,19 +640,21 @@ static void start_health(struct daemon *d)
 		o.cb = health_event;
 		o.cb_ctx = d;
 		err = health_source_open(&d->health, &d->arena, &o);
-		if (err < 0) {
-			log_warn("health: no probe family could attach (%s); health anomalies other than kmsg are off",
-				 strerror(-err));
-			if (d->health)
-				health_source_close(d->health);
-			d->health = NULL;
-		}
+		/* each family's method or why it is off, also when none attached (io.error alone, left off) */
 		for (i = 0; d->health && i < HEALTH_NFAM; i++)
 			if (o.families & (1u << i))
 				log_info("health: %s: %s", health_source_family_name((enum cfg_health_kind)i),
 					 health_source_method(d->health, (enum cfg_health_kind)i));
+		if (err < 0) {
+			log_warn("health: no probe family could attach (%s); health anomalies other than kmsg, and io.error, "
+				 "are off", strerror(-err));
+			if (d->health)
+				health_source_close(d->health);
+			d->health = NULL;
+		}
 		if (d->health && health_source_cost_note(d->health))
-			log_warn("health: %s. Remove vfs_latency from health: to avoid it.", health_source_cost_note(d->health));
+			log_warn("health: %s. Leave attach: auto (the default) to avoid it.",
+				 health_source_cost_note(d->health));
 	}
 	if (!want_kmsg)
 		return;
@@ -759,6 +763,211 @@ int daemon_setup_metrics(struct daemon *d)
 	return 0;
 }
 
+/* ---- the loop: what the daemon registers on the reactor (loop.c), in the order a pass serves it ---- */
+
+#define SHUTDOWN_GRACE_NS (10ull * 1000000000ull)
+
+static void on_signals(void *ctx, uint64_t now)
+{
+	struct daemon *d = ctx;
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			if (!d->stopping)
+				log_info("%s: writing the shutdown bundle, then exiting", strsignal((int)si.ssi_signo));
+			d->stopping = true;
+			loop_stop(&d->loop);	/* after this pass */
+			break;
+		case SIGUSR1:
+			daemon_system_bundle(d, "snapshot", now);
+			break;
+		case SIGHUP:
+			daemon_reload(d);
+			break;
+		case SIGUSR2:
+			daemon_release_modules(d);
+			break;
+		case SIGCHLD:
+			/* it woke the loop; collect, capture and upload reap with WNOHANG on every pass */
+			break;
+		}
+	}
+}
+
+/* The ring buffers come and go (a module loaded later, SIGUSR2): the loop asks for their fds each pass. */
+static int smb_fd(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	return d->smb ? smb_source_fd(d->smb) : -1;
+}
+
+static void smb_ready(void *ctx, uint64_t now)
+{
+	struct daemon *d = ctx;
+
+	if (smb_source_consume(d->smb) < 0)
+		log_warn("smb: ring buffer read failed; will re-check the probes on the cleanup tick");
+}
+
+static int nfs_fd(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	return d->nfs ? nfs_source_fd(d->nfs) : -1;
+}
+
+static void nfs_ready(void *ctx, uint64_t now)
+{
+	struct daemon *d = ctx;
+
+	if (nfs_source_consume(d->nfs) < 0)
+		log_warn("nfs: ring buffer read failed; will re-check the probes on the cleanup tick");
+}
+
+static int health_fd(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	return d->health ? health_source_fd(d->health) : -1;
+}
+
+static void health_ready(void *ctx, uint64_t now)
+{
+	struct daemon *d = ctx;
+
+	if (health_source_consume(d->health) < 0)
+		log_warn("health: ring buffer read failed");
+}
+
+static int kmsg_fd(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	return d->kmsg ? d->kmsg->fd : -1;
+}
+
+static void kmsg_ready(void *ctx, uint64_t now)
+{
+	daemon_read_kmsg(ctx);
+}
+
+static int conn_fd(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	return d->conn ? conn_source_fd(d->conn) : -1;
+}
+
+static void conn_ready(void *ctx, uint64_t now)
+{
+	daemon_read_conn(ctx, now, false);
+}
+
+static void on_watch(void *ctx, uint64_t now)
+{
+	struct daemon *d = ctx;
+
+	/* the /proc fallback's snapshot belongs to the window that is closing */
+	if (d->conn)
+		daemon_read_conn(d, now, true);
+	/* The vmstat fault fallback samples on this tick, before the window closes. */
+	if (d->health)
+		health_source_tick(d->health, now);
+	/* requests still pending past stall_ms, fed in before the window closes */
+	if (d->smb)
+		smb_source_scan_stalls(d->smb, now);
+	daemon_close_window(d, now);
+	fleet_watch_tick(d);
+}
+
+static void on_cleanup(void *ctx, uint64_t now)
+{
+	daemon_cleanup_tick(ctx, now);
+}
+
+void daemon_metrics_fill(void *ctx, struct loop_set *s)
+{
+	struct daemon *d = ctx;
+
+	metrics_server_fill(&d->metrics, &s->rd, &s->maxfd, &s->deadline_ns);
+}
+
+void daemon_metrics_poll(void *ctx, const struct loop_set *s, uint64_t now)
+{
+	struct daemon *d = ctx;
+
+	metrics_server_poll(&d->metrics, &s->rd, now, daemon_metrics_render, d, (const char *const *)&d->metrics_buf);
+}
+
+static void upload_want(void *ctx, struct loop_set *s)
+{
+	upload_fill(ctx, &s->rd, &s->maxfd, &s->deadline_ns, mono_ns());
+}
+
+static void upload_ready(void *ctx, const struct loop_set *s, uint64_t now)
+{
+	upload_poll(ctx, &s->rd, now);
+}
+
+/* Signals first, then the sources, the watch and cleanup ticks, and the modules with children and clients. */
+static int register_loop(struct daemon *d)
+{
+	uint64_t watch = (uint64_t)(d->cfg->watch_interval_ms ? d->cfg->watch_interval_ms : 1000) * 1000000ull;
+	uint64_t cleanup = (uint64_t)(d->cfg->cleanup_interval_sec ? d->cfg->cleanup_interval_sec : 60) * 1000000000ull;
+	uint64_t now = mono_ns();
+	int err = 0;
+
+	loop_init(&d->loop);
+	/* a signalfd past FD_SETSIZE is refused and said by the loop; aod runs on without it, as before */
+	if ((err = loop_add_fd(&d->loop, d->sigfd, on_signals, d)) == -EMFILE)
+		err = 0;
+	if (err >= 0)
+		err = loop_add_source(&d->loop, smb_fd, smb_ready, d);
+	if (err >= 0)
+		err = loop_add_source(&d->loop, nfs_fd, nfs_ready, d);
+	if (err >= 0)
+		err = loop_add_source(&d->loop, health_fd, health_ready, d);
+	if (err >= 0)
+		err = loop_add_source(&d->loop, kmsg_fd, kmsg_ready, d);
+	if (err >= 0)
+		err = loop_add_source(&d->loop, conn_fd, conn_ready, d);
+	if (err >= 0)
+		err = loop_add_timer(&d->loop, now + watch, watch, on_watch, d);
+	if (err >= 0)
+		err = loop_add_timer(&d->loop, now + cleanup, cleanup, on_cleanup, d);
+	if (err >= 0)
+		err = loop_add_poller(&d->loop, daemon_metrics_fill, daemon_metrics_poll, d);
+	if (err >= 0)
+		err = loop_add_poller(&d->loop, collect_loop_fill, collect_loop_poll, d->collect);
+	if (err >= 0 && d->capture)
+		err = loop_add_poller(&d->loop, capture_loop_fill, capture_loop_poll, d->capture);
+	if (err >= 0 && d->upload)
+		err = loop_add_poller(&d->loop, upload_want, upload_ready, d->upload);
+	if (err < 0)
+		log_error("unable to set up the loop: %s", strerror(-err));
+	return err < 0 ? err : 0;
+}
+
+static int run_loop(struct daemon *d)
+{
+	int err = loop_run(&d->loop);
+
+	if (err < 0) {
+		log_error("unable to wait in select: %s", strerror(-err));
+		return 1;
+	}
+	daemon_system_bundle(d, "shutdown", mono_ns());
+	collect_drain(d->collect, SHUTDOWN_GRACE_NS);
+	capture_drain(d->capture, CAPTURE_DRAIN_NS);
+	fleet_stop(d);
+	log_info("stopped");
+	return 0;
+}
+
 static void teardown(struct daemon *d)
 {
 	metrics_server_close(&d->metrics);
@@ -776,10 +985,6 @@ static void teardown(struct daemon *d)
 		record_writer_close(&d->rec);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
-	if (d->watch_tfd >= 0)
-		close(d->watch_tfd);
-	if (d->cleanup_tfd >= 0)
-		close(d->cleanup_tfd);
 }
 
 int daemon_run_main(int argc, char **argv)
@@ -788,7 +993,7 @@ int daemon_run_main(int argc, char **argv)
 	const char *record = NULL, *attach = NULL;
 	int err, rc = 1;
 
-	d.sigfd = d.watch_tfd = d.cleanup_tfd = -1;
+	d.sigfd = -1;
 	metrics_server_init(&d.metrics, -1);
 	log_init("aod", LOG_DAEMON);
 	err = parse_run_args(&d, argc, argv, &record, &attach);
@@ -815,18 +1020,14 @@ int daemon_run_main(int argc, char **argv)
 		goto out;
 	if (daemon_setup_metrics(&d) < 0 || fleet_start(&d) < 0)
 		goto out;
-	d.watch_tfd = make_timer(d.cfg->watch_interval_ms ? d.cfg->watch_interval_ms : 1000);
-	d.cleanup_tfd = make_timer((d.cfg->cleanup_interval_sec ? d.cfg->cleanup_interval_sec : 60) * 1000);
-	if (d.watch_tfd < 0 || d.cleanup_tfd < 0) {
-		log_error("unable to create the interval timers: %s", strerror(errno));
+	if (register_loop(&d) < 0)
 		goto out;
-	}
 	detect_init(&d.detect, d.cfg, mono_ns());
 	daemon_cleanup_tick(&d, mono_ns());
 	log_info("running: config %s, output %s/batches, watch interval %u ms, pid %d", d.cfg->path,
 		 d.cfg->output_dir, d.cfg->watch_interval_ms, (int)getpid());
 	malloc_guard_arm();
-	rc = loop_run(&d);
+	rc = run_loop(&d);
 	malloc_guard_report("run");
 out:
 	teardown(&d);

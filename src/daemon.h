@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The daemon's state shared by setup (daemon.c), the select loop (loop.c) and replay (replay.c). */
+/* The daemon's state shared by setup and its loop (daemon.c), fleet.c and replay (replay.c). */
 #ifndef AOD_DAEMON_H
 #define AOD_DAEMON_H
 
@@ -11,6 +11,7 @@
 #include "config.h"
 #include "detect.h"
 #include "history.h"
+#include "loop.h"
 #include "metrics.h"
 #include "record.h"
 #include "shares.h"
@@ -51,14 +52,14 @@ struct daemon {
 	uint64_t events;		/* decoded records seen */
 	uint64_t anomalies;		/* fired by detection */
 	uint64_t now_ns;		/* CLOCK_MONOTONIC at the current loop pass (event time in replay) */
-	int sigfd, watch_tfd, cleanup_tfd;
+	int sigfd;
+	struct loop loop;		/* aod run: its sources, ticks and pollers (daemon.c) */
 	struct metrics_server metrics;	/* metrics.listen; listen_fd -1 when off */
 	char *metrics_buf;		/* rendered text, from the arena */
 	size_t metrics_cap;
 	uint64_t anomaly_counts[CFG_MAX_ANOMALIES];	/* per cfg anomaly, reset by HUP */
 	unsigned reloads;		/* successful HUP reloads */
-	uint64_t bundle_dir_bytes;	/* finished bundles at the last retention sweep, for the metrics */
-	uint64_t bundle_dir_mark;	/* collect's bytes_written at that sweep */
+	uint64_t bundle_dir_bytes;	/* the last sweep's total plus bundles written since: metrics and status */
 	struct daemon_smb_hist *replay_hist;	/* aod replay --serve only; NULL otherwise */
 	struct history history;		/* history.json's ring; history.ring NULL when history_seconds is 0 */
 	struct shares shares;		/* names shares and servers in alerts, manifests and metrics */
@@ -83,6 +84,9 @@ void daemon_read_kmsg(struct daemon *d);
 void daemon_read_conn(struct daemon *d, uint64_t now_ns, bool tick);
 /* Render the metrics into d->metrics_buf; returns the length or -errno. */
 int daemon_metrics_render(void *daemon);
+/* The metrics listener and its connections as a loop poller (aod run, aod replay --serve); ctx is the daemon. */
+void daemon_metrics_fill(void *d, struct loop_set *s);
+void daemon_metrics_poll(void *d, const struct loop_set *s, uint64_t now_ns);
 /* The cleanup tick: retention, SMB module re-check, source health. */
 void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns);
 
@@ -94,14 +98,13 @@ int daemon_setup_core(struct daemon *d);
 /* metrics.listen / metrics.textfile of the config: the render buffer, and the listener when asked. */
 int daemon_setup_metrics(struct daemon *d);
 
-/* loop.c: the one select() loop; returns the exit code. */
-int loop_run(struct daemon *d);
-
 /* fleet.c: upload and status.json. Start opens the upload journal and writes the first status. */
 int fleet_start(struct daemon *d);
+/* A bundle was renamed into place: status.json's last bundle, and the upload queue. */
+void fleet_bundle_written(struct daemon *d, const char *name, int64_t wall_ns);
 /* Each watch interval: notice a HUP's new config, write status_file. */
 void fleet_watch_tick(struct daemon *d);
-/* The cleanup tick's retention: bundles not yet uploaded go last; then the upload rescan. */
+/* The cleanup tick's retention: bundles not yet uploaded go last; then the upload rescan. Sets bundle_dir_bytes. */
 int fleet_sweep(struct daemon *d, struct retain_result *res);
 /* Shutdown: stop running uploads, remove status_file. */
 void fleet_stop(struct daemon *d);

@@ -300,7 +300,26 @@ bool detect_nfs_error_matches(const struct cfg_error_rule *r, const struct aod_e
 	return rule_matches(r, (unsigned)op, ev->op, &e);
 }
 
-/* Count ev into every matching rule of the protocol's error anomalies; worst is its latency. */
+bool detect_io_error_matches(const struct cfg_error_rule *r, const struct aod_ev_ioerr *ev)
+{
+	struct err_codes e = { .has = 0 };
+
+	if (ev->op >= NAMES_IO_NOPS || ev->err <= 0)
+		return false;
+	errno_code(&e, -ev->err);
+	return rule_matches(r, ev->op, AOD_NFS_NO_OP, &e);
+}
+
+static bool error_matches(unsigned int sp, const struct cfg_error_rule *r, const union detect_event *ev)
+{
+	switch (sp) {
+	case NAMES_NFS: return detect_nfs_error_matches(r, &ev->nfs);
+	case NAMES_IO: return detect_io_error_matches(r, &ev->ioerr);
+	default: return detect_error_matches(r, &ev->smb);
+	}
+}
+
+/* Count ev into every matching rule of the protocol's error anomalies; worst is its latency (io: the count). */
 static void feed_error(struct detect *d, const union detect_event *ev, unsigned int sp, uint64_t ns)
 {
 	uint32_t mask = d->err_mask[sp];
@@ -312,13 +331,13 @@ static void feed_error(struct detect *d, const union detect_event *ev, unsigned 
 		mask &= mask - 1;
 		for (int r = 0; r < an->nrules && r < CFG_MAX_RULES; r++) {
 			struct detect_slot *s = &d->err[a][r];
-			bool hit = sp == NAMES_NFS ? detect_nfs_error_matches(&an->rules[r], &ev->nfs) :
-						     detect_error_matches(&an->rules[r], &ev->smb);
 
-			if (!hit)
+			if (!error_matches(sp, &an->rules[r], ev))
 				continue;
 			s->count++;
-			if (ns > s->worst)
+			if (sp == NAMES_IO)
+				s->worst = s->count;	/* a failed op has no latency: how many, as config_worst_is_count says */
+			else if (ns > s->worst)
 				s->worst = ns;
 			slot_keep_first(s, ev, d->keep);
 			shares_tally_add(&s->shares, &ev->h, ns);
@@ -429,6 +448,8 @@ static __attribute__((noinline)) int feed_slow(struct detect *d, const union det
 		feed_stall(d, ev);
 	} else if (ev->h.kind == AOD_EV_SOCKCONN) {
 		feed_sockconn(d, ev);
+	} else if (ev->h.kind == AOD_EV_IOERR) {
+		feed_error(d, ev, NAMES_IO, 0);
 	} else if (ev->h.kind != AOD_EV_SMB) {
 		feed_health(d, ev);
 	} else if (e->cmd >= CFG_SMB2_NCMD) {

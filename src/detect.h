@@ -29,6 +29,7 @@ union detect_event {
 	struct aod_ev_fault fault;
 	struct aod_ev_kmsg kmsg;
 	struct aod_ev_sockconn conn;
+	struct aod_ev_ioerr ioerr;
 	unsigned char raw[256];
 };
 _Static_assert(sizeof(union detect_event) == 256, "a new record outgrew union detect_event");
@@ -112,6 +113,8 @@ bool detect_error_matches(const struct cfg_error_rule *r, const struct aod_ev_sm
  * and, when the rule names NFSv4 operations, the record's op among them.
  */
 bool detect_nfs_error_matches(const struct cfg_error_rule *r, const struct aod_ev_nfs *ev);
+/* The same for a failed io operation: its op among the rule's, its errno against the rule's codes. */
+bool detect_io_error_matches(const struct cfg_error_rule *r, const struct aod_ev_ioerr *ev);
 /*
  * Whether a sockconn record changes the set of established connections (into or out of
  * ESTABLISHED) or is a connect that failed (SYN_SENT to CLOSE): what CFG_SOCKCONN counts.

@@ -9,8 +9,12 @@
 
 struct family {
 	const char *name;	/* aod probes, aod monitor --families, the logs: "sched", "block", ... */
-	const char *key;	/* its anomaly under health: in the config and the manifest: "sched_latency", ... */
+	const char *key;	/* its anomaly under health: in the config and the manifest: "sched_latency", ...
+				 * (io: anomalies.io.error, an error anomaly of the io protocol) */
 	uint16_t ev_kind;	/* AOD_EV_* of its records (bpf/events.h) */
+	/* A family that may fall back to syscall-level hooks: the config key that allows them (the cost
+	 * rule, DESIGN.md), as `aod probes`, `aod check-config` and the logs name it; NULL otherwise. */
+	const char *syscall_optin;
 };
 
 /* Indexed by enum cfg_health_kind; the BPF families first, kmsg (a userspace source) last.

@@ -27,7 +27,6 @@ static struct {
 	unsigned reloads_seen;			/* d->reloads at the last watch tick */
 	char status_path[PATH_MAX];		/* the status_file in use, to remove it when a HUP moves it */
 	char last_bundle[PATH_MAX + 256];
-	uint64_t dir_bytes;			/* last sweep's total plus bundles written since */
 	int status_err;				/* last error writing the file, reported once */
 	char buf[STATUS_BUF];
 } fs;
@@ -37,13 +36,10 @@ static int64_t wall_sec(void)
 	return (int64_t)(clock_ns(CLOCK_REALTIME) / 1000000000ull);
 }
 
-static void bundle_written(void *ctx, const char *name, uint64_t size, int64_t wall_ns)
+void fleet_bundle_written(struct daemon *d, const char *name, int64_t wall_ns)
 {
-	struct daemon *d = ctx;
-
 	snprintf(fs.last_bundle, sizeof(fs.last_bundle), "%s/batches/%s", d->cfg->output_dir, name);
 	fs.last_bundle_wall = wall_ns / 1000000000ll;
-	fs.dir_bytes += size;
 	if (d->upload)
 		upload_bundle_written(d->upload, name);
 }
@@ -121,7 +117,7 @@ static void status_bundles(struct daemon *d, struct json *j)
 	json_obj_end(j);
 	json_obj_begin(j, "bundle_dir");
 	json_str(j, "path", d->cfg->output_dir);
-	json_u64(j, "bytes", fs.dir_bytes);
+	json_u64(j, "bytes", d->bundle_dir_bytes);
 	json_u64(j, "limit", d->cfg->max_total_log_bytes);
 	json_obj_end(j);
 }
@@ -187,7 +183,6 @@ int fleet_start(struct daemon *d)
 	fs.started_wall = fs.loaded_wall = wall_sec();
 	fs.reloads_seen = d->reloads;
 	snprintf(fs.status_path, sizeof(fs.status_path), "%s", d->cfg->status_file);
-	collect_on_written(d->collect, bundle_written, d);
 	if (d->cfg->upload.enabled) {
 		err = upload_open(&d->upload, &d->cfg->upload, d->cfg->output_dir, collect_outdir_fd(d->collect));
 		if (err < 0) {
@@ -240,7 +235,7 @@ int fleet_sweep(struct daemon *d, struct retain_result *res)
 	err = retain_sweep_keep(collect_outdir_fd(d->collect), d->cfg->max_total_log_bytes, d->cfg->max_log_age_sec,
 				wall_sec(), d->upload ? &keep : NULL, NULL, res);
 	if (!err)
-		fs.dir_bytes = res->kept_bytes;
+		d->bundle_dir_bytes = res->kept_bytes;
 	if (d->upload)
 		upload_tick(d->upload);
 	return err;

@@ -22,6 +22,8 @@
 #include "block.skel.h"
 #include "bpf_light.h"
 #include "bpflog.h"
+#include "ioerr.h"
+#include "ioerr.skel.h"
 #include "clock.h"
 #include "family.h"
 #include "kbtf.h"
@@ -137,6 +139,7 @@ HS_SKEL_OPS(block)
 HS_SKEL_OPS(vfs)
 HS_SKEL_OPS(net)
 HS_SKEL_OPS(mm)
+HS_SKEL_OPS(ioerr)
 
 static void sched_setup_(void *skel, const struct health_source *hs)
 {
@@ -189,6 +192,15 @@ static void mm_setup_(void *skel, const struct health_source *hs)
 	s->rodata->victim_is_task = hs->victim_is_task;
 }
 
+static void ioerr_setup_(void *skel, const struct health_source *hs)
+{
+	struct ioerr_bpf *s = skel;
+
+	_Static_assert(sizeof(s->rodata->nr_op) == AOD_IOERR_NR, "bpf/ioerr.bpf.c's table");
+	s->rodata->targ_tgid = hs->o.pid;
+	ioerr_syscall_table((uint8_t *)s->rodata->nr_op, sizeof(s->rodata->nr_op));
+}
+
 static const struct hs_skel_ops sched_ops = {
 	sched_open_, sched_destroy_, sched_load_, sched_bss_, sched_setup_, offsetof(struct sched_bpf__bss, loss), -1
 };
@@ -205,6 +217,10 @@ static const struct hs_skel_ops net_ops = {
 static const struct hs_skel_ops mm_ops = {
 	mm_open_, mm_destroy_, mm_load_, mm_bss_, mm_setup_, offsetof(struct mm_bpf__bss, loss),
 	(long)offsetof(struct mm_bpf__bss, counts)
+};
+static const struct hs_skel_ops ioerr_ops = {
+	ioerr_open_, ioerr_destroy_, ioerr_load_, ioerr_bss_, ioerr_setup_, offsetof(struct ioerr_bpf__bss, loss),
+	(long)offsetof(struct ioerr_bpf__bss, counts)
 };
 
 /* ---- the methods of each family, best first ---- */
@@ -250,6 +266,17 @@ static const struct hs_method fault_methods[] = {
 	{ "/proc/vmstat pgmajfault, system-wide", { NULL }, NULL },
 };
 
+/*
+ * io.error: fexit on the vfs functions where the kernel allows it (their callers only pay), else
+ * the syscalls' exits, which every syscall pays for (the cost rule). There is no kretprobe method
+ * yet: a kernel with kprobes but no fentry (vfs's second method) gets io only at syscall level.
+ */
+static const struct hs_method ioerr_methods[] = {
+	{ "fexit", { "io_open_fexit", "io_read_fexit", "io_write_fexit", "io_fsync_fexit" }, NULL },
+	{ "syscall-level (raw_syscalls tp_btf)", { "io_sys_exit_btf" }, NULL },
+	{ "syscall-level (raw_syscalls raw_tp)", { "io_sys_exit_raw" }, NULL },
+};
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 /* One family at a time for aod probes: the source, its per-CPU histograms, the vmstat buffer. */
 #define HS_PROBE_ARENA (4u << 20)
@@ -261,6 +288,7 @@ static const struct hs_def defs[HEALTH_NFAM] = {
 	[CFG_H_TCP] = { &net_ops, tcp_methods, N(tcp_methods) },
 	[CFG_H_DROP] = { &net_ops, drop_methods, N(drop_methods) },
 	[CFG_H_FAULT] = { &mm_ops, fault_methods, N(fault_methods) },
+	[CFG_H_IOERR] = { &ioerr_ops, ioerr_methods, N(ioerr_methods) },
 };
 
 static const char *def_name(const struct hs_def *d)
@@ -620,11 +648,11 @@ static bool syscall_level(const struct hs_method *m)
 }
 
 /* fentry and kprobe failed and syscall-level was not asked for: off, with the reasons and the key. */
-static void vfs_left_off(struct hs_fam *f, const char *failed)
+static void syscall_left_off(struct hs_fam *f, enum cfg_health_kind fi, const char *failed)
 {
 	snprintf(f->method, sizeof(f->method),
-		 "left off: " HEALTH_VFS_OFF_WHY " (%.80s); turn on with " HEALTH_VFS_OPT_IN " (monitor: --families vfs)",
-		 failed);
+		 "left off: " HEALTH_SYSCALL_OFF_WHY " (%.80s); turn on with %s (monitor: --families %s)", failed,
+		 family_table[fi].syscall_optin, family_table[fi].name);
 }
 
 static int open_vmstat(struct health_source *hs, struct arena *a)
@@ -648,10 +676,10 @@ static void fam_open(struct health_source *hs, enum cfg_health_kind fi, struct a
 		const struct hs_method *m = &d->methods[i];
 		uint64_t t0 = mono_ns();
 
-		if (syscall_level(m) && !hs->o.vfs_syscall_ok) {
+		if (syscall_level(m) && !(hs->o.syscall_ok & (1u << fi))) {
 			f->chosen = i;
 			memcpy(f->failed, failed, sizeof(f->failed));
-			vfs_left_off(f, failed);
+			syscall_left_off(f, fi, failed);
 			return;
 		}
 		if (!m->progs[0])	/* the userspace vmstat fallback */
@@ -738,6 +766,8 @@ int health_source_open(struct health_source **out, struct arena *a, const struct
 		if (!hs->fam[i].attached)
 			continue;
 		nattached++;
+		if (i == CFG_H_IOERR)
+			health_source_set_io_filter(hs, &o->io);
 		if (!hs->fam[i].vmstat && (err = add_ringbuf(hs, &hs->fam[i])) < 0) {
 			libbpf_set_print(prev_print);
 			health_source_close(hs);
@@ -833,9 +863,31 @@ const char *health_source_method(const struct health_source *hs, enum cfg_health
 	return f < HEALTH_NFAM ? hs->fam[f].method : "";
 }
 
+void health_source_set_io_filter(struct health_source *hs, const struct aod_ioerr_filter *io)
+{
+	struct hs_fam *f = &hs->fam[CFG_H_IOERR];
+
+	hs->o.io = *io;
+	if (f->attached && f->bss)
+		memcpy((char *)f->bss + offsetof(struct ioerr_bpf__bss, filter), io, sizeof(*io));
+}
+
+static bool at_syscall_level(const struct health_source *hs, enum cfg_health_kind f)
+{
+	return hs->fam[f].attached && syscall_level_name(hs->fam[f].method);
+}
+
 const char *health_source_cost_note(const struct health_source *hs)
 {
-	if (!hs->fam[CFG_H_VFS].attached || !syscall_level_name(hs->fam[CFG_H_VFS].method))
+	bool vfs = at_syscall_level(hs, CFG_H_VFS), io = at_syscall_level(hs, CFG_H_IOERR);
+
+	if (vfs && io)
+		return "vfs and io are measured at syscall level here, so every syscall of every task runs three BPF "
+		       "programs (vfs alone made a pipe ping-pong about 20 % slower in README's benchmark)";
+	if (io)
+		return "io is measured at syscall level here, so every syscall of every task runs a BPF program "
+		       "and takes the kernel's syscall-tracing path";
+	if (!vfs)
 		return NULL;
 	return "vfs is measured at syscall level here, so every syscall of every task runs two BPF programs "
 	       "(a pipe ping-pong ran about 20 % slower in README's benchmark)";
@@ -908,6 +960,7 @@ uint64_t health_source_count(const struct health_source *hs, enum cfg_health_kin
 	case CFG_H_TCP: return c->tcp_retrans;
 	case CFG_H_DROP: return c->drops;
 	case CFG_H_FAULT: return c->faults;
+	case CFG_H_IOERR: return c->ioerr;
 	default: return 0;
 	}
 }
@@ -985,13 +1038,14 @@ static void attach_targets(const struct hs_method *m, char *out, size_t len)
 }
 
 /* What an attached method measures with, in aod probes' words; the cost rule for syscall level. */
-static void probe_detail(const struct hs_fam *f, const struct hs_method *m, char *why, size_t wlen)
+static void probe_detail(enum cfg_health_kind fi, const struct hs_fam *f, const struct hs_method *m, char *why,
+			 size_t wlen)
 {
 	const char *via = strchr(m->name, '(');
 
 	if (syscall_level(m))
-		snprintf(why, wlen, "off by default: " HEALTH_VFS_OFF_WHY "; turn on with " HEALTH_VFS_OPT_IN
-			 " (would use %.*s%s%s)", via ? (int)strcspn(via + 1, ")") : 0, via ? via + 1 : "",
+		snprintf(why, wlen, "off by default: " HEALTH_SYSCALL_OFF_WHY "; turn on with %s (would use %.*s%s%s)",
+			 family_table[fi].syscall_optin, via ? (int)strcspn(via + 1, ")") : 0, via ? via + 1 : "",
 			 *f->failed ? "; " : "", f->failed);
 	else if (!m->progs[0])
 		snprintf(why, wlen, "/proc/vmstat pgmajfault deltas%s%s%s", *f->failed ? " (" : "", f->failed,
@@ -1004,8 +1058,8 @@ static void probe_detail(const struct hs_fam *f, const struct hs_method *m, char
 
 int health_source_probe(enum cfg_health_kind fam, char *method, size_t mlen, char *why, size_t wlen)
 {
-	/* vfs_syscall_ok: find out whether syscall level would work; the report says it stays off */
-	struct health_opts o = { .families = 1u << fam, .vfs_syscall_ok = true };
+	/* syscall_ok: find out whether syscall level would work; the report says it stays off */
+	struct health_opts o = { .families = 1u << fam, .syscall_ok = HEALTH_ALL };
 	struct health_source *hs = NULL;
 	const struct hs_fam *f;
 	struct arena a;
@@ -1020,7 +1074,7 @@ int health_source_probe(enum cfg_health_kind fam, char *method, size_t mlen, cha
 	f = hs ? &hs->fam[fam] : NULL;
 	if (f && f->attached) {
 		short_method(&defs[fam].methods[f->chosen], method, mlen);
-		probe_detail(f, &defs[fam].methods[f->chosen], why, wlen);
+		probe_detail(fam, f, &defs[fam].methods[f->chosen], why, wlen);
 		err = 0;
 	} else {
 		snprintf(method, mlen, "none");

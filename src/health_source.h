@@ -25,11 +25,11 @@ typedef int (*health_event_fn)(void *ctx, const struct aod_ev_hdr *h, size_t siz
 
 /*
  * The cost rule (DESIGN.md), worded once for aod run, aod monitor and aod probes: a family whose only
- * working method hooks every syscall (vfs without fentry or kprobes) is left off unless the config asks.
+ * working method hooks every syscall (vfs and io without fentry or kprobes) is left off unless the
+ * config asks, with the key of family_table[f].syscall_optin.
  */
 #define HEALTH_SYSCALL_LEVEL "syscall-level"	/* the prefix of such a method's name */
-#define HEALTH_VFS_OFF_WHY "only syscall-level hooks on this kernel, every syscall pays"
-#define HEALTH_VFS_OPT_IN "health.vfs_latency.attach: syscall"
+#define HEALTH_SYSCALL_OFF_WHY "only syscall-level hooks on this kernel, every syscall pays"
 
 /*
  * The ring each family's records cross, for aod run and aod monitor. Only records at or over a floor
@@ -48,11 +48,12 @@ struct health_opts {
 	uint32_t families;		/* bit (1 << HEALTH_x); 0 = all */
 	uint32_t ringbuf_kb;		/* per family, a power of two >= the page size; 0 = the objects' 256 */
 	/*
-	 * vfs may fall back to syscall-level hooks (no fentry, no kprobes): every syscall of every
-	 * task then pays for two BPF programs. Only on request; otherwise vfs is left off and its
-	 * method says why and which key turns it on.
+	 * Families (1u << f) that may fall back to syscall-level hooks (vfs, io: no fentry, no
+	 * kprobes): every syscall of every task then runs their BPF programs. Only on request;
+	 * otherwise the family is left off and its method says why and which key turns it on.
 	 */
-	bool vfs_syscall_ok;
+	uint32_t syscall_ok;
+	struct aod_ioerr_filter io;	/* io: the operations and errnos that leave the kernel */
 	health_event_fn cb;
 	void *cb_ctx;
 };
@@ -96,12 +97,15 @@ bool health_source_attached(const struct health_source *hs, enum cfg_health_kind
 const char *health_source_method(const struct health_source *hs, enum cfg_health_kind f);
 const char *health_source_family_name(enum cfg_health_kind f);
 /*
- * When vfs latency is measured at syscall level (no fentry, no kprobes), every syscall of every
- * task runs two BPF programs and takes the kernel's tracing slow path: the one family whose cost
- * a busy host notices. The sentence that says so, for the monitor and the daemon; NULL otherwise.
+ * When vfs latency or io errors are measured at syscall level (no fentry, no kprobes), every syscall
+ * of every task runs their BPF programs and takes the kernel's tracing slow path: the families whose
+ * cost a busy host notices. The sentence that says so, for the monitor and the daemon; NULL otherwise.
  */
 const char *health_source_cost_note(const struct health_source *hs);
 int health_source_loss(const struct health_source *hs, enum cfg_health_kind f, struct aod_loss *out);
+
+/* A HUP: io's new filter, into the attached programs at once. */
+void health_source_set_io_filter(struct health_source *hs, const struct aod_ioerr_filter *io);
 
 /* In-kernel histogram for CFG_H_SCHED, CFG_H_BIO, CFG_H_VFS, summed over CPUs. */
 int health_source_hist(const struct health_source *hs, enum cfg_health_kind f, struct aod_hist *out);

@@ -78,7 +78,7 @@ int io_select_until(int maxfd, fd_set *rd, uint64_t deadline_ns)
 	uint64_t now = mono_ns(), wait = deadline_ns > now ? deadline_ns - now : 0;
 	struct timeval tv = { .tv_sec = (time_t)(wait / 1000000000ull),
 			      .tv_usec = (suseconds_t)(wait % 1000000000ull / 1000) };
-	int n = select(maxfd + 1, rd, NULL, NULL, &tv);
+	int n = select(maxfd + 1, rd, NULL, NULL, deadline_ns == UINT64_MAX ? NULL : &tv);
 
 	if (n <= 0)
 		FD_ZERO(rd);

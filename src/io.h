@@ -20,9 +20,10 @@ int io_mkdir_p(const char *path, mode_t parent_mode, mode_t leaf_mode);
  * the name appears, so a reader never sees half a file, even after a crash. 0 or -errno. */
 int io_seal_part(int fd, int dirfd, const char *part, const char *final);
 
-/* Wait for rd's fds (maxfd the highest, -1 none) until the absolute CLOCK_MONOTONIC deadline_ns; rd is
+/* Wait for rd's fds (maxfd the highest, -1 none) until the absolute CLOCK_MONOTONIC deadline_ns (UINT64_MAX:
+ * no timeout); rd is
  * emptied on a timeout, EINTR or error so the caller's poll treats nothing as ready. Returns select()'s count,
- * 0 or -errno (never -EINTR). For the waits that block on purpose (the drains at exit). */
+ * 0 or -errno (never -EINTR). The wait of loop.c's reactor. */
 int io_select_until(int maxfd, fd_set *rd, uint64_t deadline_ns);
 
 /* Read a small file (relative to dfd, or AT_FDCWD) into buf, at most bufsz - 1 bytes, NUL-terminated.

@@ -1,177 +1,388 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The daemon's one select() loop: signals, interval timers, ring buffers and action children. */
+/* Base layer: the reactor every aod loop runs on; fds, deadlines, children and per-pass pollers around one select(). */
+#include "loop.h"
+
 #include <errno.h>
-#include <signal.h>
-#include <stdbool.h>
-#include <stdint.h>
 #include <string.h>
-#include <sys/select.h>
-#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include "capture.h"
 #include "clock.h"
-#include "conn_source.h"
-#include "daemon.h"
+#include "io.h"
 #include "log.h"
-#include "health_source.h"
-#include "kmsg.h"
-#include "metrics.h"
-#include "nfs_source.h"
-#include "smb_source.h"
-#include "upload.h"
 
-#define SHUTDOWN_GRACE_NS (10ull * 1000000000ull)
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434	/* the same number on every architecture */
+#endif
+
+/* Without a pidfd a child is checked this often: an exit is noticed within 20 ms. */
+#define CHILD_POLL_NS 20000000ull
 
 /* FD_SET on an fd >= FD_SETSIZE writes past the set on the stack: refuse it, say so once. */
-static void add_fd(int fd, fd_set *rd, int *maxfd)
+static bool fd_fits(int fd)
 {
 	static bool said;
 
 	if (fd < 0)
-		return;
-	if (fd >= FD_SETSIZE) {
-		if (!said)
-			log_error("unable to watch fd %d: select() takes fds below %d; "
-				  "lower the fds aod inherits or its open-file count", fd, FD_SETSIZE);
-		said = true;
-		return;
-	}
-	FD_SET(fd, rd);
-	if (fd > *maxfd)
-		*maxfd = fd;
+		return false;
+	if (fd < FD_SETSIZE)
+		return true;
+	if (!said)
+		log_error("unable to watch fd %d: select() takes fds below %d; "
+			  "lower the fds aod inherits or its open-file count", fd, FD_SETSIZE);
+	said = true;
+	return false;
 }
 
-/* A timerfd read returns how many periods passed; a missed tick is one late window, not many. */
-static int timer_fired(int fd, const fd_set *rd)
+bool loop_set_add(struct loop_set *s, int fd)
 {
-	uint64_t n;
-
-	if (fd < 0 || !FD_ISSET(fd, rd))
-		return 0;
-	return read(fd, &n, sizeof(n)) == (ssize_t)sizeof(n);
+	if (!fd_fits(fd))
+		return false;
+	FD_SET(fd, &s->rd);
+	if (fd > s->maxfd)
+		s->maxfd = fd;
+	return true;
 }
 
-static void handle_signals(struct daemon *d, uint64_t now)
+void loop_set_by(struct loop_set *s, uint64_t deadline_ns)
 {
-	struct signalfd_siginfo si;
-
-	while (read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		switch (si.ssi_signo) {
-		case SIGTERM:
-		case SIGINT:
-			if (!d->stopping)
-				log_info("%s: writing the shutdown bundle, then exiting", strsignal((int)si.ssi_signo));
-			d->stopping = true;
-			break;
-		case SIGUSR1:
-			daemon_system_bundle(d, "snapshot", now);
-			break;
-		case SIGHUP:
-			daemon_reload(d);
-			break;
-		case SIGUSR2:
-			daemon_release_modules(d);
-			break;
-		case SIGCHLD:
-			/* collect_poll and capture_poll reap with WNOHANG on every pass. */
-			break;
-		}
-	}
+	if (deadline_ns < s->deadline_ns)
+		s->deadline_ns = deadline_ns;
 }
 
-static struct timeval *select_timeout(uint64_t deadline, uint64_t now, struct timeval *tv)
+bool loop_set_ready(const struct loop_set *s, int fd)
 {
-	uint64_t wait;
+	return fd >= 0 && fd < FD_SETSIZE && FD_ISSET(fd, &s->rd);
+}
 
-	if (deadline == UINT64_MAX)
+void loop_init(struct loop *l)
+{
+	memset(l, 0, sizeof(*l));
+}
+
+/* Freed entries leave the table between passes, so the order of the rest stays that of registration. */
+static void table_compact(struct loop *l)
+{
+	int i, k = 0;
+
+	for (i = 0; i < l->n; i++)
+		if (l->e[i].kind != LOOP_FREE)
+			l->e[k++] = l->e[i];
+	l->n = k;
+}
+
+static struct loop_entry *entry_add(struct loop *l, enum loop_kind kind, void *ctx)
+{
+	struct loop_entry *e;
+
+	if (l->n == LOOP_MAX && !l->in_pass)
+		table_compact(l);
+	if (l->n == LOOP_MAX || l->next_id == INT32_MAX)
 		return NULL;
-	wait = deadline > now ? deadline - now : 0;
-	tv->tv_sec = (time_t)(wait / 1000000000ull);
-	tv->tv_usec = (suseconds_t)((wait % 1000000000ull) / 1000);
-	return tv;
+	e = &l->e[l->n++];
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->id = l->next_id++;
+	e->fd = -1;
+	e->deadline_ns = LOOP_NEVER;
+	e->ctx = ctx;
+	return e;
 }
 
-static void loop_pass(struct daemon *d, const fd_set *rd, uint64_t now)
+static struct loop_entry *entry_find(struct loop *l, int id)
 {
-	int smb_fd = d->smb ? smb_source_fd(d->smb) : -1;
-	int nfs_fd = d->nfs ? nfs_source_fd(d->nfs) : -1;
-	int health_fd = d->health ? health_source_fd(d->health) : -1;
-
-	if (FD_ISSET(d->sigfd, rd))
-		handle_signals(d, now);
-	if (smb_fd >= 0 && FD_ISSET(smb_fd, rd) && smb_source_consume(d->smb) < 0)
-		log_warn("smb: ring buffer read failed; will re-check the probes on the cleanup tick");
-	if (nfs_fd >= 0 && FD_ISSET(nfs_fd, rd) && nfs_source_consume(d->nfs) < 0)
-		log_warn("nfs: ring buffer read failed; will re-check the probes on the cleanup tick");
-	if (health_fd >= 0 && FD_ISSET(health_fd, rd) && health_source_consume(d->health) < 0)
-		log_warn("health: ring buffer read failed");
-	if (d->kmsg && FD_ISSET(d->kmsg->fd, rd))
-		daemon_read_kmsg(d);
-	if (d->conn && conn_source_fd(d->conn) >= 0 && FD_ISSET(conn_source_fd(d->conn), rd))
-		daemon_read_conn(d, now, false);
-	if (timer_fired(d->watch_tfd, rd)) {
-		/* the /proc fallback's snapshot belongs to the window that is closing */
-		if (d->conn)
-			daemon_read_conn(d, now, true);
-		/* The vmstat fault fallback samples on this tick, before the window closes. */
-		if (d->health)
-			health_source_tick(d->health, now);
-		/* requests still pending past stall_ms, fed in before the window closes */
-		if (d->smb)
-			smb_source_scan_stalls(d->smb, now);
-		daemon_close_window(d, now);
-		fleet_watch_tick(d);
-	}
-	if (timer_fired(d->cleanup_tfd, rd))
-		daemon_cleanup_tick(d, now);
-	metrics_server_poll(&d->metrics, rd, now, daemon_metrics_render, d, (const char *const *)&d->metrics_buf);
-	collect_poll(d->collect, rd, now);
-	capture_poll(d->capture, rd, now);
-	if (d->upload)
-		upload_poll(d->upload, rd, now);
+	for (int i = 0; i < l->n; i++)
+		if (l->e[i].kind != LOOP_FREE && l->e[i].id == id)
+			return &l->e[i];
+	return NULL;
 }
 
-int loop_run(struct daemon *d)
+int loop_add_fd(struct loop *l, int fd, loop_fn fn, void *ctx)
 {
-	fd_set rd;
-	struct timeval tv;
-	uint64_t now, deadline;
-	int maxfd, n;
+	struct loop_entry *e;
 
-	while (!d->stopping) {
-		FD_ZERO(&rd);
-		maxfd = -1;
-		deadline = UINT64_MAX;
-		add_fd(d->sigfd, &rd, &maxfd);
-		add_fd(d->watch_tfd, &rd, &maxfd);
-		add_fd(d->cleanup_tfd, &rd, &maxfd);
-		add_fd(d->smb ? smb_source_fd(d->smb) : -1, &rd, &maxfd);
-		add_fd(d->nfs ? nfs_source_fd(d->nfs) : -1, &rd, &maxfd);
-		add_fd(d->health ? health_source_fd(d->health) : -1, &rd, &maxfd);
-		add_fd(d->kmsg ? d->kmsg->fd : -1, &rd, &maxfd);
-		add_fd(d->conn ? conn_source_fd(d->conn) : -1, &rd, &maxfd);
-		metrics_server_fill(&d->metrics, &rd, &maxfd, &deadline);
-		collect_fill_fds(d->collect, &rd, &maxfd, &deadline);
-		capture_fill_fds(d->capture, &rd, &maxfd, &deadline);
-		if (d->upload)
-			upload_fill(d->upload, &rd, &maxfd, &deadline, mono_ns());
-		now = mono_ns();
-		n = select(maxfd + 1, &rd, NULL, NULL, select_timeout(deadline, now, &tv));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			log_error("unable to wait in select: %s", strerror(errno));
-			return 1;
-		}
-		if (n == 0)
-			FD_ZERO(&rd);
-		loop_pass(d, &rd, mono_ns());
-	}
-	daemon_system_bundle(d, "shutdown", mono_ns());
-	collect_drain(d->collect, SHUTDOWN_GRACE_NS);
-	capture_drain(d->capture, CAPTURE_DRAIN_NS);
-	fleet_stop(d);
-	log_info("stopped");
+	if (fd < 0)
+		return -EBADF;
+	if (!fd_fits(fd))
+		return -EMFILE;
+	if (!(e = entry_add(l, LOOP_FD, ctx)))
+		return -ENOSPC;
+	e->fd = fd;
+	e->fn = fn;
+	return e->id;
+}
+
+int loop_add_source(struct loop *l, loop_fd_fn fdfn, loop_fn fn, void *ctx)
+{
+	struct loop_entry *e = entry_add(l, LOOP_SOURCE, ctx);
+
+	if (!e)
+		return -ENOSPC;
+	e->fdfn = fdfn;
+	e->fn = fn;
+	return e->id;
+}
+
+int loop_add_timer(struct loop *l, uint64_t deadline_ns, uint64_t period_ns, loop_fn fn, void *ctx)
+{
+	struct loop_entry *e = entry_add(l, LOOP_TIMER, ctx);
+
+	if (!e)
+		return -ENOSPC;
+	e->deadline_ns = deadline_ns;
+	e->period_ns = period_ns;
+	e->fn = fn;
+	return e->id;
+}
+
+int loop_timer_set(struct loop *l, int id, uint64_t deadline_ns)
+{
+	struct loop_entry *e = entry_find(l, id);
+
+	if (!e || e->kind != LOOP_TIMER)
+		return -ENOENT;
+	e->deadline_ns = deadline_ns;
 	return 0;
+}
+
+int loop_add_poller(struct loop *l, loop_fill_fn fill, loop_poll_fn poll, void *ctx)
+{
+	struct loop_entry *e = entry_add(l, LOOP_POLLER, ctx);
+
+	if (!e)
+		return -ENOSPC;
+	e->fill = fill;
+	e->poll = poll;
+	return e->id;
+}
+
+int loop_add_child(struct loop *l, pid_t pid, loop_child_fn fn, void *ctx)
+{
+	struct loop_entry *e;
+	int fd;
+
+	if (pid <= 0)
+		return -ESRCH;
+	/* pidfd_open gives CLOEXEC fds; ENOSYS (before 5.3) or a seccomp refusal falls back to polling */
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0 && errno == ESRCH)
+		return -ESRCH;
+	if (fd >= FD_SETSIZE) {	/* select() cannot watch it: poll this child instead */
+		close(fd);
+		fd = -1;
+	}
+	if (!(e = entry_add(l, LOOP_CHILD, ctx))) {
+		if (fd >= 0)
+			close(fd);
+		return -ENOSPC;
+	}
+	e->fd = fd < 0 ? -1 : fd;	/* -1 whatever the failure: polled */
+	e->pid = pid;
+	e->child = fn;
+	return e->id;
+}
+
+void loop_del(struct loop *l, int id)
+{
+	struct loop_entry *e = entry_find(l, id);
+
+	if (!e)
+		return;
+	if (e->kind == LOOP_CHILD && e->fd >= 0)
+		close(e->fd);
+	e->kind = LOOP_FREE;
+}
+
+void loop_stop(struct loop *l)
+{
+	l->stop = true;
+}
+
+static void pass_fill(struct loop *l, struct loop_set *s)
+{
+	FD_ZERO(&s->rd);
+	s->maxfd = -1;
+	s->deadline_ns = LOOP_NEVER;
+	s->now_ns = mono_ns();
+	for (int i = 0; i < l->n; i++) {
+		struct loop_entry *e = &l->e[i];
+
+		switch (e->kind) {
+		case LOOP_SOURCE:
+			e->fd = e->fdfn(e->ctx);
+			/* fallthrough */
+		case LOOP_FD:
+			loop_set_add(s, e->fd);
+			break;
+		case LOOP_TIMER:
+			loop_set_by(s, e->deadline_ns);
+			break;
+		case LOOP_POLLER:
+			if (e->fill)
+				e->fill(e->ctx, s);
+			break;
+		case LOOP_CHILD:
+			if (e->fd < 0 || !loop_set_add(s, e->fd))
+				loop_set_by(s, s->now_ns + CHILD_POLL_NS);
+			break;
+		case LOOP_FREE:
+			break;
+		}
+	}
+}
+
+/* The child exited (its pidfd is readable, or WNOHANG says so): reap it, free the entry, then tell. */
+static void child_reap(struct loop_entry *e, uint64_t now)
+{
+	loop_child_fn fn = e->child;
+	void *ctx = e->ctx;
+	pid_t pid = e->pid, r;
+	int st = 0;
+
+	do
+		r = waitpid(pid, &st, WNOHANG);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return;
+	if (r < 0)	/* reaped elsewhere (ECHILD): it is gone all the same */
+		st = 0;
+	if (e->fd >= 0)
+		close(e->fd);
+	e->kind = LOOP_FREE;
+	fn(ctx, pid, st, now);
+}
+
+/* Due timers, earliest first; each fires at most once a pass, so a callback re-arming into the past cannot spin. */
+static void timers_fire(struct loop *l, int last_id, uint64_t now)
+{
+	for (;;) {
+		struct loop_entry *t = NULL;
+
+		for (int i = 0; i < l->n; i++) {
+			struct loop_entry *e = &l->e[i];
+
+			if (e->kind != LOOP_TIMER || e->id > last_id || e->deadline_ns > now || e->fired_pass == l->pass)
+				continue;
+			if (!t || e->deadline_ns < t->deadline_ns)
+				t = e;
+		}
+		if (!t)
+			return;
+		t->fired_pass = l->pass;
+		if (!t->period_ns)
+			t->deadline_ns = LOOP_NEVER;
+		else
+			t->deadline_ns += t->period_ns * ((now - t->deadline_ns) / t->period_ns + 1);
+		t->fn(t->ctx, now);
+	}
+}
+
+static void pass_dispatch(struct loop *l, const struct loop_set *s, int last_id, uint64_t now)
+{
+	int i;
+
+	/* l->n may grow as callbacks register; entries past last_id were not in this pass's wait */
+	for (i = 0; i < l->n; i++) {
+		struct loop_entry *e = &l->e[i];
+
+		if (e->id > last_id)
+			continue;
+		if ((e->kind == LOOP_FD || e->kind == LOOP_SOURCE) && loop_set_ready(s, e->fd))
+			e->fn(e->ctx, now);
+		else if (e->kind == LOOP_CHILD && (e->fd < 0 || loop_set_ready(s, e->fd)))
+			child_reap(e, now);
+	}
+	timers_fire(l, last_id, now);
+	for (i = 0; i < l->n; i++) {
+		struct loop_entry *e = &l->e[i];
+
+		if (e->kind == LOOP_POLLER && e->id <= last_id)
+			e->poll(e->ctx, s, now);
+	}
+}
+
+int loop_once(struct loop *l)
+{
+	struct loop_set s;
+	int n, last_id;
+
+	table_compact(l);
+	last_id = l->next_id - 1;
+	/* no compaction while fills and callbacks run: the table's indices must hold still */
+	l->in_pass = true;
+	pass_fill(l, &s);
+	if (s.maxfd < 0 && s.deadline_ns == LOOP_NEVER) {
+		l->in_pass = false;
+		return -EDEADLK;	/* nothing could ever wake this wait */
+	}
+	n = io_select_until(s.maxfd, &s.rd, s.deadline_ns);
+	if (n >= 0) {
+		l->pass++;
+		pass_dispatch(l, &s, last_id, mono_ns());
+	}
+	l->in_pass = false;
+	return n < 0 ? n : 0;
+}
+
+int loop_run(struct loop *l)
+{
+	int err = 0;
+
+	while (!l->stop && !err)
+		err = loop_once(l);
+	l->stop = false;
+	return err == -EDEADLK ? 0 : err;
+}
+
+static void until_over(void *l, uint64_t now_ns)
+{
+	loop_stop(l);
+}
+
+int loop_run_until(struct loop *l, uint64_t deadline_ns)
+{
+	int id = loop_add_timer(l, deadline_ns, 0, until_over, l), err;
+
+	if (id < 0)
+		return id;
+	err = loop_run(l);
+	loop_del(l, id);
+	return err;
+}
+
+struct serve {
+	struct loop l;
+	loop_fill_fn fill;
+	loop_poll_fn poll;
+	bool (*done)(void *ctx);
+	void *ctx;
+};
+
+static void serve_poll(void *ctx, const struct loop_set *s, uint64_t now_ns)
+{
+	struct serve *sv = ctx;
+
+	sv->poll(sv->ctx, s, now_ns);
+	if (sv->done(sv->ctx))
+		loop_stop(&sv->l);
+}
+
+static void serve_fill(void *ctx, struct loop_set *s)
+{
+	struct serve *sv = ctx;
+
+	sv->fill(sv->ctx, s);
+}
+
+int loop_serve_until(loop_fill_fn fill, loop_poll_fn poll, bool (*done)(void *ctx), void *ctx, uint64_t deadline_ns)
+{
+	struct serve sv = { .fill = fill, .poll = poll, .done = done, .ctx = ctx };
+	int err;
+
+	if (done(ctx) || mono_ns() >= deadline_ns)
+		return 0;
+	loop_init(&sv.l);
+	err = loop_add_poller(&sv.l, serve_fill, serve_poll, &sv);
+	return err < 0 ? err : loop_run_until(&sv.l, deadline_ns);
 }

@@ -194,7 +194,7 @@ static void ev_latency(struct json *j, const union detect_event *ev)
 	}
 }
 
-/* The counted families: oom, tcp, drops, faults, kmsg. */
+/* The counted families: oom, tcp, drops, faults, kmsg; sockconn and io errors. */
 static void ev_counted(struct json *j, const union detect_event *ev)
 {
 	const void *r = ev->raw;
@@ -251,6 +251,21 @@ static void ev_counted(struct json *j, const union detect_event *ev)
 		json_str(j, "new_state", tcp_state_name(e->newstate));
 		json_str(j, "change", e->newstate == 1 ? "came" : e->oldstate == 1 ? "went" : "failed");
 		json_str(j, "measured", e->method == AOD_SOCKCONN_M_PROC ? "/proc/net/tcp" : "inet_sock_set_state");
+		break;
+	}
+	case AOD_EV_IOERR: {
+		const struct aod_ev_ioerr *e = r;
+		const char *op = names_op_name(NAMES_IO, e->op);
+
+		json_str(j, "op", op ? op : "unknown");
+		json_u64(j, "op_id", e->op);
+		json_str(j, "errno", names_kernel_errno_name(e->err));
+		json_i64(j, "errno_value", e->err);
+		json_i64(j, "fd", e->fd);
+		json_u64(j, "ino", e->ino);
+		if (e->method == AOD_IOERR_M_SYSCALL)
+			json_u64(j, "syscall_nr", e->syscall_nr);
+		json_str(j, "measured", e->method == AOD_IOERR_M_SYSCALL ? "syscall" : "vfs");
 		break;
 	}
 	case AOD_EV_KMSG: {

@@ -11,9 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +22,8 @@
 #include "hist.h"
 #include "kmsg.h"
 #include "log.h"
+#include "loop.h"
+#include "names.h"
 #include "tcp_state.h"
 #include "text.h"
 
@@ -31,13 +31,15 @@
 #define MON_ARENA (2u << 20)
 #define MON_FAULT_WARN 100	/* major faults in one second */
 #define MON_FAULT_CRIT 1000
+/* io (failed VFS operations) is no health signal of the kernel monitor's set: shown when named */
+#define MON_DEFAULT_FAMILIES (HEALTH_ALL & ~(1u << CFG_H_IOERR))
 #define MON_CONT_INDENT "             "	/* continuation of a live line: under its TYPE */
 
 struct mon_opts {
 	uint32_t duration_s;
 	uint32_t warn_us[3];	/* sched, bio, vfs */
 	uint32_t pid;
-	uint32_t families;	/* hidden --families: bit (1 << HEALTH_x); 0 = all (for cost breakdowns) */
+	uint32_t families;	/* --families: bit (1 << HEALTH_x); 0 = all but io (MON_DEFAULT_FAMILIES) */
 	bool no_hist, quiet;
 };
 
@@ -55,6 +57,7 @@ struct monitor {
 	uint32_t oom_victims[8];
 	int noom_victims;
 	uint64_t lines;
+	struct loop loop;		/* the signal, ring buffer and kmsg fds, the 1 s tick and the end */
 };
 
 static const char *const status_names[] = { "n/a", "OK", "WARNING", "CRITICAL" };
@@ -208,6 +211,16 @@ static void on_vfs(struct monitor *m, const struct aod_ev_vfs *e)
 	emit(m, &e->h, "VFS", d, lat_status(m, 2, e->latency_ns));
 }
 
+static void on_ioerr(struct monitor *m, const struct aod_ev_ioerr *e)
+{
+	const char *op = names_op_name(NAMES_IO, e->op), *err = names_kernel_errno_name(e->err);
+	char d[96];
+
+	snprintf(d, sizeof(d), "%s %s%.0d fd %d ino %" PRIu64, op ? op : "?", err ? err : "errno ", err ? 0 : e->err,
+		 e->fd, (uint64_t)e->ino);
+	emit(m, &e->h, "IOERR", d, MON_WARNING);
+}
+
 static void on_oom(struct monitor *m, const struct aod_ev_oom *e)
 {
 	char d[160];
@@ -285,6 +298,7 @@ static int on_event(void *ctx, const struct aod_ev_hdr *h, size_t size)
 	case AOD_EV_TCP_RETRANS: on_tcp(m, (const void *)h); break;
 	case AOD_EV_DROP: on_drop(m, (const void *)h); break;
 	case AOD_EV_FAULT: on_fault(m, (const void *)h); break;
+	case AOD_EV_IOERR: on_ioerr(m, (const void *)h); break;
 	}
 	return 0;
 }
@@ -346,6 +360,7 @@ static void fill_rows(struct monitor *m, struct mon_row *r)
 	r[CFG_H_OOM].st = count_status(r[CFG_H_OOM].events, MON_CRITICAL);
 	r[CFG_H_TCP].st = count_status(r[CFG_H_TCP].events, MON_WARNING);
 	r[CFG_H_DROP].st = count_status(r[CFG_H_DROP].events, MON_WARNING);
+	r[CFG_H_IOERR].st = count_status(r[CFG_H_IOERR].events, MON_WARNING);
 	r[CFG_H_FAULT].st = m->fault_peak >= MON_FAULT_CRIT ? MON_CRITICAL :
 			     m->fault_peak >= MON_FAULT_WARN ? MON_WARNING : MON_OK;
 	for (f = CFG_H_OOM; f < HEALTH_NFAM; f++)
@@ -514,58 +529,67 @@ static void tick(struct monitor *m)
 	m->last_faults = n;
 }
 
-static void add_fd(int fd, fd_set *set, int *maxfd)
+static void on_signal(void *ctx, uint64_t now)
 {
-	if (fd < 0)
-		return;
-	FD_SET(fd, set);
-	if (fd > *maxfd)
-		*maxfd = fd;
+	struct monitor *m = ctx;
+
+	loop_stop(&m->loop);	/* INT or TERM: stop and report */
 }
 
-static int run_loop(struct monitor *m, int sfd, int tfd)
+static void on_ring(void *ctx, uint64_t now)
 {
-	int rbfd = health_source_fd(m->hs), kfd = m->kr ? m->kr->fd : -1, maxfd, n;
-	struct timeval tv, *tvp;
-	uint64_t now, exp;
-	fd_set rd;
+	struct monitor *m = ctx;
 
-	for (;;) {
-		now = mono_ns();
-		if (m->end_ns && now >= m->end_ns)
-			return 0;
-		FD_ZERO(&rd);
-		maxfd = -1;
-		add_fd(sfd, &rd, &maxfd);
-		add_fd(tfd, &rd, &maxfd);
-		add_fd(rbfd, &rd, &maxfd);
-		add_fd(kfd, &rd, &maxfd);
-		tvp = NULL;
-		if (m->end_ns) {
-			tv.tv_sec = (time_t)((m->end_ns - now) / 1000000000);
-			tv.tv_usec = (suseconds_t)((m->end_ns - now) % 1000000000 / 1000);
-			tvp = &tv;
-		}
-		n = select(maxfd + 1, &rd, NULL, NULL, tvp);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (FD_ISSET(sfd, &rd))
-			return 0;	/* INT or TERM: stop and report */
-		if (rbfd >= 0 && FD_ISSET(rbfd, &rd))
-			health_source_consume(m->hs);
-		if (kfd >= 0 && FD_ISSET(kfd, &rd))
-			kmsg_read(m->kr, on_kmsg, m);
-		if (FD_ISSET(tfd, &rd) && read(tfd, &exp, sizeof(exp)) == (ssize_t)sizeof(exp))
-			tick(m);
-		fflush(stdout);
-	}
+	health_source_consume(m->hs);
 }
 
-static int make_fds(int *sfd, int *tfd)
+static void on_kmsg_fd(void *ctx, uint64_t now)
 {
-	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	struct monitor *m = ctx;
+
+	kmsg_read(m->kr, on_kmsg, m);
+}
+
+static void on_tick(void *ctx, uint64_t now)
+{
+	tick(ctx);
+}
+
+static void on_end(void *ctx, uint64_t now)
+{
+	struct monitor *m = ctx;
+
+	loop_stop(&m->loop);
+}
+
+/* After every pass: the lines of this pass reach a pipe now, not when stdio's buffer fills. */
+static void flush_out(void *ctx, const struct loop_set *s, uint64_t now)
+{
+	fflush(stdout);
+}
+
+static int run_loop(struct monitor *m, int sfd)
+{
+	int rbfd = health_source_fd(m->hs), kfd = m->kr ? m->kr->fd : -1, err;
+	uint64_t now = mono_ns();
+
+	loop_init(&m->loop);
+	err = loop_add_fd(&m->loop, sfd, on_signal, m);
+	if (err >= 0 && rbfd >= 0)
+		err = loop_add_fd(&m->loop, rbfd, on_ring, m);
+	if (err >= 0 && kfd >= 0)
+		err = loop_add_fd(&m->loop, kfd, on_kmsg_fd, m);
+	if (err >= 0)
+		err = loop_add_timer(&m->loop, now + 1000000000ull, 1000000000ull, on_tick, m);
+	if (err >= 0 && m->end_ns)
+		err = loop_add_timer(&m->loop, m->end_ns, 0, on_end, m);
+	if (err >= 0)
+		err = loop_add_poller(&m->loop, NULL, flush_out, m);
+	return err < 0 ? err : loop_run(&m->loop);
+}
+
+static int make_sigfd(int *sfd)
+{
 	sigset_t set;
 
 	sigemptyset(&set);
@@ -574,12 +598,7 @@ static int make_fds(int *sfd, int *tfd)
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -errno;
 	*sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (*sfd < 0)
-		return -errno;
-	*tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (*tfd < 0 || timerfd_settime(*tfd, 0, &its, NULL))
-		return -errno;
-	return 0;
+	return *sfd < 0 ? -errno : 0;
 }
 
 /* ---- start ---- */
@@ -681,7 +700,8 @@ static void print_header(struct monitor *m, uint64_t attach_ns)
 	snprintf(text + n, sizeof(text) - n, "kmsg %s", m->kr ? "/dev/kmsg" : "not read");
 	wrap(stdout, "attached: ", text, 10);
 	if (health_source_cost_note(m->hs)) {
-		snprintf(text, sizeof(text), "%s. Leave vfs out of --families to avoid it.", health_source_cost_note(m->hs));
+		snprintf(text, sizeof(text), "%s. Leave vfs and io out of --families to avoid it.",
+			 health_source_cost_note(m->hs));
 		wrap(stdout, "note: ", text, 6);
 	}
 	fflush(stdout);
@@ -690,9 +710,12 @@ static void print_header(struct monitor *m, uint64_t attach_ns)
 static int start(struct monitor *m, struct arena *a)
 {
 	struct health_opts ho = { .sched_warn_us = m->o.warn_us[0], .bio_warn_us = m->o.warn_us[1],
-				  .vfs_warn_us = m->o.warn_us[2], .pid = m->o.pid, .families = m->o.families,
-				  /* naming vfs in --families is the opt-in to its syscall-level fallback */
-				  .vfs_syscall_ok = (m->o.families >> CFG_H_VFS) & 1,
+				  .vfs_warn_us = m->o.warn_us[2], .pid = m->o.pid,
+				  .families = m->o.families ? m->o.families : MON_DEFAULT_FAMILIES,
+				  /* naming vfs or io in --families is the opt-in to their syscall-level fallback */
+				  .syscall_ok = m->o.families,
+				  /* io: every failed operation, whatever its errno */
+				  .io = { .ops = (1u << AOD_IO_NOPS) - 1, .all_errnos = 1 },
 				  .cb = on_event, .cb_ctx = m,
 				  /*
 				   * Only slow events cross the ring buffers, and this loop drains them at
@@ -738,14 +761,14 @@ int monitor_main(int argc, char **argv)
 {
 	struct monitor mon;
 	struct arena a;
-	int sfd = -1, tfd = -1, err;
+	int sfd = -1, err;
 
 	memset(&mon, 0, sizeof(mon));
 	err = parse_args(argc, argv, &mon.o);
 	if (err) {
 		fprintf(err > 0 ? stdout : stderr, "usage: aod monitor [--duration S] [--sched-warn US] [--bio-warn US] "
 			"[--vfs-warn US]\n                   [--no-histogram] [-q] [--pid N]\n"
-			"                   [--families sched,block,vfs,oom,tcp,drops,faults]\n");
+			"                   [--families sched,block,vfs,oom,tcp,drops,faults,io]\n");
 		return err > 0 ? 0 : 2;
 	}
 	tzset();
@@ -753,9 +776,9 @@ int monitor_main(int argc, char **argv)
 	err = arena_init(&a, MON_ARENA);
 	if (!err)
 		err = start(&mon, &a);
-	if (!err && (err = make_fds(&sfd, &tfd)))
-		fprintf(stderr, "aod: unable to create the signal and timer fds: %s\n", strerror(-err));
-	if (!err && (err = run_loop(&mon, sfd, tfd)))
+	if (!err && (err = make_sigfd(&sfd)))
+		fprintf(stderr, "aod: unable to create the signal fd: %s\n", strerror(-err));
+	if (!err && (err = run_loop(&mon, sfd)))
 		fprintf(stderr, "aod: monitor loop failed: %s\n", strerror(-err));
 	if (mon.hs) {
 		/* detach first, so the lines printed and the kernel's counts cover the same events */
@@ -771,8 +794,6 @@ int monitor_main(int argc, char **argv)
 		kmsg_close(mon.kr);
 	if (sfd >= 0)
 		close(sfd);
-	if (tfd >= 0)
-		close(tfd);
 	arena_fini(&a);
 	return err ? 1 : 0;
 }

@@ -267,6 +267,7 @@ size_t record_kind_min_size(uint16_t kind)
 	case AOD_EV_FAULT: return sizeof(struct aod_ev_fault);
 	case AOD_EV_KMSG: return sizeof(struct aod_ev_kmsg);
 	case AOD_EV_SOCKCONN: return sizeof(struct aod_ev_sockconn);
+	case AOD_EV_IOERR: return sizeof(struct aod_ev_ioerr);
 	default: return sizeof(struct aod_ev_hdr);
 	}
 }

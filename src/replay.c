@@ -14,7 +14,6 @@
 #include "cmds.h"
 #include "daemon.h"
 #include "hist.h"
-#include "io.h"
 #include "log.h"
 #include "malloc_guard.h"
 #include "record.h"
@@ -117,8 +116,9 @@ static void replay_housekeeping(struct daemon *d, uint64_t *next_sweep)
 	if (now < *next_sweep)
 		return;
 	*next_sweep = now + (uint64_t)(d->cfg->cleanup_interval_sec ? d->cfg->cleanup_interval_sec : 60) * 1000000000ull;
-	retain_sweep(collect_outdir_fd(d->collect), d->cfg->max_total_log_bytes, d->cfg->max_log_age_sec,
-		     wall_ns() / 1000000000ll, NULL, &res);
+	if (retain_sweep(collect_outdir_fd(d->collect), d->cfg->max_total_log_bytes, d->cfg->max_log_age_sec,
+			 wall_ns() / 1000000000ll, NULL, &res) == 0)
+		d->bundle_dir_bytes = res.kept_bytes;
 	collect_poll(d->collect, NULL, now);
 	capture_poll(d->capture, NULL, now);
 }
@@ -141,27 +141,24 @@ static void on_serve_signal(int sig)
 	serve_stop = 1;
 }
 
+static bool serve_stopped(void *ctx)
+{
+	return serve_stop;
+}
+
 /* --serve: answer metrics.listen with the replay's final counters until SECS pass or TERM/INT. */
 static void replay_serve(struct daemon *d, unsigned secs)
 {
 	struct sigaction sa = { .sa_handler = on_serve_signal };
-	uint64_t end = mono_ns() + (uint64_t)secs * 1000000000ull, deadline;
-	fd_set rd;
-	int maxfd;
+	int err;
 
-	sigaction(SIGTERM, &sa, NULL);	/* no SA_RESTART: select returns EINTR */
+	sigaction(SIGTERM, &sa, NULL);	/* no SA_RESTART: select returns EINTR, and the pass sees the flag */
 	sigaction(SIGINT, &sa, NULL);
 	log_info("replay: serving metrics on %s for %u s (TERM or INT ends it)", d->cfg->metrics_listen, secs);
-	while (!serve_stop && mono_ns() < end) {
-		FD_ZERO(&rd);
-		maxfd = -1;
-		deadline = end;
-		metrics_server_fill(&d->metrics, &rd, &maxfd, &deadline);
-		if (io_select_until(maxfd, &rd, deadline) < 0)
-			continue;
-		metrics_server_poll(&d->metrics, &rd, mono_ns(), daemon_metrics_render, d,
-				    (const char *const *)&d->metrics_buf);
-	}
+	err = loop_serve_until(daemon_metrics_fill, daemon_metrics_poll, serve_stopped, d,
+			       mono_ns() + (uint64_t)secs * 1000000000ull);
+	if (err < 0)
+		log_error("unable to serve the metrics: %s", strerror(-err));
 }
 
 /* Event time drives the watch windows, so a recording replays as it happened, only faster.
@@ -230,7 +227,7 @@ int replay_main(int argc, char **argv)
 	uint64_t t0;
 	int err;
 
-	d.sigfd = d.watch_tfd = d.cleanup_tfd = -1;
+	d.sigfd = -1;
 	metrics_server_init(&d.metrics, -1);
 	d.replay = true;
 	log_init("aod", LOG_DAEMON);

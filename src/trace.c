@@ -16,11 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +26,7 @@
 #include "clock.h"
 #include "io.h"
 #include "log.h"
+#include "loop.h"
 #include "malloc_guard.h"
 #include "retain.h"
 #include "text.h"
@@ -119,6 +118,8 @@ struct trace_run {
 	int stats_fd, hist_fd, oncpu_fd, vmstat_fd;
 	uint64_t prev_stats[TR_ST_COUNT], prev_hist[TR_HIST_SLOTS], prev_pgfault, prev_pgmaj;
 	uint64_t last_tick;
+	int sigfd;
+	struct loop loop;		/* the ring buffer and signal fds, the perf tick, the duration */
 };
 
 static char out_buf[OUT_BUF];
@@ -711,16 +712,6 @@ static int seed_follow(struct trace_run *r)
 
 /* ---- the loop ---- */
 
-static int arm_timer(int fd, uint64_t first_ns, uint64_t interval_ns)
-{
-	struct itimerspec its = {
-		.it_value = { (time_t)(first_ns / 1000000000ull), (long)(first_ns % 1000000000ull) },
-		.it_interval = { (time_t)(interval_ns / 1000000000ull), (long)(interval_ns % 1000000000ull) },
-	};
-
-	return timerfd_settime(fd, 0, &its, NULL) ? -errno : 0;
-}
-
 static void drain_fd(int fd, size_t size)
 {
 	char buf[sizeof(struct signalfd_siginfo)];
@@ -741,44 +732,63 @@ static void consume(struct trace_run *r)
 	} while (n == -ECANCELED && ++pass < 256 && !r->out_err);
 }
 
-static int run_loop(struct trace_run *r, int sfd, int dur_fd, int tick_fd)
+static void on_ring(void *ctx, uint64_t now)
 {
-	int rbfd = ring_buffer__epoll_fd(r->rb), maxfd;
-	fd_set rd;
+	struct trace_run *r = ctx;
 
-	maxfd = rbfd > sfd ? rbfd : sfd;
-	maxfd = dur_fd > maxfd ? dur_fd : maxfd;
-	maxfd = tick_fd > maxfd ? tick_fd : maxfd;
-	while (!r->out_err) {
-		FD_ZERO(&rd);
-		FD_SET(rbfd, &rd);
-		FD_SET(sfd, &rd);
-		if (dur_fd >= 0)
-			FD_SET(dur_fd, &rd);
-		if (tick_fd >= 0)
-			FD_SET(tick_fd, &rd);
-		if (select(maxfd + 1, &rd, NULL, NULL, NULL) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (FD_ISSET(rbfd, &rd)) {
-			r->budget = 0;
-			ring_buffer__consume(r->rb);
-		}
-		if (tick_fd >= 0 && FD_ISSET(tick_fd, &rd)) {
-			drain_fd(tick_fd, sizeof(uint64_t));
-			perf_tick(r);
-		}
-		out_flush(r);
-		if (FD_ISSET(sfd, &rd)) {
-			drain_fd(sfd, sizeof(struct signalfd_siginfo));
-			return 0;
-		}
-		if (dur_fd >= 0 && FD_ISSET(dur_fd, &rd))
-			return 0;
-	}
-	return 0;
+	r->budget = 0;
+	ring_buffer__consume(r->rb);
+}
+
+static void on_tick(void *ctx, uint64_t now)
+{
+	struct trace_run *r = ctx;
+
+	perf_tick(r);
+}
+
+static void on_signal(void *ctx, uint64_t now)
+{
+	struct trace_run *r = ctx;
+
+	drain_fd(r->sigfd, sizeof(struct signalfd_siginfo));
+	loop_stop(&r->loop);
+}
+
+static void on_duration(void *ctx, uint64_t now)
+{
+	struct trace_run *r = ctx;
+
+	loop_stop(&r->loop);
+}
+
+/* After every pass: what the pass decoded goes out; a failed write ends the trace. */
+static void flush_pass(void *ctx, const struct loop_set *s, uint64_t now)
+{
+	struct trace_run *r = ctx;
+
+	out_flush(r);
+	if (r->out_err)
+		loop_stop(&r->loop);
+}
+
+/* Armed once attached: loading must not eat into the duration. */
+static int run_loop(struct trace_run *r)
+{
+	uint64_t now = mono_ns();
+	int err;
+
+	loop_init(&r->loop);
+	err = loop_add_fd(&r->loop, ring_buffer__epoll_fd(r->rb), on_ring, r);
+	if (err >= 0 && (r->o.caps & CAPB(TR_CAP_PERF)))
+		err = loop_add_timer(&r->loop, now + 1000000000ull, 1000000000ull, on_tick, r);
+	if (err >= 0)
+		err = loop_add_fd(&r->loop, r->sigfd, on_signal, r);
+	if (err >= 0 && r->o.duration)
+		err = loop_add_timer(&r->loop, now + (uint64_t)r->o.duration * 1000000000ull, 0, on_duration, r);
+	if (err >= 0)
+		err = loop_add_poller(&r->loop, NULL, flush_pass, r);
+	return err < 0 ? err : loop_run(&r->loop);
 }
 
 /* "tp_btf" or "tp_btf+raw_tp": the distinct methods of the families a capability uses. */
@@ -851,7 +861,7 @@ static void capability_notes(struct trace_run *r)
 			"are system-wide");
 }
 
-static int make_fds(struct trace_run *r, int *sfd, int *dur_fd, int *tick_fd, sigset_t *old)
+static int make_sigfd(int *sfd, sigset_t *old)
 {
 	sigset_t mask;
 
@@ -863,21 +873,6 @@ static int make_fds(struct trace_run *r, int *sfd, int *dur_fd, int *tick_fd, si
 	/* A closed stdout pipe becomes EPIPE from write, not a silent death. */
 	sigaddset(&mask, SIGPIPE);
 	if (*sfd < 0 || sigprocmask(SIG_BLOCK, &mask, old))
-		return -errno;
-	/* Armed by arm_timers once attached: loading must not eat into the duration. */
-	if (r->o.duration && (*dur_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) < 0)
-		return -errno;
-	if ((r->o.caps & CAPB(TR_CAP_PERF)) &&
-	    (*tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) < 0)
-		return -errno;
-	return 0;
-}
-
-static int arm_timers(struct trace_run *r, int dur_fd, int tick_fd)
-{
-	if (dur_fd >= 0 && arm_timer(dur_fd, (uint64_t)r->o.duration * 1000000000ull, 0))
-		return -errno;
-	if (tick_fd >= 0 && arm_timer(tick_fd, 1000000000ull, 1000000000ull))
 		return -errno;
 	return 0;
 }
@@ -920,13 +915,10 @@ static int trace_start(struct trace_run *r)
 	return 0;
 }
 
-static void trace_stop(struct trace_run *r, int *fds, int nfds, const sigset_t *old)
+static void trace_stop(struct trace_run *r, const sigset_t *old)
 {
-	int i;
-
-	for (i = 0; i < nfds; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
+	if (r->sigfd >= 0)
+		close(r->sigfd);
 	if (r->rb)
 		ring_buffer__free(r->rb);
 	if (r->skel)
@@ -944,28 +936,24 @@ int trace_main(int argc, char **argv)
 {
 	static struct trace_run run;
 	struct trace_run *r = &run;
-	int fds[3] = { -1, -1, -1 }, err, rc = 1;
+	int err, rc = 1;
 	uint64_t t0, real;
 	char caps[160];
 	sigset_t old;
 
 	log_level_from_env();
 	memset(r, 0, sizeof(*r));
-	r->out_fd = r->vmstat_fd = -1;
+	r->out_fd = r->vmstat_fd = r->sigfd = -1;
 	sigprocmask(SIG_SETMASK, NULL, &old);
 	err = parse_opts(argc, argv, &r->o);
 	if (err)
 		return err == 1 ? 0 : err;
-	if (make_fds(r, &fds[0], &fds[1], &fds[2], &old)) {
-		fprintf(stderr, "aod: unable to set up signals and timers: %s\n", strerror(errno));
+	if (make_sigfd(&r->sigfd, &old)) {
+		fprintf(stderr, "aod: unable to set up signals: %s\n", strerror(errno));
 		goto out;
 	}
 	if (trace_start(r))
 		goto out;
-	if (arm_timers(r, fds[1], fds[2])) {
-		fprintf(stderr, "aod: unable to arm the trace timers: %s\n", strerror(errno));
-		goto out;
-	}
 	real = clock_ns(CLOCK_REALTIME);
 	t0 = mono_ns();
 	r->mono_to_real = (int64_t)(real - t0);
@@ -976,7 +964,7 @@ int trace_main(int argc, char **argv)
 	else
 		fprintf(stderr, "aod: trace: tracing %s until Ctrl-C\n", caps);
 	malloc_guard_arm();
-	err = run_loop(r, fds[0], fds[1], fds[2]);
+	err = run_loop(r);
 	/* Detach first, so the drain is bounded by what is queued; that still belongs to the trace. */
 	while (r->nlinks > 0)
 		bpf_link__destroy(r->links[--r->nlinks]);
@@ -995,6 +983,6 @@ int trace_main(int argc, char **argv)
 	if (r->final[0] && !r->out_err)
 		fprintf(stderr, "aod: trace: written to %s\n", r->final);
 out:
-	trace_stop(r, fds, 3, &old);
+	trace_stop(r, &old);
 	return rc;
 }

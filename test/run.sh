@@ -7,7 +7,8 @@
 #          CI=true adds them all, AOD_VM_TESTS=1 vm, AOD_ARM64_TESTS=1 arm64 and vm-arm64)
 #   -k PATTERN  only test files (fuzz: targets) whose name contains PATTERN
 #   arm64: build/aarch64 (./build.sh --arch aarch64) under qemu-user: its unit tests and the cli tests in ARM64_CLI
-#   vm-arm64: build/aarch64/aod in Debian's arm64 cloud kernel under qemu-system-aarch64 (test/vm-arm64/run.sh)
+#   vm-arm64: build/aarch64/aod in test/vm's guest built for arm64, under qemu-system-aarch64: a subset of the
+#          smb cases (test/vm-arm64/guest.test; AOD_ARM64_FULL=1 every case the arm64 guest supports)
 #   FUZZ_SECS=N  how long each libFuzzer target runs (default 60); test/fuzz/README.md for longer runs
 set -uo pipefail
 

@@ -15,7 +15,7 @@
 #define FUZZ_MANIFEST_SIZE (128 * 1024)	/* collect.c's COLLECT_MANIFEST_SIZE */
 
 /* Two configs side by side: the embedded default (SMB and health), and NFS latency and error rules
- * (no NFS anomaly is in the default yet), so NFS records reach detection and the manifest too. */
+ * and io.error rules (in no default yet), so NFS and io records reach detection and the manifest too. */
 #define NCFG 2
 static struct cfg_config cfgs[NCFG];
 static struct detect dets[NCFG];
@@ -32,6 +32,12 @@ static const char nfs_yaml[] =
 	"        - {name: rofs, acceptable_count: 1, track_errors: [NFS4ERR_ROFS, NFS3ERR_ROFS]}\n"
 	"        - {name: stateid, acceptable_count: 2, track_errors: [NFS4ERR_BAD_STATEID], track_ops: [OP_WRITE]}\n"
 	"        - {name: any, acceptable_count: 3, exclude_errors: [NFS4ERR_NOENT, ETIMEDOUT]}\n"
+	"      actions: [dmesg]\n"
+	"  io:\n"
+	"    error:\n"
+	"      rules:\n"
+	"        - {name: nospace, acceptable_count: 1, track_commands: [write], track_errors: [ENOSPC]}\n"
+	"        - {name: anyio, acceptable_count: 2, exclude_errors: [ENOENT]}\n"
 	"      actions: [dmesg]\n";
 static char manifest[FUZZ_MANIFEST_SIZE];
 static char path[64];		/* /proc/self/fd/N of an unlinked temp file: record_reader_open wants a path */

@@ -19,6 +19,7 @@
 #include "../../src/hist.c"
 #include "../../src/history.c"
 #include "../../src/history_json.c"
+#include "../../src/loop.c"
 #include "../../src/collect.c"
 #include "../../src/log.c"
 #include "../../src/pktring.c"

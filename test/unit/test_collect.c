@@ -22,6 +22,7 @@
 #include "../../src/hist.c"
 #include "../../src/history.c"
 #include "../../src/history_json.c"
+#include "../../src/loop.c"
 #include "../../src/collect.c"
 /* Last: its static `level` would shadow archive.c's parameters under -Wshadow. */
 #include "../../src/log.c"

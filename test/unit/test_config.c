@@ -3,6 +3,7 @@
 #include "../../src/config_yaml.c"
 #include "../../src/config.c"
 #include "../../src/config_print.c"
+#include "../../src/family.c"
 #include "../../src/names.c"
 #include "config_default.c"	/* build/gen, generated from config/aod.yaml by build.sh */
 

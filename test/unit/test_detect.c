@@ -825,6 +825,77 @@ static void test_stall(void)
 	CHECK(detect_feed(&det, &e, &one) == 0 && close_at(T0 + SEC) == 0);
 }
 
+static union detect_event ioerr(uint64_t ts, unsigned op, int err)
+{
+	union detect_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.h.kind = AOD_EV_IOERR;
+	e.h.size = sizeof(struct aod_ev_ioerr);
+	e.h.ts_ns = ts;
+	e.h.pid = 77;
+	strcpy(e.h.comm, "dd");
+	e.ioerr.op = (uint16_t)op;
+	e.ioerr.err = err;
+	e.ioerr.fd = 3;
+	e.ioerr.method = AOD_IOERR_M_SYSCALL;
+	return e;
+}
+
+/* io.error: counted by the error rules as SMB's and NFS's are (op set, errno codes, excludes); worst is the count. */
+static void test_io_error_rules(void)
+{
+	struct cfg_anomaly *an;
+	struct cfg_error_rule *nospc, *high, *any;
+	union detect_event e;
+
+	reset();
+	add_error();			/* an SMB error anomaly tracking every errno: io errors never reach it */
+	add_rule(&cfg.anomalies[0], 1, (1u << CFG_SMB2_NCMD) - 1);
+	an = add_error();
+	strcpy(an->proto, "io");
+	an->space = NAMES_IO;
+	nospc = add_rule(an, 1, 1u << AOD_IO_WRITE);
+	code(&nospc->codes[nospc->ncodes++], false, ENOSPC);
+	high = add_rule(an, 3, 1u << AOD_IO_WRITE);
+	code(&high->codes[high->ncodes++], false, ENOSPC);
+	any = add_rule(an, 1, 1u << AOD_IO_OPEN | 1u << AOD_IO_FSYNC);	/* every errno but ENOENT */
+	code(&any->exclude[any->nexclude++], false, ENOENT);
+	detect_init(&det, &cfg, T0);
+
+	e = ioerr(0, AOD_IO_WRITE, ENOSPC);
+	CHECK(detect_io_error_matches(nospc, &e.ioerr));
+	e.ioerr.err = EIO;
+	CHECK(!detect_io_error_matches(nospc, &e.ioerr));
+	e = ioerr(0, AOD_IO_MKDIR, ENOSPC);		/* the code, but an op the rule does not track */
+	CHECK(!detect_io_error_matches(nospc, &e.ioerr));
+	e = ioerr(0, AOD_IO_NOPS, ENOSPC);		/* out of the io space */
+	CHECK(!detect_io_error_matches(nospc, &e.ioerr) && !detect_io_error_matches(any, &e.ioerr));
+	e = ioerr(0, AOD_IO_WRITE, 0);			/* not a failure */
+	CHECK(!detect_io_error_matches(nospc, &e.ioerr));
+	e = ioerr(0, AOD_IO_OPEN, ENOENT);
+	CHECK(!detect_io_error_matches(any, &e.ioerr));
+	e.ioerr.err = EACCES;
+	CHECK(detect_io_error_matches(any, &e.ioerr));
+	e = ioerr(0, AOD_IO_FDATASYNC, EIO);		/* fdatasync is its own op, not fsync */
+	CHECK(!detect_io_error_matches(any, &e.ioerr));
+
+	/* two write ENOSPC and a mkdir ENOSPC: rule nospc fires with 2, high (3) does not; none fires at once */
+	CHECK(feed_ev(ioerr(T0, AOD_IO_WRITE, ENOSPC), 2) == 0);
+	CHECK(feed_ev(ioerr(T0, AOD_IO_MKDIR, ENOSPC), 1) == 0);
+	CHECK(close_at(T0 + SEC) == 1);
+	CHECK(out[0].anomaly == 1 && out[0].rule == 0 && out[0].count == 2 && out[0].worst == 2);
+	CHECK(out[0].nworst == 2 && out[0].worst_events[0].h.kind == AOD_EV_IOERR &&
+	      out[0].worst_events[0].ioerr.op == AOD_IO_WRITE && out[0].worst_events[1].ioerr.err == ENOSPC);
+	CHECK(config_worst_is_count(&cfg.anomalies[1]) && !config_worst_is_count(&cfg.anomalies[0]));
+	/* three in the next window: both write rules; an open ENOENT is excluded, an fsync EIO counts */
+	CHECK(feed_ev(ioerr(T0 + SEC, AOD_IO_WRITE, ENOSPC), 3) == 0);
+	CHECK(feed_ev(ioerr(T0 + SEC, AOD_IO_OPEN, ENOENT), 4) == 0);
+	CHECK(close_at(T0 + 2 * SEC) == 2 && out[0].rule == 0 && out[1].rule == 1 && out[1].count == 3);
+	CHECK(feed_ev(ioerr(T0 + 2 * SEC, AOD_IO_FSYNC, EIO), 1) == 0);
+	CHECK(close_at(T0 + 3 * SEC) == 1 && out[0].rule == 2 && out[0].worst_events[0].ioerr.err == EIO);
+}
+
 /* Every counted event is tallied by share, not only the worst kept: 40 on one tree, 3 on another,
  * errors by share too, and the next window starts empty. */
 static void test_shares(void)
@@ -882,6 +953,7 @@ int main(void)
 	test_init_touches_configured_only();
 	test_stall();
 	test_sockconn();
+	test_io_error_rules();
 	test_shares();
 	return CHECK_DONE();
 }

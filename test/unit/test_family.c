@@ -16,6 +16,11 @@ int main(void)
 	/* the names aod probes and aod monitor --families have always used (block, not bio; drops, not drop) */
 	CHECK(!strcmp(family_table[CFG_H_BIO].name, "block") && !strcmp(family_table[CFG_H_DROP].name, "drops"));
 	CHECK(!strcmp(family_table[CFG_H_BIO].key, "bio_latency") && !strcmp(family_table[CFG_H_DROP].key, "packet_drop"));
+	/* the cost rule's opt-in keys: only the families with a syscall-level fallback have one */
+	for (int f = 0; f < CFG_H_COUNT; f++)
+		CHECK(!family_table[f].syscall_optin == (f != CFG_H_VFS && f != CFG_H_IOERR));
+	CHECK(!strcmp(family_table[CFG_H_IOERR].syscall_optin, "anomalies.io.error.attach: syscall"));
+	CHECK(!strcmp(family_table[CFG_H_IOERR].name, "io") && family_of_event(AOD_EV_IOERR) == CFG_H_IOERR);
 	CHECK(family_of_event(AOD_EV_SMB) == -1 && family_of_event(AOD_EV_NFS) == -1 && family_of_event(0) == -1);
 	return CHECK_DONE();
 }

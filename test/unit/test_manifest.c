@@ -227,6 +227,40 @@ static void test_sockconn(void)
 	CHECK(has("\"protocol\": \"nfs\""));
 }
 
+static void test_ioerr(void)
+{
+	struct cfg_anomaly an = { .name = "error", .proto = "io", .type = CFG_ERROR, .space = NAMES_IO, .nrules = 1 };
+	static struct detect_anomaly d;
+	struct aod_ev_ioerr *e = &d.worst_events[0].ioerr;
+
+	strcpy(an.rules[0].name, "nospace");
+	d.rule = 0;
+	d.count = d.worst = 2;
+	d.nworst = 2;
+	e->h.kind = AOD_EV_IOERR;
+	e->h.size = sizeof(*e);
+	e->h.pid = 4321;
+	strcpy(e->h.comm, "dd");
+	e->op = AOD_IO_WRITE;
+	e->err = 28;
+	e->fd = 1;
+	e->ino = 77;
+	e->syscall_nr = 1;
+	e->method = AOD_IOERR_M_SYSCALL;
+	e = &d.worst_events[1].ioerr;
+	*e = d.worst_events[0].ioerr;
+	e->op = AOD_IO_FDATASYNC;
+	e->err = 512;		/* ERESTARTSYS: no errno name */
+	e->fd = -1;
+	e->method = AOD_IOERR_M_VFS;
+	CHECK(build(&an, &d) > 0 && has("\"worst_count\": 2") && strstr(buf, "worst_ns") == NULL);
+	CHECK(has("\"rule\": \"nospace\"") && has("\"kind\": 21") && has("\"comm\": \"dd\""));
+	CHECK(has("\"op\": \"write\"") && has("\"errno\": \"ENOSPC\"") && has("\"errno_value\": 28"));
+	CHECK(has("\"fd\": 1") && has("\"ino\": 77") && has("\"syscall_nr\": 1") && has("\"measured\": \"syscall\""));
+	CHECK(has("\"op\": \"fdatasync\"") && has("\"errno\": null") && has("\"errno_value\": 512"));
+	CHECK(has("\"fd\": -1") && has("\"measured\": \"vfs\""));
+}
+
 /* The names the daemon resolved go next to the ids of each event, and the summary has one entry per share. */
 static void test_names(void)
 {
@@ -284,6 +318,7 @@ static void test_names(void)
 
 int main(void)
 {
+	test_ioerr();
 	test_names();
 	test_nfs_latency();
 	test_nfs_error();

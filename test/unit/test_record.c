@@ -354,6 +354,7 @@ static void test_nfs_records(void)
 
 	CHECK(record_kind_min_size(AOD_EV_NFS) == 96 && sizeof(struct aod_ev_nfs) == 96);
 	CHECK(record_kind_min_size(AOD_EV_SOCKCONN) == 88 && sizeof(struct aod_ev_sockconn) == 88);
+	CHECK(record_kind_min_size(AOD_EV_IOERR) == 64 && sizeof(struct aod_ev_ioerr) == 64);
 	CHECK(record_writer_open(&w, path) == 0);
 	for (uint64_t i = 0; i < 10; i++) {
 		struct aod_ev_nfs e = ev_nfs(i);

@@ -1,29 +1,54 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Builds the QEMU guest for test/vm from Debian packages alone: kernel, busybox, Samba, cifs-utils, the kernel NFS
-# server's userland (nfs-kernel-server, nfs-common, rpcbind), iproute2, the captures aod runs (tcpdump, trace-cmd), aod.
+# server's userland (nfs-kernel-server, nfs-common, rpcbind), iproute2, the captures aod runs (tcpdump, trace-cmd), aod;
+# for amd64 or, from Debian's arm64 packages, for arm64.
 #
-# usage: test/vm/mkinitramfs.sh [AOD_BINARY]
-#   Writes build/vm/vmlinuz and build/vm/initramfs.cpio.gz; both are cached and rebuilt when an input changes.
+# usage: test/vm/mkinitramfs.sh [--arch amd64|arm64] [AOD_BINARY]
+#   --arch  the guest's Debian architecture (default: the host's; x86_64 and aarch64 are accepted too).
+#           A foreign one needs `dpkg --add-architecture ARCH` with apt's lists updated (./build.sh --arch
+#           aarch64 does it for arm64) and qemu-user-static, which runs the guest's busybox and dynamic loader.
+#   Writes build/vm/vmlinuz and build/vm/initramfs.cpio.gz (arm64 on an amd64 host: build/vm-arm64/); both are
+#   cached and rebuilt when an input changes.
 #   Exit 0: built or up to date. Exit 77: a package or tool cannot be had (the caller reports a skip; the reason
 #   is the last line on stderr). Other non-zero: a real failure.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-AOD_BIN=${1:-$ROOT/build/aod}
-VM=$ROOT/build/vm
+ARCH=$(dpkg --print-architecture 2>/dev/null || echo amd64)
+[ "${1:-}" = --arch ] && { ARCH=${2:?--arch needs amd64 or arm64}; shift 2; }
+case $ARCH in
+x86_64|amd64) ARCH=amd64 ;;
+aarch64|arm64) ARCH=arm64 ;;
+*) echo "mkinitramfs: --arch is amd64 or arm64, not '$ARCH'" >&2; exit 2 ;;
+esac
+skip() { echo "mkinitramfs: $*" >&2; exit 77; }
+die() { echo "mkinitramfs: $*" >&2; exit 1; }
+
+# What differs by architecture: apt's package qualifier, the multiarch directory, the kernel metapackage and
+# how the guest's own binaries (busybox --list, the dynamic loader's --list) run on this host. The package
+# lists below are the same for every architecture.
+NATIVE=$(dpkg --print-architecture 2>/dev/null || echo amd64)
+case $ARCH in
+amd64) ARCH_LIB=x86_64-linux-gnu QEMU=qemu-x86_64-static ;;
+arm64) ARCH_LIB=aarch64-linux-gnu QEMU=qemu-aarch64-static ;;
+esac
+if [ "$ARCH" = "$NATIVE" ]; then
+	VM=$ROOT/build/vm AOD_BIN=${1:-$ROOT/build/aod} Q='' RUN=()
+else
+	VM=$ROOT/build/vm-$ARCH AOD_BIN=${1:-$ROOT/build/aarch64/aod} Q=:$ARCH RUN=("$QEMU")
+	command -v "$QEMU" >/dev/null || skip "$QEMU not installed (apt-get install -y qemu-user-static)"
+	dpkg --print-foreign-architectures | grep -qx "$ARCH" ||
+		skip "apt does not know $ARCH packages (dpkg --add-architecture $ARCH && apt-get update; ./build.sh --arch aarch64 does it)"
+fi
 DEBS=$VM/debs
 PKGROOT=$VM/root-pkgs
 KROOT=$VM/root-kernel
 STAGE=$VM/root-stage
 OUT=$VM/initramfs.cpio.gz
-ARCH_LIB=x86_64-linux-gnu
 
-skip() { echo "mkinitramfs: $*" >&2; exit 77; }
-die() { echo "mkinitramfs: $*" >&2; exit 1; }
-
-for t in apt-get apt-cache dpkg-deb depmod cpio gzip ldd; do
-	command -v "$t" >/dev/null || skip "$t not installed (apt-get install -y cpio kmod dpkg apt)"
+for t in apt-get apt-cache dpkg-deb depmod modprobe modinfo cpio gzip readelf; do
+	command -v "$t" >/dev/null || skip "$t not installed (apt-get install -y cpio kmod dpkg apt binutils)"
 done
 [ -x "$AOD_BIN" ] || skip "no aod binary at $AOD_BIN (run ./build.sh first)"
 if file -b "$AOD_BIN" 2>/dev/null | grep -q dynamic; then
@@ -32,40 +57,46 @@ fi
 
 # The kernel package is named by its ABI, which the archive changes; the metapackage says which one is current.
 resolve_kernel() {
-	apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-		awk '/Depends: linux-image-[0-9].*-cloud-amd64/ { print $2; exit }'
+	apt-cache depends "linux-image-cloud-$ARCH$Q" 2>/dev/null |
+		awk -v a="$ARCH" '$0 ~ "Depends: linux-image-[0-9].*-cloud-" a { sub(/:.*/, "", $2); print $2; exit }'
 }
 KPKG=$(resolve_kernel)
 if [ -z "$KPKG" ]; then
 	apt-get update -qq >/dev/null 2>&1 || true
 	KPKG=$(resolve_kernel)
 fi
-[ -n "$KPKG" ] || skip "apt cannot resolve linux-image-cloud-amd64 (no package lists?)"
+[ -n "$KPKG" ] || skip "apt cannot resolve linux-image-cloud-$ARCH (no package lists?)"
 KVER=${KPKG#linux-image-}
 
 # Userland: the programs the guest runs, and the shared libraries of their recursive dependencies.
 # Only library packages (and zlib1g) are taken from the closure: perl, python and the maintainer-script
-# tools that samba also depends on are never executed in the guest. With a foreign architecture enabled (arm64 for
-# the cross build), apt also lists "libc6:arm64" and the like: only the native packages are wanted.
+# tools that samba also depends on are never executed in the guest. Packages are named to apt as it names them:
+# for a foreign architecture with its qualifier ("libc6:arm64"), except those of architecture all, which apt lists
+# bare and only bare (libtirpc-common); for the native one bare, and the "libc6:arm64" apt also lists (another
+# architecture is enabled for the cross build) are not wanted.
 TOP=(samba samba-libs samba-common-bin cifs-utils iproute2 nfs-kernel-server nfs-common rpcbind)
 # The rolling captures of the capture scenarios (conf/capture*.yaml): aod runs these binaries.
 TOP+=(tcpdump trace-cmd)
 lib_closure() {
 	apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \
-		--no-enhances "${TOP[@]}" 2>/dev/null | grep -v '^ ' | grep -E '^(lib|zlib1g$)' | grep -v ':' |
+		--no-enhances "${TOP[@]/%/$Q}" 2>/dev/null | grep -v '^ ' | grep -E '^(lib|zlib1g(:|$))' |
 		grep -vE '^lib(python|perl|debian-installer|file-find|number-compare|text-glob|pam-runtime|semanage-common)' |
-		sort -u
+		awk -v q="$Q" '{ n[$0] = 1 }
+			END { for (p in n) if (q == "" ? index(p, ":") == 0 : substr(p, length(p) - length(q) + 1) == q ||
+				(index(p, ":") == 0 && !((p q) in n))) print p }' | sort
 }
 mapfile -t LIBS < <(lib_closure)
-[ ${#LIBS[@]} -gt 10 ] || skip "apt cannot resolve the dependencies of ${TOP[*]}"
-PKGS=("$KPKG" busybox-static "${TOP[@]}" "${LIBS[@]}")
+[ ${#LIBS[@]} -gt 10 ] || skip "apt cannot resolve the dependencies of ${TOP[*]} for $ARCH"
+USERPKGS=(busybox-static "${TOP[@]}")
+USERPKGS=("${USERPKGS[@]/%/$Q}" "${LIBS[@]}")
+PKGS=("$KPKG$Q" "${USERPKGS[@]}")
 
 mkdir -p "$DEBS"
 # apt-get download fetches the candidate version; a deb of that exact version already in the cache is kept.
 declare -A VER
 deb_of() {
 	local f
-	for f in "$DEBS/${1}_${VER[$1]}_"*.deb; do [ -f "$f" ] && { echo "$f"; return 0; }; done
+	for f in "$DEBS/${1%:*}_${VER[$1]}_"*.deb; do [ -f "$f" ] && { echo "$f"; return 0; }; done
 	return 0
 }
 want_debs() {
@@ -90,7 +121,7 @@ want_debs
 # A stamp file holds the inputs' fingerprint; a tree is rebuilt only when it changes.
 fingerprint() { sha256sum "$@" 2>/dev/null | sha256sum | cut -c1-16; }
 
-KDEB=$(deb_of "$KPKG")
+KDEB=$(deb_of "$KPKG$Q")
 [ -n "$KDEB" ] || die "no deb for $KPKG in $DEBS"
 if [ "$(cat "$KROOT.stamp" 2>/dev/null)" != "$(fingerprint "$KDEB")" ]; then
 	rm -rf "$KROOT"
@@ -101,7 +132,7 @@ fi
 cp "$KROOT/boot/vmlinuz-$KVER" "$VM/vmlinuz"
 
 USERDEBS=()
-for p in busybox-static "${TOP[@]}" "${LIBS[@]}"; do
+for p in "${USERPKGS[@]}"; do
 	d=$(deb_of "$p")
 	[ -n "$d" ] || die "no deb for $p in $DEBS"
 	USERDEBS+=("$d")
@@ -134,7 +165,7 @@ mkdir -p "$STAGE"/{var/lib/nfs/v4recovery,var/lib/nfs/rpc_pipefs,run/rpcbind}
 
 # busybox first; the real tc, ip and mount.cifs are installed after it so they are what the paths hold.
 cp "$PKGROOT/bin/busybox" "$STAGE/bin/busybox"
-for a in $("$STAGE/bin/busybox" --list); do
+for a in $("${RUN[@]}" "$STAGE/bin/busybox" --list); do
 	[ -e "$STAGE/bin/$a" ] || ln -s busybox "$STAGE/bin/$a"
 done
 
@@ -145,33 +176,49 @@ put() {
 	cp -L "$src" "$STAGE/$dst"
 }
 
-# Programs: from the unpacked packages, found wherever the package put them (/sbin or /usr/sbin).
+# Programs: from the unpacked packages, found wherever the package put them (/sbin or /usr/sbin). A symlink is
+# followed inside the unpacked tree: iproute2's /sbin/ip -> /bin/ip followed by cp -L would copy the host's ip.
 find_prog() {
-	local n=$1 d
+	local n=$1 d f t hops
 	for d in usr/sbin sbin usr/bin bin; do
-		[ -x "$PKGROOT/$d/$n" ] && { echo "$PKGROOT/$d/$n"; return; }
+		f=$PKGROOT/$d/$n
+		hops=0
+		while [ -L "$f" ] && [ $hops -lt 8 ]; do
+			t=$(readlink "$f")
+			case $t in /*) f=$PKGROOT$t ;; *) f=$(dirname "$f")/$t ;; esac
+			hops=$((hops + 1))
+		done
+		[ -f "$f" ] && [ -x "$f" ] && { echo "$f"; return; }
 	done
 	die "program $n not found in the unpacked packages"
 }
 PROGS=(smbd smbpasswd mount.cifs tc ip rpc.nfsd rpc.mountd exportfs mount.nfs rpcbind tcpdump trace-cmd)
 for n in "${PROGS[@]}"; do put "$(find_prog "$n")" "/usr/sbin/$n"; done
 
-# Shared libraries: the ldd closure, resolved inside the unpacked tree (samba's private libraries too).
+# Shared libraries: the closure the guest's own dynamic loader lists (what ldd does, but with the loader of the
+# guest's architecture, under qemu-user when that is foreign), resolved inside the unpacked tree (samba's private
+# libraries too).
+INTERP=$(readelf -l "$STAGE/usr/sbin/smbd" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
+[ -n "$INTERP" ] || die "smbd names no program interpreter (readelf -l)"
+LDSO=$PKGROOT/lib/$ARCH_LIB/$(basename "$INTERP")
+[ -x "$LDSO" ] || die "no dynamic loader $LDSO in the unpacked packages"
 LIBPATH=$PKGROOT/usr/lib/$ARCH_LIB:$PKGROOT/lib/$ARCH_LIB:$PKGROOT/usr/lib/$ARCH_LIB/samba
 closure() {
 	local n
-	for n in "${PROGS[@]}"; do LD_LIBRARY_PATH=$LIBPATH ldd "$STAGE/usr/sbin/$n"; done |
-		awk '$2 == "=>" && $3 ~ /^\// { print $3 } $2 == "=>" && $3 == "not" { print "MISSING " $1 }' | sort -u
+	for n in "${PROGS[@]}"; do
+		"${RUN[@]}" "$LDSO" --list --library-path "$LIBPATH" "$STAGE/usr/sbin/$n" || die "$LDSO --list $n failed"
+	done | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $2 == "=>" && $3 == "not" { print "MISSING " $1 }' | sort -u
 }
+closure >"$VM/libs.txt" || die "listing the libraries of ${PROGS[*]} failed"
 while read -r lib; do
 	case $lib in
 	MISSING\ *) die "library ${lib#MISSING } not found in the unpacked packages" ;;
 	"$PKGROOT"/*) put "$lib" "${lib#"$PKGROOT"}" ;;
 	*) die "library $lib resolved outside the unpacked packages; add its package to the closure" ;;
 	esac
-done < <(closure)
-put "$PKGROOT/lib/$ARCH_LIB/ld-linux-x86-64.so.2" /lib64/ld-linux-x86-64.so.2
-# smbd dlopens its process-model, auth and gensec modules, which ldd cannot see: take samba's private dir whole.
+done <"$VM/libs.txt"
+put "$LDSO" "$INTERP"
+# smbd dlopens its process-model, auth and gensec modules, which no loader lists: take samba's private dir whole.
 cp -a "$PKGROOT/usr/lib/$ARCH_LIB/samba/." "$STAGE/usr/lib/$ARCH_LIB/samba/"
 # rpcbind, mountd and mount.nfs find their transports in libtirpc's /etc/netconfig.
 put "$PKGROOT/etc/netconfig" /etc/netconfig

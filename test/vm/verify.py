@@ -9,15 +9,35 @@ import glob
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
 
-CASES = ["boot", "late", "probes", "health", "quiet", "latency-tracepoint", "latency-fentry", "latency-kprobe",
+CASES = ["boot", "late", "probes", "health", "ioerr", "trace", "quiet", "latency-tracepoint", "latency-fentry", "latency-kprobe",
          "replay", "single", "errors", "emergency", "stall", "release", "crash", "capture", "capture-trace",
          "capture-ring", "aodv2"]
 # The guest scenario each host case needs.
 NEEDS = {"boot": None, "replay": "latency-tracepoint"}
+# The cases a guest architecture leaves out, and why (test/vm/run.sh --arch; run.sh asks --scenarios for the rest).
+NOT_ON = {"aarch64": {
+    # Debian's arm64 6.1 kernel has no ftrace direct calls (arm64 gained them in 6.4): fentry/fexit do not attach,
+    # so aod falls back to kprobes and /proc/vmstat there.
+    "latency-fentry": "fentry/fexit do not attach on the arm64 6.1 guest kernel (arm64 has ftrace direct calls since 6.4)",
+    # Emulated arm64 is several times slower than emulated x86: the mount's own commands pass quiet's 150 ms
+    # threshold with no delay at all (NEGOTIATE 494 ms, SESSION_SETUP 185 ms, CREATE 162 ms seen).
+    "quiet": "under arm64 TCG the mount's own commands take over quiet's 150 ms threshold with no delay",
+    # The same kernel gap for io.error: without fexit only the syscall-level hook is left, which aod leaves off
+    # unless asked (issue 11's cost rule), and ioerr checks the fexit default.
+    "ioerr": "fexit does not attach on the arm64 6.1 guest kernel, and syscall-level io.error is opt-in",
+}}
+# How much slower than emulated x86 a guest architecture runs under TCG: the per-bundle upper bound of a latency
+# scenario grows by it (arm64 under a loaded host: a single CREATE at 821 ms behind 100 ms of netem). The check
+# that some commands sit near the 200 ms round trip stays as it is.
+SLOWER = {"aarch64": 2.0}
+ARCH = "x86_64"
+# The commands of a mount's own setup: their time is crypto and setup, which emulation slows down, not netem.
+HANDSHAKE = ("SMB2_NEGOTIATE", "SMB2_SESSION_SETUP", "SMB2_TREE_CONNECT")
 
 
 class Fail(Exception):
@@ -105,8 +125,12 @@ def describe(evs, n=6):
 # ---- the cases ----
 
 def check_latency_bundles(d, tmp, method=None, low=150.0, high=1000.0, actions=True):
+    high *= SLOWER.get(ARCH, 1.0)
     lat = bundles(d, tmp, "smb_latency")
     need(lat, "no smb latency bundle in " + d + "/batches")
+    need([b for b in lat if any(e.get("command") not in HANDSHAKE for e in b.events())],
+         "every latency bundle holds only the mount's handshake: " + "; ".join(describe(b.events()) for b in lat))
+    mounted = []  # per bundle, in time order (the names hold the time): does mounts.log show the cifs mount?
     for b in lat:
         a = b.anomaly
         need(a.get("type") == "latency" and a.get("proto") == "smb", f"{b.name}: anomaly is {a}")
@@ -116,24 +140,33 @@ def check_latency_bundles(d, tmp, method=None, low=150.0, high=1000.0, actions=T
             need(e.get("command", "unknown") != "unknown" and str(e.get("command")).startswith("SMB2_"),
                  f"{b.name}: event without an SMB2 command name: {e}")
             need(float(e.get("latency_ms", 0)) >= 150.0, f"{b.name}: event under the 150 ms threshold: {e}")
+        # The mount's handshake (slow under a loaded TCG host) takes the emulated CPU's time, not the delay's.
         near = [e for e in evs if low <= float(e["latency_ms"]) < high]
-        need(near, f"{b.name}: no command between {low:.0f} and {high:.0f} ms: {describe(evs)}")
-        # A bundle of the mount's own handshake (slow under a loaded TCG host) is written before the mount exists.
-        handshake = all(e.get("command") in ("SMB2_NEGOTIATE", "SMB2_SESSION_SETUP", "SMB2_TREE_CONNECT")
-                        for e in evs)
+        need(near or all(e.get("command") in HANDSHAKE for e in evs),
+             f"{b.name}: no command between {low:.0f} and {high:.0f} ms: {describe(evs)}")
         for act, want in () if not actions else (("debugdata", r"CIFS Version|Display Internal CIFS Data Structures"),
                           ("stats", r"Resources in use|SMBs"), ("mounts", r"\scifs\s"), ("dmesg", None)):
             r = b.action(act)
             need(r is not None, f"{b.name}: manifest has no '{act}' action")
             body = b.file(f"{act}.log")
             need(body is not None, f"{b.name}: no {act}.log in the bundle")
-            if want and not (act == "mounts" and handshake):
+            if act == "mounts":
+                mounted.append((b.name, bool(re.search(want, body)), r))
+            elif want:
                 need(re.search(want, body), f"{b.name}: {act}.log lacks /{want}/ (action {r})")
         if method:
             sm = str((b.manifest.get("probes") or {}).get("smb_method", ""))
             alias = {"tracepoint": ("tracepoint", "tp_btf", "raw_tp"), "fentry": ("fentry", "fexit"),
                      "kprobe": ("kprobe",)}[method]
             need(any(x in sm for x in alias), f"{b.name}: probes.smb_method is '{sm}', wanted {method}")
+    # The mount's own slow commands (its handshake, its first CREATE of the root under emulation) can make a
+    # bundle before mount.cifs returns, and the umount's after it: those may lack the mount. Every bundle
+    # between the first and the last that show it must show it too.
+    if mounted:
+        shown = [i for i, (_, ok, _) in enumerate(mounted) if ok]
+        need(shown, f"no bundle's mounts.log shows the cifs mount (action {mounted[0][2]})")
+        for name, ok, r in mounted[shown[0]:shown[-1] + 1]:
+            need(ok, f"{name}: mounts.log lacks the cifs mount that bundles before and after it show (action {r})")
     return lat
 
 
@@ -202,6 +235,8 @@ def case_probes(res, mk, tmp):
     # Issue 5: with cifs loaded, `aod probes` reports each SMB attach method as available on this kernel.
     bad = re.compile(r"fail|refused|not found|not available|unavailable|EPERM|ENOENT|EINVAL")
     names = {"tracepoint": r"tracepoint|tp_btf|raw_tp", "fentry": r"fentry|fexit", "kprobe": r"kprobe"}
+    if "latency-fentry" in NOT_ON.get(ARCH, {}):
+        del names["fentry"]
     for meth, pat in names.items():
         lines = [l for l in smb if re.search(pat, l)]
         need(lines, f"aod probes reports no smb {meth} method; its smb lines: " + " | ".join(smb))
@@ -218,10 +253,58 @@ def case_health(res, mk, tmp):
     need(m, "aod monitor printed no 'attached:' header")
     att = " ".join(m.group(1).split())
     need(re.search(r"vfs (fentry|fexit|kprobe)", att), f"vfs did not attach by fentry or kprobe: {att}")
-    need(re.search(r"faults (fexit|fentry|kprobe)", att), f"faults did not attach by fexit or kprobe: {att}")
+    faults = r"fexit|fentry|kprobe" + ("|/proc/vmstat" if "latency-fentry" in NOT_ON.get(ARCH, {}) else "")
+    need(re.search(rf"faults ({faults})", att), f"faults did not attach by {faults.replace('|', ' or ')}: {att}")
     vfs = [l for l in out.splitlines() if re.match(r"\S+ VFS ", l)]
     need(vfs, "no VFS event for the dd/cat workload with --vfs-warn 1")
     return f"{len(vfs)} VFS events; attached: {att[:120]}"
+
+
+def case_ioerr(res, mk, tmp):
+    """io.error attaches by fexit by default where fexit works, and a failing write fires its rule."""
+    d = os.path.join(res, "ioerr")
+    exit_ok(d)
+    log = read(os.path.join(d, "aod.log"))
+    need(re.search(r"health: io: fexit", log), "io did not attach by fexit: " +
+         " | ".join(l for l in log.splitlines() if "health: io" in l))
+    need("syscall level" not in log, "a syscall-level cost warning with fexit available")
+    probes = [l for l in read(os.path.join(d, "probes.txt")).splitlines() if re.match(r"io\s", l)]
+    need(probes and re.match(r"io\s+fexit\s", probes[0]), f"aod probes' io line: {probes}")
+    need("No space left" in read(os.path.join(d, "dd.txt")), "dd did not fail with ENOSPC")
+    bs = bundles(d, tmp, "io_error")
+    need(len(bs) == 1, f"{len(bs)} io_error bundles, wanted 1")
+    a = bs[0].anomaly
+    need(a.get("rule") == "nospace" and a.get("count") == 1, f"rule {a.get('rule')} count {a.get('count')}")
+    evs = bs[0].events()
+    need(evs and all(e.get("op") == "write" and e.get("errno") == "ENOSPC" and e.get("measured") == "vfs" and
+                     e.get("comm") == "dd" and e.get("ino", 0) > 0 for e in evs), f"events: {evs}")
+    need("rule manyspace" not in log, "rule manyspace (50 per interval) fired")
+    return f"fexit; rule nospace: {evs[0]['op']} {evs[0]['errno']} by {evs[0]['comm']} ino {evs[0]['ino']}"
+
+
+def case_trace(res, mk, tmp):
+    """aod version names the guest's architecture, and aod trace names cat's openat of the marker with its path:
+    the syscall numbers and argument registers of that architecture, on a real kernel."""
+    d = os.path.join(res, "trace")
+    m = mk.get("trace") or {}
+    uname = read(os.path.join(d, "uname.txt")).strip()
+    need(uname == ARCH, f"the guest is {uname or '?'}, not {ARCH}")
+    ver = read(os.path.join(d, "version.txt"))
+    need(re.search(rf"^arch {re.escape(uname)}$", ver, re.M), f"aod version does not say 'arch {uname}': {ver[-300:]}")
+    need(m.get("exit") == "0", f"aod trace exited {m.get('exit')}: {read(os.path.join(d, 'stdout.txt'))[-400:]}")
+    marker = m.get("marker", "?")
+    recs = []
+    for line in read(os.path.join(d, "trace.jsonl")).splitlines():
+        try:
+            recs.append(json.loads(line))
+        except ValueError:
+            raise Fail(f"trace.jsonl has a line that is not JSON: {line[:200]}")
+    need(recs, "aod trace syscall,file --comm cat wrote no records")
+    data = [r.get("data") or {} for r in recs]
+    opens = [x for x in data if x.get("syscall") == "openat" and x.get("path") == marker]
+    need(opens, f"no openat of {marker} among {len(recs)} records: " +
+         ", ".join(sorted({f"{x.get('syscall')} {x.get('path', '')}" for x in data}))[:300])
+    return f"arch {uname}; {len(opens)} openat of {marker} by cat among {len(recs)} records"
 
 
 def case_quiet(res, mk, tmp):
@@ -309,7 +392,7 @@ def case_replay(res, mk, tmp, aod, root):
     with open(conf, "w") as f:
         f.write(read(os.path.join(root, "test/vm/conf/smb.yaml")).replace("@OUT@", out))
     # replay never writes into a config's aod_output_dir on its own (a daemon may be using it): name it
-    r = subprocess.run([aod, "replay", rec, "-c", conf, "--output-dir", out], capture_output=True, text=True, timeout=120)
+    r = subprocess.run(shlex.split(aod) + ["replay", rec, "-c", conf, "--output-dir", out], capture_output=True, text=True, timeout=120)
     need(r.returncode == 0, f"aod replay exited {r.returncode}: {(r.stdout + r.stderr)[-600:]}")
     # The host has no /proc/fs/cifs: the actions say so; the anomaly and its events are what replay proves.
     lat = check_latency_bundles(out, tmp, None, 150.0, 600.0, actions=False)
@@ -599,20 +682,31 @@ def not_ok(case, err, results, scen):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--results", required=True)
-    ap.add_argument("--console", required=True)
-    ap.add_argument("--aod", required=True)
-    ap.add_argument("--root", required=True)
+    ap.add_argument("--results")
+    ap.add_argument("--console")
+    ap.add_argument("--aod")
+    ap.add_argument("--root")
     ap.add_argument("--only", default="")
+    ap.add_argument("--arch", default="x86_64", help="the guest's uname -m")
+    ap.add_argument("--scenarios", action="store_true",
+                    help="print the guest scenarios of --arch's full set (aodvm.only=) and exit")
     o = ap.parse_args()
+    global ARCH
+    ARCH = o.arch
+    if o.scenarios:
+        want = [NEEDS.get(c, c) for c in CASES if c not in NOT_ON.get(ARCH, {}) and NEEDS.get(c, c)]
+        print(",".join(dict.fromkeys(want)))
+        return 0
+    if not (o.results and o.console and o.aod and o.root):
+        ap.error("--results, --console, --aod and --root are required")
 
     console = read(o.console)
     mk = markers(console)
     only = [s for s in o.only.split(",") if s]
     booted = "AODVM done" in console and "AODVM results written" in console
     failed = False
-    funcs = {"late": case_late, "probes": case_probes, "quiet": case_quiet, "errors": case_errors,
-             "single": case_single, "health": case_health,
+    funcs = {"late": case_late, "probes": case_probes, "quiet": case_quiet, "errors": case_errors, "trace": case_trace,
+             "single": case_single, "health": case_health, "ioerr": case_ioerr,
              "emergency": case_emergency, "stall": case_stall, "crash": case_crash, "release": case_release,
              "capture": case_capture, "capture-trace": case_capture_trace, "capture-ring": case_capture_ring,
              "aodv2": lambda r, m, t: case_aodv2(r, m, t, o.root),
@@ -623,6 +717,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for c in CASES:
             scen = NEEDS.get(c, c)
+            if c in NOT_ON.get(ARCH, {}):
+                print(f"skip - {c}: {NOT_ON[ARCH][c]}")
+                continue
             if only and scen and scen not in only:
                 print(f"skip - {c}: not in --only {o.only}")
                 continue
