@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "io.h"
 #include "log.h"
+#include "history.h"
 #include "loop.h"
 #include "manifest.h"
 #include "tar.h"
@@ -76,6 +77,10 @@ struct bundle {
 	int nacts, nrunning;
 	struct bundle_action acts[CFG_MAX_ACTIONS];
 	struct arena scratch;
+	/* The history as it was when the anomaly fired: the ring moves on while actions run. */
+	struct history_ring *hist;	/* from collect_init, NULL when history_seconds is 0 */
+	bool has_hist;			/* hist holds this bundle's snapshot */
+	int hist_len;			/* history.json's length once rendered for the archive, -1 none */
 };
 
 struct collect {
@@ -93,6 +98,9 @@ struct collect {
 	size_t step_in_max;		/* most tar bytes one call pushed: the unit test holds it to the bound */
 	char *buf;
 	char *manifest;
+	const struct history *history;	/* the live one (collect_set_history); NULL: bundles have none */
+	char *history_json;		/* the bundle being archived's history.json */
+	size_t history_cap;
 	struct collect_probe_info probe;
 	struct collect_stats st;
 	unsigned tmp_seq;
@@ -141,7 +149,23 @@ size_t collect_arena_need(const struct cfg_config *cfg)
 
 	/* What collect_init takes below, plus 64 bytes of alignment slack per allocation. */
 	return sizeof(struct collect) + n * sizeof(struct bundle) + COLLECT_BUF_SIZE + COLLECT_MANIFEST_SIZE + zstd +
-	       n * COLLECT_EXECS_PER_BUNDLE * sizeof(struct act_child) + (5 + n) * 64;
+	       n * COLLECT_EXECS_PER_BUNDLE * sizeof(struct act_child) + (5 + n) * 64 + collect_history_need(cfg);
+}
+
+/*
+ * The history's memory, all of it fixed at start: the live ring, one snapshot per bundle slot
+ * (the ring as it was at the anomaly) and one history.json buffer for the bundle being archived.
+ * A second costs 3 KiB of ring (16 commands with 32 buckets, 8 worst records), so the default
+ * 30 s with 4 bundle slots takes 5 x 96 KiB of rings, 30 KiB of kernel counters and 140 KiB of JSON.
+ */
+size_t collect_history_need(const struct cfg_config *cfg)
+{
+	size_t n = (size_t)bundle_slots(cfg);
+
+	if (!cfg->history_seconds)
+		return 0;
+	return history_arena_need(cfg->history_seconds) + n * (history_ring_bytes(cfg->history_seconds) + 64) +
+	       history_json_cap(cfg->history_seconds) + 64;
 }
 
 /* batches/ removed under a running aod (rm -rf by hand, a cleanup script): every later bundle
@@ -224,6 +248,16 @@ static int alloc_state(struct collect *c, struct arena *arena, int nslots)
 		if (arena_sub(arena, &c->slots[i].scratch, per))
 			return -ENOMEM;
 	c->nslots = nslots;
+	if (!c->cfg->history_seconds)
+		return 0;
+	/* written before read: untouched until the first bundle */
+	c->history_cap = history_json_cap(c->cfg->history_seconds);
+	c->history_json = arena_reserve(arena, 1, c->history_cap, 64);
+	for (i = 0; i < nslots; i++)
+		if (!(c->slots[i].hist = arena_reserve(arena, 1, history_ring_bytes(c->cfg->history_seconds), 64)))
+			return -ENOMEM;
+	if (!c->history_json)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -280,6 +314,11 @@ void collect_on_written(struct collect *c, collect_written_fn fn, void *ctx)
 {
 	c->on_written = fn;
 	c->on_written_ctx = ctx;
+}
+
+void collect_set_history(struct collect *c, const struct history *h)
+{
+	c->history = h;
 }
 
 void collect_set_probe_info(struct collect *c, const struct collect_probe_info *pi)
@@ -384,10 +423,18 @@ static void bundle_setup(struct collect *c, struct bundle *b, const struct colle
 	const struct cfg_config *cfg = c->cfg;
 	char proto[sizeof(b->proto)], anom[CFG_NAME_MAX];
 	struct arena scratch = b->scratch;
+	struct history_ring *hist = b->hist;
 	int i, n, idx;
 
 	memset(b, 0, sizeof(*b));
 	b->scratch = scratch;
+	b->hist = hist;
+	b->hist_len = -1;
+	/* the seconds up to the anomaly (replay: event time, as detection's) */
+	if (hist && c->history && c->history->ring) {
+		history_snapshot(c->history->ring, hist, req->det ? req->det->ts_ns : now_ns);
+		b->has_hist = true;
+	}
 	arena_reset(&b->scratch, 0);
 	b->active = true;
 	snprintf(b->proto, sizeof(b->proto), "%s", req->proto);
@@ -467,7 +514,7 @@ static int build_manifest(struct collect *c, const struct bundle *b)
 		.anom = b->has_anom ? &b->anom : NULL, .det = b->has_det ? &b->det : NULL,
 		.coalesced = b->coalesced, .wall_ns = b->wall_ns, .start_ns = b->start_ns,
 		.max_events = b->manifest_events, .acts = ma, .nacts = b->nacts, .probe = &c->probe,
-		.captures = b->captures, .ncaptures = b->ncaptures,
+		.captures = b->captures, .ncaptures = b->ncaptures, .history = b->hist_len >= 0,
 	};
 	int i, len;
 
@@ -485,8 +532,12 @@ static int build_manifest(struct collect *c, const struct bundle *b)
 /* Open b's .part and stage the manifest, its first member; nothing is compressed yet. */
 static int archive_start(struct collect *c, struct bundle *b)
 {
-	int len = build_manifest(c, b), r;
+	int len, r;
 
+	b->hist_len = b->has_hist ? history_json(b->hist, c->history_json, c->history_cap) : -1;
+	if (b->has_hist && b->hist_len < 0)
+		log_warn("bundle %s: history.json did not fit in %zu bytes; the bundle has none", b->name, c->history_cap);
+	len = build_manifest(c, b);
 	if (len < 0)
 		return len;
 	arena_reset(&c->archive_arena, 0);
@@ -503,7 +554,13 @@ static int archive_start(struct collect *c, struct bundle *b)
 static int begin_next(struct collect *c, struct bundle *b)
 {
 	char log[CFG_NAME_MAX + 8];
+	int hist_len = b->hist_len;
 
+	/* history.json right after the manifest, once */
+	if (b->member == -1 && hist_len >= 0) {
+		b->hist_len = -1;
+		return archive_begin(c->ar, "history.json", c->history_json, (size_t)hist_len, b->wall_ns / 1000000000ll);
+	}
 	/* No temp file: the manifest says why. */
 	while (++b->member < b->nacts && b->acts[b->member].fd < 0)
 		;

@@ -39,6 +39,11 @@ size_t collect_arena_need(const struct cfg_config *cfg);
 int collect_lock_holder(const char *out_dir);
 void collect_set_config(struct collect *c, const struct cfg_config *cfg);	/* after HUP */
 void collect_set_probe_info(struct collect *c, const struct collect_probe_info *pi);
+struct history;
+/* The live history each new bundle snapshots into its history.json; NULL: none. */
+void collect_set_history(struct collect *c, const struct history *h);
+/* The part of collect_arena_need that is the history's (history_seconds): 0 when it is off. */
+size_t collect_history_need(const struct cfg_config *cfg);
 /* 0 started, 1 counted into a running bundle of the same anomaly, -EBUSY at the concurrency
  * limit (counted), other -errno on failure. */
 int collect_start(struct collect *c, const struct collect_request *req, uint64_t now_ns);

@@ -1628,6 +1628,8 @@ static void parse_globals(struct ctx *c, const yaml_node_t *root)
 		get_u32(c, v, "max_concurrent_bundles", 1, CFG_MAX_BUNDLES, &cfg->max_concurrent_bundles);
 	if ((v = get(c, root, "manifest_events", NULL)))
 		get_u32(c, v, "manifest_events", 1, CFG_MAX_WORST, &cfg->manifest_events);
+	if ((v = get(c, root, "history_seconds", NULL)))
+		get_u32(c, v, "history_seconds", 0, CFG_HISTORY_MAX_SECONDS, &cfg->history_seconds);
 	if ((v = get(c, root, "trace_dir", NULL)) &&
 	    get_str(c, v, "trace_dir", cfg->trace_dir, sizeof(cfg->trace_dir)) && cfg->trace_dir[0] != '/')
 		cerr(c, v, "trace_dir must be an absolute path, got '%s'", cfg->trace_dir);
@@ -1650,6 +1652,7 @@ static void parse_root(struct ctx *c, const yaml_node_t *root)
 	static const char *const keys[] = { "watch_interval_sec", "aod_output_dir", "watcher", "guardian",
 					    "anomalies", "cleanup", "audit", "health", "actions", "memory",
 					    "metrics", "syslog", "smb", "max_concurrent_bundles", "manifest_events",
+					    "history_seconds",
 					    "trace_dir", "trace_max_age", "upload", "status_file", "capture" };
 	yaml_node_t *n, *gk = NULL, *ak = NULL;
 
@@ -1782,7 +1785,7 @@ static void set_defaults(struct cfg_config *cfg, const char *name)
 	cfg->max_log_age_sec = 2 * 86400;
 	cfg->max_total_log_bytes = 100ull << 20;
 	cfg->max_concurrent_bundles = 4;
-	cfg->arena_kb = 4096;
+	cfg->arena_kb = 5120;
 	cfg->packets.snaplen = 256;
 	cfg->packets.memory_kb = 4096;
 	cfg->packets.ports[0][0] = 445;
@@ -1791,6 +1794,7 @@ static void set_defaults(struct cfg_config *cfg, const char *name)
 	cfg->syslog_facility = LOG_DAEMON;
 	strcpy(cfg->smb_attach, "auto");
 	cfg->manifest_events = 16;
+	cfg->history_seconds = CFG_HISTORY_DEFAULT_SECONDS;
 	cfg->audit = true;		/* AODv2's default */
 	cfg->upload.timeout_ms = 300000;
 	cfg->upload.retry_base_ms = 30000;		/* AODv2's retry schedule: 30 s doubling to 1 h, 8 tries */
@@ -1899,6 +1903,7 @@ int config_load_default_chain(struct cfg_config *cfg, const char *cli_path, FILE
 int config_check_arena(const struct cfg_config *cfg, size_t need, FILE *diag)
 {
 	unsigned long long min_kb = (need + 1023) / 1024;
+	bool history_set = cfg->history_seconds > CFG_HISTORY_DEFAULT_SECONDS;
 
 	if ((uint64_t)cfg->arena_kb * 1024 >= need)
 		return 0;
@@ -1906,8 +1911,9 @@ int config_check_arena(const struct cfg_config *cfg, size_t need, FILE *diag)
 		fprintf(diag, "%s:%d:%d: ", cfg->path, cfg->arena_line, cfg->arena_col);
 	else
 		fprintf(diag, "%s: ", cfg->path);
-	fprintf(diag, "memory.arena_kb %u is too small: bundle collection with max_concurrent_bundles %u%s needs at "
-		"least %llu KiB; raise memory.arena_kb to %llu or more, or lower max_concurrent_bundles\n",
-		cfg->arena_kb, cfg->max_concurrent_bundles, cfg->ncaptures ? " and the captures" : "", min_kb, min_kb);
+	fprintf(diag, "memory.arena_kb %u is too small: bundle collection with max_concurrent_bundles %u%s%s needs "
+		"at least %llu KiB; raise memory.arena_kb to %llu or more, or lower max_concurrent_bundles%s\n",
+		cfg->arena_kb, cfg->max_concurrent_bundles, cfg->ncaptures ? " and the captures" : "",
+		history_set ? " and history_seconds" : "", min_kb, min_kb, history_set ? " or history_seconds" : "");
 	return -EINVAL;
 }

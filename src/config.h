@@ -17,6 +17,8 @@
 #define CFG_DEFAULT_STALL_MS 5000
 #define CFG_NAME_MAX 64
 #define CFG_MAX_BUNDLES 16		/* ceiling of max_concurrent_bundles */
+#define CFG_HISTORY_DEFAULT_SECONDS 30	/* history_seconds: history.json's window */
+#define CFG_HISTORY_MAX_SECONDS 300
 #define CFG_MAX_WORST 16		/* ceiling of manifest_events: worst-N events kept per anomaly */
 #define CFG_MAX_ANOMALIES 32
 #define CFG_MAX_ANOM_ACTIONS 24
@@ -217,6 +219,7 @@ struct cfg_config {
 	uint32_t trace_max_age_sec;	/* trace_max_age (seconds): older traces are removed; default 3600 */
 	char smb_attach[16];		/* smb.attach: auto|tracepoint|fentry|kprobe */
 	uint32_t manifest_events;	/* worst N events kept in a manifest, default 16 */
+	uint32_t history_seconds;	/* history.json: seconds of SMB/NFS completions kept, 0 = off */
 	struct cfg_action actions[CFG_MAX_ACTIONS];
 	int nactions;
 	struct cfg_anomaly anomalies[CFG_MAX_ANOMALIES];

@@ -192,6 +192,11 @@ static void print_globals(const struct cfg_config *cfg, FILE *out)
 		(unsigned long long)cfg->max_total_log_bytes);
 	fprintf(out, "bundles: at most %u at once, %u events per manifest\n", cfg->max_concurrent_bundles,
 		cfg->manifest_events);
+	if (cfg->history_seconds)
+		fprintf(out, "history: the last %u s of SMB/NFS completions in every bundle (history.json)\n",
+			cfg->history_seconds);
+	else
+		fprintf(out, "history: off (history_seconds: 0), bundles have no history.json\n");
 	fprintf(out, "arena: %u KiB\n", cfg->arena_kb);
 	fprintf(out, "traces: %s, removed after %u s\n", cfg->trace_dir, cfg->trace_max_age_sec);
 	fprintf(out, "smb attach: %s\n", cfg->smb_attach);

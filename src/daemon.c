@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "cmds.h"
 #include "health_source.h"
+#include "history_feed.h"
 #include "ioerr.h"
 #include "capture.h"
 #include "kmsg.h"
@@ -143,6 +144,7 @@ static void start_bundle(struct daemon *d, struct detect_anomaly *a)
 			  !a->emergency ? "" : an->type == CFG_HEALTH ? " [fires at once]" :
 			  " [emergency: one command >= 1 s]");
 	update_probe_info(d);
+	history_feed_poll(&d->history, d->smb, d->nfs, mono_ns());
 	if (an->capture)
 		req.ncaptures = capture_trigger(d->capture, an->proto, an->name, req.wall_ns, false, req.captures,
 						CFG_CAPTURES_PER_REQ);
@@ -171,6 +173,8 @@ void daemon_handle_event(struct daemon *d, const struct aod_ev_hdr *h, uint64_t 
 		log_error("unable to write the record stream: %s; recording stopped", strerror(-err));
 		d->recording = false;
 	}
+	if (d->history.ring)
+		history_event(d->history.ring, h);
 	if (detect_feed(&d->detect, (const union detect_event *)h, &a) != 1)
 		return;
 	start_bundle(d, &a);
@@ -183,6 +187,8 @@ void daemon_close_window(struct daemon *d, uint64_t now_ns)
 	struct detect_anomaly out[CFG_MAX_ANOMALIES * 2];
 	int i, n;
 
+	if (!d->replay)
+		history_feed_poll(&d->history, d->smb, d->nfs, now_ns);
 	n = detect_close_window(&d->detect, now_ns, out, (int)(sizeof(out) / sizeof(out[0])));
 	for (i = 0; i < n; i++)
 		start_bundle(d, &out[i]);
@@ -197,6 +203,7 @@ void daemon_system_bundle(struct daemon *d, const char *what, uint64_t now_ns)
 	snprintf(req.anomaly, sizeof(req.anomaly), "%s", what);
 	log_info("writing a %s bundle", what);
 	update_probe_info(d);
+	history_feed_poll(&d->history, d->smb, d->nfs, now_ns);
 	req.ncaptures = capture_trigger(d->capture, NULL, what, req.wall_ns, !strcmp(what, "shutdown"), req.captures,
 					CFG_CAPTURES_PER_REQ);
 	err = collect_start(d->collect, &req, now_ns);
@@ -245,6 +252,9 @@ void daemon_reload(struct daemon *d)
 		log_warn("HUP: aod_output_dir and memory.arena_kb take effect at restart only; keeping the current ones");
 	snprintf(next->output_dir, sizeof(next->output_dir), "%s", d->cfg->output_dir);
 	next->arena_kb = d->cfg->arena_kb;
+	if (next->history_seconds != d->cfg->history_seconds)
+		log_warn("HUP: history_seconds takes effect at restart only; keeping %u", d->cfg->history_seconds);
+	next->history_seconds = d->cfg->history_seconds;
 	keep_metrics_keys(d->cfg, next);
 	capture_keep_config(d->capture, d->cfg, next);
 	d->cfg = next;
@@ -511,6 +521,9 @@ int daemon_setup_core(struct daemon *d)
 			  " (run as root, or set aod_output_dir in the config to a directory you can write)" : "");
 		return err;
 	}
+	err = history_feed_init(&d->history, &d->arena, d->cfg, d->replay, d->collect);
+	if (err < 0)
+		return err;
 	collect_on_written(d->collect, bundle_written, d);
 	err = retain_remove_parts(collect_outdir_fd(d->collect), &removed);
 	if (err == 0 && removed)

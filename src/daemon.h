@@ -10,6 +10,7 @@
 #include "collect.h"
 #include "config.h"
 #include "detect.h"
+#include "history.h"
 #include "loop.h"
 #include "metrics.h"
 #include "record.h"
@@ -60,6 +61,7 @@ struct daemon {
 	unsigned reloads;		/* successful HUP reloads */
 	uint64_t bundle_dir_bytes;	/* the last sweep's total plus bundles written since: metrics and status */
 	struct daemon_smb_hist *replay_hist;	/* aod replay --serve only; NULL otherwise */
+	struct history history;		/* history.json's ring; history.ring NULL when history_seconds is 0 */
 	struct shares shares;		/* names shares and servers in alerts, manifests and metrics */
 	bool names;			/* resolve names: live, or a replay given AOD_SHARES_ROOT (the recorded host's files) */
 	struct metrics_shares share_stats;	/* events of fired anomalies per share, for the metrics */

@@ -7,12 +7,9 @@
 
 int hist_slot(uint64_t v, int nslots)
 {
-	int s = 0;
+	/* floor(log2 v), 0 for 0 and 1: replay calls this for every record */
+	int s = v > 1 ? 63 - __builtin_clzll(v) : 0;
 
-	while (v > 1 && s < 63) {
-		v >>= 1;
-		s++;
-	}
 	return s < nslots ? s : nslots - 1;
 }
 

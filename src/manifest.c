@@ -329,9 +329,9 @@ static void ev_names(struct json *j, const struct shares_name *n)
 		json_str(j, "share_candidates", n->candidates);
 }
 
-static void write_event(struct json *j, const union detect_event *ev, const struct detect_anomaly *d)
+void manifest_write_event(struct json *j, const union detect_event *ev, const struct detect_anomaly *d)
 {
-	int s = shares_tally_find(&d->shares, &ev->h);
+	int s = d ? shares_tally_find(&d->shares, &ev->h) : -1;
 
 	json_obj_begin(j, NULL);
 	json_u64(j, "kind", ev->h.kind);
@@ -438,7 +438,7 @@ static void write_anomaly(struct json *j, const struct manifest_input *in)
 	if (in->max_events && (uint32_t)n > in->max_events)
 		n = (int)in->max_events;
 	for (i = 0; i < n && i < DETECT_MAX_WORST; i++)
-		write_event(j, &d->worst_events[i], d);
+		manifest_write_event(j, &d->worst_events[i], d);
 	json_arr_end(j);
 	write_shares(j, d);
 	json_obj_end(j);
@@ -561,6 +561,7 @@ int manifest_build(char *buf, size_t cap, const struct manifest_input *in)
 	json_str(&j, "bundle", in->bundle);
 	write_anomaly(&j, in);
 	write_actions(&j, in);
+	json_str(&j, "history", in->history ? "history.json" : NULL);
 	if (in->ncaptures > 0) {
 		json_arr_begin(&j, "capture_bundles");
 		for (int i = 0; i < in->ncaptures; i++)

@@ -42,10 +42,15 @@ struct manifest_input {
 	const struct collect_probe_info *probe;
 	const char (*captures)[CFG_CAPTURE_NAME_MAX];	/* capture bundles cut for this one (aod_capture_*) */
 	int ncaptures;
+	bool history;				/* the bundle holds history.json */
 };
 
 /* Write the manifest into buf; returns its length or -ENOSPC. */
 int manifest_build(char *buf, size_t cap, const struct manifest_input *in);
+struct json;
+/* One record as the manifest's events show it, named by d's share tally (NULL: unnamed, as history.json's
+ * worst commands). */
+void manifest_write_event(struct json *j, const union detect_event *ev, const struct detect_anomaly *d);
 /* The pid a bundle is about: the OOM victim, else the worst event's process; 0 if none. */
 uint32_t manifest_event_pid(const struct detect_anomaly *det);
 

@@ -13,7 +13,9 @@
 #include "config.h"
 
 #define MODSRC_HIST_BUCKETS 32	/* log2(us): bucket i holds [2^i, 2^(i+1)) us, bucket 0 also 0 us */
+#define MODSRC_HIST_SLOTS (2 + MODSRC_HIST_BUCKETS)	/* a row: [0] completions, [1] errors, [2..] buckets */
 #define MODSRC_MAX_METHODS 4
+#define MODSRC_MAX_ROWS 128	/* histogram rows a protocol may have (nfs: 92) */
 
 struct modsrc;
 
@@ -134,6 +136,10 @@ bool modsrc_attached(const struct modsrc *s);
  * failed ones: -ENODEV while waiting. */
 int modsrc_histogram(const struct modsrc *s, unsigned row, uint64_t counts[MODSRC_HIST_BUCKETS], uint64_t *total,
 		     uint64_t *errors);
+/* Row `row` as the kernel keeps it: completions, errors, buckets. -ENODEV while waiting. */
+int modsrc_hist_slots(const struct modsrc *s, unsigned row, uint64_t slots[MODSRC_HIST_SLOTS]);
+/* The first n rows in one go (a batch lookup where the kernel has it): rows read, or -errno. */
+int modsrc_hist_rows(const struct modsrc *s, uint64_t (*rows)[MODSRC_HIST_SLOTS], unsigned n);
 /* Detach; s itself belongs to the caller. */
 void modsrc_close(struct modsrc *s);
 /* Every module of p live (a built-in one has no initstate and counts as live). */

@@ -80,6 +80,7 @@ _Static_assert(sizeof(((struct nfs_bpf__bss *)0)->err_status) == sizeof(uint32_t
 _Static_assert(sizeof(((struct nfs_bpf__bss *)0)->err_op) == sizeof(uint32_t) * NFS_MAX_OPS, "ops");
 _Static_assert(sizeof(((struct nfs_bpf__bss *)0)->err_errno) == sizeof(int32_t) * NFS_MAX_CODES, "errnos");
 _Static_assert(NFS_SOURCE_HIST_BUCKETS == MODSRC_HIST_BUCKETS, "histogram layout");
+_Static_assert(NFS_SOURCE_HIST_SLOTS == MODSRC_HIST_SLOTS, "histogram row layout");
 _Static_assert(CFG_NFS_NOPS == NFS_SOURCE_ROWS - 1, "rows are the config's NFS op space plus other");
 
 unsigned nfs_source_row(unsigned vers, unsigned proc)
@@ -89,6 +90,12 @@ unsigned nfs_source_row(unsigned vers, unsigned proc)
 	if (vers == 3 && proc < NFS_SOURCE_V3_PROCS)
 		return NFS_SOURCE_V4_PROCS + proc;
 	return NFS_SOURCE_ROWS - 1;
+}
+
+void nfs_source_row_id(unsigned row, unsigned *vers, unsigned *proc)
+{
+	*vers = row < NFS_SOURCE_V4_PROCS ? 4 : row < NFS_SOURCE_ROWS - 1 ? 3 : 0;
+	*proc = row < NFS_SOURCE_V4_PROCS ? row : row < NFS_SOURCE_ROWS - 1 ? row - NFS_SOURCE_V4_PROCS : row;
 }
 
 /* ---- the filter ---- */
@@ -572,6 +579,11 @@ int nfs_source_histogram(const struct nfs_source *s, unsigned row, uint64_t coun
 			 uint64_t *total, uint64_t *errors)
 {
 	return modsrc_histogram(&s->m, row, counts, total, errors);
+}
+
+int nfs_source_hist_rows(const struct nfs_source *s, uint64_t (*rows)[NFS_SOURCE_HIST_SLOTS])
+{
+	return modsrc_hist_rows(&s->m, rows, NFS_SOURCE_ROWS);
 }
 
 void nfs_source_close(struct nfs_source *s)

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #define NFS_SOURCE_HIST_BUCKETS 32	/* log2(us), as SMB's */
+#define NFS_SOURCE_HIST_SLOTS (2 + NFS_SOURCE_HIST_BUCKETS)
 /* Histogram and threshold rows: NFSv4 procedure indices 0..68, NFSv3 procedures at 69..90, then "other". */
 #define NFS_SOURCE_V4_PROCS 69
 #define NFS_SOURCE_V3_PROCS 22
@@ -48,9 +49,14 @@ bool nfs_source_attached(const struct nfs_source *s);
  * (errors, may be NULL); -ENODEV while waiting. */
 int nfs_source_histogram(const struct nfs_source *s, unsigned row, uint64_t counts[NFS_SOURCE_HIST_BUCKETS],
 			 uint64_t *total, uint64_t *errors);
+/* Every row (see above) as the kernel keeps it: [0] completions, [1] failed, [2..] the buckets.
+ * Rows read, or -errno (-ENODEV while waiting). */
+int nfs_source_hist_rows(const struct nfs_source *s, uint64_t (*rows)[NFS_SOURCE_HIST_SLOTS]);
 void nfs_source_close(struct nfs_source *s);
 /* The histogram row of (vers, proc): the unit is the client's procedure index. */
 unsigned nfs_source_row(unsigned vers, unsigned proc);
+/* Its inverse: the version (0 for "other") and procedure index of a row. */
+void nfs_source_row_id(unsigned row, unsigned *vers, unsigned *proc);
 
 /* sunrpc and nfs both live. */
 bool nfs_source_present(void);

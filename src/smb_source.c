@@ -70,6 +70,7 @@ _Static_assert(sizeof(struct smb_pending_val) == 48, "pending value layout");
 _Static_assert(sizeof(((struct smb_bpf__bss *)0)->thr_ns) == sizeof(uint64_t) * CFG_SMB2_NCMD, "thr_ns");
 _Static_assert(sizeof(((struct smb_bpf__bss *)0)->err_status) == sizeof(uint32_t) * SMB_MAX_CODES, "codes");
 _Static_assert(CFG_SMB2_NCMD == AOD_SMB2_NCMD, "command count");
+_Static_assert(SMB_SOURCE_HIST_SLOTS == MODSRC_HIST_SLOTS, "histogram row layout");
 
 /* ---- the filter tables from the config ---- */
 
@@ -445,6 +446,11 @@ int smb_source_histogram(const struct smb_source *s, unsigned cmd, uint64_t coun
 			 uint64_t *total, uint64_t *errors)
 {
 	return modsrc_histogram(&s->m, cmd, counts, total, errors);
+}
+
+int smb_source_hist_rows(const struct smb_source *s, uint64_t (*rows)[SMB_SOURCE_HIST_SLOTS])
+{
+	return modsrc_hist_rows(&s->m, rows, CFG_SMB2_NCMD);
 }
 
 void smb_source_close(struct smb_source *s)

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #define SMB_SOURCE_HIST_BUCKETS 32	/* log2(us): bucket i holds [2^i, 2^(i+1)) us, bucket 0 also 0 us */
+#define SMB_SOURCE_HIST_SLOTS (2 + SMB_SOURCE_HIST_BUCKETS)
 
 struct smb_source;
 
@@ -52,6 +53,9 @@ uint64_t smb_source_unmatched(const struct smb_source *s);
  * (errors, may be NULL). -ENODEV while waiting. */
 int smb_source_histogram(const struct smb_source *s, unsigned cmd, uint64_t counts[SMB_SOURCE_HIST_BUCKETS],
 			 uint64_t *total, uint64_t *errors);
+/* Every command's row (0..19) as the kernel keeps it: [0] completions, [1] failed, [2..] the buckets.
+ * Rows read, or -errno (-ENODEV while waiting). */
+int smb_source_hist_rows(const struct smb_source *s, uint64_t (*rows)[SMB_SOURCE_HIST_SLOTS]);
 bool smb_source_attached(const struct smb_source *s);
 void smb_source_close(struct smb_source *s);
 

@@ -19,6 +19,9 @@
 #include "../../src/shares.c"
 #include "../../src/manifest.c"
 #include "../../src/tcp_state.c"
+#include "../../src/hist.c"
+#include "../../src/history.c"
+#include "../../src/history_json.c"
 #include "../../src/loop.c"
 #include "../../src/collect.c"
 /* Last: its static `level` would shadow archive.c's parameters under -Wshadow. */
@@ -70,6 +73,7 @@ static void setup_config(void)
 	cfg.watch_interval_sec = 1;
 	cfg.max_concurrent_bundles = 2;
 	cfg.manifest_events = 16;
+	cfg.history_seconds = 5;
 	snprintf(cfg.output_dir, sizeof(cfg.output_dir), "%s", outdir);
 	stats = add_action("stats", CFG_ACT_FILE, "/proc/loadavg");
 	ps = add_action("ps", CFG_ACT_PS, "");
@@ -261,6 +265,49 @@ static void test_bundles(struct collect *c)
 	CHECK(manifest_ok("aod_quick_1700000000999999999_smb_error.tar.zst",
 		"acts=m[\"actions\"]; assert acts[1][\"name\"]==\"slow\" and acts[1][\"status\"]==\"ok\"; "
 		"assert acts[1][\"duration_ms\"]>=250, acts[1]; assert m[\"anomaly\"][\"coalesced\"]==0"));
+}
+
+static void hist_feed(struct history *h, uint64_t ts, unsigned cmd, uint64_t lat)
+{
+	struct aod_ev_smb e = { .h = { .kind = AOD_EV_SMB, .size = sizeof(e), .ts_ns = ts }, .cmd = (uint16_t)cmd,
+				.latency_ns = lat };
+
+	history_event(h->ring, &e.h);
+}
+
+/* history.json follows the manifest and holds the seconds up to the anomaly, as they were when it fired:
+ * what the ring takes in while the bundle's actions run is not in it. */
+static void test_history(struct collect *c)
+{
+	struct collect_request req = { .proto = "smb", .anomaly = "error", .anomaly_idx = 1,
+				       .wall_ns = 1700000001500000000ll };
+	const char *name = "aod_quick_1700000001500000000_smb_error.tar.zst";
+	struct detect_anomaly det;
+	static struct history h;
+
+	CHECK(history_init(&h, &arena, cfg.history_seconds, false) == 0);
+	collect_set_history(c, &h);
+	for (uint64_t s = 100; s <= 102; s++)
+		for (unsigned k = 0; k < 10; k++)
+			hist_feed(&h, s * 1000000000ull + k, 8, (s == 102 ? 300 : 1) * 1000000ull);
+	fill_det(&det, 1);
+	det.ts_ns = 102500000000ull;
+	req.det = &det;
+	CHECK(collect_start(c, &req, mono_ns()) == 0);
+	CHECK(collect_running(c) == 1);	/* the slow action runs: the ring moves on meanwhile */
+	for (uint64_t s = 103; s <= 110; s++)
+		hist_feed(&h, s * 1000000000ull, 9, 5000000000ull);
+	CHECK(drive(c, 10000000000ull) == 0);
+	collect_set_history(c, NULL);
+	CHECK(sh("zstd -dc %s/batches/%s | tar -tf - | sed -n 2p | grep -qx history.json", outdir, name) == 0);
+	CHECK(manifest_ok(name, "assert m[\"history\"]==\"history.json\""));
+	CHECK(sh("zstd -dc %s/batches/%s | tar -xOf - history.json > %s/h.json", outdir, name, tdir) == 0);
+	CHECK(sh("grep -q '\"anomaly_mono_s\": 102,' %s/h.json", tdir) == 0);
+	CHECK(sh("grep -c '\"mono_s\"' %s/h.json | grep -qx 3", tdir) == 0);
+	CHECK(sh("grep -q '\"latency_ms\": 300.0' %s/h.json && ! grep -q 'SMB2_WRITE\\|\"mono_s\": 103' %s/h.json",
+		 tdir, tdir) == 0);
+	/* a bundle started with no history set has none */
+	CHECK(manifest_ok("aod_quick_1700000009000000000_aod_snapshot.tar.zst", "assert m[\"history\"] is None"));
 }
 
 static void test_snapshot(struct collect *c)
@@ -565,6 +612,7 @@ int main(void)
 	test_oom(c);
 	test_big(c);
 	test_batches_removed(c);
+	test_history(c);
 	test_lock();
 	fprintf(stderr, "arena used %zu of %zu\n", arena.used, arena.size);
 	if (!getenv("AOD_KEEP"))

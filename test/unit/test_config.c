@@ -107,7 +107,8 @@ static void test_embedded_default(void)
 	CHECK(!strcmp(cfg.output_dir, "/var/log/aod"));
 	CHECK(cfg.cleanup_interval_sec == 60 && cfg.max_log_age_days == 2 && cfg.max_log_age_sec == 172800);
 	CHECK(cfg.max_total_log_bytes == 100ull << 20);
-	CHECK(cfg.max_concurrent_bundles == 4 && cfg.arena_kb == 4096 && cfg.syslog_facility == LOG_DAEMON);
+	CHECK(cfg.max_concurrent_bundles == 4 && cfg.arena_kb == 5120 && cfg.syslog_facility == LOG_DAEMON);
+	CHECK(cfg.history_seconds == 30);
 	CHECK(cfg.metrics_listen[0] == 0 && cfg.metrics_textfile[0] == 0);
 	lat = find("smb", "latency");
 	err = find("smb", "error");
@@ -577,7 +578,7 @@ static void test_print(void)
 	CHECK(strstr(out, "  actions: dmesg journalctl debugdata stats mounts smbinfo syslogs\n") != NULL);
 	CHECK(strstr(out, "keep the total under 0.5 MiB (524288 bytes)") != NULL);
 	CHECK(strstr(out, "output dir: /var/log/aod\n") != NULL && strstr(out, "watch interval: 1 s\n") != NULL);
-	CHECK(strstr(out, "arena: 4096 KiB\n") != NULL && strstr(out, "at most 4 at once") != NULL);
+	CHECK(strstr(out, "arena: 5120 KiB\n") != NULL && strstr(out, "at most 4 at once") != NULL);
 	free(out);
 }
 
@@ -809,8 +810,13 @@ static void test_arena_minimum(void)
 		  "needs at least 1025 KiB; raise memory.arena_kb to 1025 or more, or lower max_concurrent_bundles\n"));
 	CHECK(load("watch_interval_sec: 1\n") == 0);
 	CHECK(cfg.arena_line == 0);
-	CHECK(check_arena(5000 * 1024) == -EINVAL);
-	CHECK(has("t.yaml: memory.arena_kb 4096 is too small"));
+	CHECK(check_arena(6000 * 1024) == -EINVAL);
+	CHECK(has("t.yaml: memory.arena_kb 5120 is too small"));
+	/* history_seconds raised past its default is named, with what to lower */
+	CHECK(load("history_seconds: 300\n") == 0);
+	CHECK(check_arena(6000 * 1024) == -EINVAL);
+	CHECK(has("max_concurrent_bundles 4 and history_seconds needs at least 6000 KiB") &&
+	      has("or lower max_concurrent_bundles or history_seconds\n"));
 }
 
 /* capture.packets: the built-in packet ring's snap length and memory, checked with file:line:col. */

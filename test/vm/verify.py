@@ -328,10 +328,50 @@ def case_quiet(res, mk, tmp):
     return f"{seen} SMB events seen, no anomaly"
 
 
+def live_history(b):
+    """A bundle's history.json, listed by its manifest, as a live daemon writes it (every completion counted)."""
+    need(b.manifest.get("history") == "history.json", f"{b.name}: manifest does not list history.json")
+    try:
+        h = json.loads(b.file("history.json") or "")
+    except ValueError as e:
+        raise Fail(f"{b.name}: history.json unreadable: {e}")
+    need(str(h.get("counted", "")).startswith("every completion"), f"{b.name}: history counted {h.get('counted')}")
+    return h
+
+
+def check_history(lat):
+    """history.json in every latency bundle: every completion counted, and the build-up in one of them: a
+    second whose completions were mostly fast (the mount's, before netem) before one whose were mostly slow
+    (131 ms or more: netem's 200 ms round trip). Under a loaded TCG host a handshake command may be slow too."""
+    def split(s):	# completions of the second under and at or over 131 ms, from its histograms
+        n = [0, 0]
+        for c in s["commands"]:
+            for k, v in c["latency_us_log2"].items():
+                n[int(k) >= 131072] += v
+        return n
+    buildup = None
+    for b in lat:
+        h = live_history(b)
+        tl = h.get("timeline") or []
+        need(tl and tl[-1]["rel_s"] == 0, f"{b.name}: history timeline does not end at the anomaly")
+        need(any(split(s)[1] for s in tl), f"{b.name}: history.json has no command of 131 ms or more")
+        need(h.get("worst") and float(h["worst"][0]["latency_ms"]) >= 150.0,
+             f"{b.name}: history's worst command is not a slow one: {h.get('worst', [])[:1]}")
+        fast = [s for s in tl if split(s)[0] >= 5 and split(s)[0] >= 3 * split(s)[1]]
+        slow = [s for s in tl if split(s)[1] >= 3 and split(s)[1] >= 3 * split(s)[0]]
+        if fast and slow and fast[0]["mono_s"] < slow[-1]["mono_s"] and not buildup:
+            later = [s for s in slow if s["mono_s"] > fast[0]["mono_s"]]
+            buildup = (f"history: {split(fast[0])[0]} of {sum(split(fast[0]))} completions under 131 ms at "
+                       f"{fast[0]['rel_s']} s, then {sum(sum(split(s)) for s in later)} mostly slow in {len(later)} s")
+    need(buildup, "no bundle's history.json shows a mostly fast second before a mostly slow one")
+    return buildup
+
+
 def case_latency(method):
     def run(res, mk, tmp):
         d = os.path.join(res, "latency-" + method)
         lat = check_latency_bundles(d, tmp, method, 150.0, 600.0)
+        hist = check_history(lat)
         err = bundles(d, tmp, "smb_error")
         need(not err, f"{len(err)} error bundle(s) in a latency-only run")
         alerts = len(re.findall(r"detected anomaly: smb latency", read(os.path.join(d, "aod.log"))))
@@ -342,7 +382,8 @@ def case_latency(method):
         need([e for e in evs if 180.0 <= float(e["latency_ms"]) < 300.0],
              "no command near 200 ms: " + describe(evs, 10))
         names = check_names(d, lat, ("//127.0.0.1/share",))
-        return f"{len(lat)} bundle(s): {describe(sorted(evs, key=lambda e: -float(e['latency_ms'])), 4)}; {names}"
+        return (f"{len(lat)} bundle(s): {describe(sorted(evs, key=lambda e: -float(e['latency_ms'])), 4)}; "
+                f"{names}; {hist}")
     return run
 
 

@@ -13,7 +13,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tempfile  # noqa: E402
-from verify import Fail, bundles, check_outage, exit_ok, markers, need, not_ok, read  # noqa: E402
+from verify import Fail, bundles, check_outage, exit_ok, live_history, markers, need, not_ok, read  # noqa: E402
 
 CASES = ["nfs-boot", "nfs-late", "nfs-latency-tracepoint", "nfs-latency-fentry", "nfs-latency-kprobe", "nfs-probes",
          "nfs-outage"]
@@ -123,6 +123,27 @@ def check_run(res, scen, method):
     return "; ".join(facts)
 
 
+def check_history(lat):
+    """history.json in every NFS latency bundle counts every RPC by procedure, the fast ones too."""
+    fast = total = 0
+    procs = set()
+    for b in lat:
+        h = live_history(b)
+        for s in h.get("timeline") or []:
+            for c in s["commands"]:
+                if c["proto"] != "nfs":
+                    continue
+                need(str(c.get("proc", "")).startswith(("NFSPROC4_CLNT_", "NFS3PROC_")) and c.get("vers") in (3, 4),
+                     f"{b.name}: history row without an NFS procedure and version: {c}")
+                procs.add(c["proc"])
+                total += c["ok"] + c["failed"]
+                fast += sum(v for k, v in c["latency_us_log2"].items() if int(k) < THRESHOLD_MS * 1000 // 2)
+        need(any(float(w.get("latency_ms", 0)) >= THRESHOLD_MS for w in h.get("worst") or []),
+             f"{b.name}: history's worst RPCs are all under the threshold")
+    need(fast > 0, "no history.json counts an RPC well under the threshold: only the slow ones were seen")
+    return f"history {total} RPCs of {len(procs)} procedures, {fast} fast"
+
+
 EXPORTS = {3: ("127.0.0.1:/srv/nfs", "127.0.0.1:/srv/nfs/ro"), 4: ("127.0.0.1:/", "127.0.0.1:/ro")}
 
 
@@ -168,6 +189,7 @@ def check_bundles(d):
                     split[0] += parts
                     split[1] += float(e["latency_ms"])
                 names.add(e["proc"])
+        hist = check_history(lat)
         need(split[1] > 0, "no manifest event carries the queue/rtt split")
         need(split[0] >= 0.9 * split[1], f"manifest events: queue + rtt are {100 * split[0] / split[1]:.1f} % of the latency")
         err = bundles(d, tmp, "nfs_error")
@@ -178,7 +200,7 @@ def check_bundles(d):
         need(codes & {"NFS4ERR_ROFS", "NFS3ERR_ROFS"}, f"rule 'rofs' events carry no ROFS status: {codes}")
         exports = check_names(lat + err)
         need({"127.0.0.1:/srv/nfs", "127.0.0.1:/"} <= exports, f"the manifests name only the exports {sorted(exports)}")
-    return (f"{len(lat)} latency bundles ({', '.join(sorted(names)[:5])}), manifest split "
+    return (f"{len(lat)} latency bundles ({', '.join(sorted(names)[:5])}), {hist}, manifest split "
             f"{100 * split[0] / split[1]:.1f} %; rules fired {rules}, "
             f"codes {sorted(c for c in codes if c)}; exports named {sorted(exports)}")
 
