@@ -72,6 +72,11 @@ static const struct builtin builtins[] = {
 	{ "cgroup", CFG_ACT_CGROUP, "", { NULL }, 0 },
 	/* what AODv2 ran `ss` for: every sockconn anomaly gets it (parse_outage_body) */
 	{ "tcp_conns", CFG_ACT_TCPINFO, "", { NULL }, 0 },
+	/* the NFS client's own view, read in-process: per-mount, per-op RPC counts and times; the client's RPC
+	 * totals; the servers and volumes it knows. Every NFS anomaly gets them (parse_proto). */
+	{ "nfs_mountstats", CFG_ACT_FILE, "/proc/self/mountstats", { NULL }, 0 },
+	{ "nfs_rpcstats", CFG_ACT_FILE, "/proc/net/rpc/nfs", { NULL }, 0 },
+	{ "nfs_servers", CFG_ACT_FILE, "/proc/fs/nfsfs/servers:/proc/fs/nfsfs/volumes", { NULL }, 0 },
 };
 
 static void add_builtins(struct cfg_config *cfg)
@@ -1108,6 +1113,7 @@ static const struct type_desc type_descs[] = {
 /* anomalies.<proto>: smb and nfs take every type, io only error. */
 static void parse_proto(struct ctx *c, const yaml_node_t *n, const char *proto)
 {
+	static const char *const nfs_evidence[] = { "nfs_mountstats", "nfs_rpcstats", "nfs_servers" };
 	static const char *const all_types[] = { "latency", "error", "sockconn", "stall", "reconnect" };
 	static const char *const io_types[] = { "error" };
 	bool io = !strcmp(proto, "io");
@@ -1145,6 +1151,10 @@ static void parse_proto(struct ctx *c, const yaml_node_t *n, const char *proto)
 		else
 			check_keys(c, v, td->keys, td->type == CFG_ERROR ? nkeys_for(a->space, td->nkeys) : td->nkeys, p);
 		td->parse(c, a, k, v, p);
+		/* what AODv2 ran nfsstat and read mountstats for, for every NFS anomaly, as tcp_conns for sockconn */
+		if (!strcmp(proto, "nfs"))
+			for (size_t i = 0; i < ARRAY_SIZE(nfs_evidence); i++)
+				add_default_action(c->cfg, a, nfs_evidence[i]);
 	}
 }
 

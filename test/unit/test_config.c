@@ -225,7 +225,8 @@ static void test_builtin_actions(void)
 {
 	static const char *const names[] = { "dmesg", "journalctl", "debugdata", "stats", "mounts", "smbinfo",
 					     "syslogs", "meminfo", "vmstat", "pressure", "diskstats", "netstat",
-					     "loadavg", "interrupts", "ps", "cgroup", "tcp_conns" };
+					     "loadavg", "interrupts", "ps", "cgroup", "tcp_conns", "nfs_mountstats",
+					     "nfs_rpcstats", "nfs_servers" };
 	int i;
 
 	CHECK(load("{}") == 0);
@@ -251,6 +252,10 @@ static void test_builtin_actions(void)
 	CHECK(cfg.actions[config_find_action(&cfg, "ps")].kind == CFG_ACT_PS);
 	CHECK(cfg.actions[config_find_action(&cfg, "cgroup")].kind == CFG_ACT_CGROUP);
 	CHECK(cfg.actions[config_find_action(&cfg, "tcp_conns")].kind == CFG_ACT_TCPINFO);
+	CHECK(!strcmp(cfg.actions[config_find_action(&cfg, "nfs_mountstats")].path, "/proc/self/mountstats"));
+	CHECK(!strcmp(cfg.actions[config_find_action(&cfg, "nfs_rpcstats")].path, "/proc/net/rpc/nfs"));
+	CHECK(!strcmp(cfg.actions[config_find_action(&cfg, "nfs_servers")].path,
+		      "/proc/fs/nfsfs/servers:/proc/fs/nfsfs/volumes"));
 	/* an empty file is a valid config: all defaults */
 	CHECK(load("") == 0 && cfg.nactions == (int)ARRAY_SIZE(names) && cfg.watch_interval_sec == 1);
 	CHECK(load("# only a comment\n") == 0);
@@ -626,7 +631,15 @@ static void test_aodv2_newest(void)
 	/* its own three, then tcp_conns, which every sockconn anomaly gets (AODv2 ran ss) */
 	CHECK(a && a->nactions == 4 && a->actions[3] == config_find_action(&cfg, "tcp_conns"));
 	a = find("nfs", "sockconn");
-	CHECK(a && a->type == CFG_SOCKCONN && a->nactions == 2 && a->actions[1] == config_find_action(&cfg, "tcp_conns"));
+	CHECK(a && a->type == CFG_SOCKCONN && a->nactions == 5 && a->actions[1] == config_find_action(&cfg, "tcp_conns"));
+	/* every NFS anomaly also gets the client's own view: mountstats, the RPC totals, the servers and volumes */
+	CHECK(a && a->actions[2] == config_find_action(&cfg, "nfs_mountstats") &&
+	      a->actions[3] == config_find_action(&cfg, "nfs_rpcstats") &&
+	      a->actions[4] == config_find_action(&cfg, "nfs_servers"));
+	a = find("nfs", "latency");
+	CHECK(a && a->nactions >= 3 && a->actions[a->nactions - 1] == config_find_action(&cfg, "nfs_servers"));
+	a = find("smb", "sockconn");
+	CHECK(a && config_find_action(&cfg, "nfs_mountstats") >= 0 && a->actions[a->nactions - 1] != config_find_action(&cfg, "nfs_servers"));
 	a = find("smb", "latency");
 	CHECK(a && a->threshold_ns[9] == MS(50) && a->threshold_ns[8] == MS(20) && M(a->ops) == ALL);
 }
