@@ -19,6 +19,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "array.h"
 #include "block.skel.h"
 #include "bpf_light.h"
 #include "bpflog.h"
@@ -277,7 +278,7 @@ static const struct hs_method ioerr_methods[] = {
 	{ "syscall-level (raw_syscalls raw_tp)", { "io_sys_exit_raw" }, NULL },
 };
 
-#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+#define N(a) ((int)ARRAY_SIZE(a))
 /* One family at a time for aod probes: the source, its per-CPU histograms, the vmstat buffer. */
 #define HS_PROBE_ARENA (4u << 20)
 static const struct hs_def defs[HEALTH_NFAM] = {

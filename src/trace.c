@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "bpflog.h"
 #include "clock.h"
 #include "io.h"
@@ -93,7 +94,7 @@ static const struct family families[] = {
 	{ "block_rq_complete", CAPB(TR_CAP_PERF), "btf_bio", "raw_bio", NULL },
 	{ "page_fault_user", CAPB(TR_CAP_PERF), "btf_fault", "raw_fault", NULL },
 };
-#define NFAM (sizeof(families) / sizeof(families[0]))
+#define NFAM ARRAY_SIZE(families)
 enum { FAM_FORK = 3, FAM_EXIT = 4, FAM_FAULT = 11 };
 
 struct trace_run {

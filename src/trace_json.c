@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "hist.h"
 #include "json.h"
 #include "names.h"
@@ -178,7 +179,7 @@ static const char *const syscall_names[] = {
 	[468] = "file_getattr", [469] = "file_setattr",
 };
 
-#define NSYSCALLS (sizeof(syscall_names) / sizeof(syscall_names[0]))
+#define NSYSCALLS ARRAY_SIZE(syscall_names)
 
 const char *trace_syscall_name(unsigned nr)
 {
