@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "clock.h"
 #include "cmds.h"
 #include "health_source.h"
@@ -182,14 +183,18 @@ void daemon_handle_event(struct daemon *d, const struct aod_ev_hdr *h, uint64_t 
 		start_bundle(d, &a);
 }
 
+/* The closed window's anomalies: 64 of about 7 KiB each, too large for the stack (454 KiB); one daemon a process,
+ * and the window closes only from the loop, so one static array serves. Untouched pages stay unmapped. */
+static struct detect_anomaly close_out[CFG_MAX_ANOMALIES * 2];
+
 void daemon_close_window(struct daemon *d, uint64_t now_ns)
 {
-	struct detect_anomaly out[CFG_MAX_ANOMALIES * 2];
+	struct detect_anomaly *out = close_out;
 	int i, n;
 
 	if (!d->replay)
 		history_feed_poll(&d->history, d->smb, d->nfs, now_ns);
-	n = detect_close_window(&d->detect, now_ns, out, (int)(sizeof(out) / sizeof(out[0])));
+	n = detect_close_window(&d->detect, now_ns, out, (int)ARRAY_SIZE(close_out));
 	for (i = 0; i < n; i++)
 		start_bundle(d, &out[i]);
 }
