@@ -4,7 +4,9 @@
 #
 # usage: bench/monitor_vs_bpftrace.sh      (root; env: AOD, PINGPONG, REPS=3, SECS=5, CPU=0,
 #        FAMILIES=sched,vfs,... to attach only those aod families, for a per-family cost breakdown;
-#        NO_BPFTRACE=1 to skip the bpftrace side: its figures then read as zeros)
+#        NO_BPFTRACE=1 to skip the bpftrace side: its figures then read as zeros;
+#        AOD_RUN=1 to measure the daemon, `aod run` on its embedded default config, instead of the monitor:
+#        its ready line is "running:", its bundles go where that config says, /var/log/aod/batches)
 # Figures: start-to-attached time, peak RSS, and the throughput of a context-switch storm
 # (bench/pingpong.c: two processes bouncing a byte over pipes on one CPU) with nothing attached,
 # with aod monitor and with bpftrace. Each is the median (time, throughput) or max (RSS) of REPS runs.
@@ -43,19 +45,29 @@ else
 	BT=(unshare -m sh -c 'mount -t tracefs nodev /sys/kernel/tracing && exec bpftrace "$0"' "$W/runqlat.bt")
 fi
 MON=("$AOD" monitor ${FAMILIES:+--families "$FAMILIES"})
+MON_READY='^attached: '
+MON_WHAT="monitor, families ${FAMILIES:-all}"
+if [ -n "${AOD_RUN:-}" ]; then
+	[ -z "${FAMILIES:-}" ] || bench_die "AOD_RUN=1 measures the embedded default config; FAMILIES does not apply"
+	[ ! -e /etc/aod/aod.yaml ] || bench_die "/etc/aod/aod.yaml exists: aod run would read it, not its embedded default"
+	# The daemon logs to stderr; exec keeps the pid aod's own for VmHWM.
+	MON=(env -u AOD_CONFIG sh -c 'exec "$0" run 2>&1' "$AOD")
+	MON_READY=' aod info: running: '
+	MON_WHAT="aod run, embedded default config"
+fi
 NO_BPFTRACE=${NO_BPFTRACE:-}
 
 storm() { bench_storm "$PINGPONG" "$SECS" "$CPU"; }
 
 bench_machine
 echo "aod: $("$AOD" version 2>/dev/null | head -n1), bpftrace: $(bpftrace --version 2>/dev/null)"
-echo "reps: $REPS, storm: $SECS s of pipe ping-pong pinned to CPU $CPU, aod families: ${FAMILIES:-all}"
+echo "reps: $REPS, storm: $SECS s of pipe ping-pong pinned to CPU $CPU, aod: $MON_WHAT"
 
 : >"$W/aod.ms"; : >"$W/bt.ms"; : >"$W/aod.kb"; : >"$W/bt.kb"; : >"$W/none.rt"; : >"$W/aod.rt"; : >"$W/bt.rt"
 for r in $(seq 1 "$REPS"); do
 	storm >>"$W/none.rt"
 
-	bench_start aod '^attached: ' "${MON[@]}"
+	bench_start aod "$MON_READY" "${MON[@]}"
 	echo "$T_MS" >>"$W/aod.ms"
 	storm >>"$W/aod.rt"
 	bench_hwm_kb "${BENCH_PID[aod]}" >>"$W/aod.kb"
