@@ -5,16 +5,74 @@
 #include <linux/types.h>
 
 #include "../bpf/events.h"
+#include "array.h"
+
+/* ---- the methods of each family, best first (program names of their BPF file) ---- */
+
+static const struct family_method sched_methods[] = {
+	/* two builds of one method (the first needs 6.2's bpf_rdonly_cast): health_source.c skips
+	 * the first's failure silently */
+	{ "tp_btf sched_switch + sched_info", { "sched_switch_si" }, "start" },
+	{ "tp_btf sched_switch + sched_info", { "sched_switch_si_direct" }, "start" },
+	{ "tp_btf", { "sched_wakeup_btf", "sched_wakeup_new_btf", "sched_switch_btf" }, "start" },
+	{ "raw_tp", { "sched_wakeup_raw", "sched_wakeup_new_raw", "sched_switch_raw" }, "start_ts" },
+};
+static const struct family_method block_methods[] = {
+	{ "tp_btf", { "block_rq_issue_btf", "block_rq_complete_btf" }, NULL },
+	{ "raw_tp", { "block_rq_issue_raw", "block_rq_complete_raw" }, NULL },
+	{ "tracepoint", { "block_rq_issue_tp", "block_rq_complete_tp" }, NULL },
+};
+static const struct family_method vfs_methods[] = {
+	{ "fentry", { "vfs_read_fentry", "vfs_read_fexit", "vfs_write_fentry", "vfs_write_fexit" }, "start_ts" },
+	{ "kprobe", { "vfs_read_kprobe", "vfs_read_kretprobe", "vfs_write_kprobe", "vfs_write_kretprobe" },
+	  "start_ts" },
+	{ "syscall-level (syscalls tracepoints)",
+	  { "sys_enter_read", "sys_exit_read", "sys_enter_write", "sys_exit_write", "sys_enter_pread64",
+	    "sys_exit_pread64", "sys_enter_pwrite64", "sys_exit_pwrite64", "sys_enter_readv", "sys_exit_readv",
+	    "sys_enter_writev", "sys_exit_writev" }, "start_ts" },
+	{ "syscall-level (raw_syscalls tp_btf)", { "sys_enter_btf", "sys_exit_btf" }, "start" },
+	{ "syscall-level (raw_syscalls raw_tp)", { "sys_enter_raw", "sys_exit_raw" }, "start_ts" },
+};
+static const struct family_method oom_methods[] = {
+	{ "tp_btf", { "mark_victim_btf" }, NULL },
+	{ "raw_tp", { "mark_victim_raw" }, NULL },
+};
+static const struct family_method tcp_methods[] = {
+	{ "tp_btf", { "tcp_retransmit_btf" }, NULL },
+	{ "raw_tp", { "tcp_retransmit_raw" }, NULL },
+};
+static const struct family_method drop_methods[] = {
+	{ "tp_btf", { "kfree_skb_btf" }, NULL },
+	{ "raw_tp", { "kfree_skb_raw" }, NULL },
+};
+/* No tracepoint says "major fault"; without fexit the system-wide vmstat counter is what is left. */
+static const struct family_method fault_methods[] = {
+	{ "fexit", { "handle_mm_fault_fexit" }, NULL },
+	{ "/proc/vmstat pgmajfault, system-wide", { NULL }, NULL },
+};
+
+/*
+ * io.error: fexit on the vfs functions where the kernel allows it (their callers only pay), else
+ * the syscalls' exits, which every syscall pays for (the cost rule). There is no kretprobe method
+ * yet: a kernel with kprobes but no fentry (vfs's second method) gets io only at syscall level.
+ */
+static const struct family_method ioerr_methods[] = {
+	{ "fexit", { "io_open_fexit", "io_read_fexit", "io_write_fexit", "io_fsync_fexit" }, NULL },
+	{ "syscall-level (raw_syscalls tp_btf)", { "io_sys_exit_btf" }, NULL },
+	{ "syscall-level (raw_syscalls raw_tp)", { "io_sys_exit_raw" }, NULL },
+};
+
+#define METHODS(a) a, (int)ARRAY_SIZE(a)
 
 const struct family family_table[CFG_H_COUNT] = {
-	[CFG_H_SCHED] = { "sched", "sched_latency", AOD_EV_SCHED },
-	[CFG_H_BIO] = { "block", "bio_latency", AOD_EV_BIO },
-	[CFG_H_VFS] = { "vfs", "vfs_latency", AOD_EV_VFS, "health.vfs_latency.attach: syscall" },
-	[CFG_H_OOM] = { "oom", "oom_kill", AOD_EV_OOM },
-	[CFG_H_TCP] = { "tcp", "tcp_retransmit", AOD_EV_TCP_RETRANS },
-	[CFG_H_DROP] = { "drops", "packet_drop", AOD_EV_DROP },
-	[CFG_H_FAULT] = { "faults", "major_fault", AOD_EV_FAULT },
-	[CFG_H_IOERR] = { "io", "io.error", AOD_EV_IOERR, "anomalies.io.error.attach: syscall" },
+	[CFG_H_SCHED] = { "sched", "sched_latency", AOD_EV_SCHED, NULL, METHODS(sched_methods) },
+	[CFG_H_BIO] = { "block", "bio_latency", AOD_EV_BIO, NULL, METHODS(block_methods) },
+	[CFG_H_VFS] = { "vfs", "vfs_latency", AOD_EV_VFS, "health.vfs_latency.attach: syscall", METHODS(vfs_methods) },
+	[CFG_H_OOM] = { "oom", "oom_kill", AOD_EV_OOM, NULL, METHODS(oom_methods) },
+	[CFG_H_TCP] = { "tcp", "tcp_retransmit", AOD_EV_TCP_RETRANS, NULL, METHODS(tcp_methods) },
+	[CFG_H_DROP] = { "drops", "packet_drop", AOD_EV_DROP, NULL, METHODS(drop_methods) },
+	[CFG_H_FAULT] = { "faults", "major_fault", AOD_EV_FAULT, NULL, METHODS(fault_methods) },
+	[CFG_H_IOERR] = { "io", "io.error", AOD_EV_IOERR, "anomalies.io.error.attach: syscall", METHODS(ioerr_methods) },
 	[CFG_H_KMSG] = { "kmsg", "kmsg", AOD_EV_KMSG },
 };
 

@@ -19,7 +19,6 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "array.h"
 #include "block.skel.h"
 #include "bpf_light.h"
 #include "bpflog.h"
@@ -36,23 +35,11 @@
 #include "sched.skel.h"
 #include "vfs.skel.h"
 
-#define HS_MAX_PROGS 12
 #define HS_MAX_DROP_NAMES 512
 #define HS_DROP_NAME_LEN 40
 #define HS_VMSTAT_BUF 16384
 
 struct health_source;
-
-/*
- * One way to attach a family: the programs to load and attach together, and the map its
- * programs never use (the start-time hash or task storage of the other methods), left
- * uncreated so a kernel without that map type still loads the method.
- */
-struct hs_method {
-	const char *name;
-	const char *progs[HS_MAX_PROGS];
-	const char *unused_map;
-};
 
 /* One skeleton type, driven generically (open, setup rodata, load, attach by program name). */
 struct hs_skel_ops {
@@ -65,11 +52,9 @@ struct hs_skel_ops {
 	long counts_off;		/* where struct aod_count sits in .bss, -1 for none */
 };
 
-/* One family's loader: its name and kinds are family.c's row of the same index. */
+/* One family's loader, its skeleton; its name, kinds and methods (fallback order) are family.c's row of the index. */
 struct hs_def {
 	const struct hs_skel_ops *ops;
-	const struct hs_method *methods;
-	int nmethods;
 };
 
 /*
@@ -82,10 +67,10 @@ struct hs_def {
 struct hs_fam {
 	void *skel;			/* classic only */
 	struct bpf_object *obj;		/* classic only */
-	struct bpf_link *links[HS_MAX_PROGS];
+	struct bpf_link *links[FAMILY_MAX_PROGS];
 	int nlinks;
 	struct light_obj lo;		/* light only */
-	int link_fds[HS_MAX_PROGS];	/* light only */
+	int link_fds[FAMILY_MAX_PROGS];	/* light only */
 	int nlink_fds;
 	void *bss;			/* live counters: struct aod_loss, struct aod_count */
 	size_t bss_len;			/* light only: our own mapping */
@@ -224,72 +209,17 @@ static const struct hs_skel_ops ioerr_ops = {
 	(long)offsetof(struct ioerr_bpf__bss, counts)
 };
 
-/* ---- the methods of each family, best first ---- */
-
-static const struct hs_method sched_methods[] = {
-	/* two builds of one method (the first needs 6.2's bpf_rdonly_cast): see variant_of_next */
-	{ "tp_btf sched_switch + sched_info", { "sched_switch_si" }, "start" },
-	{ "tp_btf sched_switch + sched_info", { "sched_switch_si_direct" }, "start" },
-	{ "tp_btf", { "sched_wakeup_btf", "sched_wakeup_new_btf", "sched_switch_btf" }, "start" },
-	{ "raw_tp", { "sched_wakeup_raw", "sched_wakeup_new_raw", "sched_switch_raw" }, "start_ts" },
-};
-static const struct hs_method block_methods[] = {
-	{ "tp_btf", { "block_rq_issue_btf", "block_rq_complete_btf" }, NULL },
-	{ "raw_tp", { "block_rq_issue_raw", "block_rq_complete_raw" }, NULL },
-	{ "tracepoint", { "block_rq_issue_tp", "block_rq_complete_tp" }, NULL },
-};
-static const struct hs_method vfs_methods[] = {
-	{ "fentry", { "vfs_read_fentry", "vfs_read_fexit", "vfs_write_fentry", "vfs_write_fexit" }, "start_ts" },
-	{ "kprobe", { "vfs_read_kprobe", "vfs_read_kretprobe", "vfs_write_kprobe", "vfs_write_kretprobe" },
-	  "start_ts" },
-	{ "syscall-level (syscalls tracepoints)",
-	  { "sys_enter_read", "sys_exit_read", "sys_enter_write", "sys_exit_write", "sys_enter_pread64",
-	    "sys_exit_pread64", "sys_enter_pwrite64", "sys_exit_pwrite64", "sys_enter_readv", "sys_exit_readv",
-	    "sys_enter_writev", "sys_exit_writev" }, "start_ts" },
-	{ "syscall-level (raw_syscalls tp_btf)", { "sys_enter_btf", "sys_exit_btf" }, "start" },
-	{ "syscall-level (raw_syscalls raw_tp)", { "sys_enter_raw", "sys_exit_raw" }, "start_ts" },
-};
-static const struct hs_method oom_methods[] = {
-	{ "tp_btf", { "mark_victim_btf" }, NULL },
-	{ "raw_tp", { "mark_victim_raw" }, NULL },
-};
-static const struct hs_method tcp_methods[] = {
-	{ "tp_btf", { "tcp_retransmit_btf" }, NULL },
-	{ "raw_tp", { "tcp_retransmit_raw" }, NULL },
-};
-static const struct hs_method drop_methods[] = {
-	{ "tp_btf", { "kfree_skb_btf" }, NULL },
-	{ "raw_tp", { "kfree_skb_raw" }, NULL },
-};
-/* No tracepoint says "major fault"; without fexit the system-wide vmstat counter is what is left. */
-static const struct hs_method fault_methods[] = {
-	{ "fexit", { "handle_mm_fault_fexit" }, NULL },
-	{ "/proc/vmstat pgmajfault, system-wide", { NULL }, NULL },
-};
-
-/*
- * io.error: fexit on the vfs functions where the kernel allows it (their callers only pay), else
- * the syscalls' exits, which every syscall pays for (the cost rule). There is no kretprobe method
- * yet: a kernel with kprobes but no fentry (vfs's second method) gets io only at syscall level.
- */
-static const struct hs_method ioerr_methods[] = {
-	{ "fexit", { "io_open_fexit", "io_read_fexit", "io_write_fexit", "io_fsync_fexit" }, NULL },
-	{ "syscall-level (raw_syscalls tp_btf)", { "io_sys_exit_btf" }, NULL },
-	{ "syscall-level (raw_syscalls raw_tp)", { "io_sys_exit_raw" }, NULL },
-};
-
-#define N(a) ((int)ARRAY_SIZE(a))
 /* One family at a time for aod probes: the source, its per-CPU histograms, the vmstat buffer. */
 #define HS_PROBE_ARENA (4u << 20)
 static const struct hs_def defs[HEALTH_NFAM] = {
-	[CFG_H_SCHED] = { &sched_ops, sched_methods, N(sched_methods) },
-	[CFG_H_BIO] = { &block_ops, block_methods, N(block_methods) },
-	[CFG_H_VFS] = { &vfs_ops, vfs_methods, N(vfs_methods) },
-	[CFG_H_OOM] = { &mm_ops, oom_methods, N(oom_methods) },
-	[CFG_H_TCP] = { &net_ops, tcp_methods, N(tcp_methods) },
-	[CFG_H_DROP] = { &net_ops, drop_methods, N(drop_methods) },
-	[CFG_H_FAULT] = { &mm_ops, fault_methods, N(fault_methods) },
-	[CFG_H_IOERR] = { &ioerr_ops, ioerr_methods, N(ioerr_methods) },
+	[CFG_H_SCHED] = { &sched_ops },
+	[CFG_H_BIO] = { &block_ops },
+	[CFG_H_VFS] = { &vfs_ops },
+	[CFG_H_OOM] = { &mm_ops },
+	[CFG_H_TCP] = { &net_ops },
+	[CFG_H_DROP] = { &net_ops },
+	[CFG_H_FAULT] = { &mm_ops },
+	[CFG_H_IOERR] = { &ioerr_ops },
 };
 
 static const char *def_name(const struct hs_def *d)
@@ -411,9 +341,9 @@ static void why(char *buf, size_t len, const char *method, int err)
 
 /* ---- attach ---- */
 
-static bool in_method(const struct hs_method *m, const char *name)
+static bool in_method(const struct family_method *m, const char *name)
 {
-	for (int i = 0; i < HS_MAX_PROGS && m->progs[i]; i++)
+	for (int i = 0; i < FAMILY_MAX_PROGS && m->progs[i]; i++)
 		if (!strcmp(m->progs[i], name))
 			return true;
 	return false;
@@ -445,7 +375,7 @@ static void fam_unload(struct hs_fam *f, const struct hs_def *d)
  * A load costs milliseconds (libbpf's: a kernel BTF parse): skip the attempts whose kernel
  * interface is absent, where the attach could only fail with ENOENT. The rest is tried for real.
  */
-static bool interface_missing(const struct hs_method *m)
+static bool interface_missing(const struct family_method *m)
 {
 	if (!strcmp(m->name, "kprobe"))
 		return access("/sys/bus/event_source/devices/kprobe/type", F_OK) &&
@@ -458,7 +388,7 @@ static bool interface_missing(const struct hs_method *m)
 }
 
 /* Opened, rodata set, only this method's programs and maps left to load. */
-static struct bpf_object *fam_prepare(struct health_source *hs, const struct hs_def *d, const struct hs_method *m,
+static struct bpf_object *fam_prepare(struct health_source *hs, const struct hs_def *d, const struct family_method *m,
 				      void **skel)
 {
 	struct bpf_object *obj = NULL;
@@ -482,7 +412,7 @@ static struct bpf_object *fam_prepare(struct health_source *hs, const struct hs_
  * creates every map, so the hash shrinks to one entry instead (task storage has no size, and
  * costs nothing until used).
  */
-static void shed_unused_map(struct bpf_object *obj, const struct hs_method *m, bool light)
+static void shed_unused_map(struct bpf_object *obj, const struct family_method *m, bool light)
 {
 	struct bpf_map *map = m->unused_map ? bpf_object__find_map_by_name(obj, m->unused_map) : NULL;
 
@@ -493,11 +423,11 @@ static void shed_unused_map(struct bpf_object *obj, const struct hs_method *m, b
 }
 
 /* Every program of the method attachable by fd (tp_btf, fentry/fexit, raw_tp)? */
-static bool method_is_light(struct bpf_object *obj, const struct hs_method *m)
+static bool method_is_light(struct bpf_object *obj, const struct family_method *m)
 {
 	struct bpf_program *p;
 
-	for (int i = 0; i < HS_MAX_PROGS && m->progs[i]; i++) {
+	for (int i = 0; i < FAMILY_MAX_PROGS && m->progs[i]; i++) {
 		p = bpf_object__find_program_by_name(obj, m->progs[i]);
 		if (!p || !light_attachable(p))
 			return false;
@@ -509,7 +439,7 @@ static bool method_is_light(struct bpf_object *obj, const struct hs_method *m)
  * The light way: the kernel's loader program, then attach by fd. The object (prepared by
  * fam_prepare) is closed at the end either way.
  */
-static int try_light(struct hs_fam *f, const struct hs_def *d, const struct hs_method *m, struct bpf_object *obj,
+static int try_light(struct hs_fam *f, const struct hs_def *d, const struct family_method *m, struct bpf_object *obj,
 		     void *skel)
 {
 	struct bpf_program *p;
@@ -525,7 +455,7 @@ static int try_light(struct hs_fam *f, const struct hs_def *d, const struct hs_m
 		d->ops->destroy(skel);
 		return err;
 	}
-	for (int i = 0; !err && i < HS_MAX_PROGS && m->progs[i]; i++) {
+	for (int i = 0; !err && i < FAMILY_MAX_PROGS && m->progs[i]; i++) {
 		p = bpf_object__find_program_by_name(obj, m->progs[i]);
 		fd = p ? light_attach(p, light_prog_fd(&f->lo, obj, m->progs[i])) : -ENOENT;
 		if (fd < 0)
@@ -550,14 +480,14 @@ static int try_light(struct hs_fam *f, const struct hs_def *d, const struct hs_m
 }
 
 /* The classic way: libbpf's load and attach; the skeleton stays open and owns the fds. */
-static int try_classic(struct hs_fam *f, const struct hs_def *d, const struct hs_method *m)
+static int try_classic(struct hs_fam *f, const struct hs_def *d, const struct family_method *m)
 {
 	struct bpf_program *p;
 	struct bpf_map *map;
 	int err, i;
 
 	err = d->ops->load(f->skel);
-	for (i = 0; !err && i < HS_MAX_PROGS && m->progs[i]; i++) {
+	for (i = 0; !err && i < FAMILY_MAX_PROGS && m->progs[i]; i++) {
 		p = bpf_object__find_program_by_name(f->obj, m->progs[i]);
 		f->links[f->nlinks] = p ? bpf_program__attach(p) : NULL;
 		if (!f->links[f->nlinks])
@@ -600,7 +530,7 @@ bool health_source_avoided(const char *method)
 }
 
 static int fam_try_method(struct health_source *hs, struct hs_fam *f, const struct hs_def *d,
-		      const struct hs_method *m)
+		      const struct family_method *m)
 {
 	struct bpf_object *obj;
 	void *skel;
@@ -643,7 +573,7 @@ static bool syscall_level_name(const char *method)
 }
 
 /* The syscall-level methods run on every syscall of every task: used only when asked for. */
-static bool syscall_level(const struct hs_method *m)
+static bool syscall_level(const struct family_method *m)
 {
 	return syscall_level_name(m->name);
 }
@@ -668,13 +598,14 @@ static int open_vmstat(struct health_source *hs, struct arena *a)
 static void fam_open(struct health_source *hs, enum cfg_health_kind fi, struct arena *a)
 {
 	const struct hs_def *d = &defs[fi];
+	const struct family *fam = &family_table[fi];
 	struct hs_fam *f = &hs->fam[fi];
 	char failed[HEALTH_METHOD_MAX] = "", one[160];
 	int i, err = 0;
 
 	f->chosen = -1;
-	for (i = 0; i < d->nmethods; i++) {
-		const struct hs_method *m = &d->methods[i];
+	for (i = 0; i < fam->nmethods; i++) {
+		const struct family_method *m = &fam->methods[i];
 		uint64_t t0 = mono_ns();
 
 		if (syscall_level(m) && !(hs->o.syscall_ok & (1u << fi))) {
@@ -696,7 +627,7 @@ static void fam_open(struct health_source *hs, enum cfg_health_kind fi, struct a
 			break;
 		}
 		/* a faster build of the same method failed: not news, the next entry is that method */
-		if (i + 1 < d->nmethods && !strcmp(m->name, d->methods[i + 1].name))
+		if (i + 1 < fam->nmethods && !strcmp(m->name, fam->methods[i + 1].name))
 			continue;
 		why(one, sizeof(one), m->progs[0] ? m->name : "/proc/vmstat", -err);
 		snprintf(failed + strlen(failed), sizeof(failed) - strlen(failed), "%s%s", *failed ? "; " : "",
@@ -704,9 +635,9 @@ static void fam_open(struct health_source *hs, enum cfg_health_kind fi, struct a
 	}
 	memcpy(f->failed, failed, sizeof(f->failed));	/* aod probes reports it (health_source_probe) */
 	if (f->attached && *failed)
-		snprintf(f->method, sizeof(f->method), "%.44s (%.150s)", d->methods[i].name, failed);
+		snprintf(f->method, sizeof(f->method), "%.44s (%.150s)", fam->methods[i].name, failed);
 	else if (f->attached)
-		snprintf(f->method, sizeof(f->method), "%s", d->methods[i].name);
+		snprintf(f->method, sizeof(f->method), "%s", fam->methods[i].name);
 	else
 		snprintf(f->method, sizeof(f->method), "not attached (%.180s)", failed);
 }
@@ -1006,7 +937,7 @@ const char *health_source_drop_name(const struct health_source *hs, uint32_t rea
 /* ---- aod probes ---- */
 
 /* The short name aod probes prints: the method's first word, or what stands for it. */
-static void short_method(const struct hs_method *m, char *out, size_t len)
+static void short_method(const struct family_method *m, char *out, size_t len)
 {
 	size_t n = strcspn(m->name, " ");
 
@@ -1020,7 +951,7 @@ static void short_method(const struct hs_method *m, char *out, size_t len)
 
 /* "sched_switch + sched_info" from the method's name, else its programs without their method suffix
  * ("block_rq_issue_btf" -> "block_rq_issue"). */
-static void attach_targets(const struct hs_method *m, char *out, size_t len)
+static void attach_targets(const struct family_method *m, char *out, size_t len)
 {
 	const char *rest = m->name + strcspn(m->name, " ");
 	size_t off = 0;
@@ -1030,7 +961,7 @@ static void attach_targets(const struct hs_method *m, char *out, size_t len)
 		return;
 	}
 	out[0] = 0;
-	for (int i = 0; i < HS_MAX_PROGS && m->progs[i] && off < len; i++) {
+	for (int i = 0; i < FAMILY_MAX_PROGS && m->progs[i] && off < len; i++) {
 		const char *cut = strrchr(m->progs[i], '_');
 		int n = cut ? (int)(cut - m->progs[i]) : (int)strlen(m->progs[i]);
 
@@ -1039,7 +970,7 @@ static void attach_targets(const struct hs_method *m, char *out, size_t len)
 }
 
 /* What an attached method measures with, in aod probes' words; the cost rule for syscall level. */
-static void probe_detail(enum cfg_health_kind fi, const struct hs_fam *f, const struct hs_method *m, char *why,
+static void probe_detail(enum cfg_health_kind fi, const struct hs_fam *f, const struct family_method *m, char *why,
 			 size_t wlen)
 {
 	const char *via = strchr(m->name, '(');
@@ -1074,8 +1005,8 @@ int health_source_probe(enum cfg_health_kind fam, char *method, size_t mlen, cha
 	err = health_source_open(&hs, &a, &o);
 	f = hs ? &hs->fam[fam] : NULL;
 	if (f && f->attached) {
-		short_method(&defs[fam].methods[f->chosen], method, mlen);
-		probe_detail(fam, f, &defs[fam].methods[f->chosen], why, wlen);
+		short_method(&family_table[fam].methods[f->chosen], method, mlen);
+		probe_detail(fam, f, &family_table[fam].methods[f->chosen], why, wlen);
 		err = 0;
 	} else {
 		snprintf(method, mlen, "none");
