@@ -1279,33 +1279,10 @@ static void parse_guardian(struct ctx *c, const yaml_node_t *n)
 
 /* ---- health ---- */
 
-enum hclass { H_LATENCY, H_COUNT, H_IMMEDIATE, H_PATTERNS };
-
-struct health_kind {
-	const char *name;
-	enum cfg_health_kind kind;
-	enum hclass cls;
-	uint64_t threshold_us;
-	uint32_t count;
-	const char *actions[6];
-};
-
-/* Defaults when a kind is listed without them; config/aod.yaml spells the same values out. */
-static const struct health_kind health_kinds[] = {
-	{ "sched_latency", CFG_H_SCHED, H_LATENCY, 10000, 20, { "ps", "loadavg", "pressure", "interrupts" } },
-	{ "bio_latency", CFG_H_BIO, H_LATENCY, 100000, 5, { "diskstats", "pressure", "meminfo", "dmesg" } },
-	{ "vfs_latency", CFG_H_VFS, H_LATENCY, 50000, 10, { "ps", "pressure", "diskstats", "mounts" } },
-	{ "oom_kill", CFG_H_OOM, H_IMMEDIATE, 0, 1, { "dmesg", "meminfo", "vmstat", "cgroup", "ps" } },
-	{ "tcp_retransmit", CFG_H_TCP, H_COUNT, 0, 50, { "netstat", "dmesg" } },
-	{ "packet_drop", CFG_H_DROP, H_COUNT, 0, 500, { "netstat", "dmesg" } },
-	{ "major_fault", CFG_H_FAULT, H_COUNT, 0, 1000, { "meminfo", "vmstat", "pressure", "ps" } },
-	{ "kmsg", CFG_H_KMSG, H_PATTERNS, 0, 1, { "dmesg", "meminfo", "ps" } },
-};
-
 static const char *const health_keys[] = { "threshold", "acceptable_count", "actions", "patterns", "attach" };
-/* Which health_keys each class takes, in the same order (attach: vfs_latency only, checked below). */
+/* Which health_keys each way of detection takes, in the same order (attach: vfs_latency only, checked below). */
 static const unsigned int hclass_keys[] = {
-	[H_LATENCY] = 1 | 2 | 4 | 16, [H_COUNT] = 2 | 4, [H_IMMEDIATE] = 4, [H_PATTERNS] = 4 | 8,
+	[FAMILY_LATENCY] = 1 | 2 | 4 | 16, [FAMILY_COUNT] = 2 | 4, [FAMILY_IMMEDIATE] = 4, [FAMILY_PATTERNS] = 4 | 8,
 };
 
 /*
@@ -1354,40 +1331,43 @@ next:;
 	}
 }
 
-static void parse_health_kind(struct ctx *c, const struct health_kind *hk, const yaml_node_t *k,
+static void parse_health_kind(struct ctx *c, enum cfg_health_kind kind, const yaml_node_t *k,
 			      const yaml_node_t *v, const char *path)
 {
+	const struct family *hk = &family_table[kind];
 	struct cfg_anomaly *a;
 	yaml_node_t *x, *xk;
 	char p[PATH_LEN];
 
-	if (want_map(c, v, path) < 0 || !(a = new_anomaly(c, k, hk->name, "health", CFG_HEALTH)))
+	if (want_map(c, v, path) < 0 || !(a = new_anomaly(c, k, hk->key, "health", CFG_HEALTH)))
 		return;
-	a->health = hk->kind;
+	a->health = kind;
 	a->threshold = hk->threshold_us;
 	a->acceptable_count = hk->count;
 	strcpy(a->tool, "aod");
 	if (v->type == YAML_MAPPING_NODE) {
 		check_keys(c, v, health_keys, ARRAY_SIZE(health_keys), path);
 		for (size_t i = 0; i < ARRAY_SIZE(health_keys); i++)
-			if (get(c, v, health_keys[i], &xk) && !(hclass_keys[hk->cls] & 1u << i))
+			if (get(c, v, health_keys[i], &xk) && !(hclass_keys[hk->detect] & 1u << i))
 				cerr(c, xk, "key '%s' does not apply to %s%s", health_keys[i], path,
-				     hk->cls == H_IMMEDIATE || hk->cls == H_PATTERNS ? " (it fires on every event)" : "");
+				     hk->detect == FAMILY_IMMEDIATE || hk->detect == FAMILY_PATTERNS ?
+				     " (it fires on every event)" : "");
 		join(p, path, "threshold");
-		if ((x = get(c, v, "threshold", NULL)) && hk->cls == H_LATENCY)
+		if ((x = get(c, v, "threshold", NULL)) && hk->detect == FAMILY_LATENCY)
 			get_uint(c, x, p, 1, 60000000, &a->threshold);
 		join(p, path, "acceptable_count");
-		if ((x = get(c, v, "acceptable_count", NULL)) && (hk->cls == H_LATENCY || hk->cls == H_COUNT))
+		if ((x = get(c, v, "acceptable_count", NULL)) &&
+		    (hk->detect == FAMILY_LATENCY || hk->detect == FAMILY_COUNT))
 			get_u32(c, x, p, 1, 1000000000, &a->acceptable_count);
 		join(p, path, "patterns");
-		if ((x = get(c, v, "patterns", NULL)) && hk->cls == H_PATTERNS)
+		if ((x = get(c, v, "patterns", NULL)) && hk->detect == FAMILY_PATTERNS)
 			parse_patterns(c, x, p);
 		join(p, path, "attach");
-		if ((x = get(c, v, "attach", NULL)) && hk->cls == H_LATENCY)
+		if ((x = get(c, v, "attach", NULL)) && hk->detect == FAMILY_LATENCY)
 			parse_syscall_attach(c, a, x, p);
 	}
 	/* counting kinds have no separate threshold: detection may read either field */
-	if (hk->cls == H_COUNT)
+	if (hk->detect == FAMILY_COUNT)
 		a->threshold = a->acceptable_count;
 	join(p, path, "actions");
 	if (v->type == YAML_MAPPING_NODE && (x = get(c, v, "actions", NULL))) {
@@ -1395,29 +1375,31 @@ static void parse_health_kind(struct ctx *c, const struct health_kind *hk, const
 		if (!has_items(x))
 			cwarn(c, x, "%s has no actions: its bundles will hold only the manifest", path);
 	} else {
-		for (int i = 0; hk->actions[i]; i++)
+		for (int i = 0; i < FAMILY_MAX_ACTIONS && hk->actions[i]; i++)
 			add_action_ref(c, k, hk->actions[i], p, a->actions, &a->nactions);
 	}
 }
 
 static void parse_health(struct ctx *c, const yaml_node_t *n)
 {
-	const char *names[ARRAY_SIZE(health_kinds)];
+	const char *names[CFG_H_COUNT];
+	size_t nnames = 0;
 	char p[PATH_LEN];
 
 	if (want_map(c, n, "health") <= 0)
 		return;
-	for (size_t i = 0; i < ARRAY_SIZE(health_kinds); i++)
-		names[i] = health_kinds[i].name;
-	check_keys(c, n, names, ARRAY_SIZE(names), "health");
+	for (int f = 0; f < CFG_H_COUNT; f++)
+		if (family_table[f].detect != FAMILY_ERRORS)
+			names[nnames++] = family_table[f].key;
+	check_keys(c, n, names, nnames, "health");
 	FOR_PAIRS(n, pr) {
 		yaml_node_t *k = node(c, pr->key);
 		const char *s = sval(k);
 
-		for (size_t i = 0; s && i < ARRAY_SIZE(health_kinds); i++) {
-			if (!strcmp(s, health_kinds[i].name)) {
+		for (int f = 0; s && f < CFG_H_COUNT; f++) {
+			if (family_table[f].detect != FAMILY_ERRORS && !strcmp(s, family_table[f].key)) {
 				join(p, "health", s);
-				parse_health_kind(c, &health_kinds[i], k, node(c, pr->value), p);
+				parse_health_kind(c, (enum cfg_health_kind)f, k, node(c, pr->value), p);
 			}
 		}
 	}

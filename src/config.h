@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <limits.h>
 
+#include "family.h"
 #include "names.h"
 
 #define CFG_SMB2_NCMD 20	/* SMB2 commands 0..19 (NEGOTIATE .. SERVER_TO_CLIENT_NOTIFICATION) */
@@ -139,17 +140,10 @@ struct cfg_error_rule {
 	int nnfs_ops;
 };
 
-enum cfg_health_kind {
-	CFG_H_SCHED, CFG_H_BIO, CFG_H_VFS, CFG_H_OOM, CFG_H_TCP, CFG_H_DROP, CFG_H_FAULT,
-	CFG_H_IOERR,			/* no health: key; the probe family of anomalies.io.error */
-	CFG_H_KMSG,
-	CFG_H_COUNT
-};
-
 /* Latency kinds measure time (thresholds in us, worst in ns); the others count occurrences. */
 static inline bool cfg_health_is_latency(enum cfg_health_kind k)
 {
-	return k == CFG_H_SCHED || k == CFG_H_BIO || k == CFG_H_VFS;
+	return (unsigned)k < CFG_H_COUNT && family_table[k].detect == FAMILY_LATENCY;
 }
 
 struct cfg_anomaly {

@@ -13,7 +13,7 @@ _Static_assert(CFG_SMB2_NCMD == AOD_SMB2_NCMD, "config and events disagree on SM
 
 static bool is_immediate(enum cfg_health_kind k)
 {
-	return k == CFG_H_OOM || k == CFG_H_KMSG;
+	return family_table[k].detect == FAMILY_IMMEDIATE || family_table[k].detect == FAMILY_PATTERNS;
 }
 
 

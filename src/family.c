@@ -2,6 +2,7 @@
 /* The health families as one table, read by the loader, aod probes, aod monitor, detection and the manifest. */
 #include "family.h"
 
+#include <stddef.h>
 #include <linux/types.h>
 
 #include "../bpf/events.h"
@@ -65,15 +66,24 @@ static const struct family_method ioerr_methods[] = {
 #define METHODS(a) a, (int)ARRAY_SIZE(a)
 
 const struct family family_table[CFG_H_COUNT] = {
-	[CFG_H_SCHED] = { "sched", "sched_latency", AOD_EV_SCHED, NULL, METHODS(sched_methods) },
-	[CFG_H_BIO] = { "block", "bio_latency", AOD_EV_BIO, NULL, METHODS(block_methods) },
-	[CFG_H_VFS] = { "vfs", "vfs_latency", AOD_EV_VFS, "health.vfs_latency.attach: syscall", METHODS(vfs_methods) },
-	[CFG_H_OOM] = { "oom", "oom_kill", AOD_EV_OOM, NULL, METHODS(oom_methods) },
-	[CFG_H_TCP] = { "tcp", "tcp_retransmit", AOD_EV_TCP_RETRANS, NULL, METHODS(tcp_methods) },
-	[CFG_H_DROP] = { "drops", "packet_drop", AOD_EV_DROP, NULL, METHODS(drop_methods) },
-	[CFG_H_FAULT] = { "faults", "major_fault", AOD_EV_FAULT, NULL, METHODS(fault_methods) },
-	[CFG_H_IOERR] = { "io", "io.error", AOD_EV_IOERR, "anomalies.io.error.attach: syscall", METHODS(ioerr_methods) },
-	[CFG_H_KMSG] = { "kmsg", "kmsg", AOD_EV_KMSG },
+	[CFG_H_SCHED] = { "sched", "sched_latency", AOD_EV_SCHED, NULL, METHODS(sched_methods),
+			  FAMILY_LATENCY, 10000, 20, { "ps", "loadavg", "pressure", "interrupts" } },
+	[CFG_H_BIO] = { "block", "bio_latency", AOD_EV_BIO, NULL, METHODS(block_methods),
+			FAMILY_LATENCY, 100000, 5, { "diskstats", "pressure", "meminfo", "dmesg" } },
+	[CFG_H_VFS] = { "vfs", "vfs_latency", AOD_EV_VFS, "health.vfs_latency.attach: syscall", METHODS(vfs_methods),
+			FAMILY_LATENCY, 50000, 10, { "ps", "pressure", "diskstats", "mounts" } },
+	[CFG_H_OOM] = { "oom", "oom_kill", AOD_EV_OOM, NULL, METHODS(oom_methods),
+			FAMILY_IMMEDIATE, 0, 1, { "dmesg", "meminfo", "vmstat", "cgroup", "ps" } },
+	[CFG_H_TCP] = { "tcp", "tcp_retransmit", AOD_EV_TCP_RETRANS, NULL, METHODS(tcp_methods),
+			FAMILY_COUNT, 0, 50, { "netstat", "dmesg" } },
+	[CFG_H_DROP] = { "drops", "packet_drop", AOD_EV_DROP, NULL, METHODS(drop_methods),
+			 FAMILY_COUNT, 0, 500, { "netstat", "dmesg" } },
+	[CFG_H_FAULT] = { "faults", "major_fault", AOD_EV_FAULT, NULL, METHODS(fault_methods),
+			  FAMILY_COUNT, 0, 1000, { "meminfo", "vmstat", "pressure", "ps" } },
+	/* io's anomaly is anomalies.io.error (config.c's error schema, its actions there) */
+	[CFG_H_IOERR] = { "io", "io.error", AOD_EV_IOERR, "anomalies.io.error.attach: syscall", METHODS(ioerr_methods),
+			  FAMILY_ERRORS },
+	[CFG_H_KMSG] = { "kmsg", "kmsg", AOD_EV_KMSG, NULL, NULL, 0, FAMILY_PATTERNS, 0, 1, { "dmesg", "meminfo", "ps" } },
 };
 
 int family_of_event(uint16_t ev_kind)

@@ -5,7 +5,24 @@
 
 #include <stdint.h>
 
-#include "config.h"
+/* The health families, one enum for the config, detection, the loader, aod monitor and the manifest. */
+enum cfg_health_kind {
+	CFG_H_SCHED, CFG_H_BIO, CFG_H_VFS, CFG_H_OOM, CFG_H_TCP, CFG_H_DROP, CFG_H_FAULT,
+	CFG_H_IOERR,			/* no health: key; the probe family of anomalies.io.error */
+	CFG_H_KMSG,
+	CFG_H_COUNT
+};
+
+/* How detection judges a family's anomaly, and so which keys its health: entry takes (config.c). */
+enum family_detect {
+	FAMILY_ERRORS,		/* io: counted by an error anomaly (anomalies.io.error), no health: key */
+	FAMILY_LATENCY,		/* threshold (us) and acceptable_count; records carry a latency */
+	FAMILY_COUNT,		/* acceptable_count occurrences in a watch interval */
+	FAMILY_IMMEDIATE,	/* every occurrence fires */
+	FAMILY_PATTERNS,	/* every kernel log line matching a pattern fires */
+};
+
+#define FAMILY_MAX_ACTIONS 6
 
 #define FAMILY_MAX_PROGS 12
 
@@ -33,6 +50,12 @@ struct family {
 	 * running kernel accepts, best first. None for kmsg, which is read from /dev/kmsg (kmsg.c). */
 	const struct family_method *methods;
 	int nmethods;
+	enum family_detect detect;
+	/* Its health: anomaly's defaults when the config lists it without them (config/aod.yaml spells
+	 * the same values out): threshold, acceptable_count and the built-in actions of its bundles. */
+	uint64_t threshold_us;
+	uint32_t count;
+	const char *actions[FAMILY_MAX_ACTIONS];
 };
 
 /* Indexed by enum cfg_health_kind; the BPF families first, kmsg (a userspace source) last.

@@ -70,7 +70,7 @@ enum method { M_NONE, M_BTF, M_RAW, M_TP };
 static const char *const method_names[] = { "skipped", "tp_btf", "raw_tp", "tracepoint" };
 
 /* One kernel hook and its program in each attach form; caps says who needs it. */
-struct family {
+struct trace_hook {
 	const char *tp;
 	unsigned caps;
 	const char *btf, *raw, *tpprog;
@@ -80,7 +80,7 @@ struct family {
 #define SYSCALL_CAPS (CAPB(TR_CAP_SYSCALL) | CAPB(TR_CAP_NETWORK) | CAPB(TR_CAP_PROCESS) | \
 		      CAPB(TR_CAP_FILE) | CAPB(TR_CAP_SECURITY))
 
-static const struct family families[] = {
+static const struct trace_hook families[] = {
 	{ "sys_enter", SYSCALL_CAPS, "btf_sys_enter", "raw_sys_enter", "tp_sys_enter" },
 	{ "sys_exit", SYSCALL_CAPS, "btf_sys_exit", "raw_sys_exit", "tp_sys_exit" },
 	{ "sched_process_exec", CAPB(TR_CAP_PROCESS) | CAPB(TR_CAP_SECURITY), "btf_exec", "raw_exec", NULL },

@@ -7,6 +7,7 @@
 
 #include "../../src/config_yaml.c"
 #include "../../src/config.c"
+#include "../../src/family.c"
 #include "../../src/names.c"
 #include "../../src/ioerr.c"
 #include "config_default.c"	/* build/gen, generated from config/aod.yaml by build.sh */
