@@ -635,14 +635,11 @@ static bool health_opts_from_cfg(const struct cfg_config *cfg, struct health_opt
 			continue;
 		}
 		o->families |= 1u << an->health;
-		if (an->health == CFG_H_SCHED)
-			floor_us(&o->sched_warn_us, an->threshold);
-		else if (an->health == CFG_H_BIO)
-			floor_us(&o->bio_warn_us, an->threshold);
-		else if (an->health == CFG_H_VFS)
-			floor_us(&o->vfs_warn_us, an->threshold);
-		if (an->health == CFG_H_VFS && an->syscall_level)
-			o->syscall_ok |= 1u << CFG_H_VFS;
+		if (cfg_health_is_latency(an->health))
+			floor_us(&o->floor_us[an->health], an->threshold);
+		/* config.c allows attach: syscall only where the family has a syscall opt-in (vfs) */
+		if (an->syscall_level)
+			o->syscall_ok |= 1u << an->health;
 	}
 	/* io.error is an error anomaly, but its probes are a family of the health source */
 	if (ioerr_filter_from_config(&o->io, cfg)) {

@@ -63,27 +63,32 @@ static const struct family_method ioerr_methods[] = {
 	{ "syscall-level (raw_syscalls raw_tp)", { "io_sys_exit_raw" }, NULL },
 };
 
-#define METHODS(a) a, (int)ARRAY_SIZE(a)
+#define METHODS(a) .methods = a, .nmethods = (int)ARRAY_SIZE(a)
 
 const struct family family_table[CFG_H_COUNT] = {
-	[CFG_H_SCHED] = { "sched", "sched_latency", AOD_EV_SCHED, NULL, METHODS(sched_methods),
-			  FAMILY_LATENCY, 10000, 20, { "ps", "loadavg", "pressure", "interrupts" } },
-	[CFG_H_BIO] = { "block", "bio_latency", AOD_EV_BIO, NULL, METHODS(block_methods),
-			FAMILY_LATENCY, 100000, 5, { "diskstats", "pressure", "meminfo", "dmesg" } },
+	[CFG_H_SCHED] = { "sched", "sched_latency", AOD_EV_SCHED, METHODS(sched_methods),
+			  .detect = FAMILY_LATENCY, .measures = "run-queue latency", .threshold_us = 10000, .count = 20,
+			  .actions = { "ps", "loadavg", "pressure", "interrupts" } },
+	[CFG_H_BIO] = { "block", "bio_latency", AOD_EV_BIO, METHODS(block_methods),
+			.detect = FAMILY_LATENCY, .measures = "I/O latency", .threshold_us = 100000, .count = 5,
+			.actions = { "diskstats", "pressure", "meminfo", "dmesg" } },
 	[CFG_H_VFS] = { "vfs", "vfs_latency", AOD_EV_VFS, "health.vfs_latency.attach: syscall", METHODS(vfs_methods),
-			FAMILY_LATENCY, 50000, 10, { "ps", "pressure", "diskstats", "mounts" } },
-	[CFG_H_OOM] = { "oom", "oom_kill", AOD_EV_OOM, NULL, METHODS(oom_methods),
-			FAMILY_IMMEDIATE, 0, 1, { "dmesg", "meminfo", "vmstat", "cgroup", "ps" } },
-	[CFG_H_TCP] = { "tcp", "tcp_retransmit", AOD_EV_TCP_RETRANS, NULL, METHODS(tcp_methods),
-			FAMILY_COUNT, 0, 50, { "netstat", "dmesg" } },
-	[CFG_H_DROP] = { "drops", "packet_drop", AOD_EV_DROP, NULL, METHODS(drop_methods),
-			 FAMILY_COUNT, 0, 500, { "netstat", "dmesg" } },
-	[CFG_H_FAULT] = { "faults", "major_fault", AOD_EV_FAULT, NULL, METHODS(fault_methods),
-			  FAMILY_COUNT, 0, 1000, { "meminfo", "vmstat", "pressure", "ps" } },
-	/* io's anomaly is anomalies.io.error (config.c's error schema, its actions there) */
+			.detect = FAMILY_LATENCY, .measures = "read/write latency", .threshold_us = 50000, .count = 10,
+			.actions = { "ps", "pressure", "diskstats", "mounts" } },
+	[CFG_H_OOM] = { "oom", "oom_kill", AOD_EV_OOM, METHODS(oom_methods),
+			.detect = FAMILY_IMMEDIATE, .count = 1, .actions = { "dmesg", "meminfo", "vmstat", "cgroup", "ps" } },
+	[CFG_H_TCP] = { "tcp", "tcp_retransmit", AOD_EV_TCP_RETRANS, METHODS(tcp_methods),
+			.detect = FAMILY_COUNT, .count = 50, .actions = { "netstat", "dmesg" } },
+	[CFG_H_DROP] = { "drops", "packet_drop", AOD_EV_DROP, METHODS(drop_methods),
+			 .detect = FAMILY_COUNT, .count = 500, .actions = { "netstat", "dmesg" } },
+	[CFG_H_FAULT] = { "faults", "major_fault", AOD_EV_FAULT, METHODS(fault_methods),
+			  .detect = FAMILY_COUNT, .count = 1000, .actions = { "meminfo", "vmstat", "pressure", "ps" } },
+	/* io's anomaly is anomalies.io.error: config.c's error schema, its actions there */
 	[CFG_H_IOERR] = { "io", "io.error", AOD_EV_IOERR, "anomalies.io.error.attach: syscall", METHODS(ioerr_methods),
-			  FAMILY_ERRORS },
-	[CFG_H_KMSG] = { "kmsg", "kmsg", AOD_EV_KMSG, NULL, NULL, 0, FAMILY_PATTERNS, 0, 1, { "dmesg", "meminfo", "ps" } },
+			  .detect = FAMILY_ERRORS },
+	/* read from /dev/kmsg (kmsg.c), no methods */
+	[CFG_H_KMSG] = { "kmsg", "kmsg", AOD_EV_KMSG, .detect = FAMILY_PATTERNS, .count = 1,
+			 .actions = { "dmesg", "meminfo", "ps" } },
 };
 
 int family_of_event(uint16_t ev_kind)

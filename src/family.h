@@ -51,6 +51,7 @@ struct family {
 	const struct family_method *methods;
 	int nmethods;
 	enum family_detect detect;
+	const char *measures;	/* latency families: what aod monitor titles its histogram ("run-queue latency") */
 	/* Its health: anomaly's defaults when the config lists it without them (config/aod.yaml spells
 	 * the same values out): threshold, acceptable_count and the built-in actions of its bundles. */
 	uint64_t threshold_us;

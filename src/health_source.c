@@ -131,7 +131,7 @@ static void sched_setup_(void *skel, const struct health_source *hs)
 {
 	struct sched_bpf *s = skel;
 
-	s->rodata->min_ns = (uint64_t)hs->o.sched_warn_us * 1000;
+	s->rodata->min_ns = (uint64_t)hs->o.floor_us[CFG_H_SCHED] * 1000;
 	s->rodata->targ_tgid = hs->o.pid;
 }
 
@@ -139,7 +139,7 @@ static void block_setup_(void *skel, const struct health_source *hs)
 {
 	struct block_bpf *s = skel;
 
-	s->rodata->min_ns = (uint64_t)hs->o.bio_warn_us * 1000;
+	s->rodata->min_ns = (uint64_t)hs->o.floor_us[CFG_H_BIO] * 1000;
 	s->rodata->targ_tgid = hs->o.pid;
 	s->rodata->issue_has_q = hs->issue_has_q;
 }
@@ -148,7 +148,7 @@ static void vfs_setup_(void *skel, const struct health_source *hs)
 {
 	struct vfs_bpf *s = skel;
 
-	s->rodata->min_ns = (uint64_t)hs->o.vfs_warn_us * 1000;
+	s->rodata->min_ns = (uint64_t)hs->o.floor_us[CFG_H_VFS] * 1000;
 	s->rodata->targ_tgid = hs->o.pid;
 	/* this architecture's numbers, so raw_syscalls can filter without a table per arch */
 	s->rodata->nr_read = SYS_read;

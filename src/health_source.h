@@ -41,9 +41,8 @@ typedef int (*health_event_fn)(void *ctx, const struct aod_ev_hdr *h, size_t siz
 #define HEALTH_RING_KB 64
 
 struct health_opts {
-	uint32_t sched_warn_us;		/* floors: only latencies at or over them cross the ring buffer */
-	uint32_t bio_warn_us;
-	uint32_t vfs_warn_us;
+	/* latency families (cfg_health_is_latency): only latencies at or over the floor cross the ring buffer */
+	uint32_t floor_us[HEALTH_NFAM];
 	uint32_t pid;			/* 0 = every process (tgid otherwise; OOM is never filtered) */
 	uint32_t families;		/* bit (1 << HEALTH_x); 0 = all */
 	uint32_t ringbuf_kb;		/* per family, a power of two >= the page size; 0 = the objects' 256 */

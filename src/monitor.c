@@ -18,6 +18,7 @@
 #include "arena.h"
 #include "clock.h"
 #include "cmds.h"
+#include "family.h"
 #include "health_source.h"
 #include "hist.h"
 #include "kmsg.h"
@@ -37,7 +38,7 @@
 
 struct mon_opts {
 	uint32_t duration_s;
-	uint32_t warn_us[3];	/* sched, bio, vfs */
+	uint32_t warn_us[HEALTH_NFAM];	/* --sched-warn, --bio-warn, --vfs-warn: by latency family */
 	uint32_t pid;
 	uint32_t families;	/* --families: bit (1 << HEALTH_x); 0 = all but io (MON_DEFAULT_FAMILIES) */
 	bool no_hist, quiet;
@@ -314,13 +315,11 @@ struct mon_row {
 
 static void print_hists(struct monitor *m)
 {
-	static const char *const what[] = { "sched: run-queue latency: ", "block: I/O latency: ",
-					    "vfs: read/write latency: " };
-	char p50[24], p99[24], mx[24], line[160];
+	char p50[24], p99[24], mx[24], line[160], title[64];
 	struct aod_hist h;
 
-	for (int f = CFG_H_SCHED; f <= CFG_H_VFS; f++) {
-		if (!health_source_attached(m->hs, f) || health_source_hist(m->hs, f, &h))
+	for (int f = 0; f < HEALTH_NFAM; f++) {
+		if (!cfg_health_is_latency(f) || !health_source_attached(m->hs, f) || health_source_hist(m->hs, f, &h))
 			continue;
 		hist_fmt_ns(p50, sizeof(p50), hist_percentile(h.slots, AOD_HIST_SLOTS, 50) * 1000);
 		hist_fmt_ns(p99, sizeof(p99), hist_percentile(h.slots, AOD_HIST_SLOTS, 99) * 1000);
@@ -328,7 +327,8 @@ static void print_hists(struct monitor *m)
 		snprintf(line, sizeof(line), "%" PRIu64 " events, p50 <= %s, p99 <= %s, max %s", (uint64_t)h.count,
 			 p50, p99, mx);
 		printf("\n");
-		wrap(stdout, what[f], line, 2);
+		snprintf(title, sizeof(title), "%s: %s: ", family_table[f].name, family_table[f].measures);
+		wrap(stdout, title, line, 2);
 		hist_print(stdout, h.slots, AOD_HIST_SLOTS, "usecs");
 	}
 }
@@ -345,7 +345,7 @@ static void fill_rows(struct monitor *m, struct mon_row *r)
 
 	for (f = 0; f < HEALTH_NFAM; f++) {
 		r[f].name = health_source_family_name(f);
-		r[f].latency = f <= CFG_H_VFS;
+		r[f].latency = cfg_health_is_latency(f);
 		if (!health_source_attached(m->hs, f))
 			continue;
 		if (r[f].latency && !health_source_hist(m->hs, f, &h)) {
@@ -506,7 +506,7 @@ static void report(struct monitor *m)
 	fill_rows(m, rows);
 	hist_fmt_ns(dur, sizeof(dur), mono_ns() - m->start_ns);
 	snprintf(line, sizeof(line), "%s (warn: sched %u, bio %u, vfs %u us; critical 10x)", dur,
-		 m->o.warn_us[0], m->o.warn_us[1], m->o.warn_us[2]);
+		 m->o.warn_us[CFG_H_SCHED], m->o.warn_us[CFG_H_BIO], m->o.warn_us[CFG_H_VFS]);
 	printf("\n");
 	wrap(stdout, "summary after ", line, 2);
 	print_table(m, rows);
@@ -651,14 +651,14 @@ static int parse_args(int argc, char **argv, struct mon_opts *o)
 	};
 	int c, err = 0;
 
-	*o = (struct mon_opts){ .warn_us = { 1000, 10000, 5000 } };
+	*o = (struct mon_opts){ .warn_us = { [CFG_H_SCHED] = 1000, [CFG_H_BIO] = 10000, [CFG_H_VFS] = 5000 } };
 	optind = 1;
 	while (!err && (c = getopt_long(argc, argv, "qh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': err = parse_u32("--duration", optarg, 0, &o->duration_s); break;
-		case 's': err = parse_u32("--sched-warn", optarg, 1, &o->warn_us[0]); break;
-		case 'b': err = parse_u32("--bio-warn", optarg, 1, &o->warn_us[1]); break;
-		case 'v': err = parse_u32("--vfs-warn", optarg, 1, &o->warn_us[2]); break;
+		case 's': err = parse_u32("--sched-warn", optarg, 1, &o->warn_us[CFG_H_SCHED]); break;
+		case 'b': err = parse_u32("--bio-warn", optarg, 1, &o->warn_us[CFG_H_BIO]); break;
+		case 'v': err = parse_u32("--vfs-warn", optarg, 1, &o->warn_us[CFG_H_VFS]); break;
 		case 'p': err = parse_u32("--pid", optarg, 1, &o->pid); break;
 		case 'f': err = parse_families(optarg, &o->families); break;
 		case 'n': o->no_hist = true; break;
@@ -709,8 +709,7 @@ static void print_header(struct monitor *m, uint64_t attach_ns)
 
 static int start(struct monitor *m, struct arena *a)
 {
-	struct health_opts ho = { .sched_warn_us = m->o.warn_us[0], .bio_warn_us = m->o.warn_us[1],
-				  .vfs_warn_us = m->o.warn_us[2], .pid = m->o.pid,
+	struct health_opts ho = { .pid = m->o.pid,
 				  .families = m->o.families ? m->o.families : MON_DEFAULT_FAMILIES,
 				  /* naming vfs or io in --families is the opt-in to their syscall-level fallback */
 				  .syscall_ok = m->o.families,
@@ -727,6 +726,8 @@ static int start(struct monitor *m, struct arena *a)
 	struct timespec rt;
 	int err;
 
+	_Static_assert(sizeof(ho.floor_us) == sizeof(m->o.warn_us), "one index: the family");
+	memcpy(ho.floor_us, m->o.warn_us, sizeof(ho.floor_us));
 	if (geteuid() != 0)
 		fprintf(stderr, "aod monitor: warning: not running as root (euid %u): the BPF probes need root "
 			"or CAP_BPF+CAP_PERFMON, and /dev/kmsg may be unreadable\n", (unsigned)geteuid());
