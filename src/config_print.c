@@ -55,8 +55,10 @@ static void print_codes(const char *label, const struct cfg_code *codes, int n, 
 }
 
 /* The cost rule (DESIGN.md) for a family that may fall back to syscall-level hooks: vfs, io. */
-static void print_attach(const struct cfg_anomaly *a, enum cfg_health_kind fam, const char *first, FILE *out)
+static void print_attach(const struct cfg_anomaly *a, enum cfg_health_kind fam, FILE *out)
 {
+	const char *first = family_table[fam].optin_else;
+
 	if (a->syscall_level)
 		fprintf(out, "  attach: syscall: %s, else syscall-level hooks (every syscall pays)\n", first);
 	else
@@ -94,7 +96,7 @@ static void print_error(const struct cfg_anomaly *a, FILE *out)
 		fputc('\n', out);
 	}
 	if (a->space == NAMES_IO)
-		print_attach(a, CFG_H_IOERR, "fexit", out);
+		print_attach(a, CFG_H_IOERR, out);
 }
 
 /* sockconn, stall, reconnect */
@@ -113,17 +115,20 @@ static void print_outage(const struct cfg_anomaly *a, FILE *out)
 			"connection)\n", a->acceptable_count, a->acceptable_count == 1 ? "" : "s");
 }
 
+/* One line on when it fires, by the family's way of detection, and its attach choice when it has one. */
 static void print_health(const struct cfg_anomaly *a, FILE *out)
 {
-	if (a->health == CFG_H_SCHED || a->health == CFG_H_BIO || a->health == CFG_H_VFS)
+	const struct family *fam = &family_table[a->health];
+
+	if (fam->detect == FAMILY_LATENCY)
 		fprintf(out, "  fires at %u events of %llu us or more per interval\n", a->acceptable_count,
 			(unsigned long long)a->threshold);
-	if (a->health == CFG_H_VFS)
-		print_attach(a, CFG_H_VFS, "fentry or kprobes", out);
-	else if (a->health == CFG_H_OOM || a->health == CFG_H_KMSG)
+	else if (fam->detect == FAMILY_IMMEDIATE || fam->detect == FAMILY_PATTERNS)
 		fprintf(out, "  fires on every event\n");
 	else
 		fprintf(out, "  fires at %u events per interval\n", a->acceptable_count);
+	if (fam->syscall_optin)
+		print_attach(a, a->health, out);
 }
 
 static void print_action_def(const struct cfg_action *a, FILE *out)

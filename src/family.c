@@ -72,7 +72,8 @@ const struct family family_table[CFG_H_COUNT] = {
 	[CFG_H_BIO] = { "block", "bio_latency", AOD_EV_BIO, METHODS(block_methods),
 			.detect = FAMILY_LATENCY, .measures = "I/O latency", .threshold_us = 100000, .count = 5,
 			.actions = { "diskstats", "pressure", "meminfo", "dmesg" } },
-	[CFG_H_VFS] = { "vfs", "vfs_latency", AOD_EV_VFS, "health.vfs_latency.attach: syscall", METHODS(vfs_methods),
+	[CFG_H_VFS] = { "vfs", "vfs_latency", AOD_EV_VFS, "health.vfs_latency.attach: syscall", "fentry or kprobes",
+			METHODS(vfs_methods),
 			.detect = FAMILY_LATENCY, .measures = "read/write latency", .threshold_us = 50000, .count = 10,
 			.actions = { "ps", "pressure", "diskstats", "mounts" } },
 	[CFG_H_OOM] = { "oom", "oom_kill", AOD_EV_OOM, METHODS(oom_methods),
@@ -84,7 +85,8 @@ const struct family family_table[CFG_H_COUNT] = {
 	[CFG_H_FAULT] = { "faults", "major_fault", AOD_EV_FAULT, METHODS(fault_methods),
 			  .detect = FAMILY_COUNT, .count = 1000, .actions = { "meminfo", "vmstat", "pressure", "ps" } },
 	/* io's anomaly is anomalies.io.error: config.c's error schema, its actions there */
-	[CFG_H_IOERR] = { "io", "io.error", AOD_EV_IOERR, "anomalies.io.error.attach: syscall", METHODS(ioerr_methods),
+	[CFG_H_IOERR] = { "io", "io.error", AOD_EV_IOERR, "anomalies.io.error.attach: syscall", "fexit",
+			  METHODS(ioerr_methods),
 			  .detect = FAMILY_ERRORS },
 	/* read from /dev/kmsg (kmsg.c), no methods */
 	[CFG_H_KMSG] = { "kmsg", "kmsg", AOD_EV_KMSG, .detect = FAMILY_PATTERNS, .count = 1,

@@ -46,6 +46,7 @@ struct family {
 	/* A family that may fall back to syscall-level hooks: the config key that allows them (the cost
 	 * rule, DESIGN.md), as `aod probes`, `aod check-config` and the logs name it; NULL otherwise. */
 	const char *syscall_optin;
+	const char *optin_else;	/* what it attaches with unless so allowed: "fentry or kprobes" (check-config) */
 	/* How health_source.c attaches it (aod run, aod monitor, aod probes alike): the first method the
 	 * running kernel accepts, best first. None for kmsg, which is read from /dev/kmsg (kmsg.c). */
 	const struct family_method *methods;
