@@ -1296,7 +1296,8 @@ static void parse_syscall_attach(struct ctx *c, struct cfg_anomaly *a, const yam
 
 	if (!s)
 		return;
-	if (!(a->type == CFG_HEALTH && a->health == CFG_H_VFS) && !(a->type == CFG_ERROR && a->space == NAMES_IO))
+	if (!(a->type == CFG_HEALTH && family_table[a->health].syscall_optin) &&
+	    !(a->type == CFG_ERROR && a->space == NAMES_IO))
 		cerr(c, x, "%s: key 'attach' applies only to health.vfs_latency and anomalies.io.error", path);
 	else if (!strcmp(s, "syscall") || !strcmp(s, "auto"))
 		a->syscall_level = !strcmp(s, "syscall");

@@ -850,7 +850,7 @@ int health_source_hist(const struct health_source *hs, enum cfg_health_kind f, s
 	int i, s;
 
 	memset(out, 0, sizeof(*out));
-	if (f > CFG_H_VFS)
+	if (!cfg_health_is_latency(f))
 		return -EINVAL;
 	fam = &hs->fam[f];
 	if (!fam->attached || fam->hist_fd < 0)
@@ -880,7 +880,7 @@ uint64_t health_source_count(const struct health_source *hs, enum cfg_health_kin
 	if (f >= HEALTH_NFAM)
 		return 0;
 	fam = &hs->fam[f];
-	if (f <= CFG_H_VFS)
+	if (cfg_health_is_latency(f))
 		return health_source_hist(hs, f, &h) ? 0 : h.count;
 	if (f == CFG_H_FAULT && fam->vmstat)
 		return hs->vm_total;

@@ -106,7 +106,7 @@ int health_source_loss(const struct health_source *hs, enum cfg_health_kind f, s
 /* A HUP: io's new filter, into the attached programs at once. */
 void health_source_set_io_filter(struct health_source *hs, const struct aod_ioerr_filter *io);
 
-/* In-kernel histogram for CFG_H_SCHED, CFG_H_BIO, CFG_H_VFS, summed over CPUs. */
+/* In-kernel histogram of a latency family (cfg_health_is_latency), summed over CPUs. */
 int health_source_hist(const struct health_source *hs, enum cfg_health_kind f, struct aod_hist *out);
 /* Events counted in the kernel (latency families: every measurement; others: every occurrence). */
 uint64_t health_source_count(const struct health_source *hs, enum cfg_health_kind f);
