@@ -16,6 +16,7 @@
 #include "array.h"
 #include "clock.h"
 #include "cmds.h"
+#include "fleet.h"
 #include "health_source.h"
 #include "history_feed.h"
 #include "ioerr.h"
@@ -416,13 +417,25 @@ static void write_metrics_textfile(struct daemon *d)
 		log_warn("unable to write metrics.textfile %s: %s", d->cfg->metrics_textfile, strerror(-err));
 }
 
+/* What fleet.c reads of the daemon, lent for one call (fleet.h). */
+static struct fleet_view fleet_view(const struct daemon *d)
+{
+	return (struct fleet_view){ .cfg = d->cfg, .collect = d->collect, .smb = d->smb, .health = d->health,
+				    .kmsg = d->kmsg, .upload = d->upload, .events = d->events,
+				    .anomalies = d->anomalies, .reloads = d->reloads,
+				    .bundle_dir_bytes = d->bundle_dir_bytes };
+}
+
 void daemon_cleanup_tick(struct daemon *d, uint64_t now_ns)
 {
+	struct fleet_view v = fleet_view(d);
 	struct retain_result res;
 	int err;
 
 	(void)now_ns;
-	err = fleet_sweep(d, &res);
+	err = fleet_sweep(&v, &res);
+	if (!err)
+		d->bundle_dir_bytes = res.kept_bytes;
 	if (err < 0)
 		log_error("unable to sweep %s/batches: %s", d->cfg->output_dir, strerror(-err));
 	else if (res.deleted_files)
@@ -496,9 +509,11 @@ int daemon_load_config(struct daemon *d)
 static void bundle_written(void *ctx, const char *name, uint64_t size, int64_t wall_ns)
 {
 	struct daemon *d = ctx;
+	struct fleet_view v;
 
 	d->bundle_dir_bytes += size;
-	fleet_bundle_written(d, name, wall_ns);
+	v = fleet_view(d);
+	fleet_bundle_written(&v, name, wall_ns);
 }
 
 int daemon_setup_core(struct daemon *d)
@@ -890,6 +905,7 @@ static void conn_ready(void *ctx, uint64_t now)
 static void on_watch(void *ctx, uint64_t now)
 {
 	struct daemon *d = ctx;
+	struct fleet_view v;
 
 	/* the /proc fallback's snapshot belongs to the window that is closing */
 	if (d->conn)
@@ -903,7 +919,8 @@ static void on_watch(void *ctx, uint64_t now)
 	if (d->nfs)
 		nfs_source_scan_stalls(d->nfs, now);
 	daemon_close_window(d, now);
-	fleet_watch_tick(d);
+	v = fleet_view(d);
+	fleet_watch_tick(&v);
 }
 
 static void on_cleanup(void *ctx, uint64_t now)
@@ -977,6 +994,7 @@ static int register_loop(struct daemon *d)
 static int run_loop(struct daemon *d)
 {
 	int err = loop_run(&d->loop);
+	struct fleet_view v;
 
 	if (err < 0) {
 		log_error("unable to wait in select: %s", strerror(-err));
@@ -985,7 +1003,8 @@ static int run_loop(struct daemon *d)
 	daemon_system_bundle(d, "shutdown", mono_ns());
 	collect_drain(d->collect, SHUTDOWN_GRACE_NS);
 	capture_drain(d->capture, CAPTURE_DRAIN_NS);
-	fleet_stop(d);
+	v = fleet_view(d);
+	fleet_stop(&v);
 	log_info("stopped");
 	return 0;
 }
@@ -1013,6 +1032,7 @@ int daemon_run_main(int argc, char **argv)
 {
 	static struct daemon d;	/* zero-initialised: a non-zero initialiser would put 1 MiB into .data */
 	const char *record = NULL, *attach = NULL;
+	struct fleet_view fv;
 	int err, rc = 1;
 
 	d.sigfd = -1;
@@ -1040,7 +1060,10 @@ int daemon_run_main(int argc, char **argv)
 	}
 	if (start_sources(&d) < 0)
 		goto out;
-	if (daemon_setup_metrics(&d) < 0 || fleet_start(&d) < 0)
+	if (daemon_setup_metrics(&d) < 0)
+		goto out;
+	fv = fleet_view(&d);
+	if (fleet_start(&fv, &d.upload) < 0)
 		goto out;
 	if (register_loop(&d) < 0)
 		goto out;

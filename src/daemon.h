@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The daemon's state shared by setup and its loop (daemon.c), fleet.c and replay (replay.c). */
+/* The daemon's state shared by setup and its loop (daemon.c) and replay (replay.c). */
 #ifndef AOD_DAEMON_H
 #define AOD_DAEMON_H
 
@@ -22,7 +22,6 @@ struct health_source;
 struct kmsg_reader;
 struct capture;
 struct upload;
-struct retain_result;
 
 /* aod replay --serve: the per-command latency of the replayed SMB records, for the metrics. */
 struct daemon_smb_hist {
@@ -97,17 +96,5 @@ void daemon_apply_overrides(struct daemon *d, struct cfg_config *cfg);
 int daemon_setup_core(struct daemon *d);
 /* metrics.listen / metrics.textfile of the config: the render buffer, and the listener when asked. */
 int daemon_setup_metrics(struct daemon *d);
-
-/* fleet.c: upload and status.json. Start opens the upload journal and writes the first status. */
-int fleet_start(struct daemon *d);
-/* A bundle was renamed into place: status.json's last bundle, and the upload queue. */
-void fleet_bundle_written(struct daemon *d, const char *name, int64_t wall_ns);
-/* Each watch interval: notice a HUP's new config, write status_file. */
-void fleet_watch_tick(struct daemon *d);
-/* The cleanup tick's retention: bundles not yet uploaded go last; then the upload rescan. Sets bundle_dir_bytes. */
-int fleet_sweep(struct daemon *d, struct retain_result *res);
-/* Shutdown: stop running uploads, remove status_file. */
-void fleet_stop(struct daemon *d);
-
 
 #endif /* AOD_DAEMON_H */

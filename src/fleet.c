@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The daemon's fleet side: bundle upload wiring, retention that spares unsent bundles, status.json. */
+#include "fleet.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -8,7 +10,8 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "daemon.h"
+#include "collect.h"
+#include "config.h"
 #include "health_source.h"
 #include "io.h"
 #include "json.h"
@@ -36,7 +39,7 @@ static int64_t wall_sec(void)
 	return (int64_t)(clock_ns(CLOCK_REALTIME) / 1000000000ull);
 }
 
-void fleet_bundle_written(struct daemon *d, const char *name, int64_t wall_ns)
+void fleet_bundle_written(const struct fleet_view *d, const char *name, int64_t wall_ns)
 {
 	snprintf(fs.last_bundle, sizeof(fs.last_bundle), "%s/batches/%s", d->cfg->output_dir, name);
 	fs.last_bundle_wall = wall_ns / 1000000000ll;
@@ -44,7 +47,7 @@ void fleet_bundle_written(struct daemon *d, const char *name, int64_t wall_ns)
 		upload_bundle_written(d->upload, name);
 }
 
-static void status_families(struct daemon *d, struct json *j)
+static void status_families(const struct fleet_view *d, struct json *j)
 {
 	struct aod_loss l = { 0 };
 	char method[64] = "off";
@@ -84,7 +87,7 @@ static void status_families(struct daemon *d, struct json *j)
 	json_obj_end(j);
 }
 
-static void status_bundles(struct daemon *d, struct json *j)
+static void status_bundles(const struct fleet_view *d, struct json *j)
 {
 	struct collect_stats st;
 	struct upload_stats us = { 0 };
@@ -123,7 +126,7 @@ static void status_bundles(struct daemon *d, struct json *j)
 }
 
 /* status.json: what `aod status` prints. Written whole to FILE.part and renamed, each watch interval. */
-static void write_status(struct daemon *d)
+static void write_status(const struct fleet_view *d)
 {
 	uint32_t iv = d->cfg->watch_interval_ms ? d->cfg->watch_interval_ms : 1000;
 	int64_t now = wall_sec();
@@ -175,34 +178,37 @@ static void make_status_dir(const char *file)
 		log_warn("unable to create %s for status_file: %s", dir, strerror(-err));
 }
 
-int fleet_start(struct daemon *d)
+int fleet_start(const struct fleet_view *d, struct upload **upload)
 {
+	struct fleet_view now = *d;
 	struct upload_stats us;
 	int err;
 
 	fs.started_wall = fs.loaded_wall = wall_sec();
 	fs.reloads_seen = d->reloads;
 	snprintf(fs.status_path, sizeof(fs.status_path), "%s", d->cfg->status_file);
+	*upload = NULL;
 	if (d->cfg->upload.enabled) {
-		err = upload_open(&d->upload, &d->cfg->upload, d->cfg->output_dir, collect_outdir_fd(d->collect));
+		err = upload_open(upload, &d->cfg->upload, d->cfg->output_dir, collect_outdir_fd(d->collect));
 		if (err < 0) {
 			log_error("unable to open the upload journal %s/%s: %s", d->cfg->output_dir, UPLOAD_JOURNAL,
 				  strerror(-err));
 			return err;
 		}
-		upload_get_stats(d->upload, &us);
+		upload_get_stats(*upload, &us);
 		log_info("upload: %s; %u%s bundles waiting", d->cfg->upload.dir[0] ? "copying into upload.dir" :
 			 "running upload.command", us.backlog, us.backlog_more ? "+" : "");
 	}
 	if (d->cfg->status_file[0])
 		make_status_dir(d->cfg->status_file);
-	write_status(d);
+	now.upload = *upload;	/* the first status already counts the journal's backlog */
+	write_status(&now);
 	return 0;
 }
 
 /* A HUP loaded a new config: upload settings apply to the next attempts; turning upload on or off
  * needs the journal opened or closed, which happens at start only. */
-static void config_changed(struct daemon *d)
+static void config_changed(const struct fleet_view *d)
 {
 	if (strcmp(fs.status_path, d->cfg->status_file)) {
 		if (fs.status_path[0])
@@ -220,28 +226,26 @@ static void config_changed(struct daemon *d)
 		log_warn("HUP: turning upload %s takes effect at restart only", d->upload ? "off" : "on");
 }
 
-void fleet_watch_tick(struct daemon *d)
+void fleet_watch_tick(const struct fleet_view *d)
 {
 	if (d->reloads != fs.reloads_seen)
 		config_changed(d);
 	write_status(d);
 }
 
-int fleet_sweep(struct daemon *d, struct retain_result *res)
+int fleet_sweep(const struct fleet_view *d, struct retain_result *res)
 {
 	struct retain_keep keep = { upload_keeps, upload_lost, d->upload };
 	int err;
 
 	err = retain_sweep_keep(collect_outdir_fd(d->collect), d->cfg->max_total_log_bytes, d->cfg->max_log_age_sec,
 				wall_sec(), d->upload ? &keep : NULL, NULL, res);
-	if (!err)
-		d->bundle_dir_bytes = res->kept_bytes;
 	if (d->upload)
 		upload_tick(d->upload);
 	return err;
 }
 
-void fleet_stop(struct daemon *d)
+void fleet_stop(const struct fleet_view *d)
 {
 	if (d->upload)
 		upload_stop(d->upload);
