@@ -32,6 +32,7 @@
 #include "retain.h"
 #include "text.h"
 #include "topn.h"
+#include "trace_json.h"
 #include "trace.skel.h"
 
 #define OUT_BUF (256 * 1024)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The I/O-free half of `aod trace`: capability names, the syscall table and its JSON lines. */
-#include "trace.h"
+#include "trace_json.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

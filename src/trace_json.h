@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* `aod trace`: on-demand syscall, network, process, file, performance and security-event traces as JSON lines. */
-#ifndef AOD_TRACE_H
-#define AOD_TRACE_H
+/* `aod trace`'s I/O-free half: capability names, the syscall table and its records as JSON lines (trace_json.c). */
+#ifndef AOD_TRACE_JSON_H
+#define AOD_TRACE_JSON_H
 
 #include <linux/types.h>
 #include <stdbool.h>
@@ -11,9 +11,6 @@
 #include "events.h"
 #include "trace_events.h"
 
-#define TRACE_DEFAULT_DIR "/var/lib/aod/traces"
-#define TRACE_DEFAULT_MAX_AGE_SEC 3600
-#define TRACE_DEFAULT_DURATION_SEC 15
 #define TRACE_LINE_MAX 16384		/* one JSON line, the worst exec escaped included */
 #define TRACE_TOP_PROCS 10		/* per-process on-CPU entries in a performance record */
 
@@ -60,6 +57,4 @@ int trace_format(const void *rec, size_t len, int64_t mono_to_real_ns, char *buf
 		 enum trace_type *type);
 int trace_format_perf(const struct trace_perf *p, char *buf, size_t cap);
 
-int trace_main(int argc, char **argv);
-
-#endif /* AOD_TRACE_H */
+#endif /* AOD_TRACE_JSON_H */
