@@ -63,33 +63,34 @@ static const struct family_method ioerr_methods[] = {
 	{ "syscall-level (raw_syscalls raw_tp)", { "io_sys_exit_raw" }, NULL },
 };
 
+#define EV(kind, type) kind, sizeof(struct type)
 #define METHODS(a) .methods = a, .nmethods = (int)ARRAY_SIZE(a)
 
 const struct family family_table[CFG_H_COUNT] = {
-	[CFG_H_SCHED] = { "sched", "sched_latency", AOD_EV_SCHED, METHODS(sched_methods),
+	[CFG_H_SCHED] = { "sched", "sched_latency", EV(AOD_EV_SCHED, aod_ev_sched), METHODS(sched_methods),
 			  .detect = FAMILY_LATENCY, .measures = "run-queue latency", .threshold_us = 10000, .count = 20,
 			  .actions = { "ps", "loadavg", "pressure", "interrupts" } },
-	[CFG_H_BIO] = { "block", "bio_latency", AOD_EV_BIO, METHODS(block_methods),
+	[CFG_H_BIO] = { "block", "bio_latency", EV(AOD_EV_BIO, aod_ev_bio), METHODS(block_methods),
 			.detect = FAMILY_LATENCY, .measures = "I/O latency", .threshold_us = 100000, .count = 5,
 			.actions = { "diskstats", "pressure", "meminfo", "dmesg" } },
-	[CFG_H_VFS] = { "vfs", "vfs_latency", AOD_EV_VFS, "health.vfs_latency.attach: syscall", "fentry or kprobes",
+	[CFG_H_VFS] = { "vfs", "vfs_latency", EV(AOD_EV_VFS, aod_ev_vfs), "health.vfs_latency.attach: syscall", "fentry or kprobes",
 			METHODS(vfs_methods),
 			.detect = FAMILY_LATENCY, .measures = "read/write latency", .threshold_us = 50000, .count = 10,
 			.actions = { "ps", "pressure", "diskstats", "mounts" } },
-	[CFG_H_OOM] = { "oom", "oom_kill", AOD_EV_OOM, METHODS(oom_methods),
+	[CFG_H_OOM] = { "oom", "oom_kill", EV(AOD_EV_OOM, aod_ev_oom), METHODS(oom_methods),
 			.detect = FAMILY_IMMEDIATE, .count = 1, .actions = { "dmesg", "meminfo", "vmstat", "cgroup", "ps" } },
-	[CFG_H_TCP] = { "tcp", "tcp_retransmit", AOD_EV_TCP_RETRANS, METHODS(tcp_methods),
+	[CFG_H_TCP] = { "tcp", "tcp_retransmit", EV(AOD_EV_TCP_RETRANS, aod_ev_tcp), METHODS(tcp_methods),
 			.detect = FAMILY_COUNT, .count = 50, .actions = { "netstat", "dmesg" } },
-	[CFG_H_DROP] = { "drops", "packet_drop", AOD_EV_DROP, METHODS(drop_methods),
+	[CFG_H_DROP] = { "drops", "packet_drop", EV(AOD_EV_DROP, aod_ev_drop), METHODS(drop_methods),
 			 .detect = FAMILY_COUNT, .count = 500, .actions = { "netstat", "dmesg" } },
-	[CFG_H_FAULT] = { "faults", "major_fault", AOD_EV_FAULT, METHODS(fault_methods),
+	[CFG_H_FAULT] = { "faults", "major_fault", EV(AOD_EV_FAULT, aod_ev_fault), METHODS(fault_methods),
 			  .detect = FAMILY_COUNT, .count = 1000, .actions = { "meminfo", "vmstat", "pressure", "ps" } },
 	/* io's anomaly is anomalies.io.error: config.c's error schema, its actions there */
-	[CFG_H_IOERR] = { "io", "io.error", AOD_EV_IOERR, "anomalies.io.error.attach: syscall", "fexit",
+	[CFG_H_IOERR] = { "io", "io.error", EV(AOD_EV_IOERR, aod_ev_ioerr), "anomalies.io.error.attach: syscall", "fexit",
 			  METHODS(ioerr_methods),
 			  .detect = FAMILY_ERRORS },
 	/* read from /dev/kmsg (kmsg.c), no methods */
-	[CFG_H_KMSG] = { "kmsg", "kmsg", AOD_EV_KMSG, .detect = FAMILY_PATTERNS, .count = 1,
+	[CFG_H_KMSG] = { "kmsg", "kmsg", EV(AOD_EV_KMSG, aod_ev_kmsg), .detect = FAMILY_PATTERNS, .count = 1,
 			 .actions = { "dmesg", "meminfo", "ps" } },
 };
 

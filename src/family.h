@@ -43,6 +43,7 @@ struct family {
 	const char *key;	/* its anomaly under health: in the config and the manifest: "sched_latency", ...
 				 * (io: anomalies.io.error, an error anomaly of the io protocol) */
 	uint16_t ev_kind;	/* AOD_EV_* of its records (bpf/events.h) */
+	uint16_t ev_size;	/* and the smallest size such a record has (record files are checked against it) */
 	/* A family that may fall back to syscall-level hooks: the config key that allows them (the cost
 	 * rule, DESIGN.md), as `aod probes`, `aod check-config` and the logs name it; NULL otherwise. */
 	const char *syscall_optin;

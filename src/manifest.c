@@ -349,7 +349,7 @@ void manifest_write_event(struct json *j, const union detect_event *ev, const st
 		ev_stall(j, &ev->stall, ev->h.size >= sizeof(struct aod_ev_stall));
 	else if (ev->h.kind == AOD_EV_RECONNECT && ev->h.size >= sizeof(struct aod_ev_reconnect))
 		ev_reconnect(j, &ev->reconn);
-	else if (ev->h.kind == AOD_EV_SCHED || ev->h.kind == AOD_EV_BIO || ev->h.kind == AOD_EV_VFS)
+	else if (cfg_health_is_latency((enum cfg_health_kind)family_of_event(ev->h.kind)))
 		ev_latency(j, ev);
 	else if (ev->h.kind != AOD_EV_SMB && ev->h.kind != AOD_EV_NFS && ev->h.kind != AOD_EV_STALL &&
 		 ev->h.kind != AOD_EV_RECONNECT)

@@ -7,6 +7,7 @@
 
 #include "../../src/io.c"
 #include "../../src/record.c"
+#include "../../src/family.c"
 #include "check.h"
 
 static struct record_writer w;
