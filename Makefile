@@ -46,6 +46,8 @@ CC := $(STATIC_CC)
 OPT := -Os
 CFLAGS = $(BASE_CFLAGS) $(OPT) -isystem $(SYSROOT)/include -ffunction-sections -fdata-sections
 LDFLAGS := -static -L$(SYSROOT)/lib -Wl,--gc-sections
+# the startup heap (src/startup_heap.c)
+AOD_LDFLAGS := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc -Wl,--wrap=free
 LIBS := -lbpf -lelf -lz -lzstd -lyaml $(EXTRA_LIBS)
 endif
 

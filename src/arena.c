@@ -19,6 +19,7 @@ int arena_init(struct arena *a, size_t size)
 		return -errno;
 	a->base = p;
 	a->size = size;
+	a->zero_from = 0;	/* a fresh anonymous mapping reads as zeros */
 	return 0;
 }
 
@@ -27,6 +28,7 @@ void arena_init_buffer(struct arena *a, void *buf, size_t size)
 	memset(a, 0, sizeof(*a));
 	a->base = buf;
 	a->size = size;
+	a->zero_from = size;	/* the caller's memory: nothing known to be zero */
 }
 
 void arena_fini(struct arena *a)
@@ -54,18 +56,29 @@ void *arena_reserve(struct arena *a, size_t size, size_t count, size_t align)
 	a->used = off + bytes;
 	if (a->used > a->high)
 		a->high = a->used;
+	if (a->used > a->zero_from)
+		a->zero_from = a->used;
 	return p;
 fail:
 	a->failures++;
 	return NULL;
 }
 
+/*
+ * Memory never handed out before is still the mapping's zeros: clearing it would only fault its
+ * pages in (one page fault each, hundreds at startup), so only the part below zero_from is cleared.
+ */
 void *arena_alloc(struct arena *a, size_t size, size_t count, size_t align)
 {
-	void *p = arena_reserve(a, size, count, align);
+	size_t clean = a->zero_from;
+	unsigned char *p = arena_reserve(a, size, count, align);
+	size_t off;
 
-	if (p)
-		memset(p, 0, size * count);
+	if (p) {
+		off = (size_t)(p - a->base);
+		if (off < clean)
+			memset(p, 0, (clean - off < size * count ? clean - off : size * count));
+	}
 	return p;
 }
 
@@ -73,10 +86,14 @@ int arena_sub(struct arena *parent, struct arena *child, size_t size)
 {
 	/* not zeroed here: the child zeroes what it hands out, so a region reserved for the
 	 * compressor costs no resident memory until a bundle is written */
-	void *p = arena_reserve(parent, 1, size, 64);
+	size_t clean = parent->zero_from, off;
+	unsigned char *p = arena_reserve(parent, 1, size, 64);
 
 	if (!p)
 		return -ENOMEM;
 	arena_init_buffer(child, p, size);
+	/* what the parent had never handed out is still zero in the child too */
+	off = (size_t)(p - parent->base);
+	child->zero_from = off >= clean ? 0 : (clean - off < size ? clean - off : size);
 	return 0;
 }

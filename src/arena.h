@@ -27,6 +27,7 @@ struct arena {
 	size_t size;
 	size_t used;
 	size_t high;		/* high-water mark, for metrics and the manifest */
+	size_t zero_from;	/* bytes from here on were never handed out and are still zero */
 	uint64_t failures;	/* allocations refused: reported, never a crash */
 };
 

@@ -14,6 +14,7 @@
 #include <bpf/skel_internal.h>
 
 #define LIGHT_LOG_SIZE (1 << 20)
+#define LIGHT_NAME_MAX 48	/* bytes of stack for the name light_btf_find looks up */
 
 static void init_fds(struct light_obj *lo)
 {
@@ -207,6 +208,68 @@ void light_close(struct light_obj *lo)
 		if (lo->prog_fd[i] >= 0)
 			close(lo->prog_fd[i]);
 	init_fds(lo);
+}
+
+/* One name's lookup: the name on the stack, the helper's answer stored at ctx[i]. */
+static int emit_find(struct bpf_insn *p, int at, int i, const char *name, unsigned int kind)
+{
+	char buf[LIGHT_NAME_MAX] = "";
+	size_t len = strlen(name) + 1;
+	uint64_t v;
+
+	memcpy(buf, name, len);
+	for (size_t w = 0; w < (len + 7) / 8; w++) {
+		memcpy(&v, buf + 8 * w, 8);
+		p[at++] = (struct bpf_insn){ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = BPF_REG_1, .imm = (__s32)(__u32)v };
+		p[at++] = (struct bpf_insn){ .imm = (__s32)(__u32)(v >> 32) };
+		p[at++] = (struct bpf_insn){ .code = BPF_STX | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10,
+					     .src_reg = BPF_REG_1, .off = (__s16)(-LIGHT_NAME_MAX + 8 * (int)w) };
+	}
+	p[at++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_1, .src_reg = BPF_REG_10 };
+	p[at++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_1, .imm = -LIGHT_NAME_MAX };
+	p[at++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_2, .imm = (__s32)len };
+	p[at++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_3, .imm = (__s32)kind };
+	p[at++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_4, .imm = 0 };
+	p[at++] = (struct bpf_insn){ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_btf_find_by_name_kind };
+	p[at++] = (struct bpf_insn){ .code = BPF_STX | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_6, .src_reg = BPF_REG_0,
+				     .off = (__s16)(8 * i) };
+	return at;
+}
+
+int light_btf_find(const char *const *name, const unsigned int *kinds, int n, int *ids)
+{
+	/* per name: 3 insns per 8 bytes of name, 7 for the call; then the prologue and exit */
+	struct bpf_insn p[LIGHT_BTF_FIND_MAX * (3 * LIGHT_NAME_MAX / 8 + 7) + 3];
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .prog_flags = BPF_F_SLEEPABLE);
+	int64_t ctx[LIGHT_BTF_FIND_MAX] = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = ctx, .ctx_size_in = sizeof(ctx));
+	int at = 0, fd, err;
+
+	if (n <= 0 || n > LIGHT_BTF_FIND_MAX)
+		return -EINVAL;
+	p[at++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_6, .src_reg = BPF_REG_1 };
+	for (int i = 0; i < n; i++) {
+		if (strlen(name[i]) >= LIGHT_NAME_MAX)
+			return -ENAMETOOLONG;
+		at = emit_find(p, at, i, name[i], kinds[i]);
+	}
+	p[at++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 };
+	p[at++] = (struct bpf_insn){ .code = BPF_JMP | BPF_EXIT };
+	/* BPF_PROG_TYPE_SYSCALL (5.14) runs sleepable only; the helper came with it for light skeletons */
+	fd = bpf_prog_load(BPF_PROG_TYPE_SYSCALL, "aod_btf_find", "GPL", p, (size_t)at, &o);
+	if (fd < 0)
+		return -errno;
+	err = bpf_prog_test_run_opts(fd, &run) ? -errno : 0;	/* the kernel copies ctx back to ctx_in */
+	close(fd);
+	if (err)
+		return err;
+	for (int i = 0; i < n; i++) {
+		/* a module's type comes with its BTF's fd in the upper half: not vmlinux's, close it */
+		if (ctx[i] > 0 && (ctx[i] >> 32))
+			close((int)(ctx[i] >> 32));
+		ids[i] = ctx[i] > 0 && !(ctx[i] >> 32) ? (int)ctx[i] : -ENOENT;
+	}
+	return 0;
 }
 
 int light_probe_fentry(unsigned int btf_id)

@@ -229,7 +229,7 @@ static const char *def_name(const struct hs_def *d)
 
 /* ---- probing what the kernel offers ---- */
 
-static void load_drop_names(struct health_source *hs, const struct kbtf *k, int id, struct arena *a)
+static void load_drop_names(struct health_source *hs, struct kbtf *k, int id, struct arena *a)
 {
 	const struct btf_type *t = id > 0 ? kbtf_type(k, (uint32_t)id) : NULL;
 	const struct btf_enum *e;
@@ -255,7 +255,7 @@ static void load_drop_names(struct health_source *hs, const struct kbtf *k, int 
 
 /*
  * Tracepoint signatures that changed across kernels, the drop-reason names, and whether fentry
- * works at all: from the kernel's BTF (mapped, not copied), in one walk of its types.
+ * works at all: from the kernel's BTF (mapped, not copied).
  */
 static void probe_kernel(struct health_source *hs, struct arena *a)
 {
@@ -268,10 +268,31 @@ static void probe_kernel(struct health_source *hs, struct arena *a)
 		[REASONS] = { "skb_drop_reason", BTF_KIND_ENUM, 0 },
 		[VFS_READ] = { "vfs_read", BTF_KIND_FUNC, 0 },
 	};
+	const char *wname[NWANT];
+	unsigned int kinds[NWANT];
+	int ids[NWANT], n, err = -ECANCELED;	/* no lookup by the kernel (yet) */
 	struct kbtf k;
-	int n;
 
-	if (kbtf_open(&k, "/sys/kernel/btf/vmlinux", w, NWANT)) {
+	/*
+	 * The kernel finds the names itself (light_btf_find), and only the types up to the ones read
+	 * below are indexed from the mapped BTF; without that, or with AOD_NO_LIGHT_LOAD=1, one walk
+	 * of all its types answers them.
+	 */
+	for (int i = 0; i < NWANT; i++) {
+		wname[i] = w[i].name;
+		kinds[i] = w[i].kind;
+	}
+	if (!hs->no_light) {
+		err = light_btf_find(wname, kinds, NWANT, ids);
+		if (err)
+			log_debug("health: kernel BTF lookup by name: %s; walking the BTF instead", strerror(-err));
+		else
+			err = kbtf_map(&k, "/sys/kernel/btf/vmlinux");
+	}
+	if (!err)
+		for (int i = 0; i < NWANT; i++)
+			w[i].id = ids[i];
+	if (err && kbtf_open(&k, "/sys/kernel/btf/vmlinux", w, NWANT)) {
 		/* no BTF: every BTF method fails anyway; keep the defaults of the newest kernels */
 		hs->drop_has_reason = hs->victim_is_task = true;
 		return;

@@ -45,11 +45,14 @@ union history_ev {
 };
 
 struct history_sec {
-	int64_t sec;		/* CLOCK_MONOTONIC second; -1: never filled */
+	int64_t sec_plus1;	/* CLOCK_MONOTONIC second + 1; 0: never filled, so zeroed memory is an empty ring */
 	int32_t nrows, nworst;
 	struct history_row rows[HISTORY_ROWS];
 	union history_ev worst[HISTORY_WORST];	/* worst first */
 };
+
+/* The second a slot holds, -1 when never filled. */
+static inline int64_t history_sec(const struct history_sec *x) { return x->sec_plus1 - 1; }
 
 /*
  * The ring: flat, no pointers, so a bundle's snapshot is one memcpy of history_ring_bytes().

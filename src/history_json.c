@@ -65,8 +65,8 @@ static void write_second(struct json *j, const struct history_ring *r, const str
 	for (int i = 0; i < x->nrows; i++)
 		ok += x->rows[i].ok, failed += x->rows[i].failed;
 	json_obj_begin(j, NULL);
-	json_i64(j, "mono_s", x->sec);
-	json_i64(j, "rel_s", x->sec - r->newest);
+	json_i64(j, "mono_s", history_sec(x));
+	json_i64(j, "rel_s", history_sec(x) - r->newest);
 	json_u64(j, "ok", ok);
 	json_u64(j, "failed", failed);
 	json_arr_begin(j, "commands");
@@ -87,7 +87,7 @@ static void write_worst(struct json *j, const struct history_ring *r)
 	for (uint32_t i = 0; i < r->cap; i++) {
 		const struct history_sec *x = &r->sec[i];
 
-		if (x->sec < first || x->sec > r->newest)
+		if (history_sec(x) < first || history_sec(x) > r->newest)
 			continue;
 		for (int w = 0; w < x->nworst; w++)
 			if ((k = topn_slot(top, sizeof(top[0]), &n, HISTORY_WORST, history_ev_latency(&x->worst[w]),
@@ -122,7 +122,7 @@ static int render(const struct history_ring *r, char *buf, size_t cap, uint32_t 
 	for (int64_t s = first; r->newest >= 0 && s <= r->newest; s++) {
 		const struct history_sec *x = &r->sec[(uint64_t)s % r->cap];
 
-		if (x->sec == s)
+		if (history_sec(x) == s)
 			write_second(&j, r, x);
 	}
 	json_arr_end(&j);

@@ -111,17 +111,13 @@ static int load_file(struct kbtf *k, const char *path)
 	return 0;
 }
 
-int kbtf_open(struct kbtf *k, const char *path, struct kbtf_want *w, int n)
+/* Maps the file and checks its header: types and strings inside it. */
+static int map_header(struct kbtf *k, const char *path)
 {
-	int left = n;
 	const struct btf_header *h;
-	uint32_t off, id, cap = 0;
-	size_t sz;
 	int err;
 
 	memset(k, 0, sizeof(*k));
-	for (int i = 0; i < n; i++)
-		w[i].id = -ENOENT;
 	err = load_file(k, path);
 	if (err)
 		return err;
@@ -136,37 +132,71 @@ int kbtf_open(struct kbtf *k, const char *path, struct kbtf_want *w, int n)
 	k->types_len = h->type_len;
 	k->strs = (const char *)k->base + h->hdr_len + h->str_off;
 	k->strs_len = h->str_len;
-	/* one walk: count the types and note where every KBTF_STRIDE-th one starts */
-	for (off = 0, id = 1; off + sizeof(struct btf_type) <= k->types_len; off += (uint32_t)sz, id++) {
+	return 0;
+}
+
+/*
+ * Indexes types up to id upto (all when 0), noting where every KBTF_STRIDE-th one starts and
+ * answering the lookups in w on the way. 0, or -EINVAL (corrupt) / -ENOMEM.
+ */
+static int walk(struct kbtf *k, uint32_t upto, struct kbtf_want *w, int n, int *left)
+{
+	uint32_t off = k->next_off, id = k->ntypes + 1;
+	size_t sz;
+
+	for (; off + sizeof(struct btf_type) <= k->types_len && (!upto || id <= upto); off += (uint32_t)sz, id++) {
 		sz = rec_size((const struct btf_type *)(k->types + off));
-		if (left)
-			match(k, (const struct btf_type *)(k->types + off), id, w, n, &left);
+		if (*left)
+			match(k, (const struct btf_type *)(k->types + off), id, w, n, left);
 		if (!sz || off + sz > k->types_len) {
-			log_debug("kbtf: %s: type %u has an unknown kind or runs past the section", path, id);
-			kbtf_close(k);
+			log_debug("kbtf: type %u has an unknown kind or runs past the section", id);
 			return -EINVAL;
 		}
 		if ((id - 1) % KBTF_STRIDE == 0) {
-			if ((id - 1) / KBTF_STRIDE >= cap) {
-				uint32_t *grown = realloc(k->every, (cap ? cap * 2 : 4096) * sizeof(*grown));
+			if ((id - 1) / KBTF_STRIDE >= k->every_cap) {
+				uint32_t cap = k->every_cap ? k->every_cap * 2 : 4096;
+				uint32_t *grown = realloc(k->every, cap * sizeof(*grown));
 
-				if (!grown) {
-					kbtf_close(k);
+				if (!grown)
 					return -ENOMEM;
-				}
 				k->every = grown;
-				cap = cap ? cap * 2 : 4096;
+				k->every_cap = cap;
 			}
 			k->every[(id - 1) / KBTF_STRIDE] = off;
 		}
+		k->ntypes = id;
+		k->next_off = off + (uint32_t)sz;
 	}
-	if (off != k->types_len) {
-		log_debug("kbtf: %s: %u bytes after the last whole type", path, k->types_len - off);
-		kbtf_close(k);
-		return -EINVAL;
+	if (off + sizeof(struct btf_type) > k->types_len) {
+		if (off != k->types_len) {
+			log_debug("kbtf: %u bytes after the last whole type", k->types_len - off);
+			return -EINVAL;
+		}
+		k->walked = true;
 	}
-	k->ntypes = id - 1;
 	return 0;
+}
+
+int kbtf_open(struct kbtf *k, const char *path, struct kbtf_want *w, int n)
+{
+	int left = n, err;
+
+	for (int i = 0; i < n; i++)
+		w[i].id = -ENOENT;
+	err = map_header(k, path);
+	if (err)
+		return err;
+	err = walk(k, 0, w, n, &left);
+	if (err) {
+		log_debug("kbtf: %s: walking its types failed", path);
+		kbtf_close(k);
+	}
+	return err;
+}
+
+int kbtf_map(struct kbtf *k, const char *path)
+{
+	return map_header(k, path);
 }
 
 void kbtf_close(struct kbtf *k)
@@ -179,10 +209,15 @@ void kbtf_close(struct kbtf *k)
 	memset(k, 0, sizeof(*k));
 }
 
-const struct btf_type *kbtf_type(const struct kbtf *k, uint32_t id)
+const struct btf_type *kbtf_type(struct kbtf *k, uint32_t id)
 {
 	uint32_t off, i;
 
+	if (id > k->ntypes && !k->walked) {
+		int none = 0;
+
+		walk(k, id, NULL, 0, &none);
+	}
 	if (!id || id > k->ntypes)
 		return NULL;
 	off = k->every[(id - 1) / KBTF_STRIDE];
@@ -197,7 +232,7 @@ const char *kbtf_str(const struct kbtf *k, uint32_t off)
 	return off < k->strs_len ? k->strs + off : "";
 }
 
-int kbtf_tp_nargs_of(const struct kbtf *k, int id)
+int kbtf_tp_nargs_of(struct kbtf *k, int id)
 {
 	const struct btf_type *t;
 

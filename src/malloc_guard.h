@@ -10,7 +10,10 @@ void malloc_guard_resume(void);
 /* With AOD_MALLOC_REPORT=1, print "malloc-guard: WHAT: N allocations after startup" to stderr. */
 void malloc_guard_report(const char *what);
 #else
-static inline void malloc_guard_arm(void) {}
+#include "startup_heap.h"
+
+/* startup is over: the startup heap gives back what it kept (startup_heap.h) */
+static inline void malloc_guard_arm(void) { startup_heap_end(); }
 static inline void malloc_guard_pause(void) {}
 static inline void malloc_guard_resume(void) {}
 static inline void malloc_guard_report(const char *what) { (void)what; }

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "loop.h"
 #include "names.h"
+#include "startup_heap.h"
 #include "tcp_state.h"
 #include "text.h"
 
@@ -699,6 +700,7 @@ static void print_header(struct monitor *m, uint64_t attach_ns)
 				      health_source_method(m->hs, f));
 	snprintf(text + n, sizeof(text) - n, "kmsg %s", m->kr ? "/dev/kmsg" : "not read");
 	wrap(stdout, "attached: ", text, 10);
+	startup_heap_end();	/* the monitor's startup is over too */
 	if (health_source_cost_note(m->hs)) {
 		snprintf(text, sizeof(text), "%s. Leave vfs and io out of --families to avoid it.",
 			 health_source_cost_note(m->hs));

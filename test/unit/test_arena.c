@@ -167,6 +167,52 @@ static void test_sub_untouched(void)
 	arena_fini(&a);
 }
 
+static size_t resident_pages(const unsigned char *p, size_t len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned char *vec = calloc(len / (size_t)page + 1, 1);
+	size_t i, n = 0;
+
+	CHECK(vec && mincore((void *)p, len, vec) == 0);
+	for (i = 0; vec && i < len / (size_t)page; i++)
+		n += vec[i] & 1;
+	free(vec);
+	return n;
+}
+
+/*
+ * Fresh memory of an mmap'd arena is handed out without being cleared (clearing would fault its
+ * pages in); memory handed out before, by the arena or its sub-arenas, comes back zeroed.
+ */
+static void test_fresh_not_touched(void)
+{
+	size_t len = 1u << 20;
+	struct arena a, child;
+	unsigned char *p, *q;
+	size_t mark;
+
+	CHECK(arena_init(&a, 4u << 20) == 0);
+	p = arena_alloc(&a, 1, len, 4096);
+	CHECK(p && resident_pages(p, len) == 0 && all_zero(p, len));
+	memset(p, 0xa5, len);
+	arena_reset(&a, 0);
+	q = arena_alloc(&a, 1, len + 4096, 4096);	/* the dirty megabyte, then a fresh page */
+	CHECK(q == p && all_zero(q, len + 4096));
+	/* a sub-arena over memory the parent had handed out is cleared as its child hands it out */
+	memset(q, 0x5a, len);
+	arena_reset(&a, 0);
+	mark = a.zero_from;
+	CHECK(arena_sub(&a, &child, 2 * len) == 0 && child.base == a.base);
+	CHECK(child.zero_from == mark && a.zero_from == 2 * len);
+	p = arena_alloc(&child, 1, 2 * len, 1);
+	CHECK(p && all_zero(p, 2 * len));
+	/* the caller's buffer is never assumed zero */
+	memset(mem, 0xff, sizeof(mem));
+	arena_init_buffer(&child, mem, sizeof(mem));
+	CHECK(all_zero(arena_alloc(&child, 1, sizeof(mem), 1), sizeof(mem)));
+	arena_fini(&a);
+}
+
 int main(void)
 {
 	test_overflow();
@@ -175,5 +221,6 @@ int main(void)
 	test_exhaustion();
 	test_mmap();
 	test_sub_untouched();
+	test_fresh_not_touched();
 	return CHECK_DONE();
 }

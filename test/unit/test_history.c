@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "../../src/dirlist.c"
 #include "../../src/arena.c"
@@ -56,7 +58,7 @@ static const struct history_sec *sec_of(const struct history_ring *r, int64_t s)
 {
 	const struct history_sec *x = &r->sec[(uint64_t)s % r->cap];
 
-	return x->sec == s ? x : NULL;
+	return history_sec(x) == s ? x : NULL;
 }
 
 static uint64_t total(const struct history_sec *x)
@@ -270,6 +272,29 @@ static void test_too_small(void)
 	CHECK(history_json(h.ring, json, history_json_cap(30)) > 0 && strstr(json, "\"seconds_left_out\": 0,"));
 }
 
+/* A new ring's slots are not touched: an idle daemon's history costs no page faults or resident memory. */
+static void test_untouched(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct history h;
+	struct arena ma;
+	unsigned char *vec;
+	size_t len, i, resident = 0;
+
+	CHECK(arena_init(&ma, 16u << 20) == 0);
+	CHECK(history_init(&h, &ma, 60, false) == 0);
+	len = history_ring_bytes(60) & ~(size_t)(page - 1);
+	vec = calloc(len / (size_t)page + 1, 1);
+	CHECK(vec && mincore(ma.base, len, vec) == 0);
+	for (i = 1; vec && i < len / (size_t)page; i++)	/* page 0 holds the ring's header */
+		resident += vec[i] & 1;
+	CHECK(resident == 0);
+	/* and an untouched slot reads as never filled */
+	CHECK(history_sec(&h.ring->sec[h.ring->cap - 1]) == -1);
+	free(vec);
+	arena_fini(&ma);
+}
+
 int main(void)
 {
 	test_bounds();
@@ -279,5 +304,6 @@ int main(void)
 	test_rows_full();
 	test_worst();
 	test_too_small();
+	test_untouched();
 	return CHECK_DONE();
 }

@@ -2,6 +2,7 @@
 /* The mapped kernel-BTF reader: a hand-built blob, broken blobs, and the running kernel against libbpf. */
 #include "../../src/log.c"
 #include "../../src/kbtf.c"
+#include "../../src/bpf_light.c"
 #include "check.h"
 
 #include <bpf/btf.h>
@@ -167,6 +168,53 @@ static void test_broken(void)
 			unlink(path);
 	}
 	CHECK(kbtf_open(&k, "/nonexistent/btf", NULL, 0) == -ENOENT);
+	CHECK(kbtf_map(&k, "/nonexistent/btf") == -ENOENT);
+	/* mapped without a walk: the header is checked at once, a bad type when an id past it is asked for */
+	for (unsigned int i = 0; i < sizeof(mangle) / sizeof(mangle[0]); i++) {
+		const char *path = build(mangle[i]);
+		int rc = path ? kbtf_map(&k, path) : -1;
+
+		CHECK(i < 2 ? rc == -EINVAL : rc == 0);
+		CHECK(rc || (kbtf_type(&k, 1u << 20) == NULL && !k.walked));
+		kbtf_close(&k);
+		if (path)
+			unlink(path);
+	}
+}
+
+/*
+ * Mapped without a walk (kbtf_map), with the ids from the kernel (light_btf_find): the same types
+ * as the full walk, and the pages past the last one asked for never indexed.
+ */
+static void test_kernel_lazy(struct btf *ref, const char *const *tpn, int n)
+{
+	unsigned int kinds[LIGHT_BTF_FIND_MAX];
+	int ids[LIGHT_BTF_FIND_MAX], err, bad = 0, maxid = 0;
+	struct kbtf k;
+
+	for (int i = 0; i < n; i++)
+		kinds[i] = BTF_KIND_TYPEDEF;
+	err = light_btf_find(tpn, kinds, n, ids);
+	if (err) {
+		printf("skip - kbtf: the kernel's own lookup by name: %s\n", strerror(-err));
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		bad += ids[i] != btf__find_by_name_kind(ref, tpn[i], BTF_KIND_TYPEDEF);
+		maxid = ids[i] > maxid ? ids[i] : maxid;
+	}
+	CHECK(bad == 0);
+	CHECK(kbtf_map(&k, "/sys/kernel/btf/vmlinux") == 0 && k.ntypes == 0 && !k.walked);
+	CHECK(kbtf_type(&k, (uint32_t)ids[0]) != NULL && k.ntypes == (uint32_t)ids[0] && !k.walked);
+	for (uint32_t id = (uint32_t)maxid; id >= 1 && id <= (uint32_t)maxid; id -= 991) {
+		const struct btf_type *a = kbtf_type(&k, id), *b = btf__type_by_id(ref, id);
+
+		bad += !a || !b || a->info != b->info || a->size != b->size;
+	}
+	CHECK(bad == 0 && k.ntypes == (uint32_t)maxid);
+	CHECK(kbtf_type(&k, (uint32_t)btf__type_cnt(ref)) == NULL && k.walked);
+	CHECK(kbtf_type(&k, (uint32_t)btf__type_cnt(ref) - 1) != NULL);
+	kbtf_close(&k);
 }
 
 /* The running kernel, when it has BTF: the same answers as libbpf's full parse. */
@@ -219,6 +267,13 @@ static void test_kernel(void)
 	}
 	CHECK(bad == 0);
 	kbtf_close(&k);
+	{
+		const char *tpn[NTPS];
+
+		for (int i = 0; i < NTPS; i++)
+			tpn[i] = tn[i];
+		test_kernel_lazy(ref, tpn, NTPS);
+	}
 	btf__free(ref);
 }
 
