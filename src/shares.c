@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Names what is slow: SMB ids from /proc/fs/cifs/DebugData, NFS rpc clients from /sys/kernel/sunrpc and mountstats. */
+/* Names what is slow: SMB ids from /proc/fs/cifs/DebugData, NFS rpc clients from /sys/kernel/sunrpc, mountstats and mountinfo. */
 #include "shares.h"
 
 #include <ctype.h>
@@ -32,6 +32,7 @@ bool shares_key_of(const struct aod_ev_hdr *h, struct shares_key *k)
 		k->proto = NAMES_NFS;
 		k->tree = e->client_id;
 		k->vers = (uint8_t)e->vers;
+		k->dev = e->dev;
 	} else if (h->kind == AOD_EV_STALL && h->size >= sizeof(struct aod_ev_stall)) {
 		const struct aod_ev_stall *e = (const void *)h;
 
@@ -47,7 +48,8 @@ bool shares_key_of(const struct aod_ev_hdr *h, struct shares_key *k)
 
 static bool key_eq(const struct shares_key *a, const struct shares_key *b)
 {
-	return a->sesid == b->sesid && a->tree == b->tree && a->proto == b->proto && a->vers == b->vers;
+	return a->sesid == b->sesid && a->tree == b->tree && a->proto == b->proto && a->vers == b->vers &&
+	       a->dev == b->dev;
 }
 
 int shares_tally_find(const struct shares_tally *t, const struct aod_ev_hdr *h)
@@ -127,6 +129,7 @@ void shares_init(struct shares *s, const struct shares_paths *p)
 	set_path(s->debugdata, sizeof(s->debugdata), p->debugdata, root, "/proc/fs/cifs/DebugData");
 	set_path(s->mounts, sizeof(s->mounts), p->mounts, root, "/proc/self/mounts");
 	set_path(s->mountstats, sizeof(s->mountstats), p->mountstats, root, "/proc/self/mountstats");
+	set_path(s->mountinfo, sizeof(s->mountinfo), p->mountinfo, root, "/proc/self/mountinfo");
 	set_path(s->sunrpc, sizeof(s->sunrpc), p->sunrpc, root, "/sys/kernel/sunrpc");
 }
 
@@ -262,6 +265,24 @@ static int mountstats_line(char *line, void *ctx)
 	return 0;
 }
 
+/* "36 25 0:52 / /mnt/nfs3 rw,relatime shared:1 - nfs 127.0.0.1:/srv/nfs rw,vers=3,...": an NFS mount's s_dev. */
+static int mountinfo_line(char *line, void *ctx)
+{
+	struct shares *s = ctx;
+	char mnt[SHARES_MOUNT_LEN], type[16], dev[SHARES_SHARE_LEN];
+	unsigned int ma, mi;
+	const char *sep = strstr(line, " - ");
+
+	if (s->ndev >= SHARES_TABLE / 2 || !sep || sscanf(line, "%*u %*u %u:%u %*s %63s", &ma, &mi, mnt) != 3 ||
+	    sscanf(sep + 3, "%15s %95s", type, dev) != 2 || (strcmp(type, "nfs") && strcmp(type, "nfs4")))
+		return 0;
+	s->sb[s->ndev].dev = ma << 20 | (mi & 0xfffff);	/* the kernel's dev_t: MINORBITS 20 */
+	snprintf(s->sb[s->ndev].dev_name, sizeof(s->sb[0].dev_name), "%s", dev);
+	snprintf(s->sb[s->ndev].mnt, sizeof(s->sb[0].mnt), "%s", mnt);
+	s->ndev++;
+	return 0;
+}
+
 struct clnt_walk {
 	struct shares *s;
 	char buf[4096] __attribute__((aligned(8)));
@@ -312,8 +333,9 @@ static void read_nfs(struct shares *s, uint64_t now_ns)
 	char path[160];
 	int dfd;
 
-	s->nnfs = s->nclnt = 0;
+	s->nnfs = s->nclnt = s->ndev = 0;
 	io_read_lines(s->mountstats, SHARES_MAX_READ, mountstats_line, s);
+	io_read_lines(s->mountinfo, SHARES_MAX_READ, mountinfo_line, s);
 	snprintf(path, sizeof(path), "%s/rpc-clients", s->sunrpc);
 	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
@@ -449,14 +471,52 @@ static bool nfs_lookup(const struct shares *s, const struct shares_key *k, struc
 	return c >= 0 && n > 0;
 }
 
+/*
+ * The mounts of the record's superblock: one export names the share and its first mount; a superblock that
+ * serves several exports (of one file system on the server) lists them as candidates. False when none is listed.
+ */
+static bool nfs_by_dev(const struct shares *s, uint32_t dev, struct shares_name *out)
+{
+	int one = -1, n = 0;
+	char names[SHARES_SHARE_LEN] = "";
+
+	for (int i = 0; i < s->ndev; i++) {
+		if (s->sb[i].dev != dev)
+			continue;
+		if (one < 0)
+			one = i;
+		if (!strcmp(s->sb[i].dev_name, s->sb[one].dev_name) && i != one)
+			continue;	/* the same export mounted twice */
+		n++;
+		if (strlen(names) + strlen(s->sb[i].dev_name) + 2 < sizeof(names))
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", names[0] ? " " : "",
+				 s->sb[i].dev_name);
+	}
+	if (one < 0)
+		return false;
+	out->share[0] = out->mount[0] = 0;
+	snprintf(out->candidates, sizeof(out->candidates), "%s", n > 1 ? names : "");
+	if (n == 1) {
+		snprintf(out->share, sizeof(out->share), "%s", s->sb[one].dev_name);
+		snprintf(out->mount, sizeof(out->mount), "%s", s->sb[one].mnt);
+	}
+	return true;
+}
+
 /* A client is created before its mount is listed (the mount's own first RPCs): a known client with no
- * mount is looked up again too, under the same once-a-second limit. */
+ * mount, or a superblock not in the table, is looked up again too, under the same once-a-second limit. */
 static bool resolve_nfs(struct shares *s, const struct shares_key *k, uint64_t now_ns, struct shares_name *out)
 {
-	if (!nfs_lookup(s, k, out) && may_read(s->nfs_reads, s->nfs_at, now_ns)) {
+	bool known = nfs_lookup(s, k, out);
+
+	if (k->dev && known)
+		known = nfs_by_dev(s, k->dev, out);
+	if (!known && may_read(s->nfs_reads, s->nfs_at, now_ns)) {
 		read_nfs(s, now_ns);
 		nfs_lookup(s, k, out);
 	}
+	if (k->dev)
+		nfs_by_dev(s, k->dev, out);
 	return out->share[0] || out->server[0] || out->candidates[0];
 }
 
