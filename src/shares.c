@@ -131,6 +131,7 @@ void shares_init(struct shares *s, const struct shares_paths *p)
 	set_path(s->mountstats, sizeof(s->mountstats), p->mountstats, root, "/proc/self/mountstats");
 	set_path(s->mountinfo, sizeof(s->mountinfo), p->mountinfo, root, "/proc/self/mountinfo");
 	set_path(s->sunrpc, sizeof(s->sunrpc), p->sunrpc, root, "/sys/kernel/sunrpc");
+	set_path(s->nfs_sysfs, sizeof(s->nfs_sysfs), p->nfs_sysfs, root, "/sys/fs/nfs");
 }
 
 /* Copy the token at p (up to a blank, or to `stop` when given) into dst, cut to fit. */
@@ -327,13 +328,46 @@ static int clnt_entry(void *ctx, int dfd, const char *name, unsigned char type)
 	return 0;
 }
 
+/*
+ * /sys/fs/nfs/0:52/nfs_client -> ../../../kernel/sunrpc/rpc-clients/clnt-5: the superblock of an rpc
+ * client, where the kernel links them (fs/nfs/sysfs.c nfs_sysfs_link_rpc_client, with the per-superblock
+ * entries of 2023 kernels; 6.1 has neither). "nfs_state_client" is the nfs_client's lease client, which serves
+ * every mount of the server, and is not read. It names the mount of a record without a dev: a kernel without
+ * CONFIG_KALLSYMS_ALL, a stall.
+ */
+static int nfs_sysfs_entry(void *ctx, int dfd, const char *name, unsigned char type)
+{
+	struct shares *s = ctx;
+	char path[96], link[160];
+	unsigned int ma, mi;
+	const char *c;
+	ssize_t n;
+
+	(void)type;
+	if (s->nsbclnt >= SHARES_TABLE / 2 || sscanf(name, "%u:%u", &ma, &mi) != 2)
+		return 0;
+	snprintf(path, sizeof(path), "%s/nfs_client", name);
+	n = readlinkat(dfd, path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return 0;
+	link[n] = 0;
+	c = strrchr(link, '/');
+	c = c ? c + 1 : link;
+	if (strncmp(c, "clnt-", 5) || !isdigit((unsigned char)c[5]))
+		return 0;
+	s->sbclnt[s->nsbclnt].clid = (uint32_t)strtoul(c + 5, NULL, 10);
+	s->sbclnt[s->nsbclnt].dev = ma << 20 | (mi & 0xfffff);
+	s->nsbclnt++;
+	return 0;
+}
+
 static void read_nfs(struct shares *s, uint64_t now_ns)
 {
 	static struct clnt_walk w;	/* 4 KiB of listing buffer: off the stack */
 	char path[160];
 	int dfd;
 
-	s->nnfs = s->nclnt = s->ndev = 0;
+	s->nnfs = s->nclnt = s->ndev = s->nsbclnt = 0;
 	io_read_lines(s->mountstats, SHARES_MAX_READ, mountstats_line, s);
 	io_read_lines(s->mountinfo, SHARES_MAX_READ, mountinfo_line, s);
 	snprintf(path, sizeof(path), "%s/rpc-clients", s->sunrpc);
@@ -341,6 +375,11 @@ static void read_nfs(struct shares *s, uint64_t now_ns)
 	if (dfd >= 0) {
 		w.s = s;
 		dirlist_each(dfd, w.buf, sizeof(w.buf), clnt_entry, &w);
+		close(dfd);
+	}
+	dfd = open(s->nfs_sysfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		dirlist_each(dfd, w.buf, sizeof(w.buf), nfs_sysfs_entry, s);
 		close(dfd);
 	}
 	s->nfs_at = now_ns;
@@ -505,18 +544,29 @@ static bool nfs_by_dev(const struct shares *s, uint32_t dev, struct shares_name 
 
 /* A client is created before its mount is listed (the mount's own first RPCs): a known client with no
  * mount, or a superblock not in the table, is looked up again too, under the same once-a-second limit. */
+/* The record's superblock, else the one /sys/fs/nfs links its client to, else 0. */
+static uint32_t key_dev(const struct shares *s, const struct shares_key *k)
+{
+	for (int i = 0; i < s->nsbclnt && !k->dev; i++)
+		if (s->sbclnt[i].clid == k->tree)
+			return s->sbclnt[i].dev;
+	return k->dev;
+}
+
 static bool resolve_nfs(struct shares *s, const struct shares_key *k, uint64_t now_ns, struct shares_name *out)
 {
 	bool known = nfs_lookup(s, k, out);
+	uint32_t dev = key_dev(s, k);
 
-	if (k->dev && known)
-		known = nfs_by_dev(s, k->dev, out);
+	if (dev && known)
+		known = nfs_by_dev(s, dev, out);
 	if (!known && may_read(s->nfs_reads, s->nfs_at, now_ns)) {
 		read_nfs(s, now_ns);
 		nfs_lookup(s, k, out);
+		dev = key_dev(s, k);
 	}
-	if (k->dev)
-		nfs_by_dev(s, k->dev, out);
+	if (dev)
+		nfs_by_dev(s, dev, out);
 	return out->share[0] || out->server[0] || out->candidates[0];
 }
 

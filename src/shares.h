@@ -69,20 +69,22 @@ struct shares_paths {
 	const char *mountstats;		/* /proc/self/mountstats */
 	const char *mountinfo;		/* /proc/self/mountinfo: an NFS mount's major:minor (its superblock's s_dev) */
 	const char *sunrpc;		/* /sys/kernel/sunrpc: rpc client -> transport -> server address */
+	const char *nfs_sysfs;		/* /sys/fs/nfs: MAJ:MIN/nfs_client -> its rpc client, where the kernel links them */
 };
 
 /* The resolver: fixed tables, no allocation, filled from the files above when an id is unknown. */
 struct shares {
-	char debugdata[128], mounts[128], mountstats[128], mountinfo[128], sunrpc[128];
+	char debugdata[128], mounts[128], mountstats[128], mountinfo[128], sunrpc[128], nfs_sysfs[128];
 	uint64_t smb_at, nfs_at;	/* CLOCK_MONOTONIC of the last read */
 	uint32_t smb_reads, nfs_reads;	/* times the tables were read (tests check the rate limit) */
-	int ntrees, nses, ncifs, nnfs, nclnt, ndev;
+	int ntrees, nses, ncifs, nnfs, nclnt, ndev, nsbclnt;
 	struct { uint64_t sesid; uint32_t tid; char share[SHARES_SHARE_LEN]; } tree[SHARES_TABLE];
 	struct { uint64_t sesid; int64_t uid; char server[SHARES_SERVER_LEN]; } ses[SHARES_TABLE / 2];
 	struct { char dev[SHARES_SHARE_LEN]; char mnt[SHARES_MOUNT_LEN]; char user[SHARES_USER_LEN]; } cifs[SHARES_TABLE / 2];
 	struct { char dev[SHARES_SHARE_LEN]; char mnt[SHARES_MOUNT_LEN]; uint8_t vers; } nfs[SHARES_TABLE / 2];
 	struct { uint32_t clid; char server[SHARES_SERVER_LEN]; } clnt[SHARES_TABLE];
 	struct { uint32_t dev; char dev_name[SHARES_SHARE_LEN]; char mnt[SHARES_MOUNT_LEN]; } sb[SHARES_TABLE / 2];
+	struct { uint32_t clid, dev; } sbclnt[SHARES_TABLE / 2];	/* from /sys/fs/nfs, where the kernel has it */
 	/* DebugData parse state */
 	char cur_host[SHARES_SERVER_LEN], cur_addr[SHARES_SERVER_LEN], cur_tree[SHARES_SHARE_LEN];
 	uint64_t cur_ses;

@@ -223,7 +223,9 @@ static void make_sunrpc(void)
 
 static void test_nfs(void)
 {
-	struct shares_paths p = { .mountstats = MOUNTSTATS, .sunrpc = path("sunrpc") };
+	/* no superblock tables: the host's own would change the answers */
+	struct shares_paths p = { .mountstats = MOUNTSTATS, .sunrpc = path("sunrpc"), .mountinfo = "/nonexistent",
+				  .nfs_sysfs = "/nonexistent" };
 	struct shares_key k = nfs_key(3, 4);
 	struct shares_name n;
 
@@ -269,7 +271,9 @@ static void test_nfs(void)
 		 "\topts:\trw,vers=3\ndevice filer.example:/data mounted on /mnt/data with fstype nfs statvers=1.1\n"
 		 "\topts:\trw,vers=3\n");
 	{
-		struct shares_paths p4 = { .mountstats = path("ms4"), .sunrpc = p.sunrpc };
+		struct shares_paths p4 = p;
+
+		p4.mountstats = path("ms4");
 
 		shares_init(&s, &p4);
 	}
@@ -282,7 +286,9 @@ static void test_nfs(void)
 	put_file("ms2", "device 127.0.0.1:/srv/nfs mounted on /mnt/nfs3 with fstype nfs statvers=1.1\n"
 		 "\topts:\trw,vers=3,rsize=131072,proto=tcp\n");
 	{
-		struct shares_paths p2 = { .mountstats = path("ms2"), .sunrpc = p.sunrpc };
+		struct shares_paths p2 = p;
+
+		p2.mountstats = path("ms2");
 
 		shares_init(&s, &p2);
 	}
@@ -314,7 +320,9 @@ static void test_nfs(void)
  */
 static void test_nfs_dev(void)
 {
-	struct shares_paths p = { .mountstats = MOUNTSTATS, .mountinfo = MOUNTINFO, .sunrpc = path("sunrpc") };
+	char cmd[512];
+	struct shares_paths p = { .mountstats = MOUNTSTATS, .mountinfo = MOUNTINFO, .sunrpc = path("sunrpc"),
+				  .nfs_sysfs = "/nonexistent" };
 	struct shares_key k = nfs_dev_key(3, 3, MKDEV(0, 29));
 	struct shares_name n;
 
@@ -359,6 +367,28 @@ static void test_nfs_dev(void)
 	k = nfs_dev_key(1, 3, MKDEV(0, 41));
 	CHECK(shares_resolve(&s, &k, T0, &n) && !strcmp(n.share, "10.0.0.1:/data/c") && !strcmp(n.mount, "/mnt/c"));
 	CHECK(!n.candidates[0] && s.ndev == 4);
+
+	/* a record without dev, on a kernel that links each superblock to its rpc client in /sys/fs/nfs
+	 * (fs/nfs/sysfs.c nfs_sysfs_link_rpc_client): the link names the mount; the lease client's does not */
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/fsnfs/0:31 %s/fsnfs/0:28 %s/fsnfs/net/nfs_client %s/fsnfs/0:99",
+		 dir, dir, dir, dir);
+	CHECK(system(cmd) == 0);
+	CHECK(symlink("../../../kernel/sunrpc/rpc-clients/clnt-7", path("fsnfs/0:31/nfs_client")) == 0);
+	CHECK(symlink("../../../kernel/sunrpc/rpc-clients/clnt-1", path("fsnfs/0:31/nfs_state_client")) == 0);
+	CHECK(symlink("../../../kernel/sunrpc/rpc-clients/clnt-3", path("fsnfs/0:28/nfs_client")) == 0);
+	CHECK(symlink("../../../kernel/sunrpc/rpc-clients/xprt-9", path("fsnfs/0:99/nfs_client")) == 0);
+	p.mountinfo = MOUNTINFO;
+	p.sunrpc = path("sunrpc");
+	p.nfs_sysfs = path("fsnfs");
+	shares_init(&s, &p);
+	k = nfs_key(7, 4);
+	CHECK(shares_resolve(&s, &k, T0, &n) && !strcmp(n.share, "127.0.0.1:/ro") && !strcmp(n.mount, "/mnt/nfs4/ro"));
+	CHECK(!n.candidates[0] && !strcmp(n.server, "127.0.0.1") && s.nsbclnt == 2);
+	k = nfs_key(3, 3);
+	CHECK(shares_resolve(&s, &k, T0, &n) && !strcmp(n.share, "127.0.0.1:/srv/nfs") && !strcmp(n.mount, "/mnt/nfs3"));
+	k = nfs_key(1, 4);	/* the lease client: no superblock is its own */
+	CHECK(shares_resolve(&s, &k, T0, &n) && !n.share[0] && !strcmp(n.candidates, "127.0.0.1:/ 127.0.0.1:/ro"));
+	CHECK(s.nfs_reads == 1);
 }
 
 static union detect_event_test {
