@@ -266,6 +266,12 @@ static int mountstats_line(char *line, void *ctx)
 	return 0;
 }
 
+/* major:minor as the kernel's dev_t (MINORBITS 20): what struct aod_ev_nfs carries as dev */
+static uint32_t kdev(unsigned int major, unsigned int minor)
+{
+	return major << 20 | (minor & 0xfffff);
+}
+
 /* "36 25 0:52 / /mnt/nfs3 rw,relatime shared:1 - nfs 127.0.0.1:/srv/nfs rw,vers=3,...": an NFS mount's s_dev. */
 static int mountinfo_line(char *line, void *ctx)
 {
@@ -277,7 +283,7 @@ static int mountinfo_line(char *line, void *ctx)
 	if (s->ndev >= SHARES_TABLE / 2 || !sep || sscanf(line, "%*u %*u %u:%u %*s %63s", &ma, &mi, mnt) != 3 ||
 	    sscanf(sep + 3, "%15s %95s", type, dev) != 2 || (strcmp(type, "nfs") && strcmp(type, "nfs4")))
 		return 0;
-	s->sb[s->ndev].dev = ma << 20 | (mi & 0xfffff);	/* the kernel's dev_t: MINORBITS 20 */
+	s->sb[s->ndev].dev = kdev(ma, mi);
 	snprintf(s->sb[s->ndev].dev_name, sizeof(s->sb[0].dev_name), "%s", dev);
 	snprintf(s->sb[s->ndev].mnt, sizeof(s->sb[0].mnt), "%s", mnt);
 	s->ndev++;
@@ -356,7 +362,7 @@ static int nfs_sysfs_entry(void *ctx, int dfd, const char *name, unsigned char t
 	if (strncmp(c, "clnt-", 5) || !isdigit((unsigned char)c[5]))
 		return 0;
 	s->sbclnt[s->nsbclnt].clid = (uint32_t)strtoul(c + 5, NULL, 10);
-	s->sbclnt[s->nsbclnt].dev = ma << 20 | (mi & 0xfffff);
+	s->sbclnt[s->nsbclnt].dev = kdev(ma, mi);
 	s->nsbclnt++;
 	return 0;
 }
@@ -440,6 +446,15 @@ static bool resolve_smb(struct shares *s, const struct shares_key *k, uint64_t n
 	return true;
 }
 
+/* Append name to a space-separated list; a name that does not fit whole is left out. */
+static void list_add(char *list, size_t cap, const char *name)
+{
+	size_t n = strlen(list);
+
+	if (n + strlen(name) + 2 < cap)
+		snprintf(list + n, cap - n, "%s%s", n ? " " : "", name);
+}
+
 /* The host of "host:/path" or "[v6]:/path" equals server. */
 static bool dev_on(const char *dev, const char *server)
 {
@@ -475,10 +490,7 @@ static int nfs_candidates(const struct shares *s, unsigned vers, const char *ser
 				continue;
 			one = i;
 			n++;
-			if (strlen(out->candidates) + strlen(s->nfs[i].dev) + 2 < sizeof(out->candidates))
-				snprintf(out->candidates + strlen(out->candidates),
-					 sizeof(out->candidates) - strlen(out->candidates), "%s%s",
-					 out->candidates[0] ? " " : "", s->nfs[i].dev);
+			list_add(out->candidates, sizeof(out->candidates), s->nfs[i].dev);
 		}
 	}
 	if (n == 1) {
@@ -527,9 +539,7 @@ static bool nfs_by_dev(const struct shares *s, uint32_t dev, struct shares_name 
 		if (!strcmp(s->sb[i].dev_name, s->sb[one].dev_name) && i != one)
 			continue;	/* the same export mounted twice */
 		n++;
-		if (strlen(names) + strlen(s->sb[i].dev_name) + 2 < sizeof(names))
-			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", names[0] ? " " : "",
-				 s->sb[i].dev_name);
+		list_add(names, sizeof(names), s->sb[i].dev_name);
 	}
 	if (one < 0)
 		return false;
