@@ -93,8 +93,11 @@ struct aod_ev_nfs {
 	__u16 flags;		/* enum aod_nfs_flags */
 	__s32 rpc_status;	/* tk_status: negative errno, 0 on success */
 	__u32 nfs_status;	/* NFS4ERR_* / NFS3ERR_* value of an error record, 0 otherwise */
-	__u32 client_id;	/* rpc_clnt cl_clid: which mount/server (joined with mountstats) */
-	__u32 pad;
+	__u32 client_id;	/* rpc_clnt cl_clid: which server (joined with /sys/kernel/sunrpc) */
+	/* The mount's superblock s_dev, as the kernel encodes it (major << 20 | minor; mountinfo's major:minor);
+	 * 0 not known: no superblock has the RPC's client (NFSv4 lease/session RPCs, a mount's first RPCs before
+	 * its superblock exists), the kernel lists no data in kallsyms, or a recording of aod before this field. */
+	__u32 dev;
 };
 
 /*

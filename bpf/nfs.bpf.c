@@ -186,8 +186,53 @@ struct xdr_stream___aod {
 	struct rpc_rqst___aod *rqst;
 } __attribute__((preserve_access_index));
 
+/* nfs_server: the superblock's s_fs_info (NFS_SB), with the rpc client its RPCs go on (include/linux/nfs_fs_sb.h). */
+struct nfs_server___aod {
+	struct rpc_clnt___aod *client;
+} __attribute__((preserve_access_index));
+
+/*
+ * Which mount an RPC serves.  The rpc_clnt has no pointer back to its nfs_server, but each NFS superblock
+ * has its own clnt (nfs_init_server_rpcclient clones the nfs_client's for every nfs_server), so the
+ * superblock whose nfs_server->client is the task's clnt is the mount: its s_dev is what
+ * /proc/self/mountinfo shows as major:minor.  The superblocks are on their file system type's fs_supers
+ * list (nfs_fs_type for v2/v3, nfs4_fs_type for v4, both in nfs.ko); libbpf finds the two in
+ * /proc/kallsyms, which lists data only with CONFIG_KALLSYMS_ALL: without it they stay 0, dev is 0 and
+ * userspace names the exports the RPC may be.  NFSv4's lease and session RPCs go on the nfs_client's own
+ * clnt, which no superblock has: dev 0 as well, rightly, as they serve every mount of that server.
+ */
+extern const void nfs_fs_type __ksym __weak;
+extern const void nfs4_fs_type __ksym __weak;
+
+#define NFS_SB_WALK 32		/* superblocks of one type looked at: mounts of the same superblock count once */
+
+static __always_inline __u32 sb_dev_on(const void *fstype, const struct rpc_clnt___aod *clnt)
+{
+	struct hlist_node *n;
+
+	if (!fstype || !clnt)
+		return 0;
+	n = BPF_CORE_READ((struct file_system_type *)fstype, fs_supers.first);
+	for (int i = 0; i < NFS_SB_WALK && n; i++) {
+		struct super_block *sb = (void *)n - bpf_core_field_offset(struct super_block, s_instances);
+		struct nfs_server___aod *srv = BPF_CORE_READ(sb, s_fs_info);
+
+		if (srv && BPF_CORE_READ(srv, client) == clnt)
+			return BPF_CORE_READ(sb, s_dev);
+		n = BPF_CORE_READ(n, next);
+	}
+	return 0;
+}
+
+/* The s_dev of the mount whose RPCs go on clnt, 0 when none's do (see above). */
+static __always_inline __u32 clnt_sb_dev(const struct rpc_clnt___aod *clnt, __u32 vers)
+{
+	return sb_dev_on(vers == 4 ? &nfs4_fs_type : &nfs_fs_type, clnt);
+}
+
 /* What one RPC task says about itself. */
 struct rpc_facts {
+	const struct rpc_clnt___aod *clnt;
 	__u32 prog, vers, proc, clid, xid, owner;
 	__s32 status;
 	__u16 row;
@@ -235,6 +280,7 @@ static __always_inline bool task_facts(struct rpc_task___aod *t, struct rpc_fact
 		return false;
 	f->vers = BPF_CORE_READ(c, cl_vers);
 	f->clid = BPF_CORE_READ(c, cl_clid);
+	f->clnt = c;
 	pi = BPF_CORE_READ(t, tk_msg.rpc_proc);
 	f->proc = pi ? BPF_CORE_READ(pi, p_statidx) : 0xffff;
 	f->xid = be32(BPF_CORE_READ(t, tk_rqstp, rq_xid));
@@ -314,7 +360,7 @@ static __always_inline void emit(const struct rpc_facts *f, __u64 lat, __u64 que
 	e->rpc_status = rpc_status;
 	e->nfs_status = nfs_status;
 	e->client_id = f->clid;
-	e->pad = 0;
+	e->dev = clnt_sb_dev(f->clnt, f->vers);
 	bpf_ringbuf_submit(e, 0);
 }
 

@@ -128,7 +128,7 @@ static void start_bundle(struct daemon *d, struct detect_anomaly *a)
 	const struct cfg_anomaly *an = &d->cfg->anomalies[a->anomaly];
 	struct collect_request req = { .anomaly_idx = a->anomaly, .det = a, .wall_ns = wall_ns() };
 	const char *rule = a->rule >= 0 ? an->rules[a->rule].name : NULL;
-	char worst[48], where[SHARES_SHARE_LEN * 2 + SHARES_SERVER_LEN + SHARES_USER_LEN + 64];
+	char worst[96], where[SHARES_SHARE_LEN * 2 + SHARES_SERVER_LEN + SHARES_USER_LEN + 64];
 	int err;
 
 	d->anomalies++;
@@ -139,6 +139,9 @@ static void start_bundle(struct daemon *d, struct detect_anomaly *a)
 		worst[0] = 0;
 	else
 		snprintf(worst, sizeof(worst), " (worst %.1f ms)", (double)a->worst / 1e6);
+	if (a->bundled)
+		snprintf(worst + strlen(worst), sizeof(worst) - strlen(worst), " (%u already in the emergency bundle)",
+			 a->bundled);
 	name_shares(d, a, where, sizeof(where));
 	if (!stall_alert(an, a, where) && !reconnect_alert(an, a))
 		log_alert(LOG_ALERT, "AOD detected anomaly: %s %s%s%s with %u events%s%s%s", an->proto, an->name,

@@ -85,6 +85,7 @@ static void slot_reset(struct detect_slot *s)
 	s->count = 0;
 	s->worst = 0;
 	s->fired_emergency = false;
+	s->bundled = 0;
 	s->fired_ts = 0;
 	s->nworst = 0;
 	s->min_idx = 0;
@@ -180,6 +181,7 @@ static void slot_emit(const struct detect_slot *s, int anomaly, int rule, bool e
 	out->rule = rule;
 	out->emergency = emergency;
 	out->count = s->count;
+	out->bundled = s->bundled;
 	out->worst = s->worst;
 	out->ts_ns = ts;
 	out->nworst = s->nworst;
@@ -192,13 +194,22 @@ static void slot_emit(const struct detect_slot *s, int anomaly, int rule, bool e
 
 int detect_take_pending(struct detect *d, struct detect_anomaly *out)
 {
+	struct detect_slot *s;
 	int a;
 
 	if (!d->pending)
 		return 0;
 	a = __builtin_ctz(d->pending);
 	d->pending &= d->pending - 1;
-	slot_emit(&d->lat[a], a, -1, true, d->lat[a].fired_ts, out);
+	s = &d->lat[a];
+	slot_emit(s, a, -1, true, s->fired_ts, out);
+	/* Its bundle holds every event counted so far: the window's close counts them toward
+	 * acceptable_count still, but fires only for events that came after, and lists only those. */
+	s->bundled = s->count;
+	s->worst = 0;
+	s->nworst = 0;
+	s->min_idx = 0;
+	memset(&s->shares, 0, sizeof(s->shares));
 	return 1;
 }
 
@@ -559,8 +570,9 @@ int detect_feed(struct detect *d, const union detect_event *ev, struct detect_an
 static int close_slot(struct detect *d, struct detect_slot *s, uint32_t acceptable, int a, int r,
 		      uint64_t now_ns, struct detect_anomaly *out, int n, int max)
 {
-	/* acceptable_count 0 still needs one event: an empty window is never an anomaly */
-	if (s->count && s->count >= acceptable) {
+	/* acceptable_count 0 still needs one event: an empty window is never an anomaly; and events an
+	 * at-once bundle of this window already holds do not fire a second bundle on their own */
+	if (s->count > s->bundled && s->count >= acceptable) {
 		if (n < max)
 			slot_emit(s, a, r, false, now_ns, &out[n++]);
 		else

@@ -42,6 +42,9 @@ struct detect_anomaly {
 	int rule;			/* error rule index, -1 for latency/health */
 	bool emergency;			/* fired by one event >= 1 s, before the interval ended */
 	uint32_t count;			/* events that counted in the interval */
+	/* A window's anomaly after an at-once one of the same window: how many of count that one
+	 * already bundled. They are left out of worst, worst_events and shares, which hold the rest. */
+	uint32_t bundled;
 	uint64_t worst;			/* worst latency in ns (or worst count for health) */
 	uint64_t ts_ns;			/* monotonic time of detection */
 	int nworst;
@@ -54,6 +57,7 @@ struct detect_slot {			/* per anomaly (and per rule) window state */
 	uint32_t count;
 	uint64_t worst;
 	bool fired_emergency;
+	uint32_t bundled;		/* count at the at-once hand-out: those events are in its bundle */
 	uint64_t fired_ts;		/* event time of the at-once firing, for a pending hand-out */
 	int nworst;
 	/* worst_events is kept unsorted with the sort keys beside it, so a replacement is one

@@ -428,6 +428,8 @@ static void write_anomaly(struct json *j, const struct manifest_input *in)
 		json_fixed(j, "worst_ms", d ? d->worst : 0, 6);
 	}
 	json_bool(j, "emergency", d && d->emergency);
+	/* of count, the events an at-once bundle of the same window holds: left out of this one */
+	json_u64(j, "already_bundled", d ? d->bundled : 0);
 	json_u64(j, "coalesced", in->coalesced);
 	iso8601(when, sizeof(when), in->wall_ns);
 	json_str(j, "detected_at", when);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Names what is slow: SMB ids from /proc/fs/cifs/DebugData, NFS rpc clients from /sys/kernel/sunrpc and mountstats. */
+/* Names what is slow: SMB ids from /proc/fs/cifs/DebugData, NFS rpc clients from /sys/kernel/sunrpc, mountstats and mountinfo. */
 #include "shares.h"
 
 #include <ctype.h>
@@ -32,6 +32,7 @@ bool shares_key_of(const struct aod_ev_hdr *h, struct shares_key *k)
 		k->proto = NAMES_NFS;
 		k->tree = e->client_id;
 		k->vers = (uint8_t)e->vers;
+		k->dev = e->dev;
 	} else if (h->kind == AOD_EV_STALL && h->size >= sizeof(struct aod_ev_stall)) {
 		const struct aod_ev_stall *e = (const void *)h;
 
@@ -47,7 +48,8 @@ bool shares_key_of(const struct aod_ev_hdr *h, struct shares_key *k)
 
 static bool key_eq(const struct shares_key *a, const struct shares_key *b)
 {
-	return a->sesid == b->sesid && a->tree == b->tree && a->proto == b->proto && a->vers == b->vers;
+	return a->sesid == b->sesid && a->tree == b->tree && a->proto == b->proto && a->vers == b->vers &&
+	       a->dev == b->dev;
 }
 
 int shares_tally_find(const struct shares_tally *t, const struct aod_ev_hdr *h)
@@ -127,7 +129,9 @@ void shares_init(struct shares *s, const struct shares_paths *p)
 	set_path(s->debugdata, sizeof(s->debugdata), p->debugdata, root, "/proc/fs/cifs/DebugData");
 	set_path(s->mounts, sizeof(s->mounts), p->mounts, root, "/proc/self/mounts");
 	set_path(s->mountstats, sizeof(s->mountstats), p->mountstats, root, "/proc/self/mountstats");
+	set_path(s->mountinfo, sizeof(s->mountinfo), p->mountinfo, root, "/proc/self/mountinfo");
 	set_path(s->sunrpc, sizeof(s->sunrpc), p->sunrpc, root, "/sys/kernel/sunrpc");
+	set_path(s->nfs_sysfs, sizeof(s->nfs_sysfs), p->nfs_sysfs, root, "/sys/fs/nfs");
 }
 
 /* Copy the token at p (up to a blank, or to `stop` when given) into dst, cut to fit. */
@@ -262,6 +266,30 @@ static int mountstats_line(char *line, void *ctx)
 	return 0;
 }
 
+/* major:minor as the kernel's dev_t (MINORBITS 20): what struct aod_ev_nfs carries as dev */
+static uint32_t kdev(unsigned int major, unsigned int minor)
+{
+	return major << 20 | (minor & 0xfffff);
+}
+
+/* "36 25 0:52 / /mnt/nfs3 rw,relatime shared:1 - nfs 127.0.0.1:/srv/nfs rw,vers=3,...": an NFS mount's s_dev. */
+static int mountinfo_line(char *line, void *ctx)
+{
+	struct shares *s = ctx;
+	char mnt[SHARES_MOUNT_LEN], type[16], dev[SHARES_SHARE_LEN];
+	unsigned int ma, mi;
+	const char *sep = strstr(line, " - ");
+
+	if (s->ndev >= SHARES_TABLE / 2 || !sep || sscanf(line, "%*u %*u %u:%u %*s %63s", &ma, &mi, mnt) != 3 ||
+	    sscanf(sep + 3, "%15s %95s", type, dev) != 2 || (strcmp(type, "nfs") && strcmp(type, "nfs4")))
+		return 0;
+	s->sb[s->ndev].dev = kdev(ma, mi);
+	snprintf(s->sb[s->ndev].dev_name, sizeof(s->sb[0].dev_name), "%s", dev);
+	snprintf(s->sb[s->ndev].mnt, sizeof(s->sb[0].mnt), "%s", mnt);
+	s->ndev++;
+	return 0;
+}
+
 struct clnt_walk {
 	struct shares *s;
 	char buf[4096] __attribute__((aligned(8)));
@@ -306,19 +334,58 @@ static int clnt_entry(void *ctx, int dfd, const char *name, unsigned char type)
 	return 0;
 }
 
+/*
+ * /sys/fs/nfs/0:52/nfs_client -> ../../../kernel/sunrpc/rpc-clients/clnt-5: the superblock of an rpc
+ * client, where the kernel links them (fs/nfs/sysfs.c nfs_sysfs_link_rpc_client, with the per-superblock
+ * entries of 2023 kernels; 6.1 has neither). "nfs_state_client" is the nfs_client's lease client, which serves
+ * every mount of the server, and is not read. It names the mount of a record without a dev: a kernel without
+ * CONFIG_KALLSYMS_ALL, a stall.
+ */
+static int nfs_sysfs_entry(void *ctx, int dfd, const char *name, unsigned char type)
+{
+	struct shares *s = ctx;
+	char path[96], link[160];
+	unsigned int ma, mi;
+	const char *c;
+	ssize_t n;
+
+	(void)type;
+	if (s->nsbclnt >= SHARES_TABLE / 2 || sscanf(name, "%u:%u", &ma, &mi) != 2)
+		return 0;
+	snprintf(path, sizeof(path), "%s/nfs_client", name);
+	n = readlinkat(dfd, path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return 0;
+	link[n] = 0;
+	c = strrchr(link, '/');
+	c = c ? c + 1 : link;
+	if (strncmp(c, "clnt-", 5) || !isdigit((unsigned char)c[5]))
+		return 0;
+	s->sbclnt[s->nsbclnt].clid = (uint32_t)strtoul(c + 5, NULL, 10);
+	s->sbclnt[s->nsbclnt].dev = kdev(ma, mi);
+	s->nsbclnt++;
+	return 0;
+}
+
 static void read_nfs(struct shares *s, uint64_t now_ns)
 {
 	static struct clnt_walk w;	/* 4 KiB of listing buffer: off the stack */
 	char path[160];
 	int dfd;
 
-	s->nnfs = s->nclnt = 0;
+	s->nnfs = s->nclnt = s->ndev = s->nsbclnt = 0;
 	io_read_lines(s->mountstats, SHARES_MAX_READ, mountstats_line, s);
+	io_read_lines(s->mountinfo, SHARES_MAX_READ, mountinfo_line, s);
 	snprintf(path, sizeof(path), "%s/rpc-clients", s->sunrpc);
 	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
 		w.s = s;
 		dirlist_each(dfd, w.buf, sizeof(w.buf), clnt_entry, &w);
+		close(dfd);
+	}
+	dfd = open(s->nfs_sysfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		dirlist_each(dfd, w.buf, sizeof(w.buf), nfs_sysfs_entry, s);
 		close(dfd);
 	}
 	s->nfs_at = now_ns;
@@ -379,6 +446,15 @@ static bool resolve_smb(struct shares *s, const struct shares_key *k, uint64_t n
 	return true;
 }
 
+/* Append name to a space-separated list; a name that does not fit whole is left out. */
+static void list_add(char *list, size_t cap, const char *name)
+{
+	size_t n = strlen(list);
+
+	if (n + strlen(name) + 2 < cap)
+		snprintf(list + n, cap - n, "%s%s", n ? " " : "", name);
+}
+
 /* The host of "host:/path" or "[v6]:/path" equals server. */
 static bool dev_on(const char *dev, const char *server)
 {
@@ -414,10 +490,7 @@ static int nfs_candidates(const struct shares *s, unsigned vers, const char *ser
 				continue;
 			one = i;
 			n++;
-			if (strlen(out->candidates) + strlen(s->nfs[i].dev) + 2 < sizeof(out->candidates))
-				snprintf(out->candidates + strlen(out->candidates),
-					 sizeof(out->candidates) - strlen(out->candidates), "%s%s",
-					 out->candidates[0] ? " " : "", s->nfs[i].dev);
+			list_add(out->candidates, sizeof(out->candidates), s->nfs[i].dev);
 		}
 	}
 	if (n == 1) {
@@ -449,14 +522,61 @@ static bool nfs_lookup(const struct shares *s, const struct shares_key *k, struc
 	return c >= 0 && n > 0;
 }
 
+/*
+ * The mounts of the record's superblock: one export names the share and its first mount; a superblock that
+ * serves several exports (of one file system on the server) lists them as candidates. False when none is listed.
+ */
+static bool nfs_by_dev(const struct shares *s, uint32_t dev, struct shares_name *out)
+{
+	int one = -1, n = 0;
+	char names[SHARES_SHARE_LEN] = "";
+
+	for (int i = 0; i < s->ndev; i++) {
+		if (s->sb[i].dev != dev)
+			continue;
+		if (one < 0)
+			one = i;
+		if (!strcmp(s->sb[i].dev_name, s->sb[one].dev_name) && i != one)
+			continue;	/* the same export mounted twice */
+		n++;
+		list_add(names, sizeof(names), s->sb[i].dev_name);
+	}
+	if (one < 0)
+		return false;
+	out->share[0] = out->mount[0] = 0;
+	snprintf(out->candidates, sizeof(out->candidates), "%s", n > 1 ? names : "");
+	if (n == 1) {
+		snprintf(out->share, sizeof(out->share), "%s", s->sb[one].dev_name);
+		snprintf(out->mount, sizeof(out->mount), "%s", s->sb[one].mnt);
+	}
+	return true;
+}
+
 /* A client is created before its mount is listed (the mount's own first RPCs): a known client with no
- * mount is looked up again too, under the same once-a-second limit. */
+ * mount, or a superblock not in the table, is looked up again too, under the same once-a-second limit. */
+/* The record's superblock, else the one /sys/fs/nfs links its client to, else 0. */
+static uint32_t key_dev(const struct shares *s, const struct shares_key *k)
+{
+	for (int i = 0; i < s->nsbclnt && !k->dev; i++)
+		if (s->sbclnt[i].clid == k->tree)
+			return s->sbclnt[i].dev;
+	return k->dev;
+}
+
 static bool resolve_nfs(struct shares *s, const struct shares_key *k, uint64_t now_ns, struct shares_name *out)
 {
-	if (!nfs_lookup(s, k, out) && may_read(s->nfs_reads, s->nfs_at, now_ns)) {
+	bool known = nfs_lookup(s, k, out);
+	uint32_t dev = key_dev(s, k);
+
+	if (dev && known)
+		known = nfs_by_dev(s, dev, out);
+	if (!known && may_read(s->nfs_reads, s->nfs_at, now_ns)) {
 		read_nfs(s, now_ns);
 		nfs_lookup(s, k, out);
+		dev = key_dev(s, k);
 	}
+	if (dev)
+		nfs_by_dev(s, dev, out);
 	return out->share[0] || out->server[0] || out->candidates[0];
 }
 

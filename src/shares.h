@@ -17,13 +17,14 @@
 #define SHARES_TABLE 64			/* trees, rpc clients; sessions and mounts hold half */
 #define SHARES_REREAD_NS 1000000000ull	/* an unknown id re-reads the tables at most this often */
 
-/* What identifies a share in a record: SMB (sesid, tid), NFS the rpc client (cl_clid) and version. */
+/* What identifies a share in a record: SMB (sesid, tid), NFS the rpc client (cl_clid), version and superblock. */
 struct shares_key {
 	uint64_t sesid;			/* SMB session id; 0 for NFS */
 	uint32_t tree;			/* SMB tree id; NFS rpc client id */
 	uint8_t proto;			/* enum names_proto: NAMES_SMB or NAMES_NFS */
 	uint8_t vers;			/* NFS version; 0 for SMB */
 	uint16_t pad;
+	uint32_t dev;			/* NFS: the mount's s_dev (major << 20 | minor), 0 not known; 0 for SMB */
 };
 
 /* "" where not known. */
@@ -32,8 +33,9 @@ struct shares_name {
 	char server[SHARES_SERVER_LEN];	/* the address the client talks to */
 	char user[SHARES_USER_LEN];	/* SMB: the mount's username=, else "uid N" of the session */
 	char mount[SHARES_MOUNT_LEN];	/* where it is mounted, when one mount fits */
-	/* NFS: several mounts of one server and version share its rpc transport, and nothing in /proc
-	 * or /sys says which superblock an rpc client serves: then the exports it may be, space-separated. */
+	/* NFS: the exports it may be, space-separated, where the record does not say which mount (dev 0:
+	 * see struct aod_ev_nfs) and several mounts of one server and version fit, or where one superblock
+	 * serves several exports (two exports of one file system on the server share it). */
 	char candidates[SHARES_SHARE_LEN];
 };
 
@@ -65,20 +67,24 @@ struct shares_paths {
 	const char *debugdata;		/* /proc/fs/cifs/DebugData */
 	const char *mounts;		/* /proc/self/mounts: a cifs mount's username= */
 	const char *mountstats;		/* /proc/self/mountstats */
+	const char *mountinfo;		/* /proc/self/mountinfo: an NFS mount's major:minor (its superblock's s_dev) */
 	const char *sunrpc;		/* /sys/kernel/sunrpc: rpc client -> transport -> server address */
+	const char *nfs_sysfs;		/* /sys/fs/nfs: MAJ:MIN/nfs_client -> its rpc client, where the kernel links them */
 };
 
 /* The resolver: fixed tables, no allocation, filled from the files above when an id is unknown. */
 struct shares {
-	char debugdata[128], mounts[128], mountstats[128], sunrpc[128];
+	char debugdata[128], mounts[128], mountstats[128], mountinfo[128], sunrpc[128], nfs_sysfs[128];
 	uint64_t smb_at, nfs_at;	/* CLOCK_MONOTONIC of the last read */
 	uint32_t smb_reads, nfs_reads;	/* times the tables were read (tests check the rate limit) */
-	int ntrees, nses, ncifs, nnfs, nclnt;
+	int ntrees, nses, ncifs, nnfs, nclnt, ndev, nsbclnt;
 	struct { uint64_t sesid; uint32_t tid; char share[SHARES_SHARE_LEN]; } tree[SHARES_TABLE];
 	struct { uint64_t sesid; int64_t uid; char server[SHARES_SERVER_LEN]; } ses[SHARES_TABLE / 2];
 	struct { char dev[SHARES_SHARE_LEN]; char mnt[SHARES_MOUNT_LEN]; char user[SHARES_USER_LEN]; } cifs[SHARES_TABLE / 2];
 	struct { char dev[SHARES_SHARE_LEN]; char mnt[SHARES_MOUNT_LEN]; uint8_t vers; } nfs[SHARES_TABLE / 2];
 	struct { uint32_t clid; char server[SHARES_SERVER_LEN]; } clnt[SHARES_TABLE];
+	struct { uint32_t dev; char dev_name[SHARES_SHARE_LEN]; char mnt[SHARES_MOUNT_LEN]; } sb[SHARES_TABLE / 2];
+	struct { uint32_t clid, dev; } sbclnt[SHARES_TABLE / 2];	/* from /sys/fs/nfs, where the kernel has it */
 	/* DebugData parse state */
 	char cur_host[SHARES_SERVER_LEN], cur_addr[SHARES_SERVER_LEN], cur_tree[SHARES_SHARE_LEN];
 	uint64_t cur_ses;

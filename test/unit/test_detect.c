@@ -191,6 +191,61 @@ static void test_emergency(void)
 	CHECK(detect_feed(&det, &e, &one) == 1 && one.emergency);
 }
 
+/*
+ * One slow command is one bundle: the emergency hands out the events counted so far, and the window's
+ * close fires again only for events that came after it (the guest bench's 1.12 s SMB command wrote an
+ * emergency bundle and then, at acceptable_count 1, a window bundle holding the same command).
+ */
+static void test_emergency_not_twice(void)
+{
+	union detect_event e;
+
+	reset();
+	add_latency(1, SEC);
+	detect_init(&det, &cfg, T0);
+	e = smb(T0 + 100 * MS, CMD_READ, 1120 * MS, 0, 0);
+	CHECK(detect_feed(&det, &e, &one) == 1 && one.emergency && one.count == 1 && one.bundled == 0);
+	CHECK(close_at(T0 + SEC) == 0);		/* the same command: no second bundle */
+	/* two anomalies track READ: the second's emergency, left pending, is handed out by the close, still once */
+	reset();
+	add_latency(1, SEC);
+	add_latency(1, SEC);
+	detect_init(&det, &cfg, T0);
+	CHECK(detect_feed(&det, &e, &one) == 1 && one.anomaly == 0);
+	CHECK(close_at(T0 + SEC) == 1 && out[0].anomaly == 1 && out[0].emergency);
+	reset();
+	add_latency(1, SEC);
+	detect_init(&det, &cfg, T0);
+	CHECK(detect_feed(&det, &e, &one) == 1);
+	/* one more over the threshold after it: the window fires for that one alone, saying one was bundled */
+	e = smb(T0 + 300 * MS, CMD_WRITE, 1050 * MS, 0, 0);
+	CHECK(detect_feed(&det, &e, &one) == 0);	/* once per window */
+	CHECK(close_at(T0 + SEC) == 1);
+	CHECK(!out[0].emergency && out[0].count == 2 && out[0].bundled == 1);
+	CHECK(out[0].nworst == 1 && out[0].worst_events[0].smb.cmd == CMD_WRITE && out[0].worst == 1050 * MS);
+	CHECK(out[0].shares.n == 1 && out[0].shares.e[0].count == 1);
+
+	/* acceptable_count 3: the emergency's events still count toward it, but are not listed again */
+	reset();
+	add_latency(3, 10 * MS);
+	detect_init(&det, &cfg, T0);
+	CHECK(feed_n(1, T0, CMD_WRITE, 20 * MS, 0, 0) == 0);
+	e = smb(T0 + 100 * MS, CMD_READ, 1500 * MS, 0, 0);
+	CHECK(detect_feed(&det, &e, &one) == 1 && one.count == 2 && one.nworst == 2);
+	CHECK(close_at(T0 + SEC) == 0);		/* 2 < 3, and nothing after the emergency */
+	CHECK(feed_n(1, T0 + SEC, CMD_WRITE, 20 * MS, 0, 0) == 0);
+	e = smb(T0 + SEC + 100 * MS, CMD_READ, 1500 * MS, 0, 0);
+	CHECK(detect_feed(&det, &e, &one) == 1 && one.count == 2);
+	CHECK(feed_n(1, T0 + SEC + 200 * MS, CMD_WRITE, 30 * MS, 0, 0) == 0);
+	CHECK(close_at(T0 + 2 * SEC) == 1);
+	CHECK(out[0].count == 3 && out[0].bundled == 2 && out[0].nworst == 1 && out[0].worst == 30 * MS);
+	/* the next window starts clean */
+	CHECK(feed_n(1, T0 + 2 * SEC, CMD_WRITE, 20 * MS, 0, 0) == 0);
+	CHECK(close_at(T0 + 3 * SEC) == 0);
+	CHECK(feed_n(3, T0 + 3 * SEC, CMD_WRITE, 20 * MS, 0, 0) == 0);
+	CHECK(close_at(T0 + 4 * SEC) == 1 && out[0].count == 3 && out[0].bundled == 0 && out[0].nworst == 3);
+}
+
 static void test_untracked_and_thresholds(void)
 {
 	struct cfg_anomaly *an;
@@ -1052,6 +1107,7 @@ int main(void)
 	test_exact_count();
 	test_two_windows();
 	test_emergency();
+	test_emergency_not_twice();
 	test_untracked_and_thresholds();
 	test_two_latency_anomalies();
 	test_error_rules();

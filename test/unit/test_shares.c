@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unit tests for shares.c: DebugData, mounts, mountstats and sunrpc sysfs as the 6.1 guest writes them; bad input; the re-read limit. */
+/* Unit tests for shares.c: DebugData, mounts, mountstats, mountinfo and sunrpc sysfs as the 6.1 guest writes them; bad input; the re-read limit. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,8 @@
 #define T0 (100 * SEC)
 #define DEBUGDATA "test/fixtures/names/cifs-DebugData-6.1.txt"
 #define MOUNTSTATS "test/fixtures/names/nfs-mountstats-6.1.txt"
+#define MOUNTINFO "test/fixtures/names/nfs-mountinfo-6.1.txt"	/* the same four NFS mounts, another boot */
+#define MKDEV(ma, mi) ((uint32_t)(ma) << 20 | (mi))		/* the kernel's dev_t, as struct aod_ev_nfs carries it */
 /* The ids in the DebugData fixture (the guest's errors scenario: one session, the IPC, ro and share trees). */
 #define SES 0xca30aa97ull
 #define TID_SHARE 0x5596b59fu
@@ -59,6 +61,11 @@ static struct shares_key smb_key(uint64_t sesid, uint32_t tid)
 static struct shares_key nfs_key(uint32_t clid, unsigned vers)
 {
 	return (struct shares_key){ .tree = clid, .vers = (uint8_t)vers, .proto = NAMES_NFS };
+}
+
+static struct shares_key nfs_dev_key(uint32_t clid, unsigned vers, uint32_t dev)
+{
+	return (struct shares_key){ .tree = clid, .vers = (uint8_t)vers, .proto = NAMES_NFS, .dev = dev };
 }
 
 /* The file's text up to (not including) the first line that starts with `cut` after `after`. */
@@ -216,7 +223,9 @@ static void make_sunrpc(void)
 
 static void test_nfs(void)
 {
-	struct shares_paths p = { .mountstats = MOUNTSTATS, .sunrpc = path("sunrpc") };
+	/* no superblock tables: the host's own would change the answers */
+	struct shares_paths p = { .mountstats = MOUNTSTATS, .sunrpc = path("sunrpc"), .mountinfo = "/nonexistent",
+				  .nfs_sysfs = "/nonexistent" };
 	struct shares_key k = nfs_key(3, 4);
 	struct shares_name n;
 
@@ -262,7 +271,9 @@ static void test_nfs(void)
 		 "\topts:\trw,vers=3\ndevice filer.example:/data mounted on /mnt/data with fstype nfs statvers=1.1\n"
 		 "\topts:\trw,vers=3\n");
 	{
-		struct shares_paths p4 = { .mountstats = path("ms4"), .sunrpc = p.sunrpc };
+		struct shares_paths p4 = p;
+
+		p4.mountstats = path("ms4");
 
 		shares_init(&s, &p4);
 	}
@@ -275,7 +286,9 @@ static void test_nfs(void)
 	put_file("ms2", "device 127.0.0.1:/srv/nfs mounted on /mnt/nfs3 with fstype nfs statvers=1.1\n"
 		 "\topts:\trw,vers=3,rsize=131072,proto=tcp\n");
 	{
-		struct shares_paths p2 = { .mountstats = path("ms2"), .sunrpc = p.sunrpc };
+		struct shares_paths p2 = p;
+
+		p2.mountstats = path("ms2");
 
 		shares_init(&s, &p2);
 	}
@@ -299,6 +312,83 @@ static void test_nfs(void)
 	k = nfs_key(1, 3);
 	CHECK(!shares_resolve(&s, &k, T0, &n));	/* the v6 mount's opts never came: its version is unknown */
 	CHECK(s.nnfs == 2);
+}
+
+/*
+ * Two exports of one server and version mounted at once: the record's superblock (dev, from bpf/nfs.bpf.c)
+ * names the one export, by /proc/self/mountinfo's major:minor; dev 0 keeps the candidates.
+ */
+static void test_nfs_dev(void)
+{
+	char cmd[512];
+	struct shares_paths p = { .mountstats = MOUNTSTATS, .mountinfo = MOUNTINFO, .sunrpc = path("sunrpc"),
+				  .nfs_sysfs = "/nonexistent" };
+	struct shares_key k = nfs_dev_key(3, 3, MKDEV(0, 29));
+	struct shares_name n;
+
+	shares_init(&s, &p);
+	CHECK(shares_resolve(&s, &k, T0, &n));
+	CHECK(!strcmp(n.share, "127.0.0.1:/srv/nfs/ro") && !strcmp(n.mount, "/mnt/nfs3ro") && !n.candidates[0]);
+	CHECK(!strcmp(n.server, "127.0.0.1"));
+	CHECK(s.ndev == 4 && s.nfs_reads == 1);	/* tmpfs, nfsd and the rest are not NFS mounts */
+	k = nfs_dev_key(3, 3, MKDEV(0, 28));
+	CHECK(shares_resolve(&s, &k, T0, &n) && !strcmp(n.share, "127.0.0.1:/srv/nfs") && !strcmp(n.mount, "/mnt/nfs3"));
+	k = nfs_dev_key(3, 4, MKDEV(0, 31));
+	CHECK(shares_resolve(&s, &k, T0, &n) && !strcmp(n.share, "127.0.0.1:/ro") && !strcmp(n.mount, "/mnt/nfs4/ro"));
+	CHECK(!n.candidates[0] && !strcmp(n.server, "127.0.0.1"));
+	k = nfs_dev_key(3, 4, MKDEV(0, 30));
+	CHECK(shares_resolve(&s, &k, T0, &n) && !strcmp(n.share, "127.0.0.1:/") && !strcmp(n.mount, "/mnt/nfs4"));
+	CHECK(s.nfs_reads == 1);
+	/* dev 0 (a v4 lease RPC, an old recording): the exports it may be, as before */
+	k = nfs_dev_key(3, 4, 0);
+	CHECK(shares_resolve(&s, &k, T0, &n) && !n.share[0] && !strcmp(n.candidates, "127.0.0.1:/ 127.0.0.1:/ro"));
+	/* a superblock not listed (unmounted since, or mounted after the read): read again, once a second at
+	 * most, and the candidates meanwhile */
+	k = nfs_dev_key(3, 3, MKDEV(0, 77));
+	CHECK(shares_resolve(&s, &k, T0 + 1, &n) && !n.share[0]);
+	CHECK(!strcmp(n.candidates, "127.0.0.1:/srv/nfs 127.0.0.1:/srv/nfs/ro") && s.nfs_reads == 1);
+	CHECK(shares_resolve(&s, &k, T0 + 2 * SEC, &n) && s.nfs_reads == 2);
+
+	/* one superblock serving two exports (two directories of one file system on the server) names both;
+	 * the same export mounted twice names it once, at its first mount; bad lines are skipped */
+	put_file("mi", "40 1 0:40 / /mnt/a rw - nfs 10.0.0.1:/data/a rw,vers=3\n"
+		 "41 1 0:40 / /mnt/b rw - nfs 10.0.0.1:/data/b rw,vers=3\n"
+		 "42 1 0:41 / /mnt/c rw - nfs 10.0.0.1:/data/c rw,vers=3\n"
+		 "43 1 0:41 / /mnt/c2 rw - nfs 10.0.0.1:/data/c rw,vers=3\n"
+		 "44 1 0:42 / /mnt/x rw shared:3\n"
+		 "45 1 x:42 / /mnt/y rw - nfs 10.0.0.1:/y rw\n"
+		 "46 1 0:43 / /mnt/z rw - nfs4\n");
+	p.mountinfo = path("mi");
+	p.sunrpc = "/nonexistent";
+	shares_init(&s, &p);
+	k = nfs_dev_key(1, 3, MKDEV(0, 40));
+	CHECK(shares_resolve(&s, &k, T0, &n) && !n.share[0] && !n.mount[0]);
+	CHECK(!strcmp(n.candidates, "10.0.0.1:/data/a 10.0.0.1:/data/b"));
+	k = nfs_dev_key(1, 3, MKDEV(0, 41));
+	CHECK(shares_resolve(&s, &k, T0, &n) && !strcmp(n.share, "10.0.0.1:/data/c") && !strcmp(n.mount, "/mnt/c"));
+	CHECK(!n.candidates[0] && s.ndev == 4);
+
+	/* a record without dev, on a kernel that links each superblock to its rpc client in /sys/fs/nfs
+	 * (fs/nfs/sysfs.c nfs_sysfs_link_rpc_client): the link names the mount; the lease client's does not */
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/fsnfs/0:31 %s/fsnfs/0:28 %s/fsnfs/net/nfs_client %s/fsnfs/0:99",
+		 dir, dir, dir, dir);
+	CHECK(system(cmd) == 0);
+	CHECK(symlink("../../../kernel/sunrpc/rpc-clients/clnt-7", path("fsnfs/0:31/nfs_client")) == 0);
+	CHECK(symlink("../../../kernel/sunrpc/rpc-clients/clnt-1", path("fsnfs/0:31/nfs_state_client")) == 0);
+	CHECK(symlink("../../../kernel/sunrpc/rpc-clients/clnt-3", path("fsnfs/0:28/nfs_client")) == 0);
+	CHECK(symlink("../../../kernel/sunrpc/rpc-clients/xprt-9", path("fsnfs/0:99/nfs_client")) == 0);
+	p.mountinfo = MOUNTINFO;
+	p.sunrpc = path("sunrpc");
+	p.nfs_sysfs = path("fsnfs");
+	shares_init(&s, &p);
+	k = nfs_key(7, 4);
+	CHECK(shares_resolve(&s, &k, T0, &n) && !strcmp(n.share, "127.0.0.1:/ro") && !strcmp(n.mount, "/mnt/nfs4/ro"));
+	CHECK(!n.candidates[0] && !strcmp(n.server, "127.0.0.1") && s.nsbclnt == 2);
+	k = nfs_key(3, 3);
+	CHECK(shares_resolve(&s, &k, T0, &n) && !strcmp(n.share, "127.0.0.1:/srv/nfs") && !strcmp(n.mount, "/mnt/nfs3"));
+	k = nfs_key(1, 4);	/* the lease client: no superblock is its own */
+	CHECK(shares_resolve(&s, &k, T0, &n) && !n.share[0] && !strcmp(n.candidates, "127.0.0.1:/ 127.0.0.1:/ro"));
+	CHECK(s.nfs_reads == 1);
 }
 
 static union detect_event_test {
@@ -344,7 +434,9 @@ static void test_tally(void)
 	ev.h.size = sizeof(ev.nfs);
 	ev.nfs.client_id = 5;
 	ev.nfs.vers = 4;
-	CHECK(shares_key_of(&ev.h, &k) && k.proto == NAMES_NFS && k.tree == 5 && k.vers == 4 && !k.sesid);
+	CHECK(shares_key_of(&ev.h, &k) && k.proto == NAMES_NFS && k.tree == 5 && k.vers == 4 && !k.sesid && !k.dev);
+	ev.nfs.dev = MKDEV(0, 31);
+	CHECK(shares_key_of(&ev.h, &k) && k.dev == MKDEV(0, 31));
 	memset(&ev, 0, sizeof(ev));
 	ev.h.kind = AOD_EV_STALL;
 	ev.h.size = sizeof(ev.stall);
@@ -391,6 +483,7 @@ int main(void)
 	test_reread_limit();
 	test_smb_bad_input();
 	test_nfs();
+	test_nfs_dev();
 	test_tally();
 	test_label();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

@@ -42,7 +42,7 @@ def records(path):
         if kind == AOD_EV_NFS:
             need(size >= HDR.size + NFS.size, f"{path}: short NFS record ({size} bytes)")
             (lat, queue, rtt, xid, prog, vers, proc, op, flags, rpc_status, nfs_status, clid,
-             _pad) = NFS.unpack_from(data, off + HDR.size)
+             _dev) = NFS.unpack_from(data, off + HDR.size)
             out.append(dict(pid=pid, comm=comm.rstrip(b"\0").decode(errors="replace"), lat=lat / 1e6,
                             queue=queue / 1e6, rtt=rtt / 1e6, xid=xid, prog=prog, vers=vers, proc=proc, op=op,
                             flags=flags, rpc_status=rpc_status, nfs_status=nfs_status, clid=clid))
@@ -149,9 +149,9 @@ EXPORTS = {3: ("127.0.0.1:/srv/nfs", "127.0.0.1:/srv/nfs/ro"), 4: ("127.0.0.1:/"
 
 def check_names(bs):
     """Issue 15 item 8: every NFS event names the server and the export. Both versions mount two exports of one
-    server here, which share one rpc transport, and nothing the kernel shows says which superblock an rpc client
-    serves: so the event names the export when one mount fits, else the exports it may be, and they must be those
-    of its version on that server."""
+    server here, which share one rpc transport: an event names its export (check_one_export: alone, where the
+    record carries its superblock), else the exports it may be, and they must be those of its version on that
+    server."""
     seen = set()
     named = [0, 0]
     for b in bs:
@@ -169,6 +169,37 @@ def check_names(bs):
              f"{b.name}: the shares summary {summary} does not add up to the anomaly's count {b.anomaly.get('count')}")
     need(named[1] > named[0], f"only {named[1]} of {sum(named)} events name their export")
     return seen
+
+
+# NFSv4 RPCs of the client's lease and session: they go on the nfs_client's own rpc client, which no superblock
+# has, and serve every mount of the server; the rest go on their mount's own client.
+V4_STATE = {"NFSPROC4_CLNT_" + n for n in ("RENEW", "SETCLIENTID", "SETCLIENTID_CONFIRM", "EXCHANGE_ID",
+                                           "CREATE_SESSION", "DESTROY_SESSION", "SEQUENCE", "GET_LEASE_TIME",
+                                           "RECLAIM_COMPLETE", "DESTROY_CLIENTID", "BIND_CONN_TO_SESSION")}
+RO = {3: "127.0.0.1:/srv/nfs/ro", 4: "127.0.0.1:/ro"}
+RW = {3: "127.0.0.1:/srv/nfs", 4: "127.0.0.1:/"}
+
+
+def check_one_export(lat, errs):
+    """Two exports of one server, same version, mounted at once: an event of a mount's own RPC names that export
+    alone (from its superblock's s_dev, bpf/nfs.bpf.c), never candidates. The refusals come from the read-only
+    export only, the slow file work from the other, the missing names from both (a create looks its name up)."""
+    n = 0
+    for b in lat + errs:
+        rule = b.anomaly.get("rule")
+        err = rule is not None
+        for e in b.events():
+            v = int(e.get("vers", 0))
+            if v == 4 and e.get("proc") in V4_STATE:
+                continue
+            # a create on the read-only export looks its name up first: NOENT comes from both exports
+            want = (RO.get(v),) if rule in ("rofs", "rofs_many") else (RO.get(v), RW.get(v)) if err else (RW.get(v),)
+            need(e.get("share") in want and not e.get("share_candidates") and e.get("mount"),
+                 f"{b.name}: v{v} {e.get('proc')} names share={e.get('share')!r} mount={e.get('mount')!r} "
+                 f"candidates={e.get('share_candidates')!r}, wanted {want} alone")
+            n += 1
+    need(n, "no event of a mount's own RPC to check")
+    return n
 
 
 def check_bundles(d):
@@ -199,10 +230,11 @@ def check_bundles(d):
         codes = {e.get("nfs_status_name") for b in err if b.anomaly.get("rule") == "rofs" for e in b.events()}
         need(codes & {"NFS4ERR_ROFS", "NFS3ERR_ROFS"}, f"rule 'rofs' events carry no ROFS status: {codes}")
         exports = check_names(lat + err)
+        alone = check_one_export(lat, err)
         need({"127.0.0.1:/srv/nfs", "127.0.0.1:/"} <= exports, f"the manifests name only the exports {sorted(exports)}")
     return (f"{len(lat)} latency bundles ({', '.join(sorted(names)[:5])}), {hist}, manifest split "
             f"{100 * split[0] / split[1]:.1f} %; rules fired {rules}, "
-            f"codes {sorted(c for c in codes if c)}; exports named {sorted(exports)}")
+            f"codes {sorted(c for c in codes if c)}; exports named {sorted(exports)}, {alone} events name one alone")
 
 
 def case_late(res, mk):
