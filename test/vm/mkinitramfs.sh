@@ -226,8 +226,8 @@ put "$PKGROOT/etc/netconfig" /etc/netconfig
 [ -d "$PKGROOT/usr/share/samba" ] && cp -a "$PKGROOT/usr/share/samba" "$STAGE/usr/share/"
 
 # Kernel modules, as ordered insmod lists the guest's /init loads (busybox modprobe knows no softdeps):
-#   base: the results disk (virtio_blk), netem, and the crypto cifs asks for by softdep or at mount time
-#         (cmac(aes), gcm, ccm, ...); loaded at boot.
+#   base: the results disk (virtio_blk), netem, the crypto cifs asks for by softdep or at mount time
+#         (cmac(aes), gcm, ccm, ...), and tcp_diag (netlink INET_DIAG for TCP: the tcp_conns action); loaded at boot.
 #   cifs: cifs and its modules.dep dependencies; loaded by the late-module scenario while aod watches.
 #   nfsd: the kernel NFS server (and sunrpc, lockd, ...), loaded when an NFS scenario is to run.
 #   nfs, nfsv4: the NFS client, v3 first and v4 after it, loaded by nfs-late while aod watches.
@@ -252,7 +252,7 @@ modlist() {
 	[ -s "$STAGE/etc/aodvm/$group.modules" ] || die "no modules found for $group ($*)"
 }
 # shellcheck disable=SC2086 # one softdep name per word
-modlist base virtio_pci virtio_blk sch_netem $softdeps ctr ghash-generic cbc
+modlist base virtio_pci virtio_blk sch_netem $softdeps ctr ghash-generic cbc tcp_diag
 modlist cifs cifs
 grep -q '/cifs.ko$' "$STAGE/etc/aodvm/cifs.modules" || die "cifs.ko not in $KPKG"
 modlist nfsd nfsd

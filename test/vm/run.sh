@@ -13,8 +13,11 @@
 #                     bench/smb_cost.sh's guest (not CI): it only brings build/vm/results-bench back
 #   --only            run some guest scenarios only (late probes health ioerr trace quiet latency-tracepoint
 #                     latency-fentry latency-kprobe single errors emergency stall outage release crash capture
-#                     capture-trace capture-ring aodv2; nfs: nfs-outage ...); the other cases then say skip
-#   --update-fixture  copy the recorded stream of latency-tracepoint to test/fixtures/smb-latency.rec
+#                     capture-trace capture-ring aodv2 sockconn; nfs: nfs-outage nfs-sockconn ...); the other cases
+#                     then say skip
+#   --update-fixture  copy the recorded stream of latency-tracepoint to test/fixtures/smb-latency.rec; the nfs suite:
+#                     nfs-latency-tracepoint's to test/fixtures/nfs-latency.rec, with the tables that name its
+#                     mounts (test/fixtures/names/nfs-latency-*.txt) and its bundles' counts (nfs-latency.live)
 #   --keep            keep build/vm/results from an earlier run and check it again without booting
 #   --append          more words for the guest's kernel command line (the bench suite's aodvm.secs=N ...)
 #   --timeout         seconds the guest may run (default 420; the smb suite 720: its capture scenarios wait for
@@ -57,9 +60,10 @@ RES=$VM/results
 CONSOLE=$VM/console.log
 case $SUITE in
 smb) CASES=(boot late probes health ioerr trace quiet latency-tracepoint latency-fentry latency-kprobe replay single errors
-	    emergency stall outage release crash capture capture-trace capture-ring aodv2)
+	    emergency stall outage sockconn release crash capture capture-trace capture-ring aodv2)
      VERIFY=verify.py ;;
-nfs) CASES=(nfs-boot nfs-late nfs-latency-tracepoint nfs-latency-fentry nfs-latency-kprobe nfs-probes nfs-outage)
+nfs) CASES=(nfs-boot nfs-late nfs-latency-tracepoint nfs-latency-fentry nfs-latency-kprobe nfs-replay nfs-probes nfs-outage
+	    nfs-sockconn)
      VERIFY=verify_nfs.py RES=$VM/results-nfs CONSOLE=$VM/console-nfs.log ;;
 bench) CASES=(bench bench-bpf bench-rate)
        VERIFY='' RES=$VM/results-bench CONSOLE=$VM/console-bench.log ;;
@@ -127,13 +131,29 @@ python3 "$ROOT/test/vm/$VERIFY" "${args[@]}"
 vrc=$?
 
 REC=$RES/latency-tracepoint/smb-latency.rec
-if [ "$UPDATE" = 1 ]; then
+[ "$SUITE" = nfs ] && REC=$RES/nfs-latency-tracepoint/nfs.rec
+if [ "$UPDATE" = 1 ] && [ "$SUITE" = smb ]; then
 	if [ -s "$REC" ]; then
 		mkdir -p "$ROOT/test/fixtures"
 		install -m 644 "$REC" "$ROOT/test/fixtures/smb-latency.rec"
 		echo "# fixture: test/fixtures/smb-latency.rec ($(stat -c %s "$REC") bytes)"
 	else
 		echo "# fixture: no recorded stream in $REC"
+	fi
+elif [ "$UPDATE" = 1 ]; then
+	# The NFS stream goes with the client's tables that name its rpc clients (test/cli/nfs-fixture.test rebuilds
+	# them for AOD_SHARES_ROOT) and with what the guest's own bundles counted; only from a run whose checks passed.
+	F=$ROOT/test/fixtures
+	if [ "$vrc" != 0 ] || [ ! -s "$REC" ]; then
+		echo "# fixture: not updated (checks exit $vrc, stream $REC $([ -s "$REC" ] && echo present || echo missing))"
+	else
+		install -m 644 "$REC" "$F/nfs-latency.rec"
+		for t in mountstats sunrpc-clients sunrpc-xprts; do
+			install -m 644 "$(dirname "$REC")/$t.txt" "$F/names/nfs-latency-$t.txt"
+		done
+		python3 "$ROOT/test/vm/verify_nfs.py" --live-counts "$(dirname "$REC")" >"$F/nfs-latency.live"
+		echo "# fixture: test/fixtures/nfs-latency.rec ($(stat -c %s "$REC") bytes; the guest's bundles counted" \
+		     "$(cat "$F/nfs-latency.live")), test/fixtures/names/nfs-latency-*.txt"
 	fi
 fi
 exit $vrc

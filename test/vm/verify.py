@@ -15,7 +15,7 @@ import sys
 import tempfile
 
 CASES = ["boot", "late", "probes", "health", "ioerr", "trace", "quiet", "latency-tracepoint", "latency-fentry", "latency-kprobe",
-         "replay", "single", "errors", "emergency", "stall", "outage", "release", "crash", "capture", "capture-trace",
+         "replay", "single", "errors", "emergency", "stall", "outage", "sockconn", "release", "crash", "capture", "capture-trace",
          "capture-ring", "aodv2"]
 # The guest scenario each host case needs.
 NEEDS = {"boot": None, "replay": "latency-tracepoint"}
@@ -527,6 +527,73 @@ def check_outage(res, mk, tmp, scen, proto, command, what):
             f"pid {e.get('pid')} dd; reconnect bundle ({what}, {m.get('reconnect_seconds')} s)")
 
 
+def check_sockconn(res, mk, tmp, scen, proto, port):
+    """Issue 15 item 4: the mount's connection (bundle 1), then umount and mount again (bundle 2: the old connection
+    went, a new one from a new source port came), then the server stopped and started again (bundle 3: the
+    connection went, the client's reconnect came).  Each step is exactly one anomaly and one bundle, and names its
+    connections by address, port and state; one more quiet window follows, with none."""
+    d = os.path.join(res, scen)
+    m = mk.get(scen) or {}
+    need(m.get("result") != "fail", f"the scenario failed: {m}")
+    p = [m.get(k, "") for k in ("p0", "p1", "p2")]
+    need(all(re.fullmatch(r"[0-9]+", x) for x in p), f"the guest saw not exactly one connection to :{port} at "
+         f"each step: mount {p[0]!r}, mount again {p[1]!r}, after the restart {p[2]!r}")
+    p = [int(x) for x in p]
+    need(p[0] != p[1], f"the second mount's connection has the first one's source port {p[0]}")
+    alerts = len(re.findall(rf"detected anomaly: {proto} sockconn", read(os.path.join(d, "aod.log"))))
+    bs = bundles(d, tmp, f"{proto}_sockconn")
+    need(alerts == 3 and len(bs) == 3, f"{alerts} anomalies and {len(bs)} bundles for three steps (mount, mount "
+         "again, server restart), not three of each: " + "; ".join(
+             f"{b.name}: " + ", ".join(f"{e.get('change')} :{e.get('sport')}" for e in b.events()) for b in bs))
+
+    def conns(b):
+        evs = b.events()
+        need(evs, f"{b.name}: manifest lists no events")
+        a = b.anomaly
+        need(a.get("type") == "sockconn" and a.get("proto") == proto and int(a.get("count", 0)) == len(evs),
+             f"{b.name}: anomaly {a.get('type')}/{a.get('proto')} counts {a.get('count')}, lists {len(evs)} events")
+        for e in evs:
+            need(e.get("protocol") == proto and e.get("dport") == port and e.get("daddr") == "127.0.0.1"
+                 and e.get("saddr") == "127.0.0.1" and e.get("measured") == "inet_sock_set_state"
+                 and int(e.get("ts_ns", 0)) > 0, f"{b.name}: event does not name a {proto} connection to "
+                 f"127.0.0.1:{port} by inet_sock_set_state: {e}")
+        return {(e["change"], e["sport"]) for e in evs}, evs
+
+    def has(b, got, change, sport, old, new):
+        need((change, sport) in got, f"{b.name}: no connection :{sport} -> :{port} that {change}; it names "
+             + ", ".join(f"{c} :{s}" for c, s in sorted(got)))
+        e = next(e for e in b.events() if e["change"] == change and e["sport"] == sport)
+        need((e.get("old_state"), e.get("new_state")) in [(old, n) for n in new],
+             f"{b.name}: :{sport} {change} as {e.get('old_state')} -> {e.get('new_state')}")
+
+    est = ("ESTABLISHED",)
+    gone = ("FIN_WAIT1", "CLOSE_WAIT", "CLOSE")
+    g0, _ = conns(bs[0])
+    has(bs[0], g0, "came", p[0], "SYN_SENT", est)
+    g1, e1 = conns(bs[1])
+    has(bs[1], g1, "went", p[0], "ESTABLISHED", gone)
+    has(bs[1], g1, "came", p[1], "SYN_SENT", est)
+    need(("went", p[1]) not in g1, f"{bs[1].name}: the new connection :{p[1]} went already")
+    g2, e2 = conns(bs[2])
+    has(bs[2], g2, "went", p[1], "ESTABLISHED", gone)
+    has(bs[2], g2, "came", p[2], "SYN_SENT", est)
+    # sunrpc reconnects from the source port it had (p2 == p1); cifs takes a new one
+    need(("went", p[0]) not in g2 and (p[2] == p[1] or ("came", p[1]) not in g2),
+         f"{bs[2].name}: names the first step's changes")
+    # the connections' TCP state from INET_DIAG, taken when the bundle was written: the reconnected one is there
+    tc = bs[2].file("tcp_conns.log") or ""
+    need(re.search(rf"127\.0\.0\.1:{p[2]} 127\.0\.0\.1:{port} ESTABLISHED srtt_us=[0-9]+", tc),
+         f"{bs[2].name}: tcp_conns.log does not show :{p[2]} -> :{port} established:\n{tc[:600]}")
+    exit_ok(d)
+    failed = sum(1 for e in e2 if e["change"] == "failed")
+    return (f"3 anomalies, 3 bundles: came :{p[0]}; went :{p[0]} + came :{p[1]} ({len(e1)} changes); "
+            f"went :{p[1]} + came :{p[2]} ({len(e2)} changes, {failed} failed connects), tcp_conns names :{p[2]}")
+
+
+def case_sockconn(res, mk, tmp):
+    return check_sockconn(res, mk, tmp, "sockconn", "smb", 445)
+
+
 def case_outage(res, mk, tmp):
     return check_outage(res, mk, tmp, "outage", "smb", ("SMB2_READ",), "smb3_reconnect")
 
@@ -754,7 +821,7 @@ def main():
     funcs = {"late": case_late, "probes": case_probes, "quiet": case_quiet, "errors": case_errors, "trace": case_trace,
              "single": case_single, "health": case_health, "ioerr": case_ioerr,
              "emergency": case_emergency, "stall": case_stall, "crash": case_crash, "release": case_release,
-             "outage": case_outage,
+             "outage": case_outage, "sockconn": case_sockconn,
              "capture": case_capture, "capture-trace": case_capture_trace, "capture-ring": case_capture_ring,
              "aodv2": lambda r, m, t: case_aodv2(r, m, t, o.root),
              "replay": lambda r, m, t: case_replay(r, m, t, o.aod, o.root)}

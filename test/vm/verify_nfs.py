@@ -8,15 +8,20 @@ unit of struct aod_ev_nfs."""
 import argparse
 import os
 import re
+import shlex
 import struct
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tempfile  # noqa: E402
-from verify import Fail, bundles, check_outage, exit_ok, live_history, markers, need, not_ok, read  # noqa: E402
+from verify import (Fail, bundles, check_outage, check_sockconn, exit_ok, live_history, markers, need,  # noqa: E402
+                    not_ok, read)
 
-CASES = ["nfs-boot", "nfs-late", "nfs-latency-tracepoint", "nfs-latency-fentry", "nfs-latency-kprobe", "nfs-probes",
-         "nfs-outage"]
+CASES = ["nfs-boot", "nfs-late", "nfs-latency-tracepoint", "nfs-latency-fentry", "nfs-latency-kprobe", "nfs-replay",
+         "nfs-probes", "nfs-outage", "nfs-sockconn"]
+# The guest scenario each host case needs.
+NEEDS = {"nfs-boot": None, "nfs-replay": "nfs-latency-tracepoint"}
 
 AOD_EV_NFS = 2
 AOD_NFS_ERR, AOD_NFS_OVER, AOD_NFS_SPLIT = 1, 2, 4
@@ -271,6 +276,41 @@ def case_probes(res, mk):
     return line.group(0)
 
 
+def live_counts(d):
+    """What the guest's own bundles of one run counted: slow RPCs (the latency anomalies' counts; with
+    acceptable_count 1 each slow RPC counts in exactly one window) and latency bundles."""
+    with tempfile.TemporaryDirectory() as tmp:
+        lat = bundles(d, tmp, "nfs_latency")
+        return sum(int(b.anomaly.get("count", 0)) for b in lat), len(lat)
+
+
+def case_replay(res, mk, aod, root):
+    """The tracepoint run's recording (test/fixtures/nfs-latency.rec is one, made by run.sh --update-fixture)
+    replayed on this host with the guest's config counts the slow RPCs the guest's own bundles counted."""
+    d = os.path.join(res, "nfs-latency-tracepoint")
+    rec = os.path.join(d, "nfs.rec")
+    need(os.path.exists(rec) and os.path.getsize(rec) > 0, "no recorded stream " + rec)
+    slow = sum(1 for e in records(rec) if e["flags"] & AOD_NFS_OVER and not e["flags"] & AOD_NFS_ERR)
+    n_live, b_live = live_counts(d)
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = os.path.join(tmp, "aod.yaml")
+        with open(conf, "w") as f:
+            f.write(read(os.path.join(root, "test/vm/conf/nfs.yaml")).replace("@OUT@", tmp))
+        r = subprocess.run(shlex.split(aod) + ["replay", rec, "-c", conf, "--output-dir", tmp], capture_output=True,
+                           text=True, timeout=120)
+        need(r.returncode == 0, f"aod replay exited {r.returncode}: {(r.stdout + r.stderr)[-600:]}")
+        lat = bundles(tmp, tmp, "nfs_latency")
+        n_replay = sum(int(b.anomaly.get("count", 0)) for b in lat)
+    need(n_live == n_replay == slow, f"replay counted {n_replay} slow RPCs in {len(lat)} bundles, the guest "
+         f"{n_live} in {b_live}; the recording holds {slow} over the threshold")
+    return f"{os.path.getsize(rec)} bytes replay to {len(lat)} latency bundles counting {n_replay} slow RPCs, as live"
+
+
+def case_sockconn(res, mk):
+    with tempfile.TemporaryDirectory() as tmp:
+        return check_sockconn(res, mk, tmp, "nfs-sockconn", "nfs", 2049)
+
+
 def case_outage(res, mk):
     with tempfile.TemporaryDirectory() as tmp:
         return check_outage(res, mk, tmp, "nfs-outage", "nfs", ("NFS3PROC_READ",), "xprt_disconnect_force")
@@ -278,22 +318,32 @@ def case_outage(res, mk):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--results", required=True)
-    ap.add_argument("--console", required=True)
-    ap.add_argument("--aod", required=True)
-    ap.add_argument("--root", required=True)
+    ap.add_argument("--results")
+    ap.add_argument("--console")
+    ap.add_argument("--aod")
+    ap.add_argument("--root")
     ap.add_argument("--only", default="")
+    ap.add_argument("--live-counts", metavar="DIR",
+                    help="print what DIR's NFS latency bundles counted (slow_rpcs=N latency_bundles=M) and exit")
     o = ap.parse_args()
+    if o.live_counts:
+        n, b = live_counts(o.live_counts)
+        print(f"slow_rpcs={n} latency_bundles={b}")
+        return 0
+    if not (o.results and o.console and o.aod and o.root):
+        ap.error("--results, --console, --aod and --root are required")
     console = read(o.console)
     mk = markers(console)
     only = [s for s in o.only.split(",") if s]
     booted = "AODVM done" in console and "AODVM results written" in console
-    funcs = {"nfs-late": case_late, "nfs-probes": case_probes, "nfs-outage": case_outage}
+    funcs = {"nfs-late": case_late, "nfs-probes": case_probes, "nfs-outage": case_outage, "nfs-sockconn": case_sockconn,
+             "nfs-replay": lambda r, m: case_replay(r, m, o.aod, o.root)}
     for meth in ("tracepoint", "fentry", "kprobe"):
         funcs["nfs-latency-" + meth] = case_latency(meth)
     failed = False
     for c in CASES:
-        if c != "nfs-boot" and only and c not in only:
+        scen = NEEDS.get(c, c)
+        if scen and only and scen not in only:
             print(f"skip - {c}: not in --only {o.only}")
             continue
         try:
@@ -302,11 +352,11 @@ def main():
             if c == "nfs-boot":
                 print("ok - nfs-boot (nfsd, mountd and rpcbind on lo)")
                 continue
-            need(c in mk, f"the guest printed no result marker for scenario {c}")
+            need(scen in mk, f"the guest printed no result marker for scenario {scen}")
             print(f"ok - {c} ({funcs[c](o.results, mk)})")
         except Exception as e:
             failed = True
-            not_ok(c, e, o.results, c)
+            not_ok(c, e, o.results, scen)
     if failed:
         print("#   guest console, last 60 lines:")
         for line in console.splitlines()[-60:]:
