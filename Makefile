@@ -101,7 +101,7 @@ $(O)/test/%: test/unit/%.c $(SKELS) $(GEN)/version.h $(GEN)/config_default.c src
 	@echo "  TEST    $<"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIBS) -o $@
 
-$(O)/tools/%: test/tools/%.c bpf/events.h src/record.c src/record.h src/io.c src/io.h
+$(O)/tools/%: test/tools/%.c bpf/events.h src/record.c src/record.h src/io.c src/io.h src/family.c src/family.h
 	@mkdir -p $(@D)
 	@echo "  TOOL    $<"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@

@@ -39,6 +39,7 @@
 
 #include "../../src/io.c"
 #include "../../src/record.c"
+#include "../../src/family.c"
 
 #define MS 1000000ull
 #define US 1000ull
