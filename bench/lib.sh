@@ -75,25 +75,28 @@ bench_ms_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f\n",
 # bench_ready NAME REGEX: wait (up to 60 s) for a line of NAME's stdout matching REGEX, then keep
 # draining the pipe so the tool never blocks on it. The tool's pid is BENCH_PID[NAME].
 # Tools that print with stdio must be line-buffered (stdbuf -oL) or the line waits in their buffer.
-declare -A BENCH_PID BENCH_FD BENCH_DRAIN
+declare -A BENCH_PID BENCH_FD BENCH_DRAIN BENCH_ERR_TO_OUT
 bench_spawn() {
 	local name=$1 fd
 	shift
 	rm -f "$W/fifo.$name"
 	mkfifo "$W/fifo.$name"
-	"$@" >"$W/fifo.$name" 2>"$W/err.$name" &
+	if [ -n "${BENCH_ERR_TO_OUT[$name]:-}" ]; then	# a tool that says it is ready on stderr (aod run's log)
+		"$@" >"$W/fifo.$name" 2>&1 &
+	else
+		"$@" >"$W/fifo.$name" 2>"$W/err.$name" &
+	fi
 	BENCH_PID[$name]=$!
 	exec {fd}<"$W/fifo.$name"
 	BENCH_FD[$name]=$fd
 }
 bench_ready() {
-	local name=$1 ready=$2 fd=${BENCH_FD[$1]} line
-	while :; do
-		if ! IFS= read -r -t 60 -u "$fd" line; then
-			bench_die "$name exited or hung before saying it was ready: $(tail -n 5 "$W/err.$name")"
-		fi
-		[[ $line =~ $ready ]] && break
-	done
+	local name=$1 ready=$2 fd=${BENCH_FD[$1]}
+	# grep reads the pipe a block at a time and stops at the first match; bash's read takes one byte
+	# per syscall, which let the ready line wait behind the lines before it (both sides alike)
+	if ! timeout 60 grep -m1 -q -E -- "$ready" <&"$fd"; then
+		bench_die "$name exited or hung before saying it was ready: $(tail -n 5 "$W/err.$name" 2>/dev/null)"
+	fi
 	cat <&"$fd" >/dev/null &
 	BENCH_DRAIN[$name]=$!
 	exec {fd}<&-

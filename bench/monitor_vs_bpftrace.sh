@@ -50,8 +50,10 @@ MON_WHAT="monitor, families ${FAMILIES:-all}"
 if [ -n "${AOD_RUN:-}" ]; then
 	[ -z "${FAMILIES:-}" ] || bench_die "AOD_RUN=1 measures the embedded default config; FAMILIES does not apply"
 	[ ! -e /etc/aod/aod.yaml ] || bench_die "/etc/aod/aod.yaml exists: aod run would read it, not its embedded default"
-	# The daemon logs to stderr; exec keeps the pid aod's own for VmHWM.
-	MON=(env -u AOD_CONFIG sh -c 'exec "$0" run 2>&1' "$AOD")
+	# The daemon says "running:" in its log, on stderr, which goes into the ready pipe.
+	unset AOD_CONFIG
+	MON=("$AOD" run)
+	BENCH_ERR_TO_OUT[aod]=1
 	MON_READY=' aod info: running: '
 	MON_WHAT="aod run, embedded default config"
 fi
