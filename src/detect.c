@@ -80,16 +80,22 @@ static void build_tables(struct detect *d)
 	}
 }
 
-static void slot_reset(struct detect_slot *s)
+/* The events a bundle would list: the worst ones and the per-share tallies. */
+static void slot_clear_events(struct detect_slot *s)
 {
-	s->count = 0;
 	s->worst = 0;
-	s->fired_emergency = false;
-	s->bundled = 0;
-	s->fired_ts = 0;
 	s->nworst = 0;
 	s->min_idx = 0;
 	memset(&s->shares, 0, sizeof(s->shares));
+}
+
+static void slot_reset(struct detect_slot *s)
+{
+	s->count = 0;
+	s->fired_emergency = false;
+	s->bundled = 0;
+	s->fired_ts = 0;
+	slot_clear_events(s);
 }
 
 void detect_init(struct detect *d, const struct cfg_config *cfg, uint64_t now_ns)
@@ -206,10 +212,7 @@ int detect_take_pending(struct detect *d, struct detect_anomaly *out)
 	/* Its bundle holds every event counted so far: the window's close counts them toward
 	 * acceptable_count still, but fires only for events that came after, and lists only those. */
 	s->bundled = s->count;
-	s->worst = 0;
-	s->nworst = 0;
-	s->min_idx = 0;
-	memset(&s->shares, 0, sizeof(s->shares));
+	slot_clear_events(s);
 	return 1;
 }
 
