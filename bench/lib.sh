@@ -71,44 +71,51 @@ bench_fig() {
 # bench_ms_since T0: milliseconds since T0, an $EPOCHREALTIME.
 bench_ms_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }'; }
 
-# bench_spawn NAME CMD...: start CMD with its stdout on a pipe and its stderr in $W/err.NAME.
-# bench_ready NAME REGEX: wait (up to 60 s) for a line of NAME's stdout matching REGEX, then keep
-# draining the pipe so the tool never blocks on it. The tool's pid is BENCH_PID[NAME].
-# Tools that print with stdio must be line-buffered (stdbuf -oL) or the line waits in their buffer.
-declare -A BENCH_PID BENCH_FD BENCH_DRAIN BENCH_ERR_TO_OUT
+# bench_spawn NAME REGEX CMD...: start CMD with its stdout on a pipe and its stderr in $W/err.NAME, and a
+# reader (bench/stamp.c's wait, started first) that notes when a line of it matches REGEX and drains the rest,
+# so the tool never blocks on the pipe. bench_ready NAME: wait (up to 60 s) for that line. The tool's pid is
+# BENCH_PID[NAME]. Tools that print with stdio must be line-buffered (stdbuf -oL) or the line waits in their
+# buffer. Start time is taken by bench/stamp.c on both ends: the clock just before the tool's exec (stamp
+# exec, in the tool's own process, so BENCH_PID stays its pid) and the clock when the already waiting reader
+# read its ready line. bash's fifo and forks are outside the figure, for aod and its peers alike.
+declare -A BENCH_PID BENCH_DRAIN BENCH_ERR_TO_OUT BENCH_T0 BENCH_T1 BENCH_FD
 bench_spawn() {
-	local name=$1 fd
-	shift
-	rm -f "$W/fifo.$name"
-	mkfifo "$W/fifo.$name"
+	local name=$1 ready=$2 fd
+	shift 2
+	[ -n "${STAMP:-}" ] || STAMP=$(bench_tool stamp)
+	rm -f "$W/fifo.$name" "$W/ready.$name" "$W/t0.$name"
+	mkfifo "$W/fifo.$name" "$W/ready.$name"
+	"$STAMP" wait "$ready" >"$W/ready.$name" <"$W/fifo.$name" &	# ready first: bash opens it next
+	BENCH_DRAIN[$name]=$!
+	exec {fd}<"$W/ready.$name"	# the reader's one line comes here; read blocks without polling
+	BENCH_FD[$name]=$fd
 	if [ -n "${BENCH_ERR_TO_OUT[$name]:-}" ]; then	# a tool that says it is ready on stderr (aod run's log)
-		"$@" >"$W/fifo.$name" 2>&1 &
+		"$STAMP" exec "$W/t0.$name" "$@" >"$W/fifo.$name" 2>&1 &
 	else
-		"$@" >"$W/fifo.$name" 2>"$W/err.$name" &
+		"$STAMP" exec "$W/t0.$name" "$@" >"$W/fifo.$name" 2>"$W/err.$name" &
 	fi
 	BENCH_PID[$name]=$!
-	exec {fd}<"$W/fifo.$name"
-	BENCH_FD[$name]=$fd
 }
 bench_ready() {
-	local name=$1 ready=$2 fd=${BENCH_FD[$1]}
-	# grep reads the pipe a block at a time and stops at the first match; bash's read takes one byte
-	# per syscall, which let the ready line wait behind the lines before it (both sides alike)
-	if ! timeout 60 grep -m1 -q -E -- "$ready" <&"$fd"; then
-		bench_die "$name exited or hung before saying it was ready: $(tail -n 5 "$W/err.$name" 2>/dev/null)"
-	fi
-	cat <&"$fd" >/dev/null &
-	BENCH_DRAIN[$name]=$!
+	local name=$1 fd=${BENCH_FD[$1]} t1=
+	read -r -t 60 -u "$fd" t1 || true
 	exec {fd}<&-
+	[ -n "$t1" ] || bench_die "$name exited or hung before saying it was ready: $(tail -n 5 "$W/err.$name" 2>/dev/null)"
+	BENCH_T1[$name]=$t1
+	BENCH_T0[$name]=$(cat "$W/t0.$name")
 	kill -0 "${BENCH_PID[$name]}" 2>/dev/null || bench_die "$name exited early: $(tail -n 5 "$W/err.$name")"
 }
-# bench_start NAME REGEX CMD...: spawn and wait for ready; T_MS is start to ready in ms.
+# bench_start_ms NAME...: ms from the first of these tools' exec to the last one's ready line.
+bench_start_ms() {
+	local n
+	for n in "$@"; do echo "${BENCH_T0[$n]} ${BENCH_T1[$n]}"; done |
+		awk 'NR == 1 || $1 < a { a = $1 } NR == 1 || $2 > b { b = $2 } END { printf "%.1f\n", (b - a) / 1e6 }'
+}
+# bench_start NAME REGEX CMD...: spawn and wait for ready; T_MS is the tool's exec to its ready line, in ms.
 bench_start() {
-	local name=$1 ready=$2 t0=$EPOCHREALTIME
-	shift 2
-	bench_spawn "$name" "$@"
-	bench_ready "$name" "$ready"
-	T_MS=$(bench_ms_since "$t0")
+	bench_spawn "$@"
+	bench_ready "$1"
+	T_MS=$(bench_start_ms "$1")
 }
 bench_stop() {
 	kill -INT "${BENCH_PID[$1]}" 2>/dev/null || true

@@ -105,22 +105,19 @@ run_storm() {
 
 # side_start ROW SIDE: start the side's processes together, wait until each is ready; T_MS, PIDS.
 side_start() {
-	local p t0=$EPOCHREALTIME
+	local p
 	PIDS=()
 	for p in $(side_procs "$1" "$2"); do
 		case $p in
-		aod) bench_spawn aod stdbuf -oL "$AOD" monitor --families "$(row_families "$1")" ;;
-		*) bench_spawn "$p" stdbuf -oL "$p" ;;
+		aod) bench_spawn aod '^attached: ' stdbuf -oL "$AOD" monitor --families "$(row_families "$1")" ;;
+		*) bench_spawn "$p" '^Tracing ' stdbuf -oL "$p" ;;
 		esac
 	done
 	for p in $(side_procs "$1" "$2"); do
-		case $p in
-		aod) bench_ready aod '^attached: ' ;;
-		*) bench_ready "$p" '^Tracing ' ;;
-		esac
+		bench_ready "$p"
 		PIDS+=("${BENCH_PID[$p]}")
 	done
-	T_MS=$(bench_ms_since "$t0")
+	T_MS=$(bench_start_ms $(side_procs "$1" "$2"))
 }
 
 # prog_ids PID...: the BPF programs these processes hold, through a program or a link fd.
