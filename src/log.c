@@ -39,20 +39,37 @@ void log_set_level(enum log_level lvl) { level = lvl; }
 enum log_level log_get_level(void) { return level; }
 void log_use_syslog(int on) { to_syslog = on; }
 
-/* format(printf, 2, 0) lets -Wformat check the callers that hand their va_list on. */
+#define LOG_LINE_MAX 1024	/* a longer line is written in pieces, still under the lock */
+
+/*
+ * format(printf, 2, 0) lets -Wformat check the callers that hand their va_list on. A line goes out
+ * in one write: stderr is unbuffered, and three writes a line were 45 syscalls of every start, and
+ * could interleave with another writer of the same log file (a supervisor, a second aod).
+ */
 static void __attribute__((format(printf, 2, 0))) emit(const char *tag, const char *fmt, va_list ap)
 {
 	struct timespec ts;
 	struct tm tm;
-	char when[32];
+	char when[32], line[LOG_LINE_MAX];
+	va_list again;
+	int n, m;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	n = snprintf(line, sizeof(line), "%s.%03ldZ aod %s: ", when, ts.tv_nsec / 1000000, tag);
+	va_copy(again, ap);
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, again);
+	va_end(again);
 	flockfile(stderr);	/* one line at a time when the health loaders log side by side */
-	fprintf(stderr, "%s.%03ldZ aod %s: ", when, ts.tv_nsec / 1000000, tag);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	if (m >= 0 && (size_t)n + (size_t)m + 1 < sizeof(line)) {
+		line[n + m] = '\n';
+		fwrite(line, 1, (size_t)(n + m + 1), stderr);
+	} else {
+		fwrite(line, 1, (size_t)n, stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
 	funlockfile(stderr);
 }
 
