@@ -8,6 +8,8 @@
 #   env: REPS=5 (pairs per method), SECS=3 (each storm), PROCS="1 2 4" (storm processes of the rate runs),
 #        OUT=build/bench/smb_cost.txt (nfs_cost.txt with --nfs; the guest's raw lines go beside it as .raw),
 #        ONLY=bench,bench-bpf,bench-rate (the guest scenarios to run; the table shows what they measured)
+#        ICOUNT=1: the guest's clock counts its own instructions (test/vm/run.sh --icount), so a storm's ops/s
+#        is guest work per op, which the host's load does not move; the ratio is then the instructions aod adds
 #   --nfs: the kernel NFS server and the NFSv4.2 client (actimeo=0) instead of Samba and cifs
 #   --keep: no boot; the table again from the guest results of the last run (VMRES, default build/vm/results-bench)
 #
@@ -55,11 +57,16 @@ if [ -z "$KEEP" ]; then
 	echo "# booting the guest: $REPS pairs per method, $SECS s storms, at most $limit s" >&2
 	load0=$(cut -d' ' -f1-3 /proc/loadavg)
 	AOD=$AOD bash "$ROOT/test/vm/run.sh" --suite bench --timeout "$limit" ${ONLY:+--only "$ONLY"} \
+		$([ "${ICOUNT:-0}" = 1 ] && echo --icount) \
 		--append "aodvm.proto=$PROTO aodvm.secs=$SECS aodvm.reps=$REPS aodvm.procs=$(echo $PROCS | tr ' ' ,)" >&2 ||
 		bench_die "the guest run failed; see build/vm/console-bench.log"
 	# what the host was and how busy, kept for --keep
 	{ echo "host $(bench_machine)"
-	  echo "host load average before/after: $load0 / $(cut -d' ' -f1-3 /proc/loadavg)"; } >"$HOSTF"
+	  echo "host load average before/after: $load0 / $(cut -d' ' -f1-3 /proc/loadavg)"
+	  if [ "${ICOUNT:-0}" = 1 ]; then
+		echo "guest clock: -icount shift=3,sleep=off, 1 vCPU: 8 ns per emulated instruction, idle skipped; seconds and"
+		echo "ops/s are the guest's, so a ratio is the instructions aod adds, whatever the host's load"
+	  fi; } >"$HOSTF"
 fi
 RES=$VMRES/bench-$PROTO/results.txt
 [ -s "$RES" ] || bench_die "no results in $RES; see build/vm/console-bench.log"
@@ -187,7 +194,7 @@ report() {
 	echo "aod's $PROTO probes in the QEMU guest: bench/smb_cost.sh$([ $PROTO = nfs ] && echo ' --nfs')"
 	cat "$HOSTF"
 	echo "(QEMU runs the guest by TCG on the host's CPUs, which other jobs may share: see the load average)"
-	echo "guest: QEMU TCG, 2 vCPUs, kernel $(sed -n 's/.*AODVM boot kernel=\([^ ]*\).*/\1/p' \
+	echo "guest: QEMU TCG, $(grep -q 'icount' "$HOSTF" && echo '1 vCPU' || echo '2 vCPUs'), kernel $(sed -n 's/.*AODVM boot kernel=\([^ ]*\).*/\1/p' \
 		"$ROOT/build/vm/console-bench.log" | tr -d '\r'), $CLIENT, no netem"
 	echo "storms: one process, $(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^secs=/) print substr($i, 6) }' "$RES" |
 		bench_median) s each (median); meta = open(O_CREAT)+stat+close, read = 4 KiB O_DIRECT pread (uncached)"

@@ -3,7 +3,7 @@
 # Boots the test/vm guest under QEMU once, brings its results disk back and checks every scenario of a suite on the host.
 #
 # usage: test/vm/run.sh [--arch amd64|arm64] [--suite smb|nfs|bench] [--only a,b,c] [--update-fixture] [--keep]
-#                       [--append WORDS] [--timeout SECONDS]
+#                       [--append WORDS] [--timeout SECONDS] [--icount]
 #   AOD=path (default build/aod, must be static).  Prints one ok / not ok / skip line per scenario.
 #   --arch arm64      the same guest built from Debian's arm64 packages (mkinitramfs.sh --arch arm64) with
 #                     build/aarch64/aod, booted under qemu-system-aarch64 -M virt (TCG); files under build/vm-arm64.
@@ -22,11 +22,15 @@
 #   --append          more words for the guest's kernel command line (the bench suite's aodvm.secs=N ...)
 #   --timeout         seconds the guest may run (default 420; the smb suite 720: its capture scenarios wait for
 #                     30 s watch windows; arm64 1200)
+#   --icount          the guest's clock counts the instructions it runs (QEMU -icount shift=3,sleep=off: 8 ns
+#                     each, idle time skipped), not the host's time: the same guest work takes the same guest
+#                     time however busy the host is (bench/smb_cost.sh ICOUNT=1). One vCPU: with two, the
+#                     6.1 guest hangs bringing up the second CPU under -icount
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-ONLY='' UPDATE=0 KEEP=0 SUITE=smb ARCH=amd64 MORE='' TIMEOUT=''
-USAGE="usage: test/vm/run.sh [--arch amd64|arm64] [--suite smb|nfs|bench] [--only a,b,c] [--update-fixture] [--keep] [--append WORDS] [--timeout S]"
+ONLY='' UPDATE=0 KEEP=0 SUITE=smb ARCH=amd64 MORE='' TIMEOUT='' ICOUNT=0
+USAGE="usage: test/vm/run.sh [--arch amd64|arm64] [--suite smb|nfs|bench] [--only a,b,c] [--update-fixture] [--keep] [--append WORDS] [--timeout S] [--icount]"
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -37,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--keep) KEEP=1 ;;
 	--append) MORE=$2; shift ;;
 	--timeout) TIMEOUT=$2; shift ;;
+	--icount) ICOUNT=1 ;;
 	*) echo "$USAGE" >&2; exit 2 ;;
 	esac
 	shift
@@ -109,8 +114,10 @@ if [ "$KEEP" = 0 ]; then
 	# KVM is not used: on some hosts it fails with MSR errors and hangs QEMU, so TCG under a timeout it is.
 	# The SMB suite's capture scenarios wait for 30 s watch windows: its guest gets longer.
 	[ -n "$TIMEOUT" ] || { TIMEOUT=420; [ "$SUITE" = smb ] && TIMEOUT=720; }
+	SMP=2
+	[ "$ICOUNT" = 1 ] && QEMU_ARGS+=(-icount shift=3,sleep=off) SMP=1
 	start=$(date +%s)
-	timeout "$TIMEOUT" "$QEMU" "${QEMU_ARGS[@]}" -m 1024 -smp 2 -nographic -no-reboot -nic none \
+	timeout "$TIMEOUT" "$QEMU" "${QEMU_ARGS[@]}" -m 1024 -smp "$SMP" -nographic -no-reboot -nic none \
 		-kernel "$VM/vmlinuz" -initrd "$VM/initramfs.cpio.gz" -append "$APPEND" \
 		-drive file="$IMG",format=raw,if=none,id=results -device virtio-blk-pci,drive=results >"$CONSOLE" 2>&1 </dev/null
 	qrc=$?
