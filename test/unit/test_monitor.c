@@ -110,6 +110,13 @@ static void test_summary(const struct mon_opts *o)
 /* The other two latency families' advice, and the latency rule's critical step. */
 static void test_latency(const struct mon_opts *o)
 {
+	struct mon_row r[CFG_H_COUNT] = {
+		/* just under warn, past ten times warn, past warn */
+		[CFG_H_SCHED] = row(true, 5, 0, 999999, 0), [CFG_H_BIO] = row(true, 5, 5, 150000000, 0),
+		[CFG_H_VFS] = row(true, 5, 5, 6000000, 0),
+		/* attached, nothing seen; tcp not attached */
+		[CFG_H_OOM] = row(false, 0, 0, 0, 0), [CFG_H_FAULT] = row(false, 0, 0, 0, 0),
+	};
 	static const char recs[] =
 		"\n"
 		"recommendations:\n"
@@ -117,17 +124,9 @@ static void test_latency(const struct mon_opts *o)
 		"          health and queue depth, and who else does I/O on the device.\n"
 		"  vfs     reads/writes took up to 6000 us: find the files behind the slow calls\n"
 		"          (at syscall level a read also waits for pipes, sockets and ttys).\n";
-	struct mon_row r[CFG_H_COUNT] = {
-		[CFG_H_SCHED] = row(true, 5, 0, 999999, 0),
-		[CFG_H_BIO] = row(true, 5, 5, 150000000, 0),
-		[CFG_H_VFS] = row(true, 5, 5, 6000000, 0),
-		[CFG_H_OOM] = row(false, 0, 0, 0, 0),
-		[CFG_H_FAULT] = row(false, 0, 0, 0, 0),
-	};
 
 	judge_all(o, r);
 	CHECK(r[CFG_H_SCHED].st == MON_OK && r[CFG_H_BIO].st == MON_CRITICAL && r[CFG_H_VFS].st == MON_WARNING);
-	/* attached but nothing seen: OK; not attached: n/a */
 	CHECK(r[CFG_H_OOM].st == MON_OK && r[CFG_H_FAULT].st == MON_OK && r[CFG_H_TCP].st == MON_NA);
 	expect(&(struct monitor){ .o = *o }, r, false, recs);
 }
