@@ -69,29 +69,49 @@ static const struct family_method ioerr_methods[] = {
 const struct family family_table[CFG_H_COUNT] = {
 	[CFG_H_SCHED] = { "sched", "sched_latency", EV(AOD_EV_SCHED, aod_ev_sched), METHODS(sched_methods),
 			  .detect = FAMILY_LATENCY, .measures = "run-queue latency", .threshold_us = 10000, .count = 20,
+			  .mon_opt = "sched", .mon_warn = 1000,
+			  .advice = { "tasks waited up to ", " for a CPU: look at the load (loadavg, top CPU users), CPU "
+				      "quotas and affinity of busy cgroups." },
 			  .actions = { "ps", "loadavg", "pressure", "interrupts" } },
 	[CFG_H_BIO] = { "block", "bio_latency", EV(AOD_EV_BIO, aod_ev_bio), METHODS(block_methods),
 			.detect = FAMILY_LATENCY, .measures = "I/O latency", .threshold_us = 100000, .count = 5,
+			.mon_opt = "bio", .mon_warn = 10000,
+			.advice = { "block requests took up to ", ": check /proc/diskstats, device health and queue "
+				    "depth, and who else does I/O on the device." },
 			.actions = { "diskstats", "pressure", "meminfo", "dmesg" } },
 	[CFG_H_VFS] = { "vfs", "vfs_latency", EV(AOD_EV_VFS, aod_ev_vfs), "health.vfs_latency.attach: syscall", "fentry or kprobes",
 			METHODS(vfs_methods),
 			.detect = FAMILY_LATENCY, .measures = "read/write latency", .threshold_us = 50000, .count = 10,
+			.mon_opt = "vfs", .mon_warn = 5000,
+			.advice = { "reads/writes took up to ", ": find the files behind the slow calls (at syscall "
+				    "level a read also waits for pipes, sockets and ttys)." },
 			.actions = { "ps", "pressure", "diskstats", "mounts" } },
 	[CFG_H_OOM] = { "oom", "oom_kill", EV(AOD_EV_OOM, aod_ev_oom), METHODS(oom_methods),
-			.detect = FAMILY_IMMEDIATE, .count = 1, .actions = { "dmesg", "meminfo", "vmstat", "cgroup", "ps" } },
+			.detect = FAMILY_IMMEDIATE, .count = 1, .actions = { "dmesg", "meminfo", "vmstat", "cgroup", "ps" },
+			.mon_any = FAMILY_LEVEL_CRITICAL,
+			.advice = { "the OOM killer ran (victims:", "): check memory limits (memory.max or "
+				    "memory.limit_in_bytes), leaks and swap." } },
 	[CFG_H_TCP] = { "tcp", "tcp_retransmit", EV(AOD_EV_TCP_RETRANS, aod_ev_tcp), METHODS(tcp_methods),
-			.detect = FAMILY_COUNT, .count = 50, .actions = { "netstat", "dmesg" } },
+			.detect = FAMILY_COUNT, .count = 50, .actions = { "netstat", "dmesg" }, .mon_any = FAMILY_LEVEL_WARNING,
+			.advice = { "TCP retransmitted: loss or congestion on the path; check `ip -s link` and "
+				    "/proc/net/netstat." } },
 	[CFG_H_DROP] = { "drops", "packet_drop", EV(AOD_EV_DROP, aod_ev_drop), METHODS(drop_methods),
-			 .detect = FAMILY_COUNT, .count = 500, .actions = { "netstat", "dmesg" } },
+			 .detect = FAMILY_COUNT, .count = 500, .actions = { "netstat", "dmesg" }, .mon_any = FAMILY_LEVEL_WARNING,
+			 .advice = { "packets were dropped, most for ", " (NO_SOCKET: traffic to a closed port); the "
+				     "per-reason counts are below." } },
 	[CFG_H_FAULT] = { "faults", "major_fault", EV(AOD_EV_FAULT, aod_ev_fault), METHODS(fault_methods),
-			  .detect = FAMILY_COUNT, .count = 1000, .actions = { "meminfo", "vmstat", "pressure", "ps" } },
+			  .detect = FAMILY_COUNT, .count = 1000, .actions = { "meminfo", "vmstat", "pressure", "ps" },
+			  .mon_warn = 100,	/* major faults in one second */
+			  .advice = { "up to ", " major faults a second: memory pressure or a cold page cache; check "
+				      "free memory and swap-in." } },
 	/* io's anomaly is anomalies.io.error: config.c's error schema, its actions there */
 	[CFG_H_IOERR] = { "io", "io.error", EV(AOD_EV_IOERR, aod_ev_ioerr), "anomalies.io.error.attach: syscall", "fexit",
 			  METHODS(ioerr_methods),
-			  .detect = FAMILY_ERRORS },
+			  .detect = FAMILY_ERRORS, .mon_any = FAMILY_LEVEL_WARNING },
 	/* read from /dev/kmsg (kmsg.c), no methods */
 	[CFG_H_KMSG] = { "kmsg", "kmsg", EV(AOD_EV_KMSG, aod_ev_kmsg), .detect = FAMILY_PATTERNS, .count = 1,
-			 .actions = { "dmesg", "meminfo", "ps" } },
+			 .actions = { "dmesg", "meminfo", "ps" },
+			 .advice = { "the kernel log matched a pattern: read `dmesg` around the lines marked KMSG above." } },
 };
 
 int family_of_event(uint16_t ev_kind)

@@ -22,6 +22,13 @@ enum family_detect {
 	FAMILY_PATTERNS,	/* every kernel log line matching a pattern fires */
 };
 
+/* What one occurrence of a family without a latency raises in aod monitor's summary. */
+enum family_level {
+	FAMILY_LEVEL_OK,
+	FAMILY_LEVEL_WARNING,
+	FAMILY_LEVEL_CRITICAL,
+};
+
 #define FAMILY_MAX_ACTIONS 6
 
 #define FAMILY_MAX_PROGS 12
@@ -54,6 +61,18 @@ struct family {
 	int nmethods;
 	enum family_detect detect;
 	const char *measures;	/* latency families: what aod monitor titles its histogram ("run-queue latency") */
+	/*
+	 * aod monitor's summary. Latency families: mon_warn is the default warn (us) of the option
+	 * --<mon_opt>-warn, which the summary line names too. Others: mon_warn, when set, is the peak
+	 * per second that warns (faults), else any occurrence in the run raises mon_any. Critical is
+	 * ten times warn in both cases.
+	 */
+	const char *mon_opt;
+	uint32_t mon_warn;
+	enum family_level mon_any;
+	/* its recommendation when it warns: the text before and after its figure (the worst latency,
+	 * the peak per second, or what its decoder gathered: oom's victims, drops' top reason) */
+	const char *advice[2];
 	/* Its health: anomaly's defaults when the config lists it without them (config/aod.yaml spells
 	 * the same values out): threshold, acceptable_count and the built-in actions of its bundles. */
 	uint64_t threshold_us;

@@ -31,15 +31,13 @@
 
 #define MON_COLS 80
 #define MON_ARENA (2u << 20)
-#define MON_FAULT_WARN 100	/* major faults in one second */
-#define MON_FAULT_CRIT 1000
 /* io (failed VFS operations) is no health signal of the kernel monitor's set: shown when named */
 #define MON_DEFAULT_FAMILIES (HEALTH_ALL & ~(1u << CFG_H_IOERR))
 #define MON_CONT_INDENT "             "	/* continuation of a live line: under its TYPE */
 
 struct mon_opts {
 	uint32_t duration_s;
-	uint32_t warn_us[HEALTH_NFAM];	/* --sched-warn, --bio-warn, --vfs-warn: by latency family */
+	uint32_t warn_us[HEALTH_NFAM];	/* --sched-warn, --bio-warn, --vfs-warn: by latency family (0: others) */
 	uint32_t pid;
 	uint32_t families;	/* --families: bit (1 << HEALTH_x); 0 = all but io (MON_DEFAULT_FAMILIES) */
 	bool no_hist, quiet;
@@ -53,7 +51,9 @@ struct monitor {
 	bool color;
 	int64_t wall_off_ns;		/* realtime - monotonic, to print event times */
 	uint64_t start_ns, end_ns;	/* monotonic; end 0 = until a signal */
-	uint64_t last_faults, fault_peak;
+	/* families with a rate (mon_warn without a latency: faults): their count at the last tick
+	 * and the most they grew by in one */
+	uint64_t last_count[HEALTH_NFAM], peak[HEALTH_NFAM];
 	uint64_t kmsg_count[KMSG_NBUILTIN + KMSG_MAX_USER];
 	uint64_t kmsg_total;
 	uint32_t oom_victims[8];
@@ -64,15 +64,25 @@ struct monitor {
 
 static const char *const status_names[] = { "n/a", "OK", "WARNING", "CRITICAL" };
 
-enum monitor_status monitor_latency_status(uint64_t worst_ns, uint32_t warn_us)
+/* WARNING at warn, CRITICAL at ten times warn: latencies and rates alike. */
+static enum monitor_status warn_status(uint64_t v, uint64_t warn)
 {
-	uint64_t warn = (uint64_t)warn_us * 1000;
-
-	if (worst_ns >= warn * 10)
+	if (v >= warn * 10)
 		return MON_CRITICAL;
-	if (worst_ns >= warn)
+	if (v >= warn)
 		return MON_WARNING;
 	return MON_OK;
+}
+
+enum monitor_status monitor_latency_status(uint64_t worst_ns, uint32_t warn_us)
+{
+	return warn_status(worst_ns, (uint64_t)warn_us * 1000);
+}
+
+/* A family whose summary judges its peak per second rather than its occurrences (faults). */
+static bool has_rate(int f)
+{
+	return !cfg_health_is_latency(f) && family_table[f].mon_warn;
 }
 
 static const char *paint(const struct monitor *m, enum monitor_status s)
@@ -128,8 +138,8 @@ static void fmt_time(const struct monitor *m, uint64_t ts_ns, char *buf, size_t 
 		 (int)(wall % 1000000000 / 1000000));
 }
 
-static void emit(struct monitor *m, const struct aod_ev_hdr *h, const char *type, const char *details,
-		 enum monitor_status s)
+static void live_line(struct monitor *m, const struct aod_ev_hdr *h, const char *type, const char *details,
+		      enum monitor_status s)
 {
 	char when[16], head[96], comm[AOD_COMM_LEN + 1];
 	const char *tag = s >= MON_WARNING ? status_names[s] : "";
@@ -174,7 +184,7 @@ static void on_sched(struct monitor *m, const struct aod_ev_sched *e)
 
 	snprintf(d, sizeof(d), "runq %s prev %u %.16s", hist_fmt_ns(lat, sizeof(lat), e->latency_ns),
 		 e->prev_pid, e->prev_comm);
-	emit(m, &e->h, "SCHED", d, lat_status(m, 0, e->latency_ns));
+	live_line(m, &e->h, "SCHED", d, lat_status(m, 0, e->latency_ns));
 }
 
 static void on_bio(struct monitor *m, const struct aod_ev_bio *e)
@@ -186,7 +196,7 @@ static void on_bio(struct monitor *m, const struct aod_ev_bio *e)
 	snprintf(d, sizeof(d), "%u:%u %c %u B %s%s sector %" PRIu64, e->major, e->minor, ops[e->op < 5 ? e->op : 4],
 		 e->bytes, hist_fmt_ns(lat, sizeof(lat), e->latency_ns), e->error ? " error" : "",
 		 (uint64_t)e->sector);
-	emit(m, &e->h, "BIO", d, lat_status(m, 1, e->latency_ns));
+	live_line(m, &e->h, "BIO", d, lat_status(m, 1, e->latency_ns));
 }
 
 static const char *ftype_name(unsigned t)
@@ -210,7 +220,7 @@ static void on_vfs(struct monitor *m, const struct aod_ev_vfs *e)
 	/* the method (vfs or syscall level) is in the header, once */
 	snprintf(d, sizeof(d), "%s %s %s ret=%" PRId64, e->op == AOD_VFS_WRITE ? "write" : "read",
 		 ftype_name(e->ftype), hist_fmt_ns(lat, sizeof(lat), e->latency_ns), (int64_t)e->bytes);
-	emit(m, &e->h, "VFS", d, lat_status(m, 2, e->latency_ns));
+	live_line(m, &e->h, "VFS", d, lat_status(m, 2, e->latency_ns));
 }
 
 static void on_ioerr(struct monitor *m, const struct aod_ev_ioerr *e)
@@ -220,7 +230,7 @@ static void on_ioerr(struct monitor *m, const struct aod_ev_ioerr *e)
 
 	snprintf(d, sizeof(d), "%s %s%.0d fd %d ino %" PRIu64, op ? op : "?", err ? err : "errno ", err ? 0 : e->err,
 		 e->fd, (uint64_t)e->ino);
-	emit(m, &e->h, "IOERR", d, MON_WARNING);
+	live_line(m, &e->h, "IOERR", d, MON_WARNING);
 }
 
 static void on_oom(struct monitor *m, const struct aod_ev_oom *e)
@@ -232,7 +242,7 @@ static void on_oom(struct monitor *m, const struct aod_ev_oom *e)
 	snprintf(d, sizeof(d), "killed pid %u (%.16s) anon %" PRIu64 " kB file %" PRIu64 " kB shmem %" PRIu64
 		 " kB vm %" PRIu64 " kB", e->victim_pid, e->victim_comm, (uint64_t)e->anon_rss_kb,
 		 (uint64_t)e->file_rss_kb, (uint64_t)e->shmem_rss_kb, (uint64_t)e->total_vm_kb);
-	emit(m, &e->h, "OOM", d, MON_CRITICAL);
+	live_line(m, &e->h, "OOM", d, MON_CRITICAL);
 }
 
 static void on_tcp(struct monitor *m, const struct aod_ev_tcp *e)
@@ -243,7 +253,7 @@ static void on_tcp(struct monitor *m, const struct aod_ev_tcp *e)
 	inet_ntop(af, e->saddr, s, sizeof(s));
 	inet_ntop(af, e->daddr, dst, sizeof(dst));
 	snprintf(d, sizeof(d), "retransmit %s:%u -> %s:%u %s", s, e->sport, dst, e->dport, tcp_state_name(e->state));
-	emit(m, &e->h, "TCP", d, MON_WARNING);
+	live_line(m, &e->h, "TCP", d, MON_WARNING);
 }
 
 static void on_drop(struct monitor *m, const struct aod_ev_drop *e)
@@ -252,7 +262,7 @@ static void on_drop(struct monitor *m, const struct aod_ev_drop *e)
 
 	snprintf(d, sizeof(d), "%s proto 0x%04x at 0x%" PRIx64, health_source_drop_name(m->hs, e->reason),
 		 e->protocol, (uint64_t)e->location);
-	emit(m, &e->h, "DROP", d, MON_OK);
+	live_line(m, &e->h, "DROP", d, MON_OK);
 }
 
 static void on_fault(struct monitor *m, const struct aod_ev_fault *e)
@@ -263,8 +273,7 @@ static void on_fault(struct monitor *m, const struct aod_ev_fault *e)
 		snprintf(d, sizeof(d), "major faults +%" PRIu64 " in 1 s (system-wide)", (uint64_t)e->count);
 	else
 		snprintf(d, sizeof(d), "major fault at 0x%" PRIx64, (uint64_t)e->address);
-	emit(m, &e->h, "FAULT", d, e->count >= MON_FAULT_CRIT ? MON_CRITICAL :
-				   e->count >= MON_FAULT_WARN ? MON_WARNING : MON_OK);
+	live_line(m, &e->h, "FAULT", d, warn_status(e->count, family_table[CFG_H_FAULT].mon_warn));
 }
 
 static enum monitor_status kmsg_status(int pattern)
@@ -282,10 +291,12 @@ static int on_kmsg(void *ctx, const struct aod_ev_kmsg *e)
 	if (e->pattern < KMSG_NBUILTIN + KMSG_MAX_USER)
 		m->kmsg_count[e->pattern]++;
 	snprintf(d, sizeof(d), "[%s] %.*s", kmsg_pattern_name(&m->kr->m, e->pattern), AOD_KMSG_TEXT, e->text);
-	emit(m, &e->h, "KMSG", d, kmsg_status(e->pattern));
+	live_line(m, &e->h, "KMSG", d, kmsg_status(e->pattern));
 	return 0;
 }
 
+/* Each family's record has its own fields, so its live line has its own decoder, with the status
+ * its tag shows (a single drop is no warning, though drops in the summary are). */
 static int on_event(void *ctx, const struct aod_ev_hdr *h, size_t size)
 {
 	struct monitor *m = ctx;
@@ -311,7 +322,10 @@ struct mon_row {
 	const char *name;
 	enum monitor_status st;
 	uint64_t events, over, worst_ns;
-	bool latency;
+	uint64_t peak;			/* a family with a rate: the most in one second */
+	bool latency, attached;
+	bool hist;			/* a latency family's histogram was read */
+	char figure[128];		/* what its recommendation names, between the row's two advice texts */
 };
 
 static void print_hists(struct monitor *m)
@@ -334,40 +348,66 @@ static void print_hists(struct monitor *m)
 	}
 }
 
-static enum monitor_status count_status(uint64_t n, enum monitor_status if_any)
+static const enum monitor_status of_level[] = {
+	[FAMILY_LEVEL_OK] = MON_OK, [FAMILY_LEVEL_WARNING] = MON_WARNING, [FAMILY_LEVEL_CRITICAL] = MON_CRITICAL,
+};
+
+/* A probe family's status word and figure from what was gathered, by its row of the family table. */
+static void judge_row(int f, struct mon_row *r, uint32_t warn_us)
 {
-	return n ? if_any : MON_OK;
+	const struct family *fam = &family_table[f];
+
+	r->name = fam->name;
+	r->latency = cfg_health_is_latency(f);
+	if (!r->attached) {
+		r->st = MON_NA;
+	} else if (r->latency) {
+		r->st = r->hist ? monitor_latency_status(r->worst_ns, warn_us) : MON_NA;
+		hist_fmt_ns(r->figure, sizeof(r->figure), r->worst_ns);
+	} else if (has_rate(f)) {
+		r->st = warn_status(r->peak, fam->mon_warn);
+		snprintf(r->figure, sizeof(r->figure), "%" PRIu64, r->peak);
+	} else {
+		r->st = r->events ? of_level[fam->mon_any] : MON_OK;
+	}
 }
 
-static void fill_rows(struct monitor *m, struct mon_row *r)
+/*
+ * What the run saw of each family: the probes' counts, histograms and peaks, and the figures only
+ * a family's own records give (oom's victims, drops' most common reason). kmsg is no probe: its
+ * status is the worst of the patterns its lines matched.
+ */
+static void gather_rows(struct monitor *m, struct mon_row *r)
 {
+	struct health_drop_reason top[1];
 	struct aod_hist h;
+	size_t n = 0;
 	int f, i;
 
 	for (f = 0; f < HEALTH_NFAM; f++) {
-		r[f].name = health_source_family_name(f);
-		r[f].latency = cfg_health_is_latency(f);
-		if (!health_source_attached(m->hs, f))
+		r[f].attached = health_source_attached(m->hs, f);
+		if (!r[f].attached)
 			continue;
-		if (r[f].latency && !health_source_hist(m->hs, f, &h)) {
+		if (cfg_health_is_latency(f) && !health_source_hist(m->hs, f, &h)) {
+			r[f].hist = true;
 			r[f].events = h.count;
 			r[f].over = h.over;
 			r[f].worst_ns = h.max_ns;
-			r[f].st = monitor_latency_status(h.max_ns, m->o.warn_us[f]);
 			continue;
 		}
 		r[f].events = health_source_count(m->hs, f);
+		r[f].peak = m->peak[f];
 	}
-	r[CFG_H_OOM].st = count_status(r[CFG_H_OOM].events, MON_CRITICAL);
-	r[CFG_H_TCP].st = count_status(r[CFG_H_TCP].events, MON_WARNING);
-	r[CFG_H_DROP].st = count_status(r[CFG_H_DROP].events, MON_WARNING);
-	r[CFG_H_IOERR].st = count_status(r[CFG_H_IOERR].events, MON_WARNING);
-	r[CFG_H_FAULT].st = m->fault_peak >= MON_FAULT_CRIT ? MON_CRITICAL :
-			     m->fault_peak >= MON_FAULT_WARN ? MON_WARNING : MON_OK;
-	for (f = CFG_H_OOM; f < HEALTH_NFAM; f++)
-		if (!health_source_attached(m->hs, f))
-			r[f].st = MON_NA;
-	r[CFG_H_KMSG].name = "kmsg";
+	for (i = 0; i < m->noom_victims && n < sizeof(r[CFG_H_OOM].figure) - 16; i++)
+		n += (size_t)snprintf(r[CFG_H_OOM].figure + n, sizeof(r[CFG_H_OOM].figure) - n, " %u",
+				      m->oom_victims[i]);
+	if (r[CFG_H_DROP].events) {
+		if (health_source_drops(m->hs, top, 1) < 1)
+			top[0].reason = AOD_DROP_REASON_UNKNOWN;
+		snprintf(r[CFG_H_DROP].figure, sizeof(r[CFG_H_DROP].figure), "%s",
+			 health_source_drop_name(m->hs, top[0].reason));
+	}
+	r[CFG_H_KMSG].name = family_table[CFG_H_KMSG].name;
 	r[CFG_H_KMSG].events = m->kmsg_total;
 	r[CFG_H_KMSG].st = m->kr ? MON_OK : MON_NA;
 	for (i = 0; m->kr && i < KMSG_NBUILTIN + m->kr->m.nuser; i++)
@@ -375,81 +415,51 @@ static void fill_rows(struct monitor *m, struct mon_row *r)
 			r[CFG_H_KMSG].st = kmsg_status(i);
 }
 
-static enum monitor_status print_table(struct monitor *m, const struct mon_row *r)
+static void fill_rows(struct monitor *m, struct mon_row *r)
+{
+	gather_rows(m, r);
+	for (int f = 0; f < HEALTH_NFAM; f++)
+		judge_row(f, &r[f], m->o.warn_us[f]);
+}
+
+static enum monitor_status print_table(FILE *out, const struct monitor *m, const struct mon_row *r)
 {
 	enum monitor_status overall = MON_OK;
 	char worst[24], over[24];
 
-	printf("\n%-10s %12s %12s %12s  %s\n", "SUBSYSTEM", "EVENTS", "OVER WARN", "WORST", "STATUS");
+	fprintf(out, "\n%-10s %12s %12s %12s  %s\n", "SUBSYSTEM", "EVENTS", "OVER WARN", "WORST", "STATUS");
 	for (int f = 0; f < CFG_H_COUNT; f++) {
+		snprintf(worst, sizeof(worst), "-");
+		snprintf(over, sizeof(over), "-");
 		if (r[f].latency && r[f].st != MON_NA) {
 			hist_fmt_ns(worst, sizeof(worst), r[f].worst_ns);
 			snprintf(over, sizeof(over), "%" PRIu64, r[f].over);
-		} else {
-			snprintf(worst, sizeof(worst), "-");
-			snprintf(over, sizeof(over), "-");
+		} else if (has_rate(f) && r[f].st != MON_NA) {
+			snprintf(worst, sizeof(worst), "%" PRIu64 "/s", r[f].peak);
 		}
-		if (f == CFG_H_FAULT && r[f].st != MON_NA)
-			snprintf(worst, sizeof(worst), "%" PRIu64 "/s", m->fault_peak);
-		printf("%-10s %12" PRIu64 " %12s %12s  %s%s%s\n", r[f].name, r[f].events, over, worst,
-		       paint(m, r[f].st), status_names[r[f].st], r[f].st ? unpaint(m) : "");
+		fprintf(out, "%-10s %12" PRIu64 " %12s %12s  %s%s%s\n", r[f].name, r[f].events, over, worst,
+			paint(m, r[f].st), status_names[r[f].st], r[f].st ? unpaint(m) : "");
 		if (r[f].st > overall)
 			overall = r[f].st;
 	}
-	printf("\noverall: %s%s%s\n", paint(m, overall), status_names[overall], unpaint(m));
+	fprintf(out, "\noverall: %s%s%s\n", paint(m, overall), status_names[overall], unpaint(m));
 	return overall;
 }
 
-static void recommend_one(struct monitor *m, int f, const struct mon_row *r)
+static void recommend_one(FILE *out, int f, const struct mon_row *r)
 {
-	struct health_drop_reason top[1];
-	char text[320], w[24];
-	int i;
+	const char *const *advice = family_table[f].advice;
+	char text[320], first[24];
 
-	hist_fmt_ns(w, sizeof(w), r->worst_ns);
-	switch (f) {
-	case CFG_H_SCHED:
-		snprintf(text, sizeof(text), "tasks waited up to %s for a CPU: look at the load (loadavg, top "
-			 "CPU users), CPU quotas and affinity of busy cgroups.", w);
-		break;
-	case CFG_H_BIO:
-		snprintf(text, sizeof(text), "block requests took up to %s: check /proc/diskstats, device "
-			 "health and queue depth, and who else does I/O on the device.", w);
-		break;
-	case CFG_H_VFS:
-		snprintf(text, sizeof(text), "reads/writes took up to %s: find the files behind the slow calls "
-			 "(at syscall level a read also waits for pipes, sockets and ttys).", w);
-		break;
-	case CFG_H_OOM:
-		i = snprintf(text, sizeof(text), "the OOM killer ran (victims:");
-		for (int v = 0; v < m->noom_victims && i < (int)sizeof(text) - 16; v++)
-			i += snprintf(text + i, sizeof(text) - (size_t)i, " %u", m->oom_victims[v]);
-		snprintf(text + i, sizeof(text) - (size_t)i, "): check memory limits (memory.max or "
-			 "memory.limit_in_bytes), leaks and swap.");
-		break;
-	case CFG_H_TCP:
-		snprintf(text, sizeof(text), "TCP retransmitted: loss or congestion on the path; check "
-			 "`ip -s link` and /proc/net/netstat.");
-		break;
-	case CFG_H_DROP:
-		if (health_source_drops(m->hs, top, 1) < 1)
-			top[0].reason = AOD_DROP_REASON_UNKNOWN;
-		snprintf(text, sizeof(text), "packets were dropped, most for %s (NO_SOCKET: traffic to a "
-			 "closed port); the per-reason counts are below.", health_source_drop_name(m->hs, top[0].reason));
-		break;
-	case CFG_H_FAULT:
-		snprintf(text, sizeof(text), "up to %" PRIu64 " major faults a second: memory pressure or a "
-			 "cold page cache; check free memory and swap-in.", m->fault_peak);
-		break;
-	default:
-		snprintf(text, sizeof(text), "the kernel log matched a pattern: read `dmesg` around the "
-			 "lines marked KMSG above.");
-	}
-	snprintf(w, sizeof(w), "  %-7s ", r->name);
-	wrap(stdout, w, text, 10);
+	/* io has no advice of its own yet, and has always printed kmsg's (which does not fit it) */
+	if (!advice[0])
+		advice = family_table[CFG_H_KMSG].advice;
+	snprintf(text, sizeof(text), "%s%s%s", advice[0], r->figure, advice[1] ? advice[1] : "");
+	snprintf(first, sizeof(first), "  %-7s ", r->name);
+	wrap(out, first, text, 10);
 }
 
-static void print_recommendations(struct monitor *m, const struct mon_row *r)
+static void print_recommendations(FILE *out, const struct mon_row *r)
 {
 	bool any = false;
 
@@ -457,9 +467,9 @@ static void print_recommendations(struct monitor *m, const struct mon_row *r)
 		if (r[f].st < MON_WARNING)
 			continue;
 		if (!any)
-			printf("\nrecommendations:\n");
+			fprintf(out, "\nrecommendations:\n");
 		any = true;
-		recommend_one(m, f, &r[f]);
+		recommend_one(out, f, &r[f]);
 	}
 }
 
@@ -496,22 +506,36 @@ static void print_probes(struct monitor *m)
 	wrap(stdout, "  kmsg    ", text, 10);
 }
 
+/* "sched 1000, bio 10000, vfs 5000 us": the latency families' warn, as their options name them */
+static void fmt_warns(const struct monitor *m, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int f = 0; f < HEALTH_NFAM && n < len; f++)
+		if (cfg_health_is_latency(f))
+			n += (size_t)snprintf(buf + n, len - n, "%s%s %u", n ? ", " : "", family_table[f].mon_opt,
+					      m->o.warn_us[f]);
+	if (n < len)
+		snprintf(buf + n, len - n, " us");
+}
+
 static void report(struct monitor *m)
 {
 	struct mon_row rows[CFG_H_COUNT];
-	char dur[24], line[160];
+	char dur[24], warns[96], line[160];
 
 	memset(rows, 0, sizeof(rows));
 	if (!m->o.no_hist && !m->o.quiet)
 		print_hists(m);
 	fill_rows(m, rows);
 	hist_fmt_ns(dur, sizeof(dur), mono_ns() - m->start_ns);
-	snprintf(line, sizeof(line), "%s (warn: sched %u, bio %u, vfs %u us; critical 10x)", dur,
-		 m->o.warn_us[CFG_H_SCHED], m->o.warn_us[CFG_H_BIO], m->o.warn_us[CFG_H_VFS]);
+	fmt_warns(m, warns, sizeof(warns));
+	snprintf(line, sizeof(line), "%s (warn: %s; critical 10x)", dur, warns);
 	printf("\n");
 	wrap(stdout, "summary after ", line, 2);
-	print_table(m, rows);
-	print_recommendations(m, rows);
+	print_table(stdout, m, rows);
+	print_recommendations(stdout, rows);
 	print_drops(m);
 	print_probes(m);
 	fflush(stdout);
@@ -524,10 +548,14 @@ static void tick(struct monitor *m)
 	uint64_t n;
 
 	health_source_tick(m->hs, mono_ns());
-	n = health_source_count(m->hs, CFG_H_FAULT);
-	if (n - m->last_faults > m->fault_peak && n >= m->last_faults)
-		m->fault_peak = n - m->last_faults;
-	m->last_faults = n;
+	for (int f = 0; f < HEALTH_NFAM; f++) {
+		if (!has_rate(f))
+			continue;
+		n = health_source_count(m->hs, f);
+		if (n - m->last_count[f] > m->peak[f] && n >= m->last_count[f])
+			m->peak[f] = n - m->last_count[f];
+		m->last_count[f] = n;
+	}
 }
 
 static void on_signal(void *ctx, uint64_t now)
@@ -652,7 +680,10 @@ static int parse_args(int argc, char **argv, struct mon_opts *o)
 	};
 	int c, err = 0;
 
-	*o = (struct mon_opts){ .warn_us = { [CFG_H_SCHED] = 1000, [CFG_H_BIO] = 10000, [CFG_H_VFS] = 5000 } };
+	*o = (struct mon_opts){ 0 };
+	for (int f = 0; f < HEALTH_NFAM; f++)
+		if (cfg_health_is_latency(f))
+			o->warn_us[f] = family_table[f].mon_warn;
 	optind = 1;
 	while (!err && (c = getopt_long(argc, argv, "qh", lo, NULL)) != -1) {
 		switch (c) {

@@ -4,7 +4,6 @@
 #include "trace.h"
 
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +25,7 @@
 #include "bpflog.h"
 #include "clock.h"
 #include "io.h"
+#include "kbtf.h"
 #include "log.h"
 #include "loop.h"
 #include "malloc_guard.h"
@@ -487,22 +487,29 @@ static bool family_wanted(const struct trace_run *r, size_t i)
 	return r->o.pid && (i == FAM_FORK || i == FAM_EXIT);
 }
 
+/*
+ * Which tracepoints this kernel has, by their btf_trace_<tp> typedefs: one walk of the mapped
+ * BTF (kbtf.c) rather than libbpf's parse of all of it, which costs ~10 ms and ~11 MiB.
+ */
 static void probe_btf(struct trace_run *r)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
-	char name[64];
+	char names[NFAM][64];
+	struct kbtf_want w[NFAM];
+	struct kbtf k;
 	size_t i;
 
-	r->have_btf = btf != NULL;
-	if (!btf) {
+	for (i = 0; i < NFAM; i++) {
+		snprintf(names[i], sizeof(names[i]), "btf_trace_%s", families[i].tp);
+		w[i] = (struct kbtf_want){ names[i], BTF_KIND_TYPEDEF, 0 };
+	}
+	r->have_btf = !kbtf_open(&k, "/sys/kernel/btf/vmlinux", w, (int)NFAM);
+	if (!r->have_btf) {
 		note(r, "no kernel BTF: raw_tp only, CO-RE reads need BTF too");
 		return;
 	}
-	for (i = 0; i < NFAM; i++) {
-		snprintf(name, sizeof(name), "btf_trace_%s", families[i].tp);
-		r->in_btf[i] = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) >= 0;
-	}
-	btf__free(btf);
+	for (i = 0; i < NFAM; i++)
+		r->in_btf[i] = w[i].id > 0;
+	kbtf_close(&k);
 }
 
 /* tier 0: tp_btf where the kernel's BTF has the tracepoint; 1: raw_tp; 2: raw_syscalls as a
