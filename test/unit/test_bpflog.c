@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "stderr_capture.h"
 
 static int say(enum libbpf_print_level lvl, const char *fmt, ...)
 {
@@ -22,23 +23,14 @@ static int say(enum libbpf_print_level lvl, const char *fmt, ...)
 /* Run the three levels of libbpf message at AOD log level lvl; return what reached stderr. */
 static const char *logged(enum log_level lvl, char *buf, size_t cap)
 {
-	FILE *f = tmpfile();
-	int saved = dup(2);
-	size_t n;
+	struct stderr_capture c;
 
-	fflush(stderr);
-	dup2(fileno(f), 2);
+	stderr_capture_begin(&c);
 	log_set_level(lvl);
 	say(LIBBPF_WARN, "prog '%s': failed to attach: %d\n", "x", -1);
 	say(LIBBPF_INFO, "info %d\n", 2);
 	say(LIBBPF_DEBUG, "relo %d\n", 3);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	rewind(f);
-	n = fread(buf, 1, cap - 1, f);
-	buf[n] = '\0';
-	fclose(f);
+	stderr_capture_end(&c, buf, cap);
 	return buf;
 }
 
@@ -66,20 +58,11 @@ int main(void)
 	CHECK(strstr(buf, "libbpf: info 2\n") != NULL);
 	CHECK(strstr(buf, "relo 3") == NULL);	/* libbpf's own debug level stays out */
 	{
-		FILE *f = tmpfile();
-		int saved = dup(2);
-		size_t n;
+		struct stderr_capture c;
 
-		fflush(stderr);
-		dup2(fileno(f), 2);
+		stderr_capture_begin(&c);
 		say(LIBBPF_WARN, "libbpf: %s\n", "prefixed by libbpf");
-		fflush(stderr);
-		dup2(saved, 2);
-		close(saved);
-		rewind(f);
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		buf[n] = '\0';
-		fclose(f);
+		stderr_capture_end(&c, buf, sizeof(buf));
 		CHECK(strstr(buf, "aod debug: libbpf: prefixed by libbpf\n") != NULL);	/* not "libbpf: libbpf:" */
 	}
 	return CHECK_DONE();

@@ -3,28 +3,18 @@
 #include "../../src/log.c"
 
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "check.h"
+#include "stderr_capture.h"
 
 /* Log msg at lvl with stderr on a temporary file; return what was written. */
 static size_t logged(enum log_level lvl, const char *msg, char *buf, size_t cap)
 {
-	FILE *f = tmpfile();
-	int saved = dup(2);
-	size_t n;
+	struct stderr_capture c;
 
-	fflush(stderr);
-	dup2(fileno(f), 2);
+	stderr_capture_begin(&c);
 	log_msg(lvl, "%s", msg);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	rewind(f);
-	n = fread(buf, 1, cap - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return n;
+	return stderr_capture_end(&c, buf, cap);
 }
 
 static int count_char(const char *s, char c)
