@@ -377,7 +377,6 @@ int daemon_metrics_render(void *daemon)
 {
 	struct daemon *d = daemon;
 	static struct metrics_snapshot s;
-	unsigned c;
 
 	memset(&s, 0, sizeof(s));
 	probe_info(d, &s.probes);
@@ -391,11 +390,11 @@ int daemon_metrics_render(void *daemon)
 	s.arena_used = d->arena.high;
 	s.arena_failures = d->arena.failures;
 	s.smb_attached = d->smb && smb_source_attached(d->smb);
-	for (c = 0; s.smb_attached && c < CFG_SMB2_NCMD; c++)
-		smb_source_histogram(d->smb, c, s.smb.hist[c], &s.smb.count[c], &s.smb.errors[c]);
+	if (s.smb_attached)
+		smb_source_histograms(d->smb, CFG_SMB2_NCMD, s.smb.hist, s.smb.count, s.smb.errors);
 	s.nfs_attached = d->nfs && nfs_source_attached(d->nfs);
-	for (c = 0; s.nfs_attached && c < METRICS_NFS_ROWS; c++)
-		nfs_source_histogram(d->nfs, c, s.nfs.hist[c], &s.nfs.count[c], &s.nfs.errors[c]);
+	if (s.nfs_attached)
+		nfs_source_histograms(d->nfs, METRICS_NFS_ROWS, s.nfs.hist, s.nfs.count, s.nfs.errors);
 	s.shares = d->share_stats;
 	if (d->replay_hist) {
 		memcpy(s.smb.hist, d->replay_hist->slots, sizeof(s.smb.hist));

@@ -51,16 +51,15 @@ static void status_families(const struct fleet_view *d, struct json *j)
 {
 	struct aod_loss l = { 0 };
 	char method[64] = "off";
-	uint64_t hist[SMB_SOURCE_HIST_BUCKETS], total, events = 0;
-	unsigned c;
-	int f;
+	uint64_t total[CFG_SMB2_NCMD], events = 0;
+	int f, c, n;
 
 	json_obj_begin(j, "families");
 	if (d->smb)
 		smb_source_info(d->smb, method, sizeof(method), &l);
-	for (c = 0; d->smb && smb_source_attached(d->smb) && c < CFG_SMB2_NCMD; c++)
-		if (smb_source_histogram(d->smb, c, hist, &total, NULL) == 0)
-			events += total;
+	n = d->smb && smb_source_attached(d->smb) ? smb_source_histograms(d->smb, CFG_SMB2_NCMD, NULL, total, NULL) : 0;
+	for (c = 0; c < n; c++)
+		events += total[c];
 	json_obj_begin(j, "smb");
 	json_str(j, "method", method);
 	json_u64(j, "events", events);

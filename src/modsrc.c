@@ -482,6 +482,22 @@ int modsrc_hist_rows(const struct modsrc *s, uint64_t (*rows)[MODSRC_HIST_SLOTS]
 	return (int)n;
 }
 
+int modsrc_histograms(const struct modsrc *s, unsigned n, uint64_t (*counts)[MODSRC_HIST_BUCKETS], uint64_t *total,
+		      uint64_t *errors)
+{
+	static uint64_t rows[MODSRC_MAX_ROWS][MODSRC_HIST_SLOTS];	/* one thread: a scratch, not 35 KiB of stack */
+	int got = modsrc_hist_rows(s, rows, n);
+
+	for (int i = 0; i < got; i++) {
+		total[i] = rows[i][0];
+		if (errors)
+			errors[i] = rows[i][1];
+		if (counts)
+			memcpy(counts[i], rows[i] + 2, sizeof(uint64_t) * MODSRC_HIST_BUCKETS);
+	}
+	return got;
+}
+
 int modsrc_histogram(const struct modsrc *s, unsigned row, uint64_t counts[MODSRC_HIST_BUCKETS], uint64_t *total,
 		     uint64_t *errors)
 {

@@ -136,6 +136,10 @@ bool modsrc_attached(const struct modsrc *s);
  * failed ones: -ENODEV while waiting. */
 int modsrc_histogram(const struct modsrc *s, unsigned row, uint64_t counts[MODSRC_HIST_BUCKETS], uint64_t *total,
 		     uint64_t *errors);
+/* Rows 0..n-1 the same way, in one batch read (what a scrape or status.json needs each interval, one syscall
+ * instead of one a row); counts and errors may be NULL. Rows read, or -errno (-ENODEV while waiting). */
+int modsrc_histograms(const struct modsrc *s, unsigned n, uint64_t (*counts)[MODSRC_HIST_BUCKETS], uint64_t *total,
+		      uint64_t *errors);
 /* Row `row` as the kernel keeps it: completions, errors, buckets. -ENODEV while waiting. */
 int modsrc_hist_slots(const struct modsrc *s, unsigned row, uint64_t slots[MODSRC_HIST_SLOTS]);
 /* The first n rows in one go (a batch lookup where the kernel has it): rows read, or -errno. */

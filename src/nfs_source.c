@@ -575,6 +575,12 @@ bool nfs_source_attached(const struct nfs_source *s)
 	return s && modsrc_attached(&s->m);
 }
 
+int nfs_source_histograms(const struct nfs_source *s, unsigned n, uint64_t (*counts)[NFS_SOURCE_HIST_BUCKETS],
+			  uint64_t *total, uint64_t *errors)
+{
+	return modsrc_histograms(&s->m, n, counts, total, errors);
+}
+
 int nfs_source_histogram(const struct nfs_source *s, unsigned row, uint64_t counts[NFS_SOURCE_HIST_BUCKETS],
 			 uint64_t *total, uint64_t *errors)
 {

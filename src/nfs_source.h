@@ -47,6 +47,9 @@ void nfs_source_info(const struct nfs_source *s, char *method, size_t len, struc
 bool nfs_source_attached(const struct nfs_source *s);
 /* In-kernel log2(us) latency histogram of row (see above) since attach, completions, and failed ones
  * (errors, may be NULL); -ENODEV while waiting. */
+/* Rows 0..n-1 at once, in one batch read (modsrc_histograms); counts and errors may be NULL. */
+int nfs_source_histograms(const struct nfs_source *s, unsigned n, uint64_t (*counts)[NFS_SOURCE_HIST_BUCKETS],
+			  uint64_t *total, uint64_t *errors);
 int nfs_source_histogram(const struct nfs_source *s, unsigned row, uint64_t counts[NFS_SOURCE_HIST_BUCKETS],
 			 uint64_t *total, uint64_t *errors);
 /* Every row (see above) as the kernel keeps it: [0] completions, [1] failed, [2..] the buckets.

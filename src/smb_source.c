@@ -442,6 +442,12 @@ bool smb_source_attached(const struct smb_source *s)
 	return s && modsrc_attached(&s->m);
 }
 
+int smb_source_histograms(const struct smb_source *s, unsigned n, uint64_t (*counts)[SMB_SOURCE_HIST_BUCKETS],
+			  uint64_t *total, uint64_t *errors)
+{
+	return modsrc_histograms(&s->m, n, counts, total, errors);
+}
+
 int smb_source_histogram(const struct smb_source *s, unsigned cmd, uint64_t counts[SMB_SOURCE_HIST_BUCKETS],
 			 uint64_t *total, uint64_t *errors)
 {

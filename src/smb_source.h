@@ -51,6 +51,9 @@ void smb_source_info(const struct smb_source *s, char *method, size_t len, struc
 uint64_t smb_source_unmatched(const struct smb_source *s);
 /* In-kernel log2(us) latency histogram of command cmd (0..19) since attach, completions, and failed ones
  * (errors, may be NULL). -ENODEV while waiting. */
+/* Commands 0..n-1 at once, in one batch read (modsrc_histograms); counts and errors may be NULL. */
+int smb_source_histograms(const struct smb_source *s, unsigned n, uint64_t (*counts)[SMB_SOURCE_HIST_BUCKETS],
+			  uint64_t *total, uint64_t *errors);
 int smb_source_histogram(const struct smb_source *s, unsigned cmd, uint64_t counts[SMB_SOURCE_HIST_BUCKETS],
 			 uint64_t *total, uint64_t *errors);
 /* Every command's row (0..19) as the kernel keeps it: [0] completions, [1] failed, [2..] the buckets.
