@@ -6,6 +6,7 @@
 #include <linux/types.h>
 
 #include "../bpf/events.h"
+#include "../bpf/health.h"
 #include "array.h"
 
 /* ---- the methods of each family, best first (program names of their BPF file) ---- */
@@ -64,6 +65,7 @@ static const struct family_method ioerr_methods[] = {
 };
 
 #define EV(kind, type) kind, sizeof(struct type)
+#define COUNTER(field) .count_at = offsetof(struct aod_count, field) / sizeof(__u64) + 1
 #define METHODS(a) .methods = a, .nmethods = (int)ARRAY_SIZE(a)
 
 const struct family family_table[CFG_H_COUNT] = {
@@ -87,27 +89,27 @@ const struct family family_table[CFG_H_COUNT] = {
 				    "level a read also waits for pipes, sockets and ttys)." },
 			.actions = { "ps", "pressure", "diskstats", "mounts" } },
 	[CFG_H_OOM] = { "oom", "oom_kill", EV(AOD_EV_OOM, aod_ev_oom), METHODS(oom_methods),
-			.detect = FAMILY_IMMEDIATE, .count = 1, .actions = { "dmesg", "meminfo", "vmstat", "cgroup", "ps" },
+			COUNTER(oom), .detect = FAMILY_IMMEDIATE, .count = 1, .actions = { "dmesg", "meminfo", "vmstat", "cgroup", "ps" },
 			.mon_any = FAMILY_LEVEL_CRITICAL,
 			.advice = { "the OOM killer ran (victims:", "): check memory limits (memory.max or "
 				    "memory.limit_in_bytes), leaks and swap." } },
 	[CFG_H_TCP] = { "tcp", "tcp_retransmit", EV(AOD_EV_TCP_RETRANS, aod_ev_tcp), METHODS(tcp_methods),
-			.detect = FAMILY_COUNT, .count = 50, .actions = { "netstat", "dmesg" }, .mon_any = FAMILY_LEVEL_WARNING,
+			COUNTER(tcp_retrans), .detect = FAMILY_COUNT, .count = 50, .actions = { "netstat", "dmesg" }, .mon_any = FAMILY_LEVEL_WARNING,
 			.advice = { "TCP retransmitted: loss or congestion on the path; check `ip -s link` and "
 				    "/proc/net/netstat." } },
 	[CFG_H_DROP] = { "drops", "packet_drop", EV(AOD_EV_DROP, aod_ev_drop), METHODS(drop_methods),
-			 .detect = FAMILY_COUNT, .count = 500, .actions = { "netstat", "dmesg" }, .mon_any = FAMILY_LEVEL_WARNING,
+			 COUNTER(drops), .detect = FAMILY_COUNT, .count = 500, .actions = { "netstat", "dmesg" }, .mon_any = FAMILY_LEVEL_WARNING,
 			 .advice = { "packets were dropped, most for ", " (NO_SOCKET: traffic to a closed port); the "
 				     "per-reason counts are below." } },
 	[CFG_H_FAULT] = { "faults", "major_fault", EV(AOD_EV_FAULT, aod_ev_fault), METHODS(fault_methods),
-			  .detect = FAMILY_COUNT, .count = 1000, .actions = { "meminfo", "vmstat", "pressure", "ps" },
+			  COUNTER(faults), .detect = FAMILY_COUNT, .count = 1000, .actions = { "meminfo", "vmstat", "pressure", "ps" },
 			  .mon_warn = 100,	/* major faults in one second */
 			  .advice = { "up to ", " major faults a second: memory pressure or a cold page cache; check "
 				      "free memory and swap-in." } },
 	/* io's anomaly is anomalies.io.error: config.c's error schema, its actions there */
 	[CFG_H_IOERR] = { "io", "io.error", EV(AOD_EV_IOERR, aod_ev_ioerr), "anomalies.io.error.attach: syscall", "fexit",
 			  METHODS(ioerr_methods),
-			  .detect = FAMILY_ERRORS, .mon_any = FAMILY_LEVEL_WARNING },
+			  COUNTER(ioerr), .detect = FAMILY_ERRORS, .mon_any = FAMILY_LEVEL_WARNING },
 	/* read from /dev/kmsg (kmsg.c), no methods */
 	[CFG_H_KMSG] = { "kmsg", "kmsg", EV(AOD_EV_KMSG, aod_ev_kmsg), .detect = FAMILY_PATTERNS, .count = 1,
 			 .actions = { "dmesg", "meminfo", "ps" },

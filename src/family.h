@@ -60,6 +60,9 @@ struct family {
 	const struct family_method *methods;
 	int nmethods;
 	enum family_detect detect;
+	/* Families counted in the kernel without a latency: 1 + the index of its __u64 in struct aod_count
+	 * (bpf/health.h), which health_source_count reads from the live .bss; 0 for none (COUNTER() in family.c). */
+	uint8_t count_at;
 	const char *measures;	/* latency families: what aod monitor titles its histogram ("run-queue latency") */
 	/*
 	 * aod monitor's summary. Latency families: mon_warn is the default warn (us) of the option

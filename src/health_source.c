@@ -907,15 +907,10 @@ uint64_t health_source_count(const struct health_source *hs, enum cfg_health_kin
 		return hs->vm_total;
 	if (!fam->bss || defs[f].ops->counts_off < 0)
 		return 0;
+	if (!family_table[f].count_at)
+		return 0;
 	c = (struct aod_count *)((char *)fam->bss + defs[f].ops->counts_off);
-	switch (f) {
-	case CFG_H_OOM: return c->oom;
-	case CFG_H_TCP: return c->tcp_retrans;
-	case CFG_H_DROP: return c->drops;
-	case CFG_H_FAULT: return c->faults;
-	case CFG_H_IOERR: return c->ioerr;
-	default: return 0;
-	}
+	return ((const uint64_t *)c)[family_table[f].count_at - 1];
 }
 
 static uint64_t drop_count(const void *e)

@@ -22,5 +22,16 @@ int main(void)
 	CHECK(!strcmp(family_table[CFG_H_IOERR].syscall_optin, "anomalies.io.error.attach: syscall"));
 	CHECK(!strcmp(family_table[CFG_H_IOERR].name, "io") && family_of_event(AOD_EV_IOERR) == CFG_H_IOERR);
 	CHECK(family_of_event(AOD_EV_SMB) == -1 && family_of_event(AOD_EV_NFS) == -1 && family_of_event(0) == -1);
+	/* the kernel-counted families name their own counter in struct aod_count; latency and kmsg name none */
+	for (int f = 0; f < CFG_H_COUNT; f++)
+		CHECK(!family_table[f].count_at == (family_table[f].detect == FAMILY_LATENCY || f == CFG_H_KMSG));
+	{
+		struct aod_count c = { .oom = 1, .tcp_retrans = 2, .drops = 3, .faults = 4, .ioerr = 5 };
+		const uint64_t *u = (const uint64_t *)&c;
+
+		CHECK(u[family_table[CFG_H_OOM].count_at - 1] == 1 && u[family_table[CFG_H_TCP].count_at - 1] == 2);
+		CHECK(u[family_table[CFG_H_DROP].count_at - 1] == 3 && u[family_table[CFG_H_FAULT].count_at - 1] == 4);
+		CHECK(u[family_table[CFG_H_IOERR].count_at - 1] == 5);
+	}
 	return CHECK_DONE();
 }
