@@ -229,13 +229,32 @@ struct aod_ev_oom {
 	__u16 pad[3];
 };
 
+/*
+ * A TCP connection's two ends, as the tcp retransmit and sockconn records carry them (38 bytes, no
+ * padding). AOD_CONN_ENDS puts them in a record so that both e->saddr and e->ends (the whole, for
+ * the code that copies, compares or prints them once for every kind) name them.
+ */
+#define AOD_CONN_ENDS_FIELDS                                                              \
+	__u8 saddr[16];		/* IPv4 in the first 4 bytes, network order */            \
+	__u8 daddr[16];                                                                   \
+	__u16 family;		/* AF_INET / AF_INET6 */                                  \
+	__u16 sport;		/* host order */                                          \
+	__u16 dport;
+struct aod_conn_ends {
+	AOD_CONN_ENDS_FIELDS
+};
+_Static_assert(sizeof(struct aod_conn_ends) == 38, "compared and copied whole: no padding");
+#define AOD_CONN_ENDS                       \
+	union {                             \
+		struct {                    \
+			AOD_CONN_ENDS_FIELDS \
+		};                          \
+		struct aod_conn_ends ends;  \
+	}
+
 struct aod_ev_tcp {
 	struct aod_ev_hdr h;
-	__u8 saddr[16];		/* IPv4 in the first 4 bytes, network order */
-	__u8 daddr[16];
-	__u16 family;		/* AF_INET / AF_INET6 */
-	__u16 sport;		/* host order */
-	__u16 dport;
+	AOD_CONN_ENDS;
 	__u8 state;		/* TCP_ESTABLISHED ... as in include/net/tcp_states.h */
 	__u8 pad;
 };
@@ -287,11 +306,7 @@ enum aod_sockconn_method {
  */
 struct aod_ev_sockconn {
 	struct aod_ev_hdr h;
-	__u8 saddr[16];		/* IPv4 in the first 4 bytes, network order */
-	__u8 daddr[16];
-	__u16 family;		/* AF_INET / AF_INET6 */
-	__u16 sport;		/* host order */
-	__u16 dport;
+	AOD_CONN_ENDS;
 	__u8 oldstate;		/* TCP_ESTABLISHED ... as in include/net/tcp_states.h */
 	__u8 newstate;
 	__u8 proto;		/* 0 SMB, 1 NFS (enum names_proto) */

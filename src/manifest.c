@@ -186,6 +186,15 @@ static void ev_addr(struct json *j, const char *key, unsigned family, const uint
 	json_str(j, key, tmp);
 }
 
+/* A connection's two ends: saddr, sport, daddr, dport (tcp retransmits and sockconn alike). */
+static void ev_ends(struct json *j, const struct aod_conn_ends *c)
+{
+	ev_addr(j, "saddr", c->family, c->saddr);
+	json_u64(j, "sport", c->sport);
+	ev_addr(j, "daddr", c->family, c->daddr);
+	json_u64(j, "dport", c->dport);
+}
+
 /* The latency families: sched, bio, vfs. */
 static void ev_latency(struct json *j, const union detect_event *ev)
 {
@@ -249,10 +258,7 @@ static void ev_counted(struct json *j, const union detect_event *ev)
 	case AOD_EV_TCP_RETRANS: {
 		const struct aod_ev_tcp *e = r;
 
-		ev_addr(j, "saddr", e->family, e->saddr);
-		json_u64(j, "sport", e->sport);
-		ev_addr(j, "daddr", e->family, e->daddr);
-		json_u64(j, "dport", e->dport);
+		ev_ends(j, &e->ends);
 		json_u64(j, "state", e->state);
 		break;
 	}
@@ -276,10 +282,7 @@ static void ev_counted(struct json *j, const union detect_event *ev)
 		const struct aod_ev_sockconn *e = r;
 
 		json_str(j, "protocol", e->proto == NAMES_NFS ? "nfs" : "smb");
-		ev_addr(j, "saddr", e->family, e->saddr);
-		json_u64(j, "sport", e->sport);
-		ev_addr(j, "daddr", e->family, e->daddr);
-		json_u64(j, "dport", e->dport);
+		ev_ends(j, &e->ends);
 		json_str(j, "old_state", tcp_state_name(e->oldstate));
 		json_str(j, "new_state", tcp_state_name(e->newstate));
 		json_str(j, "change", e->newstate == 1 ? "came" : e->oldstate == 1 ? "went" : "failed");

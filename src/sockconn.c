@@ -108,8 +108,7 @@ int sockconn_parse(struct sockconn_set *set, const char *text, size_t len, int f
 
 static bool same_conn(const struct sockconn_conn *a, const struct sockconn_conn *b)
 {
-	return a->family == b->family && a->sport == b->sport && a->dport == b->dport &&
-	       !memcmp(a->saddr, b->saddr, sizeof(a->saddr)) && !memcmp(a->daddr, b->daddr, sizeof(a->daddr));
+	return !memcmp(&a->ends, &b->ends, sizeof(a->ends));	/* no padding in it (bpf/events.h) */
 }
 
 /* c's state in set, TCP_CLOSE when the set does not list it. */
@@ -129,11 +128,7 @@ static void sc_emit(const struct sockconn_conn *c, uint8_t old, uint8_t new, uin
 	ev.h.kind = AOD_EV_SOCKCONN;
 	ev.h.size = sizeof(ev);
 	ev.h.ts_ns = ts_ns;
-	memcpy(ev.saddr, c->saddr, sizeof(ev.saddr));
-	memcpy(ev.daddr, c->daddr, sizeof(ev.daddr));
-	ev.family = c->family;
-	ev.sport = c->sport;
-	ev.dport = c->dport;
+	ev.ends = c->ends;
 	ev.oldstate = old;
 	ev.newstate = new;
 	ev.proto = c->proto;

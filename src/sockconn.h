@@ -19,11 +19,7 @@
 #define SOCKCONN_BUF 16384
 
 struct sockconn_conn {
-	uint8_t saddr[16];	/* network order, IPv4 in the first 4 bytes */
-	uint8_t daddr[16];
-	uint16_t family;	/* AF_INET, AF_INET6 */
-	uint16_t sport;
-	uint16_t dport;
+	AOD_CONN_ENDS;		/* as the record carries them (bpf/events.h) */
 	uint8_t state;		/* include/net/tcp_states.h */
 	uint8_t proto;		/* enum names_proto */
 };
