@@ -22,7 +22,7 @@
 # tracepoint at threshold 0, every command an event through the ring buffer) and repetition, both storms run
 # without aod and with it, the order swapped every other repetition. TCG distorts absolute speed, so the figure
 # is each pair's ratio (with / without), as median (min-max).
-# With aod attached the guest also reads aod's metrics textfile around each storm: the commands the kernel side
+# With aod attached the guest also scrapes aod's metrics (metrics.listen) around each storm: the commands the kernel side
 # timed, the records aod decoded and the probe losses (ring buffer or map full), against the client's own count
 # of requests sent (cifs: /proc/fs/cifs/Stats; NFS: the rpc calls of /proc/net/rpc/nfs). The rate runs repeat
 # threshold 0 with PROCS storm processes at once. aod exports neither timed counts nor losses for NFS: there the
