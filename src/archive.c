@@ -272,14 +272,11 @@ static int put_file(struct archive *ar, struct member *m, uint64_t off, size_t w
 
 	if (want > ARCHIVE_IO_BUF)
 		want = ARCHIVE_IO_BUF;
-	while (!m->zeros) {
-		n = pread(m->fd, ar->in, want, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
+	if (!m->zeros) {
+		n = io_pread(m->fd, ar->in, want, (off_t)off);
 		if (n < 0)
-			m->rerr = -errno;
+			m->rerr = (int)n;
 		m->zeros = n <= 0;
-		break;
 	}
 	if (m->zeros) {
 		memset(ar->in, 0, want);

@@ -19,6 +19,7 @@
 #include "../bpf/events.h"
 #include "array.h"
 #include "config_yaml.h"
+#include "io.h"
 #include "names.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)	/* a config bigger than this is a mistake, not a config */
@@ -1849,20 +1850,12 @@ int config_load_file(struct cfg_config *cfg, const char *path, FILE *diag)
 	} else if (st.st_size > CONFIG_MAX_BYTES) {
 		err = -EFBIG;
 	} else {
-		/* loop: a /proc-like or FIFO source may return short reads */
-		while ((got = read(fd, buf + len, CONFIG_MAX_BYTES + 1 - len)) != 0) {
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got < 0) {
-				err = -errno;
-				break;
-			}
-			len += (size_t)got;
-			if (len > CONFIG_MAX_BYTES) {
-				err = -EFBIG;
-				break;
-			}
-		}
+		/* one byte more than allowed: a /proc-like or FIFO source that grew past its stat size */
+		got = io_read_full(fd, buf, CONFIG_MAX_BYTES + 1);
+		if (got < 0)
+			err = (int)got;
+		else if ((len = (size_t)got) > CONFIG_MAX_BYTES)
+			err = -EFBIG;
 	}
 	if (fd >= 0)
 		close(fd);

@@ -32,6 +32,39 @@ int io_write_all(int fd, const void *buf, size_t n)
 	return 0;
 }
 
+ssize_t io_read(int fd, void *buf, size_t n)
+{
+	ssize_t k;
+
+	while ((k = read(fd, buf, n)) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return k;
+}
+
+ssize_t io_pread(int fd, void *buf, size_t n, off_t off)
+{
+	ssize_t k;
+
+	while ((k = pread(fd, buf, n, off)) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return k;
+}
+
+ssize_t io_read_full(int fd, void *buf, size_t n)
+{
+	size_t got = 0;
+	ssize_t k;
+
+	while (got < n && (k = io_read(fd, (char *)buf + got, n - got)) != 0) {
+		if (k < 0)
+			return k;
+		got += (size_t)k;
+	}
+	return (ssize_t)got;
+}
+
 int io_fsync(int fd)
 {
 	while (fsync(fd) < 0)
@@ -89,21 +122,14 @@ int io_select_until(int maxfd, fd_set *rd, uint64_t deadline_ns)
 
 ssize_t io_read_small(int dfd, const char *path, char *buf, size_t bufsz)
 {
-	ssize_t n, got = 0;
+	ssize_t got;
 	int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
-	while ((size_t)got < bufsz - 1) {
-		n = read(fd, buf + got, bufsz - 1 - (size_t)got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += n;
-	}
+	got = io_read_full(fd, buf, bufsz - 1);
 	close(fd);
-	buf[got] = '\0';
+	buf[got > 0 ? got : 0] = '\0';
 	return got;
 }
 
@@ -118,11 +144,9 @@ int io_read_lines(const char *path, size_t max_bytes, int (*fn)(char *line, void
 	if (fd < 0)
 		return -errno;
 	while (!err && total < max_bytes) {
-		n = read(fd, chunk, sizeof(chunk) < max_bytes - total ? sizeof(chunk) : max_bytes - total);
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = io_read(fd, chunk, sizeof(chunk) < max_bytes - total ? sizeof(chunk) : max_bytes - total);
 		if (n < 0)
-			err = -errno;
+			err = (int)n;
 		if (n <= 0)
 			break;
 		total += (size_t)n;

@@ -10,6 +10,12 @@
 
 /* Write all n bytes, retrying EINTR; 0 or -errno (-EIO when write() makes no progress). */
 int io_write_all(int fd, const void *p, size_t n);
+/* read(2) and pread(2), again after EINTR: the bytes read, 0 at the end, or -errno. */
+ssize_t io_read(int fd, void *buf, size_t n);
+ssize_t io_pread(int fd, void *buf, size_t n, off_t off);
+/* Read until n bytes are in or the end comes (a pipe, FIFO or /proc file may give short reads):
+ * the bytes read, or -errno. */
+ssize_t io_read_full(int fd, void *buf, size_t n);
 /* fsync, retrying EINTR; 0 or -errno. */
 int io_fsync(int fd);
 /* mkdir -p: missing parents get parent_mode, the last component leaf_mode; existing

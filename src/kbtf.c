@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "log.h"
 
 #define KIND(t) (((t)->info >> 24) & 0x1f)
@@ -67,7 +68,6 @@ static int load_file(struct kbtf *k, const char *path)
 {
 	struct stat st;
 	uint8_t *buf;
-	size_t got = 0;
 	ssize_t n;
 	int fd, err = 0;
 
@@ -91,17 +91,11 @@ static int load_file(struct kbtf *k, const char *path)
 		close(fd);
 		return -ENOMEM;
 	}
-	while (got < k->size && (n = read(fd, buf + got, k->size - got)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		got += (size_t)n;
-	}
+	n = io_read_full(fd, buf, k->size);
 	close(fd);
-	if (!err && got != k->size)
+	if (n < 0)
+		err = (int)n;
+	else if ((size_t)n != k->size)
 		err = -EIO;
 	if (err) {
 		free(buf);

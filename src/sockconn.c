@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "io.h"
+
 #define TCP_ESTABLISHED 1
 #define TCP_CLOSE 7
 
@@ -181,13 +183,11 @@ static int read_file(struct sockconn_src *s, struct sockconn_set *set, const cha
 	if (fd < 0)
 		return errno == ENOENT && family == AF_INET6 ? 0 : -errno;	/* a kernel without IPv6 */
 	for (;;) {
-		ssize_t r = read(fd, s->buf + have, sizeof(s->buf) - have);
+		ssize_t r = io_read(fd, s->buf + have, sizeof(s->buf) - have);
 		char *last;
 
-		if (r < 0 && errno == EINTR)
-			continue;
 		if (r < 0) {
-			err = -errno;
+			err = (int)r;
 			break;
 		}
 		have += (size_t)r;

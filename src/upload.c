@@ -278,11 +278,9 @@ static int journal_read(struct upload *u)
 	char *nl;
 
 	for (;;) {
-		n = pread(u->jfd, u->jbuf + have, sizeof(u->jbuf) - have, off);
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = io_pread(u->jfd, u->jbuf + have, sizeof(u->jbuf) - have, off);
 		if (n < 0)
-			return -errno;
+			return (int)n;
 		if (n == 0)
 			break;
 		off += n;
@@ -747,11 +745,9 @@ static int copy_fd(int in, int out)
 	int err;
 
 	for (;;) {
-		n = read(in, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = io_read(in, buf, sizeof(buf));
 		if (n < 0)
-			return -errno;
+			return (int)n;
 		if (n == 0)
 			return 0;
 		err = io_write_all(out, buf, (size_t)n);

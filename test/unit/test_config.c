@@ -2,6 +2,7 @@
 /* Unit tests for config.c: both AODv2 layouts, modes and threshold tables, every error with its position. */
 #include "../../src/config_yaml.c"
 #include "../../src/config.c"
+#include "../../src/io.c"
 #include "../../src/config_print.c"
 #include "../../src/family.c"
 #include "../../src/names.c"

@@ -7,6 +7,7 @@
 
 #include "../../src/config_yaml.c"
 #include "../../src/config.c"
+#include "../../src/io.c"
 #include "../../src/family.c"
 #include "../../src/names.c"
 #include "../../src/ioerr.c"

@@ -2,6 +2,7 @@
 /* The mapped kernel-BTF reader: a hand-built blob, broken blobs, and the running kernel against libbpf. */
 #include "../../src/log.c"
 #include "../../src/kbtf.c"
+#include "../../src/io.c"
 #include "../../src/bpf_light.c"
 #include "check.h"
 

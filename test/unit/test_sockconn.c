@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../../src/sockconn.c"
+#include "../../src/io.c"
 #include "check.h"
 
 static const uint16_t ports[NAMES_NPROTO] = { [NAMES_SMB] = 445, [NAMES_NFS] = 2049 };
