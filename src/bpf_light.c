@@ -126,6 +126,28 @@ bool light_attachable(const struct bpf_program *p)
 	       (a == BPF_TRACE_RAW_TP || a == BPF_TRACE_FENTRY || a == BPF_TRACE_FEXIT);
 }
 
+bool light_object_attachable(const struct bpf_object *obj)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, obj)
+		if (bpf_program__autoload(p) && !light_attachable(p))
+			return false;
+	return true;
+}
+
+bool light_disabled(void)
+{
+	const char *s = getenv("AOD_NO_LIGHT_LOAD");
+
+	return s && *s == '1';
+}
+
+bool light_fallback(int err)
+{
+	return err == -EINVAL || err == -ENOTSUP || err == -E2BIG;
+}
+
 int light_attach(const struct bpf_program *p, int prog_fd)
 {
 	const char *sec = bpf_program__section_name(p), *tp;

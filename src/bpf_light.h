@@ -31,6 +31,19 @@ struct light_obj {
 int light_load(struct bpf_object *obj, struct light_obj *lo, char *err, size_t errlen);
 /* True when light_attach can attach this program type (tp_btf, fentry/fexit, raw_tp). */
 bool light_attachable(const struct bpf_program *p);
+/* True when every program of obj set to autoload is light_attachable: a light load can serve it. */
+bool light_object_attachable(const struct bpf_object *obj);
+/*
+ * AOD_NO_LIGHT_LOAD=1 in the environment: libbpf's own load for every object (for comparing,
+ * and a way out). The one reader of that variable.
+ */
+bool light_disabled(void);
+/*
+ * After a light load (or its attach) failed with err: true when the kernel cannot run a loader
+ * program at all (no BPF_PROG_TYPE_SYSCALL before 5.15, or a loader refused as a whole), so
+ * libbpf's own load may still work. A program the kernel refuses is the answer either way.
+ */
+bool light_fallback(int err);
 /* Attaches program p (loaded as prog_fd); returns the link fd or -errno. */
 int light_attach(const struct bpf_program *p, int prog_fd);
 /* fd of the named map, -1 when absent or not created. */

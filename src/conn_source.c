@@ -140,7 +140,7 @@ static int conn_try_method(struct conn_source *s, const struct conn_method *m)
 	if (health_source_avoided(m->name))
 		return -ECANCELED;
 	err = conn_try_light(s, m);
-	if (err == -EINVAL || err == -ENOTSUP || err == -E2BIG) {
+	if (light_fallback(err)) {
 		conn_unload(s);
 		err = conn_try_classic(s, m);
 	}

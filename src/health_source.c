@@ -443,19 +443,6 @@ static void shed_unused_map(struct bpf_object *obj, const struct family_method *
 		bpf_map__set_max_entries(map, 1);
 }
 
-/* Every program of the method attachable by fd (tp_btf, fentry/fexit, raw_tp)? */
-static bool method_is_light(struct bpf_object *obj, const struct family_method *m)
-{
-	struct bpf_program *p;
-
-	for (int i = 0; i < FAMILY_MAX_PROGS && m->progs[i]; i++) {
-		p = bpf_object__find_program_by_name(obj, m->progs[i]);
-		if (!p || !light_attachable(p))
-			return false;
-	}
-	return true;
-}
-
 /*
  * The light way: the kernel's loader program, then attach by fd. The object (prepared by
  * fam_prepare) is closed at the end either way.
@@ -567,15 +554,11 @@ static int fam_try_method(struct health_source *hs, struct hs_fam *f, const stru
 	obj = fam_prepare(hs, d, m, &skel);
 	if (!obj)
 		return errno ? -errno : -ENOMEM;
-	if (!hs->no_light && method_is_light(obj, m)) {
+	if (!hs->no_light && light_object_attachable(obj)) {
 		shed_unused_map(obj, m, true);
 		err = try_light(f, d, m, obj, skel);
-		/*
-		 * Only a kernel that cannot run the loader (no BPF_PROG_TYPE_SYSCALL before 5.15, or
-		 * a loader refused as a whole) goes back to libbpf's way; a program the kernel refuses
-		 * is the method's answer either way. try_light closed its object: open another.
-		 */
-		if (err != -EINVAL && err != -ENOTSUP && err != -E2BIG)
+		/* try_light closed its object: libbpf's way opens another */
+		if (!light_fallback(err))
 			return err;
 		log_debug("health: %s %s: light load failed (%s), trying libbpf's", def_name(d), m->name, errname(-err));
 		obj = fam_prepare(hs, d, m, &skel);
@@ -697,8 +680,7 @@ int health_source_open(struct health_source **out, struct arena *a, const struct
 		return -ENOMEM;
 	hs->o = *o;
 	hs->vmstat_fd = -1;
-	/* AOD_NO_LIGHT_LOAD=1: libbpf's own load for every method (for comparing, and a way out) */
-	hs->no_light = getenv("AOD_NO_LIGHT_LOAD") && *getenv("AOD_NO_LIGHT_LOAD") == '1';
+	hs->no_light = light_disabled();
 	for (i = 0; i < HEALTH_NFAM; i++)
 		hs->fam[i].events_fd = hs->fam[i].hist_fd = hs->fam[i].drops_fd = -1;
 	hs->ncpu = libbpf_num_possible_cpus();

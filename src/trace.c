@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "bpf_light.h"
 #include "bpflog.h"
 #include "clock.h"
 #include "io.h"
@@ -98,11 +100,25 @@ static const struct trace_hook families[] = {
 #define NFAM ARRAY_SIZE(families)
 enum { FAM_FORK = 3, FAM_EXIT = 4, FAM_FAULT = 11 };
 
+/*
+ * The programs load one of two ways. Light (bpf_light.c) for the tp_btf and raw_tp tiers: the
+ * kernel runs a loader program, so the kernel's BTF is never parsed here; the skeleton is closed
+ * once attached and the run keeps fds and its own mapping of .bss. Classic (libbpf's load) for
+ * the tracepoint tier, a kernel that cannot run a loader program, or AOD_NO_LIGHT_LOAD=1: the
+ * skeleton stays open and owns the fds. Either way the run reads the maps through the fds below.
+ */
 struct trace_run {
 	struct trace_opts o;
-	struct trace_bpf *skel;
-	struct bpf_link *links[MAX_LINKS];
+	struct trace_bpf *skel;		/* classic; light only until attached */
+	struct bpf_link *links[MAX_LINKS];	/* classic */
 	int nlinks;
+	struct light_obj lo;		/* light */
+	int link_fds[MAX_LINKS];	/* light */
+	int nlink_fds;
+	void *bss_map;			/* light: our mapping of .bss */
+	size_t bss_len;
+	struct trace_bpf__bss *bss;	/* drops and map_full, either way */
+	int events_fd, follow_fd;
 	struct ring_buffer *rb;
 	enum method meth[NFAM];
 	bool in_btf[NFAM];		/* the kernel's BTF has btf_trace_<tp> */
@@ -117,7 +133,7 @@ struct trace_run {
 	uint64_t written, malformed;
 	unsigned budget;
 	/* performance state */
-	int stats_fd, hist_fd, oncpu_fd, vmstat_fd;
+	int stats_fd, hist_fd, oncpu_fd, vmstat_fd;	/* the BPF maps set once loaded */
 	uint64_t prev_stats[TR_ST_COUNT], prev_hist[TR_HIST_SLOTS], prev_pgfault, prev_pgmaj;
 	uint64_t last_tick;
 	int sigfd;
@@ -466,9 +482,6 @@ static void perf_start(struct trace_run *r)
 	uint64_t h;
 	uint32_t i;
 
-	r->stats_fd = bpf_map__fd(r->skel->maps.perf_stats);
-	r->hist_fd = bpf_map__fd(r->skel->maps.perf_hist);
-	r->oncpu_fd = bpf_map__fd(r->skel->maps.perf_oncpu);
 	r->vmstat_fd = open("/proc/vmstat", O_RDONLY | O_CLOEXEC);
 	for (i = 0; i < TR_HIST_SLOTS; i++)
 		if (!bpf_map_lookup_elem(r->hist_fd, &i, &h))
@@ -597,18 +610,31 @@ static struct bpf_program *prog_of(struct trace_run *r, size_t fam, enum method 
 	return name ? bpf_object__find_program_by_name(r->skel->obj, name) : NULL;
 }
 
-static void unload(struct trace_run *r)
+static void detach(struct trace_run *r)
 {
 	while (r->nlinks > 0)
 		bpf_link__destroy(r->links[--r->nlinks]);
-	trace_bpf__destroy(r->skel);
-	r->skel = NULL;
+	while (r->nlink_fds > 0)
+		close(r->link_fds[--r->nlink_fds]);
 }
 
-static int attach_all(struct trace_run *r, char *why, size_t whylen)
+static void unload(struct trace_run *r)
+{
+	detach(r);
+	trace_bpf__destroy(r->skel);
+	r->skel = NULL;
+	if (r->bss_map)
+		munmap(r->bss_map, r->bss_len);
+	r->bss_map = NULL;
+	r->bss = NULL;
+	light_close(&r->lo);
+}
+
+/* light: by fd, the programs the kernel's loader program left in r->lo; else libbpf's links. */
+static int attach_all(struct trace_run *r, bool light, char *why, size_t whylen)
 {
 	struct bpf_program *p;
-	struct bpf_link *l;
+	struct bpf_link *l = NULL;
 	size_t i;
 	int err;
 
@@ -616,26 +642,52 @@ static int attach_all(struct trace_run *r, char *why, size_t whylen)
 		if (r->meth[i] == M_NONE)
 			continue;
 		p = prog_of(r, i, r->meth[i]);
-		l = p ? bpf_program__attach(p) : NULL;
-		if (!l) {
-			err = p ? -errno : -ENOENT;
+		if (!p)
+			err = -ENOENT;
+		else if (light)
+			err = light_attach(p, light_prog_fd(&r->lo, r->skel->obj, bpf_program__name(p)));
+		else
+			err = (l = bpf_program__attach(p)) ? 0 : -errno;
+		if (err < 0) {
 			snprintf(why, whylen, "attach %s %s: %s", method_names[r->meth[i]], families[i].tp,
 				 strerror(-err));
 			return err;
 		}
-		r->links[r->nlinks++] = l;
+		if (light)
+			r->link_fds[r->nlink_fds++] = err;
+		else
+			r->links[r->nlinks++] = l;
 	}
 	return 0;
 }
 
-static int load_tier(struct trace_run *r, int tier, char *why, size_t whylen)
+/* The maps the run reads, as fds; the skeleton is still open. */
+static int keep_fds(struct trace_run *r, bool light)
+{
+	static const char *const names[] = { "events", "follow", "perf_stats", "perf_hist", "perf_oncpu" };
+	int *fds[] = { &r->events_fd, &r->follow_fd, &r->stats_fd, &r->hist_fd, &r->oncpu_fd };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		*fds[i] = light ? light_map_fd(&r->lo, r->skel->obj, names[i])
+				: bpf_object__find_map_fd_by_name(r->skel->obj, names[i]);
+		if (*fds[i] < 0)
+			return -ENOENT;
+	}
+	if (!light) {
+		r->bss = r->skel->bss;
+		return 0;
+	}
+	r->bss_map = light_mmap(&r->lo, r->skel->obj, ".bss", &r->bss_len);
+	r->bss = r->bss_map;
+	return r->bss ? 0 : errno ? -errno : -ENOMEM;
+}
+
+/* Opened, the tier's programs set to autoload, the filters in rodata. */
+static int prepare(struct trace_run *r, char *why, size_t whylen)
 {
 	struct bpf_program *p;
 	size_t i;
-	int err;
 
-	choose(r, tier);
-	bpflog_mark();
 	r->skel = trace_bpf__open();
 	if (!r->skel) {
 		snprintf(why, whylen, "open BPF object: %s", strerror(errno));
@@ -647,18 +699,69 @@ static int load_tier(struct trace_run *r, int tier, char *why, size_t whylen)
 		if (r->meth[i] != M_NONE && (p = prog_of(r, i, r->meth[i])))
 			bpf_program__set_autoload(p, true);
 	set_rodata(r);
-	err = trace_bpf__load(r->skel);
-	if (err) {
-		snprintf(why, whylen, "load (%s): %.200s", strerror(-err), bpflog_first_warning());
-	} else {
-		err = attach_all(r, why, whylen);
-	}
+	return 0;
+}
+
+static const char *const tier_names[] = { "tp_btf", "raw_tp", "tracepoint" };
+
+/* The kernel's loader program, then attach by fd; the skeleton is closed either way. */
+static int load_light(struct trace_run *r, int tier, char *why, size_t whylen)
+{
+	uint64_t t0 = mono_ns();
+	int err;
+
+	err = light_load(r->skel->obj, &r->lo, why, whylen);
+	if (!err)
+		err = attach_all(r, true, why, whylen);
+	if (!err && (err = keep_fds(r, true)))
+		snprintf(why, whylen, "map the BPF globals: %s", strerror(-err));
+	if (!err)
+		log_debug("trace: %s: the kernel's loader program ran and attached in %" PRIu64 " us",
+			  tier_names[tier], (mono_ns() - t0) / 1000);
+	trace_bpf__destroy(r->skel);
+	r->skel = NULL;
 	if (err)
 		unload(r);
 	return err;
 }
 
-static const char *const tier_names[] = { "tp_btf", "raw_tp", "tracepoint" };
+static int load_tier(struct trace_run *r, int tier, char *why, size_t whylen)
+{
+	int err;
+
+	choose(r, tier);
+	bpflog_mark();
+	err = prepare(r, why, whylen);
+	if (err)
+		return err;
+	if (light_disabled()) {
+		log_debug("trace: %s: libbpf's load (AOD_NO_LIGHT_LOAD=1)", tier_names[tier]);
+	} else if (!light_object_attachable(r->skel->obj)) {
+		/* classic tracepoints attach through perf events, which a light load cannot do */
+		log_debug("trace: %s: libbpf's load (tracepoint programs attach by perf event, not by fd)",
+			  tier_names[tier]);
+	} else {
+		err = load_light(r, tier, why, whylen);
+		if (!light_fallback(err))
+			return err;
+		log_debug("trace: %s: the kernel's loader program failed (%s), trying libbpf's load", tier_names[tier],
+			  why);
+		why[0] = '\0';
+		err = prepare(r, why, whylen);
+		if (err)
+			return err;
+	}
+	err = trace_bpf__load(r->skel);
+	if (err)
+		snprintf(why, whylen, "load (%s): %.200s", strerror(-err), bpflog_first_warning());
+	if (!err)
+		err = attach_all(r, false, why, whylen);
+	if (!err)
+		err = keep_fds(r, false);
+	if (err)
+		unload(r);
+	return err;
+}
 
 static int first_tier(void)
 {
@@ -716,7 +819,7 @@ static int seed_follow(struct trace_run *r)
 		fprintf(stderr, "aod: unable to trace pid %u: no such process\n", r->o.pid);
 		return -ESRCH;
 	}
-	return bpf_map_update_elem(bpf_map__fd(r->skel->maps.follow), &r->o.pid, &one, BPF_ANY);
+	return bpf_map_update_elem(r->follow_fd, &r->o.pid, &one, BPF_ANY);
 }
 
 /* ---- the loop ---- */
@@ -826,8 +929,8 @@ static void summary(struct trace_run *r, uint64_t elapsed_ns)
 	int i, nt = 0;
 
 	for (i = 0; i < TR_NCAPS; i++) {
-		drops += r->skel->bss->drops[i];
-		full += r->skel->bss->map_full[i];
+		drops += r->bss->drops[i];
+		full += r->bss->map_full[i];
 	}
 	n += (size_t)snprintf(line + n, sizeof(line) - n, "aod: trace: %" PRIu64 " events", r->written);
 	for (i = 0; i < TT_COUNT && n < sizeof(line); i++)
@@ -913,7 +1016,7 @@ static int trace_start(struct trace_run *r)
 		err = seed_follow(r);
 	if (err)
 		return err;
-	r->rb = ring_buffer__new(bpf_map__fd(r->skel->maps.events), on_record, r, NULL);
+	r->rb = ring_buffer__new(r->events_fd, on_record, r, NULL);
 	if (!r->rb) {
 		fprintf(stderr, "aod: unable to open the trace ring buffer: %s\n", strerror(errno));
 		return -errno;
@@ -930,8 +1033,7 @@ static void trace_stop(struct trace_run *r, const sigset_t *old)
 		close(r->sigfd);
 	if (r->rb)
 		ring_buffer__free(r->rb);
-	if (r->skel)
-		unload(r);
+	unload(r);
 	if (r->vmstat_fd >= 0)
 		close(r->vmstat_fd);
 	if (r->out_fd > STDOUT_FILENO)
@@ -975,8 +1077,7 @@ int trace_main(int argc, char **argv)
 	malloc_guard_arm();
 	err = run_loop(r);
 	/* Detach first, so the drain is bounded by what is queued; that still belongs to the trace. */
-	while (r->nlinks > 0)
-		bpf_link__destroy(r->links[--r->nlinks]);
+	detach(r);
 	consume(r);
 	if ((r->o.caps & CAPB(TR_CAP_PERF)) && mono_ns() - r->last_tick >= 100000000ull)
 		perf_tick(r);
