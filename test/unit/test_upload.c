@@ -14,6 +14,7 @@
 #include "../../src/tcp_state.c"
 #include "../../src/inet_diag.c"
 #include "../../src/log.c"	/* after retain.c: its file-scope names[] would shadow a local there */
+#include "../../src/loop.c"
 #include "../../src/upload.c"
 #include "check.h"
 
