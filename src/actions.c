@@ -9,6 +9,7 @@
 #include "inet_diag.h"
 #include "io.h"
 #include "kmsg_record.h"
+#include "loop.h"
 #include "text.h"
 #include "topn.h"
 #include "tcp_state.h"
@@ -1015,6 +1016,38 @@ static void exec_prepare(struct act_child *ch, const struct cfg_action *a, const
 	ch->timeout_ms = a->timeout_ms ? a->timeout_ms : ACTIONS_DEFAULT_TIMEOUT_MS;
 }
 
+/* The loop reaped the child (loop_add_child): the module's poll that follows in the same pass finishes it. */
+static void exec_exited(void *ctx, pid_t pid, int wstatus, uint64_t now_ns)
+{
+	struct act_child *ch = ctx;
+
+	(void)pid;
+	(void)now_ns;
+	ch->wstatus = wstatus;
+	ch->exited = true;
+	ch->loop = NULL;
+}
+
+/* The loop reaps the child, so its exit wakes the loop and no poll has to look for it. A full table
+ * (-ENOSPC) leaves it to actions_exec_poll's WNOHANG, as a caller without a loop does. */
+static void exec_watch(struct act_child *ch, struct loop *l)
+{
+	int id = l ? loop_add_child(l, ch->pid, exec_exited, ch) : -1;
+
+	if (id >= 0) {
+		ch->loop = l;
+		ch->watch = id;
+	}
+}
+
+/* Off the loop, for a caller that waits for the exit itself (actions_exec_kill). */
+static void exec_unwatch(struct act_child *ch)
+{
+	if (ch->loop)
+		loop_del(ch->loop, ch->watch);
+	ch->loop = NULL;
+}
+
 int actions_exec_start(struct act_child *ch, const struct cfg_action *a, const struct act_env *env,
 		       int outfd, struct act_result *res, uint64_t now_ns)
 {
@@ -1070,6 +1103,7 @@ int actions_exec_start(struct act_child *ch, const struct cfg_action *a, const s
 	fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);
 	ch->fd = p[0];
 	ch->term_at = now_ns + (uint64_t)ch->timeout_ms * 1000000ull;
+	exec_watch(ch, env->loop);
 	return 1;
 fail:
 	res->status = ACT_FAILED;
@@ -1090,8 +1124,9 @@ void actions_exec_fill(const struct act_child *ch, fd_set *rd, int *maxfd, uint6
 	if (ch->reaped)
 		return;
 	next = ch->termed ? (ch->killed ? UINT64_MAX : ch->kill_at) : ch->term_at;
-	/* Exited children are reaped on SIGCHLD; the short poll covers callers without one. */
-	if (ch->fd < 0 || ch->killed)
+	/* A watched child's exit wakes the loop (its pidfd); any other is looked for every 20 ms, as the
+	 * loop does for a child without a pidfd: its pipe may stay open after it (a grandchild holds it). */
+	if (!ch->loop)
 		next = next < now_ns + 20000000ull ? next : now_ns + 20000000ull;
 	if (next < *deadline_ns)
 		*deadline_ns = next;
@@ -1161,7 +1196,8 @@ static const char *sig_name(int sig)
 
 void actions_exec_stop(struct act_child *ch, int sig, uint64_t grace_ns, uint64_t now_ns)
 {
-	if (ch->pid <= 0 || ch->reaped || ch->termed)
+	/* exited: the loop has reaped it, and its pid may be another process's soon */
+	if (ch->pid <= 0 || ch->exited || ch->reaped || ch->termed)
 		return;
 	kill(-ch->pid, sig);
 	ch->termed = true;
@@ -1191,22 +1227,30 @@ static void exec_result(struct act_child *ch, uint64_t now_ns)
 	out_finish(&ch->out, res);
 }
 
-bool actions_exec_poll(struct act_child *ch, const fd_set *rd, uint64_t now_ns, char *buf, size_t bufsz)
+/* Its exit: the loop's word (exec_exited), or for a child no loop watches, WNOHANG. Never both, so it is
+ * reaped once: a second waitpid would find no child and take the exit for a clean one. */
+static bool exec_exit_known(struct act_child *ch)
 {
 	pid_t r;
 
+	if (ch->exited || ch->loop)
+		return ch->exited;
+	do
+		r = waitpid(ch->pid, &ch->wstatus, WNOHANG);
+	while (r < 0 && errno == EINTR);
+	ch->exited = r == ch->pid || (r < 0 && errno == ECHILD);
+	return ch->exited;
+}
+
+bool actions_exec_poll(struct act_child *ch, const fd_set *rd, uint64_t now_ns, char *buf, size_t bufsz)
+{
 	if (ch->pid <= 0)
 		return true;
 	if (ch->fd >= 0 && (!rd || FD_ISSET(ch->fd, rd)))
 		exec_drain(ch, buf, bufsz, 16);
-	if (!ch->reaped) {
-		do
-			r = waitpid(ch->pid, &ch->wstatus, WNOHANG);
-		while (r < 0 && errno == EINTR);
-		if (r == ch->pid || (r < 0 && errno == ECHILD)) {
-			ch->reaped = true;
-			exec_sweep(ch, buf, bufsz);
-		}
+	if (!ch->reaped && exec_exit_known(ch)) {
+		ch->reaped = true;
+		exec_sweep(ch, buf, bufsz);
 	}
 	if (ch->reaped && ch->fd >= 0) {
 		/* Everything the child wrote is in the pipe now; a grandchild holding the
@@ -1233,6 +1277,7 @@ void actions_exec_kill(struct act_child *ch, uint64_t wait_ns, const char *why, 
 
 	if (ch->pid <= 0)
 		return;
+	exec_unwatch(ch);
 	if (!ch->reaped)
 		kill(-ch->pid, SIGKILL);
 	ch->killed = ch->timed_out = true;

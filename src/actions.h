@@ -10,6 +10,8 @@
 
 #include "config.h"
 
+struct loop;
+
 #define ACTIONS_DEFAULT_MAX_BYTES (1024 * 1024)
 #define ACTIONS_DEFAULT_TIMEOUT_MS 10000
 #define ACTIONS_DEFAULT_LINES 200
@@ -38,6 +40,7 @@ struct act_env {
 	uint64_t now_ns;		/* CLOCK_MONOTONIC when the bundle started */
 	char *buf;			/* scratch, at least ACTIONS_BUF_MIN bytes */
 	size_t bufsz;
+	struct loop *loop;		/* reaps EXEC children; NULL: actions_exec_poll does (WNOHANG) */
 };
 
 /* Where an action's output goes: a file descriptor with a byte cap. */
@@ -52,8 +55,12 @@ struct act_out {
 struct act_child {
 	pid_t pid;			/* also the process group id */
 	int fd;				/* read end of the stdout+stderr pipe, -1 at EOF */
-	bool reaped, termed, killed, timed_out;
+	bool exited;			/* wstatus holds its exit (from the loop, or WNOHANG) */
+	bool reaped;			/* ... and actions_exec_poll has swept what it left behind */
+	bool termed, killed, timed_out;
 	int wstatus;
+	struct loop *loop;		/* the loop reaping it (entry: watch); NULL once it has, or if none */
+	int watch;
 	uint32_t timeout_ms;
 	uint64_t term_at, kill_at;	/* CLOCK_MONOTONIC deadlines */
 	uint64_t grace_ns;		/* between the stop signal and SIGKILL */
@@ -78,20 +85,24 @@ int actions_run_internal(const struct cfg_action *a, const struct act_env *env, 
 /* An executable by path, or by name in /usr/sbin, /usr/bin, /sbin, /bin (exec actions' own lookup); its path into out. */
 bool actions_find_exe(const char *name, char *out, size_t cap);
 /* Fork and exec an EXEC action. Returns 1 when it is running (watch it with the calls below),
- * 0 when it is already finished (a missing binary: status "skipped"), -errno on failure (res says why). */
+ * 0 when it is already finished (a missing binary: status "skipped"), -errno on failure (res says why).
+ * With env->loop the child is registered there (loop_add_child), which reaps it and tells ch; ch must
+ * then stay in place until actions_exec_poll returns true or actions_exec_kill returns. */
 int actions_exec_start(struct act_child *ch, const struct cfg_action *a, const struct act_env *env,
 		       int outfd, struct act_result *res, uint64_t now_ns);
 /* Add the pipe to rd and lower *deadline_ns to the child's next deadline. */
 void actions_exec_fill(const struct act_child *ch, fd_set *rd, int *maxfd, uint64_t *deadline_ns,
 		       uint64_t now_ns);
-/* Read the pipe (rd NULL: try it anyway), enforce the deadlines, reap with WNOHANG.
- * Returns true once the child is reaped and its output complete; res is then final. */
+/* Read the pipe (rd NULL: try it anyway), enforce the deadlines; take the exit from the loop, or reap
+ * with WNOHANG a child no loop watches. Returns true once the child is reaped and its output complete
+ * (the pipe at EOF, or drained once the exit is known); res is then final. */
 bool actions_exec_poll(struct act_child *ch, const fd_set *rd, uint64_t now_ns, char *buf, size_t bufsz);
 /* Ask a running child's group to stop with sig (SIGINT: a capture flushes its files on it) instead of
  * waiting for its timeout; SIGKILL follows grace_ns later if it is still there (actions_exec_poll). */
 void actions_exec_stop(struct act_child *ch, int sig, uint64_t grace_ns, uint64_t now_ns);
-/* Shutdown: SIGKILL the group and finish res as "timeout". Waits at most wait_ns for the exit
- * (a child in uninterruptible sleep may never die; it is then left behind, and said so). */
+/* Shutdown: SIGKILL the group and finish res as "timeout". Waits at most wait_ns for the exit, reaping
+ * it here (the child leaves its loop first: no loop runs meanwhile); a child in uninterruptible sleep
+ * may never die: it is then left behind, and said so. */
 void actions_exec_kill(struct act_child *ch, uint64_t wait_ns, const char *why, char *buf, size_t bufsz);
 
 #endif /* AOD_ACTIONS_H */

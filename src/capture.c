@@ -112,6 +112,7 @@ struct cap {
 struct capture {
 	char cfg_path[PATH_MAX];	/* for messages naming where a capture was configured */
 	struct collect *collect;	/* its batches directory and its written callback (upload, status) */
+	struct loop *loop;		/* reaps the children (capture_init); NULL: capture_poll does */
 	int n;
 	struct cap caps[CFG_MAX_CAPTURES];
 	struct arena archive_arena;
@@ -303,7 +304,7 @@ static void clear_files(struct capture *cp, struct cap *k)
 
 static int run_step(struct capture *cp, struct cap *k, enum tc_step step, uint64_t now)
 {
-	struct act_env env = { .now_ns = now, .buf = cp->buf, .bufsz = CAP_BUF_SIZE };
+	struct act_env env = { .now_ns = now, .buf = cp->buf, .bufsz = CAP_BUF_SIZE, .loop = cp->loop };
 	int r;
 
 	build(&k->act, &k->cfg, k->bin, k->dir, step);
@@ -883,7 +884,7 @@ void capture_drain(struct capture *cp, uint64_t grace_ns)
 		else if (!k->cur.on && k->phase != PH_OFF)
 			k->cur = (struct cut){ .on = true, .discard = true, .trig_ns = mono_ns() };
 	}
-	if (loop_serve_until(capture_loop_fill, capture_loop_poll, all_off, cp, until) < 0)
+	if (loop_drain_until(cp->loop, capture_loop_fill, capture_loop_poll, all_off, cp, until) < 0)
 		log_warn("unable to wait for the captures to stop; killing them");
 	for (int i = 0; i < cp->n; i++) {
 		struct cap *k = &cp->caps[i];
@@ -972,7 +973,8 @@ static void ring_open(struct capture *cp, const struct cfg_config *cfg, struct c
 		 k->ring_why, ring_ports(pk, k->cfg.proto, ports, sizeof(ports)), pk->snaplen, pk->memory_kb);
 }
 
-int capture_init(struct capture **out, const struct cfg_config *cfg, struct arena *arena, struct collect *collect)
+int capture_init(struct capture **out, const struct cfg_config *cfg, struct arena *arena, struct collect *collect,
+		 struct loop *loop)
 {
 	size_t mark = arena_mark(arena);
 	struct capture *cp;
@@ -990,6 +992,7 @@ int capture_init(struct capture **out, const struct cfg_config *cfg, struct aren
 		return -ENOMEM;
 	}
 	cp->collect = collect;
+	cp->loop = loop;
 	snprintf(cp->cfg_path, sizeof(cp->cfg_path), "%s", cfg->path);
 	for (int i = 0; i < cfg->ncaptures; i++) {
 		struct cap *k = &cp->caps[cp->n];

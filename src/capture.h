@@ -13,6 +13,7 @@
 #include "collect.h"
 #include "config.h"
 
+struct loop;
 struct loop_set;
 
 #define CAPTURE_NAME_MAX CFG_CAPTURE_NAME_MAX	/* aod_capture_<ts>_<proto>_<anomaly>.tar.zst */
@@ -37,8 +38,10 @@ size_t capture_arena_need(const struct cfg_config *cfg);
 /* Prepare <output_dir>/capture/<proto> (leftover files of an earlier run removed) for each configured
  * capture; bundles go into collect's batches directory and are reported through its written callback. *cp is NULL when the config has no captures. The binaries are
  * $AOD_TCPDUMP_BIN and $AOD_TRACECMD_BIN, else tcpdump and trace-cmd from /usr/sbin, /usr/bin, /sbin, /bin.
- * Captures start on the first capture_poll. 0 or -errno. */
-int capture_init(struct capture **cp, const struct cfg_config *cfg, struct arena *arena, struct collect *collect);
+ * Captures start on the first capture_poll. loop reaps the children and serves capture_drain, as
+ * collect_init's; NULL: capture_poll reaps them with WNOHANG. 0 or -errno. */
+int capture_init(struct capture **cp, const struct cfg_config *cfg, struct arena *arena, struct collect *collect,
+		 struct loop *loop);
 /* A trigger: the captures of proto (NULL: all of them, for snapshot and shutdown) are cut into
  * aod_capture_<wall_ns>_<proto>_<anomaly>.tar.zst, merged into a cut already queued when there is one.
  * final (shutdown): no restart after the cut. The bundle names go into out (at most max); returns
@@ -48,7 +51,8 @@ int capture_trigger(struct capture *cp, const char *proto, const char *anomaly, 
 /* Add the children's pipes to rd; lower *deadline_ns to the next stop/restart deadline, or to now
  * while a cut has archiving left. */
 void capture_fill_fds(struct capture *cp, fd_set *rd, int *maxfd, uint64_t *deadline_ns);
-/* Advance every capture: start, reap, stop, archive one bounded step, restart. rd NULL: read anyway. */
+/* Advance every capture: start, finish an exited child, stop, archive one bounded step, restart.
+ * rd NULL: read anyway. */
 void capture_poll(struct capture *cp, const fd_set *rd, uint64_t now_ns);
 /* The two above shaped for loop_add_poller; cp is the struct capture (NULL: none). */
 void capture_loop_fill(void *cp, struct loop_set *s);

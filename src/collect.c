@@ -106,6 +106,7 @@ struct collect {
 	unsigned tmp_seq;
 	collect_written_fn on_written;
 	void *on_written_ctx;
+	struct loop *loop;		/* reaps the exec children (collect_init); NULL: collect_poll does */
 };
 
 static int limit(const struct collect *c)
@@ -261,7 +262,7 @@ static int alloc_state(struct collect *c, struct arena *arena, int nslots)
 	return 0;
 }
 
-int collect_init(struct collect **cp, const struct cfg_config *cfg, struct arena *arena)
+int collect_init(struct collect **cp, const struct cfg_config *cfg, struct arena *arena, struct loop *loop)
 {
 	int n = bundle_slots(cfg), err;
 	size_t mark = arena_mark(arena);
@@ -271,6 +272,7 @@ int collect_init(struct collect **cp, const struct cfg_config *cfg, struct arena
 	if (!c)
 		return -ENOMEM;
 	c->cfg = cfg;
+	c->loop = loop;
 	err = alloc_state(c, arena, n);
 	if (err) {
 		arena_reset(arena, mark);
@@ -482,7 +484,7 @@ static void run_one(struct collect *c, struct bundle *b, struct bundle_action *b
 	/* KMSG compares with the kernel's clock, so it gets the real one, whatever the caller's. */
 	struct act_env env = { .interval_sec = c->cfg->watch_interval_sec ? c->cfg->watch_interval_sec : 1,
 			       .pid = b->has_det ? manifest_event_pid(&b->det) : 0,
-			       .now_ns = mono_ns(), .buf = c->buf, .bufsz = COLLECT_BUF_SIZE };
+			       .now_ns = mono_ns(), .buf = c->buf, .bufsz = COLLECT_BUF_SIZE, .loop = c->loop };
 	int r;
 
 	ba->fd = tmp_open(c);
@@ -789,8 +791,8 @@ void collect_drain(struct collect *c, uint64_t grace_ns)
 {
 	int i, k;
 
-	/* Shutdown is the one place aod waits: nothing else is left to serve. */
-	if (loop_serve_until(collect_loop_fill, collect_loop_poll, all_done, c, mono_ns() + grace_ns) < 0)
+	/* Shutdown is the one place aod waits: nothing else is left to serve but the children's exits. */
+	if (loop_drain_until(c->loop, collect_loop_fill, collect_loop_poll, all_done, c, mono_ns() + grace_ns) < 0)
 		log_warn("unable to wait for the running bundles; finishing them now");
 	for (i = 0; i < c->nslots; i++) {
 		struct bundle *b = &c->slots[i];

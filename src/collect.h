@@ -12,6 +12,7 @@
 #include "detect.h"
 #include "manifest.h"
 
+struct loop;
 struct loop_set;
 
 #define COLLECT_MAX_BUNDLES CFG_MAX_BUNDLES
@@ -31,8 +32,10 @@ struct collect;			/* opaque; lives in the arena */
 #define COLLECT_LOCK_FILE ".aod.lock"
 
 /* out_dir is created 0700 if missing; "<out_dir>/batches" holds the bundles. The directory is
- * locked (flock on <out_dir>/.aod.lock) for the life of the process: -EBUSY when another has it. */
-int collect_init(struct collect **c, const struct cfg_config *cfg, struct arena *arena);
+ * locked (flock on <out_dir>/.aod.lock) for the life of the process: -EBUSY when another has it.
+ * loop reaps the exec children (loop_add_child) and serves collect_drain; NULL (a caller that polls
+ * by hand, as aod replay): collect_poll reaps them with WNOHANG. */
+int collect_init(struct collect **c, const struct cfg_config *cfg, struct arena *arena, struct loop *loop);
 /* Bytes collect_init takes from the arena for this config: the least memory.arena_kb can be. */
 size_t collect_arena_need(const struct cfg_config *cfg);
 /* The pid written in out_dir's lock file (after -EBUSY from collect_init), or -errno. */
@@ -50,7 +53,8 @@ int collect_start(struct collect *c, const struct collect_request *req, uint64_t
 /* Add the pipes of running children to rd; lower *deadline_ns to the next action deadline, or to
  * now while a bundle has archiving left, so the loop returns at once after serving its other fds. */
 void collect_fill_fds(struct collect *c, fd_set *rd, int *maxfd, uint64_t *deadline_ns);
-/* Read ready pipes, enforce deadlines (TERM then KILL), reap children; a bundle whose actions are
+/* Read ready pipes, enforce deadlines (TERM then KILL), finish children whose exit the loop reported
+ * (or reap them, without one) once their pipes are drained; a bundle whose actions are
  * done queues for archiving, and each call archives one bounded step (about 1 MiB of tar data),
  * one bundle at a time in the order their actions finished. collect_start writes a bundle at
  * once only when nothing else waits for the archiver and it fits in that one step. */
@@ -60,8 +64,9 @@ void collect_loop_fill(void *c, struct loop_set *s);
 void collect_loop_poll(void *c, const struct loop_set *s, uint64_t now_ns);
 /* Bundles holding a slot: actions running, queued or being archived. */
 int collect_running(const struct collect *c);
-/* Shutdown: give running bundles grace_ns more ns (a duration) while archiving goes on, then
- * SIGKILL children, their actions marked "timeout", and archive all that is left. */
+/* Shutdown: give running bundles grace_ns more ns (a duration) while archiving goes on (on collect_init's
+ * loop, which serves collect alone then, and the children's exits), then SIGKILL children, their
+ * actions marked "timeout", and archive all that is left. */
 void collect_drain(struct collect *c, uint64_t grace_ns);
 int collect_outdir_fd(const struct collect *c);	/* the batches directory */
 

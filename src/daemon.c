@@ -476,7 +476,8 @@ static int setup_signals(struct daemon *d)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGUSR2);
-	sigaddset(&set, SIGCHLD);
+	/* No SIGCHLD: children are reaped by the loop through their pidfds (loop_add_child), and one it
+	 * cannot watch is looked for every 20 ms by its module's poller (actions_exec_fill). */
 	/* Blocked before any fork, so no signal is lost between fork and signalfd. */
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -errno;
@@ -520,6 +521,9 @@ static void bundle_written(void *ctx, const char *name, uint64_t size, int64_t w
 
 int daemon_setup_core(struct daemon *d)
 {
+	/* replay polls collect and capture by hand (replay_housekeeping) and never runs d->loop: their
+	 * pollers reap its children */
+	struct loop *children = d->replay ? NULL : &d->loop;
 	size_t arena_bytes = (size_t)d->cfg->arena_kb * 1024;
 	unsigned removed = 0;
 	int err;
@@ -530,7 +534,7 @@ int daemon_setup_core(struct daemon *d)
 			  strerror(-err));
 		return err;
 	}
-	err = collect_init(&d->collect, d->cfg, &d->arena);
+	err = collect_init(&d->collect, d->cfg, &d->arena, children);
 	if (err == -EBUSY) {
 		log_error("unable to lock the output directory %s: aod pid %d uses it; stop it or give another "
 			  "directory (--output-dir, aod_output_dir)", d->cfg->output_dir,
@@ -551,7 +555,7 @@ int daemon_setup_core(struct daemon *d)
 	if (err == 0 && removed)
 		log_warn("removed %u partial bundles (*.part) left by an earlier crash in %s/batches", removed,
 			 d->cfg->output_dir);
-	err = capture_init(&d->capture, d->cfg, &d->arena, d->collect);
+	err = capture_init(&d->capture, d->cfg, &d->arena, d->collect, children);
 	if (err == -ENOMEM)
 		log_error("unable to set up the captures: memory.arena_kb %u is too small for them (aod check-config "
 			  "says how much is needed)", d->cfg->arena_kb);
@@ -827,9 +831,6 @@ static void on_signals(void *ctx, uint64_t now)
 		case SIGUSR2:
 			daemon_release_modules(d);
 			break;
-		case SIGCHLD:
-			/* it woke the loop; collect, capture and upload reap with WNOHANG on every pass */
-			break;
 		}
 	}
 }
@@ -954,7 +955,8 @@ static void upload_ready(void *ctx, const struct loop_set *s, uint64_t now)
 	upload_poll(ctx, &s->rd, now);
 }
 
-/* Signals first, then the sources, the watch and cleanup ticks, and the modules with children and clients. */
+/* Signals first, then the sources, the watch and cleanup ticks, and the modules with children and clients.
+ * The children themselves register as they start (loop_add_child): the first captures' during setup. */
 static int register_loop(struct daemon *d)
 {
 	uint64_t watch = (uint64_t)(d->cfg->watch_interval_ms ? d->cfg->watch_interval_ms : 1000) * 1000000ull;
@@ -962,7 +964,6 @@ static int register_loop(struct daemon *d)
 	uint64_t now = mono_ns();
 	int err = 0;
 
-	loop_init(&d->loop);
 	/* a signalfd past FD_SETSIZE is refused and said by the loop; aod runs on without it, as before */
 	if ((err = loop_add_fd(&d->loop, d->sigfd, on_signals, d)) == -EMFILE)
 		err = 0;
@@ -1050,6 +1051,8 @@ int daemon_run_main(int argc, char **argv)
 	closelog();
 	log_init("aod", d.cfg->syslog_facility);
 	log_use_syslog(1);
+	/* before setup: the captures start there, and their children register on it */
+	loop_init(&d.loop);
 	if (setup_signals(&d) < 0 || daemon_setup_core(&d) < 0)
 		goto out;
 	if (record) {
@@ -1065,6 +1068,7 @@ int daemon_run_main(int argc, char **argv)
 	if (daemon_setup_metrics(&d) < 0)
 		goto out;
 	fv = fleet_view(&d);
+	fv.loop = &d.loop;
 	if (fleet_start(&fv, &d.upload) < 0)
 		goto out;
 	if (register_loop(&d) < 0)

@@ -188,7 +188,7 @@ int fleet_start(const struct fleet_view *d, struct upload **upload)
 	snprintf(fs.status_path, sizeof(fs.status_path), "%s", d->cfg->status_file);
 	*upload = NULL;
 	if (d->cfg->upload.enabled) {
-		err = upload_open(upload, &d->cfg->upload, d->cfg->output_dir, collect_outdir_fd(d->collect));
+		err = upload_open(upload, &d->cfg->upload, d->cfg->output_dir, collect_outdir_fd(d->collect), d->loop);
 		if (err < 0) {
 			log_error("unable to open the upload journal %s/%s: %s", d->cfg->output_dir, UPLOAD_JOURNAL,
 				  strerror(-err));

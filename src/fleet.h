@@ -10,6 +10,7 @@ struct collect;
 struct smb_source;
 struct health_source;
 struct kmsg_reader;
+struct loop;
 struct upload;
 struct retain_result;
 
@@ -24,6 +25,7 @@ struct fleet_view {
 	struct health_source *health;
 	const struct kmsg_reader *kmsg;
 	struct upload *upload;		/* upload: in the config at start; NULL when off */
+	struct loop *loop;		/* fleet_start: the reactor that reaps the upload commands */
 	uint64_t events, anomalies;	/* the daemon's counters, for status.json */
 	unsigned reloads;		/* successful HUP reloads: a new value means a new config */
 	uint64_t bundle_dir_bytes;	/* the last sweep's total plus bundles written since */

@@ -18,6 +18,9 @@
 
 /* Without a pidfd a child is checked this often: an exit is noticed within 20 ms. */
 #define CHILD_POLL_NS 20000000ull
+/* Children leave this many entries free: a drain at exit (loop_drain_until) adds its poller and
+ * deadline to the loop its children are on, and must not be refused for want of room. */
+#define DRAIN_ENTRIES 2
 
 /* FD_SET on an fd >= FD_SETSIZE writes past the set on the stack: refuse it, say so once. */
 static bool fd_fits(int fd)
@@ -157,6 +160,15 @@ int loop_add_poller(struct loop *l, loop_fill_fn fill, loop_poll_fn poll, void *
 	return e->id;
 }
 
+static int entries_used(const struct loop *l)
+{
+	int n = 0;
+
+	for (int i = 0; i < l->n; i++)
+		n += l->e[i].kind != LOOP_FREE;
+	return n;
+}
+
 int loop_add_child(struct loop *l, pid_t pid, loop_child_fn fn, void *ctx)
 {
 	struct loop_entry *e;
@@ -164,6 +176,8 @@ int loop_add_child(struct loop *l, pid_t pid, loop_child_fn fn, void *ctx)
 
 	if (pid <= 0)
 		return -ESRCH;
+	if (entries_used(l) >= LOOP_MAX - DRAIN_ENTRIES)
+		return -ENOSPC;
 	/* pidfd_open gives CLOEXEC fds; ENOSYS (before 5.3) or a seccomp refusal falls back to polling */
 	fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (fd < 0 && errno == ESRCH)
@@ -199,6 +213,12 @@ void loop_stop(struct loop *l)
 	l->stop = true;
 }
 
+/* A drain (loop_drain_until) serves its own entries and the children, whose exits must still be reaped. */
+static bool served(const struct loop *l, const struct loop_entry *e)
+{
+	return !l->alone || e->kind == LOOP_CHILD || e->id >= l->alone_from;
+}
+
 static void pass_fill(struct loop *l, struct loop_set *s)
 {
 	FD_ZERO(&s->rd);
@@ -208,6 +228,8 @@ static void pass_fill(struct loop *l, struct loop_set *s)
 	for (int i = 0; i < l->n; i++) {
 		struct loop_entry *e = &l->e[i];
 
+		if (!served(l, e))
+			continue;
 		switch (e->kind) {
 		case LOOP_SOURCE:
 			e->fd = e->fdfn(e->ctx);
@@ -262,7 +284,8 @@ static void timers_fire(struct loop *l, int last_id, uint64_t now)
 		for (int i = 0; i < l->n; i++) {
 			struct loop_entry *e = &l->e[i];
 
-			if (e->kind != LOOP_TIMER || e->id > last_id || e->deadline_ns > now || e->fired_pass == l->pass)
+			if (e->kind != LOOP_TIMER || e->id > last_id || !served(l, e) || e->deadline_ns > now ||
+			    e->fired_pass == l->pass)
 				continue;
 			if (!t || e->deadline_ns < t->deadline_ns)
 				t = e;
@@ -286,7 +309,7 @@ static void pass_dispatch(struct loop *l, const struct loop_set *s, int last_id,
 	for (i = 0; i < l->n; i++) {
 		struct loop_entry *e = &l->e[i];
 
-		if (e->id > last_id)
+		if (e->id > last_id || !served(l, e))
 			continue;
 		if ((e->kind == LOOP_FD || e->kind == LOOP_SOURCE) && loop_set_ready(s, e->fd))
 			e->fn(e->ctx, now);
@@ -297,7 +320,7 @@ static void pass_dispatch(struct loop *l, const struct loop_set *s, int last_id,
 	for (i = 0; i < l->n; i++) {
 		struct loop_entry *e = &l->e[i];
 
-		if (e->kind == LOOP_POLLER && e->id <= last_id)
+		if (e->kind == LOOP_POLLER && e->id <= last_id && served(l, e))
 			e->poll(e->ctx, s, now);
 	}
 }
@@ -352,7 +375,8 @@ int loop_run_until(struct loop *l, uint64_t deadline_ns)
 }
 
 struct serve {
-	struct loop l;
+	struct loop own;		/* without a loop of the caller's */
+	struct loop *l;
 	loop_fill_fn fill;
 	loop_poll_fn poll;
 	bool (*done)(void *ctx);
@@ -365,7 +389,7 @@ static void serve_poll(void *ctx, const struct loop_set *s, uint64_t now_ns)
 
 	sv->poll(sv->ctx, s, now_ns);
 	if (sv->done(sv->ctx))
-		loop_stop(&sv->l);
+		loop_stop(sv->l);
 }
 
 static void serve_fill(void *ctx, struct loop_set *s)
@@ -375,14 +399,31 @@ static void serve_fill(void *ctx, struct loop_set *s)
 	sv->fill(sv->ctx, s);
 }
 
-int loop_serve_until(loop_fill_fn fill, loop_poll_fn poll, bool (*done)(void *ctx), void *ctx, uint64_t deadline_ns)
+int loop_drain_until(struct loop *l, loop_fill_fn fill, loop_poll_fn poll, bool (*done)(void *ctx), void *ctx,
+		     uint64_t deadline_ns)
 {
 	struct serve sv = { .fill = fill, .poll = poll, .done = done, .ctx = ctx };
-	int err;
+	int id, err;
 
 	if (done(ctx) || mono_ns() >= deadline_ns)
 		return 0;
-	loop_init(&sv.l);
-	err = loop_add_poller(&sv.l, serve_fill, serve_poll, &sv);
-	return err < 0 ? err : loop_run_until(&sv.l, deadline_ns);
+	if (!l) {
+		loop_init(&sv.own);
+		l = &sv.own;
+	}
+	sv.l = l;
+	/* what is registered from here on is the drain's: its poller, its deadline, children started meanwhile */
+	l->alone = true;
+	l->alone_from = l->next_id;
+	id = loop_add_poller(l, serve_fill, serve_poll, &sv);
+	err = id < 0 ? id : loop_run_until(l, deadline_ns);
+	if (id >= 0)
+		loop_del(l, id);
+	l->alone = false;
+	return err;
+}
+
+int loop_serve_until(loop_fill_fn fill, loop_poll_fn poll, bool (*done)(void *ctx), void *ctx, uint64_t deadline_ns)
+{
+	return loop_drain_until(NULL, fill, poll, done, ctx, deadline_ns);
 }

@@ -8,7 +8,9 @@
 #include <sys/select.h>
 #include <sys/types.h>
 
-#define LOOP_MAX 32			/* registrations per loop: the daemon makes about a dozen */
+/* Registrations per loop: the daemon makes about a dozen, and one more per running child; a child
+ * refused (-ENOSPC) is still reaped by its module's poller (actions_exec_poll). */
+#define LOOP_MAX 64
 #define LOOP_NEVER UINT64_MAX		/* a disarmed timer; a pass with no deadline waits on fds only */
 
 /* One pass's wait, built by the fill callbacks: the fds to watch and the earliest deadline.
@@ -50,6 +52,8 @@ struct loop {
 	int next_id;
 	uint64_t pass;
 	bool in_pass, stop;
+	bool alone;			/* loop_drain_until: only children and entries from alone_from on */
+	int alone_from;
 };
 
 /*
@@ -75,7 +79,8 @@ int loop_timer_set(struct loop *l, int id, uint64_t deadline_ns);
  * fill (may be NULL) before the wait, poll after it, on every pass. */
 int loop_add_poller(struct loop *l, loop_fill_fn fill, loop_poll_fn poll, void *ctx);
 /* A child of ours: fn gets its wait status once it has exited and was reaped; the entry then goes.
- * Watched through a pidfd; on kernels without pidfd_open (before 5.3) checked with WNOHANG every 20 ms. */
+ * Watched through a pidfd; on kernels without pidfd_open (before 5.3) checked with WNOHANG every 20 ms.
+ * -ENOSPC already with two entries left: they are kept for a drain (loop_drain_until). */
 int loop_add_child(struct loop *l, pid_t pid, loop_child_fn fn, void *ctx);
 /* Remove an entry (closing a child's pidfd); unknown ids are ignored. */
 void loop_del(struct loop *l, int id);
@@ -94,8 +99,13 @@ int loop_run(struct loop *l);
 void loop_stop(struct loop *l);
 /* loop_run, and stop by deadline_ns at the latest (the drains at exit); -ENOSPC when the table is full. */
 int loop_run_until(struct loop *l, uint64_t deadline_ns);
-/* The drains at exit: serve one module alone, with a loop of its own, until done(ctx) says it is
- * finished or deadline_ns passes; at once when it already is. 0 or -errno. */
+/* The drains at exit: serve one module alone until done(ctx) says it is finished or deadline_ns
+ * passes; at once when it already is. On l (not from inside one of its passes), its children are
+ * served too, since the module's children may be registered there, while its other fds, timers
+ * and pollers wait; l NULL: a loop of its own. 0 or -errno. */
+int loop_drain_until(struct loop *l, loop_fill_fn fill, loop_poll_fn poll, bool (*done)(void *ctx), void *ctx,
+		     uint64_t deadline_ns);
+/* loop_drain_until on a loop of its own (aod replay --serve). */
 int loop_serve_until(loop_fill_fn fill, loop_poll_fn poll, bool (*done)(void *ctx), void *ctx, uint64_t deadline_ns);
 
 #endif /* AOD_LOOP_H */

@@ -64,6 +64,7 @@ struct upload {
 	size_t ndone;
 	struct run runs[CFG_UPLOAD_MAX_CONCURRENT];
 	struct upload_stats st;
+	struct loop *loop;		/* reaps the commands (upload_open); NULL: upload_poll does */
 	bool overflow;			/* a bundle found no queue slot: rescan on the cleanup tick */
 	bool full_warned;
 	bool partial;			/* the journal ends in a line cut short */
@@ -531,7 +532,7 @@ static int build_argv(struct upload *u, struct cfg_action *a, const char *path, 
 static void start_attempt(struct upload *u, struct run *r, int qi, uint64_t now_ns)
 {
 	struct q_ent *q = &u->q[qi];
-	struct act_env env = { .now_ns = now_ns, .buf = u->buf, .bufsz = sizeof(u->buf) };
+	struct act_env env = { .now_ns = now_ns, .buf = u->buf, .bufsz = sizeof(u->buf), .loop = u->loop };
 	char path[PATH_MAX + UPLOAD_NAME_MAX + 16];
 	struct stat st;
 	int rc;
@@ -597,7 +598,8 @@ static void start_due(struct upload *u, uint64_t now_ns)
 
 /* ---- the loop's interface ---- */
 
-int upload_open(struct upload **up, const struct cfg_upload *cfg, const char *out_dir, int batches_fd)
+int upload_open(struct upload **up, const struct cfg_upload *cfg, const char *out_dir, int batches_fd,
+		struct loop *loop)
 {
 	struct upload *u = &the_upload;
 	int i, rc;
@@ -606,6 +608,7 @@ int upload_open(struct upload **up, const struct cfg_upload *cfg, const char *ou
 	u->jfd = u->out_fd = -1;
 	u->cfg = *cfg;
 	u->batches_fd = batches_fd;
+	u->loop = loop;
 	snprintf(u->out_dir, sizeof(u->out_dir), "%s", out_dir);
 	snprintf(u->batches, sizeof(u->batches), "%s/batches", out_dir);
 	u->rng = (uint32_t)(mono_ns() ^ ((uint64_t)getpid() << 16));

@@ -21,6 +21,7 @@
 /* Bytes of a command's output kept to explain a failure in the log. */
 #define UPLOAD_OUTPUT_MAX 2048
 
+struct loop;
 struct upload;
 
 struct upload_stats {
@@ -36,9 +37,11 @@ struct upload_stats {
 /*
  * Read <out_dir>/upload.journal, list the batches directory (batches_fd) and queue every bundle the
  * journal does not name, then rewrite the journal with only the bundles still present. The state is
- * static (one uploader per process), no allocation. 0 or -errno (the journal cannot be opened).
+ * static (one uploader per process), no allocation. loop reaps the running commands (loop_add_child);
+ * NULL: upload_poll reaps them with WNOHANG. 0 or -errno (the journal cannot be opened).
  */
-int upload_open(struct upload **u, const struct cfg_upload *cfg, const char *out_dir, int batches_fd);
+int upload_open(struct upload **u, const struct cfg_upload *cfg, const char *out_dir, int batches_fd,
+		struct loop *loop);
 /* After HUP: the new command, directory and retry settings apply to the next attempts. */
 void upload_set_config(struct upload *u, const struct cfg_upload *cfg);
 /* A bundle was renamed into the batches directory. */

@@ -11,7 +11,10 @@
 #include "../../src/actions.c"
 #include "../../src/tcp_state.c"
 #include "../../src/inet_diag.c"
+#include "../../src/log.c"
+#include "../../src/loop.c"
 #include "check.h"
+#include "leaks.h"
 
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -530,6 +533,191 @@ static void test_exec_grandchildren(void)
 	close(fd);
 }
 
+/* The daemon's shape: the child registered on a loop by actions_exec_start, its pipe and deadlines
+ * served by a poller, nothing else waking the loop (no SIGCHLD, no short poll). */
+struct on_loop {
+	struct loop l;
+	struct act_child *ch;
+	size_t bufsz;			/* small, so one pass cannot take the whole pipe */
+	bool done;
+};
+
+/* A fresh loop for o, with env e reaping on it. */
+static void on_loop_init(struct on_loop *o, struct act_env *e, size_t bufsz)
+{
+	loop_init(&o->l);
+	o->ch = &ch;
+	o->bufsz = bufsz;
+	o->done = false;
+	e->loop = &o->l;
+}
+
+static void ol_fill(void *ctx, struct loop_set *s)
+{
+	struct on_loop *o = ctx;
+
+	actions_exec_fill(o->ch, &s->rd, &s->maxfd, &s->deadline_ns, s->now_ns);
+}
+
+static void ol_poll(void *ctx, const struct loop_set *s, uint64_t now)
+{
+	struct on_loop *o = ctx;
+
+	if (actions_exec_poll(o->ch, &s->rd, now, scratch, o->bufsz)) {
+		o->done = true;
+		loop_stop(&o->l);
+	}
+}
+
+static struct cfg_action sh_action(const char *script, uint32_t timeout_ms)
+{
+	struct cfg_action a = mk(CFG_ACT_EXEC, "", 0);
+
+	snprintf(a.argv[0], CFG_ARG_MAX, "sh");
+	snprintf(a.argv[1], CFG_ARG_MAX, "-c");
+	snprintf(a.argv[2], CFG_ARG_MAX, "%s", script);
+	a.argc = 3;
+	a.timeout_ms = timeout_ms;
+	return a;
+}
+
+/*
+ * A child that exits while its pipe still holds 60000 bytes, and leaves a grandchild holding the
+ * pipe open: its exit comes to the loop through its pidfd, and all of its output is kept with the
+ * exit status. Then one that exits, silent, while the loop waits: it ends long before its 5 s
+ * timeout (a poller that reaped only when woken sat until then). Nothing is left: no zombie, no
+ * loop entry, no fd.
+ */
+static void test_exec_loop_exit_first(void)
+{
+	static struct on_loop o;
+	struct act_env e = env();
+	struct cfg_action a = sh_action("yes | head -c 60000; sleep 30 & exit 5", 5000);
+	struct act_result r;
+	int fd, fds = fd_count(), bad = 0;
+	uint64_t t0, dl = UINT64_MAX;
+	pid_t pid;
+	ssize_t n;
+
+	on_loop_init(&o, &e, 1024);
+	fd = memfd_create("o", MFD_CLOEXEC);
+	t0 = mono_ns();
+	CHECK(actions_exec_start(&ch, &a, &e, fd, &r, t0) == 1);
+	pid = ch.pid;
+	CHECK(ch.loop == &o.l && loop_children(&o.l) == 1);
+	/* watched: the fill asks for no 20 ms look, the pidfd wakes the loop */
+	actions_exec_fill(&ch, &(fd_set){ 0 }, &(int){ -1 }, &dl, t0);
+	CHECK(dl == ch.term_at);
+	usleep(300000);	/* it has exited, its output waits in the pipe */
+	CHECK(loop_add_poller(&o.l, ol_fill, ol_poll, &o) >= 0);
+	CHECK(loop_run_until(&o.l, t0 + 4000000000ull) == 0);
+	CHECK(o.done);
+	CHECK(mono_ns() - t0 < 2000000000ull);
+	CHECK(r.status == ACT_FAILED && r.exit_code == 5 && r.signal == 0);
+	CHECK(strstr(r.note, "exit status 5") != NULL && strstr(r.note, "timed out") == NULL);
+	CHECK(strstr(r.note, "killed") != NULL);	/* the sleep holding the pipe */
+	CHECK(r.bytes == 60000);
+	n = pread(fd, out, sizeof(out), 0);
+	CHECK(n == 60000);
+	for (ssize_t i = 0; i < n; i++)
+		bad += out[i] != (i % 2 ? '\n' : 'y');
+	CHECK(bad == 0);
+	CHECK(waitpid(pid, NULL, WNOHANG) < 0 && errno == ECHILD);
+	CHECK(loop_children(&o.l) == 0 && ch.loop == NULL && ch.fd < 0);
+	close(fd);
+
+	/* silent, and it exits while the loop waits: only its pidfd can wake the loop before the timeout */
+	a = sh_action("sleep 30 & sleep 0.2; exit 3", 5000);
+	fd = memfd_create("o", MFD_CLOEXEC);
+	o.done = false;
+	t0 = mono_ns();
+	CHECK(actions_exec_start(&ch, &a, &e, fd, &r, t0) == 1);
+	pid = ch.pid;
+	CHECK(loop_run_until(&o.l, t0 + 4000000000ull) == 0);
+	CHECK(o.done && mono_ns() - t0 < 2000000000ull);
+	CHECK(r.status == ACT_FAILED && r.exit_code == 3 && r.bytes == 0);
+	CHECK(waitpid(pid, NULL, WNOHANG) < 0 && errno == ECHILD);
+	CHECK(loop_children(&o.l) == 0);
+	close(fd);
+	CHECK(fd_count() == fds);
+}
+
+/* A child past its timeout: SIGTERM at the deadline, its exit taken from the loop once, so the result
+ * has the real signal (a second waitpid would find no child and read as a clean exit). A watched child
+ * killed at shutdown leaves the loop and is reaped by actions_exec_kill itself. */
+static void test_exec_loop_timeout(void)
+{
+	static struct on_loop o;
+	struct act_env e = env();
+	struct cfg_action a = sh_action("exec sleep 30", 200);
+	struct act_result r;
+	const char *once;
+	int fd, fds = fd_count();
+	uint64_t t0;
+	pid_t pid;
+
+	on_loop_init(&o, &e, sizeof(scratch));
+	fd = memfd_create("o", MFD_CLOEXEC);
+	t0 = mono_ns();
+	CHECK(actions_exec_start(&ch, &a, &e, fd, &r, t0) == 1);
+	pid = ch.pid;
+	CHECK(loop_add_poller(&o.l, ol_fill, ol_poll, &o) >= 0);
+	CHECK(loop_run_until(&o.l, t0 + 4000000000ull) == 0);
+	CHECK(o.done);
+	CHECK(mono_ns() - t0 >= 200000000ull && mono_ns() - t0 < 1500000000ull);
+	CHECK(r.status == ACT_TIMEOUT && r.signal == SIGTERM && r.exit_code == -1);
+	CHECK(strstr(r.note, "timed out after 200 ms") != NULL && strstr(r.note, "SIGKILL") == NULL);
+	once = strstr(r.note, "timed out");
+	CHECK(once && !strstr(once + 1, "timed out"));
+	CHECK(waitpid(pid, NULL, WNOHANG) < 0 && errno == ECHILD);
+	CHECK(loop_children(&o.l) == 0);
+	/* again: the poll after the end changes nothing */
+	CHECK(actions_exec_poll(&ch, NULL, mono_ns(), scratch, sizeof(scratch)) && r.signal == SIGTERM);
+	close(fd);
+
+	fd = memfd_create("o", MFD_CLOEXEC);
+	CHECK(actions_exec_start(&ch, &a, &e, fd, &r, mono_ns()) == 1);
+	pid = ch.pid;
+	CHECK(loop_children(&o.l) == 1);
+	actions_exec_kill(&ch, 1000000000ull, "killed at shutdown", scratch, sizeof(scratch));
+	CHECK(r.status == ACT_TIMEOUT && r.signal == SIGKILL && strstr(r.note, "killed at shutdown") != NULL);
+	CHECK(loop_children(&o.l) == 0 && ch.loop == NULL);
+	CHECK(waitpid(pid, NULL, WNOHANG) < 0 && errno == ECHILD);
+	close(fd);
+	CHECK(fd_count() == fds);
+}
+
+/* A loop with no room left: the child runs unwatched, and the poller finds its exit by itself within
+ * 20 ms, though a grandchild keeps the pipe open and nothing else wakes the loop. */
+static void test_exec_loop_full(void)
+{
+	static struct on_loop o;
+	struct act_env e = env();
+	struct cfg_action a = sh_action("echo hi; sleep 30 &", 5000);
+	struct act_result r;
+	int fd, i, last = -1;
+	uint64_t t0, dl = UINT64_MAX;
+	ssize_t n;
+
+	on_loop_init(&o, &e, sizeof(scratch));
+	CHECK(loop_add_poller(&o.l, ol_fill, ol_poll, &o) >= 0);
+	for (i = 1; i < LOOP_MAX; i++)
+		CHECK((last = loop_add_timer(&o.l, LOOP_NEVER, 0, NULL, NULL)) >= 0);
+	fd = memfd_create("o", MFD_CLOEXEC);
+	t0 = mono_ns();
+	CHECK(actions_exec_start(&ch, &a, &e, fd, &r, t0) == 1);
+	CHECK(ch.loop == NULL && loop_children(&o.l) == 0);
+	actions_exec_fill(&ch, &(fd_set){ 0 }, &(int){ -1 }, &dl, t0);
+	CHECK(dl == t0 + 20000000ull);
+	loop_del(&o.l, last);	/* room for loop_run_until's deadline */
+	CHECK(loop_run_until(&o.l, t0 + 4000000000ull) == 0);
+	CHECK(o.done && mono_ns() - t0 < 2000000000ull);
+	CHECK(r.status == ACT_OK && r.exit_code == 0);
+	n = pread(fd, out, 100, 0);
+	CHECK(n == 3 && !memcmp(out, "hi\n", 3));
+	close(fd);
+}
+
 int main(void)
 {
 	char cmd[64];
@@ -549,6 +737,9 @@ int main(void)
 	test_exec();
 	test_exec_high_fd();
 	test_exec_grandchildren();
+	test_exec_loop_exit_first();
+	test_exec_loop_timeout();
+	test_exec_loop_full();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tdir);
 	CHECK(system(cmd) == 0);
 	return CHECK_DONE();

@@ -30,6 +30,7 @@
 #include <sys/select.h>
 
 #include "check.h"
+#include "leaks.h"
 
 static char tdir[] = "/tmp/aod_collect_XXXXXX";
 static char outdir[PATH_MAX];
@@ -562,6 +563,88 @@ static void test_big(struct collect *c)
 	cfg.nactions--;
 }
 
+static struct loop oloop;
+static struct collect *oc;
+
+static void stop_when_idle(void *ctx, const struct loop_set *s, uint64_t now)
+{
+	if (!collect_running(oc))
+		loop_stop(&oloop);
+}
+
+static void count_fired(void *ctx, uint64_t now)
+{
+	(*(int *)ctx)++;
+}
+
+/*
+ * The daemon's shape: collect on collect_init's loop, its children registered there and reaped through
+ * their pidfds, nothing else waking the loop (no SIGCHLD). A child that exits, after its output is read,
+ * while a grandchild holds its pipe ends its action at once, with its output and exit status (a poller
+ * that reaped only when woken sat until the 5 s timeout). collect_drain serves collect and the children
+ * on that same loop, not its other entries. Nothing is left: no child entry, no zombie, no fd.
+ */
+static void test_on_loop(void)
+{
+	static struct cfg_config lcfg;
+	struct collect_request req = { .proto = "smb", .anomaly = "held", .anomaly_idx = 0,
+				       .wall_ns = 1700000010000000000ll };
+	struct cfg_action *a = &lcfg.actions[0];
+	char saved[PATH_MAX];
+	uint64_t t0;
+	int fired = 0, fds;
+
+	memcpy(saved, outdir, sizeof(saved));
+	snprintf(outdir, sizeof(outdir), "%s/out/loop", tdir);
+	lcfg = cfg;
+	snprintf(lcfg.output_dir, sizeof(lcfg.output_dir), "%s", outdir);
+	lcfg.history_seconds = 0;
+	lcfg.nactions = lcfg.nanomalies = 1;
+	memset(a, 0, sizeof(*a));
+	snprintf(a->name, sizeof(a->name), "held");
+	a->kind = CFG_ACT_EXEC;
+	a->max_bytes = 1 << 20;
+	a->timeout_ms = 5000;
+	snprintf(a->argv[0], CFG_ARG_MAX, "sh");
+	snprintf(a->argv[1], CFG_ARG_MAX, "-c");
+	snprintf(a->argv[2], CFG_ARG_MAX, "echo out; sleep 30 & sleep 0.2; exit 4");
+	a->argc = 3;
+	memset(&lcfg.anomalies[0], 0, sizeof(lcfg.anomalies[0]));
+	snprintf(lcfg.anomalies[0].proto, sizeof(lcfg.anomalies[0].proto), "smb");
+	snprintf(lcfg.anomalies[0].name, sizeof(lcfg.anomalies[0].name), "held");
+	lcfg.anomalies[0].type = CFG_LATENCY;
+	lcfg.anomalies[0].nactions = 1;
+	loop_init(&oloop);
+	CHECK(collect_init(&oc, &lcfg, &arena, &oloop) == 0);
+	CHECK(loop_add_poller(&oloop, collect_loop_fill, collect_loop_poll, oc) >= 0);
+	CHECK(loop_add_poller(&oloop, NULL, stop_when_idle, NULL) >= 0);
+	fds = fd_count();
+	t0 = mono_ns();
+	CHECK(collect_start(oc, &req, t0) == 0);
+	CHECK(loop_children(&oloop) == 1);
+	CHECK(loop_run_until(&oloop, t0 + 4000000000ull) == 0);
+	CHECK(collect_running(oc) == 0 && mono_ns() - t0 < 2000000000ull);
+	CHECK(manifest_ok("aod_quick_1700000010000000000_smb_held.tar.zst",
+		"a=m[\"actions\"][0]; assert a[\"status\"]==\"failed\" and a[\"exit_code\"]==4 and a[\"bytes\"]==4, a"));
+	CHECK(sh("zstd -dc %s/batches/aod_quick_1700000010000000000_smb_held.tar.zst | tar -xOf - held.log | grep -qx out",
+		 outdir) == 0);
+
+	/* at exit: the drain finishes the bundle on the same loop, and leaves the loop's timer waiting */
+	req.wall_ns++;
+	CHECK(loop_add_timer(&oloop, mono_ns(), 0, count_fired, &fired) >= 0);
+	t0 = mono_ns();
+	CHECK(collect_start(oc, &req, t0) == 0);
+	CHECK(loop_children(&oloop) == 1);
+	collect_drain(oc, 4000000000ull);
+	CHECK(collect_running(oc) == 0 && mono_ns() - t0 < 2000000000ull);
+	CHECK(fired == 0);
+	CHECK(manifest_ok("aod_quick_1700000010000000001_smb_held.tar.zst",
+		"a=m[\"actions\"][0]; assert a[\"exit_code\"]==4 and \"shutdown\" not in a.get(\"note\", \"\"), a"));
+	CHECK(loop_children(&oloop) == 0 && waitpid(-1, NULL, WNOHANG) <= 0);
+	CHECK(fd_count() == fds);
+	memcpy(outdir, saved, sizeof(saved));
+}
+
 /* A second collector on the same directory is refused (it would clear the first one's .part
  * files) and learns the pid that holds it. */
 static void test_lock(void)
@@ -569,7 +652,7 @@ static void test_lock(void)
 	struct collect *c2;
 	size_t mark = arena_mark(&arena);
 
-	CHECK(collect_init(&c2, &cfg, &arena) == -EBUSY);
+	CHECK(collect_init(&c2, &cfg, &arena, NULL) == -EBUSY);
 	CHECK(collect_lock_holder(outdir) == (int)getpid());
 	CHECK(arena_mark(&arena) == mark);
 }
@@ -602,7 +685,7 @@ int main(void)
 	snprintf(outdir, sizeof(outdir), "%s/out/aod", tdir);
 	setup_config();
 	CHECK(arena_init(&arena, 8u << 20) == 0);
-	CHECK(collect_init(&c, &cfg, &arena) == 0);
+	CHECK(collect_init(&c, &cfg, &arena, NULL) == 0);
 	CHECK(stat(outdir, &sb) == 0 && (sb.st_mode & 0777) == 0700);
 	collect_set_probe_info(c, &pi);
 	test_bundles(c);
@@ -613,6 +696,7 @@ int main(void)
 	test_big(c);
 	test_batches_removed(c);
 	test_history(c);
+	test_on_loop();
 	test_lock();
 	fprintf(stderr, "arena used %zu of %zu\n", arena.used, arena.size);
 	if (!getenv("AOD_KEEP"))

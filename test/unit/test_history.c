@@ -24,6 +24,7 @@
 #include "../../src/history.c"
 #include "../../src/history_json.c"
 #include "../../src/log.c"
+#include "../../src/loop.c"
 
 #include "check.h"
 

@@ -19,6 +19,7 @@
 #include "../../src/tcp_state.c"
 /* Last: its static `level` would shadow other modules' parameters under -Wshadow. */
 #include "../../src/log.c"
+#include "../../src/loop.c"
 
 #include "check.h"
 

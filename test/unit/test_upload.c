@@ -14,6 +14,7 @@
 #include "../../src/tcp_state.c"
 #include "../../src/inet_diag.c"
 #include "../../src/log.c"	/* after retain.c: its file-scope names[] would shadow a local there */
+#include "../../src/loop.c"
 #include "../../src/upload.c"
 #include "check.h"
 
@@ -191,7 +192,7 @@ static void test_journal_and_send(void)
 	/* the last line was cut by a crash mid-append: that upload is not on record */
 	put_journal("ok aod_quick_1_smb_latency.tar.zst\nok aod_quick_9_smb_latency.tar.zst\ngarbage line\n"
 		    "failed aod_quick_3_smb_error.tar.zst 8\nok aod_quick_2_smb_lat");
-	CHECK(upload_open(&u, &c, out_dir, bfd) == 0 && u);
+	CHECK(upload_open(&u, &c, out_dir, bfd, NULL) == 0 && u);
 	upload_get_stats(u, &st);
 	CHECK(st.backlog == 1 && !st.backlog_more);
 	read_journal(j, sizeof(j));
@@ -222,7 +223,7 @@ static void test_journal_and_send(void)
 	CHECK(st.uploaded == 2);
 	close_upload(u);
 	/* restart: nothing left to send */
-	CHECK(upload_open(&u, &c, out_dir, bfd) == 0);
+	CHECK(upload_open(&u, &c, out_dir, bfd, NULL) == 0);
 	upload_get_stats(u, &st);
 	CHECK(st.backlog == 0);
 	close_upload(u);
@@ -243,7 +244,7 @@ static void test_give_up(void)
 
 	snprintf(c.argv[2], sizeof(c.argv[2]), "/nonexistent-dir/{name}");
 	mkbundle("aod_quick_5_smb_latency.tar.zst", "five");
-	CHECK(upload_open(&u, &c, out_dir, bfd) == 0);
+	CHECK(upload_open(&u, &c, out_dir, bfd, NULL) == 0);
 	CHECK(run_until(u, one_failed));
 	upload_get_stats(u, &st);
 	CHECK(st.failed == 1 && st.retries == 2 && st.uploaded == 0);
@@ -251,7 +252,7 @@ static void test_give_up(void)
 	CHECK(strstr(j, "failed aod_quick_5_smb_latency.tar.zst 3\n") != NULL);
 	CHECK(upload_keeps(u, "aod_quick_5_smb_latency.tar.zst"));
 	close_upload(u);
-	CHECK(upload_open(&u, &c, out_dir, bfd) == 0);
+	CHECK(upload_open(&u, &c, out_dir, bfd, NULL) == 0);
 	upload_get_stats(u, &st);
 	CHECK(st.backlog == 0);	/* failed stays failed across a restart */
 	close_upload(u);
@@ -267,7 +268,7 @@ static void test_missing(void)
 	c.max_attempts = 2;
 	snprintf(c.argv[0], sizeof(c.argv[0]), "/nonexistent/uploader");
 	mkbundle("aod_quick_6_smb_latency.tar.zst", "six");
-	CHECK(upload_open(&u, &c, out_dir, bfd) == 0);
+	CHECK(upload_open(&u, &c, out_dir, bfd, NULL) == 0);
 	CHECK(run_until(u, one_failed));
 	upload_get_stats(u, &st);
 	CHECK(st.failed == 1 && st.retries == 1);
@@ -276,7 +277,7 @@ static void test_missing(void)
 	c = copy_cfg();
 	c.retry_base_ms = c.retry_max_ms = 60000;
 	mkbundle("aod_quick_7_smb_latency.tar.zst", "seven");
-	CHECK(upload_open(&u, &c, out_dir, bfd) == 0);
+	CHECK(upload_open(&u, &c, out_dir, bfd, NULL) == 0);
 	upload_get_stats(u, &st);
 	CHECK(st.backlog == 1);
 	CHECK(unlinkat(bfd, "aod_quick_7_smb_latency.tar.zst", 0) == 0);
@@ -309,7 +310,7 @@ static void test_overflow(void)
 		snprintf(name, sizeof(name), "aod_quick_%d_smb_ovf.tar.zst", 1000 + i);
 		mkbundle(name, "x");
 	}
-	CHECK(upload_open(&u, &c, out_dir, bfd) == 0);
+	CHECK(upload_open(&u, &c, out_dir, bfd, NULL) == 0);
 	upload_get_stats(u, &st);
 	CHECK(st.backlog == UPLOAD_QUEUE && st.backlog_more);
 	/* free three slots as retention would, then the tick's rescan fills them from the directory */
@@ -339,7 +340,7 @@ static void test_compact(void)
 	mkbundle("aod_quick_20_smb_latency.tar.zst", "a");
 	mkbundle("aod_quick_21_smb_latency.tar.zst", "b");
 	put_journal("ok aod_quick_20_smb_latency.tar.zst\nok aod_quick_21_smb_latency.tar.zst\n");
-	CHECK(upload_open(&u, &c, out_dir, bfd) == 0);
+	CHECK(upload_open(&u, &c, out_dir, bfd, NULL) == 0);
 	CHECK(u->ndone == 2 && u->jlines == 2);
 	CHECK(unlinkat(bfd, "aod_quick_20_smb_latency.tar.zst", 0) == 0);
 	upload_tick(u);			/* not grown: left alone */
