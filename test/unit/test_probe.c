@@ -13,6 +13,7 @@
 #include "../../src/kbtf.c"
 #include "../../src/bpf_light.c"
 #include "../../src/ioerr.c"
+#include "../../src/io.c"
 #include "../../src/health_source.c"
 #include "../../src/sockconn.c"
 #include "../../src/conn_source.c"
