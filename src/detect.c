@@ -86,7 +86,7 @@ static void slot_clear_events(struct detect_slot *s)
 	s->worst = 0;
 	s->nworst = 0;
 	s->min_idx = 0;
-	memset(&s->shares, 0, sizeof(s->shares));
+	shares_tally_reset(&s->shares);
 }
 
 static void slot_reset(struct detect_slot *s)
