@@ -20,6 +20,17 @@ struct {
 	__uint(max_entries, 64 * 1024);
 } events SEC(".maps");
 
+/*
+ * The faults' own ring and loss count: oom and faults are loaded together when both are asked
+ * for, and a storm of major faults must not crowd out an OOM kill.
+ */
+struct aod_loss fault_loss = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} fault_events SEC(".maps");
+
 /* Before 6.2 the RSS counters were atomics in struct mm_rss_stat; since then percpu_counters. */
 struct mm_rss_stat___old {
 	atomic_long_t count[4];
@@ -112,9 +123,9 @@ int BPF_PROG(handle_mm_fault_fexit, struct vm_area_struct *vma, unsigned long ad
 	if (targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid)
 		return 0;
 	__sync_fetch_and_add(&counts.faults, 1);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = bpf_ringbuf_reserve(&fault_events, sizeof(*e), 0);
 	if (!e) {
-		AOD_LOSS_INC(ringbuf_full);
+		__sync_fetch_and_add(&fault_loss.ringbuf_full, 1);
 		return 0;
 	}
 	AOD_FILL_HDR(e, AOD_EV_FAULT);

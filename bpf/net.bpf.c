@@ -33,6 +33,18 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
+/*
+ * tcp's own ring and loss count: when both are asked for, tcp and drops are loaded together (one
+ * loader run), and a storm of drops must neither crowd out a retransmit nor have its losses counted
+ * under tcp.
+ */
+struct aod_loss tcp_loss = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} tcp_events SEC(".maps");
+
 static __always_inline int filtered(void)
 {
 	return targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid;
@@ -45,9 +57,9 @@ static __always_inline int on_retransmit(const struct sock *sk)
 	if (filtered())
 		return 0;
 	__sync_fetch_and_add(&counts.tcp_retrans, 1);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = bpf_ringbuf_reserve(&tcp_events, sizeof(*e), 0);
 	if (!e) {
-		AOD_LOSS_INC(ringbuf_full);
+		__sync_fetch_and_add(&tcp_loss.ringbuf_full, 1);
 		return 0;
 	}
 	AOD_FILL_HDR(e, AOD_EV_TCP_RETRANS);
