@@ -285,7 +285,8 @@ int light_probe_fentry(unsigned int btf_id)
 	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_FENTRY, .attach_btf_id = btf_id);
 	int fd, link;
 
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "aod_fentry_pr", "GPL", insns, 2, &o);
+	/* no name, as in light_btf_find: a name costs a program load of libbpf's to see if names are taken */
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &o);
 	if (fd < 0)
 		return -errno;
 	link = bpf_raw_tracepoint_open(NULL, fd);
