@@ -67,7 +67,7 @@ $(O)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h $(GEN)/vmlinux.h
 	$(Q)llvm-strip -g $@.tmp
 	$(Q)mv $@.tmp $@
 
-$(GEN)/%.skel.h: $(O)/bpf/%.bpf.o
+$(GEN)/%.skel.h: $(O)/bpf/%.bpf.o tools/skel_zstd.sh
 	@echo "  SKEL    $@"
 	$(Q)bpftool gen skeleton $< name $(subst -,_,$*)_bpf > $@.raw
 	$(Q)tools/skel_zstd.sh $< $@.raw $@ $(subst -,_,$*)_bpf

@@ -41,8 +41,42 @@ struct {
 AOD_LATENCY_MAPS;
 
 /* 5.16 (or so) dropped request::rq_disk; the disk is reached through the queue since then. */
+/*
+ * The kernel structs this file reads, cut to the fields it reads: CO-RE finds each field in the
+ * running kernel's type of the same name (the ___min suffix is dropped), and the object carries
+ * 80 BTF types, not the 250 of vmlinux.h's request and its graph (see sched.bpf.c).
+ */
+struct gendisk___min {
+	int major;
+	int first_minor;
+} __attribute__((preserve_access_index));
+
+struct request_queue___min {
+	struct gendisk___min *disk;
+} __attribute__((preserve_access_index));
+
+struct request___min {
+	struct request_queue___min *q;
+	unsigned int cmd_flags;
+	unsigned int __data_len;
+	__u64 __sector;
+} __attribute__((preserve_access_index));
+
 struct request___old {
-	struct gendisk *rq_disk;
+	struct gendisk___min *rq_disk;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_block_rq___min {
+	__u32 dev;
+	__u64 sector;
+	unsigned int bytes;
+	char rwbs[8];
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_block_rq_completion___min {
+	__u32 dev;
+	__u64 sector;
+	int error;
 } __attribute__((preserve_access_index));
 
 static __always_inline __u8 op_of(__u32 flags)
@@ -71,11 +105,11 @@ static __always_inline int start_common(struct bio_key *k, struct bio_start *s)
 	return 0;
 }
 
-static __always_inline int issue_rq(struct request *rq)
+static __always_inline int issue_rq(struct request___min *rq)
 {
 	struct bio_key k = { .a = (__u64)rq };
 	struct bio_start s = {};
-	struct gendisk *disk;
+	struct gendisk___min *disk;
 
 	if (bpf_core_field_exists(((struct request___old *)rq)->rq_disk))
 		disk = BPF_CORE_READ((struct request___old *)rq, rq_disk);
@@ -125,7 +159,7 @@ static __always_inline int complete(struct bio_key *k, __u64 sector, int error)
 	return 0;
 }
 
-static __always_inline int complete_rq(struct request *rq, int error)
+static __always_inline int complete_rq(struct request___min *rq, int error)
 {
 	struct bio_key k = { .a = (__u64)rq };
 
@@ -136,12 +170,12 @@ SEC("tp_btf/block_rq_issue")
 int BPF_PROG(block_rq_issue_btf)
 {
 	if (issue_has_q)
-		return issue_rq((struct request *)ctx[1]);
-	return issue_rq((struct request *)ctx[0]);
+		return issue_rq((struct request___min *)ctx[1]);
+	return issue_rq((struct request___min *)ctx[0]);
 }
 
 SEC("tp_btf/block_rq_complete")
-int BPF_PROG(block_rq_complete_btf, struct request *rq, int error)
+int BPF_PROG(block_rq_complete_btf, struct request___min *rq, int error)
 {
 	return complete_rq(rq, error);
 }
@@ -150,12 +184,12 @@ SEC("raw_tp/block_rq_issue")
 int BPF_PROG(block_rq_issue_raw)
 {
 	if (issue_has_q)
-		return issue_rq((struct request *)ctx[1]);
-	return issue_rq((struct request *)ctx[0]);
+		return issue_rq((struct request___min *)ctx[1]);
+	return issue_rq((struct request___min *)ctx[0]);
 }
 
 SEC("raw_tp/block_rq_complete")
-int BPF_PROG(block_rq_complete_raw, struct request *rq, int error)
+int BPF_PROG(block_rq_complete_raw, struct request___min *rq, int error)
 {
 	return complete_rq(rq, error);
 }
@@ -176,7 +210,7 @@ static __always_inline __u8 op_of_rwbs(const char *rwbs)
 }
 
 SEC("tracepoint/block/block_rq_issue")
-int block_rq_issue_tp(struct trace_event_raw_block_rq *ctx)
+int block_rq_issue_tp(struct trace_event_raw_block_rq___min *ctx)
 {
 	struct bio_key k = { .a = ctx->dev, .b = ctx->sector };
 	struct bio_start s = {};
@@ -191,7 +225,7 @@ int block_rq_issue_tp(struct trace_event_raw_block_rq *ctx)
 }
 
 SEC("tracepoint/block/block_rq_complete")
-int block_rq_complete_tp(struct trace_event_raw_block_rq_completion *ctx)
+int block_rq_complete_tp(struct trace_event_raw_block_rq_completion___min *ctx)
 {
 	struct bio_key k = { .a = ctx->dev, .b = ctx->sector };
 

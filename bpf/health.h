@@ -151,10 +151,39 @@ static __always_inline int aod_hist_record(void *hist_map, __u64 now, __u64 star
 
 #define AOD_AF_INET6 10
 
+/*
+ * The socket fields the health probes read, and no more: CO-RE finds them in the running kernel's
+ * struct sock (the ___min suffix is dropped; members of its anonymous unions are found by name),
+ * and an object naming these carries a few BTF types instead of vmlinux.h's struct sock and its
+ * graph (see sched.bpf.c).
+ */
+struct in6_addr___min {
+	union {
+		__u8 u6_addr8[16];
+	} in6_u;
+} __attribute__((preserve_access_index));
+
+struct sock_common___min {
+	__u32 skc_daddr;
+	__u32 skc_rcv_saddr;
+	__u16 skc_dport;
+	__u16 skc_num;
+	unsigned short skc_family;
+	unsigned char skc_state;
+	struct in6_addr___min skc_v6_daddr;
+	struct in6_addr___min skc_v6_rcv_saddr;
+} __attribute__((preserve_access_index));
+
+struct sock___min {
+	struct sock_common___min __sk_common;
+} __attribute__((preserve_access_index));
+
 /* A socket's family and its two addresses (IPv4 in the first 4 bytes, network order), as the tcp and
- * sockconn records carry them. */
-static __always_inline void aod_sock_addrs(const struct sock *sk, __u16 *family, __u8 saddr[16], __u8 daddr[16])
+ * sockconn records carry them. p is a struct sock. */
+static __always_inline void aod_sock_addrs(const void *p, __u16 *family, __u8 saddr[16], __u8 daddr[16])
 {
+	const struct sock___min *sk = p;
+
 	__builtin_memset(saddr, 0, 16);
 	__builtin_memset(daddr, 0, 16);
 	*family = BPF_CORE_READ(sk, __sk_common.skc_family);

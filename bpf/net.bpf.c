@@ -33,21 +33,38 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
+/*
+ * tcp's own ring and loss count: when both are asked for, tcp and drops are loaded together (one
+ * loader run), and a storm of drops must neither crowd out a retransmit nor have its losses counted
+ * under tcp.
+ */
+struct aod_loss tcp_loss = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} tcp_events SEC(".maps");
+
+/* The other kernel struct read here, cut to its field (see health.h's sock___min). */
+struct sk_buff___min {
+	__u16 protocol;
+} __attribute__((preserve_access_index));
+
 static __always_inline int filtered(void)
 {
 	return targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid;
 }
 
-static __always_inline int on_retransmit(const struct sock *sk)
+static __always_inline int on_retransmit(const struct sock___min *sk)
 {
 	struct aod_ev_tcp *e;
 
 	if (filtered())
 		return 0;
 	__sync_fetch_and_add(&counts.tcp_retrans, 1);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = bpf_ringbuf_reserve(&tcp_events, sizeof(*e), 0);
 	if (!e) {
-		AOD_LOSS_INC(ringbuf_full);
+		__sync_fetch_and_add(&tcp_loss.ringbuf_full, 1);
 		return 0;
 	}
 	AOD_FILL_HDR(e, AOD_EV_TCP_RETRANS);
@@ -67,7 +84,7 @@ static __always_inline int on_retransmit(const struct sock *sk)
  */
 enum skb_drop_reason___new { SKB_CONSUMED___new = 1 };
 
-static __always_inline int on_drop(struct sk_buff *skb, void *location, __u32 reason)
+static __always_inline int on_drop(struct sk_buff___min *skb, void *location, __u32 reason)
 {
 	struct aod_ev_drop *e;
 	__u64 zero = 0, *cnt;
@@ -107,7 +124,7 @@ static __always_inline int on_drop(struct sk_buff *skb, void *location, __u32 re
 }
 
 SEC("tp_btf/tcp_retransmit_skb")
-int BPF_PROG(tcp_retransmit_btf, const struct sock *sk)
+int BPF_PROG(tcp_retransmit_btf, const struct sock___min *sk)
 {
 	if (retrans_has_err && (int)ctx[2])
 		return 0;
@@ -115,7 +132,7 @@ int BPF_PROG(tcp_retransmit_btf, const struct sock *sk)
 }
 
 SEC("raw_tp/tcp_retransmit_skb")
-int BPF_PROG(tcp_retransmit_raw, const struct sock *sk)
+int BPF_PROG(tcp_retransmit_raw, const struct sock___min *sk)
 {
 	if (retrans_has_err && (int)ctx[2])
 		return 0;
@@ -123,7 +140,7 @@ int BPF_PROG(tcp_retransmit_raw, const struct sock *sk)
 }
 
 SEC("tp_btf/kfree_skb")
-int BPF_PROG(kfree_skb_btf, struct sk_buff *skb, void *location)
+int BPF_PROG(kfree_skb_btf, struct sk_buff___min *skb, void *location)
 {
 	if (drop_has_reason)
 		return on_drop(skb, location, (__u32)ctx[2]);
@@ -131,7 +148,7 @@ int BPF_PROG(kfree_skb_btf, struct sk_buff *skb, void *location)
 }
 
 SEC("raw_tp/kfree_skb")
-int BPF_PROG(kfree_skb_raw, struct sk_buff *skb, void *location)
+int BPF_PROG(kfree_skb_raw, struct sk_buff___min *skb, void *location)
 {
 	if (drop_has_reason)
 		return on_drop(skb, location, (__u32)ctx[2]);

@@ -9,6 +9,38 @@
 
 #define TASK_RUNNING 0
 
+/*
+ * The kernel structs this file reads, cut to the fields it reads: CO-RE finds each field in the
+ * running kernel's type of the same name (the ___min suffix is dropped). Naming vmlinux.h's
+ * task_struct instead put its whole type graph, 470 BTF types, into the object, which libbpf
+ * parses and copies and the kernel checks at every start (1 ms of aod run's, 70 page faults).
+ */
+struct rq___min {
+	__u64 clock;
+} __attribute__((preserve_access_index));
+
+struct cfs_rq___min {
+	struct rq___min *rq;
+} __attribute__((preserve_access_index));
+
+struct sched_entity___min {
+	struct cfs_rq___min *cfs_rq;
+} __attribute__((preserve_access_index));
+
+struct sched_info___min {
+	unsigned long long last_queued;
+} __attribute__((preserve_access_index));
+
+struct task_struct___min {
+	unsigned int __state;
+	int prio;
+	struct sched_entity___min se;
+	struct sched_info___min sched_info;
+	int pid;
+	int tgid;
+	char comm[16];
+} __attribute__((preserve_access_index));
+
 const volatile __u64 min_ns = 1000000;	/* warn floor: only latencies at or over it cross the ring buffer */
 const volatile __u32 targ_tgid = 0;	/* 0 = every process */
 
@@ -48,14 +80,14 @@ struct task_struct___old {
  */
 #define RD(btf, p, f) ((btf) ? (p)->f : BPF_CORE_READ(p, f))
 
-static __always_inline long task_state(struct task_struct *t, const bool btf)
+static __always_inline long task_state(struct task_struct___min *t, const bool btf)
 {
 	if (bpf_core_field_exists(t->__state))
 		return RD(btf, t, __state);
-	return RD(btf, (struct task_struct___old *)t, state);
+	return RD(btf, (struct task_struct___old *)(void *)t, state);
 }
 
-static __always_inline int enqueue(struct task_struct *p, const bool btf)
+static __always_inline int enqueue(struct task_struct___min *p, const bool btf)
 {
 	__u32 tid = RD(btf, p, pid);
 	__u64 ts, *tsp;
@@ -66,7 +98,7 @@ static __always_inline int enqueue(struct task_struct *p, const bool btf)
 		return 0;
 	ts = bpf_ktime_get_ns();
 	if (btf) {
-		tsp = bpf_task_storage_get(&start_ts, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		tsp = bpf_task_storage_get(&start_ts, (struct task_struct *)p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (tsp)
 			*tsp = ts;
 		else
@@ -77,7 +109,7 @@ static __always_inline int enqueue(struct task_struct *p, const bool btf)
 	return 0;
 }
 
-static __always_inline void emit(struct task_struct *prev, struct task_struct *next, __u64 now, __u64 delta,
+static __always_inline void emit(struct task_struct___min *prev, struct task_struct___min *next, __u64 now, __u64 delta,
 				 const bool btf)
 {
 	struct aod_ev_sched *e;
@@ -102,13 +134,13 @@ static __always_inline void emit(struct task_struct *prev, struct task_struct *n
 }
 
 /* The start time of next, taken out of its slot; 0 when it was not waiting (or not tracked). */
-static __always_inline __u64 take_start(struct task_struct *next, const bool btf)
+static __always_inline __u64 take_start(struct task_struct___min *next, const bool btf)
 {
 	__u64 *tsp, ts;
 	__u32 tid;
 
 	if (btf) {
-		tsp = bpf_task_storage_get(&start_ts, next, 0, 0);
+		tsp = bpf_task_storage_get(&start_ts, (struct task_struct *)next, 0, 0);
 		if (!tsp)
 			return 0;
 		ts = *tsp;
@@ -129,7 +161,7 @@ static __always_inline __u64 take_start(struct task_struct *next, const bool btf
  * the ring buffer. The record's timestamp is bpf_ktime_get_ns(); `now` is that clock or another
  * (the runqueue's) as `now_is_ktime` says.
  */
-static __always_inline void record(struct task_struct *prev, struct task_struct *next, __u64 now, __u64 start,
+static __always_inline void record(struct task_struct___min *prev, struct task_struct___min *next, __u64 now, __u64 start,
 				   const bool now_is_ktime, const bool btf)
 {
 	__u64 delta;
@@ -138,7 +170,7 @@ static __always_inline void record(struct task_struct *prev, struct task_struct 
 		emit(prev, next, now_is_ktime ? now : bpf_ktime_get_ns(), delta, btf);
 }
 
-static __always_inline int on_switch(struct task_struct *prev, struct task_struct *next, const bool btf)
+static __always_inline int on_switch(struct task_struct___min *prev, struct task_struct___min *next, const bool btf)
 {
 	__u64 ts;
 
@@ -175,9 +207,9 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
  */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
-static __always_inline int switch_si(struct task_struct *prev, struct task_struct *next, struct task_struct *n)
+static __always_inline int switch_si(struct task_struct___min *prev, struct task_struct___min *next, struct task_struct___min *n)
 {
-	struct rq *rq;
+	struct rq___min *rq;
 	__u64 q;
 
 	q = n->sched_info.last_queued;
@@ -194,50 +226,50 @@ static __always_inline int switch_si(struct task_struct *prev, struct task_struc
 }
 
 SEC("tp_btf/sched_switch")
-int BPF_PROG(sched_switch_si, bool preempt, struct task_struct *prev, struct task_struct *next)
+int BPF_PROG(sched_switch_si, bool preempt, struct task_struct___min *prev, struct task_struct___min *next)
 {
-	return switch_si(prev, next, bpf_rdonly_cast(next, bpf_core_type_id_kernel(struct task_struct)));
+	return switch_si(prev, next, bpf_rdonly_cast(next, bpf_core_type_id_kernel(struct task_struct___min)));
 }
 
 SEC("tp_btf/sched_switch")
-int BPF_PROG(sched_switch_si_direct, bool preempt, struct task_struct *prev, struct task_struct *next)
+int BPF_PROG(sched_switch_si_direct, bool preempt, struct task_struct___min *prev, struct task_struct___min *next)
 {
 	return switch_si(prev, next, next);
 }
 
 SEC("tp_btf/sched_wakeup")
-int BPF_PROG(sched_wakeup_btf, struct task_struct *p)
+int BPF_PROG(sched_wakeup_btf, struct task_struct___min *p)
 {
 	return enqueue(p, true);
 }
 
 SEC("tp_btf/sched_wakeup_new")
-int BPF_PROG(sched_wakeup_new_btf, struct task_struct *p)
+int BPF_PROG(sched_wakeup_new_btf, struct task_struct___min *p)
 {
 	return enqueue(p, true);
 }
 
 SEC("tp_btf/sched_switch")
-int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct___min *prev, struct task_struct___min *next)
 {
 	return on_switch(prev, next, true);
 }
 
 /* raw_tp: the same tracepoints without BTF-typed arguments (kernels before 5.5 or without tp_btf). */
 SEC("raw_tp/sched_wakeup")
-int BPF_PROG(sched_wakeup_raw, struct task_struct *p)
+int BPF_PROG(sched_wakeup_raw, struct task_struct___min *p)
 {
 	return enqueue(p, false);
 }
 
 SEC("raw_tp/sched_wakeup_new")
-int BPF_PROG(sched_wakeup_new_raw, struct task_struct *p)
+int BPF_PROG(sched_wakeup_new_raw, struct task_struct___min *p)
 {
 	return enqueue(p, false);
 }
 
 SEC("raw_tp/sched_switch")
-int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
+int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct___min *prev, struct task_struct___min *next)
 {
 	return on_switch(prev, next, false);
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 int arena_init(struct arena *a, size_t size)
 {
@@ -96,4 +97,22 @@ int arena_sub(struct arena *parent, struct arena *child, size_t size)
 	off = (size_t)(p - parent->base);
 	child->zero_from = off >= clean ? 0 : (clean - off < size ? clean - off : size);
 	return 0;
+}
+
+/* Below this a memset is cheaper than the madvise call. */
+#define ARENA_ZERO_MADVISE (16u << 10)
+
+void arena_zero(void *p, size_t len)
+{
+#ifndef AOD_HOST_BUILD
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), start = (uintptr_t)p, end = start + len;
+	uintptr_t lo = (start + pg - 1) & ~(pg - 1), hi = end & ~(pg - 1);
+
+	if (len >= ARENA_ZERO_MADVISE && hi > lo && !madvise((void *)lo, hi - lo, MADV_DONTNEED)) {
+		memset(p, 0, lo - start);
+		memset((void *)hi, 0, end - hi);
+		return;
+	}
+#endif
+	memset(p, 0, len);
 }

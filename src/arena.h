@@ -49,6 +49,15 @@ int arena_sub(struct arena *parent, struct arena *child, size_t size);
 static inline size_t arena_mark(const struct arena *a) { return a->used; }
 static inline void arena_reset(struct arena *a, size_t mark) { if (mark <= a->used) a->used = mark; }
 
+/*
+ * memset(p, 0, len) for private anonymous memory (static, stack, heap, an arena): the whole pages
+ * inside are handed back to the kernel (MADV_DONTNEED) and read as zero again without being touched,
+ * so clearing a large struct that is mostly unused (struct cfg_config) faults in only the pages later
+ * written, and a used one gives its pages back. Not for file-backed or shared mappings: those would
+ * read back their file. The --host build (ASan, valgrind) memsets.
+ */
+void arena_zero(void *p, size_t len);
+
 /* Typed allocation: count objects of type T, overflow checked by division. */
 #define arena_new(a, T, n) ((T *)arena_alloc((a), sizeof(T), (n), _Alignof(T)))
 

@@ -298,18 +298,38 @@ int light_btf_find(const char *const *name, const unsigned int *kinds, int n, in
 	return 0;
 }
 
-int light_probe_fentry(unsigned int btf_id)
+/* A two-instruction fentry program for btf_id (0: none), unnamed, as in light_btf_find: a name costs a
+ * program load of libbpf's to see if names are taken. The fd or -errno. */
+static int load_fentry(unsigned int btf_id)
 {
 	const struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_FENTRY, .attach_btf_id = btf_id);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &o);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int light_fentry_refused(void)
+{
+	int fd = load_fentry(0);
+
+	if (fd >= 0) {		/* not expected: a target is required */
+		close(fd);
+		return 0;
+	}
+	return fd == -EPERM || fd == -EACCES ? fd : 0;
+}
+
+int light_probe_fentry(unsigned int btf_id)
+{
 	int fd, link;
 
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "aod_fentry_pr", "GPL", insns, 2, &o);
+	fd = load_fentry(btf_id);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	link = bpf_raw_tracepoint_open(NULL, fd);
 	if (link < 0) {
 		link = -errno;

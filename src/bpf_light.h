@@ -60,6 +60,13 @@ void light_close(struct light_obj *lo);
  */
 int light_probe_fentry(unsigned int btf_id);
 /*
+ * Does the kernel refuse fentry programs wholesale (a security policy, no capability)? Loads one
+ * without a target, which such a kernel refuses before looking at the target (-EPERM or -EACCES)
+ * and any other refuses for want of one (0 here). Tens of microseconds, and no BTF lookup: a
+ * kernel that says yes here needs no light_probe_fentry, nor the lookup of its target.
+ */
+int light_fentry_refused(void);
+/*
  * The kernel's BTF ids of these names and kinds (BTF_KIND_*), found by the kernel itself: one
  * syscall program (5.15+) calls bpf_btf_find_by_name_kind for each, about half a millisecond for
  * six names against 3-8 ms for a walk of the mapped BTF from userspace. ids[i] is the vmlinux id

@@ -17,6 +17,7 @@
 #include <yaml.h>
 
 #include "../bpf/events.h"
+#include "arena.h"
 #include "array.h"
 #include "config_yaml.h"
 #include "io.h"
@@ -716,8 +717,9 @@ static struct cfg_anomaly *new_anomaly(struct ctx *c, const yaml_node_t *k, cons
 		cerr(c, k, "too many anomalies (at most %d)", CFG_MAX_ANOMALIES);
 		return NULL;
 	}
+	/* zero already: set_defaults cleared the config without touching its pages, and entries are only
+	 * appended; a memset of these 5 KiB faulted in pages that the fields below never reach */
 	a = &cfg->anomalies[cfg->nanomalies++];
-	memset(a, 0, sizeof(*a));
 	bprintf(a->name, sizeof(a->name), "%s", name);
 	bprintf(a->proto, sizeof(a->proto), "%s", proto);
 	a->space = space_of_proto(proto);
@@ -1767,7 +1769,8 @@ static void parse_fleet_keys(struct ctx *c, const yaml_node_t *root)
 
 static void set_defaults(struct cfg_config *cfg, const char *name)
 {
-	memset(cfg, 0, sizeof(*cfg));
+	/* 340 KiB, mostly tables a config leaves empty: a memset faulted in 85 pages, 0.8 ms of aod run's start */
+	arena_zero(cfg, sizeof(*cfg));
 	bprintf(cfg->path, sizeof(cfg->path), "%s", name);
 	cfg->watch_interval_sec = 1;
 	cfg->watch_interval_ms = 1000;

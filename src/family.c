@@ -19,9 +19,17 @@ static const struct family_method sched_methods[] = {
 	{ "tp_btf", { "sched_wakeup_btf", "sched_wakeup_new_btf", "sched_switch_btf" }, "start" },
 	{ "raw_tp", { "sched_wakeup_raw", "sched_wakeup_new_raw", "sched_switch_raw" }, "start_ts" },
 };
+/*
+ * raw_tp before tp_btf where both programs run the same code (block, oom, tcp, drops: every field
+ * read through BPF_CORE_READ, none through tp_btf's typed pointers): per event they cost the same
+ * (bpf_stats, 7 runs each: a block I/O 466 ns tp_btf, 468 raw_tp; a drop 6.1 us either way), but a
+ * tp_btf program makes the kernel look up its tracepoint's typedef and its __bpf_trace_ function in
+ * the vmlinux BTF by linear search, 0.1-0.2 ms of every start per program. sched keeps tp_btf
+ * first: its typed loads are what make it cheap per switch.
+ */
 static const struct family_method block_methods[] = {
-	{ "tp_btf", { "block_rq_issue_btf", "block_rq_complete_btf" }, NULL },
 	{ "raw_tp", { "block_rq_issue_raw", "block_rq_complete_raw" }, NULL },
+	{ "tp_btf", { "block_rq_issue_btf", "block_rq_complete_btf" }, NULL },
 	{ "tracepoint", { "block_rq_issue_tp", "block_rq_complete_tp" }, NULL },
 };
 static const struct family_method vfs_methods[] = {
@@ -36,16 +44,16 @@ static const struct family_method vfs_methods[] = {
 	{ "syscall-level (raw_syscalls raw_tp)", { "sys_enter_raw", "sys_exit_raw" }, "start_ts" },
 };
 static const struct family_method oom_methods[] = {
-	{ "tp_btf", { "mark_victim_btf" }, NULL },
 	{ "raw_tp", { "mark_victim_raw" }, NULL },
+	{ "tp_btf", { "mark_victim_btf" }, NULL },
 };
 static const struct family_method tcp_methods[] = {
-	{ "tp_btf", { "tcp_retransmit_btf" }, NULL },
 	{ "raw_tp", { "tcp_retransmit_raw" }, NULL },
+	{ "tp_btf", { "tcp_retransmit_btf" }, NULL },
 };
 static const struct family_method drop_methods[] = {
-	{ "tp_btf", { "kfree_skb_btf" }, NULL },
 	{ "raw_tp", { "kfree_skb_raw" }, NULL },
+	{ "tp_btf", { "kfree_skb_btf" }, NULL },
 };
 /* No tracepoint says "major fault"; without fexit the system-wide vmstat counter is what is left. */
 static const struct family_method fault_methods[] = {

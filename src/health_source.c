@@ -48,13 +48,18 @@ struct hs_skel_ops {
 	int (*load)(void *skel);	/* the skeleton's load: it also maps .bss so counters read live */
 	void *(*bss)(void *skel);	/* that mapped .bss, after load */
 	void (*setup)(void *skel, const struct health_source *hs);
-	size_t loss_off;		/* where struct aod_loss sits in .bss */
-	long counts_off;		/* where struct aod_count sits in .bss, -1 for none */
 };
 
-/* One family's loader, its skeleton; its name, kinds and methods (fallback order) are family.c's row of the index. */
+/*
+ * One family's loader: its skeleton, and its ring buffer and counters in that object (two families
+ * of one object, tcp and drops or oom and faults, each have their own); its name, kinds and methods
+ * (fallback order) are family.c's row of the index.
+ */
 struct hs_def {
 	const struct hs_skel_ops *ops;
+	const char *events;		/* its ring buffer map */
+	size_t loss_off;		/* where its struct aod_loss sits in .bss */
+	long counts_off;		/* where struct aod_count sits in .bss, -1 for none */
 };
 
 /*
@@ -73,7 +78,7 @@ struct hs_fam {
 	int link_fds[FAMILY_MAX_PROGS];	/* light only */
 	int nlink_fds;
 	void *bss;			/* live counters: struct aod_loss, struct aod_count */
-	size_t bss_len;			/* light only: our own mapping */
+	size_t bss_len;			/* light only: our own mapping; 0 when it is another family's (loaded together) */
 	int events_fd, hist_fd, drops_fd;	/* -1 when absent */
 	bool attached;
 	bool vmstat;			/* faults from /proc/vmstat in userspace */
@@ -188,38 +193,38 @@ static void ioerr_setup_(void *skel, const struct health_source *hs)
 }
 
 static const struct hs_skel_ops sched_ops = {
-	sched_open_, sched_destroy_, sched_load_, sched_bss_, sched_setup_, offsetof(struct sched_bpf__bss, loss), -1
+	sched_open_, sched_destroy_, sched_load_, sched_bss_, sched_setup_
 };
 static const struct hs_skel_ops block_ops = {
-	block_open_, block_destroy_, block_load_, block_bss_, block_setup_, offsetof(struct block_bpf__bss, loss), -1
+	block_open_, block_destroy_, block_load_, block_bss_, block_setup_
 };
 static const struct hs_skel_ops vfs_ops = {
-	vfs_open_, vfs_destroy_, vfs_load_, vfs_bss_, vfs_setup_, offsetof(struct vfs_bpf__bss, loss), -1
+	vfs_open_, vfs_destroy_, vfs_load_, vfs_bss_, vfs_setup_
 };
 static const struct hs_skel_ops net_ops = {
-	net_open_, net_destroy_, net_load_, net_bss_, net_setup_, offsetof(struct net_bpf__bss, loss),
-	(long)offsetof(struct net_bpf__bss, counts)
+	net_open_, net_destroy_, net_load_, net_bss_, net_setup_
 };
 static const struct hs_skel_ops mm_ops = {
-	mm_open_, mm_destroy_, mm_load_, mm_bss_, mm_setup_, offsetof(struct mm_bpf__bss, loss),
-	(long)offsetof(struct mm_bpf__bss, counts)
+	mm_open_, mm_destroy_, mm_load_, mm_bss_, mm_setup_
 };
 static const struct hs_skel_ops ioerr_ops = {
-	ioerr_open_, ioerr_destroy_, ioerr_load_, ioerr_bss_, ioerr_setup_, offsetof(struct ioerr_bpf__bss, loss),
-	(long)offsetof(struct ioerr_bpf__bss, counts)
+	ioerr_open_, ioerr_destroy_, ioerr_load_, ioerr_bss_, ioerr_setup_
 };
 
 /* One family at a time for aod probes: the source, its per-CPU histograms, the vmstat buffer. */
 #define HS_PROBE_ARENA (4u << 20)
 static const struct hs_def defs[HEALTH_NFAM] = {
-	[CFG_H_SCHED] = { &sched_ops },
-	[CFG_H_BIO] = { &block_ops },
-	[CFG_H_VFS] = { &vfs_ops },
-	[CFG_H_OOM] = { &mm_ops },
-	[CFG_H_TCP] = { &net_ops },
-	[CFG_H_DROP] = { &net_ops },
-	[CFG_H_FAULT] = { &mm_ops },
-	[CFG_H_IOERR] = { &ioerr_ops },
+	[CFG_H_SCHED] = { &sched_ops, "events", offsetof(struct sched_bpf__bss, loss), -1 },
+	[CFG_H_BIO] = { &block_ops, "events", offsetof(struct block_bpf__bss, loss), -1 },
+	[CFG_H_VFS] = { &vfs_ops, "events", offsetof(struct vfs_bpf__bss, loss), -1 },
+	[CFG_H_OOM] = { &mm_ops, "events", offsetof(struct mm_bpf__bss, loss), (long)offsetof(struct mm_bpf__bss, counts) },
+	[CFG_H_TCP] = { &net_ops, "tcp_events", offsetof(struct net_bpf__bss, tcp_loss),
+			(long)offsetof(struct net_bpf__bss, counts) },
+	[CFG_H_DROP] = { &net_ops, "events", offsetof(struct net_bpf__bss, loss), (long)offsetof(struct net_bpf__bss, counts) },
+	[CFG_H_FAULT] = { &mm_ops, "fault_events", offsetof(struct mm_bpf__bss, fault_loss),
+			  (long)offsetof(struct mm_bpf__bss, counts) },
+	[CFG_H_IOERR] = { &ioerr_ops, "events", offsetof(struct ioerr_bpf__bss, loss),
+			  (long)offsetof(struct ioerr_bpf__bss, counts) },
 };
 
 static const char *def_name(const struct hs_def *d)
@@ -282,8 +287,14 @@ static void probe_kernel(struct health_source *hs, struct arena *a)
 		wname[i] = w[i].name;
 		kinds[i] = w[i].kind;
 	}
+	/*
+	 * A kernel that refuses fentry programs wholesale says so to one without a target: then
+	 * vfs_read (a FUNC, found last: 0.35 ms of the lookup here) is not looked up at all.
+	 */
+	hs->fentry_err = light_fentry_refused();
+	ids[VFS_READ] = -ENOENT;
 	if (!hs->no_light) {
-		err = light_btf_find(wname, kinds, NWANT, ids);
+		err = light_btf_find(wname, kinds, hs->fentry_err ? VFS_READ : NWANT, ids);
 		if (err)
 			log_debug("health: kernel BTF lookup by name: %s; walking the BTF instead", strerror(-err));
 		else
@@ -309,8 +320,9 @@ static void probe_kernel(struct health_source *hs, struct arena *a)
 	hs->victim_is_task = n < 0 || n >= 2;
 	load_drop_names(hs, &k, w[REASONS].id, a);
 	/* one tiny fentry program tells whether the fentry/fexit methods can work at all */
-	hs->fentry_err = w[VFS_READ].id > 0 ? light_probe_fentry((unsigned int)w[VFS_READ].id) : 0;
 	if (hs->fentry_err)
+		log_debug("health: fentry programs refused by the kernel: %s", strerror(-hs->fentry_err));
+	else if (w[VFS_READ].id > 0 && (hs->fentry_err = light_probe_fentry((unsigned int)w[VFS_READ].id)))
 		log_debug("health: fentry probe on vfs_read: %s", strerror(-hs->fentry_err));
 	kbtf_close(&k);
 }
@@ -383,7 +395,7 @@ static void fam_unload(struct hs_fam *f, const struct hs_def *d)
 	fam_detach(f);
 	if (f->skel)
 		d->ops->destroy(f->skel);
-	else if (f->bss)
+	else if (f->bss && f->bss_len)
 		munmap(f->bss, f->bss_len);
 	light_close(&f->lo);
 	f->skel = NULL;
@@ -408,82 +420,126 @@ static bool interface_missing(const struct family_method *m)
 	return false;
 }
 
-/* Opened, rodata set, only this method's programs and maps left to load. */
-static struct bpf_object *fam_prepare(struct health_source *hs, const struct hs_def *d, const struct family_method *m,
-				      void **skel)
+/* A family and the method it tries; several of them share one object when loaded together. */
+struct hs_member {
+	struct hs_fam *f;
+	const struct hs_def *d;
+	const struct family_method *m;
+};
+
+static bool in_members(const struct hs_member *mb, int n, const char *prog)
+{
+	for (int i = 0; i < n; i++)
+		if (in_method(mb[i].m, prog))
+			return true;
+	return false;
+}
+
+/*
+ * The maps no member uses: the start-time map of the other methods, the ring buffers of the
+ * object's other family. libbpf's load leaves them uncreated; the light loader creates every
+ * map, so a hash shrinks to one entry and a ring to one page instead (task storage has no size,
+ * and costs nothing until used).
+ */
+static void shed_unused_maps(struct bpf_object *obj, const struct hs_member *mb, int n, bool light)
+{
+	struct bpf_map *map;
+	bool used;
+
+	bpf_object__for_each_map(map, obj) {
+		used = bpf_map__type(map) != BPF_MAP_TYPE_RINGBUF;
+		for (int i = 0; i < n; i++) {
+			if (mb[i].m->unused_map && !strcmp(bpf_map__name(map), mb[i].m->unused_map))
+				used = false;
+			else if (!strcmp(bpf_map__name(map), mb[i].d->events))
+				used = true;
+		}
+		if (used)
+			continue;
+		if (!light)
+			bpf_map__set_autocreate(map, false);
+		else if (bpf_map__type(map) == BPF_MAP_TYPE_HASH)
+			bpf_map__set_max_entries(map, 1);
+		else if (bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF)
+			bpf_map__set_max_entries(map, (uint32_t)sysconf(_SC_PAGESIZE));
+	}
+}
+
+/* Opened, rodata set, only the members' programs and maps left to load. */
+static struct bpf_object *fam_prepare(struct health_source *hs, const struct hs_member *mb, int n, void **skel)
 {
 	struct bpf_object *obj = NULL;
 	struct bpf_program *p;
 	struct bpf_map *map;
 
-	*skel = d->ops->open(&obj);
+	*skel = mb[0].d->ops->open(&obj);
 	if (!*skel)
 		return NULL;
-	d->ops->setup(*skel, hs);
+	mb[0].d->ops->setup(*skel, hs);
 	bpf_object__for_each_program(p, obj)
-		bpf_program__set_autoload(p, in_method(m, bpf_program__name(p)));
+		bpf_program__set_autoload(p, in_members(mb, n, bpf_program__name(p)));
 	/* the monitor asks for small ring buffers: their pages count in its resident memory */
-	if (hs->o.ringbuf_kb && (map = bpf_object__find_map_by_name(obj, "events")))
-		bpf_map__set_max_entries(map, hs->o.ringbuf_kb * 1024);
+	for (int i = 0; i < n && hs->o.ringbuf_kb; i++)
+		if ((map = bpf_object__find_map_by_name(obj, mb[i].d->events)))
+			bpf_map__set_max_entries(map, hs->o.ringbuf_kb * 1024);
 	return obj;
 }
 
-/*
- * The start-time map of the other methods: libbpf's load leaves it uncreated; the light loader
- * creates every map, so the hash shrinks to one entry instead (task storage has no size, and
- * costs nothing until used).
- */
-static void shed_unused_map(struct bpf_object *obj, const struct family_method *m, bool light)
+/* A member's programs attached by fd and its maps found, from the load the first member owns. */
+static int light_member(const struct hs_member *mb, const struct light_obj *lo, struct bpf_object *obj)
 {
-	struct bpf_map *map = m->unused_map ? bpf_object__find_map_by_name(obj, m->unused_map) : NULL;
+	struct hs_fam *f = mb->f;
+	struct bpf_program *p;
+	int fd;
 
-	if (map && !light)
-		bpf_map__set_autocreate(map, false);
-	else if (map && bpf_map__type(map) == BPF_MAP_TYPE_HASH)
-		bpf_map__set_max_entries(map, 1);
+	for (int i = 0; i < FAMILY_MAX_PROGS && mb->m->progs[i]; i++) {
+		p = bpf_object__find_program_by_name(obj, mb->m->progs[i]);
+		fd = p ? light_attach(p, light_prog_fd(lo, obj, mb->m->progs[i])) : -ENOENT;
+		if (fd < 0)
+			return fd;
+		f->link_fds[f->nlink_fds++] = fd;
+	}
+	f->events_fd = light_map_fd(lo, obj, mb->d->events);
+	f->hist_fd = light_map_fd(lo, obj, "hist");
+	f->drops_fd = light_map_fd(lo, obj, "drop_reasons");
+	return 0;
 }
 
 /*
- * The light way: the kernel's loader program, then attach by fd. The object (prepared by
- * fam_prepare) is closed at the end either way.
+ * The light way: the kernel's loader program, then attach by fd. The first member owns the fds
+ * and the .bss mapping, the others borrow them. The object (prepared by fam_prepare) is closed at
+ * the end either way.
  */
-static int try_light(struct hs_fam *f, const struct hs_def *d, const struct family_method *m, struct bpf_object *obj,
-		     void *skel)
+static int try_light(const struct hs_member *mb, int n, struct bpf_object *obj, void *skel)
 {
-	struct bpf_program *p;
+	const struct hs_def *d = mb[0].d;
+	struct hs_fam *own = mb[0].f;
 	char msg[160];
-	int err, fd;
+	int err, i;
 
 	uint64_t t0 = mono_ns(), t1;
 
-	err = light_load(obj, &f->lo, msg, sizeof(msg));
+	err = light_load(obj, &own->lo, msg, sizeof(msg));
 	t1 = mono_ns();
 	if (err) {
-		log_debug("health: %s %s: light load: %s", def_name(d), m->name, msg);
+		log_debug("health: %s %s%s: light load: %s", def_name(d), mb[0].m->name, n > 1 ? " and more" : "", msg);
 		d->ops->destroy(skel);
 		return err;
 	}
-	for (int i = 0; !err && i < FAMILY_MAX_PROGS && m->progs[i]; i++) {
-		p = bpf_object__find_program_by_name(obj, m->progs[i]);
-		fd = p ? light_attach(p, light_prog_fd(&f->lo, obj, m->progs[i])) : -ENOENT;
-		if (fd < 0)
-			err = fd;
-		else
-			f->link_fds[f->nlink_fds++] = fd;
-	}
-	log_debug("health: %s %s: loader ran in %" PRIu64 " us, attached in %" PRIu64 " us", def_name(d), m->name,
-		  (t1 - t0) / 1000, (mono_ns() - t1) / 1000);
+	for (i = 0; !err && i < n; i++)
+		err = light_member(&mb[i], &own->lo, obj);
+	log_debug("health: %s %s%s: loader ran in %" PRIu64 " us, attached in %" PRIu64 " us", def_name(d),
+		  mb[0].m->name, n > 1 ? " and more" : "", (t1 - t0) / 1000, (mono_ns() - t1) / 1000);
 	if (!err) {
-		f->events_fd = light_map_fd(&f->lo, obj, "events");
-		f->hist_fd = light_map_fd(&f->lo, obj, "hist");
-		f->drops_fd = light_map_fd(&f->lo, obj, "drop_reasons");
-		f->bss = light_mmap(&f->lo, obj, ".bss", &f->bss_len);
-		if (!f->bss)
+		own->bss = light_mmap(&own->lo, obj, ".bss", &own->bss_len);
+		if (!own->bss)
 			err = errno ? -errno : -ENOMEM;
+		for (i = 1; i < n; i++)
+			mb[i].f->bss = own->bss;	/* bss_len 0: not theirs to unmap */
 	}
 	d->ops->destroy(skel);
-	if (err)
-		fam_unload(f, d);
+	for (i = n - 1; err && i >= 0; i--)	/* the owner last: the others only close their links */
+		fam_unload(mb[i].f, mb[i].d);
 	return err;
 }
 
@@ -505,7 +561,7 @@ static int try_classic(struct hs_fam *f, const struct hs_def *d, const struct fa
 	}
 	if (!err) {
 		f->bss = d->ops->bss(f->skel);
-		map = bpf_object__find_map_by_name(f->obj, "events");
+		map = bpf_object__find_map_by_name(f->obj, d->events);
 		f->events_fd = map ? bpf_map__fd(map) : -1;
 		map = bpf_object__find_map_by_name(f->obj, "hist");
 		f->hist_fd = map ? bpf_map__fd(map) : -1;
@@ -537,13 +593,9 @@ bool health_source_avoided(const char *method)
 	return false;
 }
 
-static int fam_try_method(struct health_source *hs, struct hs_fam *f, const struct hs_def *d,
-		      const struct family_method *m)
+/* 0 when the method is worth a load, else the error it would end with (skipped, absent, refused). */
+static int method_skipped(const struct health_source *hs, const struct family_method *m)
 {
-	struct bpf_object *obj;
-	void *skel;
-	int err;
-
 	if (health_source_avoided(m->name))
 		return -ECANCELED;
 	if (interface_missing(m))
@@ -551,21 +603,34 @@ static int fam_try_method(struct health_source *hs, struct hs_fam *f, const stru
 	/* the kernel already refused a bare fentry program: no object would fare better */
 	if (hs->fentry_err && (!strcmp(m->name, "fentry") || !strcmp(m->name, "fexit")))
 		return hs->fentry_err;
-	obj = fam_prepare(hs, d, m, &skel);
+	return 0;
+}
+
+static int fam_try_method(struct health_source *hs, struct hs_fam *f, const struct hs_def *d,
+		      const struct family_method *m)
+{
+	struct hs_member mb = { f, d, m };
+	struct bpf_object *obj;
+	void *skel;
+	int err;
+
+	if ((err = method_skipped(hs, m)))
+		return err;
+	obj = fam_prepare(hs, &mb, 1, &skel);
 	if (!obj)
 		return errno ? -errno : -ENOMEM;
 	if (!hs->no_light && light_object_attachable(obj)) {
-		shed_unused_map(obj, m, true);
-		err = try_light(f, d, m, obj, skel);
+		shed_unused_maps(obj, &mb, 1, true);
+		err = try_light(&mb, 1, obj, skel);
 		/* try_light closed its object: libbpf's way opens another */
 		if (!light_fallback(err))
 			return err;
 		log_debug("health: %s %s: light load failed (%s), trying libbpf's", def_name(d), m->name, errname(-err));
-		obj = fam_prepare(hs, d, m, &skel);
+		obj = fam_prepare(hs, &mb, 1, &skel);
 		if (!obj)
 			return errno ? -errno : -ENOMEM;
 	}
-	shed_unused_map(obj, m, false);
+	shed_unused_maps(obj, &mb, 1, false);
 	f->skel = skel;
 	f->obj = obj;
 	return try_classic(f, d, m);
@@ -646,6 +711,53 @@ static void fam_open(struct health_source *hs, enum cfg_health_kind fi, struct a
 		snprintf(f->method, sizeof(f->method), "not attached (%.180s)", failed);
 }
 
+/*
+ * Families whose first method comes from one object (tcp and drops: bpf/net.bpf.c; oom and faults:
+ * bpf/mm.bpf.c) are loaded by one loader run when they are asked for together: a loader run costs
+ * about a millisecond whatever it loads (the loader's own verification, the object's BTF, libbpf's
+ * open). Each keeps its own ring buffer, counters and links. When that load fails, or a first method
+ * is not worth trying, nothing is attached here and each family goes through its methods alone.
+ */
+static void fam_open_together(struct health_source *hs, enum cfg_health_kind fi, unsigned int want)
+{
+	struct hs_member mb[HEALTH_NFAM];
+	struct bpf_object *obj;
+	uint64_t t0 = mono_ns();
+	void *skel;
+	int n = 0;
+
+	if (hs->no_light)
+		return;
+	for (int j = fi; j < HEALTH_NFAM; j++) {
+		const struct family_method *m = &family_table[j].methods[0];
+
+		if (!(want & (1u << j)) || defs[j].ops != defs[fi].ops)
+			continue;
+		if (!m->progs[0] || syscall_level(m) || method_skipped(hs, m))
+			return;
+		mb[n++] = (struct hs_member){ &hs->fam[j], &defs[j], m };
+	}
+	if (n < 2 || !(obj = fam_prepare(hs, mb, n, &skel)))
+		return;
+	if (!light_object_attachable(obj)) {
+		defs[fi].ops->destroy(skel);
+		return;
+	}
+	shed_unused_maps(obj, mb, n, true);
+	if (try_light(mb, n, obj, skel))
+		return;
+	for (int i = 0; i < n; i++) {
+		struct hs_fam *f = mb[i].f;
+
+		f->attached = true;
+		f->chosen = 0;
+		*f->failed = 0;
+		snprintf(f->method, sizeof(f->method), "%s", mb[i].m->name);
+		log_debug("health: %s %s: attached in %" PRIu64 " us (loaded with %s)", def_name(mb[i].d), mb[i].m->name,
+			  (mono_ns() - t0) / 1000, def_name(mb[i ? 0 : 1].d));
+	}
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct health_source *hs = ctx;
@@ -697,7 +809,10 @@ int health_source_open(struct health_source **out, struct arena *a, const struct
 			snprintf(hs->fam[i].method, HEALTH_METHOD_MAX, "not requested");
 			continue;
 		}
-		fam_open(hs, i, a);
+		if (!hs->fam[i].attached)
+			fam_open_together(hs, i, want);
+		if (!hs->fam[i].attached)
+			fam_open(hs, i, a);
 		if (!hs->fam[i].attached)
 			continue;
 		nattached++;
@@ -842,7 +957,7 @@ int health_source_loss(const struct health_source *hs, enum cfg_health_kind f, s
 		return -EINVAL;
 	fam = &hs->fam[f];
 	if (fam->bss)
-		memcpy(out, (const char *)fam->bss + defs[f].ops->loss_off, sizeof(*out));
+		memcpy(out, (const char *)fam->bss + defs[f].loss_off, sizeof(*out));
 	return 0;
 }
 
@@ -887,11 +1002,11 @@ uint64_t health_source_count(const struct health_source *hs, enum cfg_health_kin
 		return health_source_hist(hs, f, &h) ? 0 : h.count;
 	if (f == CFG_H_FAULT && fam->vmstat)
 		return hs->vm_total;
-	if (!fam->bss || defs[f].ops->counts_off < 0)
+	if (!fam->bss || defs[f].counts_off < 0)
 		return 0;
 	if (!family_table[f].count_at)
 		return 0;
-	c = (struct aod_count *)((char *)fam->bss + defs[f].ops->counts_off);
+	c = (struct aod_count *)((char *)fam->bss + defs[f].counts_off);
 	return ((const uint64_t *)c)[family_table[f].count_at - 1];
 }
 

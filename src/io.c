@@ -3,6 +3,7 @@
 #include "io.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -94,9 +95,9 @@ int io_mkdir_p(const char *path, mode_t parent_mode, mode_t leaf_mode)
 	return 0;
 }
 
-int io_seal_part(int fd, int dirfd, const char *part, const char *final)
+static int finish_part(int fd, int dirfd, const char *part, const char *final, bool sync)
 {
-	int rc = io_fsync(fd);
+	int rc = sync ? io_fsync(fd) : 0;
 
 	/* Linux closes the fd even when close fails; EINTR there loses nothing that fsync kept. */
 	if (close(fd) < 0 && !rc && errno != EINTR)
@@ -104,6 +105,16 @@ int io_seal_part(int fd, int dirfd, const char *part, const char *final)
 	if (!rc && renameat(dirfd, part, dirfd, final) < 0)
 		rc = -errno;
 	return rc;
+}
+
+int io_seal_part(int fd, int dirfd, const char *part, const char *final)
+{
+	return finish_part(fd, dirfd, part, final, true);
+}
+
+int io_swap_part(int fd, int dirfd, const char *part, const char *final)
+{
+	return finish_part(fd, dirfd, part, final, false);
 }
 
 int io_select_until(int maxfd, fd_set *rd, uint64_t deadline_ns)

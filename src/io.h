@@ -25,6 +25,10 @@ int io_mkdir_p(const char *path, mode_t parent_mode, mode_t leaf_mode);
  * then rename part to final relative to dirfd (AT_FDCWD for paths). The data is on disk before
  * the name appears, so a reader never sees half a file, even after a crash. 0 or -errno. */
 int io_seal_part(int fd, int dirfd, const char *part, const char *final);
+/* The same without the fsync, for a file rewritten every interval whose content means nothing after a
+ * crash (status.json, the metrics textfile): a reader still never sees half a file while the host runs;
+ * after a crash the file may be empty, which its reader takes as stale, as it would the old content. */
+int io_swap_part(int fd, int dirfd, const char *part, const char *final);
 
 /* Wait for rd's fds (maxfd the highest, -1 none) until the absolute CLOCK_MONOTONIC deadline_ns (UINT64_MAX:
  * no timeout); rd is

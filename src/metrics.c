@@ -592,7 +592,7 @@ int metrics_write_textfile(const char *path, const char *text, size_t len)
 	if (err)
 		close(fd);
 	else
-		err = io_seal_part(fd, AT_FDCWD, part, path);
+		err = io_swap_part(fd, AT_FDCWD, part, path);
 	if (err)
 		unlink(part);
 	return err;

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "dirlist.h"
 #include "io.h"
 #include "names.h"
@@ -88,6 +89,13 @@ void shares_tally_add(struct shares_tally *t, const struct aod_ev_hdr *h, uint64
 		t->e[i].worst = worst;
 }
 
+void shares_tally_reset(struct shares_tally *t)
+{
+	t->n = 0;
+	t->other_count = 0;
+	t->other_worst = 0;
+}
+
 void shares_tally_sort(struct shares_tally *t)
 {
 	for (uint32_t i = 1; i < t->n && i < SHARES_MAX; i++) {
@@ -121,7 +129,8 @@ void shares_init(struct shares *s, const struct shares_paths *p)
 	static const struct shares_paths none;
 	const char *root = getenv("AOD_SHARES_ROOT");
 
-	memset(s, 0, sizeof(*s));
+	/* 30 KiB of tables filled only when SMB or NFS records come: not faulted in at start */
+	arena_zero(s, sizeof(*s));
 	if (!p)
 		p = &none;
 	if (!root)

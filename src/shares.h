@@ -57,6 +57,8 @@ bool shares_key_of(const struct aod_ev_hdr *h, struct shares_key *k);
 void shares_tally_add(struct shares_tally *t, const struct aod_ev_hdr *h, uint64_t worst);
 /* The entry of h's share, or -1. */
 int shares_tally_find(const struct shares_tally *t, const struct aod_ev_hdr *h);
+/* Empty it: only the counts are reset, entries past n are never read (a window's reset faults in no page of e). */
+void shares_tally_reset(struct shares_tally *t);
 /* Most events first, then the worst. */
 void shares_tally_sort(struct shares_tally *t);
 /* A short name for logs and metric labels: the share, else the server, else "unknown". */

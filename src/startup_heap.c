@@ -103,7 +103,11 @@ void __wrap_free(void *p)
 		__real_free(p);
 }
 
-/* Growing in small steps (libbpf's loader buffers) reuses kept blocks and keeps what it leaves. */
+/*
+ * Growing in small steps (libbpf's loader buffers) reuses kept blocks and keeps what it leaves.
+ * A block at least doubles: libbpf's loader writer grows its buffers a few bytes at a time,
+ * hundreds of reallocs of a 40 KiB buffer per object, each one a copy into fresh pages.
+ */
 void *__wrap_realloc(void *p, size_t n)
 {
 	size_t u;
@@ -114,6 +118,8 @@ void *__wrap_realloc(void *p, size_t n)
 	u = malloc_usable_size(p);
 	if (n <= u)
 		return p;
+	if (n < 2 * u)
+		n = 2 * u;
 	q = take(n);
 	if (!q)
 		return __real_realloc(p, n);

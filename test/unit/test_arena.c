@@ -213,6 +213,27 @@ static void test_fresh_not_touched(void)
 	arena_fini(&a);
 }
 
+/* arena_zero clears a dirty static buffer, bytes just outside it kept; its whole pages go back unresident. */
+static void test_zero(void)
+{
+	static unsigned char big[(256u << 10) + 8192];
+	unsigned char *p = big + 100;
+	size_t len = sizeof(big) - 300;
+
+	memset(big, 0x7e, sizeof(big));
+	arena_zero(p, len);
+#ifndef AOD_HOST_BUILD
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned char *lo = (unsigned char *)(((uintptr_t)p + (uintptr_t)page - 1) & ~(uintptr_t)(page - 1));
+
+	CHECK(resident_pages(lo, 64u << 10) == 0);	/* before any read: a read maps the zero page */
+#endif
+	CHECK(all_zero(p, len) && p[-1] == 0x7e && p[len] == 0x7e);
+	memset(big, 0x7e, 4096);	/* small: a plain memset, nothing else touched */
+	arena_zero(big + 1, 10);
+	CHECK(big[0] == 0x7e && all_zero(big + 1, 10) && big[11] == 0x7e);
+}
+
 int main(void)
 {
 	test_overflow();
@@ -222,5 +243,6 @@ int main(void)
 	test_mmap();
 	test_sub_untouched();
 	test_fresh_not_touched();
+	test_zero();
 	return CHECK_DONE();
 }

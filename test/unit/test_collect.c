@@ -657,6 +657,22 @@ static void test_lock(void)
 	CHECK(arena_mark(&arena) == mark);
 }
 
+/* A longer pid left in the lock file by an earlier holder is replaced whole, not just overwritten. */
+static void test_lock_stale_pid(void)
+{
+	char saved[sizeof(cfg.output_dir)], dir[sizeof(cfg.output_dir)];
+	struct collect *c3;
+
+	memcpy(saved, cfg.output_dir, sizeof(saved));
+	snprintf(dir, sizeof(dir), "%s/out2", tdir);
+	CHECK(sh("mkdir -p %s && printf '1234567890123\\n' >%s/%s", dir, dir, COLLECT_LOCK_FILE) == 0);
+	memcpy(cfg.output_dir, dir, sizeof(dir));
+	CHECK(collect_init(&c3, &cfg, &arena, NULL) == 0);
+	CHECK(collect_lock_holder(dir) == (int)getpid());
+	CHECK(sh("test $(wc -c <%s/%s) = $(echo %d | wc -c)", dir, COLLECT_LOCK_FILE, (int)getpid()) == 0);
+	memcpy(cfg.output_dir, saved, sizeof(saved));
+}
+
 /* batches/ removed while aod runs: the next bundle recreates it instead of failing with ENOENT. */
 static void test_batches_removed(struct collect *c)
 {
@@ -698,6 +714,7 @@ int main(void)
 	test_history(c);
 	test_on_loop();
 	test_lock();
+	test_lock_stale_pid();
 	fprintf(stderr, "arena used %zu of %zu\n", arena.used, arena.size);
 	if (!getenv("AOD_KEEP"))
 		sh("rm -rf %s", tdir);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for config.c: both AODv2 layouts, modes and threshold tables, every error with its position. */
 #include "../../src/config_yaml.c"
+#include "../../src/arena.c"
 #include "../../src/config.c"
 #include "../../src/io.c"
 #include "../../src/config_print.c"

@@ -8,6 +8,7 @@
 #include "../../src/family.c"
 #include "../../src/io.c"
 #include "../../src/dirlist.c"
+#include "../../src/arena.c"
 #include "../../src/shares.c"
 #include "../../src/detect.c"
 #include "check.h"

@@ -57,24 +57,27 @@ static void test_mkdir_p(void)
 	CHECK(io_mkdir_p("", 0755, 0700) == -ENOENT);
 }
 
-static void test_seal_part(void)
+/* io_seal_part and io_swap_part (the same without the fsync) put a part file in place alike. */
+static void test_seal_part(int (*finish)(int, int, const char *, const char *), const char *f, const char *g)
 {
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd;
+	char part[16], buf[8] = { 0 };
 	struct stat st;
-	char buf[8] = { 0 };
 
-	fd = openat(dfd, "f.part", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	snprintf(part, sizeof(part), "%s.part", f);
+	fd = openat(dfd, part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	CHECK(io_write_all(fd, "sealed", 6) == 0);
-	CHECK(io_seal_part(fd, dfd, "f.part", "f") == 0);
+	CHECK(finish(fd, dfd, part, f) == 0);
 	CHECK(fcntl(fd, F_GETFD) < 0 && errno == EBADF);	/* closed */
-	CHECK(fstatat(dfd, "f.part", &st, 0) < 0 && errno == ENOENT);
-	fd = openat(dfd, "f", O_RDONLY | O_CLOEXEC);
+	CHECK(fstatat(dfd, part, &st, 0) < 0 && errno == ENOENT);
+	fd = openat(dfd, f, O_RDONLY | O_CLOEXEC);
 	CHECK(read(fd, buf, sizeof(buf)) == 6 && !strcmp(buf, "sealed"));
 	close(fd);
 	/* The final name cannot be taken (a directory of that name is not empty): the part stays for the caller. */
-	fd = openat(dfd, "g.part", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	CHECK(io_seal_part(fd, dfd, "g.part", "a") < 0);
-	CHECK(fstatat(dfd, "g.part", &st, 0) == 0);
+	snprintf(part, sizeof(part), "%s.part", g);
+	fd = openat(dfd, part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	CHECK(finish(fd, dfd, part, "a") < 0);
+	CHECK(fstatat(dfd, part, &st, 0) == 0);
 	close(dfd);
 }
 
@@ -87,7 +90,8 @@ int main(void)
 		return 1;
 	test_write_all();
 	test_mkdir_p();
-	test_seal_part();
+	test_seal_part(io_seal_part, "f", "g");
+	test_seal_part(io_swap_part, "s", "t");
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	CHECK(system(cmd) == 0);
 	return CHECK_DONE();

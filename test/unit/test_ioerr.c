@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 
 #include "../../src/config_yaml.c"
+#include "../../src/arena.c"
 #include "../../src/config.c"
 #include "../../src/io.c"
 #include "../../src/family.c"

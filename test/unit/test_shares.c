@@ -10,6 +10,7 @@
 #include "../../src/io.c"
 #include "../../src/dirlist.c"
 #include "../../src/names.c"
+#include "../../src/arena.c"
 #include "../../src/shares.c"
 #include "check.h"
 
@@ -427,6 +428,13 @@ static void test_tally(void)
 	CHECK(shares_tally_find(&t, &ev.h) == 4);
 	smb_ev(SES, 8);
 	CHECK(shares_tally_find(&t, &ev.h) == -1);
+	/* a reset keeps the old entries' bytes but none of them counts: a share seen again starts at 1 */
+	shares_tally_reset(&t);
+	CHECK(t.n == 0 && t.other_count == 0 && t.other_worst == 0 && t.e[0].count == 8);
+	smb_ev(SES, 0);
+	CHECK(shares_tally_find(&t, &ev.h) == -1);
+	shares_tally_add(&t, &ev.h, 3);
+	CHECK(t.n == 1 && t.e[0].key.tree == 0 && t.e[0].count == 1 && t.e[0].worst == 3);
 
 	/* the same share by an NFS record and an NFS stall; a health record has none */
 	memset(&ev, 0, sizeof(ev));

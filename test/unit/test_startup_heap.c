@@ -48,6 +48,21 @@ static void test_reuse(void)
 	CHECK(__wrap_calloc(SIZE_MAX / 2, 4) == NULL);
 }
 
+/* Grown a few bytes past its block, a buffer gets one at least twice the size: the next steps stay in it. */
+static void test_grow_doubles(void)
+{
+	unsigned char *p, *q;
+	size_t u;
+
+	p = __wrap_malloc(20000);	/* larger than any block kept so far */
+	u = malloc_usable_size(p);
+	memset(p, 0x33, u);
+	q = __wrap_realloc(p, u + 8);
+	CHECK(q && malloc_usable_size(q) >= 2 * u && q[0] == 0x33 && q[u - 1] == 0x33);
+	CHECK(__wrap_realloc(q, u + 64) == q && __wrap_realloc(q, 2 * u) == q);
+	__wrap_free(q);
+}
+
 static void test_cap_and_end(void)
 {
 	void *big[STARTUP_HEAP_KEEP / 65536 + 2];
@@ -73,6 +88,7 @@ static void test_cap_and_end(void)
 int main(void)
 {
 	test_reuse();
+	test_grow_doubles();
 	test_cap_and_end();
 	return CHECK_DONE();
 }
