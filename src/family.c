@@ -131,3 +131,12 @@ int family_of_event(uint16_t ev_kind)
 			return f;
 	return -1;
 }
+
+const char *attach_method_name(enum attach_method m)
+{
+	static const char *const method_names[ATTACH_METHOD_COUNT] = {
+		"tp_btf", "raw_tp", "tracepoint", "fentry", "fexit", "kprobe",
+	};
+
+	return (unsigned)m < ATTACH_METHOD_COUNT ? method_names[m] : "?";
+}

@@ -29,6 +29,23 @@ enum family_level {
 	FAMILY_LEVEL_CRITICAL,
 };
 
+/*
+ * The ways aod attaches a BPF program, one vocabulary for the health families' methods, the SMB/NFS
+ * probes, aod probes and aod trace's tiers (which are the first three, in this order).
+ */
+enum attach_method {
+	ATTACH_TP_BTF,		/* BTF-typed raw tracepoint */
+	ATTACH_RAW_TP,		/* raw tracepoint, untyped u64 arguments */
+	ATTACH_TRACEPOINT,	/* classic tracepoint: needs tracefs for its id */
+	ATTACH_FENTRY,
+	ATTACH_FEXIT,
+	ATTACH_KPROBE,
+	ATTACH_METHOD_COUNT
+};
+
+/* "tp_btf", "raw_tp", "tracepoint", "fentry", "fexit", "kprobe"; "?" out of range. */
+const char *attach_method_name(enum attach_method m);
+
 #define FAMILY_MAX_ACTIONS 6
 
 #define FAMILY_MAX_PROGS 12

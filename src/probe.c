@@ -27,42 +27,33 @@
 #include "probe.skel.h"
 #include "smb_source.h"
 
-static const char *const method_names[PROBE_METHOD_COUNT] = {
-	"tp_btf", "raw_tp", "tracepoint", "fentry", "fexit", "kprobe",
-};
-
-const char *probe_method_name(enum probe_method m)
-{
-	return (unsigned)m < PROBE_METHOD_COUNT ? method_names[m] : "?";
-}
-
 static bool path_exists(const char *p)
 {
 	return access(p, F_OK) == 0;
 }
 
-static struct bpf_program *probe_prog(struct probe_bpf *skel, enum probe_method m)
+static struct bpf_program *probe_prog(struct probe_bpf *skel, enum attach_method m)
 {
 	switch (m) {
-	case PROBE_TP_BTF: return skel->progs.probe_tp_btf;
-	case PROBE_RAW_TP: return skel->progs.probe_raw_tp;
-	case PROBE_TRACEPOINT: return skel->progs.probe_tracepoint;
-	case PROBE_FENTRY: return skel->progs.probe_fentry;
-	case PROBE_FEXIT: return skel->progs.probe_fexit;
-	case PROBE_KPROBE: return skel->progs.probe_kprobe;
+	case ATTACH_TP_BTF: return skel->progs.probe_tp_btf;
+	case ATTACH_RAW_TP: return skel->progs.probe_raw_tp;
+	case ATTACH_TRACEPOINT: return skel->progs.probe_tracepoint;
+	case ATTACH_FENTRY: return skel->progs.probe_fentry;
+	case ATTACH_FEXIT: return skel->progs.probe_fexit;
+	case ATTACH_KPROBE: return skel->progs.probe_kprobe;
 	default: return NULL;
 	}
 }
 
-static struct bpf_link *probe_attach(struct bpf_program *p, enum probe_method m, const char *target)
+static struct bpf_link *probe_attach(struct bpf_program *p, enum attach_method m, const char *target)
 {
 	char cat[64];
 	const char *slash;
 
 	switch (m) {
-	case PROBE_RAW_TP:
+	case ATTACH_RAW_TP:
 		return bpf_program__attach_raw_tracepoint(p, target);
-	case PROBE_TRACEPOINT:
+	case ATTACH_TRACEPOINT:
 		slash = strchr(target, '/');
 		if (!slash || (size_t)(slash - target) >= sizeof(cat)) {
 			errno = EINVAL;
@@ -71,7 +62,7 @@ static struct bpf_link *probe_attach(struct bpf_program *p, enum probe_method m,
 		memcpy(cat, target, (size_t)(slash - target));
 		cat[slash - target] = 0;
 		return bpf_program__attach_tracepoint(p, cat, slash + 1);
-	case PROBE_KPROBE:
+	case ATTACH_KPROBE:
 		return bpf_program__attach_kprobe(p, false, target);
 	default:
 		return bpf_program__attach(p);
@@ -90,15 +81,15 @@ static bool btf_has(const struct btf *btf, const char *name, int kind)
  * Is the tp_btf/fentry target in vmlinux or a module's BTF?  Checked here
  * because libbpf 1.1 leaks its vmlinux BTF when set_attach_target fails.
  */
-static bool btf_target_exists(enum probe_method m, const char *target)
+static bool btf_target_exists(enum attach_method m, const char *target)
 {
 	char name[128];
-	int kind = m == PROBE_TP_BTF ? BTF_KIND_TYPEDEF : BTF_KIND_FUNC;
+	int kind = m == ATTACH_TP_BTF ? BTF_KIND_TYPEDEF : BTF_KIND_FUNC;
 	bool found;
 	DIR *d;
 	struct dirent *e;
 
-	snprintf(name, sizeof(name), "%s%s", m == PROBE_TP_BTF ? "btf_trace_" : "", target);
+	snprintf(name, sizeof(name), "%s%s", m == ATTACH_TP_BTF ? "btf_trace_" : "", target);
 	if (!vmlinux_btf)
 		vmlinux_btf = btf__load_vmlinux_btf();
 	if (!vmlinux_btf)
@@ -119,7 +110,7 @@ static bool btf_target_exists(enum probe_method m, const char *target)
 	return found;
 }
 
-int probe_try(enum probe_method m, const char *target, struct probe_try *out)
+int probe_try(enum attach_method m, const char *target, struct probe_try *out)
 {
 	struct probe_bpf *skel;
 	struct bpf_program *p;
@@ -128,14 +119,14 @@ int probe_try(enum probe_method m, const char *target, struct probe_try *out)
 
 	memset(out, 0, sizeof(*out));
 	out->tried = true;
-	if ((m == PROBE_TP_BTF || m == PROBE_FENTRY || m == PROBE_FEXIT) && !btf_target_exists(m, target))
+	if ((m == ATTACH_TP_BTF || m == ATTACH_FENTRY || m == ATTACH_FEXIT) && !btf_target_exists(m, target))
 		return out->err = -ENOENT;
 	skel = probe_bpf__open();
 	if (!skel)
 		return out->err = -errno;
 	p = probe_prog(skel, m);
 	err = p ? bpf_program__set_autoload(p, true) : -EINVAL;
-	if (!err && (m == PROBE_TP_BTF || m == PROBE_FENTRY || m == PROBE_FEXIT))
+	if (!err && (m == ATTACH_TP_BTF || m == ATTACH_FENTRY || m == ATTACH_FEXIT))
 		err = bpf_program__set_attach_target(p, 0, target);
 	if (!err)
 		err = probe_bpf__load(skel);
@@ -211,14 +202,14 @@ static void probe_host(struct probe_caps *c)
 /* The generic answer for each method, on targets every kernel has. */
 static void probe_methods(struct probe_caps *c)
 {
-	static const char *const target[PROBE_METHOD_COUNT] = {
+	static const char *const target[ATTACH_METHOD_COUNT] = {
 		"sched_switch", "sched_switch", "sched/sched_switch", "vfs_read", "vfs_read", "vfs_read",
 	};
 
-	for (int m = 0; m < PROBE_METHOD_COUNT; m++)
-		probe_try((enum probe_method)m, target[m], &c->method[m]);
-	c->bpf_ok = c->method[PROBE_RAW_TP].loaded || c->method[PROBE_TP_BTF].loaded;
-	c->bpf_err = c->bpf_ok ? 0 : c->method[PROBE_RAW_TP].err;
+	for (int m = 0; m < ATTACH_METHOD_COUNT; m++)
+		probe_try((enum attach_method)m, target[m], &c->method[m]);
+	c->bpf_ok = c->method[ATTACH_RAW_TP].loaded || c->method[ATTACH_TP_BTF].loaded;
+	c->bpf_err = c->bpf_ok ? 0 : c->method[ATTACH_RAW_TP].err;
 }
 
 /* ---- why a method failed, in the words `aod probes` prints ---- */
@@ -230,27 +221,27 @@ static const char *errno_name(int e)
 	return n ? n : "errno";
 }
 
-static void method_reason(const struct probe_caps *c, enum probe_method m, const struct probe_try *t,
+static void method_reason(const struct probe_caps *c, enum attach_method m, const struct probe_try *t,
 			  const char *target, char *buf, size_t len)
 {
 	int e = -t->err;
 
-	if (m == PROBE_KPROBE && !c->kprobe_pmu && !c->kprobe_events) {
+	if (m == ATTACH_KPROBE && !c->kprobe_pmu && !c->kprobe_events) {
 		snprintf(buf, len, "kprobes not available");
-	} else if (m == PROBE_TRACEPOINT && !c->tracefs) {
+	} else if (m == ATTACH_TRACEPOINT && !c->tracefs) {
 		snprintf(buf, len, "tracefs not mounted");
 	} else if (!c->bpf_ok && c->bpf_err == -EPERM) {
 		/* Nothing loads without privilege: EPERM then says nothing about the method itself. */
 		snprintf(buf, len, "%s not tried: no permission to load BPF (run as root, or with CAP_BPF and "
-			 "CAP_PERFMON)", method_names[m]);
-	} else if ((m == PROBE_FENTRY || m == PROBE_FEXIT) && e == EPERM) {
-		snprintf(buf, len, "%s refused by kernel (EPERM)", method_names[m]);
-	} else if ((m == PROBE_TP_BTF || m == PROBE_FENTRY || m == PROBE_FEXIT) && !c->btf_vmlinux) {
-		snprintf(buf, len, "%s needs kernel BTF (/sys/kernel/btf/vmlinux missing)", method_names[m]);
+			 "CAP_PERFMON)", attach_method_name(m));
+	} else if ((m == ATTACH_FENTRY || m == ATTACH_FEXIT) && e == EPERM) {
+		snprintf(buf, len, "%s refused by kernel (EPERM)", attach_method_name(m));
+	} else if ((m == ATTACH_TP_BTF || m == ATTACH_FENTRY || m == ATTACH_FEXIT) && !c->btf_vmlinux) {
+		snprintf(buf, len, "%s needs kernel BTF (/sys/kernel/btf/vmlinux missing)", attach_method_name(m));
 	} else if (e == ENOENT) {
-		snprintf(buf, len, "%s: %s not found in this kernel", method_names[m], target);
+		snprintf(buf, len, "%s: %s not found in this kernel", attach_method_name(m), target);
 	} else {
-		snprintf(buf, len, "%s %s failed at %s: %s (%s)", method_names[m], target,
+		snprintf(buf, len, "%s %s failed at %s: %s (%s)", attach_method_name(m), target,
 			 t->loaded ? "attach" : "load", strerror(e), errno_name(e));
 	}
 }
@@ -394,20 +385,20 @@ static void print_memlock(const struct probe_caps *c, FILE *out)
 
 static void print_methods(const struct probe_caps *c, FILE *out)
 {
-	static const char *const target[PROBE_METHOD_COUNT] = {
+	static const char *const target[ATTACH_METHOD_COUNT] = {
 		"sched_switch", "sched_switch", "sched/sched_switch", "vfs_read", "vfs_read", "vfs_read",
 	};
 	char why[160];
 
-	for (int m = 0; m < PROBE_METHOD_COUNT; m++) {
+	for (int m = 0; m < ATTACH_METHOD_COUNT; m++) {
 		const struct probe_try *t = &c->method[m];
 
 		if (t->err == 0) {
-			fprintf(out, "%-12s usable (%s)\n", method_names[m], target[m]);
+			fprintf(out, "%-12s usable (%s)\n", attach_method_name(m), target[m]);
 			continue;
 		}
-		method_reason(c, (enum probe_method)m, t, target[m], why, sizeof(why));
-		fprintf(out, "%-12s %s\n", method_names[m], why);
+		method_reason(c, (enum attach_method)m, t, target[m], why, sizeof(why));
+		fprintf(out, "%-12s %s\n", attach_method_name(m), why);
 	}
 }
 

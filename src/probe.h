@@ -9,15 +9,6 @@
 
 #include "config.h"
 
-enum probe_method {
-	PROBE_TP_BTF,		/* BTF-typed raw tracepoint */
-	PROBE_RAW_TP,		/* raw tracepoint, untyped u64 arguments */
-	PROBE_TRACEPOINT,	/* classic tracepoint: needs tracefs for its id */
-	PROBE_FENTRY,
-	PROBE_FEXIT,
-	PROBE_KPROBE,
-	PROBE_METHOD_COUNT
-};
 
 /* The outcome of one real load+attach. err: 0 when it worked, else a negative errno. */
 struct probe_try {
@@ -52,7 +43,7 @@ struct probe_caps {
 	bool memcg_known;		/* the test below ran */
 	bool memcg;			/* a map larger than memlock loaded: BPF memory is memcg-charged */
 	/* generic methods, on sched_switch (tracepoints) and vfs_read (functions) */
-	struct probe_try method[PROBE_METHOD_COUNT];
+	struct probe_try method[ATTACH_METHOD_COUNT];
 	struct probe_choice smb;
 	struct probe_choice nfs;
 	struct probe_choice family[CFG_H_KMSG];	/* the BPF health families, by enum cfg_health_kind (family.h) */
@@ -63,9 +54,8 @@ struct probe_caps {
 
 /* Probe everything; needs root for real answers (without it every load reports EPERM). */
 int probe_caps(struct probe_caps *caps);
-const char *probe_method_name(enum probe_method m);
 /* One real attempt: load the `m` test program against `target` and attach it, then detach.
  * target: "sched_switch" (tp_btf, raw_tp), "sched/sched_switch" (tracepoint), "vfs_read". */
-int probe_try(enum probe_method m, const char *target, struct probe_try *out);
+int probe_try(enum attach_method m, const char *target, struct probe_try *out);
 
 #endif /* AOD_PROBE_H */

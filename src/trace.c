@@ -26,6 +26,7 @@
 #include "bpf_light.h"
 #include "bpflog.h"
 #include "clock.h"
+#include "family.h"
 #include "io.h"
 #include "kbtf.h"
 #include "log.h"
@@ -69,36 +70,47 @@ struct trace_opts {
 	bool save;
 };
 
-enum method { M_NONE, M_BTF, M_RAW, M_TP };
-static const char *const method_names[] = { "skipped", "tp_btf", "raw_tp", "tracepoint" };
+/*
+ * aod trace's tiers are the first three attach methods (family.h), tried in that order: every hook
+ * takes the tier's method, else the run tries the next tier. A hook not traced has M_NONE.
+ */
+#define M_NONE (-1)
+#define NTIERS (ATTACH_TRACEPOINT + 1)
 
-/* One kernel hook and its program in each attach form; caps says who needs it. */
+/*
+ * One kernel hook and its program for each tier (NULL: none for that tier); caps says which
+ * capabilities need it. These are not health families (family.c): a family is an anomaly with a
+ * config key, detection and bundles, attached by the first of its methods that works on its own;
+ * a trace hook is one tracepoint that several capabilities share, all hooks of a run on one tier.
+ * The overlap (sched_switch, block_rq_complete, page_fault_user, tcp_retransmit_skb) is the
+ * tracepoint only: trace's programs emit trace_events.h lines, the families' health records.
+ */
 struct trace_hook {
 	const char *tp;
 	unsigned caps;
-	const char *btf, *raw, *tpprog;
+	const char *prog[NTIERS];
 };
 
 #define CAPB(c) (1u << (c))
 #define SYSCALL_CAPS (CAPB(TR_CAP_SYSCALL) | CAPB(TR_CAP_NETWORK) | CAPB(TR_CAP_PROCESS) | \
 		      CAPB(TR_CAP_FILE) | CAPB(TR_CAP_SECURITY))
 
-static const struct trace_hook families[] = {
-	{ "sys_enter", SYSCALL_CAPS, "btf_sys_enter", "raw_sys_enter", "tp_sys_enter" },
-	{ "sys_exit", SYSCALL_CAPS, "btf_sys_exit", "raw_sys_exit", "tp_sys_exit" },
-	{ "sched_process_exec", CAPB(TR_CAP_PROCESS) | CAPB(TR_CAP_SECURITY), "btf_exec", "raw_exec", NULL },
-	{ "sched_process_fork", CAPB(TR_CAP_PROCESS), "btf_fork", "raw_fork", NULL },
-	{ "sched_process_exit", CAPB(TR_CAP_PROCESS), "btf_exit", "raw_exit", NULL },
-	{ "inet_sock_set_state", CAPB(TR_CAP_NETWORK), "btf_state", "raw_state", NULL },
-	{ "tcp_retransmit_skb", CAPB(TR_CAP_NETWORK), "btf_retrans", "raw_retrans", NULL },
-	{ "sched_switch", CAPB(TR_CAP_PERF), "btf_switch", "raw_switch", NULL },
-	{ "sched_wakeup", CAPB(TR_CAP_PERF), "btf_wakeup", "raw_wakeup", NULL },
-	{ "sched_wakeup_new", CAPB(TR_CAP_PERF), "btf_wakeup_new", "raw_wakeup_new", NULL },
-	{ "block_rq_complete", CAPB(TR_CAP_PERF), "btf_bio", "raw_bio", NULL },
-	{ "page_fault_user", CAPB(TR_CAP_PERF), "btf_fault", "raw_fault", NULL },
+static const struct trace_hook hooks[] = {
+	{ "sys_enter", SYSCALL_CAPS, { "btf_sys_enter", "raw_sys_enter", "tp_sys_enter" } },
+	{ "sys_exit", SYSCALL_CAPS, { "btf_sys_exit", "raw_sys_exit", "tp_sys_exit" } },
+	{ "sched_process_exec", CAPB(TR_CAP_PROCESS) | CAPB(TR_CAP_SECURITY), { "btf_exec", "raw_exec", NULL } },
+	{ "sched_process_fork", CAPB(TR_CAP_PROCESS), { "btf_fork", "raw_fork", NULL } },
+	{ "sched_process_exit", CAPB(TR_CAP_PROCESS), { "btf_exit", "raw_exit", NULL } },
+	{ "inet_sock_set_state", CAPB(TR_CAP_NETWORK), { "btf_state", "raw_state", NULL } },
+	{ "tcp_retransmit_skb", CAPB(TR_CAP_NETWORK), { "btf_retrans", "raw_retrans", NULL } },
+	{ "sched_switch", CAPB(TR_CAP_PERF), { "btf_switch", "raw_switch", NULL } },
+	{ "sched_wakeup", CAPB(TR_CAP_PERF), { "btf_wakeup", "raw_wakeup", NULL } },
+	{ "sched_wakeup_new", CAPB(TR_CAP_PERF), { "btf_wakeup_new", "raw_wakeup_new", NULL } },
+	{ "block_rq_complete", CAPB(TR_CAP_PERF), { "btf_bio", "raw_bio", NULL } },
+	{ "page_fault_user", CAPB(TR_CAP_PERF), { "btf_fault", "raw_fault", NULL } },
 };
-#define NFAM ARRAY_SIZE(families)
-enum { FAM_FORK = 3, FAM_EXIT = 4, FAM_FAULT = 11 };
+#define NHOOK ARRAY_SIZE(hooks)
+enum { HOOK_FORK = 3, HOOK_EXIT = 4, HOOK_FAULT = 11 };
 
 /*
  * The programs load one of two ways. Light (bpf_light.c) for the tp_btf and raw_tp tiers: the
@@ -120,8 +132,8 @@ struct trace_run {
 	struct trace_bpf__bss *bss;	/* drops and map_full, either way */
 	int events_fd, follow_fd;
 	struct ring_buffer *rb;
-	enum method meth[NFAM];
-	bool in_btf[NFAM];		/* the kernel's BTF has btf_trace_<tp> */
+	int meth[NHOOK];			/* the attach_method of each hook, or M_NONE */
+	bool in_btf[NHOOK];		/* the kernel's BTF has btf_trace_<tp> */
 	bool have_btf;
 	char notes[NOTES_LEN];
 	int out_fd;
@@ -463,7 +475,7 @@ static void perf_tick(struct trace_run *r)
 	p.bio_read = v[TR_ST_BIO_READ];
 	p.bio_write = v[TR_ST_BIO_WRITE];
 	p.bio_errors = v[TR_ST_BIO_ERRORS];
-	p.faults_traced = r->meth[FAM_FAULT] != M_NONE;
+	p.faults_traced = r->meth[HOOK_FAULT] != M_NONE;
 	p.faults = v[TR_ST_FAULTS];
 	read_vmstat(r, &pf, &pm);
 	p.pgfault = delta(&r->prev_pgfault, pf);
@@ -492,12 +504,12 @@ static void perf_start(struct trace_run *r)
 
 /* ---- loading and attaching ---- */
 
-static bool family_wanted(const struct trace_run *r, size_t i)
+static bool hook_wanted(const struct trace_run *r, size_t i)
 {
-	if (r->o.caps & families[i].caps)
+	if (r->o.caps & hooks[i].caps)
 		return true;
 	/* The pid filter follows forks, and forgets processes at exit, whatever is traced. */
-	return r->o.pid && (i == FAM_FORK || i == FAM_EXIT);
+	return r->o.pid && (i == HOOK_FORK || i == HOOK_EXIT);
 }
 
 /*
@@ -506,21 +518,21 @@ static bool family_wanted(const struct trace_run *r, size_t i)
  */
 static void probe_btf(struct trace_run *r)
 {
-	char names[NFAM][64];
-	struct kbtf_want w[NFAM];
+	char names[NHOOK][64];
+	struct kbtf_want w[NHOOK];
 	struct kbtf k;
 	size_t i;
 
-	for (i = 0; i < NFAM; i++) {
-		snprintf(names[i], sizeof(names[i]), "btf_trace_%s", families[i].tp);
+	for (i = 0; i < NHOOK; i++) {
+		snprintf(names[i], sizeof(names[i]), "btf_trace_%s", hooks[i].tp);
 		w[i] = (struct kbtf_want){ names[i], BTF_KIND_TYPEDEF, 0 };
 	}
-	r->have_btf = !kbtf_open(&k, "/sys/kernel/btf/vmlinux", w, (int)NFAM);
+	r->have_btf = !kbtf_open(&k, "/sys/kernel/btf/vmlinux", w, (int)NHOOK);
 	if (!r->have_btf) {
 		note(r, "no kernel BTF: raw_tp only, CO-RE reads need BTF too");
 		return;
 	}
-	for (i = 0; i < NFAM; i++)
+	for (i = 0; i < NHOOK; i++)
 		r->in_btf[i] = w[i].id > 0;
 	kbtf_close(&k);
 }
@@ -531,18 +543,18 @@ static void choose(struct trace_run *r, int tier)
 {
 	size_t i;
 
-	for (i = 0; i < NFAM; i++) {
+	for (i = 0; i < NHOOK; i++) {
 		r->meth[i] = M_NONE;
-		if (!family_wanted(r, i))
+		if (!hook_wanted(r, i))
 			continue;
 		if (r->have_btf && !r->in_btf[i])
 			continue;	/* this kernel has no such tracepoint */
-		if (tier == 0 && r->in_btf[i])
-			r->meth[i] = M_BTF;
-		else if (tier == 2 && families[i].tpprog)
-			r->meth[i] = M_TP;
+		if (tier == ATTACH_TP_BTF && r->in_btf[i])
+			r->meth[i] = ATTACH_TP_BTF;
+		else if (tier == ATTACH_TRACEPOINT && hooks[i].prog[ATTACH_TRACEPOINT])
+			r->meth[i] = ATTACH_TRACEPOINT;
 		else
-			r->meth[i] = M_RAW;
+			r->meth[i] = ATTACH_RAW_TP;
 	}
 	/*
 	 * page_fault_user (exceptions:page_fault_user) is x86-only and optional: an arm64 kernel's BTF
@@ -550,7 +562,7 @@ static void choose(struct trace_run *r, int tier)
 	 * exists, use vmstat.
 	 */
 	if (!r->have_btf)
-		r->meth[FAM_FAULT] = M_NONE;
+		r->meth[HOOK_FAULT] = M_NONE;
 }
 
 static void set_rodata(struct trace_run *r)
@@ -603,9 +615,9 @@ static void set_rodata(struct trace_run *r)
 			ro->nr_kind[table[i].nr] = (uint8_t)table[i].nk;
 }
 
-static struct bpf_program *prog_of(struct trace_run *r, size_t fam, enum method m)
+static struct bpf_program *prog_of(struct trace_run *r, size_t fam, int m)
 {
-	const char *name = m == M_BTF ? families[fam].btf : m == M_RAW ? families[fam].raw : families[fam].tpprog;
+	const char *name = m >= 0 && m < NTIERS ? hooks[fam].prog[m] : NULL;
 
 	return name ? bpf_object__find_program_by_name(r->skel->obj, name) : NULL;
 }
@@ -638,7 +650,7 @@ static int attach_all(struct trace_run *r, bool light, char *why, size_t whylen)
 	size_t i;
 	int err;
 
-	for (i = 0; i < NFAM; i++) {
+	for (i = 0; i < NHOOK; i++) {
 		if (r->meth[i] == M_NONE)
 			continue;
 		p = prog_of(r, i, r->meth[i]);
@@ -649,7 +661,7 @@ static int attach_all(struct trace_run *r, bool light, char *why, size_t whylen)
 		else
 			err = (l = bpf_program__attach(p)) ? 0 : -errno;
 		if (err < 0) {
-			snprintf(why, whylen, "attach %s %s: %s", method_names[r->meth[i]], families[i].tp,
+			snprintf(why, whylen, "attach %s %s: %s", attach_method_name(r->meth[i]), hooks[i].tp,
 				 strerror(-err));
 			return err;
 		}
@@ -695,14 +707,12 @@ static int prepare(struct trace_run *r, char *why, size_t whylen)
 	}
 	bpf_object__for_each_program(p, r->skel->obj)
 		bpf_program__set_autoload(p, false);
-	for (i = 0; i < NFAM; i++)
+	for (i = 0; i < NHOOK; i++)
 		if (r->meth[i] != M_NONE && (p = prog_of(r, i, r->meth[i])))
 			bpf_program__set_autoload(p, true);
 	set_rodata(r);
 	return 0;
 }
-
-static const char *const tier_names[] = { "tp_btf", "raw_tp", "tracepoint" };
 
 /* The kernel's loader program, then attach by fd; the skeleton is closed either way. */
 static int load_light(struct trace_run *r, int tier, char *why, size_t whylen)
@@ -717,7 +727,7 @@ static int load_light(struct trace_run *r, int tier, char *why, size_t whylen)
 		snprintf(why, whylen, "map the BPF globals: %s", strerror(-err));
 	if (!err)
 		log_debug("trace: %s: the kernel's loader program ran and attached in %" PRIu64 " us",
-			  tier_names[tier], (mono_ns() - t0) / 1000);
+			  attach_method_name(tier), (mono_ns() - t0) / 1000);
 	trace_bpf__destroy(r->skel);
 	r->skel = NULL;
 	if (err)
@@ -735,16 +745,16 @@ static int load_tier(struct trace_run *r, int tier, char *why, size_t whylen)
 	if (err)
 		return err;
 	if (light_disabled()) {
-		log_debug("trace: %s: libbpf's load (AOD_NO_LIGHT_LOAD=1)", tier_names[tier]);
+		log_debug("trace: %s: libbpf's load (AOD_NO_LIGHT_LOAD=1)", attach_method_name(tier));
 	} else if (!light_object_attachable(r->skel->obj)) {
 		/* classic tracepoints attach through perf events, which a light load cannot do */
 		log_debug("trace: %s: libbpf's load (tracepoint programs attach by perf event, not by fd)",
-			  tier_names[tier]);
+			  attach_method_name(tier));
 	} else {
 		err = load_light(r, tier, why, whylen);
 		if (!light_fallback(err))
 			return err;
-		log_debug("trace: %s: the kernel's loader program failed (%s), trying libbpf's load", tier_names[tier],
+		log_debug("trace: %s: the kernel's loader program failed (%s), trying libbpf's load", attach_method_name(tier),
 			  why);
 		why[0] = '\0';
 		err = prepare(r, why, whylen);
@@ -768,21 +778,21 @@ static int first_tier(void)
 	const char *s = getenv("AOD_TRACE_ATTACH");
 
 	if (s && !strcmp(s, "raw_tp"))
-		return 1;
+		return ATTACH_RAW_TP;
 	if (s && !strcmp(s, "tracepoint"))
-		return 2;
-	return 0;
+		return ATTACH_TRACEPOINT;
+	return ATTACH_TP_BTF;
 }
 
 static int load(struct trace_run *r)
 {
-	char why[3][320];
+	char why[NTIERS][320];
 	int tier, err = -ENOENT;
 
 	probe_btf(r);
 	/* AOD_TRACE_ATTACH=raw_tp|tracepoint starts lower, so tests can prove each fallback works. */
 	tier = first_tier();
-	for (why[0][0] = why[1][0] = why[2][0] = '\0'; tier < 3; tier++) {
+	for (why[0][0] = why[1][0] = why[2][0] = '\0'; tier < NTIERS; tier++) {
 		err = load_tier(r, tier, why[tier], sizeof(why[tier]));
 		if (!err)
 			break;
@@ -795,9 +805,9 @@ static int load(struct trace_run *r)
 	}
 	if (err) {
 		fprintf(stderr, "aod: unable to attach the trace programs:");
-		for (tier = 0; tier < 3; tier++)
+		for (tier = 0; tier < NTIERS; tier++)
 			if (why[tier][0])
-				fprintf(stderr, " [%s] %s", tier_names[tier], why[tier]);
+				fprintf(stderr, " [%s] %s", attach_method_name(tier), why[tier]);
 		fprintf(stderr, "%s (AOD_LOG_LEVEL=debug shows libbpf's log)\n",
 			why[2][0] && strstr(why[2], "attach tracepoint") ? "; is tracefs mounted?" : "");
 		return err;
@@ -903,22 +913,22 @@ static int run_loop(struct trace_run *r)
 	return err < 0 ? err : loop_run(&r->loop);
 }
 
-/* "tp_btf" or "tp_btf+raw_tp": the distinct methods of the families a capability uses. */
+/* "tp_btf" or "tp_btf+raw_tp": the distinct methods of the hooks a capability uses. */
 static void cap_methods(const struct trace_run *r, int cap, char *out, size_t len)
 {
-	bool used[4] = { false };
+	bool used[NTIERS] = { false };
 	size_t f, n = 0;
 	int m;
 
-	for (f = 0; f < NFAM; f++)
-		if ((families[f].caps & CAPB(cap)) && r->meth[f] != M_NONE)
+	for (f = 0; f < NHOOK; f++)
+		if ((hooks[f].caps & CAPB(cap)) && r->meth[f] != M_NONE)
 			used[r->meth[f]] = true;
 	out[0] = '\0';
-	for (m = M_BTF; m <= M_TP; m++)
+	for (m = 0; m < NTIERS; m++)
 		if (used[m] && n < len)
-			n += (size_t)snprintf(out + n, len - n, "%s%s", n ? "+" : "", method_names[m]);
+			n += (size_t)snprintf(out + n, len - n, "%s%s", n ? "+" : "", attach_method_name(m));
 	if (!n)
-		snprintf(out, len, "%s", method_names[M_NONE]);
+		snprintf(out, len, "skipped");
 }
 
 static void summary(struct trace_run *r, uint64_t elapsed_ns)
@@ -966,7 +976,7 @@ static void capability_notes(struct trace_run *r)
 	if (r->o.caps & CAPB(TR_CAP_SECURITY))
 		note(r, "security_event: commit_creds is not hooked (needs fentry or kprobes); credential "
 			"changes come from the set*id/capset syscalls and setuid/setgid execs");
-	if ((r->o.caps & CAPB(TR_CAP_PERF)) && r->meth[FAM_FAULT] == M_NONE)
+	if ((r->o.caps & CAPB(TR_CAP_PERF)) && r->meth[HOOK_FAULT] == M_NONE)
 		note(r, "performance: page_fault_user not available, page faults from /proc/vmstat only");
 	if ((r->o.caps & CAPB(TR_CAP_PERF)) && (r->o.pid || r->o.comm[0]))
 		note(r, "performance: filters apply to on-CPU time and faults; run queue and block I/O "

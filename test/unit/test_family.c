@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for the family table: every row filled, names unique, record kinds map back to their row. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "../../src/family.c"
@@ -22,6 +23,23 @@ int main(void)
 	CHECK(!strcmp(family_table[CFG_H_IOERR].syscall_optin, "anomalies.io.error.attach: syscall"));
 	CHECK(!strcmp(family_table[CFG_H_IOERR].name, "io") && family_of_event(AOD_EV_IOERR) == CFG_H_IOERR);
 	CHECK(family_of_event(AOD_EV_SMB) == -1 && family_of_event(AOD_EV_NFS) == -1 && family_of_event(0) == -1);
+	/* one vocabulary of attach methods (aod trace's tiers are its first three): every method of a row
+	 * starts with one of its names, unless it is syscall-level or a userspace read */
+	CHECK(!strcmp(attach_method_name(ATTACH_TP_BTF), "tp_btf") && !strcmp(attach_method_name(ATTACH_RAW_TP), "raw_tp"));
+	CHECK(!strcmp(attach_method_name(ATTACH_TRACEPOINT), "tracepoint") &&
+	      !strcmp(attach_method_name(ATTACH_KPROBE), "kprobe") && !strcmp(attach_method_name(ATTACH_METHOD_COUNT), "?"));
+	for (int f = 0; f < CFG_H_COUNT; f++)
+		for (int i = 0; i < family_table[f].nmethods; i++) {
+			const char *n = family_table[f].methods[i].name;
+			bool known = !strncmp(n, "syscall-level", 13) || n[0] == '/';
+
+			for (int m = 0; m < ATTACH_METHOD_COUNT && !known; m++) {
+				size_t l = strlen(attach_method_name(m));
+
+				known = !strncmp(n, attach_method_name(m), l) && (n[l] == '\0' || n[l] == ' ');
+			}
+			CHECK(known);
+		}
 	/* the kernel-counted families name their own counter in struct aod_count; latency and kmsg name none */
 	for (int f = 0; f < CFG_H_COUNT; f++)
 		CHECK(!family_table[f].count_at == (family_table[f].detect == FAMILY_LATENCY || f == CFG_H_KMSG));

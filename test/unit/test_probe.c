@@ -205,21 +205,21 @@ static void test_reasons(void)
 	struct probe_try t = { .tried = true, .err = -EPERM };
 	char why[160];
 
-	method_reason(&c, PROBE_FENTRY, &t, "vfs_read", why, sizeof(why));
+	method_reason(&c, ATTACH_FENTRY, &t, "vfs_read", why, sizeof(why));
 	CHECK(strcmp(why, "fentry refused by kernel (EPERM)") == 0);
 	t.err = -ENOENT;
-	method_reason(&c, PROBE_KPROBE, &t, "vfs_read", why, sizeof(why));
+	method_reason(&c, ATTACH_KPROBE, &t, "vfs_read", why, sizeof(why));
 	CHECK(strcmp(why, "kprobes not available") == 0);
 	c.kprobe_pmu = true;
-	method_reason(&c, PROBE_KPROBE, &t, "nosuchfn", why, sizeof(why));
+	method_reason(&c, ATTACH_KPROBE, &t, "nosuchfn", why, sizeof(why));
 	CHECK(strcmp(why, "kprobe: nosuchfn not found in this kernel") == 0);
-	method_reason(&c, PROBE_TRACEPOINT, &t, "sched/sched_switch", why, sizeof(why));
+	method_reason(&c, ATTACH_TRACEPOINT, &t, "sched/sched_switch", why, sizeof(why));
 	CHECK(strcmp(why, "tracefs not mounted") == 0);
 	c.btf_vmlinux = false;
 	t.err = -ENOENT;
-	method_reason(&c, PROBE_TP_BTF, &t, "sched_switch", why, sizeof(why));
+	method_reason(&c, ATTACH_TP_BTF, &t, "sched_switch", why, sizeof(why));
 	CHECK(strstr(why, "needs kernel BTF") != NULL);
-	CHECK(strcmp(probe_method_name(PROBE_RAW_TP), "raw_tp") == 0);
+	CHECK(strcmp(attach_method_name(ATTACH_RAW_TP), "raw_tp") == 0);
 }
 
 /* NFS: the row space (v4 procedure indices, then v3 procedures, then other) and what its BTF allows. */
