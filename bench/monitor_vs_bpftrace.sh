@@ -6,7 +6,9 @@
 #        FAMILIES=sched,vfs,... to attach only those aod families, for a per-family cost breakdown;
 #        NO_BPFTRACE=1 to skip the bpftrace side: its figures then read as zeros;
 #        AOD_RUN=1 to measure the daemon, `aod run` on its embedded default config, instead of the monitor:
-#        its ready line is "running:", its bundles go where that config says, /var/log/aod/batches)
+#        its ready line is "running:", its bundles go where that config says, /var/log/aod/batches;
+#        FLOOR=1 adds a third side in every run, an empty BPF program on sched_switch (bench/hookfloor.c):
+#        the storm's cost of the hook itself, before any program does work)
 # Figures: start-to-attached time, peak RSS, and the throughput of a context-switch storm
 # (bench/pingpong.c: two processes bouncing a byte over pipes on one CPU) with nothing attached,
 # with aod monitor and with bpftrace. Each is the median (time, throughput) or max (RSS) of REPS runs.
@@ -58,6 +60,8 @@ if [ -n "${AOD_RUN:-}" ]; then
 	MON_WHAT="aod run, embedded default config"
 fi
 NO_BPFTRACE=${NO_BPFTRACE:-}
+FLOOR=${FLOOR:-}
+[ -z "$FLOOR" ] || HOOKFLOOR=$(bench_tool hookfloor)
 
 storm() { bench_storm "$PINGPONG" "$SECS" "$CPU"; }
 
@@ -65,7 +69,7 @@ bench_machine
 echo "aod: $("$AOD" version 2>/dev/null | head -n1), bpftrace: $(bpftrace --version 2>/dev/null)"
 echo "reps: $REPS, storm: $SECS s of pipe ping-pong pinned to CPU $CPU, aod: $MON_WHAT"
 
-: >"$W/aod.ms"; : >"$W/bt.ms"; : >"$W/aod.kb"; : >"$W/bt.kb"; : >"$W/none.rt"; : >"$W/aod.rt"; : >"$W/bt.rt"
+: >"$W/fl.rt"; : >"$W/aod.ms"; : >"$W/bt.ms"; : >"$W/aod.kb"; : >"$W/bt.kb"; : >"$W/none.rt"; : >"$W/aod.rt"; : >"$W/bt.rt"
 for r in $(seq 1 "$REPS"); do
 	storm >>"$W/none.rt"
 
@@ -83,6 +87,12 @@ for r in $(seq 1 "$REPS"); do
 		storm >>"$W/bt.rt"
 		bench_hwm_kb "${BENCH_PID[bpftrace]}" >>"$W/bt.kb"
 		bench_stop bpftrace
+	fi
+	if [ -n "$FLOOR" ]; then
+		bench_start floor '^attached: ' "$HOOKFLOOR" sched_switch
+		storm >>"$W/fl.rt"
+		bench_stop floor
+		echo "run $r: empty program on sched_switch: storm $(tail -n1 "$W/fl.rt") round trips/s"
 	fi
 	echo "run $r: aod $(tail -n1 "$W/aod.ms") ms $(tail -n1 "$W/aod.kb") kB, bpftrace $(tail -n1 "$W/bt.ms") ms" \
 		"$(tail -n1 "$W/bt.kb") kB; storm none $(tail -n1 "$W/none.rt") aod $(tail -n1 "$W/aod.rt")" \
@@ -107,3 +117,8 @@ awk -v am="$a_ms" -v bm="$b_ms" -v ak="$a_kb" -v bk="$b_kb" -v n="$n_rt" -v a="$
 	printf "  slowdown (median of each run against its own bare storm): aod %.1f %%, bpftrace %.1f %%\n", sa, sb
 	printf "  target: aod slowdown <= 3 %% and below bpftrace: %s\n", (sa <= 3 && sa < sb ? "MET" : "NOT MET")
 }'
+if [ -n "$FLOOR" ]; then
+	bench_slowdown "$W/none.rt" "$W/fl.rt" >"$W/fl.sd"
+	echo "  an empty BPF program on sched_switch (the hook's own cost): slowdown median" \
+		"$(bench_median <"$W/fl.sd") % ($(bench_min <"$W/fl.sd") .. $(bench_max <"$W/fl.sd"))"
+fi
