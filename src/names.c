@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "array.h"
+#include "text.h"
 
 /* MS-SMB2 2.2.1.2: command ids as they appear on the wire. */
 const char *const names_smb2_cmds[NAMES_SMB2_NCMD] = {
@@ -762,34 +763,6 @@ const char *names_kernel_errno_name(int value)
 	return value == 524 ? "ENOTSUPP" : names_errno_name(value);
 }
 
-static unsigned char lower(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
-}
-
-#define DIST_MAX 127
-
-unsigned int names_distance(const char *a, const char *b)
-{
-	/* Two rows of the classic table on the stack: config names are short, and no malloc. */
-	unsigned int prev[DIST_MAX + 1], cur[DIST_MAX + 1];
-	size_t la = strnlen(a, DIST_MAX), lb = strnlen(b, DIST_MAX), i, j;
-
-	for (j = 0; j <= lb; j++)
-		prev[j] = (unsigned int)j;
-	for (i = 1; i <= la; i++) {
-		cur[0] = (unsigned int)i;
-		for (j = 1; j <= lb; j++) {
-			unsigned int sub = prev[j - 1] + (lower((unsigned char)a[i - 1]) != lower((unsigned char)b[j - 1]));
-			unsigned int del = prev[j] + 1, ins = cur[j - 1] + 1;
-
-			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-		}
-		memcpy(prev, cur, (lb + 1) * sizeof(prev[0]));
-	}
-	return prev[lb];
-}
-
 /* A hint helps only when the typo is small next to the word: at most a third of it, at least 2. */
 static unsigned int max_hint_distance(const char *bad)
 {
@@ -806,7 +779,7 @@ struct best {
 
 static void consider(struct best *b, const char *bad, const char *cand, const char *result)
 {
-	unsigned int d = names_distance(bad, cand);
+	unsigned int d = text_distance(bad, cand);
 
 	if (d < b->dist && d < strlen(bad)) {
 		b->dist = d;
@@ -822,11 +795,10 @@ static const char *verdict(const struct best *b, const char *bad)
 const char *names_nearest(const char *bad, const char *const *cands, size_t n)
 {
 	struct best b = { NULL, ~0u };
-	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (cands[i])
-			consider(&b, bad, cands[i], cands[i]);
+	b.name = text_nearest(bad, cands, n, &b.dist);
+	if (b.dist >= strlen(bad))
+		b.name = NULL;	/* as consider(): a word all of whose letters change is no typo */
 	return verdict(&b, bad);
 }
 

@@ -84,8 +84,6 @@ const char *names_rc_errno_name(int32_t rc);
  */
 const char *names_kernel_errno_name(int value);
 
-/* Case-insensitive Levenshtein distance; strings are compared up to their first 127 characters. */
-unsigned int names_distance(const char *a, const char *b);
 /* The candidate closest to bad, or NULL when none is close enough to be a plausible typo. */
 const char *names_nearest(const char *bad, const char *const *cands, size_t n);
 /* Nearest SMB2 command name (compared with and without the prefix). */

@@ -14,7 +14,7 @@
 #include "array.h"
 #include "hist.h"
 #include "json.h"
-#include "names.h"
+#include "text.h"
 #include "tcp_state.h"
 
 /*
@@ -205,21 +205,15 @@ const char *trace_cap_name(int cap)
 /* Always a name, however far: the list of capabilities is short enough to read whole. */
 static const char *nearest_cap(const char *s, size_t n)
 {
-	unsigned int best = ~0u, d;
-	const char *name = caps[0].alias;
+	const char *cands[2 * TR_NCAPS], *best;
+	unsigned int d;
 	char word[64];
-	int i;
 
 	snprintf(word, sizeof(word), "%.*s", (int)(n < sizeof(word) ? n : sizeof(word) - 1), s);
-	for (i = 0; i < TR_NCAPS; i++) {
-		d = names_distance(word, caps[i].alias);
-		if (d < best)
-			best = d, name = caps[i].alias;
-		d = names_distance(word, caps[i].name);
-		if (d < best)
-			best = d, name = caps[i].name;
-	}
-	return name;
+	for (int i = 0; i < TR_NCAPS; i++)
+		cands[2 * i] = caps[i].alias, cands[2 * i + 1] = caps[i].name;
+	best = text_nearest(word, cands, ARRAY_SIZE(cands), &d);
+	return best ? best : caps[0].alias;
 }
 
 static int cap_lookup(const char *s, size_t n)

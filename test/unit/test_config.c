@@ -6,6 +6,7 @@
 #include "../../src/io.c"
 #include "../../src/config_print.c"
 #include "../../src/family.c"
+#include "../../src/text.c"
 #include "../../src/names.c"
 #include "config_default.c"	/* build/gen, generated from config/aod.yaml by build.sh */
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/text.c"
 #include "../../src/names.c"
 #include "../../src/family.c"
 #include "../../src/io.c"

@@ -10,6 +10,7 @@
 #include "../../src/config.c"
 #include "../../src/io.c"
 #include "../../src/family.c"
+#include "../../src/text.c"
 #include "../../src/names.c"
 #include "../../src/ioerr.c"
 #include "config_default.c"	/* build/gen, generated from config/aod.yaml by build.sh */

@@ -3,6 +3,7 @@
  * and the scrape server on loopback (request checks, eviction of stalled clients, 503, fd refusal). */
 #include "../../src/io.c"
 #include "../../src/metrics.c"
+#include "../../src/text.c"
 #include "../../src/names.c"
 #include "check.h"
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for the SMB2/NFS/io name spaces, the NT status, nfsstat and errno tables and the "did you mean" hints. */
+#include "../../src/text.c"
 #include "../../src/names.c"
 
 #include <errno.h>
@@ -129,9 +130,9 @@ static void test_nearest(void)
 	static const char *const keys[] = { "tool", "mode", "acceptable_count", "default_threshold_ms",
 					    "track_commands", "exclude_commands", "actions" };
 
-	CHECK(names_distance("kitten", "sitting") == 3);
-	CHECK(names_distance("", "abc") == 3);
-	CHECK(names_distance("ABC", "abc") == 0);
+	CHECK(text_distance("kitten", "sitting") == 3);
+	CHECK(text_distance("", "abc") == 3);
+	CHECK(text_distance("ABC", "abc") == 0);
 	CHECK(STREQ(names_nearest("acceptible_count", keys, 7), "acceptable_count"));
 	CHECK(STREQ(names_nearest("track_command", keys, 7), "track_commands"));
 	CHECK(STREQ(names_nearest("Mode", keys, 7), "mode"));
@@ -148,7 +149,7 @@ static void test_nearest(void)
 	char longname[400];
 	memset(longname, 'a', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = 0;
-	CHECK(names_distance(longname, "a") == 126);
+	CHECK(text_distance(longname, "a") == 126);
 }
 
 static void test_nfs_procs(void)

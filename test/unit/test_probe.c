@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The pure parts of the probe modules: the SMB filter tables built from a config, the attach-mode ranges. */
 #include "../../src/log.c"
+#include "../../src/text.c"
 #include "../../src/names.c"
 #include "../../src/stall.c"
 #include "../../src/modsrc.c"

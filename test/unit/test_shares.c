@@ -9,6 +9,7 @@
 
 #include "../../src/io.c"
 #include "../../src/dirlist.c"
+#include "../../src/text.c"
 #include "../../src/names.c"
 #include "../../src/arena.c"
 #include "../../src/shares.c"

@@ -51,9 +51,24 @@ static void test_note(void)
 	CHECK(!strcmp(b, "one; two; three"));
 }
 
+/* The nearest word: the first of equals wins, NULL entries are skipped, nothing from nothing. */
+static void test_nearest(void)
+{
+	const char *const words[] = { "network", NULL, "process", "perf", "prof" };
+	unsigned int d = 0;
+
+	CHECK(text_distance("kitten", "sitting") == 3 && text_distance("NET", "net") == 0);
+	CHECK(strcmp(text_nearest("netwrk", words, 5, &d), "network") == 0 && d == 1);
+	CHECK(strcmp(text_nearest("pref", words, 5, &d), "prof") == 0 && d == 1);
+	CHECK(strcmp(text_nearest("prf", words, 5, &d), "perf") == 0 && d == 1);	/* perf and prof: the first */
+	CHECK(strcmp(text_nearest("zzzzzzzzzz", words, 5, &d), "network") == 0 && d >= 7);
+	CHECK(text_nearest("x", words + 1, 1, &d) == NULL && d == ~0u);
+}
+
 int main(void)
 {
 	test_parse_u32();
 	test_note();
+	test_nearest();
 	return CHECK_DONE();
 }

@@ -3,6 +3,7 @@
 #include "../../src/dirlist.c"
 #include "../../src/json.c"
 #include "../../src/hist.c"
+#include "../../src/text.c"
 #include "../../src/names.c"
 #include "../../src/tcp_state.c"
 #include "../../src/trace_json.c"
