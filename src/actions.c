@@ -130,19 +130,12 @@ static int cat_fd(struct act_out *o, int fd, char *buf, size_t bufsz)
 
 		if (want > o->cap - o->kept)
 			want = (size_t)(o->cap - o->kept);
-		n = read(fd, buf, want);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
+		n = io_read(fd, buf, want);
+		if (n <= 0)
+			return (int)n;
 		out_write(o, buf, (size_t)n);
 	}
-	do
-		n = read(fd, &one, 1);
-	while (n < 0 && errno == EINTR);
-	if (n > 0)
+	if (io_read(fd, &one, 1) > 0)
 		o->truncated = true;
 	return 0;
 }
@@ -452,11 +445,7 @@ static void run_tail(const struct cfg_action *a, const struct act_env *env, stru
 	for (pos = start; pos < st.st_size && !o->err; pos += n) {
 		size_t want = (uint64_t)(st.st_size - pos) < env->bufsz ? (size_t)(st.st_size - pos) : env->bufsz;
 
-		n = pread(fd, env->buf, want, pos);
-		if (n < 0 && errno == EINTR) {
-			n = 0;
-			continue;
-		}
+		n = io_pread(fd, env->buf, want, pos);
 		if (n <= 0)
 			break;
 		out_write(o, env->buf, (size_t)n);
@@ -1138,17 +1127,15 @@ static void exec_drain(struct act_child *ch, char *buf, size_t bufsz, int rounds
 	ssize_t n;
 
 	while (ch->fd >= 0 && rounds-- > 0) {
-		n = read(ch->fd, buf, bufsz);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
+		n = io_read(ch->fd, buf, bufsz);
+		if (n == -EAGAIN)
 			return;
 		if (n > 0) {
 			out_write(&ch->out, buf, (size_t)n);
 			continue;
 		}
 		if (n < 0)
-			note(ch->res, "pipe: %s", strerror(errno));
+			note(ch->res, "pipe: %s", strerror((int)-n));
 		close(ch->fd);
 		ch->fd = -1;
 	}

@@ -9,8 +9,9 @@
  * Before it, these allocations are allowed, each freed where it is made or at teardown:
  * - Libraries: libbpf while it opens, loads and attaches (also when the cleanup tick attaches SMB to a
  *   cifs module that loaded late), libyaml while it parses (also on HUP, under malloc_guard_pause()).
- * - smb_source.c: calloc of struct smb_source in smb_source_open/_probe/_verify. aod probes and
- *   --smb-attach checks open it with no arena at all, and the daemon's one lives as long as the process.
+ * - smb_source.c and nfs_source.c: calloc of struct smb_source / nfs_source in their _open, _probe and
+ *   _verify. aod probes and --smb-attach/--nfs-attach checks open them with no arena at all, and the
+ *   daemon's ones live as long as the process.
  * - bpf_light.c: the loader's descriptor table (its size comes from the object's map and program counts)
  *   and, with AOD_BPF_LOG, the verifier log; both freed before light_load returns.
  * - kbtf.c: only when /sys/kernel/btf/vmlinux cannot be mmapped, a copy of it (megabytes, more than the
