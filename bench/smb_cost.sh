@@ -179,6 +179,10 @@ report_bpf() {
 report_counts() {
 	local m s r n
 	echo
+	if grep -q 'scrape=failed' "$RES"; then
+		echo "WARNING: $(grep -c 'scrape=failed' "$RES") storms with aod could not scrape its metrics" \
+			"(127.0.0.1:9464): their timed/events/lost counts are missing, not zero"
+	fi
 	echo "with aod attached, all storms: $([ $PROTO = smb ] && echo 'commands the probes timed / ')$REQ sent;" \
 		"anomalies that fired"
 	for m in $METHODS; do
