@@ -6,6 +6,9 @@
 #   root; needs libbpf-tools (runqlat, biolatency), bpftool, coreutils (stdbuf), util-linux (findmnt).
 #   env: AOD, REPS=7, SECS=5 (each storm), STATS_SECS=2 (each bpf_stats window), CPU=0 (storms pinned there),
 #        ROWS="sched block both", BLOCK_DIR=/var/tmp (the block workload's 64 MiB file; a real disk, not tmpfs)
+#        FLOOR=1: a third side per row, empty BPF programs on the tracepoints aod's families hook
+#        (bench/hookfloor.c: sched_switch; block_rq_issue and block_rq_complete): the storm's cost of the hooks
+#        themselves, under any program; the floor under aod's figure for that choice of hooks
 #   --smoke: REPS=1, 1 s storms; checks that every side attaches, loads programs and sees its events.
 #   It prints no target verdict and judges no timing: figures from a 1 s run mean nothing.
 #
@@ -68,6 +71,8 @@ bench_need_cmd findmnt util-linux
 [ -w "$STATS" ] || bench_die "no $STATS: this kernel cannot count BPF run time"
 PINGPONG=${PINGPONG:-$(bench_tool pingpong)}
 BLOCKIO=${BLOCKIO:-$(bench_tool blockio)}
+FLOOR=${FLOOR:-}
+[ -z "$FLOOR" ] || HOOKFLOOR=$(bench_tool hookfloor)
 for row in $ROWS; do
 	case $row in sched | block | both) ;; *) bench_die "unknown row '$row' in ROWS (sched, block, both)" ;; esac
 done
@@ -192,6 +197,22 @@ one_side() {
 	done
 }
 
+# floor_side ROW: the row's storms bare, then with empty programs on aod's hooks for the row (FLOOR=1).
+row_hooks() { case $1 in sched) echo sched_switch ;; block) echo block_rq_issue block_rq_complete ;;
+	both) echo sched_switch block_rq_issue block_rq_complete ;; esac; }
+floor_side() {
+	local row=$1 storm
+	for storm in $(row_storms "$row"); do
+		run_storm "$storm" "$SECS" >>"$W/$row.floor.$storm.bare"
+	done
+	# shellcheck disable=SC2046
+	bench_start floor '^attached: ' "$HOOKFLOOR" $(row_hooks "$row")
+	for storm in $(row_storms "$row"); do
+		run_storm "$storm" "$SECS" >>"$W/$row.floor.$storm.with"
+	done
+	bench_stop floor
+}
+
 fig() { bench_fig "$2" <"$1"; }
 name_of() { if [ "$2" = aod ]; then echo "aod monitor --families $(row_families "$1")"; else row_peers "$1" | sed 's/ / + /'; fi; }
 
@@ -215,6 +236,14 @@ for r in $(seq 1 "$REPS"); do
 			done
 			echo "$line"
 		done
+		if [ -n "$FLOOR" ]; then
+			floor_side "$row"
+			line="run $r $row empty programs on $(row_hooks "$row" | sed 's/ /, /g'):"
+			for storm in $(row_storms "$row"); do
+				line+=" $storm bare $(tail -n1 "$W/$row.floor.$storm.bare") with $(tail -n1 "$W/$row.floor.$storm.with")"
+			done
+			echo "$line"
+		fi
 	done
 done
 
@@ -242,16 +271,25 @@ for row in $ROWS; do
 				smoke_ok=0
 			fi
 		done
+		if [ -n "$FLOOR" ]; then
+			bench_slowdown "$W/$row.floor.$storm.bare" "$W/$row.floor.$storm.with" >"$W/$row.floor.$storm.sd"
+			printf '  %-38s %s storm slowdown %s %%\n' "empty programs on aod's hooks:" "$storm" \
+				"$(fig "$W/$row.floor.$storm.sd" %.1f)"
+		fi
 		if [ -z "$SMOKE" ]; then
 			a=$(bench_median <"$W/$row.aod.$storm.sd")
 			p=$(bench_median <"$W/$row.peer.$storm.sd")
 			an=$(bench_median <"$W/$row.aod.$fam.nspe")
 			pn=$(bench_median <"$W/$row.peer.$fam.nspe")
-			awk -v a="$a" -v p="$p" -v an="$an" -v pn="$pn" -v row="$row" -v s="$storm" -v fam="$fam" 'BEGIN {
+			f=; [ -z "$FLOOR" ] || f=$(bench_median <"$W/$row.floor.$storm.sd")
+			awk -v a="$a" -v p="$p" -v an="$an" -v pn="$pn" -v row="$row" -v s="$storm" -v fam="$fam" -v f="$f" 'BEGIN {
 				if (p <= 0) v = "cannot be judged: libbpf-tools slowed it by " p " %, within noise"
 				else if (a < 0) v = "MET, but aod'"'"'s storms ran faster than bare (" a " %): the machine is not quiet"
 				else v = (a <= p / 5 ? "MET" : "NOT MET") sprintf(" (aod = %.2f of libbpf-tools)", a / p)
 				printf "  target, %s row, %s storm: aod slowdown <= 1/5 of libbpf-tools: %s\n", row, s, v
+				if (f != "" && p > 0)
+					printf "    empty programs on aod'"'"'s hooks: %.2f of libbpf-tools'"'"' slowdown%s\n", f / p,
+						f > p / 5 ? ": the hooks alone are over 1/5" : ""
 				if (pn > 0)
 					printf "    in-kernel %s ns per event: aod = %.2f of libbpf-tools\n", fam, an / pn
 			}'
