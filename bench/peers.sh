@@ -289,7 +289,7 @@ for row in $ROWS; do
 				printf "  target, %s row, %s storm: aod slowdown <= 1/5 of libbpf-tools: %s\n", row, s, v
 				if (f != "" && p > 0)
 					printf "    empty programs on aod'"'"'s hooks: %.2f of libbpf-tools'"'"' slowdown%s\n", f / p,
-						f > p / 5 ? ": the hooks alone are over 1/5" : ""
+						(f > p / 5 ? ": the hooks alone are over 1/5" : "")
 				if (pn > 0)
 					printf "    in-kernel %s ns per event: aod = %.2f of libbpf-tools\n", fam, an / pn
 			}'
