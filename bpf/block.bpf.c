@@ -30,10 +30,14 @@ struct bio_start {
 	char comm[AOD_COMM_LEN];
 };
 
+/*
+ * Preallocated, as biolatency's: an update of a BPF_F_NO_PREALLOC hash allocates and the delete
+ * frees, 176 ns of every I/O's issue program here (bpf_stats, 3 runs each: 852 ns -> 676 ns). 10240
+ * requests in flight at once, as biolatency allows; more are counted as map_full.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);	/* allocated as requests come: creating 16384 up front cost ~1 ms at load */
-	__uint(max_entries, 16384);
+	__uint(max_entries, 10240);
 	__type(key, struct bio_key);
 	__type(value, struct bio_start);
 } start SEC(".maps");
