@@ -153,7 +153,7 @@ report_events() {
 		if (f["method"] == "rate" && f["secs"] > 0)
 			printf "%-15s %-6s %6s %20.0f %20.0f %14s %14s %6s\n", "rate", f["storm"], f["procs"],
 				f["events"] / f["secs"], f["sent"] / f["secs"], f["sent"], f["events"], nfs ? "n/a" : f["lost"] }' "$RES"
-	echo "(events: records aod decoded, from its metrics textfile; $REQ sent: the client's own count;"
+	echo "(events: records aod decoded, from a scrape of its metrics (metrics.listen); $REQ sent: the client's own count;"
 	echo " $LOSTNOTE)"
 }
 
