@@ -316,8 +316,13 @@ static int nfs_open(struct modsrc *m, int method)
 	m->skel = skel;
 	/* tp_btf needs the type of nfs4_xdr_status; raw_tp only the loaded module */
 	s->with_v4 = method == NFS_M_TP_BTF ? s->k.tp_xdr4 : s->k.v4_loaded;
-	/* the stall and reconnect hooks only where BTF says they exist (raw_tp without BTF cannot tell) */
-	s->stall = method == NFS_M_TP_BTF || method == NFS_M_RAW_TP ? s->k.btf && s->k.tp_begin : s->k.exec_fn;
+	/*
+	 * The stall and reconnect hooks only where BTF says they exist (raw_tp without BTF cannot tell).
+	 * The stall hooks also only when an nfs stall anomaly asks for them: they run at the start and end
+	 * of every RPC, a map update and delete each, about half of the probes' cost on an RPC storm.
+	 */
+	s->stall = m->stall_ns &&
+		   (method == NFS_M_TP_BTF || method == NFS_M_RAW_TP ? s->k.btf && s->k.tp_begin : s->k.exec_fn);
 	s->reconn = (method == NFS_M_TP_BTF || method == NFS_M_RAW_TP) && s->k.btf && s->k.tp_reconn;
 	return nfs_select_programs(skel, (enum nfs_method)method, s->with_v4, s->stall, s->reconn);
 }
@@ -365,6 +370,7 @@ static void nfs_targets(const struct modsrc *m, int method, char *buf, size_t le
 
 	bool tp = method == NFS_M_TP_BTF || method == NFS_M_RAW_TP;
 	const char *stall = s->stall ? (tp ? "sunrpc:rpc_task_begin, rpc_task_end" : "rpc_execute, rpc_exit_task")
+				     : !m->stall_ns ? "not watched (no nfs stall anomaly in the config)"
 				     : tp ? "not watched (no BTF for sunrpc's rpc_task_begin/rpc_task_end)"
 					  : "not watched (rpc_execute is inlined or has no BTF)";
 	const char *reconn = s->reconn ? "sunrpc:xprt_disconnect_force, rpc_socket_state_change, xprt_retransmit"
@@ -556,8 +562,13 @@ int nfs_source_scan_stalls(struct nfs_source *s, uint64_t now_ns)
 
 int nfs_source_update_config(struct nfs_source *s, const struct cfg_config *cfg)
 {
+	uint64_t was = s->m.stall_ns;
+
 	nfs_filter_from_config(&s->f, cfg);
 	s->m.stall_ns = modsrc_stall_ns(cfg, NAMES_NFS);
+	/* a stall anomaly added or removed: the RPC start and end hooks follow at the next check */
+	if (!was != !s->m.stall_ns && s->m.state != MODSRC_WAITING)
+		s->m.reattach = true;
 	s->m.check_every = cfg->cleanup_interval_sec;
 	if (s->m.skel)
 		nfs_filter_apply(&s->f, s->m.skel);
@@ -609,6 +620,7 @@ int nfs_source_probe(const char *attach, char *method, size_t mlen, char *why, s
 		return -ENOMEM;
 	modsrc_init(&s->m, &nfs_proto, NULL, NULL, 0, attach);
 	memset(s->f.thr_ns, 0xff, sizeof(s->f.thr_ns));	/* track nothing: no event crosses while attached */
+	s->m.stall_ns = UINT64_MAX;	/* the stall hooks too, as the shipped config attaches them */
 	err = modsrc_probe(&s->m, method, mlen, why, wlen);
 	nfs_source_close(s);
 	return err;
@@ -622,6 +634,7 @@ int nfs_source_verify(const char *method, char *why, size_t wlen)
 	if (!s)
 		return -ENOMEM;
 	modsrc_init(&s->m, &nfs_proto, NULL, NULL, 0, "auto");
+	s->m.stall_ns = UINT64_MAX;	/* verify every program a config may ask for */
 	err = modsrc_verify(&s->m, method, why, wlen);
 	nfs_source_close(s);
 	return err;

@@ -321,6 +321,40 @@ static void test_nfs_stall(void)
 	CHECK(nfs_proto.stall(NULL, &key, &v, NULL));
 }
 
+/*
+ * The RPC start and end hooks (a map update and delete on every RPC) are loaded only when an nfs stall
+ * anomaly asks for them, and a HUP that adds or drops one re-attaches the probes at the next check.
+ */
+static void test_nfs_stall_hooks_on_request(void)
+{
+	static struct nfs_source s;
+	char buf[600];
+
+	modsrc_init(&s.m, &nfs_proto, NULL, NULL, 0, "auto");
+	s.k.btf = s.k.tp_begin = true;
+	CHECK(nfs_open(&s.m, NFS_M_RAW_TP) == 0 && !s.stall);
+	CHECK(!bpf_program__autoload(((struct nfs_bpf *)s.m.skel)->progs.nfs_raw_begin));
+	nfs_targets(&s.m, NFS_M_RAW_TP, buf, sizeof(buf));
+	CHECK(strstr(buf, "stalls: not watched (no nfs stall anomaly in the config)") != NULL);
+	nfs_bpf__destroy(s.m.skel);
+	s.m.stall_ns = 3000000000ull;
+	CHECK(nfs_open(&s.m, NFS_M_RAW_TP) == 0 && s.stall);
+	CHECK(bpf_program__autoload(((struct nfs_bpf *)s.m.skel)->progs.nfs_raw_begin));
+	CHECK(bpf_program__autoload(((struct nfs_bpf *)s.m.skel)->progs.nfs_raw_end));
+	nfs_targets(&s.m, NFS_M_RAW_TP, buf, sizeof(buf));
+	CHECK(strstr(buf, "stalls: sunrpc:rpc_task_begin, rpc_task_end") != NULL);
+	nfs_bpf__destroy(s.m.skel);
+	s.m.skel = NULL;
+	/* attached with stall hooks; the new config has no stall anomaly: re-attach without them */
+	s.m.state = MODSRC_ATTACHED;
+	s.m.reattach = false;
+	memset(&cfg, 0, sizeof(cfg));
+	CHECK(nfs_source_update_config(&s, &cfg) == 0 && s.m.stall_ns == 0 && s.m.reattach);
+	s.m.reattach = false;
+	CHECK(nfs_source_update_config(&s, &cfg) == 0 && !s.m.reattach);	/* no change, no re-attach */
+	s.m.state = MODSRC_WAITING;
+}
+
 int main(void)
 {
 	test_latency_tables();
@@ -332,5 +366,6 @@ int main(void)
 	test_nfs_rows_and_methods();
 	test_smb_stall();
 	test_nfs_stall();
+	test_nfs_stall_hooks_on_request();
 	return CHECK_DONE();
 }
