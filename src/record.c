@@ -300,6 +300,12 @@ static int check_ts(struct record_reader *r, uint64_t ts)
 	return 0;
 }
 
+static int shrank(struct record_reader *r)
+{
+	return bad(r, r->off, "the file shrank while it was replayed (was %zu bytes); replayed what came before",
+		   r->map_size);
+}
+
 int record_next(struct record_reader *r, const struct aod_ev_hdr **ev)
 {
 	size_t left = r->size - r->off;
@@ -311,17 +317,21 @@ int record_next(struct record_reader *r, const struct aod_ev_hdr **ev)
 		return bad(r, r->off, "truncated record: %zu bytes left, a record header is %zu",
 			   left, sizeof(*h));
 	h = (const struct aod_ev_hdr *)(r->base + r->off);
+	/*
+	 * A truncation may land between the page check and the reads after it, which then see the
+	 * handler's zeros: whatever those zeros look like (a size too small, a timestamp far back),
+	 * a shrink seen by then is what happened.
+	 */
 	if (record_shrunk(r, r->off, sizeof(*h)) ||
 	    (h->size >= sizeof(*h) && h->size <= left && record_shrunk(r, r->off, h->size)))
-		return bad(r, r->off, "the file shrank while it was replayed (was %zu bytes); replayed what came before",
-			   r->map_size);
+		return shrank(r);
 	if (h->size < record_kind_min_size(h->kind))
-		return bad(r, r->off, "corrupt record: size %u is below the %zu bytes of kind %u",
-			   h->size, record_kind_min_size(h->kind), h->kind);
+		return guard.shrunk ? shrank(r) : bad(r, r->off, "corrupt record: size %u is below the %zu bytes of kind %u",
+						      h->size, record_kind_min_size(h->kind), h->kind);
 	if (h->size > left)
-		return bad(r, r->off, "truncated record: size %u, only %zu bytes left", h->size, left);
+		return guard.shrunk ? shrank(r) : bad(r, r->off, "truncated record: size %u, only %zu bytes left", h->size, left);
 	if (check_ts(r, h->ts_ns))
-		return -EBADMSG;
+		return guard.shrunk ? shrank(r) : -EBADMSG;
 	r->off += pad_to_align(h->size);
 	if (r->off > r->size)
 		r->off = r->size;	/* the last record's padding was cut: the record itself is whole */
