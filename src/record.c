@@ -306,6 +306,17 @@ static int shrank(struct record_reader *r)
 		   r->map_size);
 }
 
+/* A whole record's size and timestamp: 0, or -EBADMSG with the reader's error set. */
+static int check_record(struct record_reader *r, const struct aod_ev_hdr *h, size_t left)
+{
+	if (h->size < record_kind_min_size(h->kind))
+		return bad(r, r->off, "corrupt record: size %u is below the %zu bytes of kind %u",
+			   h->size, record_kind_min_size(h->kind), h->kind);
+	if (h->size > left)
+		return bad(r, r->off, "truncated record: size %u, only %zu bytes left", h->size, left);
+	return check_ts(r, h->ts_ns);
+}
+
 int record_next(struct record_reader *r, const struct aod_ev_hdr **ev)
 {
 	size_t left = r->size - r->off;
@@ -325,12 +336,7 @@ int record_next(struct record_reader *r, const struct aod_ev_hdr **ev)
 	if (record_shrunk(r, r->off, sizeof(*h)) ||
 	    (h->size >= sizeof(*h) && h->size <= left && record_shrunk(r, r->off, h->size)))
 		return shrank(r);
-	if (h->size < record_kind_min_size(h->kind))
-		return guard.shrunk ? shrank(r) : bad(r, r->off, "corrupt record: size %u is below the %zu bytes of kind %u",
-						      h->size, record_kind_min_size(h->kind), h->kind);
-	if (h->size > left)
-		return guard.shrunk ? shrank(r) : bad(r, r->off, "truncated record: size %u, only %zu bytes left", h->size, left);
-	if (check_ts(r, h->ts_ns))
+	if (check_record(r, h, left))
 		return guard.shrunk ? shrank(r) : -EBADMSG;
 	r->off += pad_to_align(h->size);
 	if (r->off > r->size)
